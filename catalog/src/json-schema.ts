@@ -1,0 +1,82 @@
+import type { Attribute, AttrType, ResourceDef } from './types.js';
+
+/** A JSON Schema (draft 2020-12) object; kept loose so it can be handed to ajv or OpenAPI. */
+export type JsonSchema = Record<string, unknown>;
+
+const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSchema>> = {
+  'https-uri': { format: 'uri', pattern: '^https://' },
+  cidr: {
+    pattern:
+      '^(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)/(?:3[0-2]|[12]?\\d)$|^[0-9a-fA-F:]+/(?:12[0-8]|1[01]\\d|\\d?\\d)$',
+  },
+  'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
+};
+
+function typeSchema(type: AttrType, forInput: boolean): JsonSchema {
+  if (typeof type === 'string') return { type };
+  if ('list' in type) return { type: 'array', items: typeSchema(type.list, forInput) };
+  if ('set' in type) return { type: 'array', uniqueItems: true, items: typeSchema(type.set, forInput) };
+  if ('map' in type) return { type: 'object', additionalProperties: typeSchema(type.map, forInput) };
+  return objectSchema(type.object, forInput ? 'create' : 'response');
+}
+
+export function attributeSchema(attr: Attribute, purpose: 'create' | 'update' | 'response'): JsonSchema {
+  const s: JsonSchema = { ...typeSchema(attr.type, purpose !== 'response'), description: attr.description };
+  if (attr.enum) s.enum = [...attr.enum];
+  if (attr.pattern) s.pattern = attr.pattern;
+  if (attr.format) Object.assign(s, FORMAT_PATTERNS[attr.format] ?? { format: attr.format });
+  if (attr.minLength !== undefined) s.minLength = attr.minLength;
+  if (attr.maxLength !== undefined) s.maxLength = attr.maxLength;
+  if (attr.minimum !== undefined) s.minimum = attr.minimum;
+  if (attr.maximum !== undefined) s.maximum = attr.maximum;
+  if (attr.maxItems !== undefined) s.maxItems = attr.maxItems;
+  if (attr.default !== undefined && purpose === 'response') s.default = attr.default;
+  if (attr.writeOnly) s.writeOnly = true;
+  // Optional values can be cleared with null on update and come back as null.
+  if (attr.mode !== 'required' && purpose !== 'create') return { anyOf: [s, { type: 'null' }], description: attr.description };
+  return s;
+}
+
+function isInput(attr: Attribute): boolean {
+  return attr.mode !== 'computed';
+}
+
+function objectSchema(attrs: Record<string, Attribute>, purpose: 'create' | 'update' | 'response'): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, attr] of Object.entries(attrs)) {
+    if (purpose === 'response') {
+      if (attr.writeOnly) continue;
+    } else {
+      if (!isInput(attr)) continue;
+      if (purpose === 'update' && attr.forceNew) continue;
+      if (purpose === 'create' && attr.mode === 'required') required.push(name);
+    }
+    properties[name] = attributeSchema(attr, purpose);
+  }
+  const s: JsonSchema = { type: 'object', properties, additionalProperties: false };
+  if (required.length) s.required = required;
+  return s;
+}
+
+/** The body of a create request. */
+export function createSchema(res: Pick<ResourceDef, 'attributes'>): JsonSchema {
+  return objectSchema(res.attributes, 'create');
+}
+
+/** The body of an update (PATCH) request: every updatable input, all optional. */
+export function updateSchema(res: Pick<ResourceDef, 'attributes'>): JsonSchema {
+  return objectSchema(res.attributes, 'update');
+}
+
+/** What the API returns: everything except write-only attributes. */
+export function responseSchema(res: Pick<ResourceDef, 'attributes'>): JsonSchema {
+  return objectSchema(res.attributes, 'response');
+}
+
+/** Names of attributes that cannot change after creation. */
+export function immutableAttributes(res: Pick<ResourceDef, 'attributes'>): string[] {
+  return Object.entries(res.attributes)
+    .filter(([, a]) => a.forceNew && a.mode !== 'computed')
+    .map(([n]) => n);
+}

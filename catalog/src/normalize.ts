@@ -1,0 +1,29 @@
+import type { Attribute } from './types.js';
+
+/**
+ * The one place where a value is normalised the way the API stores it. The control plane
+ * applies it before writing; the IaC providers apply it to configured values so that the
+ * value they plan equals the value they read back.
+ */
+export function normalizeValue(attr: Attribute, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  switch (attr.normalize) {
+    case 'lowercase':
+      return typeof value === 'string' ? value.trim().toLowerCase() : value;
+    case 'trim':
+      return typeof value === 'string' ? value.trim() : value;
+    case 'sorted_set':
+      return Array.isArray(value) ? [...new Set(value)].sort() : value;
+    default:
+      return value;
+  }
+}
+
+export function normalizeObject(attrs: Record<string, Attribute>, body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const attr = attrs[k];
+    out[k] = attr ? normalizeValue(attr, v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The shape of a catalog entry. Everything that describes a resource to the outside world
+ * (request validation, OpenAPI, Terraform and Pulumi schemas, docs) is derived from these
+ * declarations, so they carry every fact those layers need and nothing server-specific.
+ */
+
+export type ScalarType = 'string' | 'number' | 'integer' | 'boolean';
+
+export type AttrType =
+  | ScalarType
+  | { list: AttrType }
+  | { set: AttrType }
+  | { map: AttrType }
+  | { object: Record<string, Attribute> };
+
+/**
+ * - required: the caller must supply it.
+ * - optional: the caller may supply it; absent means null.
+ * - optional_computed: the caller may supply it; otherwise the API picks a value (a default).
+ * - computed: only the API sets it.
+ */
+export type AttrMode = 'required' | 'optional' | 'optional_computed' | 'computed';
+
+export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate';
+
+export interface Attribute {
+  type: AttrType;
+  mode: AttrMode;
+  description: string;
+  /** Masked in plans and logs, a Pulumi secret. */
+  sensitive?: boolean;
+  /** Accepted on input, never returned by the API, never kept in Terraform state. */
+  writeOnly?: boolean;
+  /** Returned once (at create or rotation) and never again; clients keep the first value. */
+  returnedOnce?: boolean;
+  /** Cannot change after creation: the API rejects a change, IaC tools replace the resource. */
+  forceNew?: boolean;
+  enum?: readonly string[];
+  pattern?: string;
+  format?: AttrFormat;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  /** The value the API picks when an optional_computed attribute is absent. */
+  default?: unknown;
+  /**
+   * How the API normalises the value before it stores it. Clients apply the same rule to
+   * the configured value so that a plan after apply is empty.
+   */
+  normalize?: 'lowercase' | 'trim' | 'sorted_set';
+  /** Shown in docs and used by generated examples. */
+  example?: unknown;
+}
+
+export interface ApiOperation {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path template; `{id}` is the resource id. */
+  path: string;
+}
+
+export interface AsyncStatus {
+  attribute: string;
+  pending: readonly string[];
+  ready: readonly string[];
+  failed: readonly string[];
+}
+
+export interface ResourceDef {
+  /** snake_case catalog key: `tenant` gives `claresia_tenant` and `claresia:index:Tenant`. */
+  name: string;
+  /** PascalCase name for Pulumi classes and OpenAPI components. */
+  title: string;
+  description: string;
+  /** Which credential manages it. */
+  auth: 'operator' | 'tenant';
+  /** Bumped whenever a stored shape changes; IaC state upgrades key off it. */
+  schemaVersion: number;
+  /** The attribute that identifies an instance in API paths and IaC state. */
+  idAttribute: string;
+  api: {
+    create: ApiOperation;
+    read: ApiOperation;
+    update?: ApiOperation;
+    delete?: ApiOperation;
+    /** Lists instances; with `?id=a&id=b` answers many ids in one round trip. */
+    list?: ApiOperation;
+  };
+  importId: { format: string; example: string };
+  /** Present when creation finishes in the background and clients poll for readiness. */
+  async?: AsyncStatus;
+  attributes: Record<string, Attribute>;
+  /** A Terraform configuration used in docs and examples. */
+  terraformExample: string;
+}
+
+export interface DataSourceDef {
+  name: string;
+  title: string;
+  description: string;
+  auth: 'operator' | 'tenant';
+  api: { read: ApiOperation };
+  /** Arguments are the non-computed attributes; the rest is returned. */
+  attributes: Record<string, Attribute>;
+  terraformExample: string;
+}
