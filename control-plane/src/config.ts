@@ -1,0 +1,77 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Base URL that callers (and IdPs) reach this control plane at; used in returned URLs. */
+  publicUrl: string | undefined;
+  /** A real PostgreSQL server; absent means the embedded PGlite database in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  operatorToken: string;
+  /** 32 bytes that wrap every other secret at rest (data keys, signing keys). */
+  masterKey: Buffer;
+  tokenTtlSeconds: number;
+  logLevel: string;
+  /** Where generated dev-only secrets came from, so `serve` can tell the user. */
+  generated: { operatorToken?: string; masterKey?: string };
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/**
+ * With the embedded database, secrets that a fresh user has not set are generated once and
+ * kept beside the data so restarts keep working. With a real PostgreSQL server the control
+ * plane may run as several replicas, which must share these values, so they are required.
+ */
+function devSecret(dir: string, file: string, make: () => string): string {
+  const p = path.join(dir, file);
+  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const v = make();
+  writeFileSync(p, v + '\n', { mode: 0o600 });
+  return v;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const dataDir = path.resolve(env.CLARESIA_DATA_DIR || '.data');
+  const generated: Config['generated'] = {};
+  let operatorToken = env.CLARESIA_OPERATOR_TOKEN;
+  let masterKeyB64 = env.CLARESIA_MASTER_KEY;
+  if (!databaseUrl) {
+    if (!operatorToken) {
+      operatorToken = devSecret(dataDir, 'operator-token', () => 'op_' + randomBytes(24).toString('base64url'));
+      generated.operatorToken = path.join(dataDir, 'operator-token');
+    }
+    if (!masterKeyB64) {
+      masterKeyB64 = devSecret(dataDir, 'master-key', () => randomBytes(32).toString('base64'));
+      generated.masterKey = path.join(dataDir, 'master-key');
+    }
+  }
+  if (!operatorToken) throw new Error('CLARESIA_OPERATOR_TOKEN is required when DATABASE_URL is set');
+  if (operatorToken.length < 16) throw new Error('CLARESIA_OPERATOR_TOKEN must be at least 16 characters');
+  if (!masterKeyB64) throw new Error('CLARESIA_MASTER_KEY (32 bytes, base64) is required when DATABASE_URL is set');
+  const masterKey = Buffer.from(masterKeyB64, 'base64');
+  if (masterKey.length !== 32) throw new Error('CLARESIA_MASTER_KEY must be 32 bytes encoded as base64');
+  return {
+    port: intEnv(env, 'PORT', 8080),
+    host: env.HOST || '127.0.0.1',
+    publicUrl: env.CLARESIA_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    databaseUrl,
+    dataDir,
+    operatorToken,
+    masterKey,
+    tokenTtlSeconds: intEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
+    logLevel: env.LOG_LEVEL || 'info',
+    generated,
+  };
+}

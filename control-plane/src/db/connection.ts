@@ -1,0 +1,44 @@
+import knexFactory, { type Knex } from 'knex';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+// PostgreSQL returns bigint (int8) as strings by default; our counters fit in a double.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export type Db = Knex;
+export type Tx = Knex.Transaction;
+/** Anything queries can run on: the pool or an open transaction. */
+export type Queryable = Knex | Knex.Transaction;
+
+export interface DbOptions {
+  databaseUrl?: string;
+  /** Directory for the embedded database; `null` keeps it in memory (tests). */
+  dataDir?: string | null;
+  poolMax?: number;
+}
+
+export function openDatabase(opts: DbOptions): Db {
+  if (opts.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: opts.databaseUrl,
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+    });
+  }
+  // knex-pglite is CommonJS and its module.exports is the client class itself.
+  const require = createRequire(import.meta.url);
+  const KnexPglite = require('knex-pglite');
+  let connection: Record<string, string> = {};
+  if (opts.dataDir) {
+    const dir = path.join(opts.dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    connection = { filename: dir };
+  }
+  return knexFactory({ client: KnexPglite, dialect: 'postgres', connection } as Knex.Config);
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

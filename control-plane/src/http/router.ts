@@ -1,0 +1,176 @@
+import express, { type Request, type Response } from 'express';
+import type { ExtraOperation, JsonSchema } from '@claresia/catalog';
+import type { AppContext } from '../context.js';
+import type { Queryable, Tx } from '../db/connection.js';
+import { isUniqueViolation } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { authenticate } from '../auth/tokens.js';
+import { actorOf, type Principal } from '../auth/principal.js';
+import { appendEvent, type NewEvent, type StoredEvent } from '../audit/chain.js';
+import { canonicalJson } from '../audit/canonical.js';
+import { sha256Hex } from '../crypto/secrets.js';
+import { ApiError, forbidden } from './errors.js';
+import { validateBody } from './validate.js';
+
+export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestContext<B = any> {
+  app: AppContext;
+  req: Request;
+  params: Record<string, string>;
+  query: Request['query'];
+  body: B;
+  /** Undefined only on routes with auth 'none'. */
+  principal: Principal;
+  /** A transaction for writes (rolled back if the handler throws); the pool for reads. */
+  db: Queryable;
+  /** The caller's tenant; throws for an operator. */
+  tenant(): TenantScope;
+  /** The actor name recorded in events. */
+  actor: string;
+  /** Writes a governance event in this request's transaction. */
+  audit(event: Omit<NewEvent, 'actor'> & { actor?: string }, tenantId?: string): Promise<StoredEvent>;
+}
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B = any> {
+  method: Method;
+  /** Template with `{param}`; other characters (including `:`) are literal. */
+  path: string;
+  auth: AuthMode;
+  summary: string;
+  tag: string;
+  /** JSON Schema of the body; validated before the handler runs. */
+  body?: JsonSchema;
+  /** Attributes that exist but cannot be changed, for a precise error on update. */
+  immutable?: readonly string[];
+  /** Set when the catalog already documents this operation. */
+  catalogOperation?: boolean;
+  response?: JsonSchema;
+  handler(ctx: RequestContext<B>): Promise<Reply>;
+}
+
+/** `{id}` becomes an Express parameter; a literal `:` (as in `token:rotate`) is escaped. */
+export function expressPath(template: string): string {
+  return template
+    .split(/(\{[^}]+\})/)
+    .map((part) => (part.startsWith('{') ? `:${part.slice(1, -1)}` : part.replace(/[:()*?+!]/g, (c) => `\\${c}`)))
+    .join('');
+}
+
+/**
+ * Registers API routes with the house rules built in: authentication, body validation,
+ * a transaction around every write, governance events inside it, Idempotency-Key replay on
+ * POST, and errors as JSON. Modules only write the part that is theirs.
+ */
+export class ApiRouter {
+  readonly router = express.Router();
+  readonly operations: ExtraOperation[] = [];
+
+  constructor(private readonly app: AppContext) {}
+
+  route<B = any>(spec: RouteSpec<B>): void {
+    if (!spec.catalogOperation) {
+      this.operations.push({
+        method: spec.method,
+        path: spec.path,
+        summary: spec.summary,
+        tag: spec.tag,
+        auth: spec.auth === 'any' ? 'tenant' : spec.auth,
+        ...(spec.body ? { requestBody: spec.body } : {}),
+        ...(spec.response ? { response: spec.response } : {}),
+      });
+    }
+    const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    this.router[method](expressPath(spec.path), async (req: Request, res: Response) => {
+      const principal = await this.authorize(spec.auth, req);
+      const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
+      const reply = spec.method === 'GET' ? await this.run(spec, req, principal, body, this.app.db) : await this.write(spec, req, principal, body);
+      res.status(reply.status ?? 200);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    });
+  }
+
+  private async authorize(mode: AuthMode, req: Request): Promise<Principal> {
+    if (mode === 'none') return undefined as unknown as Principal;
+    const p = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
+    if (mode === 'operator' && p.kind !== 'operator') throw forbidden('this operation needs the operator token');
+    if (mode === 'tenant' && p.kind !== 'tenant') throw forbidden('this operation needs a tenant token from POST /api/v1/auth/token');
+    return p;
+  }
+
+  private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable): Promise<Reply> {
+    const keys = this.app.keys;
+    const ctx: RequestContext<B> = {
+      app: this.app,
+      req,
+      params: req.params as Record<string, string>,
+      query: req.query,
+      body,
+      principal,
+      db,
+      actor: principal ? actorOf(principal) : 'anonymous',
+      tenant() {
+        if (principal?.kind !== 'tenant') throw forbidden('this operation needs a tenant token');
+        return new TenantScope(db, principal.tenantId);
+      },
+      audit(event, tenantId) {
+        const tid = tenantId ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined);
+        if (!tid) throw new Error('audit event without a tenant');
+        if (db === ctx.app.db) throw new Error('audit events are written inside a write transaction');
+        return appendEvent(db as Tx, keys, tid, { ...event, actor: event.actor ?? ctx.actor });
+      },
+    };
+    return spec.handler(ctx);
+  }
+
+  /** Writes run in one transaction; a POST with Idempotency-Key replays its first success. */
+  private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B): Promise<Reply> {
+    const key = spec.method === 'POST' && principal ? req.header('idempotency-key') : undefined;
+    if (key !== undefined && (key.length < 1 || key.length > 255)) {
+      throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+    }
+    const scope = principal?.kind === 'tenant' ? principal.tenantId : 'operator';
+    const requestHash = sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`);
+    const attempt = () =>
+      this.app.db.transaction(async (trx) => {
+        if (key) {
+          const prior = await trx('idempotency_keys').where({ scope, key }).first();
+          if (prior) {
+            if (prior.request_hash !== requestHash) {
+              throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
+            }
+            const stored = JSON.parse(this.app.keys.open(prior.response_enc, `idempotency:${scope}:${key}`).toString('utf8'));
+            return { status: prior.status, body: stored, headers: { 'Idempotent-Replayed': 'true' } } as Reply;
+          }
+        }
+        const reply = await this.run(spec, req, principal, body, trx);
+        if (key) {
+          await trx('idempotency_keys').insert({
+            scope,
+            key,
+            request_hash: requestHash,
+            status: reply.status ?? 200,
+            response_enc: this.app.keys.seal(JSON.stringify(reply.body ?? null), `idempotency:${scope}:${key}`),
+            created_at: new Date(),
+          });
+        }
+        return reply;
+      });
+    try {
+      return await attempt();
+    } catch (err) {
+      // A concurrent request with the same key committed first: replay its result.
+      if (key && isUniqueViolation(err) && (err as { constraint?: string }).constraint?.startsWith('idempotency_keys')) return attempt();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import type { Queryable, Tx } from '../db/connection.js';
+import { isUniqueViolation } from '../db/connection.js';
+import { startChain } from '../audit/chain.js';
+import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
+import { conflict, notFound, badRequest } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
+import type { Principal } from '../auth/principal.js';
+import { revokeAllTenantSessions } from '../auth/service-accounts.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('tenant');
+const CREATE = createSchema(def);
+const UPDATE = updateSchema(def);
+const IMMUTABLE = immutableAttributes(def);
+const PUBLIC_COLUMNS = ['id', 'slug', 'display_name', 'region', 'deployment_mode', 'billing_contact', 'support_tier', 'status', 'created_at'];
+
+interface TenantRow {
+  id: string;
+  slug: string;
+  display_name: string;
+  region: string;
+  deployment_mode: string;
+  billing_contact: string;
+  support_tier: string;
+  status: string;
+  created_at: Date;
+}
+
+function present(row: TenantRow, firstAccount?: { client_id: string; client_secret?: string }) {
+  return {
+    id: row.id,
+    slug: row.slug,
+    display_name: row.display_name,
+    region: row.region,
+    deployment_mode: row.deployment_mode,
+    billing_contact: row.billing_contact,
+    support_tier: row.support_tier,
+    status: row.status,
+    created_at: new Date(row.created_at).toISOString(),
+    client_id: firstAccount?.client_id ?? null,
+    client_secret: firstAccount?.client_secret ?? null,
+  };
+}
+
+/** An operator sees every live tenant; a tenant token sees only its own. Others are 404, not 403, so ids do not leak. */
+function visibleTenants(db: Queryable, principal: Principal) {
+  const q = db<TenantRow>('tenants').whereNot('status', 'offboarded');
+  return principal.kind === 'tenant' ? q.where('id', principal.tenantId) : q;
+}
+
+async function firstAccount(db: Queryable, tenantId: string) {
+  return db('service_accounts').where({ tenant_id: tenantId }).orderBy('created_at').first('client_id');
+}
+
+async function load(ctx: RequestContext, id: string, lock = false): Promise<TenantRow> {
+  let q = visibleTenants(ctx.db, ctx.principal).where('id', id).first<TenantRow>(PUBLIC_COLUMNS);
+  if (lock) q = q.forUpdate();
+  const row = await q;
+  if (!row) throw notFound(`tenant ${id}`, 'id');
+  return row;
+}
+
+async function create(ctx: RequestContext) {
+  const body = normalizeObject(def.attributes, ctx.body) as Record<string, string>;
+  const trx = ctx.db as Tx;
+  const taken = await trx('tenants').where({ slug: body.slug }).whereNot('status', 'offboarded').first('id');
+  if (taken) throw conflict(`slug "${body.slug}" is already taken`, 'slug');
+  const now = new Date();
+  const id = newId('tnt');
+  const row = {
+    id,
+    slug: body.slug,
+    display_name: body.display_name,
+    region: body.region,
+    deployment_mode: body.deployment_mode,
+    billing_contact: body.billing_contact,
+    support_tier: body.support_tier ?? 'standard',
+    status: 'onboarding',
+    data_key_enc: ctx.app.keys.newTenantDataKey(id),
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await trx('tenants').insert(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`slug "${body.slug}" is already taken`, 'slug');
+    throw err;
+  }
+  await startChain(trx, id);
+  const clientId = newId('cl', 12);
+  const clientSecret = newSecret('cs');
+  await trx('service_accounts').insert({
+    id: newId('sa'),
+    tenant_id: id,
+    name: 'terraform',
+    client_id: clientId,
+    secret_hash: hashSecret(clientSecret),
+    created_at: now,
+  });
+  const { data_key_enc: _k, updated_at: _u, ...fields } = row;
+  await ctx.audit({ type: 'tenant.created', subject: id, data: { tenant: { ...fields, created_at: now.toISOString() }, service_account: clientId } }, id);
+  return { status: 201, body: present(row, { client_id: clientId, client_secret: clientSecret }), headers: { Location: `/api/v1/tenants/${id}` } };
+}
+
+async function read(ctx: RequestContext, id: string) {
+  const row = await load(ctx, id);
+  return { body: present(row, await firstAccount(ctx.db, id)) };
+}
+
+async function update(ctx: RequestContext, id: string) {
+  const before = await load(ctx, id, true);
+  const patch = normalizeObject(def.attributes, ctx.body) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    // Required attributes cannot be cleared; an optional one cleared goes back to its default.
+    if (v === null) {
+      const attr = def.attributes[k]!;
+      if (attr.mode === 'required') throw badRequest(`${k} cannot be null`, k, 'invalid_value');
+      patch[k] = attr.default ?? null;
+    }
+  }
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    const old = (before as unknown as Record<string, unknown>)[k];
+    if (old !== v) changes[k] = { from: old, to: v };
+  }
+  if (Object.keys(changes).length > 0) {
+    await ctx.db('tenants').where({ id }).update({ ...patch, updated_at: new Date() });
+    await ctx.audit({ type: 'tenant.config_changed', subject: id, data: { changes } }, id);
+  }
+  return read(ctx, id);
+}
+
+async function offboard(ctx: RequestContext, id: string) {
+  await load(ctx, id, true);
+  const now = new Date();
+  await ctx.db('tenants').where({ id }).update({ status: 'offboarded', offboarded_at: now, updated_at: now });
+  await ctx.db('service_accounts').where({ tenant_id: id }).whereNull('revoked_at').update({ revoked_at: now });
+  const revoked = await revokeAllTenantSessions(ctx.db, id);
+  await ctx.audit({ type: 'tenant.offboarded', subject: id, data: { sessions_revoked: revoked } }, id);
+  return { status: 204 };
+}
+
+function idsFilter(q: RequestContext['query']): string[] | undefined {
+  const raw = q.id;
+  if (raw === undefined) return undefined;
+  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
+  return ids;
+}
+
+export const tenantsModule: Module = {
+  name: 'tenants',
+  routes(r) {
+    const tag = 'tenant';
+    r.route({ method: 'POST', path: def.api.create.path, auth: 'operator', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
+    r.route({
+      method: 'GET',
+      path: def.api.list!.path,
+      auth: 'any',
+      summary: '',
+      tag,
+      catalogOperation: true,
+      async handler(ctx) {
+        const ids = idsFilter(ctx.query);
+        const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
+        let q = visibleTenants(ctx.db, ctx.principal).orderBy('id').limit(limit + 1);
+        if (ids) q = q.whereIn('id', ids);
+        if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
+        const rows = (await q.select(PUBLIC_COLUMNS)) as TenantRow[];
+        const page = rows.slice(0, limit);
+        const accounts = page.length
+          ? await ctx.db('service_accounts').whereIn('tenant_id', page.map((t) => t.id)).orderBy('created_at', 'desc').select('tenant_id', 'client_id')
+          : [];
+        const first = new Map<string, string>(accounts.map((a: { tenant_id: string; client_id: string }) => [a.tenant_id, a.client_id]));
+        return {
+          body: {
+            items: page.map((t) => present(t, first.has(t.id) ? { client_id: first.get(t.id)! } : undefined)),
+            next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+          },
+        };
+      },
+    });
+    r.route({ method: 'GET', path: def.api.read.path, auth: 'any', summary: '', tag, catalogOperation: true, handler: (ctx) => read(ctx, ctx.params.id!) });
+    r.route({
+      method: 'PATCH',
+      path: def.api.update!.path,
+      auth: 'any',
+      summary: '',
+      tag,
+      body: UPDATE,
+      immutable: IMMUTABLE,
+      catalogOperation: true,
+      handler: (ctx) => update(ctx, ctx.params.id!),
+    });
+    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'operator', summary: '', tag, catalogOperation: true, handler: (ctx) => offboard(ctx, ctx.params.id!) });
+    // Runbook step 3: the tenant's own view, with its own token.
+    r.route({ method: 'GET', path: '/api/v1/tenant', auth: 'tenant', summary: "Read the caller's tenant", tag, response: { $ref: '#/components/schemas/Tenant' }, handler: (ctx) => read(ctx, ctx.tenant().tenantId) });
+    r.route({
+      method: 'PATCH',
+      path: '/api/v1/tenant',
+      auth: 'tenant',
+      summary: "Update the caller's tenant",
+      tag,
+      body: UPDATE,
+      immutable: IMMUTABLE,
+      response: { $ref: '#/components/schemas/Tenant' },
+      handler: (ctx) => update(ctx, ctx.tenant().tenantId),
+    });
+  },
+};
