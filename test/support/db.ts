@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { openDatabase, type Db } from '@claresia/control-plane';
+
+export type DbKind = 'pglite' | 'pg';
+
+/**
+ * The databases every integration suite runs against: the embedded default always, and the
+ * real PostgreSQL server named by TEST_DATABASE_URL. CI sets CLARESIA_TEST_REQUIRE_PG=1 so a
+ * missing server fails the run instead of silently testing half.
+ */
+export function dbKinds(): DbKind[] {
+  if (process.env.TEST_DATABASE_URL) return ['pglite', 'pg'];
+  if (process.env.CLARESIA_TEST_REQUIRE_PG === '1') throw new Error('TEST_DATABASE_URL is not set but CLARESIA_TEST_REQUIRE_PG=1');
+  return ['pglite'];
+}
+
+export interface TestDatabase {
+  kind: DbKind;
+  db: Db;
+  /** For the real server: a URL another process (a second replica) can connect to. */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database: its own PGlite instance, or its own database on the server. */
+export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const db = openDatabase({ dataDir: null });
+    return { kind, db, drop: () => db.destroy() };
+  }
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `claresia_t_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = openDatabase({ databaseUrl: url });
+  return {
+    kind,
+    db,
+    url,
+    async drop() {
+      await db.destroy();
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
