@@ -33,6 +33,8 @@ export interface TestControlPlane {
 export interface StartOptions {
   db?: DbKind;
   config?: Partial<Config>;
+  /** Capture logs (e.g. to prove no secret reaches them). */
+  logger?: import('pino').Logger;
 }
 
 /** Boots a real control plane on 127.0.0.1 (random port) over a fresh, migrated database. */
@@ -54,7 +56,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<TestCo
     generated: {},
     ...opts.config,
   };
-  const server = await startServer(config, { db: tdb.db });
+  const server = await startServer(config, { db: tdb.db, ...(opts.logger ? { logger: opts.logger } : {}) });
   let n = 0;
   const cp: TestControlPlane = {
     url: server.url,
