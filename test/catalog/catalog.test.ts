@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import {
+  createSchema,
+  dataSources,
+  immutableAttributes,
+  normalizeValue,
+  resources,
+  resourceByName,
+  responseSchema,
+  updateSchema,
+  type Attribute,
+  type AttrType,
+} from '@claresia/catalog';
+
+function* walk(attrs: Record<string, Attribute>, prefix = ''): Generator<[string, Attribute]> {
+  for (const [name, a] of Object.entries(attrs)) {
+    yield [prefix + name, a];
+    const t = a.type as AttrType;
+    if (typeof t === 'object' && 'object' in t) yield* walk(t.object, `${prefix}${name}.`);
+  }
+}
+
+describe('resource catalog', () => {
+  it('derives create, update and response schemas for the tenant', () => {
+    const t = resourceByName('tenant');
+    const create = createSchema(t) as any;
+    assert.deepEqual(create.required.sort(), ['billing_contact', 'deployment_mode', 'display_name', 'region', 'slug']);
+    assert.equal(create.additionalProperties, false);
+    assert.ok(!('client_secret' in create.properties));
+    const update = updateSchema(t) as any;
+    assert.ok(!('slug' in update.properties) && !('region' in update.properties));
+    assert.equal(update.required, undefined);
+    assert.ok('client_secret' in (responseSchema(t) as any).properties);
+    assert.deepEqual(immutableAttributes(t).sort(), ['deployment_mode', 'region', 'slug']);
+  });
+
+  it('normalises values in one place', () => {
+    const t = resourceByName('tenant');
+    assert.equal(normalizeValue(t.attributes.billing_contact!, '  Billing@ACME.example '), 'billing@acme.example');
+    assert.equal(normalizeValue(t.attributes.display_name!, ' Acme '), 'Acme');
+    assert.deepEqual(normalizeValue({ type: { set: 'string' }, mode: 'optional', description: '', normalize: 'sorted_set' }, ['b', 'a', 'b']), ['a', 'b']);
+    assert.equal(normalizeValue(t.attributes.billing_contact!, null), null);
+  });
+
+  // These invariants are what the IaC layers rely on when they derive schemas generically.
+  for (const r of resources) {
+    describe(`entry ${r.name}`, () => {
+      it('is well formed', () => {
+        assert.match(r.name, /^[a-z][a-z0-9_]*$/);
+        assert.match(r.title, /^[A-Z][A-Za-z0-9]*$/);
+        const id = r.attributes[r.idAttribute];
+        assert.ok(id, `id attribute ${r.idAttribute} is declared`);
+        assert.ok(r.importId.format.includes('{'), 'the import ID format names its parts');
+        for (const op of [r.api.read, r.api.update, r.api.delete]) if (op) assert.match(op.path, /\{id\}/, `${op.method} ${op.path} addresses one instance`);
+        assert.equal(r.api.create.method, 'POST');
+        assert.ok(r.terraformExample.includes(`claresia_${r.name}`), 'the example uses the resource');
+        assert.ok(r.description.length > 10);
+        assert.ok(Number.isInteger(r.schemaVersion) && r.schemaVersion >= 0);
+        if (r.async) assert.ok(r.attributes[r.async.attribute], 'the async status attribute exists');
+      });
+      it('has consistent attribute flags', () => {
+        for (const [path, a] of walk(r.attributes)) {
+          assert.match(path, /^[a-z][a-z0-9_.]*$/, `${path} is snake_case`);
+          assert.ok(a.description, `${path} has a description`);
+          if (a.writeOnly) assert.notEqual(a.mode, 'computed', `${path}: write-only values are inputs`);
+          if (a.returnedOnce) assert.ok(a.sensitive, `${path}: a value shown once is a secret`);
+          if (a.default !== undefined) assert.equal(a.mode, 'optional_computed', `${path}: a default means optional_computed`);
+          if (a.enum) assert.ok(a.enum.length > 0);
+          if (a.forceNew) assert.notEqual(a.mode, 'computed', `${path}: only inputs force replacement`);
+        }
+      });
+    });
+  }
+
+  it('has unique names and paths', () => {
+    const names = [...resources, ...dataSources].map((r) => r.name);
+    assert.equal(new Set(names).size, names.length);
+    const creates = resources.map((r) => `${r.api.create.method} ${r.api.create.path}`);
+    assert.equal(new Set(creates).size, creates.length);
+  });
+});
