@@ -15,6 +15,11 @@ export interface Config {
   masterKey: Buffer;
   tokenTtlSeconds: number;
   logLevel: string;
+  /**
+   * Lets outbound fetches (IdP metadata, discovery documents, platform APIs) reach private and
+   * loopback addresses over plain http too. Only for development and tests with local IdPs.
+   */
+  allowPrivateUrls?: boolean;
   /** Where generated dev-only secrets came from, so `serve` can tell the user. */
   generated: { operatorToken?: string; masterKey?: string };
 }
@@ -72,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey,
     tokenTtlSeconds: intEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
     logLevel: env.LOG_LEVEL || 'info',
+    allowPrivateUrls: env.CLARESIA_ALLOW_PRIVATE_URLS === '1' || env.CLARESIA_ALLOW_PRIVATE_URLS === 'true',
     generated,
   };
 }
