@@ -1,5 +1,8 @@
 import type { DataSourceDef, ResourceDef } from './types.js';
 import { tenant } from './resources/tenant.js';
+import { ssoConnection } from './resources/sso_connection.js';
+import { llmConnector } from './resources/llm_connector.js';
+import { hub } from './resources/hub.js';
 
 export * from './types.js';
 export * from './json-schema.js';
@@ -10,7 +13,7 @@ export { buildOpenApi, type ExtraOperation } from './openapi.js';
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing
  * `resources/<name>.ts` and listing it here; nothing else declares attributes.
  */
-export const resources: readonly ResourceDef[] = [tenant];
+export const resources: readonly ResourceDef[] = [tenant, ssoConnection, llmConnector, hub];
 
 export const dataSources: readonly DataSourceDef[] = [];
 

@@ -2,6 +2,7 @@ import type { Module } from './module.js';
 import { authModule } from './auth.js';
 import { auditModule } from './audit.js';
 import { tenantsModule } from './tenants.js';
+import { ssoModule } from './sso.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, ssoModule];

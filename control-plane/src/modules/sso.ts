@@ -1,0 +1,261 @@
+import type express from 'express';
+import type { Request } from 'express';
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import type { AppContext } from '../context.js';
+import type { Tx } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { appendEvent } from '../audit/chain.js';
+import { newId } from '../crypto/secrets.js';
+import { badRequest } from '../http/errors.js';
+import { expressPath, type RequestContext } from '../http/router.js';
+import type { FetchPolicy } from '../net/guarded-fetch.js';
+import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type ConnectionRow } from '../sso/connections.js';
+import { loginFailed } from '../sso/errors.js';
+import { LoginStates } from '../sso/login-state.js';
+import { discover, finishOidcLogin, startOidcLogin } from '../sso/oidc.js';
+import type { SsoProfile } from '../sso/profile.js';
+import { finishSamlLogin, startSamlLogin } from '../sso/saml.js';
+import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../sso/settings.js';
+import { spEndpoints } from '../sso/urls.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('sso_connection');
+const CREATE = createSchema(def);
+const UPDATE = updateSchema(def);
+const IMMUTABLE = immutableAttributes(def);
+const BASE = '/api/v1/identity/sso/connections/{id}';
+const ACS = `${BASE}/saml/acs`;
+const CALLBACK = `${BASE}/oidc/callback`;
+const IDP_FIELDS = [...SAML_FIELDS, ...OIDC_FIELDS] as const;
+
+const ACS_BODY = {
+  type: 'object',
+  required: ['SAMLResponse'],
+  properties: { SAMLResponse: { type: 'string', minLength: 1, maxLength: 1024 * 1024 }, RelayState: { type: 'string', maxLength: 1000 } },
+};
+
+const policyOf = (app: AppContext): FetchPolicy => ({ allowPrivate: app.config.allowPrivateUrls === true });
+
+async function storedSettings(ctx: RequestContext, row: ConnectionRow): Promise<IdpSettings> {
+  return {
+    metadata_url: row.metadata_url,
+    metadata_xml: row.metadata_xml,
+    idp_sso_url: row.idp_sso_url,
+    idp_certificate: row.idp_certificate,
+    idp_entity_id: row.idp_entity_id,
+    discovery_url: row.discovery_url,
+    client_id: row.client_id,
+    client_secret: row.client_secret_enc ? await ctx.app.keys.decryptForTenant(ctx.db, row.tenant_id, row.client_secret_enc, secretPurpose(row.id)) : null,
+  };
+}
+
+async function sealSettings(ctx: RequestContext, tenantId: string, id: string, s: IdpSettings) {
+  const { client_secret, ...rest } = s;
+  return { ...rest, client_secret_enc: client_secret ? await ctx.app.keys.encryptForTenant(ctx.db, tenantId, client_secret, secretPurpose(id)) : null };
+}
+
+async function create(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const body = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
+  const patch = Object.fromEntries(IDP_FIELDS.map((f) => [f, body[f] ?? null])) as unknown as IdpSettings;
+  const settings = await resolveSettings(body.protocol, patch, patch, policyOf(ctx.app));
+  const id = newId('sso');
+  const now = new Date();
+  const row = { id, name: body.name, protocol: body.protocol, ...(await sealSettings(ctx, scope.tenantId, id, settings)), status: 'untested', last_tested_at: null, created_at: now, updated_at: now };
+  await scope.insert(TABLE, row);
+  await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'sso', protocol: body.protocol, connection_id: id, name: body.name } });
+  const stored = await loadConnection(scope, id);
+  return { status: 201, body: present(stored, ctx.app.publicUrl()), headers: { Location: `/api/v1/identity/sso/connections/${id}` } };
+}
+
+async function update(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const before = await loadConnection(scope, ctx.params.id!, true);
+  const patch = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
+  if (patch.name === null) throw badRequest('name cannot be null', 'name', 'invalid_value');
+  const changes: Record<string, unknown> = {};
+  if (patch.name !== undefined && patch.name !== before.name) changes.name = { from: before.name, to: patch.name };
+  const touched = IDP_FIELDS.filter((f) => patch[f] !== undefined);
+  let columns: Record<string, unknown> = {};
+  if (touched.length) {
+    const stored = await storedSettings(ctx, before);
+    const merged = { ...stored } as IdpSettings;
+    for (const f of touched) (merged as unknown as Record<string, unknown>)[f] = patch[f];
+    const settings = await resolveSettings(before.protocol, merged, Object.fromEntries(touched.map((f) => [f, patch[f]])), policyOf(ctx.app));
+    for (const f of IDP_FIELDS) {
+      if (settings[f] === stored[f]) continue;
+      // The secret is recorded as changed, never by value.
+      changes[f] = f === 'client_secret' ? 'changed' : f === 'metadata_xml' || f === 'idp_certificate' ? 'changed' : { from: stored[f], to: settings[f] };
+    }
+    if (Object.keys(changes).some((k) => k !== 'name')) columns = { ...(await sealSettings(ctx, before.tenant_id, before.id, settings)), status: 'untested' };
+  }
+  if (Object.keys(changes).length) {
+    await scope.table(TABLE).where({ id: before.id }).update({ ...columns, ...(changes.name ? { name: patch.name } : {}), updated_at: new Date() });
+    await ctx.audit({ type: 'connector.changed', subject: before.id, data: { kind: 'sso', protocol: before.protocol, changes } });
+  }
+  return { body: present(await loadConnection(scope, before.id), ctx.app.publicUrl()) };
+}
+
+async function remove(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const row = await loadConnection(scope, ctx.params.id!, true);
+  await scope.table('sso_login_states').where({ connection_id: row.id }).delete();
+  await scope.table(TABLE).where({ id: row.id }).delete();
+  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'sso', protocol: row.protocol, name: row.name } });
+  return { status: 204 };
+}
+
+function idsFilter(q: RequestContext['query']): string[] | undefined {
+  const raw = q.id;
+  if (raw === undefined) return undefined;
+  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
+  return ids;
+}
+
+async function list(ctx: RequestContext) {
+  const ids = idsFilter(ctx.query);
+  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
+  let q = ctx.tenant().table<ConnectionRow>(TABLE).orderBy('id').limit(limit + 1);
+  if (ids) q = q.whereIn('id', ids);
+  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
+  const rows = (await q) as ConnectionRow[];
+  const page = rows.slice(0, limit);
+  return { body: { items: page.map((r) => present(r, ctx.app.publicUrl())), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+}
+
+/** Starts a real test login: the URL to send the admin's browser to. */
+async function startTest(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const row = await loadConnection(scope, ctx.params.id!);
+  const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
+  let redirectUrl: string;
+  let loginId: string;
+  let expiresAt: Date;
+  if (row.protocol === 'saml') {
+    const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
+    const started = await startSamlLogin(
+      { idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep },
+      states.samlCache(),
+      row.id,
+    );
+    redirectUrl = started.url;
+    loginId = started.requestId;
+    const saved = await scope.table('sso_login_states').where({ id: loginId }).first('expires_at');
+    expiresAt = new Date(saved.expires_at);
+  } else {
+    const settings = await storedSettings(ctx, row);
+    const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: settings.client_secret! }, policyOf(ctx.app));
+    const started = await startOidcLogin(config, ep.acs_url);
+    expiresAt = await new LoginStates(scope, ctx.app.keys, row.id, 'oidc').save(started.state, started.secrets);
+    redirectUrl = started.url;
+    loginId = started.state;
+  }
+  await ctx.audit({ type: 'sso.test_started', subject: row.id, data: { protocol: row.protocol, login_id: loginId } });
+  return { status: 201, body: { connection_id: row.id, protocol: row.protocol, redirect_url: redirectUrl, login_id: loginId, expires_at: expiresAt.toISOString() } };
+}
+
+/** A validated answer turns the connection green; the login is recorded as `auth.login`. */
+async function markGreen(trx: Tx, app: AppContext, row: ConnectionRow, profile: SsoProfile, loginId: string) {
+  const now = new Date();
+  await new TenantScope(trx, row.tenant_id).table(TABLE).where({ id: row.id }).update({ status: 'green', last_tested_at: now, updated_at: now });
+  await appendEvent(trx, app.keys, row.tenant_id, {
+    type: 'auth.login',
+    actor: `sso:${profile.email}`,
+    subject: row.id,
+    data: { method: 'sso_test', protocol: row.protocol, connection_id: row.id, login_id: loginId, email: profile.email, groups: profile.groups },
+  });
+  return {
+    connection_id: row.id,
+    status: 'green',
+    user: { subject: profile.subject, email: profile.email, first_name: profile.firstName, last_name: profile.lastName, groups: profile.groups },
+  };
+}
+
+async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
+  const row = await connectionForIdp(ctx.db, ctx.params.id!, 'saml');
+  const scope = new TenantScope(ctx.db, row.tenant_id);
+  const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
+  const cache = new LoginStates(scope, ctx.app.keys, row.id, 'saml').samlCache();
+  const inResponseTo = await requestIdOf(ctx.body.SAMLResponse);
+  const profile = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, cache, ctx.body.SAMLResponse);
+  return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, inResponseTo) };
+}
+
+/** The InResponseTo of a response, for the audit record only (validation happens in node-saml). */
+async function requestIdOf(samlResponse: string): Promise<string> {
+  const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+  return /InResponseTo="([^"]{1,100})"/.exec(xml)?.[1] ?? '';
+}
+
+/**
+ * The IdP redirects the browser here with a GET. The network exchange with the IdP happens
+ * outside any transaction; the state is consumed and the result written in one transaction
+ * afterwards, so a state can be redeemed once and a failure writes nothing.
+ */
+async function oidcCallback(app: AppContext, req: Request) {
+  const id = String(req.params.id);
+  const state = typeof req.query.state === 'string' ? req.query.state : '';
+  if (!state) throw badRequest('state is required', 'state', 'missing_field');
+  const { row, secrets, clientSecret } = await app.db.transaction(async (trx) => {
+    const row = await connectionForIdp(trx, id, 'oidc');
+    const pending = await new TenantScope(trx, row.tenant_id).table('sso_login_states').where({ id: state, connection_id: row.id, protocol: 'oidc' }).first();
+    if (!pending || new Date(pending.expires_at) <= new Date()) throw loginFailed('invalid_state', 'state does not belong to a live test login of this connection', 'state');
+    const secrets = JSON.parse(await app.keys.decryptForTenant(trx, row.tenant_id, pending.secrets_enc, `sso_login_state:${state}`)) as { code_verifier: string; nonce: string };
+    const clientSecret = await app.keys.decryptForTenant(trx, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
+    return { row: row as ConnectionRow, secrets, clientSecret };
+  });
+  const ep = spEndpoints(app.publicUrl(), row.id, 'oidc');
+  const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, policyOf(app));
+  const current = new URL(ep.acs_url);
+  current.search = new URL(req.originalUrl, 'http://x').search;
+  const profile = await finishOidcLogin(config, current, { state, ...secrets });
+  return app.db.transaction(async (trx) => {
+    const taken = await new LoginStates(new TenantScope(trx, row.tenant_id), app.keys, row.id, 'oidc').take(state);
+    if (!taken) throw loginFailed('invalid_state', 'this test login was already completed', 'state');
+    return markGreen(trx, app, row, profile, state);
+  });
+}
+
+export const ssoModule: Module = {
+  name: 'sso',
+  mount(server: express.Express, app: AppContext) {
+    server.get(expressPath(CALLBACK), async (req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await oidcCallback(app, req));
+    });
+  },
+  routes(r) {
+    const tag = 'sso_connection';
+    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
+    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: list });
+    r.route({
+      method: 'GET',
+      path: def.api.read.path,
+      auth: 'tenant',
+      summary: '',
+      tag,
+      catalogOperation: true,
+      handler: async (ctx) => ({ body: present(await loadConnection(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+    });
+    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
+    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
+    r.route({
+      method: 'POST',
+      path: `${BASE}/test`,
+      auth: 'tenant',
+      summary: 'Start a test login: returns the URL to open in a browser; the IdP answers to acs_url',
+      tag,
+      handler: startTest,
+    });
+    r.route({
+      method: 'POST',
+      path: ACS,
+      auth: 'none',
+      summary: "SAML Assertion Consumer Service: validates the IdP's response and marks the connection green",
+      tag,
+      body: ACS_BODY,
+      handler: samlAcs,
+    });
+  },
+};

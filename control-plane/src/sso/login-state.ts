@@ -1,0 +1,77 @@
+import type { CacheProvider, CacheItem } from '@node-saml/node-saml';
+import type { KeyRing } from '../crypto/keys.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+
+/** How long a started test login may take before its answer is refused. */
+export const LOGIN_TTL_MS = 10 * 60 * 1000;
+
+const TABLE = 'sso_login_states';
+
+export interface LoginState {
+  id: string;
+  connection_id: string;
+  protocol: string;
+  created_at: Date;
+  expires_at: Date;
+  secrets?: Record<string, string>;
+}
+
+/**
+ * Test logins in flight, kept in PostgreSQL so that the replica that receives the IdP's
+ * answer need not be the one that started the login. Each row is usable once.
+ */
+export class LoginStates {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly keys: KeyRing,
+    private readonly connectionId: string,
+    private readonly protocol: 'saml' | 'oidc',
+  ) {}
+
+  async save(id: string, secrets?: Record<string, string>, createdAt = new Date()): Promise<Date> {
+    const expires = new Date(createdAt.getTime() + LOGIN_TTL_MS);
+    const purpose = `sso_login_state:${id}`;
+    await this.scope.insert(TABLE, {
+      id,
+      connection_id: this.connectionId,
+      protocol: this.protocol,
+      secrets_enc: secrets ? await this.keys.encryptForTenant(this.scope.db, this.scope.tenantId, JSON.stringify(secrets), purpose) : null,
+      created_at: createdAt,
+      expires_at: expires,
+    });
+    return expires;
+  }
+
+  /** The live state with this id for this connection; removed as it is read, so it cannot be replayed. */
+  async take(id: string): Promise<LoginState | undefined> {
+    const row = await this.scope.table(TABLE).where({ id, connection_id: this.connectionId, protocol: this.protocol }).forUpdate().first();
+    if (!row) return undefined;
+    await this.scope.table(TABLE).where({ id }).delete();
+    if (new Date(row.expires_at) <= new Date()) return undefined;
+    const secrets = row.secrets_enc
+      ? (JSON.parse(await this.keys.decryptForTenant(this.scope.db, this.scope.tenantId, row.secrets_enc, `sso_login_state:${id}`)) as Record<string, string>)
+      : undefined;
+    return { id: row.id, connection_id: row.connection_id, protocol: row.protocol, created_at: new Date(row.created_at), expires_at: new Date(row.expires_at), ...(secrets ? { secrets } : {}) };
+  }
+
+  /** node-saml's request-id cache (for InResponseTo), backed by the table above. */
+  samlCache(): CacheProvider {
+    return {
+      saveAsync: async (key: string, value: string): Promise<CacheItem | null> => {
+        const created = new Date(value);
+        await this.save(key, undefined, Number.isNaN(created.getTime()) ? new Date() : created);
+        return { value, createdAt: created.getTime() };
+      },
+      getAsync: async (key: string): Promise<string | null> => {
+        const row = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId, protocol: this.protocol }).first();
+        if (!row || new Date(row.expires_at) <= new Date()) return null;
+        return new Date(row.created_at).toISOString();
+      },
+      removeAsync: async (key: string | null): Promise<string | null> => {
+        if (!key) return null;
+        const n = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId }).delete();
+        return n ? key : null;
+      },
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { ApiError } from '../http/errors.js';
+
+/** What a test login must deliver: the attributes the runbook asks every IdP to send. */
+export interface SsoProfile {
+  subject: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  groups: string[];
+}
+
+/**
+ * Names each required attribute may arrive under: our own names, the OIDC standard claims,
+ * and the claim URIs Entra ID and ADFS put in SAML assertions.
+ */
+const ALIASES: Record<'email' | 'firstName' | 'lastName' | 'groups', string[]> = {
+  email: ['email', 'mail', 'emailAddress', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3'],
+  firstName: ['firstName', 'given_name', 'givenName', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname', 'urn:oid:2.5.4.42'],
+  lastName: ['lastName', 'family_name', 'surname', 'sn', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname', 'urn:oid:2.5.4.4'],
+  groups: ['groups', 'memberOf', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups'],
+};
+
+function first(attrs: Record<string, unknown>, names: string[]): unknown {
+  for (const n of names) if (attrs[n] !== undefined && attrs[n] !== null && attrs[n] !== '') return attrs[n];
+  return undefined;
+}
+
+function missing(name: string, source: string): ApiError {
+  return new ApiError(400, 'missing_attribute', `the ${source} has no ${name} attribute; map ${name} in the IdP's attribute statements`, name);
+}
+
+/** Extracts the required attributes; a missing one is named in the error. */
+export function requireProfile(subject: string, attrs: Record<string, unknown>, source: string): SsoProfile {
+  const text = (key: keyof typeof ALIASES) => {
+    const v = first(attrs, ALIASES[key]);
+    const s = Array.isArray(v) ? v[0] : v;
+    if (typeof s !== 'string' || !s.trim()) throw missing(key, source);
+    return s.trim();
+  };
+  const email = text('email');
+  const firstName = text('firstName');
+  const lastName = text('lastName');
+  const g = first(attrs, ALIASES.groups);
+  if (g === undefined) throw missing('groups', source);
+  const groups = (Array.isArray(g) ? g : [g]).map(String);
+  return { subject, email: email.toLowerCase(), firstName, lastName, groups };
+}

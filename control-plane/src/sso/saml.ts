@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import { DOMParser } from '@xmldom/xmldom';
+import { LOGIN_TTL_MS } from './login-state.js';
+import { loginFailed } from './errors.js';
+import { requireProfile, type SsoProfile } from './profile.js';
+
+const ASSERTION_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const FIELD = 'SAMLResponse';
+
+export interface SamlSettings {
+  idp_sso_url: string;
+  idp_certificate: string;
+  idp_entity_id: string;
+  acs_url: string;
+  audience_uri: string;
+}
+
+function client(s: SamlSettings, cache: CacheProvider, onId?: (id: string) => void): SAML {
+  return new SAML({
+    entryPoint: s.idp_sso_url,
+    issuer: s.audience_uri,
+    callbackUrl: s.acs_url,
+    audience: s.audience_uri,
+    idpCert: s.idp_certificate,
+    idpIssuer: s.idp_entity_id,
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: false,
+    validateInResponseTo: ValidateInResponseTo.always,
+    requestIdExpirationPeriodMs: LOGIN_TTL_MS,
+    cacheProvider: cache,
+    acceptedClockSkewMs: 60_000,
+    // Asking for a specific authentication context makes some IdPs (Entra ID) refuse MFA logins.
+    disableRequestedAuthnContext: true,
+    generateUniqueId: () => {
+      const id = `_${randomBytes(20).toString('hex')}`;
+      onId?.(id);
+      return id;
+    },
+  });
+}
+
+/** Builds the AuthnRequest (HTTP-Redirect binding); its ID is recorded for the InResponseTo check. */
+export async function startSamlLogin(s: SamlSettings, cache: CacheProvider, relayState: string): Promise<{ url: string; requestId: string }> {
+  let requestId = '';
+  const url = await client(s, cache, (id) => (requestId ||= id)).getAuthorizeUrlAsync(relayState, undefined, {});
+  return { url, requestId };
+}
+
+/** node-saml's reasons, as the codes the runbook and the portal use. */
+function classify(err: unknown): { code: string; message: string } {
+  if (err instanceof SamlStatusError) return { code: 'idp_error', message: 'the IdP answered with an error status instead of an assertion' };
+  const m = err instanceof Error ? err.message : String(err);
+  if (/signature/i.test(m)) return { code: 'invalid_signature', message: 'the SAML response is not signed by the configured idp_certificate' };
+  if (/audience/i.test(m)) return { code: 'invalid_audience', message: 'the assertion is not addressed to this connection (its Audience is not audience_uri)' };
+  if (/InResponseTo/i.test(m)) return { code: 'invalid_in_response_to', message: 'the response does not answer a live test login started here (InResponseTo unknown, used or expired)' };
+  if (/issuer/i.test(m)) return { code: 'invalid_issuer', message: 'the response was not issued by idp_entity_id' };
+  if (/expired|not yet valid|too old|subject confirmation/i.test(m)) return { code: 'invalid_time_window', message: 'the assertion is outside its validity window' };
+  return { code: 'invalid_saml_response', message: 'the SAML response could not be validated' };
+}
+
+/**
+ * Web Browser SSO profile (SAML 2.0 Profiles, 4.1.4.3): the bearer SubjectConfirmationData
+ * must name this ACS as its Recipient. node-saml does not check it, so it is checked here on
+ * the assertion node-saml has already verified the signature of.
+ */
+function checkRecipient(assertionXml: string, acsUrl: string): void {
+  const doc = new DOMParser().parseFromString(assertionXml, 'text/xml');
+  const confirmations = Array.from(doc.getElementsByTagNameNS(ASSERTION_NS, 'SubjectConfirmationData') as unknown as ArrayLike<Element>);
+  if (confirmations.length === 0 || confirmations.some((c) => c.getAttribute('Recipient') !== acsUrl)) {
+    throw loginFailed('invalid_recipient', 'the assertion is meant for another recipient (SubjectConfirmationData Recipient is not acs_url)', FIELD);
+  }
+}
+
+/** Validates the IdP's POSTed answer; returns the user it vouches for or throws a named failure. */
+export async function finishSamlLogin(s: SamlSettings, cache: CacheProvider, samlResponse: string): Promise<SsoProfile> {
+  let profile: Profile | null;
+  try {
+    ({ profile } = await client(s, cache).validatePostResponseAsync({ SAMLResponse: samlResponse }));
+  } catch (err) {
+    const c = classify(err);
+    throw loginFailed(c.code, c.message, FIELD);
+  }
+  if (!profile) throw loginFailed('invalid_saml_response', 'the SAML response carries no assertion', FIELD);
+  // verifyIssuer judges the (possibly unsigned) Response; the signed assertion must agree.
+  if (profile.issuer !== s.idp_entity_id) throw loginFailed('invalid_issuer', 'the assertion was not issued by idp_entity_id', FIELD);
+  checkRecipient(profile.getAssertionXml?.() ?? '', s.acs_url);
+  return requireProfile(profile.nameID, (profile.attributes as Record<string, unknown> | undefined) ?? {}, 'SAML assertion');
+}

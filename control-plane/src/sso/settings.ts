@@ -1,0 +1,112 @@
+import { badRequest } from '../http/errors.js';
+import { checkOutboundUrl, guardedFetch, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
+import { CertificateError, checkSigningCertificate } from './certificate.js';
+import { outboundProblem } from './errors.js';
+import { MetadataError, parseIdpMetadata } from './metadata.js';
+import { discover } from './oidc.js';
+
+/** The IdP settings of a connection as stored (the secret as plaintext until it is sealed). */
+export interface IdpSettings {
+  metadata_url: string | null;
+  metadata_xml: string | null;
+  idp_sso_url: string | null;
+  idp_certificate: string | null;
+  idp_entity_id: string | null;
+  discovery_url: string | null;
+  client_id: string | null;
+  client_secret: string | null;
+}
+
+export const SAML_FIELDS = ['metadata_url', 'metadata_xml', 'idp_sso_url', 'idp_certificate', 'idp_entity_id'] as const;
+export const OIDC_FIELDS = ['discovery_url', 'client_id', 'client_secret'] as const;
+const MANUAL_FIELDS = ['idp_sso_url', 'idp_certificate', 'idp_entity_id'] as const;
+
+const METADATA_LIMIT = 512 * 1024;
+
+function given(v: unknown): boolean {
+  return v !== undefined && v !== null;
+}
+
+function certificate(pem: string, field: string): string {
+  try {
+    checkSigningCertificate(pem);
+  } catch (err) {
+    if (err instanceof CertificateError) throw badRequest(`${field} ${err.message}`, field, err.code);
+    throw err;
+  }
+  return pem.trim();
+}
+
+function metadata(xml: string, field: string) {
+  try {
+    return parseIdpMetadata(xml);
+  } catch (err) {
+    if (err instanceof MetadataError) throw badRequest(`${field}: the IdP metadata ${err.message}`, field, 'invalid_metadata');
+    throw err;
+  }
+}
+
+function browserUrl(url: string, field: string, policy: FetchPolicy): void {
+  try {
+    checkOutboundUrl(url, policy);
+  } catch (err) {
+    if (err instanceof OutboundError) throw badRequest(`${field} ${err.message}`, field, 'url_not_allowed');
+    throw err;
+  }
+}
+
+async function fetchMetadata(url: string, policy: FetchPolicy): Promise<string> {
+  let res: Response;
+  try {
+    res = await guardedFetch(url, { headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } }, { ...policy, maxBytes: METADATA_LIMIT });
+  } catch (err) {
+    throw outboundProblem(err, 'metadata_url', 'IdP metadata');
+  }
+  if (!res.ok) throw badRequest(`metadata_url answered HTTP ${res.status}`, 'metadata_url', 'fetch_failed');
+  return res.text();
+}
+
+/**
+ * Turns what the caller sent (merged over what is stored, for an update) into complete,
+ * checked IdP settings: fetches and reads SAML metadata, or checks the OIDC discovery
+ * document and the client's settings. Throws a 400 naming the field before anything is written.
+ * `patch` holds only what this request sent, to tell a caller's value from a derived one.
+ */
+export async function resolveSettings(protocol: string, merged: IdpSettings, patch: Partial<IdpSettings>, policy: FetchPolicy): Promise<IdpSettings> {
+  const foreign = protocol === 'saml' ? OIDC_FIELDS : SAML_FIELDS;
+  for (const f of foreign) if (given(patch[f])) throw badRequest(`${f} does not apply to protocol ${protocol}`, f, 'invalid_combination');
+  const out: IdpSettings = { metadata_url: null, metadata_xml: null, idp_sso_url: null, idp_certificate: null, idp_entity_id: null, discovery_url: null, client_id: null, client_secret: null };
+
+  if (protocol === 'oidc') {
+    for (const f of OIDC_FIELDS) if (!given(merged[f])) throw badRequest(`${f} is required for protocol oidc`, f, 'missing_field');
+    Object.assign(out, { discovery_url: merged.discovery_url, client_id: merged.client_id, client_secret: merged.client_secret });
+    await discover({ discovery_url: out.discovery_url!, client_id: out.client_id!, client_secret: out.client_secret! }, policy);
+    return out;
+  }
+
+  const sources = (['metadata_url', 'metadata_xml'] as const).filter((f) => given(merged[f]));
+  if (sources.length > 1) throw badRequest('give metadata_url or metadata_xml, not both', sources[1]!, 'invalid_combination');
+  if (sources.length === 1) {
+    // Derived settings come from the metadata; a caller's own value next to it is ambiguous.
+    for (const f of MANUAL_FIELDS) if (given(patch[f])) throw badRequest(`${f} is read from the metadata; leave it out when ${sources[0]} is given`, f, 'invalid_combination');
+    const source = sources[0]!;
+    if (source === 'metadata_url') browserUrl(merged.metadata_url!, 'metadata_url', policy);
+    const xml = source === 'metadata_url' ? await fetchMetadata(merged.metadata_url!, policy) : merged.metadata_xml!;
+    const md = metadata(xml, source);
+    browserUrl(md.ssoUrl, source, policy);
+    out[source] = merged[source];
+    out.idp_sso_url = md.ssoUrl;
+    out.idp_certificate = certificate(md.certificatePem, source);
+    out.idp_entity_id = md.entityId;
+    return out;
+  }
+
+  for (const f of MANUAL_FIELDS) {
+    if (!given(merged[f])) throw badRequest(`${f} is required for protocol saml without metadata_url or metadata_xml`, f, 'missing_field');
+  }
+  browserUrl(merged.idp_sso_url!, 'idp_sso_url', policy);
+  out.idp_sso_url = merged.idp_sso_url;
+  out.idp_certificate = certificate(merged.idp_certificate!, 'idp_certificate');
+  out.idp_entity_id = merged.idp_entity_id;
+  return out;
+}
