@@ -2,7 +2,9 @@ import type { Module } from './module.js';
 import { authModule } from './auth.js';
 import { auditModule } from './audit.js';
 import { tenantsModule } from './tenants.js';
+import { llmModule } from './llm.js';
+import { hubModule } from './hub.js';
 import { ssoModule } from './sso.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, ssoModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule];

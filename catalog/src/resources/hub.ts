@@ -1,0 +1,97 @@
+import type { ResourceDef } from '../types.js';
+import { tenant } from './tenant.js';
+
+export const hub: ResourceDef = {
+  name: 'hub',
+  title: 'Hub',
+  description:
+    "The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the " +
+    "tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), " +
+    "reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the " +
+    "Hub's key co-signs every governance event of the tenant.",
+  auth: 'tenant',
+  schemaVersion: 1,
+  idAttribute: 'id',
+  api: {
+    // The runbook path; the Hub's own id paths live under /hubs so they cannot collide with /hub/governance-events.
+    create: { method: 'POST', path: '/api/v1/hub/provision' },
+    read: { method: 'GET', path: '/api/v1/hubs/{id}' },
+    delete: { method: 'DELETE', path: '/api/v1/hubs/{id}' },
+    list: { method: 'GET', path: '/api/v1/hubs' },
+  },
+  importId: { format: '{id}', example: 'hub_0c4f7a92d1e8b635' },
+  async: { attribute: 'status', pending: ['provisioning'], ready: ['ready'], failed: ['failed'] },
+  attributes: {
+    id: { type: 'string', mode: 'computed', description: 'Hub id.' },
+    mode: {
+      type: 'string',
+      mode: 'required',
+      forceNew: true,
+      enum: ['A', 'B', 'C'],
+      description: "Deployment mode; must equal the tenant's deployment_mode.",
+      example: 'C',
+    },
+    region: {
+      type: 'string',
+      mode: 'optional_computed',
+      forceNew: true,
+      enum: tenant.attributes.region!.enum,
+      description: "Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region.",
+      example: 'eu-west-1',
+    },
+    mtls_endpoint_url: {
+      type: 'string',
+      mode: 'optional',
+      forceNew: true,
+      format: 'https-uri',
+      maxLength: 2048,
+      description: "Mode C only: the customer's Hub endpoint, which demands a client certificate (https).",
+      example: 'https://hub.acme.example:8443/claresia',
+    },
+    customer_ca_certificate: {
+      type: 'string',
+      mode: 'optional',
+      forceNew: true,
+      format: 'pem-certificate',
+      maxLength: 65536,
+      normalize: 'trim',
+      description: "Mode C only: PEM of the CA that issued the endpoint's server certificate (a CA certificate, currently valid).",
+    },
+    cmek_key_id: { type: 'string', mode: 'computed', description: 'Mode B: id of the customer-managed key created for the Hub.' },
+    control_plane_client_certificate: {
+      type: 'string',
+      mode: 'computed',
+      description: "Mode C: PEM of the control plane's client certificate; the customer's endpoint must trust it.",
+    },
+    control_plane_client_certificate_sha256: {
+      type: 'string',
+      mode: 'computed',
+      description: 'Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).',
+    },
+    customer_ca_certificate_sha256: {
+      type: 'string',
+      mode: 'computed',
+      description: 'Mode C: SHA-256 fingerprint of the customer CA certificate (colon-separated hex).',
+    },
+    endpoint: {
+      type: 'string',
+      mode: 'computed',
+      description: "Where the Hub is reached: the customer's mTLS endpoint in Mode C, the control plane's Hub API in Modes A and B.",
+    },
+    status: { type: 'string', mode: 'computed', description: 'provisioning, then ready or failed.' },
+    status_reason: { type: 'string', mode: 'computed', description: 'What provisioning is waiting for, or why it failed.' },
+    hub_key_id: { type: 'string', mode: 'computed', description: 'Id of the Hub key that co-signs governance events once the Hub is ready.' },
+    tenant_id: { type: 'string', mode: 'computed', description: 'The tenant the Hub belongs to.' },
+    created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
+    ready_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When provisioning finished (RFC 3339).' },
+  },
+  terraformExample: `resource "claresia_hub" "byoc" {
+  mode                    = "C"
+  mtls_endpoint_url       = "https://hub.acme.example:8443/claresia"
+  customer_ca_certificate = file("acme-hub-ca.pem")
+}
+
+output "control_plane_client_certificate" {
+  value = claresia_hub.byoc.control_plane_client_certificate
+}`,
+};

@@ -1,0 +1,73 @@
+import type { ResourceDef } from '../types.js';
+
+export const llmConnector: ResourceDef = {
+  name: 'llm_connector',
+  title: 'LlmConnector',
+  description:
+    'A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. ' +
+    'The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned.',
+  auth: 'tenant',
+  schemaVersion: 1,
+  idAttribute: 'id',
+  api: {
+    create: { method: 'POST', path: '/api/v1/llm/connectors' },
+    read: { method: 'GET', path: '/api/v1/llm/connectors/{id}' },
+    update: { method: 'PATCH', path: '/api/v1/llm/connectors/{id}' },
+    delete: { method: 'DELETE', path: '/api/v1/llm/connectors/{id}' },
+    list: { method: 'GET', path: '/api/v1/llm/connectors' },
+  },
+  importId: { format: '{id}', example: 'llm_5d2c9e0a41b7f368' },
+  attributes: {
+    id: { type: 'string', mode: 'computed', description: 'Connector id.' },
+    platform: {
+      type: 'string',
+      mode: 'required',
+      forceNew: true,
+      enum: ['claude', 'copilot', 'chatgpt', 'slack'],
+      description: 'The LLM platform.',
+      example: 'claude',
+    },
+    name: {
+      type: 'string',
+      mode: 'required',
+      minLength: 1,
+      maxLength: 200,
+      normalize: 'trim',
+      description: 'Name shown in the portal.',
+      example: 'Claude Enterprise',
+    },
+    credential: {
+      type: 'string',
+      mode: 'required',
+      writeOnly: true,
+      sensitive: true,
+      minLength: 8,
+      maxLength: 4096,
+      description:
+        "The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested.",
+    },
+    base_url: {
+      type: 'string',
+      mode: 'optional_computed',
+      format: 'uri',
+      maxLength: 2048,
+      description:
+        "The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.",
+      example: 'https://api.anthropic.com',
+    },
+    status: {
+      type: 'string',
+      mode: 'computed',
+      description: 'untested until POST .../{id}:test runs, then connected or failed.',
+    },
+    status_reason: { type: 'string', mode: 'computed', description: 'Why the last test failed (error code and message); null when connected.' },
+    last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the credential was last tested (RFC 3339).' },
+    last_publish_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When skill grants were last published to the platform (RFC 3339).' },
+    created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
+  },
+  terraformExample: `resource "claresia_llm_connector" "claude" {
+  platform   = "claude"
+  name       = "Claude Enterprise"
+  credential = var.anthropic_admin_key
+}`,
+};

@@ -1,0 +1,159 @@
+import type { AppContext } from '../context.js';
+import { appendEvent } from '../audit/chain.js';
+import type { Tx } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { rewrapConnectorCredentials } from '../llm/connector-store.js';
+import { clientKeyAad, HUBS, presentHub, type HubRow } from './hub-store.js';
+import { probeMtls, type ProbeResult } from './mtls-probe.js';
+import type { ProvisionerSettings } from './settings.js';
+
+const ACTOR = 'claresia:hub-provisioner';
+
+/**
+ * Takes one due Hub and leases it, in a short transaction of its own: the slow part (the
+ * Mode C link check) then runs with no transaction open, so neither PGlite's single
+ * connection nor a PostgreSQL row lock is held across the network. SKIP LOCKED lets every
+ * replica poll the same table without two of them taking the same Hub.
+ */
+async function claim(app: AppContext, s: ProvisionerSettings): Promise<HubRow | undefined> {
+  return app.db.transaction(async (trx) => {
+    const now = new Date();
+    const row = (await trx<HubRow>(HUBS)
+      .where({ status: 'provisioning' })
+      .whereNull('deleted_at')
+      .where('next_attempt_at', '<=', now)
+      .where((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now))
+      .orderBy('next_attempt_at')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .first()) as HubRow | undefined;
+    if (!row) return undefined;
+    await trx(HUBS)
+      .where({ id: row.id })
+      .update({ lease_until: new Date(now.getTime() + s.leaseMs), attempts: row.attempts + 1 });
+    return { ...row, attempts: row.attempts + 1 };
+  });
+}
+
+/** The external work of a mode. Modes A and B need none beyond what the request already did. */
+async function work(app: AppContext, s: ProvisionerSettings, hub: HubRow): Promise<ProbeResult> {
+  if (hub.mode !== 'C') return { ok: true, httpStatus: 0 };
+  return probeMtls({
+    url: hub.mtls_endpoint_url!,
+    caPem: hub.customer_ca_certificate!,
+    certificatePem: hub.client_certificate!,
+    privateKeyPem: app.keys.open(hub.client_key_enc!, clientKeyAad(hub.id)).toString('utf8'),
+    allowPrivate: app.config.allowPrivateUrls ?? false,
+    timeoutMs: s.probeTimeoutMs,
+  });
+}
+
+async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
+  const scope = new TenantScope(trx, hub.tenant_id);
+  // Mode B: the tenant's credentials move under its CMEK key before the Hub counts as ready.
+  const rewrapped = hub.mode === 'B' ? await rewrapConnectorCredentials(scope, app.keys, hub.cmek_key_id) : 0;
+  // Created before the event is appended, so hub.provisioned is the first event the Hub co-signs.
+  const key = await app.keys.createHubKey(trx, hub.tenant_id);
+  const now = new Date();
+  await scope.table(HUBS).where({ id: hub.id }).update({
+    status: 'ready',
+    status_reason: null,
+    hub_key_id: key.id,
+    ready_at: now,
+    lease_until: null,
+    next_attempt_at: null,
+  });
+  const view = presentHub(app, { ...hub, status: 'ready', hub_key_id: key.id, ready_at: now });
+  await appendEvent(trx, app.keys, hub.tenant_id, {
+    type: 'hub.provisioned',
+    actor: ACTOR,
+    subject: hub.id,
+    data: {
+      tenant_id: hub.tenant_id,
+      hub_id: hub.id,
+      mode: hub.mode,
+      region: hub.region,
+      hub_key_id: key.id,
+      ...(hub.mode === 'B' ? { cmek_key_id: hub.cmek_key_id, credentials_rewrapped: rewrapped } : {}),
+      ...(hub.mode === 'C'
+        ? {
+            endpoint: hub.mtls_endpoint_url,
+            control_plane_client_certificate_sha256: view.control_plane_client_certificate_sha256,
+            customer_ca_certificate_sha256: view.customer_ca_certificate_sha256,
+            endpoint_http_status: result.httpStatus,
+          }
+        : {}),
+    },
+  });
+}
+
+async function retryOrFail(app: AppContext, s: ProvisionerSettings, trx: Tx, hub: HubRow, reason: string): Promise<void> {
+  const now = new Date();
+  const scope = new TenantScope(trx, hub.tenant_id);
+  if (hub.give_up_at && now >= new Date(hub.give_up_at)) {
+    await scope.table(HUBS).where({ id: hub.id }).update({ status: 'failed', status_reason: reason.slice(0, 500), lease_until: null, next_attempt_at: null });
+    await appendEvent(trx, app.keys, hub.tenant_id, {
+      type: 'hub.provisioning_failed',
+      actor: ACTOR,
+      subject: hub.id,
+      data: { tenant_id: hub.tenant_id, hub_id: hub.id, mode: hub.mode, attempts: hub.attempts, reason },
+    });
+    return;
+  }
+  const delay = Math.min(s.retryMs * 2 ** Math.max(0, hub.attempts - 1), s.maxRetryMs);
+  await scope
+    .table(HUBS)
+    .where({ id: hub.id })
+    .update({ status_reason: `waiting: ${reason}`.slice(0, 500), lease_until: null, next_attempt_at: new Date(now.getTime() + delay) });
+}
+
+/** Records the outcome, unless the Hub was deleted (or finished by someone else) meanwhile. */
+async function finish(app: AppContext, s: ProvisionerSettings, claimed: HubRow, result: ProbeResult): Promise<void> {
+  await app.db.transaction(async (trx) => {
+    const hub = (await trx<HubRow>(HUBS).where({ id: claimed.id }).forUpdate().first()) as HubRow | undefined;
+    if (!hub || hub.deleted_at || hub.status !== 'provisioning') return;
+    if (result.ok) await succeed(app, trx, hub, result);
+    else await retryOrFail(app, s, trx, hub, result.reason);
+  });
+}
+
+/** One pass: works due Hubs until none is left. Returns how many it worked. */
+export async function provisionDueHubs(app: AppContext, s: ProvisionerSettings): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const hub = await claim(app, s);
+    if (!hub) return n;
+    let result: ProbeResult;
+    try {
+      result = await work(app, s, hub);
+    } catch (err) {
+      // Never the error object itself: it could carry key material from a failed TLS setup.
+      app.logger.error({ hub_id: hub.id, err: { message: (err as Error).message?.slice(0, 200) } }, 'hub provisioning step failed');
+      result = { ok: false, reason: 'internal error while provisioning' };
+    }
+    await finish(app, s, hub, result);
+    n++;
+  }
+}
+
+/** Polls on a timer; the returned function stops it and waits for a pass in flight. */
+export function startProvisioner(app: AppContext, s: ProvisionerSettings): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const loop = () => {
+    if (stopped) return;
+    inFlight = provisionDueHubs(app, s)
+      .catch((err) => app.logger.error({ err: { message: (err as Error).message } }, 'hub provisioner pass failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, s.pollMs);
+      });
+  };
+  timer = setTimeout(loop, 0);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await inFlight;
+  };
+}

@@ -1,0 +1,32 @@
+/** How the background provisioner paces itself; from the environment so tests can run it fast. */
+export interface ProvisionerSettings {
+  /** How often each replica looks for due Hubs. */
+  pollMs: number;
+  /** First retry delay of a Mode C link check; doubles per attempt up to maxRetryMs. */
+  retryMs: number;
+  maxRetryMs: number;
+  /** How long a Mode C Hub waits for the customer to trust its client certificate before it fails. */
+  linkDeadlineMs: number;
+  /** A claimed Hub is another replica's to take if its worker has not finished by then. */
+  leaseMs: number;
+  probeTimeoutMs: number;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): ProvisionerSettings {
+  return {
+    pollMs: num(env, 'CLARESIA_HUB_POLL_MS', 1000),
+    retryMs: num(env, 'CLARESIA_HUB_RETRY_MS', 5000),
+    maxRetryMs: num(env, 'CLARESIA_HUB_MAX_RETRY_MS', 300_000),
+    linkDeadlineMs: num(env, 'CLARESIA_HUB_LINK_DEADLINE_SECONDS', 86_400) * 1000,
+    leaseMs: num(env, 'CLARESIA_HUB_LEASE_MS', 60_000),
+    probeTimeoutMs: num(env, 'CLARESIA_HUB_PROBE_TIMEOUT_MS', 10_000),
+  };
+}

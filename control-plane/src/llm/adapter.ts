@@ -1,0 +1,86 @@
+import { OutboundError, type GuardedInit } from '../net/guarded-fetch.js';
+
+export const PLATFORMS = ['claude', 'copilot', 'chatgpt', 'slack'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** fetch as the control plane may use it for tenant-supplied URLs (SSRF-guarded). */
+export type OutboundFetch = (url: string, init?: GuardedInit) => Promise<Response>;
+
+/** What an adapter needs to talk to one tenant's account on a platform. */
+export interface PlatformSession {
+  baseUrl: string;
+  /** The decrypted credential; adapters put it in a header and nowhere else. */
+  credential: string;
+  fetch: OutboundFetch;
+}
+
+/**
+ * The runbook's connector errors: a key the platform does not accept, a key without the
+ * scopes the connector needs, a platform that cannot be reached, and anything else it answers.
+ */
+export type CheckFailure = 'invalid_credential' | 'insufficient_scope' | 'platform_unreachable' | 'platform_error';
+
+export type CheckResult =
+  | { ok: true; account: string | null; scopes: string[] | null }
+  | { ok: false; code: CheckFailure; message: string; missingScopes?: string[] };
+
+/**
+ * One LLM platform. Kept to what every platform shares so that publishing a tenant's
+ * (user, skill) grants can be added to the same adapters.
+ */
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** The platform's public API, used when a connector names no base URL. */
+  readonly defaultBaseUrl: string;
+  /** Scopes the credential must carry for Claresia to publish skills there. */
+  readonly requiredScopes: readonly string[];
+  /** Calls the platform to prove the credential works and carries the required scopes. */
+  checkCredential(session: PlatformSession): Promise<CheckResult>;
+}
+
+/** Joins a path onto a base URL that may itself carry a path prefix (a gateway, a test double). */
+export function platformUrl(baseUrl: string, path: string): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return new URL(path.replace(/^\/+/, ''), base).toString();
+}
+
+/** A failure result for a request that never got an answer. */
+export function unreachable(platform: Platform, err: unknown): CheckResult {
+  if (err instanceof OutboundError) return { ok: false, code: 'platform_unreachable', message: `the ${platform} API base_url ${err.message}` };
+  throw err;
+}
+
+/**
+ * Platforms' error bodies can echo part of the key, so only a short machine code from them is
+ * ever repeated, never their free text.
+ */
+export function platformCode(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : null;
+}
+
+export async function jsonBody(res: Response): Promise<any> {
+  try {
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
+/** The scopes in `required` that `granted` lacks; `implied` maps a broader scope to those it includes. */
+export function missingScopes(required: readonly string[], granted: readonly string[], implied: Record<string, readonly string[]> = {}): string[] {
+  const have = new Set(granted);
+  for (const g of granted) for (const s of implied[g] ?? []) have.add(s);
+  return required.filter((s) => !have.has(s));
+}
+
+export function scopeList(header: string | null): string[] | null {
+  if (header === null) return null;
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function otherStatus(platform: Platform, res: Response, code: string | null): CheckResult {
+  return { ok: false, code: 'platform_error', message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}` };
+}

@@ -1,0 +1,73 @@
+import type { KeyRing } from '../crypto/keys.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { notFound } from '../http/errors.js';
+import { openTenantSecret, sealTenantSecret } from '../hub/cmek.js';
+
+export interface ConnectorRow {
+  id: string;
+  tenant_id: string;
+  platform: string;
+  name: string;
+  base_url: string;
+  credential_enc: string;
+  credential_key_id: string | null;
+  status: string;
+  status_reason: string | null;
+  last_tested_at: Date | null;
+  last_publish_at: Date | null;
+  created_at: Date;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The API shape: every attribute of the catalog entry except the write-only credential. */
+export function presentConnector(row: ConnectorRow) {
+  return {
+    id: row.id,
+    platform: row.platform,
+    name: row.name,
+    base_url: row.base_url,
+    status: row.status,
+    status_reason: row.status_reason,
+    last_tested_at: iso(row.last_tested_at),
+    last_publish_at: iso(row.last_publish_at),
+    created_at: iso(row.created_at),
+  };
+}
+
+/** AAD for the sealed credential: a ciphertext copied onto another connector will not open. */
+export const credentialPurpose = (id: string) => `llm_connector:${id}:credential`;
+
+export async function loadConnector(scope: TenantScope, id: string, lock = false): Promise<ConnectorRow> {
+  let q = scope.table<ConnectorRow>('llm_connectors').where('id', id).first();
+  if (lock) q = q.forUpdate();
+  const row = (await q) as ConnectorRow | undefined;
+  if (!row) throw notFound(`llm connector ${id}`, 'id');
+  return row;
+}
+
+export async function sealCredential(scope: TenantScope, keys: KeyRing, id: string, credential: string) {
+  const s = await sealTenantSecret(scope, keys, credential, credentialPurpose(id));
+  return { credential_enc: s.sealed, credential_key_id: s.keyId };
+}
+
+export function openCredential(scope: TenantScope, keys: KeyRing, row: ConnectorRow): Promise<string> {
+  return openTenantSecret(scope, keys, { sealed: row.credential_enc, keyId: row.credential_key_id }, credentialPurpose(row.id));
+}
+
+/**
+ * Re-seals every connector credential of the tenant under `toKeyId` (null = the tenant data
+ * key). Used when a Mode B Hub brings its CMEK key, and before that key is disabled.
+ */
+export async function rewrapConnectorCredentials(scope: TenantScope, keys: KeyRing, toKeyId: string | null): Promise<number> {
+  const rows = (await scope.table<ConnectorRow>('llm_connectors').forUpdate().select()) as ConnectorRow[];
+  let n = 0;
+  for (const row of rows) {
+    if (row.credential_key_id === toKeyId) continue;
+    const plain = await openCredential(scope, keys, row);
+    const s = await sealTenantSecret(scope, keys, plain, credentialPurpose(row.id), toKeyId);
+    await scope.table('llm_connectors').where({ id: row.id }).update({ credential_enc: s.sealed, credential_key_id: s.keyId });
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,171 @@
+import { createSchema, normalizeObject, resourceByName } from '@claresia/catalog';
+import type { AppContext } from '../context.js';
+import { isUniqueViolation } from '../db/connection.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { newId } from '../crypto/secrets.js';
+import { ApiError, badRequest, conflict } from '../http/errors.js';
+import type { Reply, RequestContext } from '../http/router.js';
+import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hub/certificates.js';
+import { createCmekKey, disableCmekKey } from '../hub/cmek.js';
+import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
+import { startProvisioner } from '../hub/provisioner.js';
+import { provisionerSettings } from '../hub/settings.js';
+import { rewrapConnectorCredentials } from '../llm/connector-store.js';
+import { pageById, parseListQuery } from '../llm/list-query.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('hub');
+const CREATE = createSchema(def);
+const missing = (field: string, why: string) => badRequest(`${field} is required ${why}`, field, 'missing_field');
+const onlyModeC = (field: string) => badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
+
+interface ProvisionBody {
+  mode: 'A' | 'B' | 'C';
+  region?: string;
+  mtls_endpoint_url?: string;
+  customer_ca_certificate?: string;
+}
+
+/** Everything about the request that can be wrong, checked before anything is written. */
+async function checkRequest(ctx: RequestContext, scope: TenantScope, body: ProvisionBody) {
+  const tenant = await ctx.db('tenants').where({ id: scope.tenantId }).first('deployment_mode', 'region');
+  if (body.mode !== tenant.deployment_mode) {
+    throw badRequest(`mode ${body.mode} does not match the tenant's deployment_mode ${tenant.deployment_mode}`, 'mode', 'invalid_value');
+  }
+  const existing = (await liveHubs(scope).first('id', 'mode')) as Pick<HubRow, 'id' | 'mode'> | undefined;
+  if (existing) throw conflict(`the tenant already has a Hub (${existing.id}); DELETE /api/v1/hub before provisioning another`, 'mode');
+  if (body.mode === 'B' && !body.region) throw missing('region', 'in Mode B (the region the dedicated Hub and its CMEK key live in)');
+  let ca: ReturnType<typeof inspectCaBundle> | undefined;
+  if (body.mode === 'C') {
+    if (!body.mtls_endpoint_url) throw missing('mtls_endpoint_url', 'in Mode C');
+    if (!body.customer_ca_certificate) throw missing('customer_ca_certificate', 'in Mode C');
+    try {
+      const url = checkOutboundUrl(body.mtls_endpoint_url, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
+      if (url.protocol !== 'https:') throw new OutboundError('scheme_not_allowed', 'must be an https:// URL');
+    } catch (err) {
+      if (err instanceof OutboundError) throw badRequest(`mtls_endpoint_url ${err.message}`, 'mtls_endpoint_url', 'invalid_value');
+      throw err;
+    }
+    try {
+      ca = inspectCaBundle(body.customer_ca_certificate);
+    } catch (err) {
+      if (err instanceof CertificateError) throw badRequest(`customer_ca_certificate: ${err.message}`, 'customer_ca_certificate', 'invalid_certificate');
+      throw err;
+    }
+  } else {
+    if (body.mtls_endpoint_url !== undefined) throw onlyModeC('mtls_endpoint_url');
+    if (body.customer_ca_certificate !== undefined) throw onlyModeC('customer_ca_certificate');
+  }
+  return { region: body.region ?? (tenant.region as string), ca };
+}
+
+/** Runbook step 7. The request does what must be answered at once (CMEK key, client certificate); the worker does the rest. */
+async function provision(ctx: RequestContext<ProvisionBody>): Promise<Reply> {
+  const body = normalizeObject(def.attributes, ctx.body as unknown as Record<string, unknown>) as unknown as ProvisionBody;
+  const scope = ctx.tenant();
+  const { region, ca } = await checkRequest(ctx, scope, body);
+  const settings = provisionerSettings();
+  const id = newId('hub');
+  const now = new Date();
+  // The slow, failure-free part first, so that nothing below can leave half a Hub behind.
+  const issued = body.mode === 'C' ? await issueClientCertificate(scope.tenantId, id) : undefined;
+  let cmekKeyId: string | null = null;
+  try {
+    if (body.mode === 'B') cmekKeyId = await createCmekKey(scope, ctx.app.keys, region);
+    await scope.insert(HUBS, {
+      id,
+      mode: body.mode,
+      region,
+      cmek_key_id: cmekKeyId,
+      mtls_endpoint_url: body.mtls_endpoint_url ?? null,
+      customer_ca_certificate: ca?.pem ?? null,
+      client_certificate: issued?.certificatePem ?? null,
+      client_key_enc: issued ? ctx.app.keys.seal(issued.privateKeyPem, clientKeyAad(id)) : null,
+      status: 'provisioning',
+      status_reason: body.mode === 'C' ? 'waiting: the endpoint must trust control_plane_client_certificate' : null,
+      attempts: 0,
+      next_attempt_at: now,
+      give_up_at: new Date(now.getTime() + settings.linkDeadlineMs),
+      created_at: now,
+    });
+  } catch (err) {
+    // Two provision calls raced past the check above; the second loses here and its transaction rolls back.
+    if (isUniqueViolation(err)) throw conflict('the tenant already has a Hub; DELETE /api/v1/hub before provisioning another', 'mode');
+    throw err;
+  }
+  if (cmekKeyId) await ctx.audit({ type: 'cmek.key_created', subject: cmekKeyId, data: { key_id: cmekKeyId, hub_id: id, region, tenant_id: scope.tenantId } });
+  await ctx.audit({
+    type: 'hub.provisioning_started',
+    subject: id,
+    data: {
+      tenant_id: scope.tenantId,
+      mode: body.mode,
+      region,
+      ...(issued ? { endpoint: body.mtls_endpoint_url, control_plane_client_certificate_sha256: issued.fingerprint, customer_ca_certificate_sha256: ca!.fingerprints } : {}),
+    },
+  });
+  const hub = await loadHub(scope, id);
+  return { status: 201, body: presentHub(ctx.app, hub), headers: { Location: def.api.read.path.replace('{id}', id) } };
+}
+
+/**
+ * Decommissions the Hub: its last event is still co-signed by it, then its key is retired. A
+ * Mode B tenant's credentials move back under the tenant data key before the CMEK key is disabled.
+ */
+async function decommission(ctx: RequestContext, hub: HubRow): Promise<Reply> {
+  const scope = ctx.tenant();
+  const now = new Date();
+  await scope.table(HUBS).where({ id: hub.id }).update({ deleted_at: now, lease_until: null, next_attempt_at: null });
+  await ctx.audit({ type: 'hub.deleted', subject: hub.id, data: { tenant_id: hub.tenant_id, mode: hub.mode, status: hub.status } });
+  await scope.table('signing_keys').where({ purpose: 'hub' }).whereNull('retired_at').update({ retired_at: now });
+  if (hub.cmek_key_id) {
+    const rewrapped = await rewrapConnectorCredentials(scope, ctx.app.keys, null);
+    await disableCmekKey(scope, hub.cmek_key_id, now);
+    await ctx.audit({ type: 'cmek.key_disabled', subject: hub.cmek_key_id, data: { key_id: hub.cmek_key_id, hub_id: hub.id, credentials_rewrapped: rewrapped } });
+  }
+  return { status: 204 };
+}
+
+/** A failed Hub gets another round of attempts (e.g. once the customer has installed the client certificate). */
+async function retry(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const hub = await loadHub(scope, ctx.params.id!, true);
+  if (hub.status !== 'failed') throw new ApiError(409, 'conflict', `hub ${hub.id} is ${hub.status}; only a failed Hub can be retried`, 'status');
+  const now = new Date();
+  await scope.table(HUBS).where({ id: hub.id }).update({
+    status: 'provisioning',
+    attempts: 0,
+    next_attempt_at: now,
+    give_up_at: new Date(now.getTime() + provisionerSettings().linkDeadlineMs),
+  });
+  await ctx.audit({ type: 'hub.provisioning_started', subject: hub.id, data: { tenant_id: hub.tenant_id, mode: hub.mode, region: hub.region, retry: true } });
+  return { body: presentHub(ctx.app, await loadHub(scope, hub.id)) };
+}
+
+export const hubModule: Module = {
+  name: 'hub',
+  routes(r, app: AppContext) {
+    const tag = 'hub';
+    const base = { auth: 'tenant' as const, tag };
+    const catalog = { ...base, summary: '', catalogOperation: true };
+    r.route<ProvisionBody>({ ...catalog, method: 'POST', path: def.api.create.path, body: CREATE, handler: provision });
+    r.route({
+      ...catalog,
+      method: 'GET',
+      path: def.api.list!.path,
+      handler: async (ctx) => ({ body: await pageById<HubRow, unknown>(liveHubs(ctx.tenant()), parseListQuery(ctx.query), (h) => presentHub(app, h)) }),
+    });
+    r.route({ ...catalog, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentHub(app, await loadHub(ctx.tenant(), ctx.params.id!)) }) });
+    r.route({ ...catalog, method: 'DELETE', path: def.api.delete!.path, handler: async (ctx) => decommission(ctx, await loadHub(ctx.tenant(), ctx.params.id!, true)) });
+    // The runbook's paths: the caller's one Hub, without its id.
+    const hubRef = { $ref: '#/components/schemas/Hub' };
+    r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => ({ body: presentHub(app, await currentHub(ctx.tenant())) }) });
+    r.route({ ...base, method: 'DELETE', path: '/api/v1/hub', summary: "Decommission the tenant's Hub", handler: async (ctx) => decommission(ctx, await currentHub(ctx.tenant(), true)) });
+    r.route({ ...base, method: 'POST', path: `${def.api.read.path}:retry`, summary: 'Retry provisioning a failed Hub', response: hubRef, handler: retry });
+  },
+  async start(app) {
+    return startProvisioner(app, provisionerSettings());
+  },
+};
+

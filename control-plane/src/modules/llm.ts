@@ -1,0 +1,150 @@
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import type { AppContext } from '../context.js';
+import { newId } from '../crypto/secrets.js';
+import { badRequest } from '../http/errors.js';
+import type { RequestContext, Reply } from '../http/router.js';
+import { checkOutboundUrl, fetchWithPolicy, OutboundError } from '../net/guarded-fetch.js';
+import type { CheckResult } from '../llm/adapter.js';
+import { adapterFor } from '../llm/platforms/index.js';
+import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
+import { pageById, parseListQuery } from '../llm/list-query.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('llm_connector');
+const CREATE = createSchema(def);
+const UPDATE = updateSchema(def);
+const IMMUTABLE = immutableAttributes(def);
+const TABLE = 'llm_connectors';
+// Platform answers are small JSON documents; a slow or huge one is a failure, not something to wait for.
+const TEST_POLICY = { timeoutMs: 10_000, maxBytes: 256 * 1024, maxRedirects: 0 };
+
+/** A base URL the control plane may call: https and public unless configuration allows local test doubles. */
+function checkBaseUrl(app: AppContext, raw: string): string {
+  let url: URL;
+  try {
+    url = checkOutboundUrl(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
+  } catch (err) {
+    if (err instanceof OutboundError) throw badRequest(`base_url ${err.message}`, 'base_url', 'invalid_value');
+    throw err;
+  }
+  if (url.search || url.hash) throw badRequest('base_url must not carry a query or fragment', 'base_url', 'invalid_value');
+  return raw;
+}
+
+async function create(ctx: RequestContext): Promise<Reply> {
+  const body = normalizeObject(def.attributes, ctx.body) as Record<string, string>;
+  const adapter = adapterFor(body.platform!);
+  const baseUrl = checkBaseUrl(ctx.app, body.base_url ?? adapter.defaultBaseUrl);
+  const scope = ctx.tenant();
+  const id = newId('llm');
+  const now = new Date();
+  await scope.insert(TABLE, {
+    id,
+    platform: adapter.platform,
+    name: body.name,
+    base_url: baseUrl,
+    ...(await sealCredential(scope, ctx.app.keys, id, body.credential!)),
+    status: 'untested',
+    created_at: now,
+    updated_at: now,
+  });
+  await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'llm', platform: adapter.platform, name: body.name, base_url: baseUrl } });
+  const row = await loadConnector(scope, id);
+  return { status: 201, body: presentConnector(row), headers: { Location: def.api.read.path.replace('{id}', id) } };
+}
+
+async function update(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const before = await loadConnector(scope, ctx.params.id!, true);
+  const patch = normalizeObject(def.attributes, ctx.body) as Record<string, string | null>;
+  for (const k of ['name', 'credential'] as const) if (patch[k] === null) throw badRequest(`${k} cannot be null`, k, 'invalid_value');
+  const set: Record<string, unknown> = {};
+  const changes: Record<string, unknown> = {};
+  if (patch.name !== undefined && patch.name !== before.name) {
+    set.name = patch.name;
+    changes.name = { from: before.name, to: patch.name };
+  }
+  if (patch.base_url !== undefined) {
+    const next = checkBaseUrl(ctx.app, patch.base_url ?? adapterFor(before.platform).defaultBaseUrl);
+    if (next !== before.base_url) {
+      set.base_url = next;
+      changes.base_url = { from: before.base_url, to: next };
+    }
+  }
+  if (patch.credential !== undefined && patch.credential !== (await openCredential(scope, ctx.app.keys, before))) {
+    Object.assign(set, await sealCredential(scope, ctx.app.keys, before.id, patch.credential!));
+    // Only that it changed: the audit trail never holds the credential.
+    changes.credential = 'replaced';
+  }
+  if (Object.keys(set).length > 0) {
+    // A new key or a new address has not been proven yet.
+    if (set.base_url !== undefined || set.credential_enc !== undefined) Object.assign(set, { status: 'untested', status_reason: null });
+    await scope.table(TABLE).where({ id: before.id }).update({ ...set, updated_at: new Date() });
+    await ctx.audit({ type: 'connector.config_changed', subject: before.id, data: { kind: 'llm', platform: before.platform, changes } });
+  }
+  return { body: presentConnector(await loadConnector(scope, before.id)) };
+}
+
+async function remove(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const row = await loadConnector(scope, ctx.params.id!, true);
+  await scope.table(TABLE).where({ id: row.id }).delete();
+  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'llm', platform: row.platform, name: row.name } });
+  return { status: 204 };
+}
+
+/**
+ * Runbook step 6 check: a real call to the platform with the stored credential. The outcome
+ * is recorded on the connector (and in the audit trail) whether it passed or not, so a failed
+ * test answers with the error and still commits.
+ */
+async function test(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const row = await loadConnector(scope, ctx.params.id!, true);
+  const adapter = adapterFor(row.platform);
+  const credential = await openCredential(scope, ctx.app.keys, row);
+  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
+  const result: CheckResult = await adapter.checkCredential({ baseUrl: row.base_url, credential, fetch });
+  const now = new Date();
+  const status = result.ok ? 'connected' : 'failed';
+  const reason = result.ok ? null : `${result.code}: ${result.message}`.slice(0, 500);
+  await scope.table(TABLE).where({ id: row.id }).update({ status, status_reason: reason, last_tested_at: now, updated_at: now });
+  await ctx.audit({
+    type: 'connector.tested',
+    subject: row.id,
+    data: { kind: 'llm', platform: row.platform, result: result.ok ? 'connected' : result.code, ...(result.ok ? {} : { missing_scopes: result.missingScopes ?? [] }) },
+  });
+  const connector = presentConnector(await loadConnector(scope, row.id));
+  if (result.ok) return { body: { ...connector, test: { ok: true, account: result.account, scopes: result.scopes } } };
+  const field = result.code === 'platform_unreachable' || result.code === 'platform_error' ? 'base_url' : 'credential';
+  return {
+    status: 422,
+    body: { error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector },
+  };
+}
+
+export const llmModule: Module = {
+  name: 'llm',
+  routes(r) {
+    const tag = 'llm_connector';
+    const base = { auth: 'tenant' as const, summary: '', tag, catalogOperation: true };
+    r.route({ ...base, method: 'POST', path: def.api.create.path, body: CREATE, handler: create });
+    r.route({
+      ...base,
+      method: 'GET',
+      path: def.api.list!.path,
+      handler: async (ctx) => ({ body: await pageById<ConnectorRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), presentConnector) }),
+    });
+    r.route({ ...base, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }) });
+    r.route({ ...base, method: 'PATCH', path: def.api.update!.path, body: UPDATE, immutable: IMMUTABLE, handler: update });
+    r.route({ ...base, method: 'DELETE', path: def.api.delete!.path, handler: remove });
+    r.route({
+      method: 'POST',
+      path: `${def.api.read.path}:test`,
+      auth: 'tenant',
+      tag,
+      summary: "Test an LLM connector's credential with a real call to its platform",
+      handler: test,
+    });
+  },
+};
