@@ -1,0 +1,41 @@
+/**
+ * Errors of the control-plane client. Messages name the method, path, status and the API's
+ * own code, message and field; they never carry a header or a request body, so a token or a
+ * secret cannot reach a log line or a Terraform diagnostic through them.
+ */
+export class ClaresiaApiError extends Error {
+  override readonly name = 'ClaresiaApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly apiMessage: string,
+    readonly field: string | undefined,
+    readonly method: string,
+    readonly path: string,
+    readonly requestId?: string,
+  ) {
+    super(`${method} ${path}: ${status} ${code}: ${apiMessage}${field ? ` (field: ${field})` : ''}`);
+  }
+
+  get isNotFound() {
+    return this.status === 404;
+  }
+}
+
+/** The request never got an answer: connection failure or timeout, after every retry. */
+export class ClaresiaNetworkError extends Error {
+  override readonly name = 'ClaresiaNetworkError';
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly path: string,
+    readonly timedOut: boolean,
+  ) {
+    super(`${method} ${path}: ${message}`);
+  }
+}
+
+/** Client misuse or missing configuration (no endpoint, no credentials). */
+export class ClaresiaConfigError extends Error {
+  override readonly name = 'ClaresiaConfigError';
+}

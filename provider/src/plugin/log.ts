@@ -1,0 +1,20 @@
+/**
+ * Logs for Terraform's plugin log: one JSON object per line on stderr, in the field names
+ * go-plugin understands (@level, @message, @timestamp). stdout belongs to the handshake.
+ * Callers pass ids and names, never credentials.
+ */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
+
+function threshold(): number {
+  const raw = (process.env.TF_LOG_PROVIDER ?? process.env.TF_LOG ?? 'info').toLowerCase();
+  const i = LEVELS.indexOf(raw as Level);
+  return i < 0 ? 2 : i;
+}
+
+const min = threshold();
+
+export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
+  if (LEVELS.indexOf(level) < min) return;
+  process.stderr.write(JSON.stringify({ '@level': level, '@message': message, '@module': 'claresia', '@timestamp': new Date().toISOString(), ...fields }) + '\n');
+}

@@ -1,0 +1,135 @@
+/**
+ * The go-plugin side of the provider: a gRPC server behind AutoMTLS, the services Terraform
+ * calls on every plugin (health, controller, stdio, broker), and the handshake line.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { encode, decode, type MessageSpec } from '../proto/wire.js';
+import { HealthCheckRequest, HealthCheckResponse, SERVING, StdioData } from '../proto/go-plugin.js';
+import { Empty, ProviderMethods } from '../proto/tfplugin6.js';
+import { generateServerCertificate } from './certificate.js';
+import { log } from './log.js';
+
+export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
+export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
+
+export type UnaryHandler = (request: any) => Promise<Record<string, unknown>>;
+/** Resolves the tfplugin6 handlers; lets the caller load them after the handshake is out. */
+export type ProviderHandlers = () => Promise<Record<string, UnaryHandler>>;
+
+function method(service: string, name: string, req: MessageSpec, res: MessageSpec, requestStream = false, responseStream = false) {
+  return {
+    path: `/${service}/${name}`,
+    requestStream,
+    responseStream,
+    originalName: name,
+    requestSerialize: (v: Record<string, unknown>) => encode(req, v),
+    requestDeserialize: (b: Buffer) => decode(req, b),
+    responseSerialize: (v: Record<string, unknown>) => encode(res, v),
+    responseDeserialize: (b: Buffer) => decode(res, b),
+  };
+}
+
+function unary(fn: (req: any) => Promise<Record<string, unknown>>) {
+  return (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+    fn(call.request).then(
+      (res) => cb(null, res),
+      (err: Error) => {
+        log('error', 'rpc failed', { error: err.message });
+        cb({ code: grpc.status.INTERNAL, details: err.message });
+      },
+    );
+  };
+}
+
+export interface ServeOptions {
+  handlers: ProviderHandlers;
+  /** Called when Terraform asks the plugin to stop (controller Shutdown). */
+  onShutdown?: () => void;
+}
+
+export interface Served {
+  server: grpc.Server;
+  handshake: string;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Binds the server and returns the handshake line (core 1, protocol 6, address, grpc, cert).
+ * With PLUGIN_CLIENT_CERT set, serves TLS that trusts only Terraform's certificate.
+ */
+export async function serve(opts: ServeOptions): Promise<Served> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 << 20, 'grpc.max_send_message_length': 256 << 20 });
+
+  const providerService: Record<string, grpc.MethodDefinition<any, any>> = {};
+  const providerImpl: grpc.UntypedServiceImplementation = {};
+  for (const [name, [req, res]] of Object.entries(ProviderMethods)) {
+    providerService[name] = method('tfplugin6.Provider', name, req, res);
+    providerImpl[name] = unary(async (request) => {
+      const handlers = await opts.handlers();
+      const h = handlers[name];
+      if (!h) throw new Error(`${name} is not implemented`);
+      return h(request);
+    });
+  }
+  server.addService(providerService as grpc.ServiceDefinition, providerImpl);
+
+  server.addService(
+    { Check: method('grpc.health.v1.Health', 'Check', HealthCheckRequest, HealthCheckResponse) },
+    { Check: unary(async () => ({ status: SERVING })) },
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= new Promise<void>((resolve) => {
+      // Let in-flight answers (including Shutdown's own) go out, then force the rest.
+      server.tryShutdown(() => resolve());
+      setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000).unref();
+    }));
+
+  server.addService(
+    { Shutdown: method('plugin.GRPCController', 'Shutdown', Empty, Empty) },
+    {
+      Shutdown: (_call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+        log('debug', 'shutdown requested by terraform');
+        cb(null, {});
+        setImmediate(() => {
+          void shutdown().then(() => opts.onShutdown?.());
+        });
+      },
+    },
+  );
+
+  // Terraform reads the plugin's stderr directly; the stream only has to stay open.
+  server.addService(
+    { StreamStdio: method('plugin.GRPCStdio', 'StreamStdio', Empty, StdioData, false, true) },
+    { StreamStdio: (call: grpc.ServerWritableStream<any, any>) => void call },
+  );
+  // No provider here dials back through the broker; accept the stream and ignore it.
+  server.addService(
+    { StartStream: method('plugin.GRPCBroker', 'StartStream', Empty, Empty, true, true) },
+    {
+      StartStream: (call: grpc.ServerDuplexStream<any, any>) => {
+        call.on('data', () => {});
+        call.on('error', () => {});
+      },
+    },
+  );
+
+  const clientCert = process.env.PLUGIN_CLIENT_CERT;
+  let credentials: grpc.ServerCredentials;
+  let certField = '';
+  if (clientCert) {
+    const cert = generateServerCertificate();
+    credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
+    certField = cert.der.toString('base64').replace(/=+$/, '');
+  } else {
+    credentials = grpc.ServerCredentials.createInsecure();
+  }
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, handshake: `1|6|tcp|127.0.0.1:${port}|grpc|${certField}`, shutdown };
+}

@@ -1,0 +1,238 @@
+/**
+ * One implementation of a Terraform managed resource, driven entirely by a catalog entry:
+ * its paths, its attributes' modes and flags, its import ID format and its async status.
+ * A new catalog entry becomes a working `claresia_<name>` with no code here.
+ */
+import { normalizeValue, type ResourceDef } from '@claresia/catalog';
+import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
+import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
+import { ctyTypeOf, hasTimeouts, resourceType, TIMEOUTS_ATTRIBUTE } from '../schema.js';
+import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
+import { validateConfig } from '../validate.js';
+import { parseDuration } from '../duration.js';
+import { keepPlannedComputed, requestBody, semanticallyEqual, stateFromApi } from './state.js';
+import { quirksFor, type ResourceQuirks } from '../resources/index.js';
+import { log } from '../plugin/log.js';
+
+export interface Result<T> {
+  value: T;
+  diagnostics: Diagnostic[];
+}
+
+const DEFAULT_TIMEOUT_MS = 20 * 60_000;
+
+function expand(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (_m, k: string) => {
+    const v = values[k];
+    if (v === undefined || v === null || v === UNKNOWN) throw new Error(`no value for {${k}} in ${template}`);
+    return encodeURIComponent(String(v));
+  });
+}
+
+export class GenericResource {
+  readonly typeName: string;
+  readonly type: { object: Record<string, CtyType> };
+  private readonly quirks: ResourceQuirks;
+  private batch: BatchReader<Record<string, unknown>> | undefined;
+  private batchClient: ClaresiaClient | undefined;
+
+  constructor(readonly def: ResourceDef) {
+    this.typeName = `claresia_${def.name}`;
+    this.type = resourceType(def);
+    this.quirks = quirksFor(def.name);
+  }
+
+  validate(config: ObjectValue, writeOnlyAllowed: boolean): Diagnostic[] {
+    const diags = validateConfig(this.def.attributes, config);
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (attr.writeOnly && !writeOnlyAllowed && config[name] !== null && config[name] !== undefined) {
+        diags.push(error('Write-only attribute not supported', `${name} is write-only and needs Terraform 1.11 or later.`, [name]));
+      }
+    }
+    const t = config[TIMEOUTS_ATTRIBUTE];
+    if (t && t !== UNKNOWN) {
+      for (const [op, v] of Object.entries(t as ObjectValue)) {
+        if (typeof v === 'string' && parseDuration(v) === undefined) {
+          diags.push(error('Invalid duration', `"${v}" is not a duration such as 30s, 20m or 1h.`, [TIMEOUTS_ATTRIBUTE, op]));
+        }
+      }
+    }
+    return diags;
+  }
+
+  /** Decides what apply will do. Pure: no API call. */
+  plan(prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null): { planned: ObjectValue | null; requiresReplace: PathStep[][]; diagnostics: Diagnostic[] } {
+    if (proposed === null) return { planned: null, requiresReplace: [], diagnostics: [] };
+    const planned: ObjectValue = { ...proposed };
+    const requiresReplace: PathStep[][] = [];
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (attr.writeOnly) {
+        planned[name] = null;
+        continue;
+      }
+      const configured = config?.[name] ?? null;
+      if (prior === null) {
+        if (attr.mode === 'computed') planned[name] = UNKNOWN;
+        else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : UNKNOWN;
+        continue;
+      }
+      // Update: computed values stay as they are; an optional_computed one the user removed
+      // from config goes back to the API's default.
+      if (attr.mode === 'computed') planned[name] = prior[name] ?? null;
+      else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : (prior[name] ?? null);
+      if (attr.forceNew && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
+    }
+    if (prior !== null && requiresReplace.length > 0) {
+      // Replacement: the new object's computed values are not known yet.
+      for (const [name, attr] of Object.entries(this.def.attributes)) if (attr.mode === 'computed') planned[name] = UNKNOWN;
+    }
+    return { planned, requiresReplace, diagnostics: [] };
+  }
+
+  async read(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<ObjectValue | null> {
+    const id = state[this.def.idAttribute];
+    if (typeof id !== 'string' || id === '') return null;
+    const api = await this.fetch(client, state, signal);
+    if (!api) return null;
+    return stateFromApi(this.def, api, state);
+  }
+
+  /** One object from the API, or undefined when it no longer exists. */
+  private async fetch(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    const id = String(state[this.def.idAttribute]);
+    const list = this.def.api.list;
+    if (list && !list.path.includes('{') && !signal) {
+      if (this.batchClient !== client) {
+        this.batchClient = client;
+        this.batch = new BatchReader(client, list.path, this.def.idAttribute);
+      }
+      const found = await this.batch!.read(id);
+      return found && this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
+    }
+    const res = await client.request(this.def.api.read.method, expand(this.def.api.read.path, { ...state, id }), { accept: [404], signal });
+    if (res.status === 404) return undefined;
+    return this.quirks.fromReadResponse ? this.quirks.fromReadResponse(res.body) : res.body;
+  }
+
+  async create(client: ClaresiaClient, planned: ObjectValue, config: ObjectValue, signal?: AbortSignal): Promise<Result<ObjectValue | null>> {
+    const diagnostics: Diagnostic[] = [];
+    const body = requestBody(this.def, planned, config);
+    const op = this.def.api.create;
+    const res = await client.request(op.method, expand(op.path, planned), { body, signal, idempotencyKey: crypto.randomUUID() });
+    let api = res.body as Record<string, unknown>;
+    let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
+    if (this.def.async) {
+      try {
+        api = await this.waitReady(client, state, 'create', signal);
+        state = keepPlannedComputed(this.def, stateFromApi(this.def, api, state), planned);
+      } catch (err) {
+        // The object exists: hand its state back so Terraform records it (tainted) rather than losing it.
+        diagnostics.push(fromError(err, `${this.typeName} was created but did not become ready`, this.def.attributes));
+      }
+    }
+    return { value: this.settleUnknowns(state), diagnostics };
+  }
+
+  async update(client: ClaresiaClient, prior: ObjectValue, planned: ObjectValue, config: ObjectValue, signal?: AbortSignal): Promise<Result<ObjectValue>> {
+    const changed = new Set<string>();
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (attr.mode === 'computed' || attr.forceNew) continue;
+      if (attr.writeOnly) {
+        if (config[name] !== null && config[name] !== undefined) changed.add(name);
+        continue;
+      }
+      if (!equalValues(ctyTypeOf(attr.type), prior[name] ?? null, planned[name] ?? null)) changed.add(name);
+    }
+    const diagnostics: Diagnostic[] = [];
+    let state = { ...planned };
+    if (changed.size > 0) {
+      const op = this.def.api.update;
+      if (!op) throw new Error(`${this.typeName} cannot be updated in place`);
+      const body = requestBody(this.def, planned, config, changed);
+      const res = await client.request(op.method, expand(op.path, prior), { body, signal });
+      let api = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? (res.body as Record<string, unknown>) : await this.fetch(client, prior, signal);
+      if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
+      if (this.def.async) {
+        try {
+          api = await this.waitReady(client, prior, 'update', signal);
+        } catch (err) {
+          diagnostics.push(fromError(err, `${this.typeName} was updated but did not become ready`, this.def.attributes));
+        }
+      }
+      state = stateFromApi(this.def, api, planned);
+    }
+    return { value: keepPlannedComputed(this.def, state, planned), diagnostics };
+  }
+
+  async delete(client: ClaresiaClient, prior: ObjectValue, signal?: AbortSignal): Promise<Result<null>> {
+    const op = this.def.api.delete;
+    if (!op) return { value: null, diagnostics: [warning(`${this.typeName} has no delete operation`, 'It was removed from state only.')] };
+    await client.request(op.method, expand(op.path, prior), { accept: [404], signal });
+    if (this.def.async) await this.waitGone(client, prior, signal);
+    return { value: null, diagnostics: [] };
+  }
+
+  /** `terraform import` / import blocks: the ID format of the catalog, e.g. `{id}` or `{hub_id}/{id}`. */
+  importState(id: string): Result<ObjectValue | null> {
+    const format = this.def.importId.format;
+    const names = [...format.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    const pattern = new RegExp('^' + format.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '([^/]+)') + '$');
+    const m = pattern.exec(id);
+    if (!m) {
+      return { value: null, diagnostics: [error('Invalid import ID', `Expected ${format} (for example ${this.def.importId.example}), got "${id}".`)] };
+    }
+    const state: ObjectValue = Object.fromEntries(Object.keys(this.type.object).map((k) => [k, null]));
+    names.forEach((n, i) => (state[n] = decodeURIComponent(m[i + 1]!)));
+    return { value: state, diagnostics: [] };
+  }
+
+  /** Any value still unknown after apply (an attribute the API did not return) becomes null. */
+  private settleUnknowns(state: ObjectValue): ObjectValue {
+    const out: ObjectValue = {};
+    for (const [k, v] of Object.entries(state)) out[k] = isWhollyKnown(v) ? v : null;
+    return out;
+  }
+
+  private timeoutMs(state: ObjectValue, op: 'create' | 'update' | 'delete'): number {
+    const t = state[TIMEOUTS_ATTRIBUTE];
+    const raw = t && t !== UNKNOWN ? (t as ObjectValue)[op] : null;
+    return (typeof raw === 'string' ? parseDuration(raw) : undefined) ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Polls an asynchronous resource until its status is ready (or failed, or time runs out). */
+  private async waitReady(client: ClaresiaClient, state: ObjectValue, op: 'create' | 'update', signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const a = this.def.async!;
+    const deadline = Date.now() + this.timeoutMs(state, op);
+    for (let i = 0; ; i++) {
+      const api = await this.fetch(client, state, signal ?? AbortSignal.timeout(60_000));
+      if (!api) throw new Error(`${this.typeName} ${String(state[this.def.idAttribute])} disappeared while waiting for it`);
+      const status = String(api[a.attribute]);
+      if (a.ready.includes(status)) return api;
+      if (a.failed.includes(status)) throw new Error(`${this.typeName} ${String(state[this.def.idAttribute])} ended in status ${status}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})`);
+      log('debug', 'waiting for resource', { type: this.typeName, status });
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+  }
+
+  private async waitGone(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs(state, 'delete');
+    for (let i = 0; ; i++) {
+      const api = await this.fetch(client, state, signal ?? AbortSignal.timeout(60_000));
+      if (!api) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${this.typeName} to be deleted`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+  }
+
+  hasTimeouts() {
+    return hasTimeouts(this.def);
+  }
+
+  /** Configured values in the form the API stores them (used to explain diffs in logs and tests). */
+  normalized(config: ObjectValue): ObjectValue {
+    const out: ObjectValue = { ...config };
+    for (const [name, attr] of Object.entries(this.def.attributes)) out[name] = normalizeValue(attr, config[name]) as Value;
+    return out;
+  }
+}

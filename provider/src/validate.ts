@@ -1,0 +1,93 @@
+/**
+ * Plan-time checks of configured values against the catalog's constraints, so that a bad
+ * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
+ * Unknown values are skipped: they are checked when they become known.
+ */
+import type { Attribute, AttrType } from '@claresia/catalog';
+import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
+import { error, type Diagnostic, type PathStep } from './diagnostics.js';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CIDR4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
+const CIDR6 = /^[0-9a-fA-F:]+\/(?:12[0-8]|1[01]\d|\d?\d)$/;
+
+function formatProblem(format: NonNullable<Attribute['format']>, v: string): string | undefined {
+  switch (format) {
+    case 'email':
+      return EMAIL.test(v) ? undefined : 'must be an email address';
+    case 'uri':
+    case 'https-uri': {
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        return 'must be an absolute URL';
+      }
+      return format === 'https-uri' && u.protocol !== 'https:' ? 'must be an https:// URL' : undefined;
+    }
+    case 'date-time':
+      return Number.isNaN(Date.parse(v)) ? 'must be an RFC 3339 date-time' : undefined;
+    case 'uuid':
+      return UUID.test(v) ? undefined : 'must be a UUID';
+    case 'cidr':
+      return CIDR4.test(v) || CIDR6.test(v) ? undefined : 'must be a CIDR block such as 10.0.0.0/8';
+    case 'pem-certificate':
+      return v.includes('-----BEGIN CERTIFICATE-----') ? undefined : 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)';
+  }
+}
+
+function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[]) {
+  if (v === null || v === UNKNOWN) return;
+  const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `The value ${what}.`, path));
+  if (typeof type === 'string') {
+    if (typeof v === 'string') {
+      if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(v)}`);
+      if (attr.pattern && !new RegExp(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);
+      if (attr.minLength !== undefined && v.length < attr.minLength) bad(`must be at least ${attr.minLength} characters long`);
+      if (attr.maxLength !== undefined && v.length > attr.maxLength) bad(`must be at most ${attr.maxLength} characters long`);
+      if (attr.format) {
+        const p = formatProblem(attr.format, v);
+        if (p) bad(p);
+      }
+    } else if (typeof v === 'number') {
+      if (type === 'integer' && !Number.isInteger(v)) bad('must be a whole number');
+      if (attr.minimum !== undefined && v < attr.minimum) bad(`must be at least ${attr.minimum}`);
+      if (attr.maximum !== undefined && v > attr.maximum) bad(`must be at most ${attr.maximum}`);
+    }
+    return;
+  }
+  if ('list' in type || 'set' in type) {
+    const items = v as Value[];
+    if (attr.maxItems !== undefined && items.length > attr.maxItems) bad(`must have at most ${attr.maxItems} elements`);
+    const inner = 'list' in type ? type.list : type.set;
+    // Element constraints (enum, pattern, format) are declared on the collection attribute.
+    items.forEach((item, i) => checkValue(attr, inner, item, 'list' in type ? [...path, i] : path, out));
+    return;
+  }
+  if ('map' in type) {
+    for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, k], out);
+    return;
+  }
+  checkObject(type.object, v as ObjectValue, path, out);
+}
+
+export function checkObject(attrs: Record<string, Attribute>, value: ObjectValue, path: PathStep[], out: Diagnostic[]) {
+  for (const [name, attr] of Object.entries(attrs)) {
+    const v = value[name] ?? null;
+    const p = [...path, name];
+    if (attr.mode === 'computed') continue;
+    if (attr.mode === 'required' && v === null) {
+      out.push(error(`Missing required argument ${name}`, `The argument "${name}" is required.`, p));
+      continue;
+    }
+    checkValue(attr, attr.type, v, p, out);
+  }
+}
+
+/** Diagnostics for one resource's configuration (its top-level object). */
+export function validateConfig(attrs: Record<string, Attribute>, config: ObjectValue): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  checkObject(attrs, config, [], out);
+  return out;
+}
