@@ -8,7 +8,12 @@ import { jsonBody, otherStatus, platformCode, platformUrl, unreachable, type Pla
 function scopesNamedIn(message: unknown): string[] {
   if (typeof message !== 'string') return [];
   const m = /missing scopes?:\s*([a-z0-9_.:, ]+)/i.exec(message);
-  return m ? m[1]!.split(/[ ,]+/).filter((s) => /^[a-z0-9_.:]+$/i.test(s)) : [];
+  return m
+    ? m[1]!
+        .split(/[ ,]+/)
+        .map((s) => s.replace(/\.+$/, ''))
+        .filter((s) => /^[a-z0-9_.:]+$/i.test(s))
+    : [];
 }
 
 export const chatgpt: PlatformAdapter = {

@@ -1,0 +1,111 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type PlatformName = 'claude' | 'copilot' | 'chatgpt' | 'slack';
+
+/** A credential the double accepts, and what it is allowed to do. */
+export interface Account {
+  credential: string;
+  scopes: string[];
+  account?: string;
+}
+
+export interface RecordedCall {
+  platform: string;
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface PlatformServer {
+  url: string;
+  /** base_url for a platform: each one is served under its own prefix. */
+  baseUrl(platform: PlatformName): string;
+  calls: RecordedCall[];
+  addAccount(platform: PlatformName, account: Account): void;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+interface Answer {
+  status: number;
+  body: Json;
+  headers?: Record<string, string>;
+}
+
+const bearer = (h: http.IncomingHttpHeaders) => /^Bearer (.+)$/.exec(h.authorization ?? '')?.[1];
+
+/**
+ * Plays the parts of the four platforms' APIs that a connector test touches, with each
+ * platform's own way of saying "bad key" and "missing scope": Anthropic's error objects,
+ * OpenAI's "Missing scopes" message, GitHub's X-OAuth-Scopes header, Slack's 200 {ok:false}.
+ */
+function answer(platform: string, req: http.IncomingMessage, path: string, accounts: Account[]): Answer {
+  const h = req.headers;
+  switch (`${platform} ${req.method} ${path}`) {
+    case 'claude GET /v1/models':
+    case 'claude GET /v1/skills': {
+      if (h['anthropic-version'] !== '2023-06-01') return { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version header is required' } } };
+      const acct = accounts.find((a) => a.credential === h['x-api-key']);
+      if (!acct) return { status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${String(h['x-api-key']).slice(0, 12)}` } } };
+      if (path === '/v1/skills') {
+        if (!String(h['anthropic-beta'] ?? '').includes('skills-')) return { status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'skills beta header missing' } } };
+        if (!acct.scopes.includes('skills')) return { status: 403, body: { type: 'error', error: { type: 'permission_error', message: 'This API key does not have permission to use skills' } } };
+        return { status: 200, body: { data: [], has_more: false } };
+      }
+      return { status: 200, body: { data: [{ id: 'claude-sonnet-4-5', type: 'model' }], has_more: false } };
+    }
+    case 'chatgpt GET /v1/models': {
+      const key = bearer(h);
+      const acct = accounts.find((a) => a.credential === key);
+      if (!acct) return { status: 401, body: { error: { message: `Incorrect API key provided: ${String(key).slice(0, 6)}***. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', code: 'invalid_api_key' } } };
+      if (!acct.scopes.includes('api.model.read')) return { status: 401, body: { error: { message: 'You have insufficient permissions for this operation. Missing scopes: api.model.read.', type: 'invalid_request_error', code: null } } };
+      return { status: 200, body: { object: 'list', data: [{ id: 'gpt-4o', object: 'model' }] }, headers: { 'openai-organization': acct.account ?? 'org-test' } };
+    }
+    case 'copilot GET /user': {
+      if (!String(h.accept).includes('application/vnd.github')) return { status: 415, body: { message: 'Unsupported media type' } };
+      const acct = accounts.find((a) => a.credential === bearer(h));
+      if (!acct) return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
+      return { status: 200, body: { login: acct.account ?? 'octo-admin', id: 1 }, headers: { 'x-oauth-scopes': acct.scopes.join(', ') } };
+    }
+    case 'slack POST /api/auth.test': {
+      const acct = accounts.find((a) => a.credential === bearer(h));
+      if (!acct) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+      return { status: 200, body: { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: acct.account ?? 'T0ACME', user: 'claresia', bot_id: 'B01' }, headers: { 'x-oauth-scopes': acct.scopes.join(',') } };
+    }
+    default:
+      return { status: 404, body: { error: 'not_found' } };
+  }
+}
+
+export async function startPlatformServer(): Promise<PlatformServer> {
+  const accounts = new Map<string, Account[]>();
+  const calls: RecordedCall[] = [];
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://double');
+    const [, platform = '', ...rest] = u.pathname.split('/');
+    const path = '/' + rest.join('/');
+    calls.push({ platform, method: req.method ?? '', path, headers: req.headers });
+    req.resume();
+    req.on('end', () => {
+      const a = answer(platform, req, path, accounts.get(platform) ?? []);
+      res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
+      res.end(JSON.stringify(a.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    baseUrl: (p) => `${url}/${p}`,
+    calls,
+    addAccount(p, a) {
+      accounts.set(p, [...(accounts.get(p) ?? []), a]);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
