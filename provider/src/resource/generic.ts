@@ -80,7 +80,9 @@ export class GenericResource {
       // from config goes back to the API's default.
       if (attr.mode === 'computed') planned[name] = prior[name] ?? null;
       else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : (prior[name] ?? null);
-      if (attr.forceNew && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
+      // Without an update operation every input is fixed for the life of the object.
+      const immutable = attr.forceNew || !this.def.api.update;
+      if (immutable && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
     }
     if (prior !== null && requiresReplace.length > 0) {
       // Replacement: the new object's computed values are not known yet.

@@ -1,0 +1,201 @@
+/**
+ * claresia_tenant end to end: the real terraform binary, the real provider (bundled), a real
+ * control plane on loopback with a fresh database.
+ */
+import assert from 'node:assert/strict';
+import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { buildProvider, providerBlock, workspace, type Workspace } from './support/terraform.js';
+
+function tenantConfig(attrs: Record<string, string>, name = 'acme'): string {
+  const body = Object.entries(attrs)
+    .map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`)
+    .join('\n');
+  return `${providerBlock}\nresource "claresia_tenant" "${name}" {\n${body}\n}\n\noutput "client_id" { value = claresia_tenant.${name}.client_id }\n`;
+}
+
+describe('claresia_tenant with terraform', function () {
+  this.timeout(120_000);
+  let cp: TestControlPlane;
+  let ws: Workspace;
+  const base = {
+    slug: 'acme-e2e',
+    display_name: 'Acme Corp',
+    region: 'eu-west-1',
+    deployment_mode: 'B',
+    // Mixed case: the API stores it lowercased; the plan after apply must still be empty.
+    billing_contact: 'Billing@Acme.example',
+  };
+
+  before(async () => {
+    await buildProvider();
+    cp = await startControlPlane();
+    ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+  });
+  after(async () => {
+    ws?.close();
+    await cp?.close();
+  });
+
+  const tenantId = () => ws.state().resources.find((r: any) => r.type === 'claresia_tenant').instances[0].attributes.id as string;
+
+  it('plans computed values as unknown, applies, and a second plan is empty', async () => {
+    ws.write('main.tf', tenantConfig(base));
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /claresia_tenant\.acme will be created/);
+    assert.match(plan.stdout, /id\s+= \(known after apply\)/);
+    assert.match(plan.stdout, /support_tier\s+= "standard"/);
+    await ws.ok(['apply', '-auto-approve']);
+    const attrs = ws.state().resources[0].instances[0].attributes;
+    assert.match(attrs.id, /^tnt_/);
+    assert.equal(attrs.billing_contact, 'Billing@Acme.example');
+    assert.equal(ws.state().resources[0].instances[0].schema_version, 1);
+    const api = await cp.request('GET', `/api/v1/tenants/${attrs.id}`, { token: cp.operatorToken });
+    assert.equal(api.status, 200);
+    assert.equal(api.body.billing_contact, 'billing@acme.example');
+    assert.equal(api.body.support_tier, 'standard');
+    assert.equal(attrs.client_id, api.body.client_id);
+    assert.match(attrs.client_secret, /\S{16,}/, 'the once-returned client secret is kept in state (sensitive)');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+  });
+
+  it('keeps the sensitive client secret out of plan output and marks it sensitive in show -json', async () => {
+    const shown = await ws.ok(['show', '-json']);
+    const res = JSON.parse(shown.stdout).values.root_module.resources[0];
+    assert.equal(res.sensitive_values.client_secret, true);
+    const plan = await ws.ok(['plan', '-refresh-only']);
+    assert.doesNotMatch(plan.stdout, new RegExp(ws.state().resources[0].instances[0].attributes.client_secret));
+  });
+
+  it('updates in place when a mutable attribute changes', async () => {
+    const before = tenantId();
+    ws.write('main.tf', tenantConfig({ ...base, display_name: 'Acme Corporation', support_tier: 'enterprise' }));
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /claresia_tenant\.acme will be updated in-place/);
+    assert.match(plan.stdout, /1 to change, 0 to destroy/);
+    await ws.ok(['apply', '-auto-approve']);
+    assert.equal(tenantId(), before);
+    const api = await cp.request('GET', `/api/v1/tenants/${before}`, { token: cp.operatorToken });
+    assert.equal(api.body.display_name, 'Acme Corporation');
+    assert.equal(api.body.support_tier, 'enterprise');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+  });
+
+  it('sees drift made through the API and puts it back', async () => {
+    const id = tenantId();
+    const patched = await cp.request('PATCH', `/api/v1/tenants/${id}`, { token: cp.operatorToken, body: { display_name: 'Changed Behind Terraform' } });
+    assert.equal(patched.status, 200);
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /~ display_name\s+= "Changed Behind Terraform" -> "Acme Corporation"/);
+    await ws.ok(['apply', '-auto-approve']);
+    const api = await cp.request('GET', `/api/v1/tenants/${id}`, { token: cp.operatorToken });
+    assert.equal(api.body.display_name, 'Acme Corporation');
+  });
+
+  it('replaces the tenant when a force-new attribute changes', async () => {
+    const before = tenantId();
+    ws.write('main.tf', tenantConfig({ ...base, display_name: 'Acme Corporation', support_tier: 'enterprise', region: 'eu-central-1' }));
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /claresia_tenant\.acme must be replaced/);
+    assert.match(plan.stdout, /region\s+= "eu-west-1" -> "eu-central-1" # forces replacement/);
+    // The slug stays the same, so the old tenant must go first (the default order).
+    await ws.ok(['apply', '-auto-approve']);
+    const after = tenantId();
+    assert.notEqual(after, before);
+    assert.equal((await cp.request('GET', `/api/v1/tenants/${before}`, { token: cp.operatorToken })).status, 404);
+    const api = await cp.request('GET', `/api/v1/tenants/${after}`, { token: cp.operatorToken });
+    assert.equal(api.body.region, 'eu-central-1');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+  });
+
+  it('drops a tenant deleted outside Terraform from state and plans to create it again', async () => {
+    const id = tenantId();
+    assert.equal((await cp.request('DELETE', `/api/v1/tenants/${id}`, { token: cp.operatorToken })).status, 204);
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /claresia_tenant\.acme will be created/);
+    assert.match(plan.stdout, /1 to add, 0 to change, 0 to destroy/);
+    await ws.ok(['apply', '-refresh-only', '-auto-approve']);
+    assert.equal(ws.state().resources.length, 0, 'refresh removed it from state without error');
+    await ws.ok(['apply', '-auto-approve']);
+    assert.notEqual(tenantId(), id);
+  });
+
+  it('destroys', async () => {
+    const id = tenantId();
+    await ws.ok(['destroy', '-auto-approve']);
+    assert.equal((await cp.request('GET', `/api/v1/tenants/${id}`, { token: cp.operatorToken })).status, 404);
+    assert.equal(ws.state().resources.length, 0);
+  });
+
+  it('fails validation with the attribute path and changes nothing', async () => {
+    const bad = workspace({ env: ws.env });
+    try {
+      bad.write('main.tf', tenantConfig({ ...base, slug: 'bad-region', region: 'mars-1', billing_contact: 'not-an-email' }));
+      const r = await bad.tf('plan');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Invalid value for region[\s\S]*on main.tf line \d+, in resource "claresia_tenant" "acme":\s*\n\s*\d+:\s+region = "mars-1"/);
+      assert.match(r.stderr, /Invalid value for billing_contact[\s\S]*billing_contact = "not-an-email"[\s\S]*must be an email address/);
+      assert.equal(await cp.count('tenants', { slug: 'bad-region' }), 0);
+    } finally {
+      bad.close();
+    }
+  });
+});
+
+describe('claresia_tenant import', function () {
+  this.timeout(120_000);
+  let cp: TestControlPlane;
+
+  before(async () => {
+    await buildProvider();
+    cp = await startControlPlane();
+  });
+  after(async () => cp?.close());
+
+  async function apiTenant(slug: string) {
+    const res = await cp.request('POST', '/api/v1/tenants', {
+      token: cp.operatorToken,
+      body: { slug, display_name: 'Imported Inc', region: 'us-east-1', deployment_mode: 'A', billing_contact: `billing@${slug}.example`, support_tier: 'premium' },
+    });
+    assert.equal(res.status, 201);
+    return res.body;
+  }
+
+  const config = (slug: string) => ({ slug, display_name: 'Imported Inc', region: 'us-east-1', deployment_mode: 'A', billing_contact: `billing@${slug}.example`, support_tier: 'premium' });
+
+  it('imports with an import block, then plans no change', async () => {
+    const t = await apiTenant('imported-block');
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+    try {
+      ws.write('main.tf', tenantConfig(config('imported-block'), 'imp') + `\nimport {\n  to = claresia_tenant.imp\n  id = "${t.id}"\n}\n`);
+      const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
+      await ws.ok(['apply', '-auto-approve']);
+      const attrs = ws.state().resources[0].instances[0].attributes;
+      assert.equal(attrs.id, t.id);
+      assert.equal(attrs.client_id, t.client_id);
+      assert.equal(attrs.client_secret, null, 'an imported tenant has no client secret: it was shown once, at creation');
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('imports with terraform import and rejects a malformed or unknown id', async () => {
+    const t = await apiTenant('imported-cli');
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+    try {
+      ws.write('main.tf', tenantConfig(config('imported-cli'), 'imp'));
+      const missing = await ws.tf('import', 'claresia_tenant.imp', 'tnt_doesnotexist0000');
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /Cannot import non-existent remote object/);
+      const malformed = await ws.tf('import', 'claresia_tenant.imp', 'a/b');
+      assert.notEqual(malformed.code, 0);
+      assert.match(malformed.stderr, /Invalid import ID[\s\S]*Expected \{id\}/);
+      await ws.ok(['import', 'claresia_tenant.imp', t.id]);
+      assert.equal(ws.state().resources[0].instances[0].attributes.slug, 'imported-cli');
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      ws.close();
+    }
+  });
+});
