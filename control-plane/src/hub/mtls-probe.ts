@@ -49,10 +49,13 @@ const SERVER_CERT_REFUSED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-function explain(err: unknown): string {
+function explain(err: unknown, handshakeDone: boolean): string {
   if (err instanceof OutboundError) return `mtls_endpoint_url ${err.message}`;
   const code = (err as NodeJS.ErrnoException).code ?? 'connection failed';
-  if (CLIENT_CERT_REFUSED.has(code)) return `the endpoint refused the control plane's client certificate (${code}); install control_plane_client_certificate as a trusted client certificate`;
+  // In TLS 1.3 the client finishes its handshake before the server has judged the client
+  // certificate; a server that then refuses it may just drop the connection without an alert.
+  const droppedAfterHandshake = handshakeDone && (code === 'ECONNRESET' || code === 'EPIPE');
+  if (CLIENT_CERT_REFUSED.has(code) || droppedAfterHandshake) return `the endpoint refused the control plane's client certificate (${code}); install control_plane_client_certificate as a trusted client certificate`;
   if (SERVER_CERT_REFUSED.has(code)) return `the endpoint's server certificate is not trusted under customer_ca_certificate (${code})`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'mtls_endpoint_url does not resolve';
   return `the endpoint could not be reached (${code})`;
@@ -69,7 +72,7 @@ export function probeMtls(t: ProbeTarget): Promise<ProbeResult> {
   try {
     url = checkOutboundUrl(t.url, { allowPrivate: t.allowPrivate });
   } catch (err) {
-    return Promise.resolve({ ok: false, reason: explain(err) });
+    return Promise.resolve({ ok: false, reason: explain(err, false) });
   }
   if (url.protocol !== 'https:') return Promise.resolve({ ok: false, reason: 'mtls_endpoint_url must be an https:// URL' });
   return new Promise((resolve) => {
@@ -85,12 +88,14 @@ export function probeMtls(t: ProbeTarget): Promise<ProbeResult> {
       headers: { 'user-agent': 'claresia-control-plane hub-link-check' },
       timeout: t.timeoutMs,
     });
+    let handshakeDone = false;
+    req.on('socket', (socket) => socket.once('secureConnect', () => (handshakeDone = true)));
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => resolve({ ok: false, reason: explain(err) }));
+    req.on('error', (err) => resolve({ ok: false, reason: explain(err, handshakeDone) }));
     req.on('response', (res) => {
       res.resume();
       res.on('end', () => resolve({ ok: true, httpStatus: res.statusCode ?? 0 }));
-      res.on('error', (err) => resolve({ ok: false, reason: explain(err) }));
+      res.on('error', (err) => resolve({ ok: false, reason: explain(err, handshakeDone) }));
     });
     req.end();
   });
