@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { fetchWithPolicy, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
+import { checkOutboundUrl, fetchWithPolicy, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
 import { badRequest } from '../http/errors.js';
 import { loginFailed, outboundProblem } from './errors.js';
 import { requireProfile, type SsoProfile } from './profile.js';
@@ -18,7 +18,12 @@ const SCOPES = ['openid', 'email', 'profile', 'groups'];
  * later request to the IdP (token, userinfo, keys) goes through the same guard.
  */
 export async function discover(s: Pick<OidcSettings, 'discovery_url' | 'client_id' | 'client_secret'>, policy: FetchPolicy): Promise<client.Configuration> {
-  const url = new URL(s.discovery_url);
+  let url: URL;
+  try {
+    url = checkOutboundUrl(s.discovery_url, policy);
+  } catch (err) {
+    throw outboundProblem(err, 'discovery_url', 'discovery document');
+  }
   const fetcher = fetchWithPolicy(policy) as unknown as client.CustomFetch;
   const insecure = url.protocol === 'http:' ? [client.allowInsecureRequests] : [];
   let config: client.Configuration;
@@ -62,6 +67,10 @@ export async function startOidcLogin(config: client.Configuration, redirectUri: 
 function classify(err: unknown): { code: string; message: string } {
   if (err instanceof client.AuthorizationResponseError) return { code: 'idp_error', message: `the IdP refused the login (${err.error})` };
   if (err instanceof client.ResponseBodyError) return { code: 'token_exchange_failed', message: `the IdP refused the authorization code (${err.error})` };
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0];
+    return { code: 'token_exchange_failed', message: `the IdP refused the client credentials (${challenge?.parameters.error ?? `HTTP ${err.status}`})` };
+  }
   if (err instanceof OutboundError) return { code: 'fetch_failed', message: `the IdP ${err.message}` };
   const code = (err as { code?: string }).code ?? '';
   if (/JWT|CLAIM|SIGNATURE|NONCE/i.test(code)) return { code: 'invalid_id_token', message: 'the ID token failed validation (signature, issuer, audience, nonce or time)' };
