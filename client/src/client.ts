@@ -122,7 +122,8 @@ export class ClaresiaClient {
       try {
         res = await this.once(method, path, o);
       } catch (err) {
-        if (o.signal?.aborted) throw err;
+        // A rejected token exchange is an answer, not a network failure: do not retry it.
+        if (o.signal?.aborted || err instanceof ClaresiaApiError || err instanceof ClaresiaNetworkError) throw err;
         const timedOut = (err as Error).name === 'TimeoutError';
         if (attempt < maxRetries) {
           await sleep(backoffDelay(attempt, this.backoff));

@@ -1,0 +1,206 @@
+/** The HTTP client's edge cases, with the network played by nock: retries, Retry-After, idempotency, timeouts, errors. */
+import assert from 'node:assert/strict';
+import nock from 'nock';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// nock 15's fetch interception (@mswjs/interceptors) calls Promise.withResolvers, which Node 20
+// lacks (it arrived in Node 22). The engines field allows Node 20, so supply it for these tests.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= () => {
+  let resolve!: (v: unknown) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise((a, b) => ((resolve = a), (reject = b)));
+  return { promise, resolve, reject };
+};
+import { ClaresiaApiError, ClaresiaClient, ClaresiaConfigError, ClaresiaNetworkError, parseRetryAfter, backoffDelay } from '@claresia/client';
+
+const BASE = 'http://claresia.test';
+const TOKEN = 'op_super_secret_token_value';
+
+function client(extra: Partial<ConstructorParameters<typeof ClaresiaClient>[0]> = {}) {
+  const waits: number[] = [];
+  const c = new ClaresiaClient({
+    endpoint: BASE,
+    token: TOKEN,
+    sleep: async (ms) => void waits.push(ms),
+    ...extra,
+  });
+  return { c, waits };
+}
+
+describe('client: retries and backoff', () => {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('retries 429 honouring Retry-After in seconds, then succeeds', async () => {
+    const scope = nock(BASE)
+      .get('/api/v1/tenants/tnt_1').reply(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'Retry-After': '3' })
+      .get('/api/v1/tenants/tnt_1').reply(200, { id: 'tnt_1' });
+    const { c, waits } = client();
+    const res = await c.get('/api/v1/tenants/tnt_1');
+    assert.deepEqual(res.body, { id: 'tnt_1' });
+    assert.deepEqual(waits, [3000]);
+    scope.done();
+  });
+
+  it('honours Retry-After as an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now), 5000);
+    assert.equal(parseRetryAfter('garbage', now), undefined);
+    assert.equal(parseRetryAfter(null, now), undefined);
+  });
+
+  it('backs off exponentially with jitter on 5xx and gives up after maxRetries with the API error', async () => {
+    const scope = nock(BASE).get('/api/v1/tenants/tnt_1').times(4).reply(503, { error: { code: 'unavailable', message: 'maintenance' } });
+    const { c, waits } = client({ maxRetries: 3, backoff: { baseDelayMs: 100, maxDelayMs: 1000 } });
+    await assert.rejects(c.get('/api/v1/tenants/tnt_1'), (err: unknown) => {
+      assert.ok(err instanceof ClaresiaApiError);
+      assert.equal(err.status, 503);
+      assert.equal(err.code, 'unavailable');
+      return true;
+    });
+    assert.equal(waits.length, 3);
+    waits.forEach((w, i) => {
+      const ceiling = Math.min(1000, 100 * 2 ** i);
+      assert.ok(w >= ceiling / 2 && w <= ceiling, `wait ${i} = ${w} within [${ceiling / 2}, ${ceiling}]`);
+    });
+    scope.done();
+  });
+
+  it('keeps the same Idempotency-Key on every retry of a create', async () => {
+    const keys: string[] = [];
+    const record = (v: string) => (keys.push(v), true);
+    const scope = nock(BASE)
+      .post('/api/v1/tenants').matchHeader('idempotency-key', record).reply(502, 'bad gateway')
+      .post('/api/v1/tenants').matchHeader('idempotency-key', record).reply(503, 'busy')
+      .post('/api/v1/tenants').matchHeader('idempotency-key', record).reply(201, { id: 'tnt_new' });
+    const { c } = client();
+    const res = await c.post('/api/v1/tenants', { body: { slug: 'x' } });
+    assert.equal(res.status, 201);
+    assert.equal(keys.length, 3);
+    assert.equal(new Set(keys).size, 1);
+    assert.match(keys[0]!, /^[0-9a-f-]{36}$/);
+    scope.done();
+  });
+
+  it('gives each create its own key', async () => {
+    const keys: string[] = [];
+    nock(BASE).post('/api/v1/tenants').times(2).matchHeader('idempotency-key', (v: string) => (keys.push(v), true)).reply(201, {});
+    const { c } = client();
+    await c.post('/api/v1/tenants', { body: {} });
+    await c.post('/api/v1/tenants', { body: {} });
+    assert.equal(keys.length, 2);
+    assert.notEqual(keys[0], keys[1]);
+  });
+
+  it('does not retry a 4xx other than 429', async () => {
+    const scope = nock(BASE).patch('/api/v1/tenants/tnt_1').once().reply(400, { error: { code: 'invalid_request', message: 'region cannot change', field: 'region' } });
+    const { c, waits } = client();
+    await assert.rejects(c.patch('/api/v1/tenants/tnt_1', { body: { region: 'x' } }), (err: unknown) => {
+      assert.ok(err instanceof ClaresiaApiError);
+      assert.equal(err.field, 'region');
+      assert.equal(err.message, 'PATCH /api/v1/tenants/tnt_1: 400 invalid_request: region cannot change (field: region)');
+      return true;
+    });
+    assert.equal(waits.length, 0);
+    scope.done();
+  });
+
+  it('times out a hanging request, retries it, and reports the timeout', async () => {
+    // A real socket that never answers: aborting a delayed nock reply trips an undici assertion.
+    nock.enableNetConnect('127.0.0.1');
+    let seen = 0;
+    const server = http.createServer(() => void seen++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { c } = client({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 100, maxRetries: 1 });
+      await assert.rejects(c.get('/slow'), (err: unknown) => {
+        assert.ok(err instanceof ClaresiaNetworkError);
+        assert.equal(err.timedOut, true);
+        assert.match(err.message, /no answer within 100 ms \(after 2 attempts\)/);
+        return true;
+      });
+      assert.equal(seen, 2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('refuses a Retry-After longer than it is willing to wait', async () => {
+    nock(BASE).get('/x').reply(429, {}, { 'Retry-After': '86400' });
+    const { c } = client();
+    await assert.rejects(c.get('/x'), /retry_after_too_long/);
+  });
+
+  it('pauses before the next request when the rate-limit window is spent', async () => {
+    nock(BASE).get('/a').reply(200, {}, { 'RateLimit-Remaining': '0', 'RateLimit-Reset': '2' }).get('/b').reply(200, {});
+    const { c, waits } = client();
+    await c.get('/a');
+    await c.get('/b');
+    assert.equal(waits.length, 1);
+    assert.ok(waits[0]! > 1500 && waits[0]! <= 2000, `paused ${waits[0]} ms`);
+  });
+
+  it('jitter stays within the ceiling', () => {
+    const p = { baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 1 };
+    assert.equal(backoffDelay(0, p, () => 0), 125);
+    assert.equal(backoffDelay(10, p, () => 1), 8000);
+  });
+});
+
+describe('client: credentials', () => {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('exchanges client credentials once for a JWT and sends it as a bearer token', async () => {
+    const scope = nock(BASE)
+      .post('/api/v1/auth/token', { grant_type: 'client_credentials', client_id: 'cl_1', client_secret: 'cs_shh' })
+      .once()
+      .reply(200, { access_token: 'jwt.one', token_type: 'Bearer', expires_in: 3600 })
+      .get('/api/v1/tenant').times(2).matchHeader('authorization', 'Bearer jwt.one').reply(200, { id: 'tnt_1' });
+    const c = new ClaresiaClient({ endpoint: BASE, clientId: 'cl_1', clientSecret: 'cs_shh' });
+    await Promise.all([c.get('/api/v1/tenant'), c.get('/api/v1/tenant')]);
+    scope.done();
+  });
+
+  it('exchanges again once when the JWT is rejected mid-run', async () => {
+    const scope = nock(BASE)
+      .post('/api/v1/auth/token').reply(200, { access_token: 'jwt.old', expires_in: 3600 })
+      .get('/api/v1/tenant').matchHeader('authorization', 'Bearer jwt.old').reply(401, { error: { code: 'unauthorized', message: 'token revoked' } })
+      .post('/api/v1/auth/token').reply(200, { access_token: 'jwt.new', expires_in: 3600 })
+      .get('/api/v1/tenant').matchHeader('authorization', 'Bearer jwt.new').reply(200, { ok: true });
+    const c = new ClaresiaClient({ endpoint: BASE, clientId: 'cl_1', clientSecret: 'cs_shh' });
+    assert.deepEqual((await c.get('/api/v1/tenant')).body, { ok: true });
+    scope.done();
+  });
+
+  it('never puts the token or client secret in an error message', async () => {
+    nock(BASE).post('/api/v1/auth/token').reply(401, { error: { code: 'unauthorized', message: 'invalid client cs_shh_leaky' } });
+    const c = new ClaresiaClient({ endpoint: BASE, clientId: 'cl_1', clientSecret: 'cs_shh_leaky' });
+    await assert.rejects(c.get('/api/v1/tenant'), (err: Error) => {
+      assert.doesNotMatch(err.message + String(err.stack), /cs_shh_leaky/);
+      assert.match(err.message, /client_id\/client_secret pair was rejected/);
+      return true;
+    });
+    nock(BASE).get('/x').reply(403, { error: { code: 'forbidden', message: 'operator only' } });
+    const { c: c2 } = client();
+    await assert.rejects(c2.get('/x'), (err: Error) => {
+      assert.doesNotMatch(err.message + String(err.stack) + JSON.stringify(err), new RegExp(TOKEN));
+      return true;
+    });
+  });
+
+  it('rejects a configuration without endpoint or credentials', () => {
+    assert.throws(() => new ClaresiaClient({ endpoint: '', token: 'x' }), ClaresiaConfigError);
+    assert.throws(() => new ClaresiaClient({ endpoint: 'ftp://x', token: 'x' }), ClaresiaConfigError);
+    assert.throws(() => new ClaresiaClient({ endpoint: BASE }), /no credentials/);
+  });
+});
