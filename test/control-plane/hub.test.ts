@@ -268,6 +268,18 @@ for (const kind of dbKinds()) {
         assert.match(hub.status_reason, /server certificate is not trusted under customer_ca_certificate/);
       });
 
+      it('reads back a CA bundle exactly as sent (trimmed), so a re-plan is empty', async () => {
+        const t = await cp.createTenant({ deployment_mode: 'C' });
+        const second = await selfSigned('Acme Root');
+        const sent = `\n# Acme issuing CA\r\n${endpoint.ca.pem.replace(/\n/g, '\r\n')}\r\n# Acme root\r\n${second.pem}\n\n`;
+        const res = await provision(t, { mode: 'C', mtls_endpoint_url: endpoint.url, customer_ca_certificate: sent });
+        assert.equal(res.status, 201, res.text);
+        const read = await cp.request('GET', `/api/v1/hubs/${res.body.id}`, { token: t.token });
+        assert.equal(read.body.customer_ca_certificate, sent.trim());
+        assert.equal(read.body.customer_ca_certificate_sha256, [new X509Certificate(endpoint.ca.pem).fingerprint256, new X509Certificate(second.pem).fingerprint256].join(','));
+        assert.equal((await cp.request('DELETE', '/api/v1/hub', { token: t.token })).status, 204);
+      });
+
       it('rejects a non-https endpoint, a missing, malformed, expired or non-CA certificate, naming the field and writing nothing', async () => {
         const t = await cp.createTenant({ deployment_mode: 'C' });
         const ca = endpoint.ca.pem;

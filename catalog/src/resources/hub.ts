@@ -55,7 +55,8 @@ export const hub: ResourceDef = {
       format: 'pem-certificate',
       maxLength: 65536,
       normalize: 'trim',
-      description: "Mode C only: PEM of the CA that issued the endpoint's server certificate (a CA certificate, currently valid).",
+      description:
+        "Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now.",
     },
     cmek_key_id: { type: 'string', mode: 'computed', description: 'Mode B: id of the customer-managed key created for the Hub.' },
     control_plane_client_certificate: {
@@ -71,7 +72,7 @@ export const hub: ResourceDef = {
     customer_ca_certificate_sha256: {
       type: 'string',
       mode: 'computed',
-      description: 'Mode C: SHA-256 fingerprint of the customer CA certificate (colon-separated hex).',
+      description: 'Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).',
     },
     endpoint: {
       type: 'string',

@@ -11,8 +11,6 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/
 export class CertificateError extends Error {}
 
 export interface CaBundle {
-  /** The bundle as stored: the certificates only, trimmed. */
-  pem: string;
   /** SHA-256 fingerprints, colon-separated hex as openssl prints them, one per certificate. */
   fingerprints: string[];
 }
@@ -42,7 +40,7 @@ export function inspectCaBundle(pem: string, now: Date | null = new Date()): CaB
     if (now && from > now) throw new CertificateError(`${which} is not valid before ${from.toISOString()}`);
     fingerprints.push(cert.fingerprint256);
   });
-  return { pem: blocks.join('\n'), fingerprints };
+  return { fingerprints };
 }
 
 export function fingerprintOf(pem: string): string {

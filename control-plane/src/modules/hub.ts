@@ -79,7 +79,8 @@ async function provision(ctx: RequestContext<ProvisionBody>): Promise<Reply> {
       region,
       cmek_key_id: cmekKeyId,
       mtls_endpoint_url: body.mtls_endpoint_url ?? null,
-      customer_ca_certificate: ca?.pem ?? null,
+      // Stored as normalised (trimmed), not re-serialised, so Terraform reads back what it sent.
+      customer_ca_certificate: body.customer_ca_certificate ?? null,
       client_certificate: issued?.certificatePem ?? null,
       client_key_enc: issued ? ctx.app.keys.seal(issued.privateKeyPem, clientKeyAad(id)) : null,
       status: 'provisioning',

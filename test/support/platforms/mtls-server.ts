@@ -38,7 +38,7 @@ export async function startMtlsEndpoint(): Promise<MtlsEndpoint> {
   const state = { refused: 0 };
   const server = https.createServer({ ...context(), requestCert: true, rejectUnauthorized: true }, (req, res) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate();
-    requests.push({ path: req.url ?? '/', clientFingerprint: peer.fingerprint256, clientSubject: peer.subject?.CN ?? '' });
+    requests.push({ path: req.url ?? '/', clientFingerprint: peer.fingerprint256, clientSubject: String(peer.subject?.CN ?? '') });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"hub":"ok"}');
   });
