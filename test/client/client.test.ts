@@ -73,7 +73,7 @@ describe('client: retries and backoff', () => {
 
   it('keeps the same Idempotency-Key on every retry of a create', async () => {
     const keys: string[] = [];
-    const record = (v: string) => (keys.push(v), true);
+    const record = (v: string | null) => (keys.push(String(v)), true);
     const scope = nock(BASE)
       .post('/api/v1/tenants').matchHeader('idempotency-key', record).reply(502, 'bad gateway')
       .post('/api/v1/tenants').matchHeader('idempotency-key', record).reply(503, 'busy')
@@ -89,7 +89,7 @@ describe('client: retries and backoff', () => {
 
   it('gives each create its own key', async () => {
     const keys: string[] = [];
-    nock(BASE).post('/api/v1/tenants').times(2).matchHeader('idempotency-key', (v: string) => (keys.push(v), true)).reply(201, {});
+    nock(BASE).post('/api/v1/tenants').times(2).matchHeader('idempotency-key', (v: string | null) => (keys.push(String(v)), true)).reply(201, {});
     const { c } = client();
     await c.post('/api/v1/tenants', { body: {} });
     await c.post('/api/v1/tenants', { body: {} });

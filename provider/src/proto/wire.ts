@@ -137,20 +137,24 @@ class Reader {
   }
 
   varint(): number {
+    // Fast path: values below 2^28 (tags, lengths, enums, versions) fit in four bytes.
     let result = 0;
-    let shift = 0;
-    for (;;) {
+    for (let shift = 0; shift < 28; shift += 7) {
       if (this.pos >= this.buf.length) throw new Error('protobuf: truncated varint');
       const b = this.buf[this.pos++]!;
-      if (shift < 28) result |= (b & 0x7f) << shift;
-      else result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7;
-      if (shift > 63) throw new Error('protobuf: varint too long');
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
     }
-    // Values past 2^53 do not occur in the fields we read (versions, enums, indexes);
-    // a negative int64 arrives as a huge unsigned value and is folded back here.
-    return result >= 2 ** 63 ? result - 2 ** 64 : result;
+    // Longer: finish in BigInt and read as a signed int64 (a negative int64 takes ten bytes).
+    let big = BigInt(result);
+    for (let shift = 28n; ; shift += 7n) {
+      if (this.pos >= this.buf.length) throw new Error('protobuf: truncated varint');
+      if (shift > 63n) throw new Error('protobuf: varint too long');
+      const b = this.buf[this.pos++]!;
+      big |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+    }
+    return Number(BigInt.asIntN(64, big));
   }
 
   bytes(): Uint8Array {
