@@ -5,6 +5,7 @@ import { tenantsModule } from './tenants.js';
 import { llmModule } from './llm.js';
 import { hubModule } from './hub.js';
 import { ssoModule } from './sso.js';
+import { rosterModule } from './roster.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, rosterModule];

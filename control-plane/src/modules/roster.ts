@@ -1,0 +1,152 @@
+import type { JsonSchema } from '@claresia/catalog';
+import { ApiError, badRequest, notFound } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
+import { newId } from '../crypto/secrets.js';
+import { ARCHETYPES, ARCHETYPE_LABELS } from '../roster/archetypes.js';
+import { CLASSIFIER_ID, THRESHOLD } from '../roster/classifier.js';
+import { importRosterCsv } from '../roster/csv-import.js';
+import { presentMember, type MemberRow } from '../roster/members.js';
+import { rosterSummary } from '../roster/summary.js';
+import type { Module } from './module.js';
+
+const tag = 'roster';
+
+const OVERRIDE: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['archetype'],
+  properties: {
+    archetype: {
+      anyOf: [{ type: 'string', enum: [...ARCHETYPES] }, { type: 'null' }],
+      description: 'The archetype this person keeps whatever later imports or syncs say; null hands them back to the classifier.',
+    },
+  },
+};
+
+async function findMember(ctx: RequestContext, idOrEmail: string, lock = false): Promise<MemberRow> {
+  const field = idOrEmail.includes('@') ? 'email' : 'id';
+  let q = ctx.tenant().table<MemberRow>('roster_members').where(field, field === 'email' ? idOrEmail.toLowerCase() : idOrEmail).first();
+  if (lock) q = q.forUpdate();
+  const m = (await q) as MemberRow | undefined;
+  if (!m) throw notFound(`roster member ${idOrEmail}`, 'id');
+  return m;
+}
+
+export const rosterModule: Module = {
+  name: 'roster',
+  routes(r) {
+    r.route({
+      method: 'POST',
+      path: '/api/v1/roster/csv',
+      auth: 'tenant',
+      tag,
+      summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing',
+      async handler(ctx) {
+        const type = (ctx.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!['text/csv', 'application/csv', 'text/plain'].includes(type)) {
+          throw new ApiError(415, 'unsupported_media_type', 'send the roster as Content-Type: text/csv', 'Content-Type');
+        }
+        const declared = ctx.req.header('content-length');
+        const scope = ctx.tenant();
+        const report = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), scope, (e) => ctx.audit(e));
+        const id = newId('rimp');
+        await scope.insert('roster_imports', {
+          id,
+          source: 'csv',
+          actor: ctx.actor,
+          rows: report.rows,
+          created: report.created,
+          updated: report.updated,
+          unmatched: report.unmatched,
+          finished_at: new Date(),
+        });
+        const { unmatched_rows: _list, ...counts } = report;
+        await ctx.audit({ type: 'roster.csv_imported', subject: id, data: { ...counts, classifier: CLASSIFIER_ID } });
+        return { status: 200, body: { import_id: id, ...report } };
+      },
+    });
+
+    r.route({
+      method: 'GET',
+      path: '/api/v1/roster',
+      auth: 'tenant',
+      tag,
+      summary: 'The roster: members with their archetype, the unmatched ones, and totals (?archetype=, ?unmatched=true, ?cursor=, ?limit=)',
+      async handler(ctx) {
+        const limit = Math.min(Math.max(Number(ctx.query.limit ?? 100) || 100, 1), 1000);
+        let q = ctx.tenant().table<MemberRow>('roster_members').orderBy('email').limit(limit + 1);
+        if (ctx.query.archetype !== undefined) {
+          const a = String(ctx.query.archetype);
+          if (!(ARCHETYPES as readonly string[]).includes(a)) throw badRequest(`archetype must be one of: ${ARCHETYPES.join(', ')}`, 'archetype', 'invalid_value');
+          q = q.where('archetype', a);
+        }
+        if (ctx.query.unmatched === 'true') q = q.whereNull('archetype');
+        if (ctx.query.cursor) q = q.where('email', '>', String(ctx.query.cursor));
+        const rows = (await q) as MemberRow[];
+        const page = rows.slice(0, limit);
+        return {
+          body: {
+            items: page.map(presentMember),
+            next_cursor: rows.length > limit ? page[page.length - 1]!.email : null,
+            summary: await rosterSummary(ctx.tenant()),
+          },
+        };
+      },
+    });
+
+    r.route({
+      method: 'GET',
+      path: '/api/v1/roster/members/{id}',
+      auth: 'tenant',
+      tag,
+      summary: 'One roster member, by id or email',
+      handler: async (ctx) => ({ body: presentMember(await findMember(ctx, ctx.params.id!)) }),
+    });
+
+    r.route({
+      method: 'PUT',
+      path: '/api/v1/roster/members/{id}/archetype',
+      auth: 'tenant',
+      tag,
+      summary: "Override a member's archetype (null returns them to the classifier); kept across later imports and syncs",
+      body: OVERRIDE,
+      async handler(ctx) {
+        const m = await findMember(ctx, ctx.params.id!, true);
+        const override = ctx.body.archetype as string | null;
+        const archetype = override ?? m.classified_archetype;
+        if (override === m.override_archetype) return { body: presentMember(m) };
+        await ctx.tenant().table('roster_members').where('id', m.id).update({ override_archetype: override, archetype, updated_at: new Date() });
+        await ctx.audit({
+          type: 'rbac.archetype_assigned',
+          subject: m.id,
+          data: { email: m.email, archetype, previous: m.archetype, by: override ? 'override' : CLASSIFIER_ID, override_cleared: override === null, source: 'override' },
+        });
+        return { body: presentMember(await findMember(ctx, m.id)) };
+      },
+    });
+
+    r.route({
+      method: 'GET',
+      path: '/api/v1/roster/archetypes',
+      auth: 'tenant',
+      tag,
+      summary: 'The archetypes with how many members each has and their entitled skills (the archetypes data source)',
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        const counts = new Map<string, number>(
+          ((await scope.table('roster_members').where('active', true).whereNotNull('archetype').groupBy('archetype').select('archetype').count({ n: '*' })) as Array<{ archetype: string; n: number | string }>).map((x) => [x.archetype, Number(x.n)]),
+        );
+        const ents = new Map<string, string[]>(
+          ((await scope.table('skill_entitlements').select('archetype', 'skills')) as Array<{ archetype: string; skills: string[] | string }>).map((e) => [e.archetype, typeof e.skills === 'string' ? JSON.parse(e.skills) : e.skills]),
+        );
+        return {
+          body: {
+            classifier: CLASSIFIER_ID,
+            threshold: THRESHOLD,
+            archetypes: ARCHETYPES.map((a) => ({ name: a, label: ARCHETYPE_LABELS[a], members: counts.get(a) ?? 0, skills: ents.get(a) ?? [] })),
+          },
+        };
+      },
+    });
+  },
+};

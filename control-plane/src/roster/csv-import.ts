@@ -1,0 +1,175 @@
+import { Transform, type Readable } from 'node:stream';
+import { parse, CsvError } from 'csv-parse';
+import { ApiError, badRequest } from '../http/errors.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
+
+/**
+ * `POST /api/v1/roster/csv`: the body is streamed through the parser and written in batches,
+ * so a 50,000-row roster never sits in memory; only the set of addresses seen (to catch
+ * duplicates) grows with the file. Any bad row fails the whole import: the caller's
+ * transaction is rolled back and every error is reported with its line number.
+ */
+
+export const CSV_MAX_BYTES = 16 * 1024 * 1024;
+export const CSV_MAX_ROWS = 100_000;
+const BATCH = 500;
+const MAX_REPORTED = 100;
+const MAX_UNMATCHED_LISTED = 500;
+
+const REQUIRED = ['email', 'first_name', 'last_name', 'title'] as const;
+const OPTIONAL = ['department', 'manager_email'] as const;
+const COLUMNS: readonly string[] = [...REQUIRED, ...OPTIONAL];
+const LIMITS: Record<string, number> = { email: 254, first_name: 200, last_name: 200, title: 300, department: 200, manager_email: 254 };
+const EMAIL = /^[^\s@",;<>()]+@[^\s@",;<>()]+\.[^\s@",;<>()]+$/;
+
+export interface RowError {
+  line: number;
+  field: string;
+  message: string;
+}
+
+export interface ImportReport {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  matched: number;
+  unmatched: number;
+  unmatched_rows: Array<{ line: number; email: string; title: string | null; department: string | null; candidate: string | null; confidence: number }>;
+}
+
+export class ImportFailed extends ApiError {
+  constructor(
+    readonly errors: RowError[],
+    readonly errorCount: number,
+  ) {
+    const first = errors[0]!;
+    super(400, 'invalid_csv', `the CSV has ${errorCount} error(s); nothing was imported. First: line ${first.line}: ${first.message}`, first.field);
+  }
+
+  override toJSON() {
+    const base = super.toJSON();
+    return { error: { ...base.error, line: this.errors[0]!.line, errors: this.errors, error_count: this.errorCount } };
+  }
+}
+
+function tooLarge(): ApiError {
+  return new ApiError(413, 'payload_too_large', `the CSV is larger than ${CSV_MAX_BYTES} bytes; split it into smaller imports`, 'body');
+}
+
+/** Counts bytes as they arrive and stops the stream the moment the cap is passed. */
+function byteCap(max: number, onProgress?: (bytes: number) => void): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) return done(tooLarge());
+      onProgress?.(seen);
+      done(null, chunk);
+    },
+  });
+}
+
+const clean = (v: string | undefined): string | null => {
+  const t = (v ?? '').trim();
+  return t === '' ? null : t;
+};
+
+export async function importRosterCsv(input: Readable, declaredLength: number | undefined, scope: TenantScope, audit: Audit): Promise<ImportReport> {
+  if (declaredLength !== undefined && declaredLength > CSV_MAX_BYTES) throw tooLarge();
+  const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, trim: false });
+  const capped = byteCap(CSV_MAX_BYTES);
+  input.on('error', (e) => capped.destroy(e));
+  capped.on('error', (e) => parser.destroy(e));
+  input.pipe(capped).pipe(parser);
+
+  const errors: RowError[] = [];
+  let errorCount = 0;
+  const fail = (line: number, field: string, message: string) => {
+    errorCount++;
+    if (errors.length < MAX_REPORTED) errors.push({ line, field, message });
+  };
+  const seen = new Map<string, number>();
+  const tally: UpsertTally = { created: 0, updated: 0, unchanged: 0, matched: 0, unmatched: 0 };
+  const unmatchedRows: ImportReport['unmatched_rows'] = [];
+  let header: string[] | undefined;
+  let rows = 0;
+  let batch: Array<IncomingMember & { line: number }> = [];
+
+  const flush = async () => {
+    const b = batch;
+    batch = [];
+    // After the first error nothing is written: the import will be rolled back anyway.
+    if (errorCount > 0 || b.length === 0) return;
+    const results = await upsertMembers(scope, 'csv', b, audit, tally);
+    results.forEach((r, i) => {
+      if (!r.archetype && unmatchedRows.length < MAX_UNMATCHED_LISTED) {
+        const m = b[i]!;
+        unmatchedRows.push({ line: m.line, email: m.email, title: m.title, department: m.department, candidate: r.candidate, confidence: r.confidence });
+      }
+    });
+  };
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const line = info.lines;
+      if (!header) {
+        header = record.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+        const unknown = header.find((h) => !COLUMNS.includes(h));
+        if (unknown !== undefined) throw badRequest(`line 1: unknown column "${unknown}"; the columns are ${COLUMNS.join(', ')}`, unknown || 'header', 'invalid_csv');
+        const dup = header.find((h, i) => header!.indexOf(h) !== i);
+        if (dup) throw badRequest(`line 1: column "${dup}" appears twice`, dup, 'invalid_csv');
+        const missing = REQUIRED.find((c) => !header!.includes(c));
+        if (missing) throw badRequest(`line 1: the required column "${missing}" is missing; the columns are ${COLUMNS.join(', ')}`, missing, 'invalid_csv');
+        continue;
+      }
+      rows++;
+      if (rows > CSV_MAX_ROWS) throw new ApiError(413, 'payload_too_large', `the CSV has more than ${CSV_MAX_ROWS} rows; split it into smaller imports`, 'body');
+      const v: Record<string, string | null> = {};
+      header.forEach((h, i) => (v[h] = clean(record[i])));
+      let ok = true;
+      for (const [f, max] of Object.entries(LIMITS)) {
+        if (v[f] && v[f]!.length > max) {
+          fail(line, f, `${f} is longer than ${max} characters`);
+          ok = false;
+        }
+      }
+      const email = v.email?.toLowerCase() ?? null;
+      if (!email) {
+        fail(line, 'email', 'email is required');
+        ok = false;
+      } else if (!EMAIL.test(email)) {
+        fail(line, 'email', 'email is not a valid address');
+        ok = false;
+      }
+      const manager = v.manager_email?.toLowerCase() ?? null;
+      if (manager && !EMAIL.test(manager)) {
+        fail(line, 'manager_email', 'manager_email is not a valid address');
+        ok = false;
+      }
+      if (email && ok) {
+        const first = seen.get(email);
+        if (first !== undefined) {
+          fail(line, 'email', `duplicate row: ${email} already appears on line ${first}`);
+          ok = false;
+        } else seen.set(email, line);
+      }
+      if (!ok) continue;
+      batch.push({ line, email: email!, first_name: v.first_name ?? null, last_name: v.last_name ?? null, title: v.title ?? null, department: v.department ?? null, manager_email: manager });
+      if (batch.length >= BATCH) await flush();
+    }
+  } catch (err) {
+    input.unpipe?.();
+    if (err instanceof CsvError) {
+      const lines = (err as CsvError & { lines?: number }).lines ?? 0;
+      throw badRequest(`line ${lines}: the CSV cannot be parsed (${err.code.toLowerCase().replace(/^csv_/, '').replace(/_/g, ' ')})`, 'body', 'invalid_csv');
+    }
+    throw err;
+  }
+  if (!header) throw badRequest('the CSV is empty; the first line must name the columns', 'body', 'invalid_csv');
+  await flush();
+  if (errorCount > 0) throw new ImportFailed(errors, errorCount);
+  if (rows === 0) throw badRequest('the CSV has a header but no rows', 'body', 'invalid_csv');
+  return { rows, ...tally, unmatched_rows: unmatchedRows };
+}

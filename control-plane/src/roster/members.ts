@@ -1,0 +1,133 @@
+import type { TenantScope } from '../db/tenant-scope.js';
+import { newId } from '../crypto/secrets.js';
+import { classify, CLASSIFIER_ID } from './classifier.js';
+import type { Archetype } from './archetypes.js';
+
+/** One person as a source (a CSV row, a SCIM user) describes them. */
+export interface IncomingMember {
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  department: string | null;
+  manager_email: string | null;
+  scim_user_id?: string | null;
+  active?: boolean;
+}
+
+export interface MemberRow {
+  id: string;
+  tenant_id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  department: string | null;
+  manager_email: string | null;
+  source: string;
+  scim_user_id: string | null;
+  classified_archetype: string | null;
+  confidence: number;
+  override_archetype: string | null;
+  archetype: string | null;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type Audit = (event: { type: string; subject?: string | null; data?: Record<string, unknown> }) => Promise<unknown>;
+
+export interface UpsertTally {
+  created: number;
+  updated: number;
+  unchanged: number;
+  matched: number;
+  unmatched: number;
+}
+
+export function presentMember(m: MemberRow) {
+  return {
+    id: m.id,
+    email: m.email,
+    first_name: m.first_name,
+    last_name: m.last_name,
+    title: m.title,
+    department: m.department,
+    manager_email: m.manager_email,
+    source: m.source,
+    archetype: m.archetype,
+    classified_archetype: m.classified_archetype,
+    confidence: Number(m.confidence),
+    override_archetype: m.override_archetype,
+    active: m.active,
+    updated_at: new Date(m.updated_at).toISOString(),
+  };
+}
+
+const COMPARED = ['first_name', 'last_name', 'title', 'department', 'manager_email', 'source', 'scim_user_id', 'classified_archetype', 'confidence', 'archetype', 'active'] as const;
+
+/**
+ * Writes one batch of members (classified on the way) and records `rbac.archetype_assigned`
+ * for each person whose effective archetype is new or changed. An admin's override is never
+ * touched: it keeps deciding the archetype whatever the title says now.
+ */
+export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally): Promise<Array<{ email: string; archetype: Archetype | null; candidate: Archetype | null; confidence: number }>> {
+  if (batch.length === 0) return [];
+  const existing = new Map<string, MemberRow>(
+    ((await scope.table<MemberRow>('roster_members').whereIn('email', batch.map((b) => b.email))) as MemberRow[]).map((m) => [m.email, m]),
+  );
+  const now = new Date();
+  const writes: Record<string, unknown>[] = [];
+  const assigned: Array<{ id: string; email: string; from: string | null; to: string; confidence: number; override: boolean }> = [];
+  const results = [];
+  for (const m of batch) {
+    const c = classify(m.title, m.department);
+    const before = existing.get(m.email);
+    const archetype = (before?.override_archetype as Archetype | null | undefined) ?? c.archetype;
+    results.push({ email: m.email, archetype, candidate: c.candidate, confidence: c.confidence });
+    if (archetype) tally.matched++;
+    else tally.unmatched++;
+    const row = {
+      id: before?.id ?? newId('rm'),
+      email: m.email,
+      first_name: m.first_name,
+      last_name: m.last_name,
+      title: m.title,
+      department: m.department,
+      manager_email: m.manager_email,
+      source,
+      scim_user_id: m.scim_user_id ?? before?.scim_user_id ?? null,
+      classified_archetype: c.archetype,
+      confidence: c.confidence,
+      override_archetype: before?.override_archetype ?? null,
+      archetype,
+      active: m.active ?? true,
+      created_at: before?.created_at ?? now,
+      updated_at: now,
+    };
+    if (before && COMPARED.every((k) => (k === 'confidence' ? Number(before[k]) === row[k] : (before[k] ?? null) === (row[k] ?? null)))) {
+      tally.unchanged++;
+      continue;
+    }
+    if (before) tally.updated++;
+    else tally.created++;
+    writes.push(row);
+    if (archetype && archetype !== (before?.archetype ?? null)) {
+      assigned.push({ id: row.id, email: m.email, from: before?.archetype ?? null, to: archetype, confidence: c.confidence, override: !!before?.override_archetype });
+    }
+  }
+  if (writes.length) {
+    await scope
+      .insert('roster_members', writes)
+      .onConflict(['tenant_id', 'email'])
+      .merge([...COMPARED, 'updated_at']);
+  }
+  for (const a of assigned) {
+    await audit({
+      type: 'rbac.archetype_assigned',
+      subject: a.id,
+      data: { email: a.email, archetype: a.to, previous: a.from, by: a.override ? 'override' : CLASSIFIER_ID, confidence: a.confidence, source },
+    });
+  }
+  return results;
+}
