@@ -21,9 +21,13 @@ function pick(config: ObjectValue, key: string, env: string, environ: NodeJS.Pro
 
 export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = process.env, version = 'dev'): ResolvedConfig {
   const endpoint = pick(config, 'endpoint', 'CLARESIA_ENDPOINT', environ);
-  const token = pick(config, 'token', 'CLARESIA_TOKEN', environ);
-  const clientId = pick(config, 'client_id', 'CLARESIA_CLIENT_ID', environ);
-  const clientSecret = pick(config, 'client_secret', 'CLARESIA_CLIENT_SECRET', environ);
+  // Credentials written in the block win as a whole: a block with client_id/client_secret (say,
+  // from a tenant created in the same configuration) must not pick up an operator CLARESIA_TOKEN.
+  const blockHasCredentials = [config.token, config.client_id, config.client_secret].some((v) => v !== null && v !== undefined);
+  const credEnv = blockHasCredentials ? {} : environ;
+  const token = pick(config, 'token', 'CLARESIA_TOKEN', credEnv);
+  const clientId = pick(config, 'client_id', 'CLARESIA_CLIENT_ID', credEnv);
+  const clientSecret = pick(config, 'client_secret', 'CLARESIA_CLIENT_SECRET', credEnv);
   if ([endpoint, token, clientId, clientSecret, config.request_timeout, config.max_retries].includes(UNKNOWN)) {
     return { known: false, diagnostics: [] };
   }

@@ -74,6 +74,8 @@ export function requestBody(def: ResourceDef, planned: ObjectValue, config: Obje
     if (attr.mode === 'computed') continue;
     if (only && !only.has(name)) continue;
     const v = attr.writeOnly ? (config[name] ?? null) : (planned[name] ?? null);
+    // Unknown in the plan because the user left it to the API: let the API pick it.
+    if (v === UNKNOWN && attr.mode === 'optional_computed' && (config[name] ?? null) === null) continue;
     if (v === UNKNOWN) throw new Error(`${name} is still unknown at apply`);
     if (v === null && !only) continue;
     body[name] = v;
