@@ -177,15 +177,8 @@ async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
   const scope = new TenantScope(ctx.db, row.tenant_id);
   const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
   const cache = new LoginStates(scope, ctx.app.keys, row.id, 'saml').samlCache();
-  const inResponseTo = await requestIdOf(ctx.body.SAMLResponse);
-  const profile = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, cache, ctx.body.SAMLResponse);
-  return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, inResponseTo) };
-}
-
-/** The InResponseTo of a response, for the audit record only (validation happens in node-saml). */
-async function requestIdOf(samlResponse: string): Promise<string> {
-  const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
-  return /InResponseTo="([^"]{1,100})"/.exec(xml)?.[1] ?? '';
+  const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, cache, ctx.body.SAMLResponse);
+  return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, requestId) };
 }
 
 /**

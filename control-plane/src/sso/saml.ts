@@ -73,7 +73,7 @@ function checkRecipient(assertionXml: string, acsUrl: string): void {
 }
 
 /** Validates the IdP's POSTed answer; returns the user it vouches for or throws a named failure. */
-export async function finishSamlLogin(s: SamlSettings, cache: CacheProvider, samlResponse: string): Promise<SsoProfile> {
+export async function finishSamlLogin(s: SamlSettings, cache: CacheProvider, samlResponse: string): Promise<{ profile: SsoProfile; requestId: string }> {
   let profile: Profile | null;
   try {
     ({ profile } = await client(s, cache).validatePostResponseAsync({ SAMLResponse: samlResponse }));
@@ -85,5 +85,6 @@ export async function finishSamlLogin(s: SamlSettings, cache: CacheProvider, sam
   // verifyIssuer judges the (possibly unsigned) Response; the signed assertion must agree.
   if (profile.issuer !== s.idp_entity_id) throw loginFailed('invalid_issuer', 'the assertion was not issued by idp_entity_id', FIELD);
   checkRecipient(profile.getAssertionXml?.() ?? '', s.acs_url);
-  return requireProfile(profile.nameID, (profile.attributes as Record<string, unknown> | undefined) ?? {}, 'SAML assertion');
+  const user = requireProfile(profile.nameID, (profile.attributes as Record<string, unknown> | undefined) ?? {}, 'SAML assertion');
+  return { profile: user, requestId: String(profile.inResponseTo ?? '') };
 }
