@@ -1,0 +1,133 @@
+/**
+ * The provider's documentation in the Terraform registry layout, rendered from the catalog
+ * (the same source as the schema), so docs cannot disagree with what the provider accepts.
+ */
+import { dataSources, resources, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
+import { flags, hasTimeouts, providerAttributes } from './schema.js';
+
+export const DOCS_COMMAND = 'npm run docs -w @claresia/terraform-provider';
+const HEADER = `<!-- Generated from the resource catalog by \`${DOCS_COMMAND}\`; do not edit. -->\n`;
+
+function typeName(t: AttrType): string {
+  if (typeof t === 'string') return t === 'integer' ? 'Number' : t === 'boolean' ? 'Boolean' : t[0]!.toUpperCase() + t.slice(1);
+  if ('list' in t) return `List of ${typeName(t.list)}`;
+  if ('set' in t) return `Set of ${typeName(t.set)}`;
+  if ('map' in t) return `Map of ${typeName(t.map)}`;
+  return 'Object';
+}
+
+function bullet(name: string, a: Attribute): string {
+  const tags = [typeName(a.type)];
+  if (a.sensitive) tags.push('Sensitive');
+  if (a.writeOnly) tags.push('Write-only');
+  const notes: string[] = [a.description];
+  if (a.enum) notes.push(`One of ${a.enum.map((v) => `\`${v}\``).join(', ')}.`);
+  if (a.default !== undefined) notes.push(`Defaults to \`${String(a.default)}\`.`);
+  if (a.pattern) notes.push(`Must match \`${a.pattern}\`.`);
+  if (a.format) notes.push(`Format: ${a.format}.`);
+  if (a.forceNew && a.mode !== 'computed') notes.push('Changing it replaces the resource.');
+  if (a.normalize) notes.push(`Compared ${a.normalize === 'sorted_set' ? 'as a set' : a.normalize === 'lowercase' ? 'case-insensitively' : 'ignoring surrounding whitespace'}, as the API stores it.`);
+  if (a.writeOnly) notes.push('Sent to the API, never stored in state (Terraform 1.11+); accepts ephemeral values.');
+  if (a.returnedOnce) notes.push('Returned once, at creation; null after import.');
+  return `- \`${name}\` (${tags.join(', ')}) ${notes.join(' ')}`;
+}
+
+function schemaSections(attrs: Record<string, Attribute>): string {
+  const groups: Record<string, string[]> = { Required: [], Optional: [], 'Read-Only': [] };
+  for (const [name, a] of Object.entries(attrs).sort(([x], [y]) => x.localeCompare(y))) {
+    const f = flags(a);
+    groups[f.required ? 'Required' : f.optional ? 'Optional' : 'Read-Only']!.push(bullet(name, a));
+  }
+  return Object.entries(groups)
+    .filter(([, lines]) => lines.length)
+    .map(([title, lines]) => `### ${title}\n\n${lines.join('\n')}\n`)
+    .join('\n');
+}
+
+function resourceDoc(def: ResourceDef): string {
+  const type = `claresia_${def.name}`;
+  const importLines = [
+    `Import ID format: \`${def.importId.format}\`.`,
+    '',
+    'With an `import` block (Terraform 1.5+):',
+    '',
+    '```terraform',
+    `import {\n  to = ${type}.example\n  id = "${def.importId.example}"\n}`,
+    '```',
+    '',
+    'Or with the CLI:',
+    '',
+    '```shell',
+    `terraform import ${type}.example ${def.importId.example}`,
+    '```',
+  ];
+  const parts = [
+    HEADER,
+    `# ${type} (Resource)\n`,
+    `${def.description}\n`,
+    `Managed with ${def.auth === 'operator' ? 'an operator token' : "the tenant's credentials (a tenant JWT, or client_id and client_secret)"}.\n`,
+    '## Example Usage\n',
+    '```terraform\n' + def.terraformExample.trim() + '\n```\n',
+    '## Schema\n',
+    schemaSections(def.attributes),
+  ];
+  if (hasTimeouts(def)) {
+    parts.push(
+      '### Timeouts\n',
+      `Creation finishes in the background; apply polls \`${def.async!.attribute}\` until it is ${def.async!.ready.map((s) => `\`${s}\``).join(' or ')} ` +
+        `(failing on ${def.async!.failed.map((s) => `\`${s}\``).join(', ')}). Each limit defaults to 20 minutes:\n`,
+      '- `timeouts` (Object, Optional) `create`, `update` and `delete` as durations such as `30s`, `20m`, `1h`. A resource still not ready at its limit stays in state, tainted.\n',
+    );
+  }
+  parts.push('## Import\n', importLines.join('\n') + '\n');
+  return parts.join('\n');
+}
+
+function dataSourceDoc(def: DataSourceDef): string {
+  return [
+    HEADER,
+    `# claresia_${def.name} (Data Source)\n`,
+    `${def.description}\n`,
+    '## Example Usage\n',
+    '```terraform\n' + def.terraformExample.trim() + '\n```\n',
+    '## Schema\n',
+    schemaSections(def.attributes),
+  ].join('\n');
+}
+
+function indexDoc(): string {
+  const list = (items: readonly { name: string }[], kind: string) =>
+    items.length ? items.map((r) => `- [claresia_${r.name}](${kind}/${r.name}.md)`).join('\n') : '- (none yet)';
+  return [
+    HEADER,
+    '# Claresia Provider\n',
+    'Manages Claresia tenants and their onboarding (identity, LLM connectors, the Hub, ...) through the control-plane API. ' +
+      'An operator token creates tenants; a tenant service account (client_id and client_secret, returned when the tenant is created) manages what lives inside it.\n',
+    '## Example Usage\n',
+    '```terraform',
+    'terraform {\n  required_providers {\n    claresia = {\n      source  = "claresia/claresia"\n      version = "~> 0.1"\n    }\n  }\n}\n',
+    '# An operator creates the tenant (CLARESIA_ENDPOINT and CLARESIA_TOKEN from the environment).',
+    'provider "claresia" {}\n',
+    'resource "claresia_tenant" "acme" {\n  slug            = "acme"\n  display_name    = "Acme Corp"\n  region          = "eu-west-1"\n  deployment_mode = "A"\n  billing_contact = "billing@acme.example"\n}\n',
+    "# The tenant's own service account manages what lives inside it.",
+    'provider "claresia" {\n  alias         = "acme"\n  client_id     = claresia_tenant.acme.client_id\n  client_secret = claresia_tenant.acme.client_secret\n}',
+    '```\n',
+    'Every argument can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
+      'Credentials written in the provider block replace the environment\'s credentials as a whole. Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects.\n',
+    '## Schema\n',
+    schemaSections(providerAttributes),
+    '## Resources\n',
+    list(resources, 'resources') + '\n',
+    '## Data Sources\n',
+    list(dataSources, 'data-sources') + '\n',
+  ].join('\n');
+}
+
+/** Relative path under provider/docs → content. */
+export function renderDocs(): Map<string, string> {
+  const out = new Map<string, string>();
+  out.set('index.md', indexDoc());
+  for (const r of resources) out.set(`resources/${r.name}.md`, resourceDoc(r));
+  for (const d of dataSources) out.set(`data-sources/${d.name}.md`, dataSourceDoc(d));
+  return out;
+}
