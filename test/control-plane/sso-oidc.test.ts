@@ -153,6 +153,10 @@ for (const kind of dbKinds()) {
       const unknown = await cp.request('GET', `/api/v1/identity/sso/connections/${c.id}/oidc/callback?code=abc&state=not-ours`);
       assert.equal(unknown.status, 400);
       assert.deepEqual([unknown.body.error.code, unknown.body.error.field], ['invalid_state', 'state']);
+      const { start: late, callback: lateCallback } = await authorize(c);
+      await cp.db('sso_login_states').where({ id: late.body.login_id }).update({ expires_at: new Date(Date.now() - 1000) });
+      const expired = await complete(lateCallback);
+      assert.deepEqual([expired.status, expired.body.error.code], [400, 'invalid_state']);
       const missing = await cp.request('GET', `/api/v1/identity/sso/connections/${c.id}/oidc/callback?code=abc`);
       assert.deepEqual([missing.body.error.code, missing.body.error.field], ['missing_field', 'state']);
       const wrongConn = await cp.request('GET', `/api/v1/identity/sso/connections/sso_0000000000000000/oidc/callback?code=abc&state=x`);

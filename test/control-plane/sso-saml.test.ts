@@ -118,6 +118,24 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await snapshot(c.id), before);
     });
 
+    it('refuses an answer to a test login that has expired', async () => {
+      const c = (await configure({ name: 'late', protocol: 'saml', metadata_url: idp.metadataUrl })).body;
+      const start = await cp.request('POST', `/api/v1/identity/sso/connections/${c.id}/test`, { token: t.token });
+      await cp.db('sso_login_states').where({ id: start.body.login_id }).update({ created_at: new Date(Date.now() - 3600_000), expires_at: new Date(Date.now() - 1000) });
+      const form = readAutoPostForm(await (await fetch(start.body.redirect_url)).text());
+      const before = await snapshot(c.id);
+      const res = await cp.request('POST', new URL(form.action).pathname, {
+        raw: new URLSearchParams(form.fields).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'invalid_in_response_to');
+      assert.deepEqual(await snapshot(c.id), before);
+      // Starting another login clears the stale one.
+      await cp.request('POST', `/api/v1/identity/sso/connections/${c.id}/test`, { token: t.token });
+      assert.equal(await cp.count('sso_login_states', { id: start.body.login_id }), 0);
+    });
+
     it('refuses each kind of bad response with the runbook code, and changes nothing', async () => {
       const c = (await configure({ name: 'checks', protocol: 'saml', metadata_url: idp.metadataUrl })).body;
       const cases: Array<[string, ResponseTweaks, string, string]> = [
@@ -156,6 +174,7 @@ for (const kind of dbKinds()) {
         [{ ...manual, idp_entity_id: undefined }, 'idp_entity_id', 'missing_field'],
         [{ name: 'x', protocol: 'saml', metadata_url: idp.metadataUrl, metadata_xml: idp.metadataXml() }, 'metadata_xml', 'invalid_combination'],
         [{ name: 'x', protocol: 'saml', metadata_xml: '<md:EntityDescriptor' }, 'metadata_xml', 'invalid_metadata'],
+        [{ name: 'x', protocol: 'saml', metadata_xml: `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${idp.metadataXml().replace('<?xml version="1.0"?>', '')}` }, 'metadata_xml', 'invalid_metadata'],
         [{ name: 'x', protocol: 'saml', metadata_xml: '<x xmlns="urn:other"/>' }, 'metadata_xml', 'invalid_metadata'],
         [{ name: 'x', protocol: 'saml', metadata_xml: idp.metadataXml().replace('IDPSSODescriptor', 'SPSSODescriptor').replace('IDPSSODescriptor', 'SPSSODescriptor') }, 'metadata_xml', 'invalid_metadata'],
         [{ name: 'x', protocol: 'saml', metadata_url: `${idp.url}/missing` }, 'metadata_url', 'fetch_failed'],

@@ -29,6 +29,8 @@ export class LoginStates {
   ) {}
 
   async save(id: string, secrets?: Record<string, string>, createdAt = new Date()): Promise<Date> {
+    // Logins that were never completed are cleared as new ones start.
+    await this.scope.table(TABLE).where('expires_at', '<=', new Date()).delete();
     const expires = new Date(createdAt.getTime() + LOGIN_TTL_MS);
     const purpose = `sso_login_state:${id}`;
     await this.scope.insert(TABLE, {

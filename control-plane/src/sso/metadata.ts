@@ -29,13 +29,14 @@ export function derBase64ToPem(b64: string): string {
  * the entity ID, the HTTP-Redirect SingleSignOnService location and the signing certificate.
  */
 export function parseIdpMetadata(xml: string): IdpMetadata {
+  // Entity declarations are how XML bombs and external-entity reads start; metadata never needs one.
+  if (/<!DOCTYPE/i.test(xml)) throw new MetadataError('must not contain a DOCTYPE');
   const errors: string[] = [];
   const doc = new DOMParser({
     errorHandler: { error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m), warning: () => {} },
   }).parseFromString(xml, 'text/xml');
   const root = doc?.documentElement;
   if (errors.length || !root) throw new MetadataError('is not well-formed XML');
-  if (/<!DOCTYPE/i.test(xml)) throw new MetadataError('must not contain a DOCTYPE');
   const entity = root.localName === 'EntityDescriptor' && root.namespaceURI === MD ? root : children(root, MD, 'EntityDescriptor')[0];
   if (!entity) throw new MetadataError('has no md:EntityDescriptor');
   const entityId = entity.getAttribute('entityID');
