@@ -2,7 +2,7 @@
  * The tfplugin6.Provider methods: decode values against the catalog-derived types, hand them to
  * the generic resource, encode the answers. Every failure becomes a diagnostic.
  */
-import { resources, type ResourceDef } from '@claresia/catalog';
+import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaClient } from '@claresia/client';
 import { decodeDynamic, decodeJson, dynamic, ValueError } from './values/codec.js';
 import { UNKNOWN, type ObjectValue } from './values/cty.js';
@@ -10,6 +10,7 @@ import { providerSchema, providerType, resourceSchema } from './schema.js';
 import { error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
 import { resolveConfig } from './config.js';
 import { GenericResource } from './resource/generic.js';
+import { GenericDataSource } from './resource/data-source.js';
 import { quirksFor } from './resources/index.js';
 import { validateConfig } from './validate.js';
 import { providerAttributes } from './schema.js';
@@ -18,8 +19,14 @@ import type { UnaryHandler } from './plugin/server.js';
 
 export const PROVIDER_VERSION = '0.1.0';
 
-export function createProvider(defs: readonly ResourceDef[] = resources) {
+export function createProvider(defs: readonly ResourceDef[] = resources, dataDefs: readonly DataSourceDef[] = dataSources) {
   const byType = new Map(defs.map((d) => [`claresia_${d.name}`, new GenericResource(d)]));
+  const dataByType = new Map(dataDefs.map((d) => [`claresia_${d.name}`, new GenericDataSource(d)]));
+  const dataSource = (typeName: string) => {
+    const d = dataByType.get(typeName);
+    if (!d) throw new Error(`unknown data source ${typeName}`);
+    return d;
+  };
   let client: ClaresiaClient | undefined;
   let unknownConfig = false;
   let writeOnlyAllowed = false;
@@ -51,13 +58,13 @@ export function createProvider(defs: readonly ResourceDef[] = resources) {
     GetMetadata: async () => ({
       server_capabilities: { get_provider_schema_optional: true },
       resources: [...byType.keys()].map((type_name) => ({ type_name })),
-      data_sources: [],
+      data_sources: [...dataByType.keys()].map((type_name) => ({ type_name })),
     }),
 
     GetProviderSchema: async () => ({
       provider: providerSchema(),
       resource_schemas: Object.fromEntries([...byType.values()].map((r) => [r.typeName, resourceSchema(r.def)])),
-      data_source_schemas: {},
+      data_source_schemas: Object.fromEntries([...dataByType.values()].map((d) => [d.typeName, d.schema()])),
       server_capabilities: { get_provider_schema_optional: true },
     }),
 
@@ -86,7 +93,10 @@ export function createProvider(defs: readonly ResourceDef[] = resources) {
       return { diagnostics: r.validate(config, !!req.client_capabilities?.write_only_attributes_allowed) };
     }),
 
-    ValidateDataResourceConfig: guard('Validate', async (req: any) => ({ diagnostics: [error(`unknown data source ${req.type_name}`)] })),
+    ValidateDataResourceConfig: guard('Validate', async (req: any) => {
+      const d = dataSource(req.type_name);
+      return { diagnostics: d.validate(decodeDynamic(d.type, req.config) as ObjectValue) };
+    }),
 
     UpgradeResourceState: guard('Upgrade state', async (req: any) => {
       const r = resource(req.type_name);
@@ -156,7 +166,15 @@ export function createProvider(defs: readonly ResourceDef[] = resources) {
       return { imported_resources: [{ type_name: r.typeName, state: dynamic(r.type, value) }], diagnostics };
     }),
 
-    ReadDataSource: guard('Read data source', async (req: any) => ({ diagnostics: [error(`unknown data source ${req.type_name}`)] })),
+    ReadDataSource: guard('Read data source', async (req: any) => {
+      const d = dataSource(req.type_name);
+      const config = decodeDynamic(d.type, req.config) as ObjectValue;
+      try {
+        return { state: dynamic(d.type, await d.read(needClient(), config, stop.signal)) };
+      } catch (err) {
+        return { diagnostics: [fromError(err, `Reading ${d.typeName}`, d.def.attributes)] };
+      }
+    }),
 
     StopProvider: async () => {
       log('info', 'stop requested; cancelling requests in flight');
