@@ -135,6 +135,25 @@ for (const kind of dbKinds()) {
       }
     });
 
+    it(':test holds no database connection while the platform is slow', async () => {
+      const slow = secret('chatgpt', 'slow');
+      platforms.addAccount('chatgpt', { credential: slow, scopes: ['api.model.read'], delayMs: 1500 });
+      const c = await create({ platform: 'chatgpt', name: 'slow', credential: slow, base_url: platforms.baseUrl('chatgpt') });
+      const order: string[] = [];
+      const testing = cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: t.token }).then((r) => (order.push('test'), r));
+      await new Promise((r) => setTimeout(r, 200));
+      // A read and a write (with its event) go through while the platform has not answered yet.
+      const read = await cp.request('GET', '/api/v1/llm/connectors', { token: t.token });
+      const write = await cp.request('PATCH', `/api/v1/llm/connectors/${c.body.id}`, { token: t.token, body: { name: 'slow but fine' } });
+      order.push('others');
+      assert.equal(read.status, 200);
+      assert.equal(write.status, 200);
+      const tested = await testing;
+      assert.deepEqual(order, ['others', 'test']);
+      assert.equal(tested.status, 200, tested.text);
+      assert.equal(tested.body.name, 'slow but fine');
+    });
+
     it(':test reports an unreachable platform against base_url', async () => {
       const c = await create({ platform: 'chatgpt', name: 'nowhere', credential: good.chatgpt, base_url: 'http://127.0.0.1:1/v1-gateway' });
       const res = await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: t.token });

@@ -2,9 +2,9 @@ import { createSchema, immutableAttributes, normalizeObject, resourceByName, upd
 import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
-import type { RequestContext, Reply } from '../http/router.js';
-import { checkOutboundUrl, fetchWithPolicy, OutboundError } from '../net/guarded-fetch.js';
-import type { CheckResult } from '../llm/adapter.js';
+import { expressPath, type RequestContext, type Reply } from '../http/router.js';
+import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+import { testConnector } from '../llm/connector-test.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../llm/list-query.js';
@@ -15,8 +15,7 @@ const CREATE = createSchema(def);
 const UPDATE = updateSchema(def);
 const IMMUTABLE = immutableAttributes(def);
 const TABLE = 'llm_connectors';
-// Platform answers are small JSON documents; a slow or huge one is a failure, not something to wait for.
-const TEST_POLICY = { timeoutMs: 10_000, maxBytes: 256 * 1024, maxRedirects: 0 };
+const TEST_PATH = `${def.api.read.path}:test`;
 
 /** A base URL the control plane may call: https and public unless configuration allows local test doubles. */
 function checkBaseUrl(app: AppContext, raw: string): string {
@@ -93,36 +92,6 @@ async function remove(ctx: RequestContext): Promise<Reply> {
   return { status: 204 };
 }
 
-/**
- * Runbook step 6 check: a real call to the platform with the stored credential. The outcome
- * is recorded on the connector (and in the audit trail) whether it passed or not, so a failed
- * test answers with the error and still commits.
- */
-async function test(ctx: RequestContext): Promise<Reply> {
-  const scope = ctx.tenant();
-  const row = await loadConnector(scope, ctx.params.id!, true);
-  const adapter = adapterFor(row.platform);
-  const credential = await openCredential(scope, ctx.app.keys, row);
-  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
-  const result: CheckResult = await adapter.checkCredential({ baseUrl: row.base_url, credential, fetch });
-  const now = new Date();
-  const status = result.ok ? 'connected' : 'failed';
-  const reason = result.ok ? null : `${result.code}: ${result.message}`.slice(0, 500);
-  await scope.table(TABLE).where({ id: row.id }).update({ status, status_reason: reason, last_tested_at: now, updated_at: now });
-  await ctx.audit({
-    type: 'connector.tested',
-    subject: row.id,
-    data: { kind: 'llm', platform: row.platform, result: result.ok ? 'connected' : result.code, ...(result.ok ? {} : { missing_scopes: result.missingScopes ?? [] }) },
-  });
-  const connector = presentConnector(await loadConnector(scope, row.id));
-  if (result.ok) return { body: { ...connector, test: { ok: true, account: result.account, scopes: result.scopes } } };
-  const field = result.code === 'platform_unreachable' || result.code === 'platform_error' ? 'base_url' : 'credential';
-  return {
-    status: 422,
-    body: { error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector },
-  };
-}
-
 export const llmModule: Module = {
   name: 'llm',
   routes(r) {
@@ -138,13 +107,10 @@ export const llmModule: Module = {
     r.route({ ...base, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }) });
     r.route({ ...base, method: 'PATCH', path: def.api.update!.path, body: UPDATE, immutable: IMMUTABLE, handler: update });
     r.route({ ...base, method: 'DELETE', path: def.api.delete!.path, handler: remove });
-    r.route({
-      method: 'POST',
-      path: `${def.api.read.path}:test`,
-      auth: 'tenant',
-      tag,
-      summary: "Test an LLM connector's credential with a real call to its platform",
-      handler: test,
-    });
+    // Served by mount() below, outside the router's request transaction; documented here.
+    r.operations.push({ method: 'POST', path: TEST_PATH, auth: 'tenant', tag, summary: "Test an LLM connector's credential with a real call to its platform" });
+  },
+  mount(server, app) {
+    server.post(expressPath(TEST_PATH), (req, res) => testConnector(app, req, res));
   },
 };

@@ -8,6 +8,8 @@ export interface Account {
   credential: string;
   scopes: string[];
   account?: string;
+  /** Answer this late, to play a slow platform. */
+  delayMs?: number;
 }
 
 export interface RecordedCall {
@@ -88,9 +90,14 @@ export async function startPlatformServer(): Promise<PlatformServer> {
     calls.push({ platform, method: req.method ?? '', path, headers: req.headers });
     req.resume();
     req.on('end', () => {
-      const a = answer(platform, req, path, accounts.get(platform) ?? []);
-      res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
-      res.end(JSON.stringify(a.body));
+      const known = accounts.get(platform) ?? [];
+      const a = answer(platform, req, path, known);
+      const token = req.headers['x-api-key'] ?? bearer(req.headers);
+      const delay = known.find((k) => k.credential === token)?.delayMs ?? 0;
+      setTimeout(() => {
+        res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
+        res.end(JSON.stringify(a.body));
+      }, delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
