@@ -3,19 +3,25 @@ import { tenant } from './resources/tenant.js';
 import { ssoConnection } from './resources/sso_connection.js';
 import { llmConnector } from './resources/llm_connector.js';
 import { hub } from './resources/hub.js';
+import { cowork } from './resources/cowork.js';
+import { skillEntitlement } from './resources/skill_entitlement.js';
+import { skillCatalog } from './data-sources/skill_catalog.js';
+import { archetypes } from './data-sources/archetypes.js';
+import { tenantHealth } from './data-sources/tenant_health.js';
 
 export * from './types.js';
 export * from './json-schema.js';
 export * from './normalize.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
+export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
 
 /**
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing
  * `resources/<name>.ts` and listing it here; nothing else declares attributes.
  */
-export const resources: readonly ResourceDef[] = [tenant, ssoConnection, llmConnector, hub];
+export const resources: readonly ResourceDef[] = [tenant, ssoConnection, llmConnector, hub, cowork, skillEntitlement];
 
-export const dataSources: readonly DataSourceDef[] = [];
+export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
 
 export function resourceByName(name: string): ResourceDef {
   const r = resources.find((x) => x.name === name);

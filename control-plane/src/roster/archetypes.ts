@@ -1,5 +1,7 @@
-/** The twelve archetypes a roster member maps to; skill entitlements are granted per archetype. */
-export const ARCHETYPES = ['eng', 'data', 'product', 'design', 'sales', 'marketing', 'support', 'finance', 'legal', 'hr', 'ops', 'exec'] as const;
+import { ARCHETYPES } from '@claresia/catalog';
+
+// The list itself is declared once, in the catalog, so request schemas and IaC enums agree.
+export { ARCHETYPES };
 
 export type Archetype = (typeof ARCHETYPES)[number];
 

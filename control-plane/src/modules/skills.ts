@@ -1,0 +1,304 @@
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema, type JsonSchema } from '@claresia/catalog';
+import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
+import { validateBody } from '../http/validate.js';
+import { ARCHETYPES } from '../roster/archetypes.js';
+import { PACKS, SKILLS, packByName } from '../skills/catalog.js';
+import {
+  appliedPacks,
+  blockedBy,
+  checkSkills,
+  entitlements,
+  recomputeFromPacks,
+  requestRepublish,
+  writeEntitlement,
+  type CoworkRow,
+  type EntitlementRow,
+} from '../skills/entitlements.js';
+import type { Module } from './module.js';
+
+const coworkDef = resourceByName('cowork');
+const entDef = resourceByName('skill_entitlement');
+const tag = 'skill_entitlement';
+
+const presentCowork = (c: CoworkRow) => ({ pack: c.pack, blocked_skills: [...c.blocked_skills].sort(), applied_at: new Date(c.applied_at).toISOString() });
+const presentEnt = (e: EntitlementRow) => ({ archetype: e.archetype, skills: e.skills, source: e.source });
+
+/** `?id=a&id=b` (or comma-separated): the many-ids read the IaC layers refresh with. */
+function idsFilter(q: RequestContext['query']): string[] | undefined {
+  const raw = q.id;
+  if (raw === undefined) return undefined;
+  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter(Boolean);
+  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
+  return ids;
+}
+
+const audit = (ctx: RequestContext) => (e: { type: string; subject?: string | null; data?: Record<string, unknown> }) => ctx.audit(e);
+
+async function loadCowork(ctx: RequestContext, pack: string): Promise<CoworkRow> {
+  const c = (await appliedPacks(ctx.tenant())).find((p) => p.pack === pack);
+  if (!c) throw notFound(packByName(pack) ? `cowork pack ${pack} is not applied; it` : `cowork pack ${pack}`, 'pack');
+  return c;
+}
+
+/**
+ * Applies (or re-applies) a pack with its blocked skills. Refused, changing nothing, when a
+ * manually managed archetype set holds a skill the pack would block.
+ */
+async function applyPack(ctx: RequestContext, pack: string, blockedIn: unknown, mode: 'create' | 'update' | 'upsert') {
+  const scope = ctx.tenant();
+  if (!packByName(pack)) {
+    const msg = `unknown pack "${pack}"; the packs are ${PACKS.map((p) => p.name).join(', ')}`;
+    if (mode === 'create') throw badRequest(msg, 'pack', 'unknown_pack');
+    throw notFound(`cowork pack ${pack}`, 'pack');
+  }
+  const existing = (await scope.table('cowork_applications').where('pack', pack).forUpdate().first()) as CoworkRow | undefined;
+  if (existing && mode === 'create') throw conflict(`pack ${pack} is already applied; change it with PATCH ${coworkDef.api.read.path.replace('{id}', pack)}`, 'pack');
+  if (!existing && mode === 'update') throw notFound(`cowork pack ${pack} is not applied; it`, 'pack');
+  const blocked = (blockedIn as string[] | undefined) ?? (mode === 'update' && existing ? (typeof existing.blocked_skills === 'string' ? JSON.parse(existing.blocked_skills) : existing.blocked_skills) : []);
+  checkSkills('blocked_skills', blocked);
+  for (const e of await entitlements(scope)) {
+    if (e.source !== 'manual') continue;
+    const hit = e.skills.find((s) => blocked.includes(s));
+    if (hit) {
+      const i = blocked.indexOf(hit);
+      throw conflict(`blocked_skills[${i}]: "${hit}" is granted to archetype ${e.archetype} by a managed set; remove it there first`, `blocked_skills[${i}]`);
+    }
+  }
+  const row = { blocked_skills: JSON.stringify(blocked), applied_at: new Date() };
+  if (existing) await scope.table('cowork_applications').where('pack', pack).update(row);
+  else await scope.insert('cowork_applications', { pack, ...row });
+  await ctx.audit({ type: 'cowork.applied', subject: pack, data: { pack, blocked_skills: blocked, reapplied: !!existing } });
+  const changed = await recomputeFromPacks(scope, audit(ctx));
+  if (changed.length) await requestRepublish(scope, ctx.actor, `cowork ${pack} applied`);
+  const body = presentCowork(await loadCowork(ctx, pack));
+  return { status: existing ? 200 : 201, body, headers: { Location: coworkDef.api.read.path.replace('{id}', pack) } };
+}
+
+/** Creates or replaces a managed set for one archetype. */
+async function setArchetype(ctx: RequestContext, archetype: string, skillsIn: string[], mode: 'create' | 'replace') {
+  const scope = ctx.tenant();
+  if (!(ARCHETYPES as readonly string[]).includes(archetype)) {
+    throw mode === 'create' ? badRequest(`archetype must be one of: ${ARCHETYPES.join(', ')}`, 'archetype', 'invalid_value') : notFound(`archetype ${archetype}`, 'archetype');
+  }
+  const skills = skillsIn;
+  checkSkills('skills', skills);
+  const blocked = blockedBy(await appliedPacks(scope));
+  skills.forEach((s, i) => {
+    if (blocked.has(s)) throw badRequest(`skills[${i}]: "${s}" is blocked by policy in cowork pack ${blocked.get(s)}`, `skills[${i}]`, 'blocked_skill');
+  });
+  const before = (await entitlements(scope)).find((e) => e.archetype === archetype);
+  if (mode === 'create' && before?.source === 'manual') throw conflict(`archetype ${archetype} already has a managed skill set; replace it with PUT`, 'archetype');
+  if (await writeEntitlement(scope, audit(ctx), archetype, skills, 'manual', before)) await requestRepublish(scope, ctx.actor, `archetype ${archetype} changed`);
+  return {
+    status: mode === 'create' ? 201 : 200,
+    body: { archetype, skills, source: 'manual' },
+    headers: { Location: entDef.api.read.path.replace('{id}', archetype) },
+  };
+}
+
+const APPLY = updateSchema(coworkDef);
+
+const REPUBLISH: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 500, description: 'Why, for the audit trail.' } },
+};
+
+export const skillsModule: Module = {
+  name: 'skills',
+  routes(r) {
+    // The skill catalog data source.
+    r.route({
+      method: 'GET',
+      path: '/api/v1/skill-entitlement/skills',
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      handler: async () => ({ body: { skills: SKILLS, packs: PACKS.map((p) => ({ name: p.name, description: p.description, grants: p.grants })) } }),
+    });
+
+    // Cowork packs: create, runbook apply, read, list, update, delete.
+    const coworkCreate = createSchema(coworkDef);
+    r.route({
+      method: 'POST',
+      path: coworkDef.api.create.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      body: coworkCreate,
+      catalogOperation: true,
+      handler: (ctx) => {
+        const b = normalizeObject(coworkDef.attributes, ctx.body) as { pack: string; blocked_skills?: string[] };
+        return applyPack(ctx, b.pack, b.blocked_skills, 'create');
+      },
+    });
+    r.route({
+      method: 'POST',
+      path: '/api/v1/skill-entitlement/coworks/{pack}/apply',
+      auth: 'tenant',
+      tag,
+      summary: 'Apply a Cowork pack (or apply it again) with the skills blocked by policy; 201 the first time, then 200',
+      handler: (ctx) => {
+        // The runbook calls it with or without a body.
+        const raw = ctx.body === undefined || (typeof ctx.body === 'object' && ctx.body !== null && Object.keys(ctx.body).length === 0) ? {} : validateBody(APPLY, ctx.body);
+        const b = normalizeObject(coworkDef.attributes, raw) as { blocked_skills?: string[] | null };
+        return applyPack(ctx, ctx.params.pack!, b.blocked_skills ?? [], 'upsert');
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: coworkDef.api.list!.path,
+      auth: 'tenant',
+      tag,
+      summary: 'Applied packs (items) and the packs available to apply',
+      catalogOperation: true,
+      async handler(ctx) {
+        const ids = idsFilter(ctx.query);
+        const applied = (await appliedPacks(ctx.tenant())).filter((c) => !ids || ids.includes(c.pack));
+        return {
+          body: {
+            items: applied.map(presentCowork),
+            next_cursor: null,
+            available: PACKS.map((p) => ({ pack: p.name, description: p.description, archetypes: Object.keys(p.grants), applied: applied.some((c) => c.pack === p.name) })),
+          },
+        };
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: coworkDef.api.read.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      handler: async (ctx) => ({ body: presentCowork(await loadCowork(ctx, ctx.params.id!)) }),
+    });
+    r.route({
+      method: 'PATCH',
+      path: coworkDef.api.update!.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      body: updateSchema(coworkDef),
+      immutable: immutableAttributes(coworkDef),
+      catalogOperation: true,
+      handler: (ctx) => {
+        const b = normalizeObject(coworkDef.attributes, ctx.body) as { blocked_skills?: string[] | null };
+        return applyPack(ctx, ctx.params.id!, b.blocked_skills === null ? [] : b.blocked_skills, 'update');
+      },
+    });
+    r.route({
+      method: 'DELETE',
+      path: coworkDef.api.delete!.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        const c = await loadCowork(ctx, ctx.params.id!);
+        await scope.table('cowork_applications').where('pack', c.pack).delete();
+        await ctx.audit({ type: 'cowork.removed', subject: c.pack, data: { pack: c.pack } });
+        const changed = await recomputeFromPacks(scope, audit(ctx));
+        if (changed.length) await requestRepublish(scope, ctx.actor, `cowork ${c.pack} removed`);
+        return { status: 204 };
+      },
+    });
+
+    // Per-archetype skill sets.
+    r.route({
+      method: 'POST',
+      path: entDef.api.create.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      body: createSchema(entDef),
+      catalogOperation: true,
+      handler: (ctx) => {
+        const b = normalizeObject(entDef.attributes, ctx.body) as { archetype: string; skills: string[] };
+        return setArchetype(ctx, b.archetype, b.skills, 'create');
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: entDef.api.list!.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      async handler(ctx) {
+        const ids = idsFilter(ctx.query);
+        const rows = (await entitlements(ctx.tenant())).filter((e) => !ids || ids.includes(e.archetype));
+        return { body: { items: rows.map(presentEnt), next_cursor: null } };
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: entDef.api.read.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      async handler(ctx) {
+        const e = (await entitlements(ctx.tenant())).find((x) => x.archetype === ctx.params.id);
+        if (!e) throw notFound(`skill set for archetype ${ctx.params.id}`, 'archetype');
+        return { body: presentEnt(e) };
+      },
+    });
+    r.route({
+      method: 'PUT',
+      path: entDef.api.update!.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      body: updateSchema(entDef),
+      immutable: immutableAttributes(entDef),
+      catalogOperation: true,
+      handler: (ctx) => {
+        const b = normalizeObject(entDef.attributes, ctx.body) as { skills?: string[] | null };
+        if (b.skills === undefined || b.skills === null) throw badRequest('skills is required', 'skills', 'missing_field');
+        return setArchetype(ctx, ctx.params.id!, b.skills, 'replace');
+      },
+    });
+    r.route({
+      method: 'DELETE',
+      path: entDef.api.delete!.path,
+      auth: 'tenant',
+      tag,
+      summary: '',
+      catalogOperation: true,
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        const before = (await entitlements(scope)).find((x) => x.archetype === ctx.params.id);
+        if (!before) throw notFound(`skill set for archetype ${ctx.params.id}`, 'archetype');
+        // A managed set goes away; the archetype falls back to what applied packs give it.
+        await writeEntitlement(scope, audit(ctx), before.archetype, null, 'manual', before);
+        await recomputeFromPacks(scope, audit(ctx));
+        await requestRepublish(scope, ctx.actor, `archetype ${before.archetype} set removed`);
+        return { status: 204 };
+      },
+    });
+
+    r.route({
+      method: 'POST',
+      path: '/api/v1/skill-entitlement/distribution:republish',
+      auth: 'tenant',
+      tag,
+      summary: 'Ask for the entitlements to be published to every connected platform (the distribution worker does the publishing)',
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        const body = ctx.body === undefined ? {} : validateBody<{ reason?: string }>(REPUBLISH, ctx.body);
+        const reason = body.reason ?? 'requested';
+        const { id, created } = await requestRepublish(scope, ctx.actor, reason);
+        await ctx.audit({ type: 'distribution.republish_requested', subject: id, data: { reason, coalesced: !created } });
+        const req = await scope.table('distribution_requests').where('id', id).first();
+        return {
+          status: 202,
+          body: { id, status: req.status, requested_at: new Date(req.requested_at).toISOString(), reason: req.reason, coalesced: !created },
+        };
+      },
+    });
+  },
+};
