@@ -1,0 +1,7 @@
+import type * as pulumi from '@pulumi/pulumi';
+import { VERSION } from './version.js';
+
+/** Every SDK resource asks for the plugin version it was generated with. */
+export function resourceOptsDefaults(): pulumi.CustomResourceOptions {
+  return { version: VERSION };
+}

@@ -1,0 +1,86 @@
+/**
+ * Check: configured values against the catalog's constraints, before anything is planned, so
+ * a bad value fails the preview naming the Pulumi property instead of failing at the API.
+ * The rules are the API's own (the catalog's request JSON Schema, checked by ajv); unknown
+ * values are skipped until they are known. Messages never repeat the value: it may be a secret.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
+import { attributeSchema, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { camel, isInput } from '../names.js';
+import { hasUnknown, reveal, type Props } from './values.js';
+import { toApiValue } from './convert.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+const compiled = new WeakMap<Attribute, ValidateFunction>();
+
+function validator(attr: Attribute): ValidateFunction {
+  let fn = compiled.get(attr);
+  if (!fn) {
+    fn = ajv.compile(attributeSchema(attr, 'create'));
+    compiled.set(attr, fn);
+  }
+  return fn;
+}
+
+function reason(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'pattern':
+      return `must match ${String(p.pattern)}`;
+    case 'format':
+      return `must be a valid ${String(p.format)}`;
+    case 'type':
+      return `must be a ${String(p.type)}`;
+    default:
+      return e.message ?? 'is not valid';
+  }
+}
+
+/** `/0/name` under property `rules` becomes `rules[0].name`. */
+function propertyPath(prop: string, instancePath: string): string {
+  let out = prop;
+  for (const part of instancePath.split('/').filter(Boolean)) out += /^\d+$/.test(part) ? `[${part}]` : `.${camel(part)}`;
+  return out;
+}
+
+/** Failures for one resource's inputs, each naming the Pulumi property. */
+export function checkInputs(def: ResourceDef, news: Props): Failure[] {
+  const failures: Failure[] = [];
+  const known = new Set<string>();
+  for (const [name, attr] of Object.entries(def.attributes)) {
+    if (!isInput(attr)) continue;
+    const prop = camel(name);
+    known.add(prop);
+    const v = reveal(news[prop]);
+    if (v === undefined || v === null) {
+      if (attr.mode === 'required') failures.push({ property: prop, reason: `Missing required property '${prop}'` });
+      continue;
+    }
+    if (hasUnknown(v)) continue;
+    const fn = validator(attr);
+    if (!fn(toApiValue(attr, v))) {
+      const seen = new Set<string>();
+      for (const e of fn.errors ?? []) {
+        const msg = `${propertyPath(prop, e.instancePath)} ${reason(e)}`;
+        if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
+        seen.add(msg);
+      }
+    }
+  }
+  for (const prop of Object.keys(news)) {
+    if (!known.has(prop)) failures.push({ property: prop, reason: `${prop} is not an input of ${def.title}` });
+  }
+  return failures;
+}

@@ -1,0 +1,74 @@
+/**
+ * Diff: what an update would change, decided without calling the API. Configured values are
+ * normalised the way the API stores them (the catalog's normalizeValue) before they are
+ * compared with the outputs the API returned, so a diff right after create is empty.
+ * Replacements follow the Terraform provider's rule exactly: a force-new input, or any input
+ * of a resource that has no update operation.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { camel, isInput } from '../names.js';
+import { toApiValue } from './convert.js';
+import { hasUnknown, reveal, type Props } from './values.js';
+
+export type ChangeKind = 'add' | 'update' | 'delete';
+
+export interface Change {
+  property: string;
+  kind: ChangeKind;
+  replace: boolean;
+}
+
+export interface DiffOutcome {
+  changes: Change[];
+  /** Computed outputs an in-place update leaves as they are. */
+  stables: string[];
+  /** Replacing deletes first: slugs and one-per-tenant objects cannot exist twice. */
+  deleteBeforeReplace: boolean;
+}
+
+export function replacesOnChange(def: ResourceDef, attr: Attribute): boolean {
+  return isInput(attr) && (!!attr.forceNew || !def.api.update);
+}
+
+/** The configured value as the API will store it (snake_case nested keys, normalised). */
+export function apiForm(attr: Attribute, v: unknown): unknown {
+  return normalizeValue(attr, toApiValue(attr, v));
+}
+
+function same(attr: Attribute, configured: unknown, stored: unknown): boolean {
+  return isDeepStrictEqual(apiForm(attr, configured), apiForm(attr, stored));
+}
+
+/**
+ * olds: the outputs in state; news: the checked inputs; oldInputs: the inputs in state (the
+ * only place a write-only value, which the API never returns, can be compared).
+ */
+export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInputs: Props | undefined): DiffOutcome {
+  const changes: Change[] = [];
+  for (const [name, attr] of Object.entries(def.attributes)) {
+    if (!isInput(attr)) continue;
+    const prop = camel(name);
+    const next = reveal(news[prop]) ?? null;
+    const prev = (attr.writeOnly ? reveal(oldInputs?.[prop]) : reveal(olds[prop])) ?? null;
+    if (attr.writeOnly && oldInputs === undefined) continue;
+    let changed: boolean;
+    if (next === null) {
+      if (attr.mode === 'optional_computed') {
+        // Left to the API: back to its default when it has one, else whatever it chose.
+        changed = attr.default !== undefined && !same(attr, attr.default, prev);
+      } else changed = prev !== null;
+    } else if (hasUnknown(next)) changed = true;
+    else changed = prev === null || !same(attr, next, prev);
+    if (!changed) continue;
+    const kind: ChangeKind = prev === null ? 'add' : next === null && attr.mode !== 'optional_computed' ? 'delete' : 'update';
+    changes.push({ property: prop, kind, replace: replacesOnChange(def, attr) });
+  }
+  const replacing = changes.some((c) => c.replace);
+  const stables = replacing
+    ? []
+    : Object.entries(def.attributes)
+        .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !def.async)
+        .map(([n]) => camel(n));
+  return { changes, stables, deleteBeforeReplace: replacing };
+}

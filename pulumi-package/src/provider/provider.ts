@@ -1,0 +1,133 @@
+/**
+ * The Claresia resource provider: the `@pulumi/pulumi/provider` interface (check, diff,
+ * create, read, update, delete, getSchema) plus what the stock Node server leaves out and the
+ * engine needs from a native provider: CheckConfig and Configure with the `claresia:*`
+ * configuration, previews that never call the API, and the inputs in state for diffs of
+ * write-only values. Every resource is the one generic implementation over its catalog entry.
+ */
+import type * as pulumiProvider from '@pulumi/pulumi/provider/index.js';
+import { resources, type ResourceDef } from '@claresia/catalog';
+import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
+import { camel, titleFromUrn } from '../names.js';
+import { schemaJson } from '../codegen/generate.js';
+import { VERSION } from '../version.js';
+import { checkInputs, type Failure } from './check.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
+import { diffResource, type Change } from './diff.js';
+import { GenericResource } from './resource.js';
+import type { Props } from './values.js';
+
+export interface OpOptions {
+  preview?: boolean;
+  /** The inputs recorded in state (sent by engines that support it). */
+  oldInputs?: Props;
+  /** The operation's custom timeout, 0 for the default. */
+  timeoutMs?: number;
+}
+
+/** An API error as a Pulumi user reads it: the property, not the API field, and never a value. */
+function explain(err: unknown, def: ResourceDef): Error {
+  if (err instanceof ClaresiaApiError) {
+    const prop = err.field ? camel(err.field.split(/[.[]/)[0]!) : undefined;
+    return new Error(`${def.title}: ${err.apiMessage} (${err.status} ${err.code}${prop ? `, property ${prop}` : ''}; ${err.method} ${err.path})`);
+  }
+  return err as Error;
+}
+
+export class ClaresiaProvider implements pulumiProvider.Provider {
+  readonly version = VERSION;
+  private readonly byTitle = new Map<string, GenericResource>();
+  private config: ResolvedConfig | undefined;
+  private apiClient: ClaresiaClient | undefined;
+
+  constructor(
+    defs: readonly ResourceDef[] = resources,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    for (const def of defs) this.byTitle.set(def.title, new GenericResource(def));
+  }
+
+  async getSchema(): Promise<string> {
+    return schemaJson();
+  }
+
+  checkConfig(news: Props): { inputs: Props; failures: Failure[] } {
+    return { inputs: news, failures: resolveConfig(news, this.env, VERSION).failures };
+  }
+
+  configure(props: Props): void {
+    const cfg = resolveConfig(props, this.env, VERSION);
+    if (cfg.failures.length) throw new Error(`claresia provider: ${cfg.failures.map((f) => f.reason).join('; ')}`);
+    this.config = cfg;
+    this.apiClient = cfg.options ? new ClaresiaClient(cfg.options) : undefined;
+  }
+
+  private client(): ClaresiaClient {
+    if (!this.config) throw new Error('claresia provider: Configure was not called');
+    if (!this.apiClient) throw new Error('claresia provider: its configuration is not known yet (it depends on a resource still being created)');
+    return this.apiClient;
+  }
+
+  private resource(urn: string): GenericResource {
+    const title = titleFromUrn(urn);
+    const r = title ? this.byTitle.get(title) : undefined;
+    if (!r) throw new Error(`claresia provider: unknown resource type in ${urn}`);
+    return r;
+  }
+
+  async check(urn: string, _olds: Props, news: Props): Promise<pulumiProvider.CheckResult> {
+    const r = this.resource(urn);
+    return { inputs: news, failures: checkInputs(r.def, news) };
+  }
+
+  async diff(_id: string, urn: string, olds: Props, news: Props, o: OpOptions = {}): Promise<pulumiProvider.DiffResult & { detailed: Change[] }> {
+    const outcome = diffResource(this.resource(urn).def, olds, news, o.oldInputs);
+    return {
+      changes: outcome.changes.length > 0,
+      replaces: outcome.changes.filter((c) => c.replace).map((c) => c.property),
+      stables: outcome.stables,
+      deleteBeforeReplace: outcome.deleteBeforeReplace,
+      detailed: outcome.changes,
+    };
+  }
+
+  async create(urn: string, inputs: Props, o: OpOptions = {}): Promise<pulumiProvider.CreateResult> {
+    const r = this.resource(urn);
+    if (o.preview) return { id: '', outs: r.previewCreate(inputs) };
+    try {
+      return await r.create(this.client(), inputs, o.timeoutMs);
+    } catch (err) {
+      throw explain(err, r.def);
+    }
+  }
+
+  async read(id: string, urn: string, props: Props = {}, o: { inputs?: Props } = {}): Promise<pulumiProvider.ReadResult> {
+    const r = this.resource(urn);
+    try {
+      const found = await r.read(this.client(), id, props, o.inputs ?? {});
+      // An empty id tells the engine the object is gone (deleted outside Pulumi).
+      return found ? { id, props: found.outs, inputs: found.inputs } : { id: '', props: {}, inputs: {} };
+    } catch (err) {
+      throw explain(err, r.def);
+    }
+  }
+
+  async update(id: string, urn: string, olds: Props, news: Props, o: OpOptions = {}): Promise<pulumiProvider.UpdateResult> {
+    const r = this.resource(urn);
+    if (o.preview) return { outs: r.previewUpdate(olds, news) };
+    try {
+      return { outs: await r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs) };
+    } catch (err) {
+      throw explain(err, r.def);
+    }
+  }
+
+  async delete(id: string, urn: string, props: Props, o: OpOptions = {}): Promise<void> {
+    const r = this.resource(urn);
+    try {
+      await r.delete(this.client(), id, props, o.timeoutMs);
+    } catch (err) {
+      throw explain(err, r.def);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * One implementation of every Claresia resource for Pulumi, driven by its catalog entry: the
+ * API paths, the attributes' modes and flags, the async status. A new catalog entry becomes a
+ * working `claresia:index:<Title>` with no code here.
+ */
+import type { ResourceDef } from '@claresia/catalog';
+import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
+import { camel, isInput, isSecret } from '../names.js';
+import { fromApiValue, toApiValue } from './convert.js';
+import { apiForm, diffResource } from './diff.js';
+import { isSecretValue, reveal, secret, secretKeys, UNKNOWN, type Props } from './values.js';
+
+const DEFAULT_TIMEOUT_MS = 20 * 60_000;
+
+/** Created, but not ready: the engine records the object (so it is not leaked) and reports the reason. */
+export class ResourceInitError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly inputs: Props,
+  ) {
+    super(message);
+  }
+}
+
+export class GenericResource {
+  private batch: BatchReader<Props> | undefined;
+  private batchClient: ClaresiaClient | undefined;
+
+  constructor(readonly def: ResourceDef) {}
+
+  private expand(template: string, id: string | undefined, props: Props): string {
+    return template.replace(/\{(\w+)\}/g, (_m, k: string) => {
+      const v = k === this.def.idAttribute && id !== undefined ? id : reveal(props[camel(k)]);
+      if (v === undefined || v === null || v === UNKNOWN) throw new Error(`${this.def.title}: no value for {${k}} in ${template}`);
+      return encodeURIComponent(String(v));
+    });
+  }
+
+  /** The API's answer as Pulumi outputs; shown-once values kept from before, secrets wrapped. */
+  outputs(api: Props, prior: Props, inputs: Props): Props {
+    const secretIn = new Set([...secretKeys(inputs), ...secretKeys(prior)]);
+    const out: Props = {};
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (name === 'id' || attr.writeOnly) continue;
+      const prop = camel(name);
+      let v: unknown = fromApiValue(attr, api[name]);
+      if (v === undefined || (v === null && attr.returnedOnce)) v = reveal(prior[prop]);
+      if (v === undefined) continue;
+      out[prop] = isSecret(attr) || secretIn.has(prop) ? secret(v) : v;
+    }
+    return out;
+  }
+
+  /** A request body from Pulumi inputs (only `names` when given; a cleared value is sent as null). */
+  private body(inputs: Props, names?: Set<string>): Props {
+    const body: Props = {};
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (!isInput(attr)) continue;
+      const prop = camel(name);
+      if (names && !names.has(prop)) continue;
+      const v = reveal(inputs[prop]);
+      if (v === UNKNOWN) throw new Error(`${this.def.title}: ${prop} is still unknown`);
+      if (v === undefined || v === null) {
+        if (!names) continue;
+        body[name] = attr.mode === 'optional_computed' && attr.default !== undefined ? attr.default : null;
+        continue;
+      }
+      body[name] = toApiValue(attr, v);
+    }
+    return body;
+  }
+
+  /** One object from the API, or undefined when it no longer exists. Reads share list requests. */
+  async fetch(client: ClaresiaClient, id: string, props: Props): Promise<Props | undefined> {
+    const list = this.def.api.list;
+    if (list && !list.path.includes('{')) {
+      if (this.batchClient !== client) {
+        this.batchClient = client;
+        this.batch = new BatchReader(client, list.path, this.def.idAttribute);
+      }
+      return this.batch!.read(id);
+    }
+    const op = this.def.api.read;
+    const res = await client.request<Props>(op.method, this.expand(op.path, id, props), { accept: [404] });
+    return res.status === 404 ? undefined : res.body;
+  }
+
+  /** Preview of a create: inputs as planned, every value the API will choose unknown. */
+  previewCreate(inputs: Props): Props {
+    const out: Props = {};
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (name === 'id' || attr.writeOnly) continue;
+      const prop = camel(name);
+      const v = inputs[prop];
+      if (attr.mode === 'computed') out[prop] = UNKNOWN;
+      else if (v !== undefined && v !== null) out[prop] = v;
+      else if (attr.mode === 'optional_computed') out[prop] = attr.default !== undefined ? attr.default : UNKNOWN;
+    }
+    return out;
+  }
+
+  async create(client: ClaresiaClient, inputs: Props, timeoutMs?: number): Promise<{ id: string; outs: Props }> {
+    const op = this.def.api.create;
+    const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() });
+    let api = res.body;
+    const id = String(api[this.def.idAttribute]);
+    if (this.def.async) {
+      try {
+        api = await this.waitReady(client, id, inputs, timeoutMs);
+      } catch (err) {
+        throw new ResourceInitError((err as Error).message, id, this.outputs(api, {}, inputs), inputs);
+      }
+    }
+    return { id, outs: this.outputs(api, {}, inputs) };
+  }
+
+  /** Refresh and import. Undefined when the object is gone. */
+  async read(client: ClaresiaClient, id: string, props: Props, inputs: Props): Promise<{ outs: Props; inputs: Props } | undefined> {
+    const api = await this.fetch(client, id, props);
+    if (!api) return undefined;
+    const outs = this.outputs(api, props, inputs);
+    const importing = Object.keys(inputs).length === 0;
+    const nextInputs: Props = {};
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (!isInput(attr)) continue;
+      const prop = camel(name);
+      const held = inputs[prop];
+      if (attr.writeOnly || (!importing && held === undefined)) {
+        if (held !== undefined) nextInputs[prop] = held;
+        continue;
+      }
+      const fresh = reveal(outs[prop]);
+      if (fresh === undefined || fresh === null) continue;
+      // Keep what the program wrote when the API only normalised it: refresh must not invent a change.
+      const keep = held !== undefined && JSON.stringify(apiForm(attr, reveal(held))) === JSON.stringify(apiForm(attr, fresh));
+      const v = keep ? held : fresh;
+      nextInputs[prop] = isSecretValue(held) || isSecret(attr) ? secret(reveal(v)) : v;
+    }
+    return { outs, inputs: nextInputs };
+  }
+
+  /** Preview of an update: the new inputs over the old outputs. */
+  previewUpdate(olds: Props, news: Props): Props {
+    const out: Props = { ...olds };
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (!isInput(attr) || attr.writeOnly) continue;
+      const prop = camel(name);
+      if (news[prop] !== undefined) out[prop] = news[prop];
+      else if (attr.mode === 'optional') delete out[prop];
+      else if (attr.mode === 'optional_computed' && attr.default !== undefined) out[prop] = attr.default;
+    }
+    return out;
+  }
+
+  async update(client: ClaresiaClient, id: string, olds: Props, news: Props, oldInputs: Props | undefined, timeoutMs?: number): Promise<Props> {
+    const { changes } = diffResource(this.def, olds, news, oldInputs);
+    if (changes.length === 0) return olds;
+    const op = this.def.api.update;
+    if (!op || changes.some((c) => c.replace)) throw new Error(`${this.def.title} cannot change ${changes.filter((c) => c.replace).map((c) => c.property).join(', ')} in place`);
+    const res = await client.request<Props>(op.method, this.expand(op.path, id, olds), { body: this.body(news, new Set(changes.map((c) => c.property))) });
+    let api: Props | undefined = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? res.body : await this.fetch(client, id, olds);
+    if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
+    if (this.def.async) api = await this.waitReady(client, id, olds, timeoutMs);
+    return this.outputs(api, olds, news);
+  }
+
+  async delete(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<void> {
+    const op = this.def.api.delete;
+    if (!op) return;
+    await client.request(op.method, this.expand(op.path, id, props), { accept: [404] });
+    if (this.def.async) await this.poll(client, id, props, timeoutMs, (api) => api === undefined, 'to be deleted');
+  }
+
+  private async waitReady(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<Props> {
+    const a = this.def.async!;
+    const api = await this.poll(client, id, props, timeoutMs, (api) => {
+      if (!api) throw new Error(`${this.def.title} ${id} disappeared while it was being provisioned`);
+      const status = String(api[a.attribute]);
+      if (a.failed.includes(status)) {
+        const why = api[`${a.attribute}_reason`];
+        throw new Error(`${this.def.title} ${id} ended in ${a.attribute} ${status}${typeof why === 'string' ? `: ${why}` : ''}`);
+      }
+      return a.ready.includes(status);
+    }, `${a.attribute} to be ${a.ready.join(' or ')}`);
+    return api!;
+  }
+
+  /** Polls with growing pauses until done(api) or the timeout. */
+  private async poll(client: ClaresiaClient, id: string, props: Props, timeoutMs: number | undefined, done: (api: Props | undefined) => boolean, what: string): Promise<Props | undefined> {
+    const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + limit;
+    for (let i = 0; ; i++) {
+      const api = await this.fetch(client, id, props);
+      if (done(api)) return api;
+      if (Date.now() > deadline) throw new Error(`${this.def.title} ${id}: timed out after ${Math.round(limit / 1000)} s waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** i)));
+    }
+  }
+}

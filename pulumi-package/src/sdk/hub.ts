@@ -1,0 +1,212 @@
+// Generated from the Claresia resource catalog by `npm run generate -w @claresia/pulumi`; do not edit by hand.
+import * as pulumi from '@pulumi/pulumi';
+import { resourceOptsDefaults } from '../options.js';
+
+/**
+ * The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the Hub's key co-signs every governance event of the tenant.
+ *
+ * Import ID: `{id}`, for example `hub_0c4f7a92d1e8b635`.
+ */
+export class Hub extends pulumi.CustomResource {
+  /** @internal */
+  public static readonly __pulumiType = 'claresia:index:Hub';
+
+  /** An existing Hub, looked up by its id ({id}); `state` narrows the lookup. */
+  public static get(name: string, id: pulumi.Input<pulumi.ID>, state?: HubState, opts?: pulumi.CustomResourceOptions): Hub {
+    return new Hub(name, state as HubArgs, { ...opts, id });
+  }
+
+  /** True when obj is a Hub, even one created by another copy of this SDK. */
+  public static override isInstance(obj: unknown): obj is Hub {
+    return obj !== undefined && obj !== null && (obj as { __pulumiType?: string }).__pulumiType === Hub.__pulumiType;
+  }
+
+  /**
+   * Deployment mode; must equal the tenant's deployment_mode. Changing it replaces the resource.
+   */
+  declare public readonly mode: pulumi.Output<"A" | "B" | "C">;
+  /**
+   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   */
+  declare public readonly region: pulumi.Output<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1" | undefined>;
+  /**
+   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   */
+  declare public readonly mtlsEndpointUrl: pulumi.Output<string | undefined>;
+  /**
+   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   */
+  declare public readonly customerCaCertificate: pulumi.Output<string | undefined>;
+  /**
+   * Mode B: id of the customer-managed key created for the Hub.
+   */
+  declare public readonly cmekKeyId: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: PEM of the control plane's client certificate; the customer's endpoint must trust it.
+   */
+  declare public readonly controlPlaneClientCertificate: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).
+   */
+  declare public readonly controlPlaneClientCertificateSha256: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).
+   */
+  declare public readonly customerCaCertificateSha256: pulumi.Output<string | undefined>;
+  /**
+   * Where the Hub is reached: the customer's mTLS endpoint in Mode C, the control plane's Hub API in Modes A and B.
+   */
+  declare public readonly endpoint: pulumi.Output<string | undefined>;
+  /**
+   * provisioning, then ready or failed.
+   */
+  declare public readonly status: pulumi.Output<string | undefined>;
+  /**
+   * What provisioning is waiting for, or why it failed.
+   */
+  declare public readonly statusReason: pulumi.Output<string | undefined>;
+  /**
+   * Id of the Hub key that co-signs governance events once the Hub is ready.
+   */
+  declare public readonly hubKeyId: pulumi.Output<string | undefined>;
+  /**
+   * The tenant the Hub belongs to.
+   */
+  declare public readonly tenantId: pulumi.Output<string | undefined>;
+  /**
+   * Creation time (RFC 3339).
+   */
+  declare public readonly createdAt: pulumi.Output<string | undefined>;
+  /**
+   * When provisioning finished (RFC 3339).
+   */
+  declare public readonly readyAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: HubArgs, opts?: pulumi.CustomResourceOptions);
+  constructor(name: string, argsOrState?: HubArgs | HubState, opts?: pulumi.CustomResourceOptions) {
+    const inputs: pulumi.Inputs = {};
+    opts = opts || {};
+    if (opts.id) {
+      const state = argsOrState as HubState | undefined;
+      inputs['mode'] = state?.mode;
+      inputs['region'] = state?.region;
+      inputs['mtlsEndpointUrl'] = state?.mtlsEndpointUrl;
+      inputs['customerCaCertificate'] = state?.customerCaCertificate;
+      inputs['cmekKeyId'] = state?.cmekKeyId;
+      inputs['controlPlaneClientCertificate'] = state?.controlPlaneClientCertificate;
+      inputs['controlPlaneClientCertificateSha256'] = state?.controlPlaneClientCertificateSha256;
+      inputs['customerCaCertificateSha256'] = state?.customerCaCertificateSha256;
+      inputs['endpoint'] = state?.endpoint;
+      inputs['status'] = state?.status;
+      inputs['statusReason'] = state?.statusReason;
+      inputs['hubKeyId'] = state?.hubKeyId;
+      inputs['tenantId'] = state?.tenantId;
+      inputs['createdAt'] = state?.createdAt;
+      inputs['readyAt'] = state?.readyAt;
+    } else {
+      const args = argsOrState as HubArgs | undefined;
+      if (args?.mode === undefined && !opts.urn) throw new Error("Missing required property 'mode'");
+      inputs['mode'] = args?.mode;
+      inputs['region'] = args?.region;
+      inputs['mtlsEndpointUrl'] = args?.mtlsEndpointUrl;
+      inputs['customerCaCertificate'] = args?.customerCaCertificate;
+      inputs['cmekKeyId'] = undefined;
+      inputs['controlPlaneClientCertificate'] = undefined;
+      inputs['controlPlaneClientCertificateSha256'] = undefined;
+      inputs['customerCaCertificateSha256'] = undefined;
+      inputs['endpoint'] = undefined;
+      inputs['status'] = undefined;
+      inputs['statusReason'] = undefined;
+      inputs['hubKeyId'] = undefined;
+      inputs['tenantId'] = undefined;
+      inputs['createdAt'] = undefined;
+      inputs['readyAt'] = undefined;
+    }
+    opts = pulumi.mergeOptions(resourceOptsDefaults(), opts);
+    super(Hub.__pulumiType, name, inputs, opts);
+  }
+}
+
+/** The arguments of a Hub. */
+export interface HubArgs {
+  /**
+   * Deployment mode; must equal the tenant's deployment_mode. Changing it replaces the resource.
+   */
+  mode: pulumi.Input<"A" | "B" | "C">;
+  /**
+   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   */
+  region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
+  /**
+   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   */
+  mtlsEndpointUrl?: pulumi.Input<string>;
+  /**
+   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   */
+  customerCaCertificate?: pulumi.Input<string>;
+}
+
+/** What `Hub.get` may be given to narrow a lookup. */
+export interface HubState {
+  /**
+   * Deployment mode; must equal the tenant's deployment_mode. Changing it replaces the resource.
+   */
+  mode?: pulumi.Input<"A" | "B" | "C">;
+  /**
+   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   */
+  region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
+  /**
+   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   */
+  mtlsEndpointUrl?: pulumi.Input<string>;
+  /**
+   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   */
+  customerCaCertificate?: pulumi.Input<string>;
+  /**
+   * Mode B: id of the customer-managed key created for the Hub.
+   */
+  cmekKeyId?: pulumi.Input<string>;
+  /**
+   * Mode C: PEM of the control plane's client certificate; the customer's endpoint must trust it.
+   */
+  controlPlaneClientCertificate?: pulumi.Input<string>;
+  /**
+   * Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).
+   */
+  controlPlaneClientCertificateSha256?: pulumi.Input<string>;
+  /**
+   * Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).
+   */
+  customerCaCertificateSha256?: pulumi.Input<string>;
+  /**
+   * Where the Hub is reached: the customer's mTLS endpoint in Mode C, the control plane's Hub API in Modes A and B.
+   */
+  endpoint?: pulumi.Input<string>;
+  /**
+   * provisioning, then ready or failed.
+   */
+  status?: pulumi.Input<string>;
+  /**
+   * What provisioning is waiting for, or why it failed.
+   */
+  statusReason?: pulumi.Input<string>;
+  /**
+   * Id of the Hub key that co-signs governance events once the Hub is ready.
+   */
+  hubKeyId?: pulumi.Input<string>;
+  /**
+   * The tenant the Hub belongs to.
+   */
+  tenantId?: pulumi.Input<string>;
+  /**
+   * Creation time (RFC 3339).
+   */
+  createdAt?: pulumi.Input<string>;
+  /**
+   * When provisioning finished (RFC 3339).
+   */
+  readyAt?: pulumi.Input<string>;
+}

@@ -1,0 +1,145 @@
+// Generated from the Claresia resource catalog by `npm run generate -w @claresia/pulumi`; do not edit by hand.
+import * as pulumi from '@pulumi/pulumi';
+import { resourceOptsDefaults } from '../options.js';
+
+/**
+ * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned.
+ *
+ * Import ID: `{id}`, for example `llm_5d2c9e0a41b7f368`.
+ */
+export class LlmConnector extends pulumi.CustomResource {
+  /** @internal */
+  public static readonly __pulumiType = 'claresia:index:LlmConnector';
+
+  /** An existing LlmConnector, looked up by its id ({id}); `state` narrows the lookup. */
+  public static get(name: string, id: pulumi.Input<pulumi.ID>, state?: LlmConnectorState, opts?: pulumi.CustomResourceOptions): LlmConnector {
+    return new LlmConnector(name, state as LlmConnectorArgs, { ...opts, id });
+  }
+
+  /** True when obj is a LlmConnector, even one created by another copy of this SDK. */
+  public static override isInstance(obj: unknown): obj is LlmConnector {
+    return obj !== undefined && obj !== null && (obj as { __pulumiType?: string }).__pulumiType === LlmConnector.__pulumiType;
+  }
+
+  /**
+   * The LLM platform. Changing it replaces the resource.
+   */
+  declare public readonly platform: pulumi.Output<"claude" | "copilot" | "chatgpt" | "slack">;
+  /**
+   * Name shown in the portal.
+   */
+  declare public readonly name: pulumi.Output<string>;
+  /**
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   */
+  declare public readonly baseUrl: pulumi.Output<string | undefined>;
+  /**
+   * untested until POST .../{id}:test runs, then connected or failed.
+   */
+  declare public readonly status: pulumi.Output<string | undefined>;
+  /**
+   * Why the last test failed (error code and message); null when connected.
+   */
+  declare public readonly statusReason: pulumi.Output<string | undefined>;
+  /**
+   * When the credential was last tested (RFC 3339).
+   */
+  declare public readonly lastTestedAt: pulumi.Output<string | undefined>;
+  /**
+   * When skill grants were last published to the platform (RFC 3339).
+   */
+  declare public readonly lastPublishAt: pulumi.Output<string | undefined>;
+  /**
+   * Creation time (RFC 3339).
+   */
+  declare public readonly createdAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: LlmConnectorArgs, opts?: pulumi.CustomResourceOptions);
+  constructor(name: string, argsOrState?: LlmConnectorArgs | LlmConnectorState, opts?: pulumi.CustomResourceOptions) {
+    const inputs: pulumi.Inputs = {};
+    opts = opts || {};
+    if (opts.id) {
+      const state = argsOrState as LlmConnectorState | undefined;
+      inputs['platform'] = state?.platform;
+      inputs['name'] = state?.name;
+      inputs['baseUrl'] = state?.baseUrl;
+      inputs['status'] = state?.status;
+      inputs['statusReason'] = state?.statusReason;
+      inputs['lastTestedAt'] = state?.lastTestedAt;
+      inputs['lastPublishAt'] = state?.lastPublishAt;
+      inputs['createdAt'] = state?.createdAt;
+    } else {
+      const args = argsOrState as LlmConnectorArgs | undefined;
+      if (args?.platform === undefined && !opts.urn) throw new Error("Missing required property 'platform'");
+      if (args?.name === undefined && !opts.urn) throw new Error("Missing required property 'name'");
+      if (args?.credential === undefined && !opts.urn) throw new Error("Missing required property 'credential'");
+      inputs['platform'] = args?.platform;
+      inputs['name'] = args?.name;
+      inputs['credential'] = args?.credential !== undefined ? pulumi.secret(args.credential) : undefined;
+      inputs['baseUrl'] = args?.baseUrl;
+      inputs['status'] = undefined;
+      inputs['statusReason'] = undefined;
+      inputs['lastTestedAt'] = undefined;
+      inputs['lastPublishAt'] = undefined;
+      inputs['createdAt'] = undefined;
+    }
+    opts = pulumi.mergeOptions(resourceOptsDefaults(), opts);
+    super(LlmConnector.__pulumiType, name, inputs, opts);
+  }
+}
+
+/** The arguments of a LlmConnector. */
+export interface LlmConnectorArgs {
+  /**
+   * The LLM platform. Changing it replaces the resource.
+   */
+  platform: pulumi.Input<"claude" | "copilot" | "chatgpt" | "slack">;
+  /**
+   * Name shown in the portal.
+   */
+  name: pulumi.Input<string>;
+  /**
+   * The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested. Write-only: sent to the API, never read back.
+   */
+  credential: pulumi.Input<string>;
+  /**
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   */
+  baseUrl?: pulumi.Input<string>;
+}
+
+/** What `LlmConnector.get` may be given to narrow a lookup. */
+export interface LlmConnectorState {
+  /**
+   * The LLM platform. Changing it replaces the resource.
+   */
+  platform?: pulumi.Input<"claude" | "copilot" | "chatgpt" | "slack">;
+  /**
+   * Name shown in the portal.
+   */
+  name?: pulumi.Input<string>;
+  /**
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   */
+  baseUrl?: pulumi.Input<string>;
+  /**
+   * untested until POST .../{id}:test runs, then connected or failed.
+   */
+  status?: pulumi.Input<string>;
+  /**
+   * Why the last test failed (error code and message); null when connected.
+   */
+  statusReason?: pulumi.Input<string>;
+  /**
+   * When the credential was last tested (RFC 3339).
+   */
+  lastTestedAt?: pulumi.Input<string>;
+  /**
+   * When skill grants were last published to the platform (RFC 3339).
+   */
+  lastPublishAt?: pulumi.Input<string>;
+  /**
+   * Creation time (RFC 3339).
+   */
+  createdAt?: pulumi.Input<string>;
+}
