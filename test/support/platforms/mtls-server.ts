@@ -27,7 +27,7 @@ export interface MtlsEndpoint {
  * A customer's Mode C endpoint: TLS with a server certificate from the customer's own CA, and a
  * client certificate demanded and verified on every connection. It trusts no client until told to.
  */
-export async function startMtlsEndpoint(): Promise<MtlsEndpoint> {
+export async function startMtlsEndpoint(opts: { delayMs?: number } = {}): Promise<MtlsEndpoint> {
   const ca = await selfSigned('Acme Hub CA');
   const leaf = await serverCertificate(ca);
   // A trust store must not be empty (Node would fall back to public roots), so it starts with an unrelated certificate.
@@ -39,8 +39,10 @@ export async function startMtlsEndpoint(): Promise<MtlsEndpoint> {
   const server = https.createServer({ ...context(), requestCert: true, rejectUnauthorized: true }, (req, res) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate();
     requests.push({ path: req.url ?? '/', clientFingerprint: peer.fingerprint256, clientSubject: String(peer.subject?.CN ?? '') });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"hub":"ok"}');
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"hub":"ok"}');
+    }, opts.delayMs ?? 0);
   });
   server.on('tlsClientError', () => state.refused++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
