@@ -7,6 +7,7 @@ import { hubModule } from './hub.js';
 import { ssoModule } from './sso.js';
 import { rosterModule } from './roster.js';
 import { skillsModule } from './skills.js';
+import { telemetryModule } from './telemetry.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, rosterModule, skillsModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, rosterModule, skillsModule, telemetryModule];

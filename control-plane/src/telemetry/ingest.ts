@@ -1,0 +1,71 @@
+import type { JsonSchema } from '@claresia/catalog';
+import { SKILL_ID_PATTERN } from '@claresia/catalog';
+import type { Tx } from '../db/connection.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { badRequest } from '../http/errors.js';
+import { isSkill } from '../skills/catalog.js';
+import type { Audit } from '../roster/members.js';
+import { tableExists } from '../health/schema-probe.js';
+
+export const EVENT_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['connector_id', 'skill_id', 'invocation_id'],
+  properties: {
+    connector_id: { type: 'string', minLength: 1, maxLength: 40, description: 'The LLM connector the invocation came through.' },
+    skill_id: { type: 'string', pattern: SKILL_ID_PATTERN, description: 'The skill invoked.' },
+    invocation_id: { type: 'string', minLength: 1, maxLength: 100, description: "The platform's id for this invocation; a retried delivery is recorded once." },
+    occurred_at: { type: 'string', format: 'date-time', description: 'When it happened (RFC 3339); defaults to receipt time.' },
+    user_email: { type: 'string', format: 'email', maxLength: 254, description: 'Who invoked it, when the platform says.' },
+  },
+};
+
+export interface SkillInvocation {
+  connector_id: string;
+  skill_id: string;
+  invocation_id: string;
+  occurred_at?: string;
+  user_email?: string;
+}
+
+export interface IngestResult {
+  recorded: boolean;
+  duplicate: boolean;
+  tenant_live: boolean;
+}
+
+/**
+ * Records one skill invocation. The first one a tenant ever sends while onboarding is the
+ * smoke test: the tenant becomes live and `tenant.live` is written, once; the conditional
+ * update is what makes "once" hold when two invocations race.
+ */
+export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation, audit: Audit): Promise<IngestResult> {
+  const known = (await tableExists(trx, 'llm_connectors')) && (await scope.table('llm_connectors').where('id', ev.connector_id).first('id'));
+  if (!known) throw badRequest(`connector_id: no LLM connector ${ev.connector_id} in this tenant; telemetry comes through a configured connector`, 'connector_id', 'unknown_connector');
+  if (!isSkill(ev.skill_id)) throw badRequest(`skill_id: unknown skill "${ev.skill_id}"`, 'skill_id', 'unknown_skill');
+  const now = new Date();
+  const occurred = ev.occurred_at ? new Date(ev.occurred_at) : now;
+  if (occurred.getTime() > now.getTime() + 5 * 60_000) throw badRequest('occurred_at is in the future', 'occurred_at', 'invalid_value');
+  const inserted = await scope
+    .insert('telemetry_events', {
+      connector_id: ev.connector_id,
+      invocation_id: ev.invocation_id,
+      skill_id: ev.skill_id,
+      user_email: ev.user_email?.toLowerCase() ?? null,
+      occurred_at: occurred,
+      received_at: now,
+    })
+    .onConflict(['tenant_id', 'connector_id', 'invocation_id'])
+    .ignore()
+    .returning('id');
+  if (inserted.length === 0) return { recorded: false, duplicate: true, tenant_live: false };
+  const went = await trx('tenants').where({ id: scope.tenantId, status: 'onboarding' }).update({ status: 'live', updated_at: now });
+  if (went === 1) {
+    await audit({
+      type: 'tenant.live',
+      subject: scope.tenantId,
+      data: { smoke_test: { connector_id: ev.connector_id, skill_id: ev.skill_id, invocation_id: ev.invocation_id, occurred_at: occurred.toISOString() } },
+    });
+  }
+  return { recorded: true, duplicate: false, tenant_live: went === 1 };
+}
