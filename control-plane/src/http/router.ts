@@ -2,7 +2,6 @@ import express, { type Request, type Response } from 'express';
 import type { ExtraOperation, JsonSchema } from '@claresia/catalog';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/connection.js';
-import { isUniqueViolation } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { authenticate } from '../auth/tokens.js';
 import { actorOf, type Principal } from '../auth/principal.js';
@@ -140,9 +139,11 @@ export class ApiRouter {
     }
     const scope = principal?.kind === 'tenant' ? principal.tenantId : 'operator';
     const requestHash = sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`);
-    const attempt = () =>
-      this.app.db.transaction(async (trx) => {
+    return this.app.db.transaction(async (trx) => {
         if (key) {
+          // Requests sharing a key wait for each other here, so the second one sees the
+          // first one's stored result instead of racing it into a conflict.
+          await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`idempotency:${scope}:${key}`]);
           const prior = await trx('idempotency_keys').where({ scope, key }).first();
           if (prior) {
             if (prior.request_hash !== requestHash) {
@@ -165,12 +166,5 @@ export class ApiRouter {
         }
         return reply;
       });
-    try {
-      return await attempt();
-    } catch (err) {
-      // A concurrent request with the same key committed first: replay its result.
-      if (key && isUniqueViolation(err) && (err as { constraint?: string }).constraint?.startsWith('idempotency_keys')) return attempt();
-      throw err;
-    }
   }
 }
