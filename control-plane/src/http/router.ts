@@ -140,31 +140,31 @@ export class ApiRouter {
     const scope = principal?.kind === 'tenant' ? principal.tenantId : 'operator';
     const requestHash = sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`);
     return this.app.db.transaction(async (trx) => {
-        if (key) {
-          // Requests sharing a key wait for each other here, so the second one sees the
-          // first one's stored result instead of racing it into a conflict.
-          await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`idempotency:${scope}:${key}`]);
-          const prior = await trx('idempotency_keys').where({ scope, key }).first();
-          if (prior) {
-            if (prior.request_hash !== requestHash) {
-              throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
-            }
-            const stored = JSON.parse(this.app.keys.open(prior.response_enc, `idempotency:${scope}:${key}`).toString('utf8'));
-            return { status: prior.status, body: stored, headers: { 'Idempotent-Replayed': 'true' } } as Reply;
+      if (key) {
+        // Requests sharing a key wait for each other here, so the second one sees the
+        // first one's stored result instead of racing it into a conflict.
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`idempotency:${scope}:${key}`]);
+        const prior = await trx('idempotency_keys').where({ scope, key }).first();
+        if (prior) {
+          if (prior.request_hash !== requestHash) {
+            throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
           }
+          const stored = JSON.parse(this.app.keys.open(prior.response_enc, `idempotency:${scope}:${key}`).toString('utf8'));
+          return { status: prior.status, body: stored, headers: { 'Idempotent-Replayed': 'true' } } as Reply;
         }
-        const reply = await this.run(spec, req, principal, body, trx);
-        if (key) {
-          await trx('idempotency_keys').insert({
-            scope,
-            key,
-            request_hash: requestHash,
-            status: reply.status ?? 200,
-            response_enc: this.app.keys.seal(JSON.stringify(reply.body ?? null), `idempotency:${scope}:${key}`),
-            created_at: new Date(),
-          });
-        }
-        return reply;
-      });
+      }
+      const reply = await this.run(spec, req, principal, body, trx);
+      if (key) {
+        await trx('idempotency_keys').insert({
+          scope,
+          key,
+          request_hash: requestHash,
+          status: reply.status ?? 200,
+          response_enc: this.app.keys.seal(JSON.stringify(reply.body ?? null), `idempotency:${scope}:${key}`),
+          created_at: new Date(),
+        });
+      }
+      return reply;
+    });
   }
 }
