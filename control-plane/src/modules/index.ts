@@ -5,9 +5,12 @@ import { tenantsModule } from './tenants.js';
 import { llmModule } from './llm.js';
 import { hubModule } from './hub.js';
 import { ssoModule } from './sso.js';
+import { scimModule } from './scim.js';
+import { scimDirectoriesModule } from './scim-directories.js';
 import { rosterModule } from './roster.js';
 import { skillsModule } from './skills.js';
 import { telemetryModule } from './telemetry.js';
+import { healthModule } from './health.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, rosterModule, skillsModule, telemetryModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, scimDirectoriesModule, scimModule, rosterModule, skillsModule, telemetryModule, healthModule];

@@ -1,0 +1,102 @@
+import type { Facts } from './facts.js';
+
+/**
+ * The seven Command Center checks, as pure functions of the facts so every red and green is
+ * testable on its own. A check is green only on positive evidence; anything missing (a
+ * feature not deployed, nothing configured yet) is red with the reason and the next step.
+ */
+
+export type Status = 'green' | 'red';
+
+export interface Check {
+  name: 'identity' | 'distribution' | 'hub' | 'roster' | 'skills' | 'telemetry' | 'audit';
+  status: Status;
+  reason: string;
+  action: string | null;
+}
+
+export const SCIM_FRESH_MS = 60 * 60 * 1000;
+export const PUBLISH_SLA_MS = 60 * 1000;
+
+const green = (name: Check['name'], reason: string): Check => ({ name, status: 'green', reason, action: null });
+const red = (name: Check['name'], reason: string, action: string): Check => ({ name, status: 'red', reason, action });
+const ago = (now: Date, t: Date) => {
+  const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
+  return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+const missingTables = (f: Facts, tables: string[]) => tables.filter((t) => f.missing.includes(t));
+
+export function identityCheck(f: Facts): Check {
+  const gone = missingTables(f, ['sso_connections', 'scim_directories', 'scim_users']);
+  if (gone.length) return red('identity', `cannot be verified: the table(s) ${gone.join(', ')} do not exist on this control plane`, 'deploy a control plane version with SSO and SCIM, then run migrations');
+  const sso = f.sso!;
+  const scim = f.scim!;
+  if (sso.total === 0) return red('identity', 'no SSO connection is configured', 'configure SSO: POST /api/v1/identity/sso/configure');
+  if (sso.tested === 0) return red('identity', `${sso.total} SSO connection(s), none tested successfully`, 'run a test login: POST /api/v1/identity/sso/connections/{id}/test');
+  if (scim.directories === 0) return red('identity', 'SSO is green but no SCIM directory is configured', 'configure SCIM: POST /api/v1/identity/scim/configure');
+  if (!scim.last_sync_at) return red('identity', 'SSO is green but the IdP has not synced any user over SCIM', 'assign users to the Claresia app in the IdP and start provisioning');
+  const age = f.now.getTime() - scim.last_sync_at.getTime();
+  if (age > SCIM_FRESH_MS) return red('identity', `SSO is green but the last SCIM sync was ${ago(f.now, scim.last_sync_at)} (more than an hour)`, 'check the provisioning status in the IdP, or run POST /api/v1/roster/scim:sync');
+  return green('identity', `SSO tested; SCIM synced ${ago(f.now, scim.last_sync_at)} (${scim.users} users)`);
+}
+
+export function distributionCheck(f: Facts): Check {
+  if (!f.connectors) return red('distribution', 'cannot be verified: the table llm_connectors does not exist on this control plane', 'deploy a control plane version with LLM connectors, then run migrations');
+  const connected = f.connectors.filter((c) => c.status === 'connected');
+  if (f.connectors.length === 0) return red('distribution', 'no LLM platform is connected', 'add a connector: POST /api/v1/llm/connectors');
+  if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected (last test not passed)`, 'test the connector: POST /api/v1/llm/connectors/{id}:test');
+  const change = f.entitlements.last_change_at;
+  if (!change) return red('distribution', `${connected.length} platform(s) connected but there are no skill entitlements to publish`, 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
+  const stale = connected.filter((c) => !c.last_publish_at || c.last_publish_at < change);
+  const overdue = f.now.getTime() - change.getTime() > PUBLISH_SLA_MS;
+  if (stale.length && overdue) {
+    return red(
+      'distribution',
+      `the last entitlement change (${ago(f.now, change)}) is not published to ${stale.map((c) => `${c.platform} ${c.id}`).join(', ')} within 60 s`,
+      'republish: POST /api/v1/skill-entitlement/distribution:republish, then check the connector status',
+    );
+  }
+  if (stale.length) return green('distribution', `${connected.length} platform(s) connected; the change made ${ago(f.now, change)} is being published (within 60 s)`);
+  return green('distribution', `${connected.length} platform(s) connected and up to date with the last change`);
+}
+
+export function hubCheck(f: Facts): Check {
+  if (!f.hub) return red('hub', 'cannot be verified: the table hubs does not exist on this control plane', 'deploy a control plane version with the Hub, then run migrations');
+  if (!f.hub.present) return red('hub', 'no Hub is provisioned', 'provision it: POST /api/v1/hub/provision');
+  const h = f.hub;
+  if (h.status !== 'ready') return red('hub', `the Mode ${h.mode} Hub is ${h.status}`, h.status === 'failed' ? 'see GET /api/v1/hub for the reason, fix it and provision again' : 'wait for provisioning to finish; GET /api/v1/hub shows progress');
+  if (h.mode === 'B' && !h.cmek_key_id) return red('hub', 'the Mode B Hub has no CMEK key', 'provision the Hub again in Mode B so a CMEK key is created');
+  if (h.mode === 'B' && !h.cmek_active) return red('hub', `the Mode B Hub's CMEK key ${h.cmek_key_id} is disabled`, 'enable or rotate the CMEK key');
+  return green('hub', h.mode === 'B' ? `Mode B Hub ready with CMEK key ${h.cmek_key_id}` : `Mode ${h.mode} Hub ready`);
+}
+
+export function rosterCheck(f: Facts): Check {
+  if (f.roster.users === 0) return red('roster', 'the roster is empty', 'import it: POST /api/v1/roster/csv, or sync from SCIM: POST /api/v1/roster/scim:sync');
+  if (f.roster.unmatched > 0) return red('roster', `${f.roster.unmatched} of ${f.roster.users} users have no archetype`, 'review GET /api/v1/roster?unmatched=true and set each with PUT /api/v1/roster/members/{id}/archetype');
+  return green('roster', `${f.roster.users} users, all mapped to an archetype`);
+}
+
+export function skillsCheck(f: Facts): Check {
+  const granted = new Set(f.entitlements.archetypes);
+  if (granted.size === 0) return red('skills', 'no archetype has skills', 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
+  const without = f.roster.archetypes.filter((a) => !granted.has(a));
+  if (without.length) return red('skills', `archetype(s) with users but no skills: ${without.join(', ')}`, 'apply a pack that covers them, or set them: PUT /api/v1/skill-entitlement/archetypes/{archetype}');
+  const change = f.entitlements.last_change_at!;
+  const published = (f.connectors ?? []).some((c) => c.status === 'connected' && c.last_publish_at && c.last_publish_at >= change);
+  if (!published) return red('skills', `${granted.size} archetype(s) have skills but the current grants are not published to any platform`, 'connect a platform and republish: POST /api/v1/skill-entitlement/distribution:republish');
+  return green('skills', `grants for ${granted.size} archetype(s) published`);
+}
+
+export function telemetryCheck(f: Facts): Check {
+  if (f.telemetry.events === 0) return red('telemetry', 'no skill invocation has been received (smoke test not run)', 'invoke any skill from a connected platform; it reports to POST /api/v1/telemetry/events');
+  return green('telemetry', `smoke test passed ${ago(f.now, f.telemetry.first_at!)}; ${f.telemetry.events} invocation(s) recorded`);
+}
+
+export function auditCheck(f: Facts): Check {
+  if (!f.events.live) return red('audit', 'no tenant.live event in the governance trail', 'complete the smoke test: the first skill invocation records tenant.live');
+  return green('audit', 'tenant.live is in the signed governance trail');
+}
+
+export function allChecks(f: Facts): Check[] {
+  return [identityCheck(f), distributionCheck(f), hubCheck(f), rosterCheck(f), skillsCheck(f), telemetryCheck(f), auditCheck(f)];
+}

@@ -1,0 +1,115 @@
+import type { Queryable } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { rosterSummary } from '../roster/summary.js';
+import { columnsOf, tableExists } from './schema-probe.js';
+
+/**
+ * Everything the health checks and the onboarding progress are computed from, read once per
+ * request. A table another feature owns may not exist yet; it is listed in `missing` and the
+ * check that needs it turns red saying so.
+ */
+export interface Facts {
+  now: Date;
+  tenant: { status: string; deployment_mode: string };
+  missing: string[];
+  sso: { total: number; tested: number } | null;
+  scim: { directories: number; users: number; last_sync_at: Date | null } | null;
+  connectors: Array<{ id: string; platform: string; status: string; last_publish_at: Date | null }> | null;
+  hub: { present: false } | { present: true; mode: string; status: string; cmek_key_id: string | null; cmek_active: boolean } | null;
+  roster: { users: number; unmatched: number; archetypes: string[] };
+  entitlements: { archetypes: string[]; last_change_at: Date | null };
+  telemetry: { events: number; first_at: Date | null };
+  events: { login: boolean; config_changed: boolean; live: boolean; scim_sync_at: Date | null };
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+const d = (v: unknown) => (v ? new Date(v as string) : null);
+const latest = (...xs: Array<Date | null>) => xs.reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null);
+
+async function present(db: Queryable, tables: string[], missing: string[]): Promise<boolean> {
+  let ok = true;
+  for (const t of tables) {
+    if (!(await tableExists(db, t))) {
+      missing.push(t);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+async function eventFacts(scope: TenantScope) {
+  const rows = (await scope
+    .table('governance_events')
+    .whereIn('type', ['auth.login', 'tenant.config_changed', 'tenant.live', 'roster.scim_sync_completed'])
+    .groupBy('type')
+    .select('type')
+    .max({ at: 'occurred_at' })) as Array<{ type: string; at: string }>;
+  const at = new Map(rows.map((r) => [r.type, new Date(r.at)]));
+  return { login: at.has('auth.login'), config_changed: at.has('tenant.config_changed'), live: at.has('tenant.live'), scim_sync_at: at.get('roster.scim_sync_completed') ?? null };
+}
+
+export async function gatherFacts(db: Queryable, tenantId: string): Promise<Facts> {
+  const scope = new TenantScope(db, tenantId);
+  const missing: string[] = [];
+  const tenant = await db('tenants').where({ id: tenantId }).first('status', 'deployment_mode');
+  const events = await eventFacts(scope);
+
+  let sso: Facts['sso'] = null;
+  if (await present(db, ['sso_connections'], missing)) {
+    const rows = (await scope.table('sso_connections').select('status')) as Array<{ status: string }>;
+    // A connection is proven once its test login succeeded (status green).
+    sso = { total: rows.length, tested: rows.filter((r) => r.status === 'green').length };
+  }
+
+  let scim: Facts['scim'] = null;
+  if (await present(db, ['scim_directories', 'scim_users'], missing)) {
+    const [dirs] = (await scope.table('scim_directories').count({ c: '*' })) as Array<{ c: unknown }>;
+    const [users] = (await scope.table('scim_users').count({ c: '*' }).max({ at: 'updated_at' })) as Array<{ c: unknown; at: unknown }>;
+    // Synced: the last sync the SCIM module recorded, or the last change an IdP pushed.
+    scim = { directories: n(dirs?.c), users: n(users?.c), last_sync_at: latest(events.scim_sync_at, d(users?.at)) };
+  }
+
+  let connectors: Facts['connectors'] = null;
+  if (await present(db, ['llm_connectors'], missing)) {
+    const rows = (await scope.table('llm_connectors').select('id', 'platform', 'status', 'last_publish_at')) as Array<Record<string, unknown>>;
+    connectors = rows.map((r) => ({ id: String(r.id), platform: String(r.platform), status: String(r.status), last_publish_at: d(r.last_publish_at) }));
+  }
+
+  let hub: Facts['hub'] = null;
+  if (await present(db, ['hubs'], missing)) {
+    const cols = await columnsOf(db, 'hubs');
+    let q = scope.table('hubs');
+    if (cols.has('deleted_at')) q = q.whereNull('deleted_at');
+    const row = (await q.orderBy('created_at', 'desc').first()) as Record<string, unknown> | undefined;
+    if (!row) hub = { present: false };
+    else {
+      const keyId = (row.cmek_key_id as string | null) ?? null;
+      let active = false;
+      if (keyId && (await tableExists(db, 'cmek_keys'))) active = !!(await scope.table('cmek_keys').where('id', keyId).whereNull('disabled_at').first('id'));
+      hub = { present: true, mode: String(row.mode), status: String(row.status), cmek_key_id: keyId, cmek_active: active };
+    }
+  }
+
+  const summary = await rosterSummary(scope);
+  const ents = (await scope.table('skill_entitlements').select('archetype', 'skills', 'updated_at')) as Array<{ archetype: string; skills: unknown; updated_at: string }>;
+  const [lastPack] = (await scope.table('cowork_applications').max({ at: 'applied_at' })) as Array<{ at: unknown }>;
+  const [lastRemoval] = (await scope.table('governance_events').whereIn('type', ['skill.entitlement_changed', 'cowork.removed']).max({ at: 'occurred_at' })) as Array<{ at: unknown }>;
+  const granted = ents.filter((e) => (typeof e.skills === 'string' ? JSON.parse(e.skills) : (e.skills as string[])).length > 0).map((e) => e.archetype);
+  const lastChange = latest(d(lastPack?.at), d(lastRemoval?.at), ...ents.map((e) => d(e.updated_at)));
+
+  const [tel] = (await scope.table('telemetry_events').count({ c: '*' }).min({ at: 'received_at' })) as Array<{ c: unknown; at: unknown }>;
+
+  return {
+    now: new Date(),
+    tenant: { status: tenant?.status ?? 'unknown', deployment_mode: tenant?.deployment_mode ?? 'A' },
+    missing,
+    sso,
+    scim,
+    connectors,
+    hub,
+    roster: { users: summary.users, unmatched: summary.unmatched, archetypes: Object.keys(summary.by_archetype) },
+    entitlements: { archetypes: granted, last_change_at: lastChange },
+    telemetry: { events: n(tel?.c), first_at: d(tel?.at) },
+    events,
+  };
+}

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { readAutoPostForm, startSamlIdp, type SamlIdp } from '../support/idp/saml-idp.js';
+import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+
+const CSV = ['email,first_name,last_name,title,department', 'ada@acme.example,Ada,L,Staff Software Engineer,', 'bo@acme.example,Bo,K,Astronaut,'].join('\n');
+
+for (const kind of dbKinds()) {
+  describe(`tenant health [${kind}]`, function () {
+    this.timeout(60_000);
+    let cp: TestControlPlane;
+    let idp: SamlIdp;
+    let platforms: PlatformServer;
+    let t: TenantFixture;
+    const credential = `claude-good-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+
+    const health = async () => {
+      const res = await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token });
+      assert.equal(res.status, 200, res.text);
+      return res.body as { overall: string; checks: Array<{ name: string; status: string; reason: string; action: string | null }>; onboarding: { completed: number; steps: Array<{ step: number; done: boolean }> } };
+    };
+    const check = async (name: string) => (await health()).checks.find((c) => c.name === name)!;
+
+    before(async () => {
+      idp = await startSamlIdp();
+      platforms = await startPlatformServer();
+      platforms.addAccount('claude', { credential, scopes: ['skills'] });
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      t = await cp.createTenant();
+    });
+    after(async () => {
+      await cp?.close();
+      await idp?.close();
+      await platforms?.close();
+    });
+
+    it('starts all red, each check with a reason and an action, and onboarding at the sign-in step', async () => {
+      const h = await health();
+      assert.equal(h.overall, 'red');
+      assert.deepEqual(h.checks.map((c) => c.name), ['identity', 'distribution', 'hub', 'roster', 'skills', 'telemetry', 'audit']);
+      for (const c of h.checks) {
+        assert.equal(c.status, 'red', `${c.name}: ${c.reason}`);
+        assert.ok(c.reason && c.action, c.name);
+      }
+      assert.deepEqual(h.onboarding.steps.filter((s) => s.done).map((s) => s.step), [1, 2]);
+      const other = await cp.request('GET', '/api/v1/observability/tenant-health', { token: cp.operatorToken });
+      assert.equal(other.status, 403);
+    });
+
+    it('roster turns green once every user has an archetype', async () => {
+      await cp.request('POST', '/api/v1/roster/csv', { token: t.token, raw: CSV, headers: { 'Content-Type': 'text/csv' } });
+      const r = await check('roster');
+      assert.equal(r.status, 'red');
+      assert.match(r.reason, /1 of 2 users have no archetype/);
+      await cp.request('PUT', '/api/v1/roster/members/bo@acme.example/archetype', { token: t.token, body: { archetype: 'ops' } });
+      assert.equal((await check('roster')).status, 'green');
+    });
+
+    it('skills: red while a rostered archetype has no grant or nothing is published; distribution follows the connector', async () => {
+      await cp.request('POST', '/api/v1/skill-entitlement/coworks/builders/apply', { token: t.token });
+      assert.match((await check('skills')).reason, /no skills: ops/);
+      await cp.request('POST', '/api/v1/skill-entitlement/coworks/back-office/apply', { token: t.token });
+      assert.match((await check('skills')).reason, /not published/);
+      assert.match((await check('distribution')).reason, /no LLM platform/);
+      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, body: { platform: 'claude', name: 'Claude', credential, base_url: platforms.baseUrl('claude') } });
+      assert.match((await check('distribution')).reason, /none connected/);
+      const tested = await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: t.token });
+      assert.equal(tested.body.status, 'connected', tested.text);
+      const pending = await check('distribution');
+      assert.equal(pending.status, 'green', pending.reason);
+      assert.match(pending.reason, /being published/);
+      // Publishing is the distribution worker's (issue 4, not built yet): record its outcome as it will.
+      await cp.db('llm_connectors').where({ id: c.body.id }).update({ last_publish_at: new Date(Date.now() + 1000) });
+      const d = await check('distribution');
+      assert.match(d.reason, /up to date/);
+      assert.equal((await check('skills')).status, 'green');
+    });
+
+    it('hub turns green when the provisioner finishes', async () => {
+      assert.match((await check('hub')).reason, /no Hub/);
+      const p = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'A' } });
+      assert.ok([201, 202].includes(p.status), p.text);
+      let hub = await check('hub');
+      for (let i = 0; i < 40 && hub.status !== 'green'; i++) {
+        assert.match(hub.reason, /provisioning/);
+        await new Promise((r) => setTimeout(r, 250));
+        hub = await check('hub');
+      }
+      assert.equal(hub.status, 'green', hub.reason);
+    });
+
+    it('identity: SSO must pass a test login and SCIM must have synced within the hour', async () => {
+      assert.match((await check('identity')).reason, /no SSO connection/);
+      const sso = await cp.request('POST', '/api/v1/identity/sso/configure', { token: t.token, body: { name: 'IdP', protocol: 'saml', metadata_url: idp.metadataUrl } });
+      assert.equal(sso.status, 201, sso.text);
+      assert.match((await check('identity')).reason, /none tested/);
+      const start = await cp.request('POST', `/api/v1/identity/sso/connections/${sso.body.id}/test`, { token: t.token });
+      const form = readAutoPostForm(await (await fetch(start.body.redirect_url)).text());
+      const acs = await cp.request('POST', new URL(form.action).pathname, { raw: new URLSearchParams(form.fields).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      assert.ok(acs.status < 400, acs.text);
+      const id = await check('identity');
+      const scimTables = await cp.db.raw("select to_regclass('scim_directories') as t");
+      if (!(scimTables.rows ?? scimTables)[0].t) {
+        // The SCIM feature is not on this control plane yet: the check says so instead of guessing.
+        assert.match(id.reason, /scim_directories, scim_users do not exist/);
+        return;
+      }
+      assert.match(id.reason, /no SCIM directory/);
+      const dir = await cp.request('POST', '/api/v1/identity/scim/configure', { token: t.token, body: { idp: 'okta' } });
+      if (dir.status === 404 && dir.body.error.message.startsWith('no route')) {
+        // The SCIM tables exist but its API is not mounted in this build: still red, still saying why.
+        assert.equal((await check('identity')).status, 'red');
+        return;
+      }
+      assert.equal(dir.status, 201, dir.text);
+      assert.match((await check('identity')).reason, /not synced any user/);
+      const user = await cp.request('POST', `/scim/v2/${dir.body.id}/Users`, {
+        token: dir.body.bearer_token,
+        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'cy@acme.example', active: true, emails: [{ value: 'cy@acme.example', primary: true }] },
+        headers: { 'Content-Type': 'application/scim+json' },
+      });
+      assert.equal(user.status, 201, user.text);
+      assert.equal((await check('identity')).status, 'green');
+      // An hour of silence from the IdP turns it red again.
+      await cp.db('scim_users').where({ tenant_id: t.id }).update({ updated_at: new Date(Date.now() - 61 * 60_000) });
+      assert.match((await check('identity')).reason, /more than an hour/);
+      await cp.db('scim_users').where({ tenant_id: t.id }).update({ updated_at: new Date() });
+    });
+
+    it('telemetry and audit turn green with the smoke test; onboarding reaches the last step', async () => {
+      const conn = (await cp.request('GET', '/api/v1/llm/connectors', { token: t.token })).body.items[0];
+      const ev = await cp.request('POST', '/api/v1/telemetry/events', { token: t.token, body: { connector_id: conn.id, skill_id: 'claresia.core.meeting-notes', invocation_id: 'smoke' } });
+      assert.equal(ev.status, 202, ev.text);
+      const h = await health();
+      assert.equal(h.checks.find((c) => c.name === 'telemetry')!.status, 'green');
+      assert.equal(h.checks.find((c) => c.name === 'audit')!.status, 'green');
+      assert.ok(h.onboarding.steps.find((s) => s.step === 10)!.done);
+      const reds = h.checks.filter((c) => c.status === 'red');
+      // Everything is green unless the SCIM feature is missing from this build, which is then the only red.
+      assert.ok(reds.length === 0 || (reds.length === 1 && reds[0]!.name === 'identity'), JSON.stringify(reds));
+      assert.equal(h.overall, reds.length ? 'red' : 'green');
+    });
+
+    it('a check whose table is missing is red and names the table', async () => {
+      await cp.db.schema.renameTable('hubs', 'hubs_hidden');
+      try {
+        const hub = await check('hub');
+        assert.equal(hub.status, 'red');
+        assert.match(hub.reason, /table hubs does not exist/);
+      } finally {
+        await cp.db.schema.renameTable('hubs_hidden', 'hubs');
+      }
+    });
+  });
+}
