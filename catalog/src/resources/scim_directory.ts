@@ -1,0 +1,57 @@
+import type { ResourceDef } from '../types.js';
+
+export const scimDirectory: ResourceDef = {
+  name: 'scim_directory',
+  title: 'ScimDirectory',
+  description:
+    'A SCIM 2.0 directory (runbook step 5): the endpoint an IdP (Okta, Entra ID, Google Workspace, OneLogin, ' +
+    'JumpCloud, Keycloak) provisions users and groups into. Returns the endpoint URL and a bearer token shown once ' +
+    '(at creation and at POST .../{id}/token:rotate); the token is stored hashed. An optional IP allowlist of CIDRs ' +
+    'restricts which addresses may call the endpoint.',
+  auth: 'tenant',
+  schemaVersion: 1,
+  idAttribute: 'id',
+  api: {
+    create: { method: 'POST', path: '/api/v1/identity/scim/configure' },
+    read: { method: 'GET', path: '/api/v1/identity/scim/directories/{id}' },
+    update: { method: 'PATCH', path: '/api/v1/identity/scim/directories/{id}' },
+    delete: { method: 'DELETE', path: '/api/v1/identity/scim/directories/{id}' },
+    list: { method: 'GET', path: '/api/v1/identity/scim/directories' },
+  },
+  importId: { format: '{id}', example: 'scim_7c1e4a9b2d3f5e60' },
+  attributes: {
+    id: { type: 'string', mode: 'computed', description: 'Directory id (directory_id in the runbook).' },
+    idp: {
+      type: 'string',
+      mode: 'required',
+      forceNew: true,
+      enum: ['okta', 'entra', 'google', 'onelogin', 'jumpcloud', 'keycloak'],
+      description: 'The identity provider that provisions into this directory; recorded as the actor `<idp>:scim`.',
+      example: 'okta',
+    },
+    ip_allowlist: {
+      type: { set: 'string' },
+      mode: 'optional_computed',
+      default: [],
+      maxItems: 100,
+      normalize: 'sorted_set',
+      description:
+        'CIDRs (IPv4 or IPv6, host bits zero, e.g. 203.0.113.0/24) allowed to call the SCIM endpoint; empty allows any address.',
+      example: ['203.0.113.0/24'],
+    },
+    endpoint_url: { type: 'string', mode: 'computed', description: 'The SCIM 2.0 base URL to give the IdP.' },
+    bearer_token: {
+      type: 'string',
+      mode: 'computed',
+      sensitive: true,
+      returnedOnce: true,
+      description: 'The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed.',
+    },
+    token_rotated_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the current token was issued.' },
+    created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
+  },
+  terraformExample: `resource "claresia_scim_directory" "okta" {
+  idp          = "okta"
+  ip_allowlist = ["203.0.113.0/24"]
+}`,
+};

@@ -1,0 +1,131 @@
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { newId } from '../crypto/secrets.js';
+import { badRequest } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
+import { json } from '../scim/context.js';
+import { loadDirectory, newDirectoryToken, normalizeAllowlist, presentDirectory, TABLE, type StoredDirectory } from '../scim/directories.js';
+import { emitScimChange } from '../scim/hooks.js';
+import { runScimSync } from '../scim/sync-report.js';
+import type { Tx } from '../db/connection.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('scim_directory');
+const CREATE = createSchema(def);
+const UPDATE = updateSchema(def);
+const IMMUTABLE = immutableAttributes(def);
+const tag = 'scim_directory';
+
+async function create(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const body = normalizeObject(def.attributes, ctx.body) as { idp: string; ip_allowlist?: string[] };
+  const ipAllowlist = normalizeAllowlist(body.ip_allowlist);
+  const id = newId('scim');
+  const { token, hash } = newDirectoryToken();
+  const now = new Date();
+  await scope.insert(TABLE, { id, idp: body.idp, token_hash: hash, ip_allowlist: JSON.stringify(ipAllowlist), token_rotated_at: now, created_at: now, updated_at: now });
+  await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'scim_idp', idp: body.idp, directory_id: id, ip_allowlist: ipAllowlist } });
+  const row = await loadDirectory(scope, id);
+  return { status: 201, body: presentDirectory(row, ctx.app.publicUrl(), token), headers: { Location: `/api/v1/identity/scim/directories/${id}` } };
+}
+
+async function update(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const before = await loadDirectory(scope, ctx.params.id!, true);
+  const patch = normalizeObject(def.attributes, ctx.body) as { ip_allowlist?: string[] | null };
+  if (patch.ip_allowlist !== undefined) {
+    const next = normalizeAllowlist(patch.ip_allowlist);
+    const prev = json<string[]>(before.ip_allowlist);
+    if (JSON.stringify(next) !== JSON.stringify(prev)) {
+      await scope.table(TABLE).where({ id: before.id }).update({ ip_allowlist: JSON.stringify(next), updated_at: new Date() });
+      await ctx.audit({ type: 'connector.changed', subject: before.id, data: { kind: 'scim_idp', idp: before.idp, changes: { ip_allowlist: { from: prev, to: next } } } });
+    }
+  }
+  return { body: presentDirectory(await loadDirectory(scope, before.id), ctx.app.publicUrl()) };
+}
+
+async function rotate(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const row = await loadDirectory(scope, ctx.params.id!, true);
+  const { token, hash } = newDirectoryToken();
+  // The old hash is overwritten in this transaction: the old token stops working at commit.
+  await scope.table(TABLE).where({ id: row.id }).update({ token_hash: hash, token_rotated_at: new Date(), updated_at: new Date() });
+  await ctx.audit({ type: 'connector.credential_rotated', subject: row.id, data: { kind: 'scim_idp', idp: row.idp } });
+  return { body: presentDirectory(await loadDirectory(scope, row.id), ctx.app.publicUrl(), token) };
+}
+
+/**
+ * Removing a directory removes what it provisioned. Other modules hear it first as the
+ * de-provisioning of every active user and the deletion of every group, so sessions and roles
+ * go with them.
+ */
+async function remove(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const row = await loadDirectory(scope, ctx.params.id!, true);
+  const base = { tenantId: row.tenant_id, directoryId: row.id, idp: row.idp };
+  const active = ((await scope.table('scim_users').where({ directory_id: row.id, active: true }).select('id')) as Array<{ id: string }>).map((r) => r.id);
+  if (active.length) await emitScimChange(ctx.db as Tx, { ...base, kind: 'user', op: 'deprovisioned', userIds: active }, ctx.app.keys);
+  const groups = (await scope.table('scim_groups').where({ directory_id: row.id }).select('id', 'display_name')) as Array<{ id: string; display_name: string }>;
+  for (const g of groups) {
+    const members = ((await scope.table('scim_group_members').where({ group_id: g.id }).select('user_id')) as Array<{ user_id: string }>).map((m) => m.user_id);
+    await emitScimChange(ctx.db as Tx, { ...base, kind: 'group', op: 'deleted', userIds: members, groupId: g.id, addedUserIds: [], removedUserIds: members, groupName: g.display_name }, ctx.app.keys);
+  }
+  const [users] = (await scope.table('scim_users').where({ directory_id: row.id }).count({ n: '*' })) as Array<{ n: number | string }>;
+  await scope.table('scim_group_members').where({ directory_id: row.id }).delete();
+  await scope.table('scim_groups').where({ directory_id: row.id }).delete();
+  await scope.table('scim_users').where({ directory_id: row.id }).delete();
+  await scope.table(TABLE).where({ id: row.id }).delete();
+  await ctx.audit({
+    type: 'connector.removed',
+    subject: row.id,
+    data: { kind: 'scim_idp', idp: row.idp, users_removed: Number(users!.n), users_deprovisioned: active.length, groups_removed: groups.length },
+  });
+  return { status: 204 };
+}
+
+async function list(ctx: RequestContext) {
+  const raw = ctx.query.id;
+  const ids = raw === undefined ? undefined : (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  if (ids && ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
+  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
+  let q = ctx.tenant().table<StoredDirectory>(TABLE).orderBy('id').limit(limit + 1);
+  if (ids) q = q.whereIn('id', ids);
+  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
+  const rows = (await q) as StoredDirectory[];
+  const page = rows.slice(0, limit);
+  return { body: { items: page.map((r) => presentDirectory(r, ctx.app.publicUrl())), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+}
+
+export const scimDirectoriesModule: Module = {
+  name: 'scim-directories',
+  routes(r) {
+    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
+    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: list });
+    r.route({
+      method: 'GET',
+      path: def.api.read.path,
+      auth: 'tenant',
+      summary: '',
+      tag,
+      catalogOperation: true,
+      handler: async (ctx) => ({ body: presentDirectory(await loadDirectory(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+    });
+    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
+    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
+    r.route({
+      method: 'POST',
+      path: `${def.api.read.path}/token:rotate`,
+      auth: 'tenant',
+      summary: 'Issue a new bearer token (returned once); the old one stops working at once',
+      tag,
+      handler: rotate,
+    });
+    r.route({
+      method: 'POST',
+      path: '/api/v1/roster/scim:sync',
+      auth: 'tenant',
+      summary: 'Report what the IdPs wrote through SCIM since the last sync (created, updated, de-provisioned, groups, errors); records roster.scim_sync_completed',
+      tag: 'roster',
+      handler: async (ctx) => ({ body: await runScimSync(ctx.db as Tx, ctx.tenant(), (e) => ctx.audit(e)) }),
+    });
+  },
+};

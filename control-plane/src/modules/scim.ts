@@ -1,0 +1,266 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../context.js';
+import type { Db } from '../db/connection.js';
+import { recordFailure } from '../scim/changes.js';
+import { allowlist, isAllowed } from '../scim/cidr.js';
+import { DirectoryScope, etagOf, json } from '../scim/context.js';
+import { directoryForToken, type StoredDirectory } from '../scim/directories.js';
+import { MAX_RESULTS, resourceTypeById, resourceTypes, schemaById, schemas, serviceProviderConfig } from '../scim/discovery.js';
+import { invalidSyntax, invalidValue, ScimError } from '../scim/errors.js';
+import type { Filter } from '../scim/filter/ast.js';
+import { parseFilter } from '../scim/filter/parse.js';
+import { createGroup, deleteGroup, findGroup, listGroups, membersOf, patchGroup, renderGroup, replaceGroup, type GroupRow } from '../scim/groups.js';
+import { readPatchBody } from '../scim/patch.js';
+import { applyProjection, readProjection, type Projection } from '../scim/projection.js';
+import { rateLimitFrom, takeRequest } from '../scim/rate-limit.js';
+import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
+import { createUser, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type UserRow } from '../scim/users.js';
+import type { Module } from './module.js';
+
+/**
+ * The per-directory SCIM 2.0 endpoint (RFC 7643/7644) at /scim/v2/{directory_id}. It has rules
+ * of its own, so it is mounted beside the API router rather than through it: the directory's
+ * bearer token instead of a tenant JWT, the IP allowlist, a per-tenant rate limit kept in
+ * PostgreSQL, and errors in the SCIM error schema as application/scim+json. Writes still run in
+ * one transaction with their governance event (actor `<idp>:scim`).
+ */
+
+const SCIM_JSON = 'application/scim+json';
+const DEFAULT_COUNT = 100;
+
+interface Authed {
+  directory: StoredDirectory;
+  baseUrl: string;
+}
+
+function send(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}) {
+  res.status(status);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  if (body === undefined) return void res.end();
+  res.setHeader('Content-Type', `${SCIM_JSON}; charset=utf-8`);
+  res.end(JSON.stringify(body));
+}
+
+function intParam(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const s = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof s !== 'string' && typeof s !== 'number') throw invalidValue(`${name} must be an integer`);
+  if (!/^-?\d{1,9}$/.test(String(s))) throw invalidValue(`${name} must be an integer`);
+  return Number(s);
+}
+
+interface ListParams {
+  filter?: Filter;
+  startIndex: number;
+  count: number;
+  projection: Projection;
+}
+
+function listParams(type: ResourceTypeDef, q: Record<string, unknown>): ListParams {
+  const rawFilter = Array.isArray(q.filter) ? q.filter[0] : q.filter;
+  if (rawFilter !== undefined && typeof rawFilter !== 'string') throw invalidValue('filter must be a string');
+  // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, count below 0 as 0; above the maximum is capped.
+  const startIndex = Math.max(1, intParam(q.startIndex, 'startIndex', 1));
+  const count = Math.min(MAX_RESULTS, Math.max(0, intParam(q.count, 'count', DEFAULT_COUNT)));
+  if (q.sortBy !== undefined) throw new ScimError(400, 'invalidValue', 'sortBy is not supported (see ServiceProviderConfig); results come in creation order');
+  return { ...(rawFilter ? { filter: parseFilter(rawFilter) } : {}), startIndex, count, projection: readProjection(type, q) };
+}
+
+function listResponse(total: number, startIndex: number, resources: unknown[]) {
+  return { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex, Resources: resources };
+}
+
+async function renderUsers(ds: DirectoryScope, rows: UserRow[], p: Projection) {
+  const groups = await groupsOf(ds, rows.map((r) => r.id));
+  return rows.map((r) => applyProjection(renderUser(ds, r, groups.get(r.id) ?? []), p));
+}
+
+async function renderGroups(ds: DirectoryScope, rows: GroupRow[], p: Projection) {
+  // Members are only loaded when they will be returned: IdPs list groups with excludedAttributes=members.
+  const wantMembers = p.include ? [...p.include].some((k) => k === '|members' || k.startsWith('|members.')) : !p.exclude?.has('|members');
+  const members = wantMembers ? await membersOf(ds, rows.map((r) => r.id)) : undefined;
+  return rows.map((r) => applyProjection(renderGroup(ds, r, members ? (members.get(r.id) ?? []) : undefined), p));
+}
+
+export function scimRouter(app: AppContext): express.Router {
+  const router = express.Router({ mergeParams: true });
+  const limit = rateLimitFrom(app.config.scimRateLimit);
+  const db: Db = app.db;
+
+  router.use(express.json({ limit: '2mb', strict: false, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
+
+  // Authentication, allowlist and rate limit, in that order: an unauthenticated caller cannot
+  // spend a tenant's budget.
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const directoryId = String(req.params.directoryId);
+      const header = req.header('authorization') ?? '';
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const directory = m ? await directoryForToken(db, directoryId, m[1]!) : undefined;
+      if (!directory) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
+      if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.socket.remoteAddress)) {
+        throw new ScimError(403, undefined, "this address is not in the directory's IP allowlist");
+      }
+      await takeRequest(db, directory.tenant_id, limit);
+      res.locals.scim = { directory, baseUrl: `${app.publicUrl()}/scim/v2/${directory.id}` } satisfies Authed;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const authed = (res: Response) => res.locals.scim as Authed;
+  const reader = (res: Response) => new DirectoryScope(app, db, authed(res).directory, authed(res).baseUrl);
+
+  /** A write in one transaction; a refused write is logged for the sync report after the rollback. */
+  const write =
+    (kind: 'user' | 'group', fn: (ds: DirectoryScope, req: Request) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>) =>
+    async (req: Request, res: Response) => {
+      const a = authed(res);
+      try {
+        const out = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
+        send(res, out.status, out.body, out.headers);
+      } catch (err) {
+        const e = err instanceof ScimError ? err : undefined;
+        await recordFailure(db, {
+          tenantId: a.directory.tenant_id,
+          directoryId: a.directory.id,
+          kind,
+          subjectId: typeof req.params.id === 'string' ? req.params.id.slice(0, 40) : null,
+          method: req.method,
+          path: req.path,
+          status: e?.status ?? 500,
+          body: e ? e.toJSON() : { detail: 'internal error' },
+        }).catch(() => undefined);
+        throw err;
+      }
+    };
+
+  const ifMatch = (req: Request) => req.header('if-match') ?? undefined;
+  const userReply = async (ds: DirectoryScope, row: UserRow, status: number, extra: Record<string, string> = {}) => {
+    const [body] = await renderUsers(ds, [row], {});
+    return { status, body, headers: { ETag: etagOf(row.version), ...extra } };
+  };
+  const groupReply = async (ds: DirectoryScope, row: GroupRow, status: number, p: Projection = {}, extra: Record<string, string> = {}) => {
+    const [body] = await renderGroups(ds, [row], p);
+    return { status, body, headers: { ETag: etagOf(row.version), ...extra } };
+  };
+
+  router.get('/ServiceProviderConfig', (_req, res) => send(res, 200, serviceProviderConfig(authed(res).baseUrl)));
+  router.get('/Schemas', (_req, res) => send(res, 200, schemas(authed(res).baseUrl)));
+  router.get('/Schemas/:id', (req, res) => send(res, 200, schemaById(authed(res).baseUrl, String(req.params.id))));
+  router.get('/ResourceTypes', (_req, res) => send(res, 200, resourceTypes(authed(res).baseUrl)));
+  router.get('/ResourceTypes/:id', (req, res) => send(res, 200, resourceTypeById(authed(res).baseUrl, String(req.params.id))));
+
+  const searchUsers = async (res: Response, q: Record<string, unknown>) => {
+    const p = listParams(USER_TYPE, q);
+    const ds = reader(res);
+    const { total, rows } = await listUsers(ds, p.filter, p.startIndex, p.count);
+    send(res, 200, listResponse(total, p.startIndex, await renderUsers(ds, rows, p.projection)));
+  };
+  const searchGroups = async (res: Response, q: Record<string, unknown>) => {
+    const p = listParams(GROUP_TYPE, q);
+    const ds = reader(res);
+    const { total, rows } = await listGroups(ds, p.filter, p.startIndex, p.count);
+    send(res, 200, listResponse(total, p.startIndex, await renderGroups(ds, rows, p.projection)));
+  };
+  const searchBody = (req: Request) => {
+    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) throw invalidSyntax('the body must be a SearchRequest object');
+    return req.body as Record<string, unknown>;
+  };
+
+  router.get('/Users', (req, res) => searchUsers(res, req.query as Record<string, unknown>));
+  router.post('/Users/.search', (req, res) => searchUsers(res, searchBody(req)));
+  router.get('/Users/:id', async (req, res) => {
+    const ds = reader(res);
+    const row = await findUser(ds, String(req.params.id));
+    const [body] = await renderUsers(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
+    send(res, 200, body, { ETag: etagOf(row.version) });
+  });
+  router.post(
+    '/Users',
+    write('user', async (ds, req) => {
+      const row = await createUser(ds, req.body);
+      return userReply(ds, row, 201, { Location: `${ds.baseUrl}/Users/${row.id}` });
+    }),
+  );
+  router.put(
+    '/Users/:id',
+    write('user', async (ds, req) => userReply(ds, await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)), 200)),
+  );
+  router.patch(
+    '/Users/:id',
+    write('user', async (ds, req) => {
+      const ops = readPatchBody(req.body);
+      return userReply(ds, await patchUser(ds, String(req.params.id), ops, ifMatch(req)), 200);
+    }),
+  );
+  router.delete(
+    '/Users/:id',
+    write('user', async (ds, req) => {
+      await deprovisionUser(ds, String(req.params.id), ifMatch(req));
+      return { status: 204 };
+    }),
+  );
+
+  router.get('/Groups', (req, res) => searchGroups(res, req.query as Record<string, unknown>));
+  router.post('/Groups/.search', (req, res) => searchGroups(res, searchBody(req)));
+  router.get('/Groups/:id', async (req, res) => {
+    const ds = reader(res);
+    const row = await findGroup(ds, String(req.params.id));
+    const [body] = await renderGroups(ds, [row], readProjection(GROUP_TYPE, req.query as Record<string, unknown>));
+    send(res, 200, body, { ETag: etagOf(row.version) });
+  });
+  router.post(
+    '/Groups',
+    write('group', async (ds, req) => {
+      const row = await createGroup(ds, req.body);
+      return groupReply(ds, row, 201, {}, { Location: `${ds.baseUrl}/Groups/${row.id}` });
+    }),
+  );
+  router.put(
+    '/Groups/:id',
+    write('group', async (ds, req) => groupReply(ds, await replaceGroup(ds, String(req.params.id), req.body, ifMatch(req)), 200)),
+  );
+  router.patch(
+    '/Groups/:id',
+    write('group', async (ds, req) => {
+      const ops = readPatchBody(req.body);
+      const row = await patchGroup(ds, String(req.params.id), ops, ifMatch(req));
+      // Entra ID expects 204 for group PATCH; Okta accepts either. The body is optional (§3.5.2).
+      return groupReply(ds, row, 200, readProjection(GROUP_TYPE, req.query as Record<string, unknown>));
+    }),
+  );
+  router.delete(
+    '/Groups/:id',
+    write('group', async (ds, req) => {
+      await deleteGroup(ds, String(req.params.id), ifMatch(req));
+      return { status: 204 };
+    }),
+  );
+
+  router.use((req: Request, _res: Response, next: NextFunction) => next(new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`)));
+
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    let scim: ScimError;
+    if (err instanceof ScimError) scim = err;
+    else if (e?.type === 'entity.parse.failed') scim = invalidSyntax('the body is not valid JSON');
+    else if (e?.type === 'entity.too.large') scim = new ScimError(413, undefined, 'the body is too large');
+    else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') scim = invalidSyntax('unsupported body encoding');
+    else {
+      // Only message and stack: bodies and headers carry tokens and personal data.
+      app.logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'scim: unhandled error');
+      scim = new ScimError(500, undefined, 'internal error');
+    }
+    send(res, scim.status, scim.toJSON(), scim.headers);
+  });
+  return router;
+}
+
+export const scimModule: Module = {
+  name: 'scim',
+  mount(server, app) {
+    server.use('/scim/v2/:directoryId', scimRouter(app));
+  },
+};

@@ -1,0 +1,216 @@
+import { isUniqueViolation } from '../db/connection.js';
+import { newId } from '../crypto/secrets.js';
+import { etagOf, json, type DirectoryScope } from './context.js';
+import { cleanDocument, type ScimDoc } from './document.js';
+import { ScimError, scimNotFound, uniqueness } from './errors.js';
+import { compileFilter } from './filter/sql.js';
+import { USER_FILTERS } from './filter/tables.js';
+import type { Filter } from './filter/ast.js';
+import { applyPatch, type PatchOperation } from './patch.js';
+import { CORE_USER, ENTERPRISE_USER, USER_TYPE } from './schema.js';
+
+export interface UserRow {
+  id: string;
+  seq: number;
+  tenant_id: string;
+  directory_id: string;
+  user_name: string;
+  active: boolean;
+  external_id: string | null;
+  resource: ScimDoc | string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  [column: string]: unknown;
+}
+
+type Multi = Array<{ value?: string; type?: string; primary?: boolean }>;
+
+/** The one value of a multi-valued attribute other modules want: the work one, else the primary, else the first. */
+function preferred(list: unknown): string | null {
+  const l = (Array.isArray(list) ? list : []) as Multi;
+  const pick = l.find((e) => e.type?.toLowerCase() === 'work') ?? l.find((e) => e.primary) ?? l[0];
+  return pick?.value ?? null;
+}
+
+/** The plain columns other modules (de-provisioning, roster) read, derived from the document. */
+export function userColumns(doc: ScimDoc): Record<string, unknown> {
+  const name = (doc.name ?? {}) as Record<string, string | undefined>;
+  const ent = (doc[ENTERPRISE_USER] ?? {}) as Record<string, any>;
+  const userName = doc.userName as string;
+  return {
+    user_name: userName,
+    user_name_lower: userName.toLowerCase(),
+    external_id: (doc.externalId as string | undefined) ?? null,
+    active: doc.active === undefined ? true : (doc.active as boolean),
+    display_name: (doc.displayName as string | undefined) ?? null,
+    given_name: name.givenName ?? null,
+    family_name: name.familyName ?? null,
+    email: preferred(doc.emails),
+    title: (doc.title as string | undefined) ?? null,
+    department: ent.department ?? null,
+    phone: preferred(doc.phoneNumbers),
+    preferred_language: (doc.preferredLanguage as string | undefined) ?? null,
+    timezone: (doc.timezone as string | undefined) ?? null,
+    employee_number: ent.employeeNumber ?? null,
+    manager_id: ent.manager?.value ?? null,
+    cost_center: ent.costCenter ?? null,
+    emails: JSON.stringify(doc.emails ?? []),
+    resource: JSON.stringify(doc),
+  };
+}
+
+export type GroupRef = { value: string; display: string };
+
+export function renderUser(ds: DirectoryScope, row: UserRow, groups: GroupRef[]): Record<string, unknown> {
+  const doc = json<ScimDoc>(row.resource);
+  const schemas = [CORE_USER, ...(doc[ENTERPRISE_USER] ? [ENTERPRISE_USER] : [])];
+  const { [ENTERPRISE_USER]: ent, ...core } = doc;
+  return {
+    schemas,
+    id: row.id,
+    ...core,
+    active: row.active,
+    ...(groups.length ? { groups: groups.map((g) => ({ value: g.value, display: g.display, $ref: `${ds.baseUrl}/Groups/${g.value}`, type: 'direct' })) } : {}),
+    ...(ent ? { [ENTERPRISE_USER]: ent } : {}),
+    meta: {
+      resourceType: 'User',
+      created: new Date(row.created_at).toISOString(),
+      lastModified: new Date(row.updated_at).toISOString(),
+      location: `${ds.baseUrl}/Users/${row.id}`,
+      version: etagOf(row.version),
+    },
+  };
+}
+
+export async function groupsOf(ds: DirectoryScope, userIds: string[]): Promise<Map<string, GroupRef[]>> {
+  const out = new Map<string, GroupRef[]>();
+  if (!userIds.length) return out;
+  const rows = (await ds
+    .table('scim_group_members as m')
+    .join('scim_groups as g', 'g.id', 'm.group_id')
+    .whereIn('m.user_id', userIds)
+    .orderBy('g.seq')
+    .select('m.user_id', 'g.id', 'g.display_name')) as Array<{ user_id: string; id: string; display_name: string }>;
+  for (const r of rows) {
+    const list = out.get(r.user_id) ?? [];
+    list.push({ value: r.id, display: r.display_name });
+    out.set(r.user_id, list);
+  }
+  return out;
+}
+
+export async function findUser(ds: DirectoryScope, id: string, lock = false): Promise<UserRow> {
+  let q = ds.table<UserRow>('scim_users').where('scim_users.id', id).first();
+  if (lock) q = q.forUpdate();
+  const row = (await q) as UserRow | undefined;
+  if (!row) throw scimNotFound(`User ${id.slice(0, 100)} not found`);
+  return row;
+}
+
+/** If-Match (RFC 7644 §3.14): a stale version is refused with 412 and nothing changes. */
+export function checkIfMatch(ifMatch: string | undefined, version: number): void {
+  if (ifMatch === undefined) return;
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  if (tags.includes('*') || tags.includes(etagOf(version)) || tags.includes(`"${version}"`)) return;
+  throw new ScimError(412, undefined, `If-Match ${ifMatch.slice(0, 100)} does not match the current version ${etagOf(version)}`);
+}
+
+export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, startIndex: number, count: number): Promise<{ total: number; rows: UserRow[] }> {
+  let q = ds.table<UserRow>('scim_users');
+  if (filter) {
+    const c = compileFilter(USER_FILTERS, filter);
+    q = q.whereRaw(c.sql, c.bindings as never[]);
+  }
+  const [totalRow] = (await q.clone().count({ n: '*' })) as Array<{ n: number | string }>;
+  const rows = count === 0 ? [] : ((await q.orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select('scim_users.*')) as UserRow[]);
+  return { total: Number(totalRow!.n), rows };
+}
+
+function uniqueOr(err: unknown, userName: string): never {
+  if (isUniqueViolation(err)) throw uniqueness(`userName "${userName.slice(0, 200)}" is already taken in this directory`);
+  throw err;
+}
+
+async function assertNameFree(ds: DirectoryScope, userName: string, exceptId?: string): Promise<void> {
+  let q = ds.table('scim_users').where('user_name_lower', userName.toLowerCase()).first('id');
+  if (exceptId) q = q.whereNot('scim_users.id', exceptId);
+  if (await q) throw uniqueness(`userName "${userName.slice(0, 200)}" is already taken in this directory`);
+}
+
+export async function createUser(ds: DirectoryScope, body: unknown): Promise<UserRow> {
+  const doc = cleanDocument(USER_TYPE, body);
+  const cols = userColumns(doc);
+  await assertNameFree(ds, cols.user_name as string);
+  const id = newId('usr', 12);
+  const now = new Date();
+  try {
+    await ds.insert('scim_users', { id, ...cols, version: 1, created_at: now, updated_at: now, deactivated_at: cols.active ? null : now });
+  } catch (err) {
+    uniqueOr(err, cols.user_name as string);
+  }
+  await ds.changed(
+    { kind: 'user', op: 'created', userIds: [id] },
+    id,
+    { type: 'scim.user_created', data: { user_name: cols.user_name, active: cols.active } },
+    { op: 'created', detail: { user_name: cols.user_name } },
+  );
+  return findUser(ds, id);
+}
+
+/** Attributes whose values differ, by name (for the audit trail; values are not repeated). */
+function changedAttributes(before: ScimDoc, after: ScimDoc): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+}
+
+/** Stores a new document for a user and records what happened (nothing, if nothing changed). */
+async function storeUser(ds: DirectoryScope, row: UserRow, doc: ScimDoc, via: string): Promise<UserRow> {
+  const before = json<ScimDoc>(row.resource);
+  const cols = userColumns(doc);
+  const changed = changedAttributes({ ...before, active: row.active }, { ...doc, active: cols.active });
+  if (!changed.length) return row;
+  if (cols.user_name_lower !== row.user_name_lower) await assertNameFree(ds, cols.user_name as string, row.id);
+  const now = new Date();
+  const deactivating = row.active && !cols.active;
+  const reactivating = !row.active && cols.active;
+  try {
+    await ds
+      .table('scim_users')
+      .where('scim_users.id', row.id)
+      .update({ ...cols, version: row.version + 1, updated_at: now, ...(deactivating ? { deactivated_at: now } : reactivating ? { deactivated_at: null } : {}) });
+  } catch (err) {
+    uniqueOr(err, cols.user_name as string);
+  }
+  const op = deactivating ? 'deprovisioned' : reactivating ? 'reactivated' : 'updated';
+  // The runbook names the de-provisioning event `user_deactivated`, with actor `<idp>:scim`.
+  const type = deactivating ? 'user_deactivated' : reactivating ? 'scim.user_reactivated' : 'scim.user_updated';
+  await ds.changed(
+    { kind: 'user', op, userIds: [row.id] },
+    row.id,
+    { type, data: { user_name: cols.user_name, via, changed } },
+    { op, detail: { user_name: cols.user_name, changed } },
+  );
+  return findUser(ds, row.id);
+}
+
+export async function replaceUser(ds: DirectoryScope, id: string, body: unknown, ifMatch?: string): Promise<UserRow> {
+  const row = await findUser(ds, id, true);
+  checkIfMatch(ifMatch, row.version);
+  return storeUser(ds, row, cleanDocument(USER_TYPE, body), 'put');
+}
+
+export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperation[], ifMatch?: string): Promise<UserRow> {
+  const row = await findUser(ds, id, true);
+  checkIfMatch(ifMatch, row.version);
+  const current = { ...json<ScimDoc>(row.resource), active: row.active };
+  return storeUser(ds, row, applyPatch(USER_TYPE, current, ops), 'patch');
+}
+
+/** DELETE de-provisions (active=false); a user is never hard-deleted through SCIM. */
+export async function deprovisionUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
+  const row = await findUser(ds, id, true);
+  checkIfMatch(ifMatch, row.version);
+  if (!row.active) return;
+  await storeUser(ds, row, { ...json<ScimDoc>(row.resource), active: false }, 'delete');
+}
