@@ -24,7 +24,7 @@ for (const kind of dbKinds()) {
       const t = await cp.createTenant();
       const events = await cp.count('governance_events');
       const sessions = await cp.count('auth_sessions');
-      for (const headers of [{}, { Authorization: 'Basic abc' }, { Authorization: 'Bearer nope' }, { Authorization: `Bearer ${t.token}x` }]) {
+      for (const headers of <Record<string, string>[]>[{}, { Authorization: 'Basic abc' }, { Authorization: 'Bearer nope' }, { Authorization: `Bearer ${t.token}x` }]) {
         const r = await cp.request('GET', '/api/v1/tenant', { headers });
         assert.equal(r.status, 401, JSON.stringify(headers));
         assert.equal(r.body.error.field, 'authorization');

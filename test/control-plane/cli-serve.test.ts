@@ -7,7 +7,7 @@ import { http } from '../support/http.js';
 
 /** `claresia-control-plane serve` as a new user runs it: no DATABASE_URL, no secrets set. */
 function serve(dataDir: string): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
-  const env = { ...process.env, CLARESIA_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CLARESIA_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.CLARESIA_OPERATOR_TOKEN;
   delete env.CLARESIA_MASTER_KEY;
@@ -62,7 +62,7 @@ describe('claresia-control-plane serve on the embedded database', function () {
   });
 
   it('refuses to start on PostgreSQL without the shared secrets, naming them', async () => {
-    const env = { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
     delete env.CLARESIA_OPERATOR_TOKEN;
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'control-plane/src/cli.ts', 'serve'], { env, encoding: 'utf8' });

@@ -30,6 +30,11 @@ export interface RequestContext<B = any> {
   actor: string;
   /** Writes a governance event in this request's transaction. */
   audit(event: Omit<NewEvent, 'actor'> & { actor?: string }, tenantId?: string): Promise<StoredEvent>;
+  /**
+   * Runs `fn` in a transaction of its own (or in the request's, if it already has one). For
+   * routes with `transaction: false` that must call out (an IdP, a platform) before they write.
+   */
+  transaction<T>(fn: (ctx: RequestContext<B>) => Promise<T>): Promise<T>;
 }
 
 export interface Reply {
@@ -52,6 +57,12 @@ export interface RouteSpec<B = any> {
   /** Set when the catalog already documents this operation. */
   catalogOperation?: boolean;
   response?: JsonSchema;
+  /**
+   * Whether the handler runs in one transaction (default: every method but GET). Set it false
+   * for writes that wait on the network, so no connection is held meanwhile (PGlite has one);
+   * they use ctx.transaction for their short writes and do not get Idempotency-Key replay.
+   */
+  transaction?: boolean;
   handler(ctx: RequestContext<B>): Promise<Reply>;
 }
 
@@ -90,7 +101,8 @@ export class ApiRouter {
     this.router[method](expressPath(spec.path), async (req: Request, res: Response) => {
       const principal = await this.authorize(spec.auth, req);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
-      const reply = spec.method === 'GET' ? await this.run(spec, req, principal, body, this.app.db) : await this.write(spec, req, principal, body);
+      const inTransaction = spec.transaction ?? spec.method !== 'GET';
+      const reply = inTransaction ? await this.write(spec, req, principal, body) : await this.run(spec, req, principal, body, this.app.db);
       res.status(reply.status ?? 200);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.end();
@@ -107,6 +119,10 @@ export class ApiRouter {
   }
 
   private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable): Promise<Reply> {
+    return spec.handler(this.context(req, principal, body, db));
+  }
+
+  private context<B>(req: Request, principal: Principal, body: B, db: Queryable): RequestContext<B> {
     const keys = this.app.keys;
     const ctx: RequestContext<B> = {
       app: this.app,
@@ -127,8 +143,9 @@ export class ApiRouter {
         if (db === ctx.app.db) throw new Error('audit events are written inside a write transaction');
         return appendEvent(db as Tx, keys, tid, { ...event, actor: event.actor ?? ctx.actor });
       },
+      transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx)))),
     };
-    return spec.handler(ctx);
+    return ctx;
   }
 
   /** Writes run in one transaction; a POST with Idempotency-Key replays its first success. */

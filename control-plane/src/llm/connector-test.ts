@@ -1,10 +1,5 @@
-import type { Request, Response } from 'express';
-import type { AppContext } from '../context.js';
-import { appendEvent } from '../audit/chain.js';
-import { actorOf } from '../auth/principal.js';
-import { authenticate } from '../auth/tokens.js';
-import { TenantScope } from '../db/tenant-scope.js';
-import { conflict, forbidden } from '../http/errors.js';
+import type { Reply, RequestContext } from '../http/router.js';
+import { conflict } from '../http/errors.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import { adapterFor } from './platforms/index.js';
 import { loadConnector, openCredential, presentConnector } from './connector-store.js';
@@ -13,23 +8,21 @@ import { loadConnector, openCredential, presentConnector } from './connector-sto
 const TEST_POLICY = { timeoutMs: 10_000, maxBytes: 256 * 1024, maxRedirects: 0 };
 
 /**
- * POST /api/v1/llm/connectors/{id}:test. The platform call runs with no transaction open: a
- * slow platform must not hold a database connection (the embedded database has only one)
- * for up to the whole timeout. The outcome is then recorded, with its event, in a short
- * transaction of its own, whether the test passed or not.
+ * POST /api/v1/llm/connectors/{id}:test. The platform call runs with no transaction open (the
+ * route sets `transaction: false`): a slow platform must not hold a database connection (the
+ * embedded database has only one) for up to the whole timeout. The outcome is then recorded,
+ * with its event, in a short transaction of its own, whether the test passed or not.
  */
-export async function testConnector(app: AppContext, req: Request, res: Response): Promise<void> {
-  const principal = await authenticate(app.db, app.keys, app.config.operatorToken, req.header('authorization'));
-  if (principal.kind !== 'tenant') throw forbidden('this operation needs a tenant token from POST /api/v1/auth/token');
-  const id = String(req.params.id);
-  const read = new TenantScope(app.db, principal.tenantId);
+export async function testConnector(ctx: RequestContext): Promise<Reply> {
+  const id = String(ctx.params.id);
+  const read = ctx.tenant();
   const row = await loadConnector(read, id);
-  const credential = await openCredential(read, app.keys, row);
-  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: app.config.allowPrivateUrls ?? false });
+  const credential = await openCredential(read, ctx.app.keys, row);
+  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
   const result = await adapterFor(row.platform).checkCredential({ baseUrl: row.base_url, credential, fetch });
 
-  const connector = await app.db.transaction(async (trx) => {
-    const scope = new TenantScope(trx, principal.tenantId);
+  const connector = await ctx.transaction(async (tx) => {
+    const scope = tx.tenant();
     const current = await loadConnector(scope, id, true);
     // What was tested is no longer what is stored: recording the outcome would describe the wrong credential.
     if (current.credential_enc !== row.credential_enc || current.base_url !== row.base_url) {
@@ -45,19 +38,15 @@ export async function testConnector(app: AppContext, req: Request, res: Response
         last_tested_at: now,
         updated_at: now,
       });
-    await appendEvent(trx, app.keys, principal.tenantId, {
+    await tx.audit({
       type: 'connector.tested',
-      actor: actorOf(principal),
       subject: id,
       data: { kind: 'llm', platform: row.platform, result: result.ok ? 'connected' : result.code, ...(result.ok ? {} : { missing_scopes: result.missingScopes ?? [] }) },
     });
     return presentConnector(await loadConnector(scope, id));
   });
 
-  if (result.ok) {
-    res.json({ ...connector, test: { ok: true, account: result.account, scopes: result.scopes } });
-    return;
-  }
+  if (result.ok) return { body: { ...connector, test: { ok: true, account: result.account, scopes: result.scopes } } };
   const field = result.code === 'platform_unreachable' || result.code === 'platform_error' ? 'base_url' : 'credential';
-  res.status(422).json({ error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector });
+  return { status: 422, body: { error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector } };
 }

@@ -2,7 +2,7 @@ import { createSchema, immutableAttributes, normalizeObject, resourceByName, upd
 import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
-import { expressPath, type RequestContext, type Reply } from '../http/router.js';
+import type { RequestContext, Reply } from '../http/router.js';
 import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
 import { testConnector } from '../llm/connector-test.js';
 import { adapterFor } from '../llm/platforms/index.js';
@@ -107,10 +107,14 @@ export const llmModule: Module = {
     r.route({ ...base, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }) });
     r.route({ ...base, method: 'PATCH', path: def.api.update!.path, body: UPDATE, immutable: IMMUTABLE, handler: update });
     r.route({ ...base, method: 'DELETE', path: def.api.delete!.path, handler: remove });
-    // Served by mount() below, outside the router's request transaction; documented here.
-    r.operations.push({ method: 'POST', path: TEST_PATH, auth: 'tenant', tag, summary: "Test an LLM connector's credential with a real call to its platform" });
-  },
-  mount(server, app) {
-    server.post(expressPath(TEST_PATH), (req, res) => testConnector(app, req, res));
+    r.route({
+      method: 'POST',
+      path: TEST_PATH,
+      auth: 'tenant',
+      tag,
+      summary: "Test an LLM connector's credential with a real call to its platform",
+      transaction: false,
+      handler: testConnector,
+    });
   },
 };
