@@ -106,7 +106,7 @@ export function providerFile(): string {
   s += `    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: [${secrets.join(', ')}] });\n`;
   s += `    super(Provider.__pulumiType, name, inputs, opts);\n  }\n}\n\n`;
   s += `/** The arguments of a Provider. */\nexport interface ProviderArgs {\n`;
-  for (const c of PROVIDER_CONFIG) s += doc(`${c.description} Defaults to the ${c.env} environment variable.`, '  ') + `  ${c.name}?: pulumi.Input<string>;\n`;
+  for (const c of PROVIDER_CONFIG) s += doc(`${c.description} Defaults to the ${c.env} environment variable.`, '  ') + `  ${c.name}?: pulumi.Input<string | undefined>;\n`;
   s += `}\n`;
   return s;
 }

@@ -32,7 +32,8 @@ export class GenericResource {
 
   private expand(template: string, id: string | undefined, props: Props): string {
     return template.replace(/\{(\w+)\}/g, (_m, k: string) => {
-      const v = k === this.def.idAttribute && id !== undefined ? id : reveal(props[camel(k)]);
+      // `{id}` in a catalog path is the resource id, whatever attribute carries it.
+      const v = (k === 'id' || k === this.def.idAttribute) && id !== undefined ? id : reveal(props[camel(k)]);
       if (v === undefined || v === null || v === UNKNOWN) throw new Error(`${this.def.title}: no value for {${k}} in ${template}`);
       return encodeURIComponent(String(v));
     });
@@ -159,7 +160,12 @@ export class GenericResource {
     if (changes.length === 0) return olds;
     const op = this.def.api.update;
     if (!op || changes.some((c) => c.replace)) throw new Error(`${this.def.title} cannot change ${changes.filter((c) => c.replace).map((c) => c.property).join(', ')} in place`);
-    const res = await client.request<Props>(op.method, this.expand(op.path, id, olds), { body: this.body(news, new Set(changes.map((c) => c.property))) });
+    // PATCH carries what changed; PUT replaces the whole updatable representation.
+    const names =
+      op.method === 'PUT'
+        ? new Set(Object.entries(this.def.attributes).filter(([, a]) => isInput(a) && !a.forceNew).map(([n]) => camel(n)))
+        : new Set(changes.map((c) => c.property));
+    const res = await client.request<Props>(op.method, this.expand(op.path, id, olds), { body: this.body(news, names) });
     let api: Props | undefined = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? res.body : await this.fetch(client, id, olds);
     if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
     if (this.def.async) api = await this.waitReady(client, id, olds, timeoutMs);

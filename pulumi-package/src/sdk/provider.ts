@@ -47,17 +47,17 @@ export interface ProviderArgs {
   /**
    * Base URL of the Claresia control plane. Defaults to the CLARESIA_ENDPOINT environment variable.
    */
-  endpoint?: pulumi.Input<string>;
+  endpoint?: pulumi.Input<string | undefined>;
   /**
    * An operator token, or a tenant JWT. Defaults to the CLARESIA_TOKEN environment variable.
    */
-  token?: pulumi.Input<string>;
+  token?: pulumi.Input<string | undefined>;
   /**
    * Client id of a tenant service account (with clientSecret, instead of token). Defaults to the CLARESIA_CLIENT_ID environment variable.
    */
-  clientId?: pulumi.Input<string>;
+  clientId?: pulumi.Input<string | undefined>;
   /**
    * Client secret of the tenant service account. Defaults to the CLARESIA_CLIENT_SECRET environment variable.
    */
-  clientSecret?: pulumi.Input<string>;
+  clientSecret?: pulumi.Input<string | undefined>;
 }
