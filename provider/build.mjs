@@ -1,24 +1,34 @@
-// `npm run build -w @claresia/terraform-provider`: bundles the provider into dist/ (ESM, code
-// split so the API layer loads after the handshake). Terraform runs bin/terraform-provider-claresia.
+// `npm run build -w @claresia/terraform-provider`: bundles the provider into dist/provider.cjs
+// (one CommonJS file; the API layer is initialised lazily, after the handshake) and warms the
+// V8 code cache that bin/launch.cjs loads it with. Terraform runs bin/terraform-provider-claresia.
 import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'src/main.ts' },
-  absWorkingDir: new URL('.', import.meta.url).pathname,
+  entryPoints: ['src/main.ts'],
+  absWorkingDir: here,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  splitting: true,
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
+  format: 'cjs',
+  outfile: 'dist/provider.cjs',
   conditions: ['source'],
   minify: true,
-  sourcemap: false,
   legalComments: 'none',
-  // Bundled CommonJS dependencies (grpc-js) call require() for Node built-ins.
-  banner: { js: "import{createRequire as __claresiaRequire}from'node:module';const require=__claresiaRequire(import.meta.url);" },
   logLevel: 'warning',
+});
+
+// One launch writes the code cache (plaintext gRPC, no client certificate: nothing connects).
+await new Promise((resolve, reject) => {
+  const p = spawn(process.execPath, [`${here}bin/launch.cjs`], {
+    env: { ...process.env, PLUGIN_CLIENT_CERT: '', TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  p.stdout.once('data', () => setTimeout(() => p.kill('SIGTERM'), 300));
+  p.on('exit', resolve);
+  p.on('error', reject);
 });

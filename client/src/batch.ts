@@ -1,19 +1,21 @@
 import type { ClaresiaClient } from './client.js';
 
 /**
- * Coalesces reads by id into one list request (`GET <list>?id=a&id=b`), so a refresh of 200
- * resources costs a handful of round trips. Reads that arrive within `windowMs` of each other
- * share a request; ids missing from the answer resolve to undefined (gone).
+ * Coalesces reads by id into list requests (`GET <list>?id=a&id=b`), so a refresh of 200
+ * resources costs a handful of round trips. Adaptive, with no fixed delay: reads that arrive
+ * together go out together, and reads that arrive while a request is in flight wait for it
+ * and then go out as one. Ids missing from the answer resolve to undefined (gone).
  */
 export class BatchReader<T extends Record<string, unknown>> {
   private pending = new Map<string, Array<{ resolve: (v: T | undefined) => void; reject: (e: unknown) => void }>>();
-  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly client: ClaresiaClient,
     private readonly listPath: string,
     private readonly idField: string,
-    private readonly opts: { windowMs?: number; maxIds?: number } = {},
+    private readonly opts: { maxIds?: number; maxInFlight?: number } = {},
   ) {}
 
   read(id: string): Promise<T | undefined> {
@@ -21,18 +23,28 @@ export class BatchReader<T extends Record<string, unknown>> {
       const waiters = this.pending.get(id) ?? [];
       waiters.push({ resolve, reject });
       this.pending.set(id, waiters);
-      if (this.pending.size >= (this.opts.maxIds ?? 100)) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.windowMs ?? 5);
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.scheduled) return;
+    if (this.inFlight >= (this.opts.maxInFlight ?? 2) && this.pending.size < (this.opts.maxIds ?? 100)) return;
+    this.scheduled = true;
+    // One turn of the event loop: reads Terraform sent in the same burst join this request.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
     });
   }
 
   private flush() {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    this.pending = new Map();
-    if (batch.size === 0) return;
+    if (this.pending.size === 0) return;
+    const max = this.opts.maxIds ?? 100;
+    const batch = new Map([...this.pending].slice(0, max));
+    for (const id of batch.keys()) this.pending.delete(id);
     const ids = [...batch.keys()];
+    this.inFlight++;
     this.client
       .get<{ items: T[] }>(this.listPath, { query: { id: ids, limit: String(ids.length) } })
       .then(({ body }) => {
@@ -41,6 +53,11 @@ export class BatchReader<T extends Record<string, unknown>> {
       })
       .catch((err) => {
         for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+      })
+      .finally(() => {
+        this.inFlight--;
+        if (this.pending.size > 0) this.schedule();
       });
+    if (this.pending.size > 0) this.schedule();
   }
 }

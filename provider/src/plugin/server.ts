@@ -65,10 +65,13 @@ export async function serve(opts: ServeOptions): Promise<Served> {
   for (const [name, [req, res]] of Object.entries(ProviderMethods)) {
     providerService[name] = method('tfplugin6.Provider', name, req, res);
     providerImpl[name] = unary(async (request) => {
+      const t0 = performance.now();
       const handlers = await opts.handlers();
       const h = handlers[name];
       if (!h) throw new Error(`${name} is not implemented`);
-      return h(request);
+      const res = await h(request);
+      log('trace', 'rpc', { method: name, ms: Math.round((performance.now() - t0) * 10) / 10 });
+      return res;
     });
   }
   server.addService(providerService as grpc.ServiceDefinition, providerImpl);

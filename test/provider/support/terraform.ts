@@ -54,7 +54,7 @@ export function workspace(opts: WorkspaceOptions = {}): Workspace {
     const pkgDir = path.join(mirror, 'registry.terraform.io/claresia/claresia', PROVIDER_VERSION, 'linux_amd64');
     mkdirSync(pkgDir, { recursive: true });
     const exe = path.join(pkgDir, `terraform-provider-claresia_v${PROVIDER_VERSION}`);
-    writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}" "${path.join(providerDir, 'dist/main.js')}" "$@"\n`);
+    writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}" "${path.join(providerDir, 'bin/launch.cjs')}" "$@"\n`);
     chmodSync(exe, 0o755);
     writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/claresia/claresia"]\n  }\n}\n`);
   } else {

@@ -1,0 +1,90 @@
+// Terraform provider figures, in one run: provider start to handshake line, and `terraform
+// apply` / no-change `terraform plan` of N claresia_tenant against N of Terraform's built-in
+// terraform_data, as a ratio. Run alone with `npm run bench -- provider`.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startControlPlane } from '../test/support/control-plane.js';
+import { generateServerCertificate } from '../provider/src/plugin/certificate.js';
+import { buildProvider, providerDir, workspace, type Workspace } from '../test/provider/support/terraform.js';
+
+const COOKIE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
+const SIZES = (process.env.BENCH_PROVIDER_SIZES ?? '10,200').split(',').map(Number);
+
+function median(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Wall time from spawning the provider executable to its handshake line on stdout, with AutoMTLS. */
+async function handshakeMs(): Promise<number> {
+  const clientCert = generateServerCertificate().certPem;
+  const t0 = performance.now();
+  const proc = spawn(path.join(providerDir, 'bin/terraform-provider-claresia'), [], {
+    env: { PATH: process.env.PATH!, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: clientCert },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Promise((resolve, reject) => {
+    proc.stdout.once('data', () => {
+      const ms = performance.now() - t0;
+      proc.kill('SIGKILL');
+      resolve(ms);
+    });
+    proc.on('exit', (code) => reject(new Error(`provider exited ${code} before its handshake`)));
+  });
+}
+
+async function timedTf(ws: Workspace, args: string[], expectCode = 0): Promise<number> {
+  const t0 = performance.now();
+  await ws.ok(args, expectCode);
+  return (performance.now() - t0) / 1000;
+}
+
+async function pair(n: number, env: Record<string, string>) {
+  const tenants = workspace({ env });
+  const builtin = workspace({ env });
+  try {
+    tenants.write(
+      'main.tf',
+      `terraform {\n  required_providers {\n    claresia = { source = "claresia/claresia" }\n  }\n}\n` +
+        `resource "claresia_tenant" "t" {\n  count           = ${n}\n  slug            = "bench-${n}-\${count.index}"\n  display_name    = "Bench \${count.index}"\n  region          = "eu-west-1"\n  deployment_mode = "A"\n  billing_contact = "billing@bench-\${count.index}.example"\n}\n`,
+    );
+    builtin.write('main.tf', `resource "terraform_data" "t" {\n  count = ${n}\n  input = { slug = "bench-\${count.index}", region = "eu-west-1" }\n}\n`);
+    const out: Record<string, number> = {};
+    out.claresia_apply_s = await timedTf(tenants, ['apply', '-auto-approve']);
+    out.terraform_data_apply_s = await timedTf(builtin, ['apply', '-auto-approve']);
+    out.claresia_plan_s = await timedTf(tenants, ['plan', '-detailed-exitcode'], 0);
+    out.terraform_data_plan_s = await timedTf(builtin, ['plan', '-detailed-exitcode'], 0);
+    out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
+    out.apply_ratio = out.claresia_apply_s / out.terraform_data_apply_s;
+    await timedTf(tenants, ['destroy', '-auto-approve']);
+    return out;
+  } finally {
+    tenants.close();
+    builtin.close();
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  await buildProvider();
+  const samples: number[] = [];
+  await handshakeMs(); // warm the file cache, as every launch after Terraform's first is
+  for (let i = 0; i < 15; i++) samples.push(await handshakeMs());
+  const result: Record<string, unknown> = {
+    handshake_ms: { median: median(samples), max: Math.max(...samples), target: 150 },
+  };
+  const cp = await startControlPlane();
+  try {
+    const env = { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken };
+    for (const n of SIZES) result[`n${n}`] = await pair(n, env);
+  } finally {
+    await cp.close();
+  }
+  return result;
+}
+
+// Run directly: node --conditions=source --import tsx bench/provider.ts
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await run();
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  process.exit(0);
+}

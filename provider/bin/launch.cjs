@@ -1,0 +1,31 @@
+'use strict';
+// Loads the bundled provider through a V8 code cache kept beside it: Terraform launches the
+// provider several times per command, and skipping the compile of the bundle (gRPC included)
+// saves a good part of every start. A missing or rejected cache is rebuilt after start-up.
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const bundle = path.join(__dirname, '..', 'dist', 'provider.cjs');
+const cacheFile = `${bundle}.${process.version}.cache`;
+let cached;
+try {
+  cached = fs.readFileSync(cacheFile);
+} catch {
+  cached = undefined;
+}
+const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
+if (!cached || script.cachedDataRejected) {
+  globalThis.__claresiaStarted = () => {
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only install just starts without the cache.
+    }
+  };
+}
+const mod = { exports: {} };
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
