@@ -4,6 +4,8 @@ import { migrateLatest } from './db/migrate.js';
 import { openConfiguredDatabase, startServer } from './server.js';
 import { verifyChain } from './audit/chain.js';
 import { KeyRing } from './crypto/keys.js';
+import { healthCommand } from './health/cli-table.js';
+import { rosterImportCommand } from './roster/cli-import.js';
 
 const USAGE = `usage: claresia-control-plane <command>
 
@@ -11,6 +13,9 @@ commands:
   serve                       run the API (migrates first)
   migrate                     apply pending database migrations
   verify-audit [--tenant ID]  check every tenant's (or one tenant's) governance event chain
+  health [--url URL] [--json] tenant health as a table (exit 1 when red); needs CLARESIA_TOKEN
+                              or CLARESIA_CLIENT_ID + CLARESIA_CLIENT_SECRET
+  roster-import FILE [--url URL]  stream a roster CSV to POST /api/v1/roster/csv with a progress bar
 
 configuration comes from the environment; see README.md.`;
 
@@ -81,6 +86,12 @@ async function main(argv: string[]) {
       return migrate();
     case 'verify-audit':
       return verifyAudit(rest);
+    case 'health':
+      process.exitCode = await healthCommand(rest);
+      return;
+    case 'roster-import':
+      process.exitCode = await rosterImportCommand(rest);
+      return;
     case undefined:
     case '-h':
     case '--help':
