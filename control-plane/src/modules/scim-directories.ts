@@ -88,7 +88,8 @@ async function list(ctx: RequestContext) {
   if (ids && ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
   const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
   let q = ctx.tenant().table<StoredDirectory>(TABLE).orderBy('id').limit(limit + 1);
-  if (ids) q = q.whereIn('id', ids);
+  // Only well-formed ids can exist; the rest are simply not found.
+  if (ids) q = q.whereIn('id', ids.filter((id) => /^scim_[0-9a-f]{16}$/.test(id)));
   if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
   const rows = (await q) as StoredDirectory[];
   const page = rows.slice(0, limit);

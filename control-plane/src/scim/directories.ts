@@ -33,6 +33,7 @@ export function normalizeAllowlist(list: string[] | null | undefined): string[] 
 }
 
 export async function loadDirectory(scope: TenantScope, id: string, lock = false): Promise<StoredDirectory> {
+  if (!/^scim_[0-9a-f]{16}$/.test(id)) throw notFound(`SCIM directory ${id.slice(0, 100)}`, 'id');
   let q = scope.table<StoredDirectory>(TABLE).where({ id }).first();
   if (lock) q = q.forUpdate();
   const row = (await q) as StoredDirectory | undefined;

@@ -47,6 +47,8 @@ export function toBoolean(v: unknown, where: string): boolean {
 function cleanString(attr: ScimAttr, v: unknown, where: string): string | undefined {
   if (typeof v !== 'string') throw invalidValue(`${where} must be a string`);
   if (v.length > MAX_STRING) throw invalidValue(`${where} is longer than ${MAX_STRING} characters`);
+  // PostgreSQL text and jsonb cannot hold NUL.
+  if (v.includes('\u0000')) throw invalidValue(`${where} contains a NUL character`);
   if (v === '') return undefined;
   if (attr.check === 'timezone' && !isTimeZone(v)) throw invalidValue(`${where} must be an IANA time zone such as "Europe/Paris", not "${v.slice(0, 100)}"`);
   if (attr.check === 'language' && !isLanguageTag(v)) throw invalidValue(`${where} must be a language tag such as "en-US"`);

@@ -27,6 +27,8 @@ export interface GroupRow {
 export const RBAC_PREFIX = 'claresia-';
 
 export async function findGroup(ds: DirectoryScope, id: string, lock = false): Promise<GroupRow> {
+  // Ids are ours (prefix_hex); anything else cannot exist and is not worth a query.
+  if (!/^[a-z]{3}_[0-9a-f]{1,64}$/.test(id)) throw scimNotFound(`Group ${id.slice(0, 100)} not found`);
   let q = ds.table<GroupRow>('scim_groups').where('scim_groups.id', id).first();
   if (lock) q = q.forUpdate();
   const row = (await q) as GroupRow | undefined;

@@ -7,7 +7,7 @@ import { compileFilter } from './filter/sql.js';
 import { USER_FILTERS } from './filter/tables.js';
 import type { Filter } from './filter/ast.js';
 import { applyPatch, type PatchOperation } from './patch.js';
-import { CORE_USER, ENTERPRISE_USER, USER_TYPE } from './schema.js';
+import { CORE_USER, ENTERPRISE_USER, USER_TYPE, userSchema } from './schema.js';
 
 export interface UserRow {
   id: string;
@@ -66,10 +66,14 @@ export function renderUser(ds: DirectoryScope, row: UserRow, groups: GroupRef[])
   const doc = json<ScimDoc>(row.resource);
   const schemas = [CORE_USER, ...(doc[ENTERPRISE_USER] ? [ENTERPRISE_USER] : [])];
   const { [ENTERPRISE_USER]: ent, ...core } = doc;
+  // jsonb keeps keys in its own order; answer in the schema's order, as people read it.
+  const ordered: Record<string, unknown> = {};
+  if (core.externalId !== undefined) ordered.externalId = core.externalId;
+  for (const a of userSchema.attributes) if (core[a.name] !== undefined) ordered[a.name] = core[a.name];
   return {
     schemas,
     id: row.id,
-    ...core,
+    ...ordered,
     active: row.active,
     ...(groups.length ? { groups: groups.map((g) => ({ value: g.value, display: g.display, $ref: `${ds.baseUrl}/Groups/${g.value}`, type: 'direct' })) } : {}),
     ...(ent ? { [ENTERPRISE_USER]: ent } : {}),
@@ -101,6 +105,8 @@ export async function groupsOf(ds: DirectoryScope, userIds: string[]): Promise<M
 }
 
 export async function findUser(ds: DirectoryScope, id: string, lock = false): Promise<UserRow> {
+  // Ids are ours (prefix_hex); anything else cannot exist and is not worth a query.
+  if (!/^[a-z]{3}_[0-9a-f]{1,64}$/.test(id)) throw scimNotFound(`User ${id.slice(0, 100)} not found`);
   let q = ds.table<UserRow>('scim_users').where('scim_users.id', id).first();
   if (lock) q = q.forUpdate();
   const row = (await q) as UserRow | undefined;

@@ -38,6 +38,8 @@ function tokenize(src: string, fail: (m: string) => ScimError): Token[] {
       } catch {
         throw fail(`invalid escape in the string at position ${i + 1}`);
       }
+      // PostgreSQL text cannot hold NUL, so no stored value can equal one.
+      if ((v as string).includes('\u0000')) throw fail(`the string at position ${i + 1} contains a NUL character`);
       out.push({ t: 'string', v: v as string, at: i });
       i = j + 1;
     } else if ((c >= '0' && c <= '9') || c === '-') {
