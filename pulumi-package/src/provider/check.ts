@@ -6,7 +6,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { attributeSchema, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { hasUnknown, reveal, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -23,10 +23,33 @@ export interface Failure {
 
 const compiled = new WeakMap<Attribute, ValidateFunction>();
 
+const ELEMENT_RULES = ['enum', 'pattern', 'format', 'minLength', 'maxLength'] as const;
+
+/**
+ * The catalog's request schema for one attribute. A collection's element rules (a skill id
+ * pattern, a CIDR format) are declared on the attribute, where JSON Schema ignores them for
+ * an array; they belong on its items, as the Terraform provider applies them.
+ */
+function inputSchema(attr: Attribute): JsonSchema {
+  const s = { ...attributeSchema(attr, 'create') };
+  const t = attr.type;
+  if (typeof t === 'object' && ('list' in t || 'set' in t) && typeof s.items === 'object') {
+    const items = { ...(s.items as JsonSchema) };
+    for (const k of ELEMENT_RULES) {
+      if (k in s) {
+        items[k] = s[k];
+        delete s[k];
+      }
+    }
+    s.items = items;
+  }
+  return s;
+}
+
 function validator(attr: Attribute): ValidateFunction {
   let fn = compiled.get(attr);
   if (!fn) {
-    fn = ajv.compile(attributeSchema(attr, 'create'));
+    fn = ajv.compile(inputSchema(attr));
     compiled.set(attr, fn);
   }
   return fn;
