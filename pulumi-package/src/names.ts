@@ -36,7 +36,3 @@ export function isInput(attr: Attribute): boolean {
   return attr.mode !== 'computed';
 }
 
-/** What the resource returns as outputs: everything but write-only attributes, which the API never returns. */
-export function isOutput(attr: Attribute): boolean {
-  return true;
-}

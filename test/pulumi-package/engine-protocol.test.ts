@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
-import { isSecret, js, launchPlugin, pb, pulumiDir, req, secret, UNKNOWN, urnOf, type Plugin } from './support/engine.js';
+import { isSecret, js, launchPlugin, pb, pulumiDir, req, secret, struct, UNKNOWN, urnOf, type Plugin } from './support/engine.js';
 
 const DIFF = pb.DiffResponse.DiffChanges;
 const KIND = pb.PropertyDiff.Kind;
@@ -51,6 +51,20 @@ describe('pulumi plugin process', function () {
       const unknown = await bare.call<any>('checkConfig', req.checkConfig({ endpoint: UNKNOWN, clientId: UNKNOWN, clientSecret: UNKNOWN }));
       assert.equal(unknown.getFailuresList().length, 0, 'unknown settings are checked once known');
       await assert.rejects(bare.call('configure', req.configure({})), /endpoint is not set/);
+
+      const diffConfig = (olds: Record<string, unknown>, news: Record<string, unknown>) => {
+        const r = new pb.DiffRequest();
+        r.setUrn('urn:pulumi:dev::proj::pulumi:providers:claresia::acme');
+        r.setOlds(struct(olds));
+        r.setNews(struct(news));
+        return bare.call<any>('diffConfig', r);
+      };
+      const moved = await diffConfig({ endpoint: 'https://a.example', token: secret('t') }, { endpoint: 'https://b.example', token: secret('t') });
+      assert.equal(moved.getChanges(), pb.DiffResponse.DiffChanges.DIFF_SOME);
+      assert.deepEqual(moved.getDiffsList(), ['endpoint']);
+      assert.deepEqual(moved.getReplacesList(), [], 'a provider change never replaces the resources');
+      const same = await diffConfig({ endpoint: 'https://a.example', token: secret('t') }, { endpoint: 'https://a.example', token: secret('t') });
+      assert.equal(same.getChanges(), pb.DiffResponse.DiffChanges.DIFF_NONE);
     } finally {
       await bare.stop();
     }

@@ -5,6 +5,7 @@
  * configuration, previews that never call the API, and the inputs in state for diffs of
  * write-only values. Every resource is the one generic implementation over its catalog entry.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type * as pulumiProvider from '@pulumi/pulumi/provider/index.js';
 import { resources, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
@@ -15,7 +16,8 @@ import { checkInputs, type Failure } from './check.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
 import { GenericResource } from './resource.js';
-import type { Props } from './values.js';
+import { reveal, type Props } from './values.js';
+import { PROVIDER_CONFIG } from '../provider-config.js';
 
 export interface OpOptions {
   preview?: boolean;
@@ -53,6 +55,11 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
 
   checkConfig(news: Props): { inputs: Props; failures: Failure[] } {
     return { inputs: news, failures: resolveConfig(news, this.env, VERSION).failures };
+  }
+
+  /** Settings whose value differs; an unknown new value counts as a change. */
+  diffConfig(olds: Props, news: Props): string[] {
+    return PROVIDER_CONFIG.map((c) => c.name).filter((k) => !isDeepStrictEqual(reveal(olds[k]) ?? null, reveal(news[k]) ?? null));
   }
 
   configure(props: Props): void {

@@ -3,6 +3,7 @@
  * API paths, the attributes' modes and flags, the async status. A new catalog entry becomes a
  * working `claresia:index:<Title>` with no code here.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { camel, isInput, isSecret } from '../names.js';
@@ -135,7 +136,7 @@ export class GenericResource {
       const fresh = reveal(outs[prop]);
       if (fresh === undefined || fresh === null) continue;
       // Keep what the program wrote when the API only normalised it: refresh must not invent a change.
-      const keep = held !== undefined && JSON.stringify(apiForm(attr, reveal(held))) === JSON.stringify(apiForm(attr, fresh));
+      const keep = held !== undefined && isDeepStrictEqual(apiForm(attr, reveal(held)), apiForm(attr, fresh));
       const v = keep ? held : fresh;
       nextInputs[prop] = isSecretValue(held) || isSecret(attr) ? secret(reveal(v)) : v;
     }

@@ -106,10 +106,12 @@ export function serviceImplementation(provider: ClaresiaProvider): grpc.UntypedS
       res.setFailuresList(failureList(out.failures));
       return res;
     }),
-    diffConfig: unary(() => {
-      // A changed endpoint or credential does not replace resources: nothing to report.
+    diffConfig: unary((req: InstanceType<typeof pb.DiffRequest>) => {
+      // A new endpoint or credential reconfigures the provider; it never replaces the resources.
+      const changed = provider.diffConfig(toJs(req.getOlds()), toJs(req.getNews()));
       const res = new pb.DiffResponse();
-      res.setChanges(pb.DiffResponse.DiffChanges.DIFF_UNKNOWN);
+      res.setChanges(changed.length ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
+      res.setDiffsList(changed);
       return res;
     }),
     configure: unary((req: InstanceType<typeof pb.ConfigureRequest>) => {
