@@ -7,6 +7,8 @@ import { CLASSIFIER_ID, THRESHOLD } from '../roster/classifier.js';
 import { importRosterCsv } from '../roster/csv-import.js';
 import { presentMember, type MemberRow } from '../roster/members.js';
 import { rosterSummary } from '../roster/summary.js';
+// Registers the roster's part of POST /api/v1/roster/scim:sync (classifying synced users).
+import '../roster/scim-sync.js';
 import type { Module } from './module.js';
 
 const tag = 'roster';
