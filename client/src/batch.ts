@@ -5,20 +5,46 @@ import type { ClaresiaClient } from './client.js';
  * resources costs a handful of round trips. Adaptive, with no fixed delay: reads that arrive
  * together go out together, and reads that arrive while a request is in flight wait for it
  * and then go out as one. Ids missing from the answer resolve to undefined (gone).
+ *
+ * With `prefetch`, the first read also asks for one page of the whole list: when that page is
+ * the complete list (next_cursor null), every later read is answered from it, so refreshing
+ * all of a tenant's objects is one round trip. Meant for one refresh pass (a Terraform plan),
+ * where every read describes the same moment; never for polling.
  */
 export class BatchReader<T extends Record<string, unknown>> {
   private pending = new Map<string, Array<{ resolve: (v: T | undefined) => void; reject: (e: unknown) => void }>>();
   private inFlight = 0;
   private scheduled = false;
+  private snapshot: Promise<{ items: Map<string, T>; complete: boolean } | undefined> | undefined;
 
   constructor(
     private readonly client: ClaresiaClient,
     private readonly listPath: string,
     private readonly idField: string,
-    private readonly opts: { maxIds?: number; maxInFlight?: number } = {},
+    private readonly opts: { maxIds?: number; maxInFlight?: number; prefetch?: boolean; prefetchLimit?: number } = {},
   ) {}
 
-  read(id: string): Promise<T | undefined> {
+  async read(id: string): Promise<T | undefined> {
+    if (this.opts.prefetch) {
+      this.snapshot ??= this.fetchSnapshot();
+      const snap = await this.snapshot;
+      if (snap && (snap.complete || snap.items.has(id))) return snap.items.get(id);
+    }
+    return this.readBatched(id);
+  }
+
+  /** One page of the whole list; undefined when the list cannot be read that way. */
+  private async fetchSnapshot() {
+    try {
+      const { body } = await this.client.get<{ items: T[]; next_cursor?: string | null }>(this.listPath, { query: { limit: String(this.opts.prefetchLimit ?? 500) } });
+      if (!Array.isArray(body?.items)) return undefined;
+      return { items: new Map(body.items.map((item) => [String(item[this.idField]), item])), complete: body.next_cursor === null };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private readBatched(id: string): Promise<T | undefined> {
     return new Promise((resolve, reject) => {
       const waiters = this.pending.get(id) ?? [];
       waiters.push({ resolve, reject });

@@ -27,6 +27,7 @@ async function main() {
     onShutdown: () => process.exit(0),
   });
   process.stdout.write(served.handshake + '\n');
+  log('trace', 'handshake written', { ms_since_start: Math.round(performance.now()) });
   process.on('SIGTERM', () => void served.shutdown().then(() => process.exit(0)));
   setImmediate(() => {
     handlers ??= load();

@@ -15,6 +15,16 @@ P.withResolvers ??= () => {
 };
 import { ClaresiaApiError, ClaresiaClient, ClaresiaConfigError, ClaresiaNetworkError, parseRetryAfter, backoffDelay } from '@claresia/client';
 
+// Importing nock patches sockets for the whole mocha process (every suite, gRPC included);
+// keep it active only while these suites run.
+nock.restore();
+function nockOnlyHere() {
+  before(() => {
+    if (!nock.isActive()) nock.activate();
+  });
+  after(() => nock.restore());
+}
+
 const BASE = 'http://claresia.test';
 const TOKEN = 'op_super_secret_token_value';
 
@@ -30,6 +40,7 @@ function client(extra: Partial<ConstructorParameters<typeof ClaresiaClient>[0]> 
 }
 
 describe('client: retries and backoff', () => {
+  nockOnlyHere();
   beforeEach(() => nock.disableNetConnect());
   afterEach(() => {
     nock.cleanAll();
@@ -154,6 +165,7 @@ describe('client: retries and backoff', () => {
 });
 
 describe('client: credentials', () => {
+  nockOnlyHere();
   beforeEach(() => nock.disableNetConnect());
   afterEach(() => {
     nock.cleanAll();

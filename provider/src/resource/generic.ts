@@ -106,7 +106,8 @@ export class GenericResource {
     if (list && !list.path.includes('{') && !signal) {
       if (this.batchClient !== client) {
         this.batchClient = client;
-        this.batch = new BatchReader(client, list.path, this.def.idAttribute);
+        // ReadResource runs once per resource per refresh, all describing one moment: prefetch.
+        this.batch = new BatchReader(client, list.path, this.def.idAttribute, { prefetch: true });
       }
       const found = await this.batch!.read(id);
       return found && this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
