@@ -98,6 +98,38 @@ for (const kind of dbKinds()) {
       assert.equal(gone.getId(), '');
     });
 
+    it('LlmConnector: the write-only credential goes in as a secret, never comes out, and a new one is sent on update', async () => {
+      const U = urnOf('LlmConnector', 'claude');
+      const first = `sk-ant-${Math.random().toString(36).slice(2)}-first`;
+      const second = `sk-ant-${Math.random().toString(36).slice(2)}-second`;
+      const inputs = { platform: 'claude', name: 'Claude for Acme', credential: secret(first) };
+      const created = await p.call<any>('create', req.create(U, inputs));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.ok(!('credential' in outs), 'not an output');
+      assert.equal(outs.status, 'untested');
+      const sealed = async () => {
+        const row = await cp.db('llm_connectors').where({ id }).first();
+        return cp.server.ctx.keys.decryptForTenant(cp.db, t.id, row.credential_enc, `llm_connector:${id}:credential`);
+      };
+      assert.equal(await sealed(), first);
+      assert.equal((await p.call<any>('diff', req.diff(U, id, outs, inputs, inputs))).getChanges(), NONE);
+
+      const read = await p.call<any>('read', req.read(U, id, outs, inputs));
+      assert.deepEqual(js(read.getInputs()).credential, secret(first), 'refresh keeps the configured credential, still secret');
+      assert.ok(!('credential' in js(read.getProperties())));
+
+      const news = { ...inputs, credential: secret(second) };
+      const d = await p.call<any>('diff', req.diff(U, id, outs, news, inputs));
+      assert.deepEqual(d.getDiffsList(), ['credential']);
+      assert.deepEqual(d.getReplacesList(), []);
+      const updated = js((await p.call<any>('update', req.update(U, id, outs, news, false, inputs))).getProperties());
+      assert.ok(!('credential' in updated));
+      assert.equal(await sealed(), second, 'the new credential was sent and sealed');
+      assert.doesNotMatch(p.stderr(), new RegExp(`${first}|${second}`));
+      await p.call('delete', req.delete(U, id, updated));
+    });
+
     it('Cowork: a pack applied by name, read back and removed', async () => {
       const U = urnOf('Cowork', 'gtm');
       const inputs = { pack: 'go-to-market' };
