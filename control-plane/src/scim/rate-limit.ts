@@ -71,7 +71,7 @@ export async function takeRequest(db: Db, tenantId: string, limit: ScimRateLimit
   let retryAfter = 1;
   if (current <= limit.burstPerSecond) {
     const oldest = row.oldest === null ? second : Number(row.oldest);
-    retryAfter = Math.max(1, oldest + limit.windowSeconds - second + 1);
+    retryAfter = Math.max(1, oldest + limit.windowSeconds - second);
   }
   throw new ScimError(429, undefined, `too many requests for this tenant; retry after ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
 }
