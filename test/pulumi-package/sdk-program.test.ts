@@ -114,6 +114,9 @@ describe('pulumi SDK in programs (setMocks)', () => {
     assert.deepEqual(byType.get('claresia:index:Hub')!.inputs, { mode: 'B', region: 'eu-west-1' });
     const provider = byType.get('pulumi:providers:claresia')!;
     assert.equal(provider.name, 'acme');
+    const tenantId = await value(mod.tenantId);
+    assert.deepEqual(provider.inputs.clientSecret, { [SIG]: SECRET, value: `secret-of-${tenantId}` }, "the tenant's client secret reaches the provider as a secret");
+    assert.equal(provider.inputs.clientId, `sa_${tenantId}`);
     for (const t of ['Hub', 'SsoConnection', 'ScimDirectory', 'LlmConnector', 'SkillEntitlement']) {
       const r = byType.get(`claresia:index:${t}`);
       assert.ok(r, `${t} registered`);
