@@ -40,7 +40,7 @@ export const scim = new claresia.ScimDirectory('okta', { idp: 'okta' }, inTenant
 
 export const claude = new claresia.LlmConnector(
   'claude',
-  { platform: 'claude', name: 'Claude for Acme', credential: config.getSecret('claudeApiKey') ?? pulumi.secret('set claresia-mode-b:claudeApiKey') },
+  { platform: 'claude', name: 'Claude for Acme', credential: config.requireSecret('claudeApiKey') },
   { ...inTenant, dependsOn: [hub] },
 );
 

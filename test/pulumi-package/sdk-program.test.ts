@@ -104,6 +104,8 @@ describe('pulumi SDK in programs (setMocks)', () => {
   });
 
   it('the Mode B example stands up a tenant, a Mode B Hub and the identity, LLM and skill resources under the tenant provider', async () => {
+    // `pulumi config set --secret claudeApiKey ...` under the mocks' project name.
+    pulumi.runtime.setConfig('claresia-test:claudeApiKey', 'sk-ant-example-key');
     const mod = await import(pathToFileURL(path.resolve('examples/pulumi-ts/index.ts')).href);
     assert.equal(await value(mod.hubStatus), 'ready');
     assert.match(await value(mod.cmekKeyId), /^cmek_/);
@@ -112,6 +114,7 @@ describe('pulumi SDK in programs (setMocks)', () => {
     const byType = new Map(registered.map((r) => [r.type, r]));
     assert.equal(byType.get('claresia:index:Tenant')!.inputs.deploymentMode, 'B');
     assert.deepEqual(byType.get('claresia:index:Hub')!.inputs, { mode: 'B', region: 'eu-west-1' });
+    assert.deepEqual(byType.get('claresia:index:LlmConnector')!.inputs.credential, { [SIG]: SECRET, value: 'sk-ant-example-key' });
     const provider = byType.get('pulumi:providers:claresia')!;
     assert.equal(provider.name, 'acme');
     const tenantId = await value(mod.tenantId);
