@@ -248,6 +248,8 @@ export function scimRouter(app: AppContext): express.Router {
     else if (e?.type === 'entity.parse.failed') scim = invalidSyntax('the body is not valid JSON');
     else if (e?.type === 'entity.too.large') scim = new ScimError(413, undefined, 'the body is too large');
     else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') scim = invalidSyntax('unsupported body encoding');
+    // e.g. a path parameter that is not valid percent-encoding (the router's URIError, status 400).
+    else if (err instanceof URIError || (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)) scim = invalidSyntax('the request URL or body is malformed');
     else {
       // Only message and stack: bodies and headers carry tokens and personal data.
       app.logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'scim: unhandled error');
