@@ -29,6 +29,11 @@ function expand(template: string, values: Record<string, unknown>): string {
   });
 }
 
+/** Path placeholders: the state's attributes, and `{id}` for the resource's id attribute whatever its name. */
+function pathValues(def: ResourceDef, state: ObjectValue): Record<string, unknown> {
+  return { ...state, id: state[def.idAttribute] };
+}
+
 export class GenericResource {
   readonly typeName: string;
   readonly type: { object: Record<string, CtyType> };
@@ -112,7 +117,7 @@ export class GenericResource {
       const found = await this.batch!.read(id);
       return found && this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
     }
-    const res = await client.request(this.def.api.read.method, expand(this.def.api.read.path, { ...state, id }), { accept: [404], signal });
+    const res = await client.request(this.def.api.read.method, expand(this.def.api.read.path, pathValues(this.def, state)), { accept: [404], signal });
     if (res.status === 404) return undefined;
     return this.quirks.fromReadResponse ? this.quirks.fromReadResponse(res.body) : res.body;
   }
@@ -121,7 +126,7 @@ export class GenericResource {
     const diagnostics: Diagnostic[] = [];
     const body = requestBody(this.def, planned, config);
     const op = this.def.api.create;
-    const res = await client.request(op.method, expand(op.path, planned), { body, signal, idempotencyKey: crypto.randomUUID() });
+    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, signal, idempotencyKey: crypto.randomUUID() });
     let api = res.body as Record<string, unknown>;
     let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
     if (this.def.async) {
@@ -151,8 +156,11 @@ export class GenericResource {
     if (changed.size > 0) {
       const op = this.def.api.update;
       if (!op) throw new Error(`${this.typeName} cannot be updated in place`);
-      const body = requestBody(this.def, planned, config, changed);
-      const res = await client.request(op.method, expand(op.path, prior), { body, signal });
+      // PUT replaces the object: every updatable input (those fixed at creation are in the path,
+      // and the API refuses them in a body). PATCH sends what changed.
+      const updatable = new Set(Object.entries(this.def.attributes).filter(([, a]) => a.mode !== 'computed' && !a.forceNew).map(([n]) => n));
+      const body = requestBody(this.def, planned, config, op.method === 'PUT' ? updatable : changed);
+      const res = await client.request(op.method, expand(op.path, pathValues(this.def, prior)), { body, signal });
       let api = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? (res.body as Record<string, unknown>) : await this.fetch(client, prior, signal);
       if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
       if (this.def.async) {
@@ -170,7 +178,7 @@ export class GenericResource {
   async delete(client: ClaresiaClient, prior: ObjectValue, signal?: AbortSignal): Promise<Result<null>> {
     const op = this.def.api.delete;
     if (!op) return { value: null, diagnostics: [warning(`${this.typeName} has no delete operation`, 'It was removed from state only.')] };
-    await client.request(op.method, expand(op.path, prior), { accept: [404], signal });
+    await client.request(op.method, expand(op.path, pathValues(this.def, prior)), { accept: [404], signal });
     if (this.def.async) await this.waitGone(client, prior, signal);
     return { value: null, diagnostics: [] };
   }

@@ -1,0 +1,118 @@
+/**
+ * Resources whose identity is not an `id` (a Cowork pack, an archetype), an update by PUT,
+ * set-valued attributes the API stores sorted, and a SCIM directory whose bearer token is
+ * shown once: all through the generic catalog path with the real terraform.
+ */
+import assert from 'node:assert/strict';
+import { startControlPlane, type TestControlPlane, type TenantFixture } from '../support/control-plane.js';
+import { buildProvider, providerBlock, workspace, type Workspace } from './support/terraform.js';
+
+function config(o: { allowlist: string[]; salesSkills: string[]; blocked: string[] }) {
+  return `${providerBlock}
+resource "claresia_scim_directory" "okta" {
+  idp          = "okta"
+  ip_allowlist = ${JSON.stringify(o.allowlist)}
+}
+
+resource "claresia_cowork" "gtm" {
+  pack           = "go-to-market"
+  blocked_skills = ${JSON.stringify(o.blocked)}
+}
+
+resource "claresia_skill_entitlement" "sales" {
+  archetype  = "sales"
+  skills     = ${JSON.stringify(o.salesSkills)}
+  depends_on = [claresia_cowork.gtm]
+}
+`;
+}
+
+describe('entitlements and SCIM directory with terraform', function () {
+  this.timeout(180_000);
+  let cp: TestControlPlane;
+  let tenant: TenantFixture;
+  let ws: Workspace;
+  const attrs = (type: string) => ws.state().resources.find((r: any) => r.type === type).instances[0].attributes;
+  const get = (path: string) => cp.request('GET', path, { token: tenant.token });
+
+  before(async () => {
+    await buildProvider();
+    cp = await startControlPlane();
+    tenant = await cp.createTenant();
+    ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_CLIENT_ID: tenant.clientId, CLARESIA_CLIENT_SECRET: tenant.clientSecret } });
+  });
+  after(async () => {
+    ws?.close();
+    await cp?.close();
+  });
+
+  it('creates them, keeps the shown-once SCIM token, and re-plans empty although the API sorts the sets', async () => {
+    ws.write(
+      'main.tf',
+      config({
+        // Loopback last: the test calls the SCIM endpoint from it; the API sorts the set.
+        allowlist: ['203.0.113.0/24', '198.51.100.0/24', '127.0.0.1/32'],
+        salesSkills: ['claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
+        blocked: ['claresia.exec.web-research'],
+      }),
+    );
+    await ws.ok(['apply', '-auto-approve']);
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    const dir = attrs('claresia_scim_directory');
+    assert.match(dir.bearer_token, /\S{20,}/);
+    const scim = await cp.request('GET', `/scim/v2/${dir.id}/ServiceProviderConfig`, { headers: { Authorization: `Bearer ${dir.bearer_token}` } });
+    assert.equal(scim.status, 200, 'the token kept in state is the one the SCIM endpoint accepts');
+    const api = await get(`/api/v1/identity/scim/directories/${dir.id}`);
+    assert.deepEqual(api.body.ip_allowlist, ['127.0.0.1/32', '198.51.100.0/24', '203.0.113.0/24']);
+    const cowork = await get('/api/v1/skill-entitlement/coworks/go-to-market');
+    assert.deepEqual(cowork.body.blocked_skills, ['claresia.exec.web-research']);
+    assert.equal(attrs('claresia_cowork').pack, 'go-to-market');
+  });
+
+  it('updates by PATCH and by PUT in place', async () => {
+    ws.write(
+      'main.tf',
+      config({
+        allowlist: ['198.51.100.0/24'],
+        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
+        blocked: ['claresia.exec.web-research'],
+      }),
+    );
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /0 to add, 2 to change, 0 to destroy/);
+    await ws.ok(['apply', '-auto-approve']);
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    const ent = await get('/api/v1/skill-entitlement/archetypes/sales');
+    assert.deepEqual([...ent.body.skills].sort(), ['claresia.core.email-drafting', 'claresia.gatespic.call-recap', 'claresia.gatespic.pipeline-hygiene']);
+    const dir = await get(`/api/v1/identity/scim/directories/${attrs('claresia_scim_directory').id}`);
+    assert.deepEqual(dir.body.ip_allowlist, ['198.51.100.0/24']);
+    assert.match(attrs('claresia_scim_directory').bearer_token, /\S{20,}/, 'the shown-once token survives updates and refreshes');
+  });
+
+  it('imports a Cowork pack by its name', async () => {
+    const other = workspace({ env: ws.env });
+    try {
+      other.write('main.tf', `${providerBlock}\nimport {\n  to = claresia_cowork.gtm\n  id = "go-to-market"\n}\nresource "claresia_cowork" "gtm" {\n  pack           = "go-to-market"\n  blocked_skills = ["claresia.exec.web-research"]\n}\n`);
+      const plan = await other.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('replaces when the identity attribute changes and destroys cleanly', async () => {
+    ws.write(
+      'main.tf',
+      config({ allowlist: ['198.51.100.0/24'], salesSkills: ['claresia.core.email-drafting'], blocked: ['claresia.exec.web-research'] }).replace('archetype  = "sales"', 'archetype  = "marketing"'),
+    );
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /claresia_skill_entitlement\.sales must be replaced/);
+    assert.match(plan.stdout, /archetype\s+= "sales" -> "marketing" # forces replacement/);
+    await ws.ok(['apply', '-auto-approve']);
+    assert.equal(attrs('claresia_skill_entitlement').archetype, 'marketing');
+    await ws.ok(['destroy', '-auto-approve']);
+    assert.equal(ws.state().resources.length, 0);
+    const dirs = await get('/api/v1/identity/scim/directories');
+    assert.deepEqual(dirs.body.items, []);
+  });
+});
