@@ -43,28 +43,35 @@ export const rosterModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing',
+      transaction: false,
       async handler(ctx) {
         const type = (ctx.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         if (!['text/csv', 'application/csv', 'text/plain'].includes(type)) {
           throw new ApiError(415, 'unsupported_media_type', 'send the roster as Content-Type: text/csv', 'Content-Type');
         }
         const declared = ctx.req.header('content-length');
-        const scope = ctx.tenant();
-        const report = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), scope, (e) => ctx.audit(e));
-        const id = newId('rimp');
-        await scope.insert('roster_imports', {
-          id,
-          source: 'csv',
-          actor: ctx.actor,
-          rows: report.rows,
-          created: report.created,
-          updated: report.updated,
-          unmatched: report.unmatched,
-          finished_at: new Date(),
-        });
-        const { unmatched_rows: _list, ...counts } = report;
-        await ctx.audit({ type: 'roster.csv_imported', subject: id, data: { ...counts, classifier: CLASSIFIER_ID } });
-        return { status: 200, body: { import_id: id, ...report } };
+        // The upload is read and checked with no transaction open; only the write is transactional.
+        const body = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), (write) =>
+          ctx.transaction(async (tx) => {
+            const scope = tx.tenant();
+            const report = await write(scope, (e) => tx.audit(e));
+            const id = newId('rimp');
+            await scope.insert('roster_imports', {
+              id,
+              source: 'csv',
+              actor: tx.actor,
+              rows: report.rows,
+              created: report.created,
+              updated: report.updated,
+              unmatched: report.unmatched,
+              finished_at: new Date(),
+            });
+            const { unmatched_rows: _list, ...counts } = report;
+            await tx.audit({ type: 'roster.csv_imported', subject: id, data: { ...counts, classifier: CLASSIFIER_ID } });
+            return { import_id: id, ...report };
+          }),
+        );
+        return { status: 200, body };
       },
     });
 
