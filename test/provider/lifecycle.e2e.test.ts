@@ -21,8 +21,11 @@ describe('provider lifecycle with terraform', function () {
 
   before(async () => {
     await buildProvider();
+    // The Hub provisioner reads its pace from the environment when the control plane starts.
+    const pace = process.env.CLARESIA_HUB_POLL_MS;
     process.env.CLARESIA_HUB_POLL_MS ??= '200';
     cp = await startControlPlane();
+    if (pace === undefined) delete process.env.CLARESIA_HUB_POLL_MS;
   });
   after(async () => cp?.close());
 

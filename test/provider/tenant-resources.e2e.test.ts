@@ -70,8 +70,11 @@ describe('tenant resources with terraform (tenant credentials from the same conf
 
   before(async () => {
     await buildProvider();
+    // The Hub provisioner reads its pace from the environment when the control plane starts.
+    const pace = process.env.CLARESIA_HUB_POLL_MS;
     process.env.CLARESIA_HUB_POLL_MS ??= '200';
     cp = await startControlPlane();
+    if (pace === undefined) delete process.env.CLARESIA_HUB_POLL_MS;
     ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken, TF_VAR_anthropic_key: CREDENTIAL } });
   });
   after(async () => {

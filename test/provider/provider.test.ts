@@ -1,0 +1,135 @@
+/** The tfplugin6 handlers called directly: plan rules, state upgrades, import IDs, stop, error paths. */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resourceByName } from '@claresia/catalog';
+import { createProvider, decodeMsgpack, encodeMsgpack, resourceType, providerType, UNKNOWN, type ObjectValue } from '@claresia/terraform-provider';
+
+const tenant = resourceByName('tenant');
+const llm = resourceByName('llm_connector');
+const T = resourceType(tenant);
+const L = resourceType(llm);
+
+const dv = (t: Parameters<typeof encodeMsgpack>[0], v: any) => ({ msgpack: encodeMsgpack(t, v) });
+const NULL = { msgpack: new Uint8Array([0xc0]) };
+
+const priorTenant: ObjectValue = {
+  id: 'tnt_1',
+  slug: 'acme',
+  display_name: 'Acme',
+  region: 'eu-west-1',
+  deployment_mode: 'A',
+  billing_contact: 'Billing@Acme.example',
+  support_tier: 'standard',
+  status: 'onboarding',
+  created_at: '2026-01-01T00:00:00.000Z',
+  client_id: 'cl_1',
+  client_secret: 'cs_1',
+};
+
+describe('provider handlers', () => {
+  const p = createProvider();
+
+  it('plans a replacement when a force-new attribute changes, with computed values unknown again', async () => {
+    const proposed = { ...priorTenant, region: 'us-east-1' };
+    const res = await p.PlanResourceChange!({ type_name: 'claresia_tenant', prior_state: dv(T, priorTenant), proposed_new_state: dv(T, proposed), config: dv(T, { ...proposed, id: null, status: null, created_at: null, client_id: null, client_secret: null, support_tier: null }) });
+    assert.deepEqual(res.requires_replace, [{ steps: [{ attribute_name: 'region' }] }]);
+    const planned = decodeMsgpack(T, (res.planned_state as any).msgpack) as ObjectValue;
+    assert.equal(planned.id, UNKNOWN);
+    assert.equal(planned.region, 'us-east-1');
+  });
+
+  it('plans an in-place update that keeps computed values, and no replacement for a case-only change the API normalises away', async () => {
+    const proposed = { ...priorTenant, display_name: 'Acme Corp', billing_contact: 'billing@acme.example' };
+    const res = await p.PlanResourceChange!({ type_name: 'claresia_tenant', prior_state: dv(T, priorTenant), proposed_new_state: dv(T, proposed), config: dv(T, proposed) });
+    assert.deepEqual(res.requires_replace, []);
+    const planned = decodeMsgpack(T, (res.planned_state as any).msgpack) as ObjectValue;
+    assert.equal(planned.id, 'tnt_1');
+    assert.equal(planned.client_secret, 'cs_1');
+    assert.equal(planned.display_name, 'Acme Corp');
+  });
+
+  it('plans a write-only attribute as null whatever the configuration says', async () => {
+    const config = { id: null, platform: 'claude', name: 'C', credential: 'sk-secret-value', base_url: null, status: null, status_reason: null, last_tested_at: null, last_publish_at: null, created_at: null };
+    const res = await p.PlanResourceChange!({ type_name: 'claresia_llm_connector', prior_state: NULL, proposed_new_state: dv(L, config), config: dv(L, config) });
+    const planned = decodeMsgpack(L, (res.planned_state as any).msgpack) as ObjectValue;
+    assert.equal(planned.credential, null);
+    assert.equal(planned.base_url, UNKNOWN, 'optional+computed left to the API');
+  });
+
+  it('plans destroy as a null state', async () => {
+    const res = await p.PlanResourceChange!({ type_name: 'claresia_tenant', prior_state: dv(T, priorTenant), proposed_new_state: NULL, config: NULL });
+    assert.equal(decodeMsgpack(T, (res.planned_state as any).msgpack), null);
+  });
+
+  it('refuses a write-only value from a Terraform that cannot keep it out of state, naming the attribute', async () => {
+    const config = { platform: 'claude', name: 'C', credential: 'sk-secret-value' };
+    const res = await p.ValidateResourceConfig!({ type_name: 'claresia_llm_connector', config: dv(L, config), client_capabilities: { write_only_attributes_allowed: false } });
+    assert.equal((res.diagnostics as any[])[0].summary, 'Write-only attribute not supported');
+    assert.deepEqual((res.diagnostics as any[])[0].attribute, { steps: [{ attribute_name: 'credential' }] });
+    const ok = await p.ValidateResourceConfig!({ type_name: 'claresia_llm_connector', config: dv(L, config), client_capabilities: { write_only_attributes_allowed: true } });
+    assert.deepEqual(ok.diagnostics, []);
+  });
+
+  it('skips unknown values at validation and checks them once known', async () => {
+    const res = await p.ValidateResourceConfig!({ type_name: 'claresia_tenant', config: dv(T, { ...priorTenant, region: UNKNOWN, slug: 'Bad Slug' }) });
+    const diags = res.diagnostics as any[];
+    assert.equal(diags.length, 1);
+    assert.deepEqual(diags[0].attribute.steps, [{ attribute_name: 'slug' }]);
+  });
+
+  it('upgrades older state: drops attributes the schema lost, adds new ones as null; refuses newer state', async () => {
+    const raw = { id: 'tnt_9', slug: 's', legacy: 'x' };
+    const res = await p.UpgradeResourceState!({ type_name: 'claresia_tenant', version: 0, raw_state: { json: Buffer.from(JSON.stringify(raw)) } });
+    const up = decodeMsgpack(T, (res.upgraded_state as any).msgpack) as ObjectValue;
+    assert.equal(up.id, 'tnt_9');
+    assert.equal(up.status, null);
+    assert.ok(!('legacy' in up));
+    const newer = await p.UpgradeResourceState!({ type_name: 'claresia_tenant', version: 7, raw_state: { json: Buffer.from('{}') } });
+    assert.match((newer.diagnostics as any[])[0].detail, /schema version 7; this provider knows up to 1/);
+  });
+
+  it('rejects an import ID that does not match the documented format', async () => {
+    const res = await p.ImportResourceState!({ type_name: 'claresia_tenant', id: 'tnt_1/extra' });
+    assert.equal((res.diagnostics as any[])[0].summary, 'Invalid import ID');
+    const good = await p.ImportResourceState!({ type_name: 'claresia_cowork', id: 'go-to-market' });
+    const state = decodeMsgpack(resourceType(resourceByName('cowork')), (good.imported_resources as any[])[0].state.msgpack) as ObjectValue;
+    assert.equal(state.pack, 'go-to-market');
+  });
+
+  it('explains a missing endpoint or credentials at configure', async () => {
+    const saved = { ...process.env };
+    for (const k of ['CLARESIA_ENDPOINT', 'CLARESIA_TOKEN', 'CLARESIA_CLIENT_ID', 'CLARESIA_CLIENT_SECRET']) delete process.env[k];
+    try {
+      const res = await createProvider().ConfigureProvider!({ config: dv(providerType, {}) });
+      const summaries = (res.diagnostics as any[]).map((d) => d.summary);
+      assert.deepEqual(summaries, ['Missing endpoint', 'Missing credentials']);
+    } finally {
+      Object.assign(process.env, saved);
+    }
+  });
+});
+
+describe('provider stop', () => {
+  it('StopProvider cancels an apply waiting on the API, which fails with a diagnostic instead of hanging', async () => {
+    const server = http.createServer(() => {}); // accepts and never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const p = createProvider();
+      await p.ConfigureProvider!({ config: dv(providerType, { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'op_test', request_timeout: '60s', max_retries: 0 }) });
+      const config = { ...priorTenant, id: null, status: null, created_at: null, client_id: null, client_secret: null };
+      const planned = { ...config, id: UNKNOWN, status: UNKNOWN, created_at: UNKNOWN, client_id: UNKNOWN, client_secret: UNKNOWN };
+      const started = Date.now();
+      const apply = p.ApplyResourceChange!({ type_name: 'claresia_tenant', prior_state: NULL, planned_state: dv(T, planned), config: dv(T, config) });
+      await new Promise((r) => setTimeout(r, 200));
+      await p.StopProvider!({});
+      const res = await apply;
+      assert.ok(Date.now() - started < 5000);
+      assert.match((res.diagnostics as any[])[0].summary, /^Creating claresia_tenant/);
+      assert.equal(decodeMsgpack(T, (res.new_state as any).msgpack), null, 'nothing was created, so nothing is recorded');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
