@@ -3,7 +3,7 @@
  * schema speak camelCase. Every layer maps through these two functions, so a name is never
  * spelled by hand.
  */
-import { PROVIDER_NAME, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { PROVIDER_NAME, type Attribute, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 
 export const PACKAGE = PROVIDER_NAME;
 
@@ -18,6 +18,11 @@ export function snake(camelName: string): string {
 /** `claresia:index:Tenant` */
 export function resourceToken(def: Pick<ResourceDef, 'title'>): string {
   return `${PACKAGE}:index:${def.title}`;
+}
+
+/** `claresia:index:getTenantHealth`: a catalog data source as a Pulumi function. */
+export function functionToken(def: Pick<DataSourceDef, 'title'>): string {
+  return `${PACKAGE}:index:get${def.title}`;
 }
 
 /** The type token of a resource's URN: `...::claresia:index:Tenant::name` → the ResourceDef title. */

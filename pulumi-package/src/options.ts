@@ -5,3 +5,8 @@ import { VERSION } from './version.js';
 export function resourceOptsDefaults(): pulumi.CustomResourceOptions {
   return { version: VERSION };
 }
+
+/** Every SDK function call asks for the same plugin version. */
+export function invokeOptsDefaults(): pulumi.InvokeOptions {
+  return { version: VERSION };
+}

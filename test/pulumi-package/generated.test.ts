@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { resources, type Attribute, type AttrType } from '@claresia/catalog';
+import { dataSources, resources, type Attribute, type AttrType } from '@claresia/catalog';
 import * as claresia from '@claresia/pulumi';
 import { generatedFiles } from '../../pulumi-package/src/codegen/generate.js';
 import { diffResource } from '../../pulumi-package/src/provider/diff.js';
@@ -45,6 +45,13 @@ describe('pulumi package: generated files', () => {
         assert.equal(!!prop.secret, !!(a.sensitive || a.writeOnly || a.returnedOnce), `${def.name}.${name} secret`);
         assert.equal(spec.requiredInputs.includes(p), a.mode === 'required', `${def.name}.${name} required`);
       }
+    }
+    for (const def of dataSources) {
+      const fn = schema.functions[`claresia:index:get${def.title}`];
+      assert.ok(fn, `${def.name} as a function`);
+      assert.deepEqual(Object.keys(fn.outputs.properties).sort(), Object.keys(def.attributes).map(camel).sort());
+      assert.equal(typeof (claresia as Record<string, any>)[`get${def.title}`], 'function');
+      assert.equal(typeof (claresia as Record<string, any>)[`get${def.title}Output`], 'function');
     }
     assert.deepEqual(Object.keys(schema.config.variables), ['endpoint', 'token', 'clientId', 'clientSecret']);
     assert.equal(schema.config.variables.token.secret, true);

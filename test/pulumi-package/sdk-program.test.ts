@@ -48,8 +48,12 @@ const mocks: pulumi.runtime.Mocks = {
     }
     return { id, state };
   },
-  call: () => ({}),
+  call(args) {
+    calls.push({ token: args.token, inputs: args.inputs, provider: args.provider });
+    return args.token === 'claresia:index:getTenantHealth' ? { overall: 'red', checks: [{ name: 'hub', status: 'red', reason: 'no Hub yet' }] } : {};
+  },
 };
+const calls: Array<{ token: string; inputs: unknown; provider?: string }> = [];
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
 
@@ -101,6 +105,16 @@ describe('pulumi SDK in programs (setMocks)', () => {
     assert.equal(await value(t.id), 'tnt_0123456789abcdef');
     assert.equal(await value(t.slug), 'looked-up');
     assert.equal(registered.find((r) => r.name === 'existing')?.id, 'tnt_0123456789abcdef');
+  });
+
+  it('functions: getTenantHealth as a promise and as an Output, through an explicit provider', async () => {
+    const p = new claresia.Provider('health', { endpoint: 'https://cp.example', token: 'tenant-jwt' });
+    const health = await claresia.getTenantHealth({ provider: p });
+    assert.equal(health.overall, 'red');
+    assert.equal(health.checks?.[0]?.reason, 'no Hub yet');
+    assert.equal(await value(claresia.getTenantHealthOutput({ provider: p }).apply((h) => h.overall)), 'red');
+    assert.deepEqual(calls.map((c) => c.token), ['claresia:index:getTenantHealth', 'claresia:index:getTenantHealth']);
+    assert.match(String(calls[0]!.provider), /pulumi:providers:claresia::health::/);
   });
 
   it('the Mode B example stands up a tenant, a Mode B Hub and the identity, LLM and skill resources under the tenant provider', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { isSecret, js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { isSecret, js, launchPlugin, pb, req, secret, struct, urnOf, type Plugin } from './support/engine.js';
 
 const NONE = pb.DiffResponse.DiffChanges.DIFF_NONE;
 
@@ -141,6 +141,26 @@ for (const kind of dbKinds()) {
       assert.equal(js(read.getInputs()).pack, 'go-to-market', 'import rebuilds the inputs');
       await p.call('delete', req.delete(U, 'go-to-market', outs));
       assert.equal((await cp.request('GET', '/api/v1/skill-entitlement/coworks/go-to-market', { token: t.token })).status, 404);
+    });
+
+    it('functions: the catalog data sources answer over Invoke, in camelCase', async () => {
+      const invoke = (tok: string, args: Record<string, unknown> = {}) => {
+        const r = new pb.InvokeRequest();
+        r.setTok(tok);
+        r.setArgs(struct(args));
+        return p.call<any>('invoke', r);
+      };
+      const health = js((await invoke('claresia:index:getTenantHealth')).getReturn());
+      assert.match(health.overall, /^(green|red)$/);
+      assert.equal(health.checks.length, 7);
+      assert.deepEqual(Object.keys(health.checks[0]).sort().filter((k) => k !== 'action'), ['name', 'reason', 'status']);
+      assert.equal(typeof health.onboarding.completed, 'number');
+      assert.ok(health.onboarding.steps.every((st: any) => typeof st.done === 'boolean'));
+      assert.match(health.checkedAt, /^\d{4}-/);
+      const catalog = js((await invoke('claresia:index:getSkillCatalog')).getReturn());
+      assert.ok(catalog.skills.some((sk: any) => sk.id === 'claresia.gatespic.deal-desk'));
+      assert.ok(catalog.packs.some((pk: any) => pk.name === 'go-to-market' && Array.isArray(pk.grants.sales)));
+      await assert.rejects(invoke('claresia:index:getNothing'), /unknown function claresia:index:getNothing/);
     });
 
     it('a refresh of many objects costs a list request or two, not one GET each', async () => {

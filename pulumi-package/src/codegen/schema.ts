@@ -3,9 +3,10 @@
  * from GetSchema; the SDK generator and the docs read it. Nested object attributes become
  * named types `claresia:index:<Resource><Property>`.
  */
-import type { Attribute, AttrType, ResourceDef } from '@claresia/catalog';
-import { camel, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
+import type { Attribute, AttrType, DataSourceDef, ResourceDef } from '@claresia/catalog';
+import { camel, functionToken, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
+import { replacesOnChange } from '../provider/diff.js';
 
 export const REGENERATE = 'npm run generate -w @claresia/pulumi';
 
@@ -23,7 +24,7 @@ export function objectTypeToken(def: Pick<ResourceDef, 'title'>, path: string[])
 class SchemaBuilder {
   readonly types: Record<string, Spec> = {};
 
-  typeSpec(def: ResourceDef, t: AttrType, path: string[]): Spec {
+  typeSpec(def: Pick<ResourceDef, 'title'>, t: AttrType, path: string[]): Spec {
     if (typeof t === 'string') return { type: t };
     if ('list' in t) return { type: 'array', items: this.typeSpec(def, t.list, path) };
     if ('set' in t) return { type: 'array', items: this.typeSpec(def, t.set, path) };
@@ -32,14 +33,14 @@ class SchemaBuilder {
     const properties: Record<string, Spec> = {};
     const required: string[] = [];
     for (const [name, a] of Object.entries(t.object)) {
-      properties[camel(name)] = this.property(def, a, [...path, name], false);
+      properties[camel(name)] = this.property(def, a, [...path, name]);
       if (a.mode === 'required') required.push(camel(name));
     }
     this.types[token] = { type: 'object', properties, ...(required.length ? { required } : {}) };
     return { $ref: `#/types/${token}` };
   }
 
-  property(def: ResourceDef, a: Attribute, path: string[], topLevel: boolean): Spec {
+  property(def: Pick<ResourceDef, 'title'>, a: Attribute, path: string[], replaces = false): Spec {
     let description = a.description;
     if (a.enum) description += ` One of: ${a.enum.map((e) => `\`${e}\``).join(', ')}.`;
     if (a.writeOnly) description += ' Write-only: sent to the API, never read back.';
@@ -47,9 +48,7 @@ class SchemaBuilder {
     const s: Spec = { ...this.typeSpec(def, a.type, path), description };
     if (a.default !== undefined) s.default = a.default;
     if (isSecret(a)) s.secret = true;
-    // Same rule as the Terraform provider: force-new inputs, or every input of a resource
-    // that has no update operation.
-    if (topLevel && isInput(a) && (a.forceNew || !def.api.update)) s.willReplaceOnChanges = true;
+    if (replaces) s.willReplaceOnChanges = true;
     return s;
   }
 }
@@ -61,7 +60,8 @@ function resourceSpec(b: SchemaBuilder, def: ResourceDef): Spec {
   const requiredInputs: string[] = [];
   for (const [name, a] of Object.entries(def.attributes)) {
     if (name === 'id') continue; // Pulumi's own resource id carries it.
-    const p = b.property(def, a, [name], true);
+    // The diff's own rule, so the schema and Diff cannot disagree on what replaces.
+    const p = b.property(def, a, [name], replacesOnChange(def, a));
     if (isInput(a)) {
       inputProperties[camel(name)] = p;
       if (a.mode === 'required') requiredInputs.push(camel(name));
@@ -81,10 +81,32 @@ function resourceSpec(b: SchemaBuilder, def: ResourceDef): Spec {
   };
 }
 
-export function buildSchema(resources: readonly ResourceDef[], version: string): Spec {
+/** A data source as a function: its non-computed attributes are the arguments, all of them the result. */
+function functionSpec(b: SchemaBuilder, def: DataSourceDef): Spec {
+  const inputs: Record<string, Spec> = {};
+  const required: string[] = [];
+  const outputs: Record<string, Spec> = {};
+  for (const [name, a] of Object.entries(def.attributes)) {
+    const p = b.property(def, a, [name]);
+    if (isInput(a)) {
+      inputs[camel(name)] = p;
+      if (a.mode === 'required') required.push(camel(name));
+    }
+    outputs[camel(name)] = p;
+  }
+  return {
+    description: def.description,
+    inputs: { type: 'object', properties: inputs, ...(required.length ? { required } : {}) },
+    outputs: { type: 'object', properties: outputs },
+  };
+}
+
+export function buildSchema(resources: readonly ResourceDef[], dataSources: readonly DataSourceDef[], version: string): Spec {
   const b = new SchemaBuilder();
   const res: Record<string, Spec> = {};
   for (const def of resources) res[resourceToken(def)] = resourceSpec(b, def);
+  const functions: Record<string, Spec> = {};
+  for (const def of dataSources) functions[functionToken(def)] = functionSpec(b, def);
   const variables: Record<string, Spec> = {};
   for (const c of PROVIDER_CONFIG) {
     variables[c.name] = { type: 'string', description: `${c.description} Environment variable: \`${c.env}\`.`, ...(c.secret ? { secret: true } : {}) };
@@ -105,6 +127,7 @@ export function buildSchema(resources: readonly ResourceDef[], version: string):
       inputProperties: variables,
     },
     resources: res,
+    functions,
     types: b.types,
     language: { nodejs: { packageName: '@claresia/pulumi', packageDescription: 'Claresia resources for Pulumi programs.' } },
   };

@@ -4,8 +4,8 @@
  * package with the Pulumi runtime. Property names and types come from the same place as the
  * package schema, so the SDK and `schema.json` cannot disagree.
  */
-import type { Attribute, AttrType, ResourceDef } from '@claresia/catalog';
-import { camel, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
+import type { Attribute, AttrType, DataSourceDef, ResourceDef } from '@claresia/catalog';
+import { camel, functionToken, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 import { REGENERATE } from './schema.js';
 
@@ -91,6 +91,35 @@ export function resourceFile(def: ResourceDef): string {
   return s;
 }
 
+/** A data source as `getX()` (a promise) and `getXOutput()` (an Output), Pulumi's two forms of a function. */
+export function functionFile(def: DataSourceDef): string {
+  const T = def.title;
+  const args = Object.entries(def.attributes).filter(([, a]) => isInput(a));
+  const hasArgs = args.length > 0;
+  const argsOptional = args.every(([, a]) => a.mode !== 'required');
+  const q = argsOptional ? '?' : '';
+  let s = HEADER + `import * as pulumi from '@pulumi/pulumi';\nimport { invokeOptsDefaults } from '../options.js';\n\n`;
+  const body = () =>
+    hasArgs ? `{\n${args.map(([n]) => `    ${camel(n)}: args${argsOptional ? '?' : ''}.${camel(n)},\n`).join('')}  }` : '{}';
+  s += doc(def.description, '');
+  s += `export function get${T}(${hasArgs ? `args${q}: Get${T}Args, ` : ''}opts?: pulumi.InvokeOptions): Promise<Get${T}Result> {\n`;
+  s += `  return pulumi.runtime.invoke('${functionToken(def)}', ${body()}, pulumi.mergeOptions(invokeOptsDefaults(), opts ?? {}));\n}\n\n`;
+  s += doc(`${def.description}\n\nThe same as get${T}, as an Output: it waits for its arguments and keeps their secrecy and dependencies.`, '');
+  s += `export function get${T}Output(${hasArgs ? `args${q}: Get${T}OutputArgs, ` : ''}opts?: pulumi.InvokeOutputOptions): pulumi.Output<Get${T}Result> {\n`;
+  s += `  return pulumi.runtime.invokeOutput('${functionToken(def)}', ${body()}, pulumi.mergeOptions(invokeOptsDefaults(), opts ?? {}));\n}\n\n`;
+  if (hasArgs) {
+    s += `/** The arguments of get${T}. */\nexport interface Get${T}Args {\n`;
+    for (const [n, a] of args) s += doc(propertyDoc(a), '  ') + `  ${camel(n)}${a.mode === 'required' ? '' : '?'}: ${tsType(a, a.type, false)};\n`;
+    s += `}\n\n/** The arguments of get${T}Output. */\nexport interface Get${T}OutputArgs {\n`;
+    for (const [n, a] of args) s += doc(propertyDoc(a), '  ') + `  ${camel(n)}${a.mode === 'required' ? '' : '?'}: ${tsType(a, a.type, true)};\n`;
+    s += `}\n\n`;
+  }
+  s += `/** What get${T} returns. */\nexport interface Get${T}Result {\n`;
+  for (const [n, a] of Object.entries(def.attributes)) s += doc(propertyDoc(a), '  ') + `  readonly ${camel(n)}${a.mode === 'required' ? '' : '?'}: ${tsType(a, a.type, false)};\n`;
+  s += `}\n`;
+  return s;
+}
+
 export function providerFile(): string {
   let s = HEADER + `import * as pulumi from '@pulumi/pulumi';\nimport { resourceOptsDefaults } from '../options.js';\n\n`;
   s += doc('The Claresia provider. Without explicit arguments it reads `claresia:*` stack configuration and the CLARESIA_* environment variables.', '');
@@ -111,11 +140,16 @@ export function providerFile(): string {
   return s;
 }
 
-export function indexFile(resources: readonly ResourceDef[]): string {
+export function indexFile(resources: readonly ResourceDef[], dataSources: readonly DataSourceDef[]): string {
   let s = HEADER + `import * as pulumi from '@pulumi/pulumi';\nimport { VERSION } from '../version.js';\n`;
   for (const def of resources) s += `import { ${def.title} } from './${def.name}.js';\n`;
   s += `import { Provider } from './provider.js';\n\n`;
   for (const def of resources) s += `export { ${def.title}, type ${def.title}Args, type ${def.title}State } from './${def.name}.js';\n`;
+  for (const def of dataSources) {
+    const T = def.title;
+    const hasArgs = Object.values(def.attributes).some(isInput);
+    s += `export { get${T}, get${T}Output, type Get${T}Result${hasArgs ? `, type Get${T}Args, type Get${T}OutputArgs` : ''} } from './get_${def.name}.js';\n`;
+  }
   s += `export { Provider, type ProviderArgs } from './provider.js';\n\n`;
   s += `// Lets the runtime rebuild resource references (e.g. outputs of a stack reference) as SDK objects.\n`;
   s += `pulumi.runtime.registerResourceModule('${PACKAGE}', 'index', {\n  version: VERSION,\n  construct(name: string, type: string, urn: string): pulumi.Resource {\n    switch (type) {\n`;
@@ -127,10 +161,11 @@ export function indexFile(resources: readonly ResourceDef[]): string {
 }
 
 /** Every generated SDK file, by path relative to pulumi-package/. */
-export function sdkFiles(resources: readonly ResourceDef[]): Map<string, string> {
+export function sdkFiles(resources: readonly ResourceDef[], dataSources: readonly DataSourceDef[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const def of resources) files.set(`src/sdk/${def.name}.ts`, resourceFile(def));
+  for (const def of dataSources) files.set(`src/sdk/get_${def.name}.ts`, functionFile(def));
   files.set('src/sdk/provider.ts', providerFile());
-  files.set('src/sdk/index.ts', indexFile(resources));
+  files.set('src/sdk/index.ts', indexFile(resources, dataSources));
   return files;
 }

@@ -7,15 +7,16 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type * as pulumiProvider from '@pulumi/pulumi/provider/index.js';
-import { resources, type ResourceDef } from '@claresia/catalog';
+import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
-import { camel, titleFromUrn } from '../names.js';
+import { camel, functionToken, titleFromUrn } from '../names.js';
 import { schemaJson } from '../codegen/generate.js';
 import { VERSION } from '../version.js';
 import { checkInputs, type Failure } from './check.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
 import { GenericResource } from './resource.js';
+import { GenericFunction } from './data-source.js';
 import { reveal, type Props } from './values.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 
@@ -28,7 +29,7 @@ export interface OpOptions {
 }
 
 /** An API error as a Pulumi user reads it: the property, not the API field, and never a value. */
-function explain(err: unknown, def: ResourceDef): Error {
+function explain(err: unknown, def: { title: string }): Error {
   if (err instanceof ClaresiaApiError) {
     const prop = err.field ? camel(err.field.split(/[.[]/)[0]!) : undefined;
     return new Error(`${def.title}: ${err.apiMessage} (${err.status} ${err.code}${prop ? `, property ${prop}` : ''}; ${err.method} ${err.path})`);
@@ -39,14 +40,17 @@ function explain(err: unknown, def: ResourceDef): Error {
 export class ClaresiaProvider implements pulumiProvider.Provider {
   readonly version = VERSION;
   private readonly byTitle = new Map<string, GenericResource>();
+  private readonly byToken = new Map<string, GenericFunction>();
   private config: ResolvedConfig | undefined;
   private apiClient: ClaresiaClient | undefined;
 
   constructor(
     defs: readonly ResourceDef[] = resources,
+    functions: readonly DataSourceDef[] = dataSources,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     for (const def of defs) this.byTitle.set(def.title, new GenericResource(def));
+    for (const def of functions) this.byToken.set(functionToken(def), new GenericFunction(def));
   }
 
   async getSchema(): Promise<string> {
@@ -126,6 +130,16 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
       return { outs: await r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs) };
     } catch (err) {
       throw explain(err, r.def);
+    }
+  }
+
+  async invoke(token: string, inputs: Props): Promise<pulumiProvider.InvokeResult> {
+    const fn = this.byToken.get(token);
+    if (!fn) throw new Error(`claresia provider: unknown function ${token}`);
+    try {
+      return { outputs: await fn.invoke(this.client(), inputs) };
+    } catch (err) {
+      throw explain(err, fn.def);
     }
   }
 

@@ -180,6 +180,13 @@ export function serviceImplementation(provider: ClaresiaProvider): grpc.UntypedS
       await provider.delete(req.getId(), req.getUrn(), toJs(req.getProperties()), { timeoutMs: seconds(req.getTimeout()) });
       return new emptyPb.Empty();
     }),
+    invoke: unary(async (req: InstanceType<typeof pb.InvokeRequest>) => {
+      const out = await provider.invoke(req.getTok(), toJs(req.getArgs()));
+      const res = new pb.InvokeResponse();
+      res.setReturn(toStruct(out.outputs));
+      res.setFailuresList(failureList(out.failures ?? []));
+      return res;
+    }),
     cancel: unary(() => new emptyPb.Empty()),
     attach: unary(() => new emptyPb.Empty()),
     getMapping: unary(() => new pb.GetMappingResponse()),

@@ -17,6 +17,9 @@ export { LlmConnector, type LlmConnectorArgs, type LlmConnectorState } from './l
 export { Hub, type HubArgs, type HubState } from './hub.js';
 export { Cowork, type CoworkArgs, type CoworkState } from './cowork.js';
 export { SkillEntitlement, type SkillEntitlementArgs, type SkillEntitlementState } from './skill_entitlement.js';
+export { getSkillCatalog, getSkillCatalogOutput, type GetSkillCatalogResult } from './get_skill_catalog.js';
+export { getArchetypes, getArchetypesOutput, type GetArchetypesResult } from './get_archetypes.js';
+export { getTenantHealth, getTenantHealthOutput, type GetTenantHealthResult } from './get_tenant_health.js';
 export { Provider, type ProviderArgs } from './provider.js';
 
 // Lets the runtime rebuild resource references (e.g. outputs of a stack reference) as SDK objects.
