@@ -141,6 +141,44 @@ describe('claresia_tenant with terraform', function () {
   });
 });
 
+describe('claresia_tenant API errors', function () {
+  this.timeout(120_000);
+  let cp: TestControlPlane;
+  before(async () => {
+    await buildProvider();
+    cp = await startControlPlane();
+  });
+  after(async () => cp?.close());
+
+  it('points an API rejection at the attribute it names and records nothing', async () => {
+    const taken = await cp.createTenant();
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+    try {
+      ws.write('main.tf', tenantConfig({ slug: taken.slug, display_name: 'Dup', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'b@dup.example' }, 'dup'));
+      const r = await ws.tf('apply', '-auto-approve');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`Creating claresia_tenant: slug "${taken.slug}" is already taken[\\s\\S]*\\d+:\\s+slug = "${taken.slug}"`));
+      assert.match(r.stderr, /409 conflict/);
+      assert.equal(ws.state()?.resources?.length ?? 0, 0);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('fails clearly with a rejected token, without echoing it', async () => {
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: 'op_wrong_token_value_123' } });
+    try {
+      ws.write('main.tf', tenantConfig({ slug: 'nope', display_name: 'N', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'b@n.example' }));
+      const r = await ws.tf('apply', '-auto-approve');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /401/);
+      assert.doesNotMatch(r.stderr + r.stdout, /op_wrong_token_value_123/);
+    } finally {
+      ws.close();
+    }
+  });
+});
+
 describe('claresia_tenant import', function () {
   this.timeout(120_000);
   let cp: TestControlPlane;
