@@ -3,12 +3,15 @@
 // V8 code cache that bin/launch.cjs loads it with. Terraform runs bin/terraform-provider-claresia.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
-await build({
+// Others may be running the provider from dist/ while this builds (tests in a shared tree):
+// replace files by rename, never leave dist/ empty.
+const dist = `${here}dist`;
+mkdirSync(dist, { recursive: true });
+const result = await build({
   entryPoints: ['src/main.ts'],
   absWorkingDir: here,
   bundle: true,
@@ -16,11 +19,20 @@ await build({
   target: 'node20',
   format: 'cjs',
   outfile: 'dist/provider.cjs',
+  write: false,
   conditions: ['source'],
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
+const tmp = `${dist}/provider.cjs.tmp-${process.pid}`;
+writeFileSync(tmp, result.outputFiles[0].contents);
+renameSync(tmp, `${dist}/provider.cjs`);
+// Caches of earlier bundles are keyed by their size and time; drop them.
+const stamp = statSync(`${dist}/provider.cjs`);
+for (const f of readdirSync(dist)) {
+  if (f.endsWith('.cache') && !f.startsWith(`provider.cjs.${stamp.size}-${Math.floor(stamp.mtimeMs)}.`)) rmSync(`${dist}/${f}`, { force: true });
+}
 
 // One launch writes the code cache (plaintext gRPC, no client certificate: nothing connects).
 await new Promise((resolve, reject) => {

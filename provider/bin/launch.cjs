@@ -8,7 +8,10 @@ const vm = require('node:vm');
 const Module = require('node:module');
 
 const bundle = path.join(__dirname, '..', 'dist', 'provider.cjs');
-const cacheFile = `${bundle}.${process.version}.cache`;
+// V8 checks little more than the source length before trusting a cache, so the cache is keyed
+// by the bundle's size and modification time, and by the Node version that wrote it.
+const stat = fs.statSync(bundle);
+const cacheFile = `${bundle}.${stat.size}-${Math.floor(stat.mtimeMs)}.${process.version}.cache`;
 let cached;
 try {
   cached = fs.readFileSync(cacheFile);
