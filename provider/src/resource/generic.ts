@@ -115,7 +115,9 @@ export class GenericResource {
         this.batch = new BatchReader(client, list.path, this.def.idAttribute, { prefetch: true });
       }
       const found = await this.batch!.read(id);
-      return found && this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
+      if (found) return this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
+      // Absent from a list answer: confirm by id before Terraform forgets the object, so a list
+      // that ignored the id filter or paged can never drop a live resource from state.
     }
     const res = await client.request(this.def.api.read.method, expand(this.def.api.read.path, pathValues(this.def, state)), { accept: [404], signal });
     if (res.status === 404) return undefined;
