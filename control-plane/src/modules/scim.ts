@@ -4,7 +4,8 @@ import type { Db } from '../db/connection.js';
 import { recordFailure } from '../scim/changes.js';
 import { allowlist, isAllowed } from '../scim/cidr.js';
 import { DirectoryScope, etagOf, json } from '../scim/context.js';
-import { directoryForToken, type StoredDirectory } from '../scim/directories.js';
+import type { StoredDirectory } from '../scim/directories.js';
+import { hashSecret } from '../crypto/secrets.js';
 import { MAX_RESULTS, resourceTypeById, resourceTypes, schemaById, schemas, serviceProviderConfig } from '../scim/discovery.js';
 import { invalidSyntax, invalidValue, ScimError } from '../scim/errors.js';
 import type { Filter } from '../scim/filter/ast.js';
@@ -12,9 +13,9 @@ import { parseFilter } from '../scim/filter/parse.js';
 import { createGroup, deleteGroup, findGroup, listGroups, membersOf, patchGroup, renderGroup, replaceGroup, type GroupRow } from '../scim/groups.js';
 import { readPatchBody } from '../scim/patch.js';
 import { applyProjection, readProjection, type Projection } from '../scim/projection.js';
-import { rateLimitFrom, takeRequest } from '../scim/rate-limit.js';
+import { authenticateAndTake, rateLimitFrom, refund } from '../scim/rate-limit.js';
 import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
-import { createUser, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type UserRow } from '../scim/users.js';
+import { createUser, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
 
 /**
@@ -71,8 +72,10 @@ function listResponse(total: number, startIndex: number, resources: unknown[]) {
 }
 
 async function renderUsers(ds: DirectoryScope, rows: UserRow[], p: Projection) {
-  const groups = await groupsOf(ds, rows.map((r) => r.id));
-  return rows.map((r) => applyProjection(renderUser(ds, r, groups.get(r.id) ?? []), p));
+  // Rows read with their group_refs need no second query.
+  const missing = rows.filter((r) => r.group_refs === undefined).map((r) => r.id);
+  const groups = missing.length ? await groupsOf(ds, missing) : new Map<string, GroupRef[]>();
+  return rows.map((r) => applyProjection(renderUser(ds, r, r.group_refs !== undefined ? json<GroupRef[]>(r.group_refs) : (groups.get(r.id) ?? [])), p));
 }
 
 async function renderGroups(ds: DirectoryScope, rows: GroupRow[], p: Projection) {
@@ -96,12 +99,14 @@ export function scimRouter(app: AppContext): express.Router {
       const directoryId = String(req.params.directoryId);
       const header = req.header('authorization') ?? '';
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const directory = m ? await directoryForToken(db, directoryId, m[1]!) : undefined;
-      if (!directory) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
+      const gate = m ? await authenticateAndTake<StoredDirectory>(db, directoryId, hashSecret(m[1]!), limit) : undefined;
+      if (!gate) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
+      const { directory } = gate;
       if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.socket.remoteAddress)) {
+        await refund(db, directory.tenant_id, gate.second);
         throw new ScimError(403, undefined, "this address is not in the directory's IP allowlist");
       }
-      await takeRequest(db, directory.tenant_id, limit);
+      await gate.take();
       res.locals.scim = { directory, baseUrl: `${app.publicUrl()}/scim/v2/${directory.id}` } satisfies Authed;
       next();
     } catch (err) {
@@ -112,39 +117,55 @@ export function scimRouter(app: AppContext): express.Router {
   const authed = (res: Response) => res.locals.scim as Authed;
   const reader = (res: Response) => new DirectoryScope(app, db, authed(res).directory, authed(res).baseUrl);
 
+  interface Done {
+    status: number;
+    /** The resource to answer with, read after commit so the chain lock is not held for it. */
+    user?: string;
+    /** A created user, answered as written without reading it back. */
+    created?: UserRow;
+    group?: string;
+  }
+
   /** A write in one transaction; a refused write is logged for the sync report after the rollback. */
-  const write =
-    (kind: 'user' | 'group', fn: (ds: DirectoryScope, req: Request) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>) =>
-    async (req: Request, res: Response) => {
-      const a = authed(res);
-      try {
-        const out = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
-        send(res, out.status, out.body, out.headers);
-      } catch (err) {
-        const e = err instanceof ScimError ? err : undefined;
-        await recordFailure(db, {
-          tenantId: a.directory.tenant_id,
-          directoryId: a.directory.id,
-          kind,
-          subjectId: typeof req.params.id === 'string' ? req.params.id.slice(0, 40) : null,
-          method: req.method,
-          path: req.path,
-          status: e?.status ?? 500,
-          body: e ? e.toJSON() : { detail: 'internal error' },
-        }).catch(() => undefined);
-        throw err;
-      }
-    };
+  const write = (kind: 'user' | 'group', fn: (ds: DirectoryScope, req: Request) => Promise<Done>) => async (req: Request, res: Response) => {
+    const a = authed(res);
+    let done: Done;
+    try {
+      done = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
+    } catch (err) {
+      const e = err instanceof ScimError ? err : undefined;
+      await recordFailure(db, {
+        tenantId: a.directory.tenant_id,
+        directoryId: a.directory.id,
+        kind,
+        subjectId: typeof req.params.id === 'string' ? req.params.id.slice(0, 40) : null,
+        method: req.method,
+        path: req.path,
+        status: e?.status ?? 500,
+        body: e ? e.toJSON() : { detail: 'internal error' },
+      }).catch(() => undefined);
+      throw err;
+    }
+    const ds = reader(res);
+    const location = (path: string): Record<string, string> => (done.status === 201 ? { Location: `${ds.baseUrl}${path}` } : {});
+    if (done.created) {
+      const [body] = await renderUsers(ds, [done.created], {});
+      return send(res, done.status, body, { ETag: etagOf(done.created.version), ...location(`/Users/${done.created.id}`) });
+    }
+    if (done.user) {
+      const row = await findUser(ds, done.user);
+      const [body] = await renderUsers(ds, [row], {});
+      return send(res, done.status, body, { ETag: etagOf(row.version), ...location(`/Users/${row.id}`) });
+    }
+    if (done.group) {
+      const row = await findGroup(ds, done.group);
+      const [body] = await renderGroups(ds, [row], readProjection(GROUP_TYPE, req.query as Record<string, unknown>));
+      return send(res, done.status, body, { ETag: etagOf(row.version), ...location(`/Groups/${row.id}`) });
+    }
+    send(res, done.status);
+  };
 
   const ifMatch = (req: Request) => req.header('if-match') ?? undefined;
-  const userReply = async (ds: DirectoryScope, row: UserRow, status: number, extra: Record<string, string> = {}) => {
-    const [body] = await renderUsers(ds, [row], {});
-    return { status, body, headers: { ETag: etagOf(row.version), ...extra } };
-  };
-  const groupReply = async (ds: DirectoryScope, row: GroupRow, status: number, p: Projection = {}, extra: Record<string, string> = {}) => {
-    const [body] = await renderGroups(ds, [row], p);
-    return { status, body, headers: { ETag: etagOf(row.version), ...extra } };
-  };
 
   router.get('/ServiceProviderConfig', (_req, res) => send(res, 200, serviceProviderConfig(authed(res).baseUrl)));
   router.get('/Schemas', (_req, res) => send(res, 200, schemas(authed(res).baseUrl)));
@@ -179,21 +200,15 @@ export function scimRouter(app: AppContext): express.Router {
   });
   router.post(
     '/Users',
-    write('user', async (ds, req) => {
-      const row = await createUser(ds, req.body);
-      return userReply(ds, row, 201, { Location: `${ds.baseUrl}/Users/${row.id}` });
-    }),
+    write('user', async (ds, req) => ({ status: 201, created: await createUser(ds, req.body) })),
   );
   router.put(
     '/Users/:id',
-    write('user', async (ds, req) => userReply(ds, await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)), 200)),
+    write('user', async (ds, req) => ({ status: 200, user: await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)) })),
   );
   router.patch(
     '/Users/:id',
-    write('user', async (ds, req) => {
-      const ops = readPatchBody(req.body);
-      return userReply(ds, await patchUser(ds, String(req.params.id), ops, ifMatch(req)), 200);
-    }),
+    write('user', async (ds, req) => ({ status: 200, user: await patchUser(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
   );
   router.delete(
     '/Users/:id',
@@ -213,23 +228,16 @@ export function scimRouter(app: AppContext): express.Router {
   });
   router.post(
     '/Groups',
-    write('group', async (ds, req) => {
-      const row = await createGroup(ds, req.body);
-      return groupReply(ds, row, 201, {}, { Location: `${ds.baseUrl}/Groups/${row.id}` });
-    }),
+    write('group', async (ds, req) => ({ status: 201, group: await createGroup(ds, req.body) })),
   );
   router.put(
     '/Groups/:id',
-    write('group', async (ds, req) => groupReply(ds, await replaceGroup(ds, String(req.params.id), req.body, ifMatch(req)), 200)),
+    write('group', async (ds, req) => ({ status: 200, group: await replaceGroup(ds, String(req.params.id), req.body, ifMatch(req)) })),
   );
   router.patch(
     '/Groups/:id',
-    write('group', async (ds, req) => {
-      const ops = readPatchBody(req.body);
-      const row = await patchGroup(ds, String(req.params.id), ops, ifMatch(req));
-      // Entra ID expects 204 for group PATCH; Okta accepts either. The body is optional (§3.5.2).
-      return groupReply(ds, row, 200, readProjection(GROUP_TYPE, req.query as Record<string, unknown>));
-    }),
+    // The body of a group PATCH is optional (RFC 7644 §3.5.2); Okta and Entra ID accept 200 with it.
+    write('group', async (ds, req) => ({ status: 200, group: await patchGroup(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
   );
   router.delete(
     '/Groups/:id',

@@ -1,4 +1,3 @@
-import type { Queryable } from '../db/connection.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { hashSecret, newSecret } from '../crypto/secrets.js';
 import { badRequest, notFound } from '../http/errors.js';
@@ -52,10 +51,4 @@ export function presentDirectory(row: StoredDirectory, publicUrl: string, token:
     token_rotated_at: new Date(row.token_rotated_at).toISOString(),
     created_at: new Date(row.created_at).toISOString(),
   };
-}
-
-/** The directory a SCIM bearer token belongs to, if it is this directory's current token. */
-export async function directoryForToken(db: Queryable, directoryId: string, token: string): Promise<StoredDirectory | undefined> {
-  const row = (await db(TABLE).where({ token_hash: hashSecret(token) }).first()) as StoredDirectory | undefined;
-  return row && row.id === directoryId ? row : undefined;
 }

@@ -118,7 +118,8 @@ async function insertMembers(ds: DirectoryScope, groupId: string, ids: string[])
   }
 }
 
-export async function createGroup(ds: DirectoryScope, body: unknown): Promise<GroupRow> {
+/** Creates a group; returns its id. The caller reads it back after commit, outside the chain lock. */
+export async function createGroup(ds: DirectoryScope, body: unknown): Promise<string> {
   const doc = cleanDocument(GROUP_TYPE, body);
   const name = doc.displayName as string;
   const ids = [...new Set(memberIds(doc))];
@@ -138,7 +139,7 @@ export async function createGroup(ds: DirectoryScope, body: unknown): Promise<Gr
     { type: 'scim.group_created', data: { display_name: name, rbac: name.toLowerCase().startsWith(RBAC_PREFIX), members_added: ids.length } },
     { op: 'created', detail: { display_name: name, members_added: ids.length } },
   );
-  return findGroup(ds, id);
+  return id;
 }
 
 async function currentDoc(ds: DirectoryScope, row: GroupRow): Promise<{ doc: ScimDoc; ids: string[] }> {
@@ -147,7 +148,7 @@ async function currentDoc(ds: DirectoryScope, row: GroupRow): Promise<{ doc: Sci
   return { doc, ids };
 }
 
-async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[], doc: ScimDoc, via: string): Promise<GroupRow> {
+async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[], doc: ScimDoc, via: string): Promise<string> {
   const name = doc.displayName as string;
   const externalId = (doc.externalId as string | undefined) ?? null;
   const after = new Set(memberIds(doc));
@@ -155,7 +156,7 @@ async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[]
   const added = [...after].filter((id) => !before.has(id));
   const removed = [...before].filter((id) => !after.has(id));
   const renamed = name !== row.display_name;
-  if (!added.length && !removed.length && !renamed && externalId === row.external_id) return row;
+  if (!added.length && !removed.length && !renamed && externalId === row.external_id) return row.id;
   if (renamed && name.toLowerCase() !== row.display_name_lower) await assertNameFree(ds, name, row.id);
   await checkMembers(ds, added);
   try {
@@ -179,17 +180,17 @@ async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[]
     },
     { op: 'updated', detail: { display_name: name, members_added: added.length, members_removed: removed.length } },
   );
-  return findGroup(ds, row.id);
+  return row.id;
 }
 
-export async function replaceGroup(ds: DirectoryScope, id: string, body: unknown, ifMatch?: string): Promise<GroupRow> {
+export async function replaceGroup(ds: DirectoryScope, id: string, body: unknown, ifMatch?: string): Promise<string> {
   const row = await findGroup(ds, id, true);
   checkIfMatch(ifMatch, row.version);
   const { ids } = await currentDoc(ds, row);
   return storeGroup(ds, row, ids, cleanDocument(GROUP_TYPE, body), 'put');
 }
 
-export async function patchGroup(ds: DirectoryScope, id: string, ops: PatchOperation[], ifMatch?: string): Promise<GroupRow> {
+export async function patchGroup(ds: DirectoryScope, id: string, ops: PatchOperation[], ifMatch?: string): Promise<string> {
   const row = await findGroup(ds, id, true);
   checkIfMatch(ifMatch, row.version);
   const { doc, ids } = await currentDoc(ds, row);

@@ -43,21 +43,27 @@ export interface RateDecision {
   remaining: number;
 }
 
-export async function takeRequest(db: Db, tenantId: string, limit: ScimRateLimit, nowMs = Date.now()): Promise<RateDecision> {
-  const second = Math.floor(nowMs / 1000);
+interface CounterRow {
+  current: number | string | null;
+  earlier: number | string | null;
+  oldest: number | string | null;
+}
+
+// The counter upsert and the window sums in one statement (the upsert's own row is not visible
+// to the sums, so they cover the earlier seconds only).
+const COUNT_SQL = (source: string) => `
+  up AS (
+    INSERT INTO scim_rate_counters (tenant_id, second, n) SELECT t.tenant_id, ?, 1 FROM ${source} t
+    ON CONFLICT (tenant_id, second) DO UPDATE SET n = scim_rate_counters.n + 1
+    RETURNING tenant_id, n
+  )`;
+const SUMS_SQL = `
+  (SELECT n FROM up) AS current,
+  (SELECT COALESCE(SUM(c.n), 0) FROM scim_rate_counters c WHERE c.tenant_id = (SELECT tenant_id FROM up) AND c.second > ? AND c.second < ?) AS earlier,
+  (SELECT MIN(c.second) FROM scim_rate_counters c WHERE c.tenant_id = (SELECT tenant_id FROM up) AND c.second > ? AND c.second < ? AND c.n > 0) AS oldest`;
+
+async function decide(db: Db, tenantId: string, limit: ScimRateLimit, second: number, row: CounterRow): Promise<RateDecision> {
   const from = second - limit.windowSeconds;
-  const res = await db.raw(
-    `WITH up AS (
-       INSERT INTO scim_rate_counters (tenant_id, second, n) VALUES (?, ?, 1)
-       ON CONFLICT (tenant_id, second) DO UPDATE SET n = scim_rate_counters.n + 1
-       RETURNING n
-     )
-     SELECT (SELECT n FROM up) AS current,
-            (SELECT COALESCE(SUM(n), 0) FROM scim_rate_counters WHERE tenant_id = ? AND second > ? AND second < ?) AS earlier,
-            (SELECT MIN(second) FROM scim_rate_counters WHERE tenant_id = ? AND second > ? AND second < ? AND n > 0) AS oldest`,
-    [tenantId, second, tenantId, from, second, tenantId, from, second],
-  );
-  const row = res.rows[0] as { current: number | string; earlier: number | string; oldest: number | string | null };
   const current = Number(row.current);
   const total = current + Number(row.earlier);
   const budget = limit.sustainedPerSecond * limit.windowSeconds;
@@ -66,12 +72,42 @@ export async function takeRequest(db: Db, tenantId: string, limit: ScimRateLimit
     await db('scim_rate_counters').where('tenant_id', tenantId).andWhere('second', '<=', from - 60).delete();
   }
   if (current <= limit.burstPerSecond && total <= budget) return { remaining: budget - total };
-  // A refused request does not spend budget, so a client that waits as told gets through.
-  await db('scim_rate_counters').where({ tenant_id: tenantId, second }).decrement('n', 1);
+  await refund(db, tenantId, second);
   let retryAfter = 1;
   if (current <= limit.burstPerSecond) {
     const oldest = row.oldest === null ? second : Number(row.oldest);
     retryAfter = Math.max(1, oldest + limit.windowSeconds - second);
   }
   throw new ScimError(429, undefined, `too many requests for this tenant; retry after ${retryAfter} s`, { 'Retry-After': String(retryAfter) });
+}
+
+/** A request that was counted but refused (over the limit, or from outside the allowlist) spends nothing. */
+export async function refund(db: Db, tenantId: string, second: number): Promise<void> {
+  await db('scim_rate_counters').where({ tenant_id: tenantId, second }).decrement('n', 1);
+}
+
+export async function takeRequest(db: Db, tenantId: string, limit: ScimRateLimit, nowMs = Date.now()): Promise<RateDecision> {
+  const second = Math.floor(nowMs / 1000);
+  const from = second - limit.windowSeconds;
+  const res = await db.raw(`WITH src AS (SELECT ?::text AS tenant_id), ${COUNT_SQL('src')} SELECT ${SUMS_SQL}`, [tenantId, second, from, second, from, second]);
+  return decide(db, tenantId, limit, second, res.rows[0] as CounterRow);
+}
+
+/**
+ * The directory a bearer token opens, and the request counted against its tenant, in one
+ * round trip: every SCIM request pays for this, so it is one statement rather than two.
+ * Returns undefined (and counts nothing) when the token is not this directory's.
+ */
+export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, nowMs = Date.now()): Promise<{ directory: D; second: number; take: () => Promise<RateDecision> } | undefined> {
+  const second = Math.floor(nowMs / 1000);
+  const from = second - limit.windowSeconds;
+  const res = await db.raw(
+    `WITH d AS (SELECT * FROM scim_directories WHERE token_hash = ? AND id = ?), ${COUNT_SQL('d')}
+     SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d`,
+    [tokenHash, directoryId, second, from, second, from, second],
+  );
+  const row = res.rows[0] as (CounterRow & { directory: D | string }) | undefined;
+  if (!row) return undefined;
+  const directory = (typeof row.directory === 'string' ? JSON.parse(row.directory) : row.directory) as D & { tenant_id: string };
+  return { directory, second, take: () => decide(db, directory.tenant_id, limit, second, row) };
 }
