@@ -3,7 +3,7 @@
  * (the same source as the schema), so docs cannot disagree with what the provider accepts.
  */
 import { dataSources, resources, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
-import { flags, hasTimeouts, providerAttributes } from './schema.js';
+import { flags, hasTimeouts, providerAttributes, writeOnlyVersions } from './schema.js';
 
 export const DOCS_COMMAND = 'npm run docs -w @claresia/terraform-provider';
 const HEADER = `<!-- Generated from the resource catalog by \`${DOCS_COMMAND}\`; do not edit. -->\n`;
@@ -71,6 +71,14 @@ function resourceDoc(def: ResourceDef): string {
     '## Schema\n',
     schemaSections(def.attributes),
   ];
+  const versions = writeOnlyVersions(def);
+  if (versions.length) {
+    parts.push(
+      '### Write-only values\n',
+      'Terraform keeps no copy of a write-only value, so it cannot see it change. To send a new value, change it together with its version:\n',
+      versions.map((v) => `- \`${v.version}\` (Number, Optional) Change this number to send a new value of \`${v.attribute}\`.`).join('\n') + '\n',
+    );
+  }
   if (hasTimeouts(def)) {
     parts.push(
       '### Timeouts\n',

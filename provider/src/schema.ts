@@ -22,11 +22,28 @@ export function hasTimeouts(def: ResourceDef): boolean {
   return !!def.async;
 }
 
+/**
+ * Terraform never compares write-only values (they are not in state), so each write-only
+ * attribute gets a companion `<name>_wo_version`: changing it is how a configuration says
+ * "send the new value". It lives only in Terraform; the API never sees it.
+ */
+export function writeOnlyVersions(def: ResourceDef): Array<{ version: string; attribute: string }> {
+  return Object.entries(def.attributes)
+    .filter(([, a]) => a.writeOnly)
+    .map(([name]) => ({ version: `${name}_wo_version`, attribute: name }));
+}
+
+/** Attributes the provider adds to a catalog entry (timeouts, write-only versions): kept as configured. */
+export function providerSideAttributes(def: ResourceDef): string[] {
+  return [...(hasTimeouts(def) ? [TIMEOUTS_ATTRIBUTE] : []), ...writeOnlyVersions(def).map((v) => v.version)];
+}
+
 /** The cty object type of a resource's state (and config and plan). */
 export function resourceType(def: ResourceDef): { object: Record<string, CtyType> } {
   const object: Record<string, CtyType> = {};
   for (const [name, attr] of Object.entries(def.attributes)) object[name] = ctyTypeOf(attr.type);
   if (hasTimeouts(def)) object[TIMEOUTS_ATTRIBUTE] = { object: Object.fromEntries(TIMEOUT_OPERATIONS.map((o) => [o, 'string' as CtyType])) };
+  for (const v of writeOnlyVersions(def)) object[v.version] = 'number';
   return { object };
 }
 
@@ -84,6 +101,15 @@ export function resourceSchema(def: ResourceDef): Record<string, unknown> {
         nesting: NestingMode.SINGLE,
         attributes: TIMEOUT_OPERATIONS.map((o) => ({ name: o, type: Buffer.from('"string"'), optional: true, description: `Limit for ${o}.` })),
       },
+    });
+  }
+  for (const v of writeOnlyVersions(def)) {
+    attributes.push({
+      name: v.version,
+      type: Buffer.from('"number"'),
+      optional: true,
+      description: `Change this number to send a new value of \`${v.attribute}\` (Terraform does not compare write-only values).`,
+      description_kind: StringKind.MARKDOWN,
     });
   }
   return {

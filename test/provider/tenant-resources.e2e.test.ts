@@ -13,7 +13,7 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 
 const CREDENTIAL = 'sk-ant-admin01-WRITEONLY-4d1c9f27e8b3a6';
 
-function config(opts: { connectorName: string; idpCert: string; hubTimeout?: string }) {
+function config(opts: { connectorName: string; idpCert: string; hubTimeout?: string; credentialVersion?: number }) {
   return `${providerBlock}
 variable "anthropic_key" {
   type      = string
@@ -40,6 +40,7 @@ resource "claresia_llm_connector" "claude" {
   platform   = "claude"
   name       = ${JSON.stringify(opts.connectorName)}
   credential = var.anthropic_key
+  credential_wo_version = ${opts.credentialVersion ?? 1}
 }
 
 resource "claresia_sso_connection" "okta" {
@@ -131,6 +132,30 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     assert.equal(drift.status, 200);
     const again = await ws.ok(['plan', '-detailed-exitcode'], 2);
     assert.match(again.stdout, /~ name\s+= "Renamed in the portal" -> "Claude for Acme"/);
+  });
+
+  it('sends a new write-only credential when its version changes, and only then', async () => {
+    await ws.ok(['apply', '-auto-approve']); // put back the drift the previous test left
+    const t = attrs('claresia_tenant');
+    const jwt = (await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: t.client_id, client_secret: t.client_secret } })).body.access_token;
+    const replaced = async () =>
+      (await cp.request('GET', '/api/v1/hub/governance-events?type=connector.config_changed&limit=1000', { token: jwt })).body.items.filter((e: any) => e.data?.changes?.credential === 'replaced').length;
+    const rotated = 'sk-ant-admin01-ROTATED-77aa1c0e93d2b5';
+    ws.env.TF_VAR_anthropic_key = rotated; // the environment terraform runs with
+    try {
+      // A new value alone is invisible to Terraform: no change planned.
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+      ws.write('main.tf', config({ connectorName: 'Claude for Acme', idpCert, credentialVersion: 2 }));
+      const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /~ credential_wo_version\s+= 1 -> 2/);
+      const before = await replaced();
+      await ws.ok(['apply', '-auto-approve']);
+      assert.equal(await replaced(), before + 1, 'the API re-sealed the credential');
+      assert.doesNotMatch(readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8'), new RegExp(rotated));
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      ws.env.TF_VAR_anthropic_key = CREDENTIAL;
+    }
   });
 
   it('destroys everything, the tenant last', async () => {

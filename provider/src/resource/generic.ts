@@ -6,7 +6,7 @@
 import { normalizeValue, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
-import { ctyTypeOf, hasTimeouts, resourceType, TIMEOUTS_ATTRIBUTE } from '../schema.js';
+import { ctyTypeOf, hasTimeouts, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
 import { validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
@@ -152,6 +152,11 @@ export class GenericResource {
         continue;
       }
       if (!equalValues(ctyTypeOf(attr.type), prior[name] ?? null, planned[name] ?? null)) changed.add(name);
+    }
+    for (const v of writeOnlyVersions(this.def)) {
+      if ((prior[v.version] ?? null) !== (planned[v.version] ?? null) && (config[v.attribute] ?? null) === null) {
+        throw new Error(`${v.version} changed but ${v.attribute} is not set: there is no new value to send`);
+      }
     }
     const diagnostics: Diagnostic[] = [];
     let state = { ...planned };

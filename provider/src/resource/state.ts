@@ -7,7 +7,7 @@
  */
 import { normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, equalValues, type ObjectValue, type Value } from '../values/cty.js';
-import { ctyTypeOf, hasTimeouts, TIMEOUTS_ATTRIBUTE } from '../schema.js';
+import { ctyTypeOf, providerSideAttributes } from '../schema.js';
 
 /** API JSON → value of the attribute's type (integers and floats alike are numbers). */
 function fromApi(v: unknown): Value {
@@ -48,7 +48,7 @@ export function stateFromApi(def: ResourceDef, api: Record<string, unknown>, hel
     }
     out[name] = prior !== null && semanticallyEqual(attr, prior, fromServer) ? prior : fromServer;
   }
-  if (hasTimeouts(def)) out[TIMEOUTS_ATTRIBUTE] = held?.[TIMEOUTS_ATTRIBUTE] ?? null;
+  for (const name of providerSideAttributes(def)) out[name] = held?.[name] ?? null;
   return out;
 }
 
