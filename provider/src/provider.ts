@@ -174,6 +174,18 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
     ReadDataSource: guard('Read data source', async (req: any) => {
       const d = dataSource(req.type_name);
       const config = decodeDynamic(d.type, req.config) as ObjectValue;
+      if (unknownConfig) {
+        // Terraform reads data sources while planning and accepts no unknown answer.
+        return {
+          diagnostics: [
+            error(
+              `Cannot read ${d.typeName} yet`,
+              'This provider block depends on values known only after apply (for example client_id and client_secret from a claresia_tenant created in the same run). ' +
+                'Add depends_on = [<that resource>] to this data source so Terraform reads it once they exist.',
+            ),
+          ],
+        };
+      }
       try {
         return { state: dynamic(d.type, await d.read(needClient(), config, stop.signal)) };
       } catch (err) {

@@ -97,6 +97,14 @@ describe('provider handlers', () => {
     assert.equal(state.pack, 'go-to-market');
   });
 
+  it('explains why a data source cannot be read while its provider block is still unknown', async () => {
+    const q = createProvider();
+    await q.ConfigureProvider!({ config: dv(providerType, { endpoint: 'http://127.0.0.1:1', client_id: UNKNOWN, client_secret: UNKNOWN }) });
+    const res = await q.ReadDataSource!({ type_name: 'claresia_tenant_health', config: NULL });
+    assert.equal((res.diagnostics as any[])[0].summary, 'Cannot read claresia_tenant_health yet');
+    assert.match((res.diagnostics as any[])[0].detail, /depends_on/);
+  });
+
   it('explains a missing endpoint or credentials at configure', async () => {
     const saved = { ...process.env };
     for (const k of ['CLARESIA_ENDPOINT', 'CLARESIA_TOKEN', 'CLARESIA_CLIENT_ID', 'CLARESIA_CLIENT_SECRET']) delete process.env[k];

@@ -54,6 +54,16 @@ ${opts.idpCert.trim().split('\n').map((l) => '    ' + l).join('\n')}
   PEM
 }
 
+# Read after the tenant's own resources exist: its provider block is unknown until then.
+data "claresia_tenant_health" "health" {
+  provider   = claresia.tenant
+  depends_on = [claresia_hub.hub, claresia_sso_connection.okta, claresia_llm_connector.claude]
+}
+
+output "hub_check" {
+  value = [for c in data.claresia_tenant_health.health.checks : c.status if c.name == "hub"][0]
+}
+
 resource "claresia_hub" "hub" {
   provider = claresia.tenant
   mode     = "A"
@@ -67,7 +77,7 @@ describe('tenant resources with terraform (tenant credentials from the same conf
   let cp: TestControlPlane;
   let ws: Workspace;
   const idpCert = generateServerCertificate().certPem;
-  const attrs = (type: string) => ws.state().resources.find((r: any) => r.type === type).instances[0].attributes;
+  const attrs = (type: string) => ws.state().resources.find((r: any) => r.type === type && r.mode === 'managed').instances[0].attributes;
 
   before(async () => {
     await buildProvider();
@@ -87,6 +97,7 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     ws.write('main.tf', config({ connectorName: '  Claude Enterprise  ', idpCert }));
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
     assert.match(plan.stdout, /4 to add, 0 to change, 0 to destroy/);
+    assert.match(plan.stdout, /data\.claresia_tenant_health\.health will be read during apply/);
     assert.match(plan.stdout, /credential\s+= \(write-only attribute\)/);
     await ws.ok(['apply', '-auto-approve']);
     await ws.ok(['plan', '-detailed-exitcode'], 0);
@@ -107,6 +118,8 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     const sso = await cp.request('GET', `/api/v1/identity/sso/connections/${attrs('claresia_sso_connection').id}`, { token: jwt });
     assert.equal(sso.status, 200);
     assert.match(attrs('claresia_sso_connection').acs_url, /^http/);
+    const out = JSON.parse((await ws.ok(['output', '-json'])).stdout);
+    assert.equal(out.hub_check.value, 'green', 'the health data source, read after the Hub was ready, sees it');
   });
 
   it('keeps the write-only credential out of state and out of terraform show -json', async () => {
@@ -161,7 +174,7 @@ describe('tenant resources with terraform (tenant credentials from the same conf
   it('destroys everything, the tenant last', async () => {
     const ids = ['claresia_llm_connector', 'claresia_sso_connection', 'claresia_hub', 'claresia_tenant'].map((t) => attrs(t).id);
     await ws.ok(['destroy', '-auto-approve']);
-    assert.equal(ws.state().resources.length, 0);
+    assert.equal(ws.state().resources.filter((r: any) => r.mode === 'managed').length, 0);
     assert.equal((await cp.request('GET', `/api/v1/tenants/${ids[3]}`, { token: cp.operatorToken })).status, 404);
   });
 });
