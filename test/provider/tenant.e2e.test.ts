@@ -3,6 +3,8 @@
  * control plane on loopback with a fresh database.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { buildProvider, providerBlock, workspace, type Workspace } from './support/terraform.js';
 
@@ -212,6 +214,23 @@ describe('claresia_tenant import', function () {
       assert.equal(attrs.id, t.id);
       assert.equal(attrs.client_id, t.client_id);
       assert.equal(attrs.client_secret, null, 'an imported tenant has no client secret: it was shown once, at creation');
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('generates configuration for an import block and then plans no change', async () => {
+    const t = await apiTenant('imported-gen');
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+    try {
+      ws.write('main.tf', `${providerBlock}\nimport {\n  to = claresia_tenant.gen\n  id = "${t.id}"\n}\n`);
+      await ws.ok(['plan', '-generate-config-out=generated.tf'], 0);
+      const generated = readFileSync(path.join(ws.dir, 'generated.tf'), 'utf8');
+      assert.match(generated, /slug\s+= "imported-gen"/);
+      assert.match(generated, /support_tier\s+= "premium"/);
+      assert.doesNotMatch(generated, /client_id|created_at|status/, 'read-only attributes are not configuration');
+      await ws.ok(['apply', '-auto-approve']);
       await ws.ok(['plan', '-detailed-exitcode'], 0);
     } finally {
       ws.close();
