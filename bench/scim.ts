@@ -3,7 +3,8 @@
 // filtered GETs by userName and by `title sw` at that size. SCIM_BENCH_USERS changes the size.
 import { startControlPlane, type TestControlPlane } from '../test/support/control-plane.js';
 import { dbKinds } from '../test/support/db.js';
-import { makeDirectory, scim, type Directory } from '../test/control-plane/scim/helpers.js';
+import { Worker } from 'node:worker_threads';
+import { makeDirectory, type Directory } from '../test/control-plane/scim/helpers.js';
 import { cleanDocument } from '../control-plane/src/scim/document.js';
 import { USER_TYPE, ENTERPRISE_USER } from '../control-plane/src/scim/schema.js';
 import { userColumns } from '../control-plane/src/scim/users.js';
@@ -13,12 +14,24 @@ import { parseFilter } from '../control-plane/src/scim/filter/parse.js';
 import { newId } from '../control-plane/src/crypto/secrets.js';
 
 const USERS = Number(process.env.SCIM_BENCH_USERS ?? 50_000);
-const CLIENTS = 16;
+const CLIENTS = Number(process.env.SCIM_BENCH_CLIENTS ?? 16);
 const TITLES = ['Vice President', 'Director', 'Engineer', 'Senior Engineer', 'Staff Engineer', 'Product Manager', 'Designer', 'Analyst', 'Account Executive', 'Recruiter', 'Accountant', 'Support Specialist', 'Data Scientist', 'Counsel', 'Chief of Staff'];
 const AREAS = ['Engineering', 'Sales', 'Finance', 'Marketing', 'People', 'Legal', 'Support', 'Research', 'Operations', 'Security'];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface ClientJob {
+  url: string;
+  token: string;
+  clients: number;
+  requests: Array<{ method: string; path: string; body?: unknown; expect: number }>;
+}
+
+function summary(n: number, seconds: number, lat: number[]) {
+  lat.sort((a, b) => a - b);
+  return { count: n, seconds, per_second: n / seconds, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99) };
 }
 
 async function timed(n: number, concurrency: number, fn: (i: number) => Promise<void>) {
@@ -35,9 +48,16 @@ async function timed(n: number, concurrency: number, fn: (i: number) => Promise<
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  lat.sort((a, b) => a - b);
-  return { count: n, seconds, per_second: n / seconds, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99) };
+  return summary(n, (performance.now() - start) / 1000, lat);
+}
+
+/** Runs HTTP requests from a worker thread, as an IdP would from elsewhere. */
+function overHttp(job: ClientJob): Promise<ReturnType<typeof summary>> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./_scim-clients.mjs', import.meta.url), { workerData: job });
+    w.once('message', (m: { seconds: number; latencies: number[] }) => resolve(summary(job.requests.length, m.seconds, m.latencies)));
+    w.once('error', reject);
+  });
 }
 
 function person(i: number, prefix: string) {
@@ -69,11 +89,8 @@ async function usesIndex(cp: TestControlPlane, d: Directory, filter: string): Pr
 async function measure(cp: TestControlPlane) {
   const t = await cp.createTenant();
   const api = await makeDirectory(cp, t, 'okta');
-  const s = scim(cp, api);
-  const creates = await timed(USERS, CLIENTS, async (i) => {
-    const r = await s('POST', '/Users', person(i, 'api'));
-    if (r.status !== 201) throw new Error(`create ${i}: ${r.status} ${r.text}`);
-  });
+  const endpoint = { url: cp.url, token: api.token, clients: CLIENTS };
+  const creates = await overHttp({ ...endpoint, requests: Array.from({ length: USERS }, (_, i) => ({ method: 'POST', path: `${api.base}/Users`, body: person(i, 'api'), expect: 201 })) });
 
   // The ceiling: the same rows, one INSERT each, the same parallelism, no HTTP, auth, validation or audit.
   const raw = await makeDirectory(cp, t, 'entra');
@@ -84,15 +101,16 @@ async function measure(cp: TestControlPlane) {
   });
 
   await cp.db.raw('ANALYZE scim_users');
-  const byUserName = await timed(1000, 4, async (i) => {
-    const n = (i * 7919) % USERS;
-    const r = await s('GET', `/Users?filter=${encodeURIComponent(`userName eq "API${n}@bench.example"`)}`);
-    if (r.status !== 200 || r.body.totalResults !== 1) throw new Error(`userName ${n}: ${r.status} ${r.text.slice(0, 200)}`);
+  const lookups = 1000;
+  const byUserName = await overHttp({
+    ...endpoint,
+    clients: 4,
+    requests: Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`userName eq "API${(i * 7919) % USERS}@bench.example"`)}`, expect: 200 })),
   });
-  const byTitle = await timed(1000, 4, async (i) => {
-    const prefix = TITLES[i % TITLES.length]!.slice(0, 6).toLowerCase();
-    const r = await s('GET', `/Users?filter=${encodeURIComponent(`title sw "${prefix}"`)}&count=100`);
-    if (r.status !== 200 || r.body.totalResults < 1) throw new Error(`title ${prefix}: ${r.status}`);
+  const byTitle = await overHttp({
+    ...endpoint,
+    clients: 4,
+    requests: Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`title sw "${TITLES[i % TITLES.length]!.slice(0, 6).toLowerCase()}"`)}&count=100`, expect: 200 })),
   });
   return {
     users: USERS,

@@ -90,8 +90,6 @@ export function scimRouter(app: AppContext): express.Router {
   const limit = rateLimitFrom(app.config.scimRateLimit);
   const db: Db = app.db;
 
-  router.use(express.json({ limit: '2mb', strict: false, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
-
   // Authentication, allowlist and rate limit, in that order: an unauthenticated caller cannot
   // spend a tenant's budget.
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -106,13 +104,19 @@ export function scimRouter(app: AppContext): express.Router {
         await refund(db, directory.tenant_id, gate.second);
         throw new ScimError(403, undefined, "this address is not in the directory's IP allowlist");
       }
-      await gate.take();
+      const { remaining } = await gate.take();
+      // What the shared API client throttles itself by, before it would see a 429.
+      res.setHeader('RateLimit-Limit', String(limit.sustainedPerSecond * limit.windowSeconds));
+      res.setHeader('RateLimit-Remaining', String(remaining));
       res.locals.scim = { directory, baseUrl: `${app.publicUrl()}/scim/v2/${directory.id}` } satisfies Authed;
       next();
     } catch (err) {
       next(err);
     }
   });
+
+  // After authentication, so that a malformed body is an error of a known directory (and reported by scim:sync).
+  router.use(express.json({ limit: '2mb', strict: false, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
 
   const authed = (res: Response) => res.locals.scim as Authed;
   const reader = (res: Response) => new DirectoryScope(app, db, authed(res).directory, authed(res).baseUrl);
@@ -126,26 +130,10 @@ export function scimRouter(app: AppContext): express.Router {
     group?: string;
   }
 
-  /** A write in one transaction; a refused write is logged for the sync report after the rollback. */
-  const write = (kind: 'user' | 'group', fn: (ds: DirectoryScope, req: Request) => Promise<Done>) => async (req: Request, res: Response) => {
+  /** A write in one transaction; a refused one is logged for the sync report by the error handler. */
+  const write = (fn: (ds: DirectoryScope, req: Request) => Promise<Done>) => async (req: Request, res: Response) => {
     const a = authed(res);
-    let done: Done;
-    try {
-      done = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
-    } catch (err) {
-      const e = err instanceof ScimError ? err : undefined;
-      await recordFailure(db, {
-        tenantId: a.directory.tenant_id,
-        directoryId: a.directory.id,
-        kind,
-        subjectId: typeof req.params.id === 'string' ? req.params.id.slice(0, 40) : null,
-        method: req.method,
-        path: req.path,
-        status: e?.status ?? 500,
-        body: e ? e.toJSON() : { detail: 'internal error' },
-      }).catch(() => undefined);
-      throw err;
-    }
+    const done = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
     const ds = reader(res);
     const location = (path: string): Record<string, string> => (done.status === 201 ? { Location: `${ds.baseUrl}${path}` } : {});
     if (done.created) {
@@ -200,19 +188,19 @@ export function scimRouter(app: AppContext): express.Router {
   });
   router.post(
     '/Users',
-    write('user', async (ds, req) => ({ status: 201, created: await createUser(ds, req.body) })),
+    write(async (ds, req) => ({ status: 201, created: await createUser(ds, req.body) })),
   );
   router.put(
     '/Users/:id',
-    write('user', async (ds, req) => ({ status: 200, user: await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)) })),
+    write(async (ds, req) => ({ status: 200, user: await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)) })),
   );
   router.patch(
     '/Users/:id',
-    write('user', async (ds, req) => ({ status: 200, user: await patchUser(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
+    write(async (ds, req) => ({ status: 200, user: await patchUser(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
   );
   router.delete(
     '/Users/:id',
-    write('user', async (ds, req) => {
+    write(async (ds, req) => {
       await deprovisionUser(ds, String(req.params.id), ifMatch(req));
       return { status: 204 };
     }),
@@ -228,20 +216,20 @@ export function scimRouter(app: AppContext): express.Router {
   });
   router.post(
     '/Groups',
-    write('group', async (ds, req) => ({ status: 201, group: await createGroup(ds, req.body) })),
+    write(async (ds, req) => ({ status: 201, group: await createGroup(ds, req.body) })),
   );
   router.put(
     '/Groups/:id',
-    write('group', async (ds, req) => ({ status: 200, group: await replaceGroup(ds, String(req.params.id), req.body, ifMatch(req)) })),
+    write(async (ds, req) => ({ status: 200, group: await replaceGroup(ds, String(req.params.id), req.body, ifMatch(req)) })),
   );
   router.patch(
     '/Groups/:id',
     // The body of a group PATCH is optional (RFC 7644 §3.5.2); Okta and Entra ID accept 200 with it.
-    write('group', async (ds, req) => ({ status: 200, group: await patchGroup(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
+    write(async (ds, req) => ({ status: 200, group: await patchGroup(ds, String(req.params.id), readPatchBody(req.body), ifMatch(req)) })),
   );
   router.delete(
     '/Groups/:id',
-    write('group', async (ds, req) => {
+    write(async (ds, req) => {
       await deleteGroup(ds, String(req.params.id), ifMatch(req));
       return { status: 204 };
     }),
@@ -249,7 +237,7 @@ export function scimRouter(app: AppContext): express.Router {
 
   router.use((req: Request, _res: Response, next: NextFunction) => next(new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`)));
 
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use(async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
     let scim: ScimError;
     if (err instanceof ScimError) scim = err;
@@ -262,6 +250,22 @@ export function scimRouter(app: AppContext): express.Router {
       // Only message and stack: bodies and headers carry tokens and personal data.
       app.logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'scim: unhandled error');
       scim = new ScimError(500, undefined, 'internal error');
+    }
+    const a = res.locals.scim as Authed | undefined;
+    const kind = /^\/(Users|Groups)(\/|$)/i.exec(req.path)?.[1]?.toLowerCase();
+    // Failed writes of an authenticated IdP are what scim:sync reports as errors (rate-limit
+    // refusals are not: logging each would add a write per refused request).
+    if (a && kind && req.method !== 'GET' && !/\/\.search$/.test(req.path) && scim.status !== 429) {
+      await recordFailure(db, {
+        tenantId: a.directory.tenant_id,
+        directoryId: a.directory.id,
+        kind: kind === 'users' ? 'user' : 'group',
+        subjectId: typeof req.params.id === 'string' ? req.params.id.slice(0, 40) : (/^\/\w+\/([^/]{1,40})/.exec(req.path)?.[1] ?? null),
+        method: req.method,
+        path: req.path,
+        status: scim.status,
+        body: scim.toJSON(),
+      }).catch((e: Error) => app.logger.error({ err: { message: e.message } }, 'scim: could not record a failed write'));
     }
     send(res, scim.status, scim.toJSON(), scim.headers);
   });

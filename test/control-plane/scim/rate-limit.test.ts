@@ -31,14 +31,17 @@ for (const kind of dbKinds()) {
       const d2 = await makeDirectory(cp, t, 'entra');
       const other = await makeDirectory(cp, await cp.createTenant(), 'okta');
       const statuses: number[] = [];
+      const remaining: Array<string | null> = [];
       let refused;
       for (let i = 0; i < 7; i++) {
         const [base, dir] = i % 2 === 0 ? [cp.url, d1] : [second.url, d2];
         const r = await http(base, 'GET', `${dir.base}/Users`, { token: dir.token });
         statuses.push(r.status);
+        if (r.status === 200) remaining.push(r.headers.get('ratelimit-remaining'));
         if (r.status === 429) refused = r;
       }
       assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+      assert.deepEqual(remaining, ['4', '3', '2', '1', '0'], 'each answer says how much of the window is left');
       assert.ok(Number(refused!.headers.get('retry-after')) >= 1);
       assert.equal(refused!.body.status, '429');
       assert.match(refused!.headers.get('content-type')!, /application\/scim\+json/);
