@@ -13,7 +13,7 @@ P.withResolvers ??= () => {
   const promise = new Promise((a, b) => ((resolve = a), (reject = b)));
   return { promise, resolve, reject };
 };
-import { ClaresiaApiError, ClaresiaClient, ClaresiaConfigError, ClaresiaNetworkError, parseRetryAfter, backoffDelay } from '@claresia/client';
+import { BatchReader, ClaresiaApiError, ClaresiaClient, ClaresiaConfigError, ClaresiaNetworkError, parseRetryAfter, backoffDelay } from '@claresia/client';
 
 // Importing nock patches sockets for the whole mocha process (every suite, gRPC included);
 // keep it active only while these suites run.
@@ -214,5 +214,47 @@ describe('client: credentials', () => {
     assert.throws(() => new ClaresiaClient({ endpoint: '', token: 'x' }), ClaresiaConfigError);
     assert.throws(() => new ClaresiaClient({ endpoint: 'ftp://x', token: 'x' }), ClaresiaConfigError);
     assert.throws(() => new ClaresiaClient({ endpoint: BASE }), /no credentials/);
+  });
+});
+
+describe('client: batched reads', () => {
+  nockOnlyHere();
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('answers reads that arrive together with one list request by id', async () => {
+    let asked: string[] = [];
+    const scope = nock(BASE)
+      .get('/api/v1/things')
+      .query((q) => ((asked = ([] as string[]).concat(q.id as string[])), true))
+      .reply(200, { items: [{ id: 'a', n: 1 }, { id: 'c', n: 3 }], next_cursor: null });
+    const { c } = client();
+    const r = new BatchReader<{ id: string; n: number }>(c, '/api/v1/things', 'id');
+    const [a, b, cc] = await Promise.all([r.read('a'), r.read('b'), r.read('c')]);
+    assert.deepEqual([a?.n, b, cc?.n], [1, undefined, 3]);
+    assert.deepEqual(asked.sort(), ['a', 'b', 'c']);
+    scope.done();
+  });
+
+  it('with prefetch, answers every read from one complete page', async () => {
+    const scope = nock(BASE).get('/api/v1/things').query({ limit: '500' }).once().reply(200, { items: [{ id: 'a' }, { id: 'b' }], next_cursor: null });
+    const { c } = client();
+    const r = new BatchReader<{ id: string }>(c, '/api/v1/things', 'id', { prefetch: true });
+    assert.deepEqual(await Promise.all([r.read('a'), r.read('b'), r.read('zzz')]), [{ id: 'a' }, { id: 'b' }, undefined]);
+    assert.deepEqual(await r.read('a'), { id: 'a' });
+    scope.done();
+  });
+
+  it('with prefetch of a partial page, asks by id for what the page did not hold', async () => {
+    const scope = nock(BASE)
+      .get('/api/v1/things').query({ limit: '500' }).reply(200, { items: [{ id: 'a' }], next_cursor: 'a' })
+      .get('/api/v1/things').query({ id: 'q', limit: '1' }).reply(200, { items: [{ id: 'q' }], next_cursor: null });
+    const { c } = client();
+    const r = new BatchReader<{ id: string }>(c, '/api/v1/things', 'id', { prefetch: true });
+    assert.deepEqual(await Promise.all([r.read('a'), r.read('q')]), [{ id: 'a' }, { id: 'q' }]);
+    scope.done();
   });
 });
