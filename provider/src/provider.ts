@@ -5,7 +5,7 @@
 import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaClient } from '@claresia/client';
 import { decodeDynamic, decodeJson, dynamic, ValueError } from './values/codec.js';
-import { UNKNOWN, type ObjectValue } from './values/cty.js';
+import type { ObjectValue } from './values/cty.js';
 import { providerSchema, providerType, resourceSchema } from './schema.js';
 import { error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
 import { resolveConfig } from './config.js';
@@ -29,7 +29,6 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
   };
   let client: ClaresiaClient | undefined;
   let unknownConfig = false;
-  let writeOnlyAllowed = false;
   // StopProvider: cancel what is in flight so Terraform's interrupt is honoured quickly.
   let stop = new AbortController();
 
@@ -77,7 +76,6 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
     }),
 
     ConfigureProvider: guard('Configure provider', async (req: any) => {
-      writeOnlyAllowed = !!req.client_capabilities?.write_only_attributes_allowed;
       const config = decodeDynamic(providerType, req.config) as ObjectValue;
       const resolved = resolveConfig(config, process.env, PROVIDER_VERSION);
       unknownConfig = !resolved.known;
@@ -203,4 +201,3 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
   return handlers;
 }
 
-export { UNKNOWN };

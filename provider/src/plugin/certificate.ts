@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { bitString, boolean, explicit, implicit, ia5String, integer, octetString, oid, sequence, set, utcTime, utf8String } from './der.js';
+import { bitString, boolean, explicit, implicit, integer, octetString, oid, sequence, set, utcTime, utf8String } from './der.js';
 
 export interface ServerCertificate {
   /** DER of the certificate: its base64 goes into the handshake line. */

@@ -22,7 +22,6 @@ export const sequence = (...items: Buffer[]) => tlv(0x30, ...items);
 export const set = (...items: Buffer[]) => tlv(0x31, ...items);
 export const octetString = (b: Buffer) => tlv(0x04, b);
 export const utf8String = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
-export const ia5String = (s: string) => tlv(0x16, Buffer.from(s, 'ascii'));
 export const boolean = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0]));
 /** Context-specific constructed tag [n] (EXPLICIT wrapping). */
 export const explicit = (n: number, inner: Buffer) => tlv(0xa0 | n, inner);

@@ -3,10 +3,10 @@
  * its paths, its attributes' modes and flags, its import ID format and its async status.
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
-import { normalizeValue, type ResourceDef } from '@claresia/catalog';
+import type { ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
-import { ctyTypeOf, hasTimeouts, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
+import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
 import { validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
@@ -241,16 +241,5 @@ export class GenericResource {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${this.typeName} to be deleted`);
       await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
     }
-  }
-
-  hasTimeouts() {
-    return hasTimeouts(this.def);
-  }
-
-  /** Configured values in the form the API stores them (used to explain diffs in logs and tests). */
-  normalized(config: ObjectValue): ObjectValue {
-    const out: ObjectValue = { ...config };
-    for (const [name, attr] of Object.entries(this.def.attributes)) out[name] = normalizeValue(attr, config[name]) as Value;
-    return out;
   }
 }
