@@ -122,6 +122,10 @@ function indexDoc(): string {
     '```\n',
     'Every argument can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
       'Credentials written in the provider block replace the environment\'s credentials as a whole. Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects.\n',
+    'Terraform 1.11 or later: credentials and secrets you send (LLM credentials, OIDC client secrets) are write-only attributes and never reach the state file. ' +
+      'Change the matching `<name>_wo_version` to send a new value.\n',
+    'When a provider block takes its credentials from a tenant created in the same run, Terraform cannot read data sources through it while planning: ' +
+      'give such a data source `depends_on` on the resources it reports on, and it is read during apply.\n',
     '## Schema\n',
     schemaSections(providerAttributes),
     '## Resources\n',
