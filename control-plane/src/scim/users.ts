@@ -209,7 +209,10 @@ async function storeUser(ds: DirectoryScope, row: UserRow, doc: ScimDoc, via: st
 export async function replaceUser(ds: DirectoryScope, id: string, body: unknown, ifMatch?: string): Promise<string> {
   const row = await findUser(ds, id, true);
   checkIfMatch(ifMatch, row.version);
-  return storeUser(ds, row, cleanDocument(USER_TYPE, body), 'put');
+  const doc = cleanDocument(USER_TYPE, body);
+  // A PUT without `active` does not reactivate (or de-provision) anyone by omission.
+  if (doc.active === undefined) doc.active = row.active;
+  return storeUser(ds, row, doc, 'put');
 }
 
 export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperation[], ifMatch?: string): Promise<string> {

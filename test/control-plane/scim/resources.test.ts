@@ -220,6 +220,8 @@ for (const kind of dbKinds()) {
       const ev = await cp.db('governance_events').where({ tenant_id: d.tenant.id, type: 'user_deactivated', subject: u.body.id });
       assert.equal(ev.length, 1);
       assert.equal(ev[0].actor, 'okta:scim');
+      const put = await s('PUT', `/Users/${u.body.id}`, { schemas: [CORE_USER], userName: 'leaver@acme.example', title: 'Gone' });
+      assert.equal(put.body.active, false, 'a PUT without active does not reactivate');
       assert.equal((await s('DELETE', `/Users/${u.body.id}`)).status, 204, 'again: idempotent, no second event');
       assert.equal(await cp.count('governance_events', { tenant_id: d.tenant.id, type: 'user_deactivated', subject: u.body.id }), 1);
     });
