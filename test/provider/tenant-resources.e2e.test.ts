@@ -147,6 +147,23 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     assert.match(again.stdout, /~ name\s+= "Renamed in the portal" -> "Claude for Acme"/);
   });
 
+  it('writes no secret into the provider log, even at trace level', async () => {
+    const logFile = path.join(ws.dir, 'trace.log');
+    Object.assign(ws.env, { TF_LOG: 'trace', TF_LOG_PATH: logFile });
+    try {
+      await ws.ok(['apply', '-auto-approve']);
+    } finally {
+      delete ws.env.TF_LOG;
+      delete ws.env.TF_LOG_PATH;
+    }
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('provider.terraform-provider-claresia'));
+    assert.ok(lines.some((l) => l.includes('"rpc"')), 'the provider logged at trace level');
+    const t = attrs('claresia_tenant');
+    for (const secret of [CREDENTIAL, cp.operatorToken, t.client_secret]) {
+      assert.equal(lines.filter((l) => l.includes(secret)).length, 0);
+    }
+  });
+
   it('sends a new write-only credential when its version changes, and only then', async () => {
     await ws.ok(['apply', '-auto-approve']); // put back the drift the previous test left
     const t = attrs('claresia_tenant');
