@@ -4,10 +4,11 @@
  * for plan/apply, or a filesystem mirror when `init` is wanted. No registry is ever contacted.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeMirror } from '../../../provider/scripts/mirror.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const providerDir = path.join(repoRoot, 'provider');
@@ -50,13 +51,8 @@ export function workspace(opts: WorkspaceOptions = {}): Workspace {
   const dir = mkdtempSync(path.join(tmpdir(), 'claresia-tf-'));
   const cliConfig = path.join(dir, '.terraformrc');
   if (opts.mirror) {
-    const mirror = path.join(dir, '.mirror');
-    const pkgDir = path.join(mirror, 'registry.terraform.io/claresia/claresia', PROVIDER_VERSION, 'linux_amd64');
-    mkdirSync(pkgDir, { recursive: true });
-    const exe = path.join(pkgDir, `terraform-provider-claresia_v${PROVIDER_VERSION}`);
-    writeFileSync(exe, `#!/bin/sh\nexec "${process.execPath}" "${path.join(providerDir, 'bin/launch.cjs')}" "$@"\n`);
-    chmodSync(exe, 0o755);
-    writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/claresia/claresia"]\n  }\n}\n`);
+    // The same layout users get from `npm run mirror -w @claresia/terraform-provider`.
+    writeFileSync(cliConfig, writeMirror(path.join(dir, '.mirror')).cliConfig);
   } else {
     writeFileSync(cliConfig, `provider_installation {\n  dev_overrides {\n    "claresia/claresia" = "${path.join(providerDir, 'bin')}"\n  }\n  direct {}\n}\n`);
   }
