@@ -67,6 +67,12 @@ function listParams(type: ResourceTypeDef, q: Record<string, unknown>): ListPara
   return { ...(rawFilter ? { filter: parseFilter(rawFilter) } : {}), startIndex, count, projection: readProjection(type, q) };
 }
 
+/** If-None-Match (RFC 7644 §3.14): the client's copy is current. */
+function notModified(req: Request, version: number): boolean {
+  const tags = req.header('if-none-match')?.split(',').map((t) => t.trim());
+  return !!tags && (tags.includes('*') || tags.includes(etagOf(version)));
+}
+
 function listResponse(total: number, startIndex: number, resources: unknown[]) {
   return { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex, Resources: resources };
 }
@@ -183,6 +189,7 @@ export function scimRouter(app: AppContext): express.Router {
   router.get('/Users/:id', async (req, res) => {
     const ds = reader(res);
     const row = await findUser(ds, String(req.params.id));
+    if (notModified(req, row.version)) return send(res, 304, undefined, { ETag: etagOf(row.version) });
     const [body] = await renderUsers(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
     send(res, 200, body, { ETag: etagOf(row.version) });
   });
@@ -211,6 +218,7 @@ export function scimRouter(app: AppContext): express.Router {
   router.get('/Groups/:id', async (req, res) => {
     const ds = reader(res);
     const row = await findGroup(ds, String(req.params.id));
+    if (notModified(req, row.version)) return send(res, 304, undefined, { ETag: etagOf(row.version) });
     const [body] = await renderGroups(ds, [row], readProjection(GROUP_TYPE, req.query as Record<string, unknown>));
     send(res, 200, body, { ETag: etagOf(row.version) });
   });

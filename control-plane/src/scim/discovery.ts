@@ -1,5 +1,4 @@
 import { scimNotFound } from './errors.js';
-import { MAX_OPERATIONS } from './patch.js';
 import { ALL_SCHEMAS, GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ScimAttr, type ScimSchema } from './schema.js';
 
 /** The discovery endpoints (RFC 7644 §4), saying exactly what this server does and does not do. */
@@ -9,7 +8,6 @@ export const MAX_RESULTS = 1000;
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-    documentationUri: 'https://docs.claresia.example/scim',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_RESULTS },
@@ -26,8 +24,6 @@ export function serviceProviderConfig(baseUrl: string) {
       },
     ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
-    // Not part of RFC 7643, for humans reading the document: limits this server enforces.
-    'urn:claresia:scim:limits': { maxPatchOperations: MAX_OPERATIONS },
   };
 }
 

@@ -202,6 +202,9 @@ for (const kind of dbKinds()) {
       assert.equal((await s('DELETE', `/Users/${u.body.id}`, undefined, { 'If-Match': v1 })).status, 412);
       assert.deepEqual(await scimCounts(cp), before);
       assert.equal((await s('GET', `/Users/${u.body.id}`)).body.title, 'One');
+      const cached = await s('GET', `/Users/${u.body.id}`, undefined, { 'If-None-Match': 'W/"2"' });
+      assert.equal(cached.status, 304, 'a current copy is not sent again');
+      assert.equal((await s('GET', `/Users/${u.body.id}`, undefined, { 'If-None-Match': v1 })).status, 200);
       const same = await s('PATCH', `/Users/${u.body.id}`, ops, { 'If-Match': 'W/"2"' });
       assert.equal(same.body.meta.version, 'W/"2"', 'a PATCH that changes nothing keeps the version and writes no event');
       assert.deepEqual(await scimCounts(cp), before);
