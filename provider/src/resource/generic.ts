@@ -172,7 +172,7 @@ export class GenericResource {
       if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
       if (this.def.async) {
         try {
-          api = await this.waitReady(client, prior, 'update', signal);
+          api = await this.waitReady(client, { ...prior, [TIMEOUTS_ATTRIBUTE]: planned[TIMEOUTS_ATTRIBUTE] ?? null }, 'update', signal);
         } catch (err) {
           diagnostics.push(fromError(err, `${this.typeName} was updated but did not become ready`, this.def.attributes));
         }
