@@ -16,8 +16,10 @@ import { validateConfig } from './validate.js';
 import { providerAttributes } from './schema.js';
 import { log } from './plugin/log.js';
 import type { UnaryHandler } from './plugin/server.js';
+import pkg from '../package.json' with { type: 'json' };
 
-export const PROVIDER_VERSION = '0.1.0';
+// The User-Agent names the version; the build bundles package.json's.
+export const PROVIDER_VERSION: string = pkg.version;
 
 export function createProvider(defs: readonly ResourceDef[] = resources, dataDefs: readonly DataSourceDef[] = dataSources) {
   const byType = new Map(defs.map((d) => [`claresia_${d.name}`, new GenericResource(d)]));

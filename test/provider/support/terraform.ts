@@ -12,7 +12,6 @@ import { writeMirror } from '../../../provider/scripts/mirror.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const providerDir = path.join(repoRoot, 'provider');
-export const PROVIDER_VERSION = '0.1.0';
 
 let built: Promise<void> | undefined;
 
