@@ -4,6 +4,7 @@
  * does not become ready within its configured timeout.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -100,6 +101,41 @@ describe('provider lifecycle with terraform', function () {
       assert.notEqual(r.code, 0);
       // Terraform compares the stored version with the schema's version before it calls the provider.
       assert.match(r.stderr, /Resource instance managed by newer provider version/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('stops at once when terraform is interrupted, keeping what was created in state', async () => {
+    const t = await cp.createTenant({ deployment_mode: 'C' });
+    const ca = generateServerCertificate().certPem;
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_CLIENT_ID: t.clientId, CLARESIA_CLIENT_SECRET: t.clientSecret } });
+    try {
+      ws.write(
+        'main.tf',
+        `${providerBlock}resource "claresia_hub" "c" {\n  mode = "C"\n  mtls_endpoint_url = "https://hub.byoc.example:8443/claresia"\n  customer_ca_certificate = <<-PEM\n${ca.trim()}\n  PEM\n  timeouts = { create = "30m" }\n}\n`,
+      );
+      const tf = spawn('terraform', ['apply', '-auto-approve', '-no-color'], { cwd: ws.dir, env: ws.env });
+      let out = '';
+      tf.stdout.on('data', (d) => (out += d));
+      tf.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => tf.on('exit', (code) => r(code)));
+      // Interrupt once the Hub exists and apply is polling it.
+      const deadline = Date.now() + 30_000;
+      while (!(await cp.request('GET', '/api/v1/hubs', { token: t.token })).body.items?.length) {
+        assert.ok(Date.now() < deadline, `no Hub was created: ${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const interrupted = Date.now();
+      tf.kill('SIGINT');
+      const code = await exited;
+      assert.notEqual(code, 0);
+      assert.ok(Date.now() - interrupted < 10_000, `terraform took ${Date.now() - interrupted} ms to stop`);
+      assert.match(out, /Interrupt received/);
+      const inst = ws.state().resources[0].instances[0];
+      assert.match(inst.attributes.id, /^hub_/, 'the Hub that exists is in state, not orphaned');
+      assert.equal(inst.status, 'tainted');
     } finally {
       ws.close();
     }

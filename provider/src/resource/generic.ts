@@ -29,6 +29,22 @@ function expand(template: string, values: Record<string, unknown>): string {
   });
 }
 
+/** Waits between polls; a stop request from Terraform ends the wait at once. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Path placeholders: the state's attributes, and `{id}` for the resource's id attribute whatever its name. */
 function pathValues(def: ResourceDef, state: ObjectValue): Record<string, unknown> {
   return { ...state, id: state[def.idAttribute] };
@@ -229,7 +245,7 @@ export class GenericResource {
       if (a.failed.includes(status)) throw new Error(`${this.typeName} ${String(state[this.def.idAttribute])} ended in status ${status}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})`);
       log('debug', 'waiting for resource', { type: this.typeName, status });
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+      await pause(Math.min(5000, 250 * 2 ** i), signal);
     }
   }
 
@@ -239,7 +255,7 @@ export class GenericResource {
       const api = await this.fetch(client, state, signal ?? AbortSignal.timeout(60_000));
       if (!api) return;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${this.typeName} to be deleted`);
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+      await pause(Math.min(5000, 250 * 2 ** i), signal);
     }
   }
 }
