@@ -27,19 +27,19 @@ const def: ResourceDef = {
 };
 
 describe('pulumi Check and Diff on collections and nested objects', () => {
-  it("applies a collection's element rules to each element and names the element", () => {
-    const f = checkInputs(def, { allowFrom: ['10.0.0.0/8', 'not-a-cidr'] });
+  it("applies a collection's element rules to each element and names the element", async () => {
+    const f = await checkInputs(def, { allowFrom: ['10.0.0.0/8', 'not-a-cidr'] });
     assert.deepEqual(f.map((x) => x.property), ['allowFrom']);
     assert.match(f[0]!.reason, /^allowFrom\[1\] must match/);
-    assert.deepEqual(checkInputs(def, { allowFrom: ['10.0.0.0/8'] }), []);
-    assert.match(checkInputs(def, { allowFrom: ['1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8'] })[0]!.reason, /must NOT have more than 2 items/);
+    assert.deepEqual(await checkInputs(def, { allowFrom: ['10.0.0.0/8'] }), []);
+    assert.match((await checkInputs(def, { allowFrom: ['1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8'] }))[0]!.reason, /must NOT have more than 2 items/);
   });
 
-  it('checks nested objects under their camelCase names, and skips unknown values', () => {
-    const f = checkInputs(def, { ruleSet: { maxRate: 0, labelName: 'x' } });
+  it('checks nested objects under their camelCase names, and skips unknown values', async () => {
+    const f = await checkInputs(def, { ruleSet: { maxRate: 0, labelName: 'x' } });
     assert.deepEqual(f.map((x) => x.reason), ['ruleSet.maxRate must be >= 1']);
-    assert.deepEqual(checkInputs(def, { ruleSet: { maxRate: 5 } }), []);
-    assert.deepEqual(checkInputs(def, { ruleSet: { maxRate: UNKNOWN } }), []);
+    assert.deepEqual(await checkInputs(def, { ruleSet: { maxRate: 5 } }), []);
+    assert.deepEqual(await checkInputs(def, { ruleSet: { maxRate: UNKNOWN } }), []);
   });
 
   it('compares nested objects in the API form', () => {

@@ -4,17 +4,27 @@
  * The rules are the API's own (the catalog's request JSON Schema, checked by ajv); unknown
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsImport from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { attributeSchema, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { hasUnknown, reveal, type Props } from './values.js';
 import { toApiValue } from './convert.js';
 
-// ajv-formats is CommonJS with a default export.
-const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
+type Compile = (schema: JsonSchema) => ValidateFunction;
+let compiler: Promise<Compile> | undefined;
+
+/** ajv loads on the first Check, not at plugin start: the engine waits for the port. */
+function loadCompiler(): Promise<Compile> {
+  compiler ??= (async () => {
+    const [{ Ajv2020 }, formats] = await Promise.all([import('ajv/dist/2020.js'), import('ajv-formats')]);
+    // ajv-formats is CommonJS with a default export.
+    const addFormats = formats.default as unknown as (a: InstanceType<typeof Ajv2020>) => void;
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    return (schema) => ajv.compile(schema);
+  })();
+  return compiler;
+}
 
 export interface Failure {
   property: string;
@@ -46,10 +56,10 @@ function inputSchema(attr: Attribute): JsonSchema {
   return s;
 }
 
-function validator(attr: Attribute): ValidateFunction {
+async function validator(attr: Attribute): Promise<ValidateFunction> {
   let fn = compiled.get(attr);
   if (!fn) {
-    fn = ajv.compile(inputSchema(attr));
+    fn = (await loadCompiler())(inputSchema(attr));
     compiled.set(attr, fn);
   }
   return fn;
@@ -79,7 +89,7 @@ function propertyPath(prop: string, instancePath: string): string {
 }
 
 /** Failures for one resource's inputs, each naming the Pulumi property. */
-export function checkInputs(def: ResourceDef, news: Props): Failure[] {
+export async function checkInputs(def: ResourceDef, news: Props): Promise<Failure[]> {
   const failures: Failure[] = [];
   const known = new Set<string>();
   for (const [name, attr] of Object.entries(def.attributes)) {
@@ -92,7 +102,7 @@ export function checkInputs(def: ResourceDef, news: Props): Failure[] {
       continue;
     }
     if (hasUnknown(v)) continue;
-    const fn = validator(attr);
+    const fn = await validator(attr);
     if (!fn(toApiValue(attr, v))) {
       const seen = new Set<string>();
       for (const e of fn.errors ?? []) {

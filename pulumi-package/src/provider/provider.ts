@@ -88,7 +88,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
 
   async check(urn: string, _olds: Props, news: Props): Promise<pulumiProvider.CheckResult> {
     const r = this.resource(urn);
-    return { inputs: news, failures: checkInputs(r.def, news) };
+    return { inputs: news, failures: await checkInputs(r.def, news) };
   }
 
   async diff(_id: string, urn: string, olds: Props, news: Props, o: OpOptions = {}): Promise<pulumiProvider.DiffResult & { detailed: Change[] }> {

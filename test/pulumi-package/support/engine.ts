@@ -47,6 +47,10 @@ export async function launchPlugin(env: Record<string, string> = {}): Promise<Pl
   const started = Date.now();
   // The engine passes its own address; the plugin must start without reaching it.
   const proc = spawn(path.join(pulumiDir, 'bin/pulumi-resource-claresia'), ['127.0.0.1:1'], { env: { PATH: process.env.PATH!, ...env } });
+  // A run cut short (mocha exits, a timeout) must not leave plugins behind.
+  const reap = () => proc.kill('SIGKILL');
+  process.once('exit', reap);
+  proc.once('exit', () => process.removeListener('exit', reap));
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const port = await new Promise<number>((resolve, reject) => {
