@@ -39,6 +39,18 @@ async function timedTf(ws: Workspace, args: string[], expectCode = 0): Promise<n
   return (performance.now() - t0) / 1000;
 }
 
+/** GET requests on the tenant routes so far, from the control plane's metrics. */
+async function tenantGets(url: string): Promise<{ list: number; by_id: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = { list: 0, by_id: 0 };
+  for (const m of text.matchAll(/^claresia_http_requests_total\{([^}]*)\} (\d+)/gm)) {
+    if (!m[1]!.includes('method="GET"')) continue;
+    if (m[1]!.includes('route="/api/v1/tenants"')) out.list += Number(m[2]);
+    else if (/route="\/api\/v1\/tenants\/[:{]id\}?"/.test(m[1]!)) out.by_id += Number(m[2]);
+  }
+  return out;
+}
+
 async function pair(n: number, env: Record<string, string>) {
   const tenants = workspace({ env });
   const builtin = workspace({ env });
@@ -52,7 +64,12 @@ async function pair(n: number, env: Record<string, string>) {
     const out: Record<string, number> = {};
     out.claresia_apply_s = await timedTf(tenants, ['apply', '-auto-approve']);
     out.terraform_data_apply_s = await timedTf(builtin, ['apply', '-auto-approve']);
+    const before = await tenantGets(env.CLARESIA_ENDPOINT!);
     out.claresia_plan_s = await timedTf(tenants, ['plan', '-detailed-exitcode'], 0);
+    const after = await tenantGets(env.CLARESIA_ENDPOINT!);
+    // How many API reads the refresh of n tenants cost.
+    out.plan_api_list_requests = after.list - before.list;
+    out.plan_api_get_by_id = after.by_id - before.by_id;
     out.terraform_data_plan_s = await timedTf(builtin, ['plan', '-detailed-exitcode'], 0);
     out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
     out.apply_ratio = out.claresia_apply_s / out.terraform_data_apply_s;
