@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import statusPb from '@pulumi/pulumi/proto/status_pb.js';
+import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { selfSigned } from '../support/platforms/certs.js';
@@ -92,10 +93,10 @@ for (const kind of dbKinds()) {
       }
     });
 
-    it('Mode C that never links: a create timeout, then a failed status, each reported with the Hub id so it is not leaked', async () => {
+    it('Mode C that never links: a create timeout, a cancelled run, then a failed status, each reported with the Hub id so it is not leaked', async () => {
       const ca = await selfSigned('Acme Hub CA');
       const t = await cp.createTenant({ deployment_mode: 'C' });
-      const p = await tenantPlugin(t);
+      let p = await tenantPlugin(t);
       try {
         const inputs = { mode: 'C', mtlsEndpointUrl: 'https://127.0.0.1:9/claresia', customerCaCertificate: ca.pem };
         const started = Date.now();
@@ -109,6 +110,25 @@ for (const kind of dbKinds()) {
         assert.match(first!.getId(), /^hub_/);
         assert.equal(js(first!.getProperties()).status, 'provisioning');
         await p.call('delete', req.delete(H('c'), first!.getId(), js(first!.getProperties())));
+
+        // The engine's Cancel (Ctrl-C) ends the wait at once; the Hub is still reported with its id.
+        const cancelledAt = { t: 0 };
+        const pending = p.call('create', req.create(H('c3'), inputs)).then(
+          () => assert.fail('create must not succeed'),
+          (e) => e,
+        );
+        setTimeout(() => {
+          cancelledAt.t = Date.now();
+          void p.call('cancel', new emptyPb.Empty());
+        }, 300);
+        err = await pending;
+        assert.match(err.details, /cancelled while waiting for status to be ready/);
+        assert.ok(Date.now() - cancelledAt.t < 1000, 'stopped promptly, before the 2 s link deadline');
+        const third = initFailure(err);
+        assert.match(third!.getId(), /^hub_/);
+        await p.stop();
+        p = await tenantPlugin(t);
+        await p.call('delete', req.delete(H('c3'), third!.getId(), js(third!.getProperties())));
 
         err = undefined;
         await p.call('create', req.create(H('c2'), inputs)).catch((e) => (err = e));

@@ -43,14 +43,20 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
   private readonly byToken = new Map<string, GenericFunction>();
   private config: ResolvedConfig | undefined;
   private apiClient: ClaresiaClient | undefined;
+  private readonly stop = new AbortController();
 
   constructor(
     defs: readonly ResourceDef[] = resources,
     functions: readonly DataSourceDef[] = dataSources,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    for (const def of defs) this.byTitle.set(def.title, new GenericResource(def));
+    for (const def of defs) this.byTitle.set(def.title, new GenericResource(def, this.stop.signal));
     for (const def of functions) this.byToken.set(functionToken(def), new GenericFunction(def));
+  }
+
+  /** The engine's Cancel (Ctrl-C): waits for readiness end at once; a half-made object is reported with its id. */
+  async cancel(): Promise<void> {
+    this.stop.abort();
   }
 
   async getSchema(): Promise<string> {

@@ -3,6 +3,7 @@
  * API paths, the attributes' modes and flags, the async status. A new catalog entry becomes a
  * working `claresia:index:<Title>` with no code here.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
@@ -29,7 +30,11 @@ export class GenericResource {
   private batch: BatchReader<Props> | undefined;
   private batchClient: ClaresiaClient | undefined;
 
-  constructor(readonly def: ResourceDef) {}
+  /** `signal` ends the waits (not the writes) when the engine cancels the run. */
+  constructor(
+    readonly def: ResourceDef,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   private expand(template: string, id: string | undefined, props: Props): string {
     return template.replace(/\{(\w+)\}/g, (_m, k: string) => {
@@ -198,11 +203,17 @@ export class GenericResource {
   private async poll(client: ClaresiaClient, id: string, props: Props, timeoutMs: number | undefined, done: (api: Props | undefined) => boolean, what: string): Promise<Props | undefined> {
     const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + limit;
+    const cancelled = () => new Error(`${this.def.title} ${id}: the run was cancelled while waiting for ${what}`);
     for (let i = 0; ; i++) {
+      if (this.signal?.aborted) throw cancelled();
       const api = await this.fetch(client, id, props);
       if (done(api)) return api;
       if (Date.now() > deadline) throw new Error(`${this.def.title} ${id}: timed out after ${Math.round(limit / 1000)} s waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** i)));
+      try {
+        await sleep(Math.min(5000, 200 * 2 ** i), undefined, { signal: this.signal });
+      } catch {
+        throw cancelled();
+      }
     }
   }
 }

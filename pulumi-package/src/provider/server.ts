@@ -187,7 +187,10 @@ export function serviceImplementation(provider: ClaresiaProvider): grpc.UntypedS
       res.setFailuresList(failureList(out.failures ?? []));
       return res;
     }),
-    cancel: unary(() => new emptyPb.Empty()),
+    cancel: unary(async () => {
+      await provider.cancel();
+      return new emptyPb.Empty();
+    }),
     attach: unary(() => new emptyPb.Empty()),
     getMapping: unary(() => new pb.GetMappingResponse()),
     getMappings: unary(() => new pb.GetMappingsResponse()),
