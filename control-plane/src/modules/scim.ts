@@ -96,8 +96,9 @@ export function scimRouter(app: AppContext): express.Router {
   const limit = rateLimitFrom(app.config.scimRateLimit);
   const db: Db = app.db;
 
-  // Authentication, allowlist and rate limit, in that order: an unauthenticated caller cannot
-  // spend a tenant's budget.
+  // The token check and the rate-limit count are one statement, which counts nothing for a
+  // wrong token: an unauthenticated caller cannot spend a tenant's budget. A request from
+  // outside the allowlist is refunded.
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
       const directoryId = String(req.params.directoryId);

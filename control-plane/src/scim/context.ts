@@ -4,7 +4,6 @@ import type { Queryable, Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvent, type StoredEvent } from '../audit/chain.js';
 import { emitScimChange, type ScimChange } from './hooks.js';
-import { recordChange, type ChangeOp } from './changes.js';
 
 /** The directory a SCIM request authenticated as. */
 export interface DirectoryRow {
@@ -51,13 +50,12 @@ export class DirectoryScope {
   }
 
   /**
-   * Records a change everywhere it must go, in this transaction: the sync log, the listeners
-   * of other modules, then the signed governance event (last, so the per-tenant chain lock is
-   * held as briefly as possible).
+   * Records a change everywhere it must go, in this transaction: the listeners of other
+   * modules, then the signed governance event (last, so the per-tenant chain lock is held as
+   * briefly as possible). The event is also what POST /api/v1/roster/scim:sync reports from.
    */
-  async changed(change: Omit<ScimChange, 'tenantId' | 'directoryId' | 'idp'>, subjectId: string, event: { type: string; data: Record<string, unknown> }, log: { op: ChangeOp; detail: Record<string, unknown> }): Promise<StoredEvent> {
+  async changed(change: Omit<ScimChange, 'tenantId' | 'directoryId' | 'idp'>, subjectId: string, event: { type: string; data: Record<string, unknown> }): Promise<StoredEvent> {
     const trx = this.db as Tx;
-    await recordChange(trx, { tenantId: this.tenantId, directoryId: this.directoryId, kind: change.kind, op: log.op, subjectId, detail: log.detail });
     await emitScimChange(trx, { ...change, tenantId: this.tenantId, directoryId: this.directoryId, idp: this.directory.idp }, this.app.keys);
     return appendEvent(trx, this.app.keys, this.tenantId, {
       type: event.type,

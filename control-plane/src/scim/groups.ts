@@ -137,7 +137,6 @@ export async function createGroup(ds: DirectoryScope, body: unknown): Promise<st
     { kind: 'group', op: 'created', userIds: ids, groupId: id, addedUserIds: ids, removedUserIds: [], groupName: name },
     id,
     { type: 'scim.group_created', data: { display_name: name, rbac: name.toLowerCase().startsWith(RBAC_PREFIX), members_added: ids.length } },
-    { op: 'created', detail: { display_name: name, members_added: ids.length } },
   );
   return id;
 }
@@ -178,7 +177,6 @@ async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[]
       type: 'scim.group_updated',
       data: { display_name: name, ...(renamed ? { renamed_from: row.display_name } : {}), rbac: name.toLowerCase().startsWith(RBAC_PREFIX), members_added: added.length, members_removed: removed.length, via },
     },
-    { op: 'updated', detail: { display_name: name, members_added: added.length, members_removed: removed.length } },
   );
   return row.id;
 }
@@ -206,6 +204,5 @@ export async function deleteGroup(ds: DirectoryScope, id: string, ifMatch?: stri
     { kind: 'group', op: 'deleted', userIds: ids, groupId: row.id, addedUserIds: [], removedUserIds: ids, groupName: row.display_name },
     row.id,
     { type: 'scim.group_deleted', data: { display_name: row.display_name, rbac: row.display_name_lower.startsWith(RBAC_PREFIX), members_removed: ids.length } },
-    { op: 'deleted', detail: { display_name: row.display_name, members_removed: ids.length } },
   );
 }

@@ -166,7 +166,6 @@ export async function createUser(ds: DirectoryScope, body: unknown): Promise<Use
     { kind: 'user', op: 'created', userIds: [id] },
     id,
     { type: 'scim.user_created', data: { user_name: cols.user_name, active: cols.active } },
-    { op: 'created', detail: { user_name: cols.user_name } },
   );
   return { ...row, tenant_id: ds.tenantId, directory_id: ds.directoryId, seq: 0, resource: doc, group_refs: [] } as unknown as UserRow;
 }
@@ -201,7 +200,6 @@ async function storeUser(ds: DirectoryScope, row: UserRow, doc: ScimDoc, via: st
     { kind: 'user', op, userIds: [row.id] },
     row.id,
     { type, data: { user_name: cols.user_name, via, changed } },
-    { op, detail: { user_name: cols.user_name, changed } },
   );
   return row.id;
 }

@@ -87,7 +87,8 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['user_id']);
   });
 
-  // One row per write an IdP made (or tried): what POST /api/v1/roster/scim:sync reports.
+  // Failed writes of an IdP, reported by POST /api/v1/roster/scim:sync (successful ones are
+  // read from their governance events since 0101).
   await knex.schema.createTable('scim_changes', (t) => {
     t.bigIncrements('id');
     t.string('tenant_id', 40).notNullable().references('tenants.id');
