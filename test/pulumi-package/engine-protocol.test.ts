@@ -216,6 +216,21 @@ for (const kind of dbKinds()) {
       await op.call('delete', req.delete(T(), id, outs2));
     });
 
+    it('Configure also takes the older `claresia:config:*` variables map', async () => {
+      const p = await launchPlugin();
+      try {
+        const r = new pb.ConfigureRequest();
+        r.getVariablesMap().set('claresia:config:endpoint', cp.url);
+        r.getVariablesMap().set('claresia:config:token', cp.operatorToken);
+        await p.call('configure', r);
+        const created = await p.call<any>('create', req.create(T('v'), tenantInputs(slug())));
+        assert.match(created.getId(), /^tnt_/);
+        await p.call('delete', req.delete(T('v'), created.getId(), js(created.getProperties())));
+      } finally {
+        await p.stop();
+      }
+    });
+
     it('Delete removes the tenant', async () => {
       const created = await op.call<any>('create', req.create(T('b'), tenantInputs(slug())));
       const id = created.getId();
