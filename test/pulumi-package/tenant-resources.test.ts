@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
+import { selfSigned } from '../support/platforms/certs.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { isSecret, js, launchPlugin, pb, req, secret, struct, urnOf, type Plugin } from './support/engine.js';
 
@@ -128,6 +129,28 @@ for (const kind of dbKinds()) {
       assert.equal(await sealed(), second, 'the new credential was sent and sealed');
       assert.doesNotMatch(p.stderr(), new RegExp(`${first}|${second}`));
       await p.call('delete', req.delete(U, id, updated));
+    });
+
+    it('SsoConnection (SAML, IdP URL and certificate): empty diff after create, in-place rename, replacement on protocol', async () => {
+      const U = urnOf('SsoConnection', 'saml');
+      const cert = await selfSigned('Acme IdP signing', { ca: false });
+      const inputs = { name: '  Okta SAML ', protocol: 'saml', idpSsoUrl: 'https://acme.okta.example/app/sso/saml', idpCertificate: `\n${cert.pem}\n`, idpEntityId: 'http://www.okta.com/exk1' };
+      const check = await p.call<any>('check', req.check(U, inputs));
+      assert.deepEqual(check.getFailuresList().map((f: any) => f.getReason()), []);
+      const created = await p.call<any>('create', req.create(U, inputs));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.match(outs.acsUrl, /^https?:\/\//);
+      assert.equal((await p.call<any>('diff', req.diff(U, id, outs, inputs, inputs))).getChanges(), NONE, 'normalised values and API-chosen ones do not diff');
+      const renamed = { ...inputs, name: 'Okta' };
+      const d = await p.call<any>('diff', req.diff(U, id, outs, renamed, inputs));
+      assert.deepEqual(d.getDiffsList(), ['name']);
+      const updated = js((await p.call<any>('update', req.update(U, id, outs, renamed, false, inputs))).getProperties());
+      assert.equal(updated.name, 'Okta');
+      const replace = await p.call<any>('diff', req.diff(U, id, updated, { ...renamed, protocol: 'oidc' }, renamed));
+      assert.deepEqual(replace.getReplacesList(), ['protocol']);
+      await p.call('delete', req.delete(U, id, updated));
+      assert.equal((await cp.request('GET', `/api/v1/identity/sso/connections/${id}`, { token: t.token })).status, 404);
     });
 
     it('Cowork: a pack applied by name, read back and removed', async () => {
