@@ -189,6 +189,14 @@ for (const kind of dbKinds()) {
       assert.equal((await scim(cp, sibling)('GET', '/Users')).body.totalResults, 0);
     });
 
+    it('concurrent creates of one userName: exactly one wins, the others get 409 uniqueness', async () => {
+      const names = ['race@acme.example', 'RACE@acme.example', 'Race@Acme.example', 'race@ACME.EXAMPLE', 'rAce@acme.example'];
+      const results = await Promise.all(names.map((n) => s('POST', '/Users', user(n))));
+      assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+      for (const r of results.filter((x) => x.status === 409)) assert.equal(r.body.scimType, 'uniqueness');
+      assert.equal(await cp.count('scim_users', { directory_id: d.id, user_name_lower: 'race@acme.example' }), 1);
+    });
+
     it('ETags: meta.version moves with each change; a stale If-Match is 412 and changes nothing', async () => {
       const u = await s('POST', '/Users', user('etag@acme.example'));
       const v1 = u.headers.get('etag')!;
