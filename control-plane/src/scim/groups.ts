@@ -76,8 +76,10 @@ export async function listGroups(ds: DirectoryScope, filter: Filter | undefined,
     const c = compileFilter(GROUP_FILTERS, filter);
     q = q.whereRaw(c.sql, c.bindings as never[]);
   }
+  const rows = count === 0 ? [] : ((await q.clone().orderBy('scim_groups.seq').offset(startIndex - 1).limit(count).select('scim_groups.*')) as GroupRow[]);
+  // A page that is not full (and not past the end) already tells the total.
+  if (count > 0 && rows.length < count && (rows.length > 0 || startIndex === 1)) return { total: startIndex - 1 + rows.length, rows };
   const [totalRow] = (await q.clone().count({ n: '*' })) as Array<{ n: number | string }>;
-  const rows = count === 0 ? [] : ((await q.orderBy('scim_groups.seq').offset(startIndex - 1).limit(count).select('scim_groups.*')) as GroupRow[]);
   return { total: Number(totalRow!.n), rows };
 }
 

@@ -133,12 +133,18 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
     const c = compileFilter(USER_FILTERS, filter);
     q = q.whereRaw(c.sql, c.bindings as never[]);
   }
-  // The total and the page are independent queries: on PostgreSQL they run side by side.
-  const [[totalRow], rows] = await Promise.all([
-    q.clone().count({ n: '*' }) as unknown as Promise<Array<{ n: number | string }>>,
-    count === 0 ? Promise.resolve([] as UserRow[]) : (q.orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select('scim_users.*', ds.db.raw(GROUP_REFS)) as unknown as Promise<UserRow[]>),
-  ]);
-  return { total: Number(totalRow!.n), rows };
+  const page = () => q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select('scim_users.*', ds.db.raw(GROUP_REFS)) as unknown as Promise<UserRow[]>;
+  const total = async () => Number(((await q.clone().count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+  if (!filter || count === 0) {
+    // Listing everything: the total and the page are independent, on PostgreSQL side by side.
+    const [n, rows] = await Promise.all([total(), count === 0 ? Promise.resolve([] as UserRow[]) : page()]);
+    return { total: n, rows };
+  }
+  // A filtered lookup (userName eq, externalId eq: what IdPs send) usually fits in one page,
+  // and then the page itself gives the total without a count.
+  const rows = await page();
+  const known = rows.length < count && (rows.length > 0 || startIndex === 1);
+  return { total: known ? startIndex - 1 + rows.length : await total(), rows };
 }
 
 function uniqueOr(err: unknown, userName: string): never {
