@@ -157,6 +157,13 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await q('title ne "Engineer"'), ['ada', 'cyd', 'dee', 'eve'], 'ne matches users without a title');
       assert.deepEqual(await q('title pr'), ['ada', 'bob', 'cyd', 'eve']);
       assert.deepEqual(await q('not (title pr)'), ['dee']);
+      // Under not, a user without the attribute counts as not matching what is inside.
+      assert.deepEqual(await q('not (title sw "vice")'), ['bob', 'dee', 'eve']);
+      assert.deepEqual(await q('not (title eq "Engineer" or department eq "Sales")'), ['ada', 'eve']);
+      assert.deepEqual(await q('not (not (title co "engineer"))'), ['ada', 'bob', 'eve']);
+      assert.deepEqual(await q('not (active eq true)'), ['cyd']);
+      assert.deepEqual(await q('not (emails[type eq "work" and value ew "@other.example"])'), ['ada', 'bob', 'cyd', 'dee']);
+      assert.deepEqual(await q('not (meta.created lt "2000-01-01T00:00:00Z")'), ['ada', 'bob', 'cyd', 'dee', 'eve']);
       assert.deepEqual(await q('userName gt "c" and userName lt "e"'), ['cyd', 'dee']);
       assert.deepEqual(await q('userName ge "cyd@acme.example" and userName le "dee@acme.example"'), ['cyd', 'dee']);
       assert.deepEqual(await q('active eq false'), ['cyd']);

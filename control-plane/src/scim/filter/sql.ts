@@ -6,8 +6,8 @@ import type { AttrPath, CompareOp, Filter, Literal } from './ast.js';
  * Compiles a parsed filter to a SQL condition with bindings, for knex `whereRaw`. Attributes
  * IdPs filter by map to indexed columns (userName to its lower-cased column, title and
  * department to `lower(col)` with text_pattern_ops indexes, so `eq` and `sw` use an index);
- * multi-valued attributes become EXISTS over their JSON array or the membership table. Every
- * leaf is NULL-safe, so `not (...)` means what it says.
+ * multi-valued attributes become EXISTS over their JSON array or the membership table. Leaves
+ * under NOT are NULL-safe, so `not (...)` means what it says.
  */
 
 export interface Sql {
@@ -50,7 +50,13 @@ function describe(p: AttrPath): string {
   return `${p.schema ? p.schema + ':' : ''}${p.attr}${p.sub ? '.' + p.sub : ''}`;
 }
 
-function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, name: string): Sql {
+/**
+ * One comparison. SQL gives NULL for a comparison with an absent value, which a WHERE treats as
+ * false: right as it stands, wrong under NOT. So under an odd number of NOTs a comparison is
+ * guarded (`col IS NOT NULL AND ...`) to be plainly false; elsewhere it is left bare, which
+ * lets an index cover the whole condition (and counts be index-only).
+ */
+function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, name: string, negated: boolean): Sql {
   if (op === 'pr') {
     return t.type === 'string' ? { sql: `(${t.expr} IS NOT NULL AND ${t.expr} <> '')`, bindings: [] } : { sql: `(${t.expr} IS NOT NULL)`, bindings: [] };
   }
@@ -64,7 +70,7 @@ function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, na
     if (typeof value === 'boolean') b = value;
     else if (typeof value === 'string' && /^(true|false)$/i.test(value)) b = value.toLowerCase() === 'true';
     else throw invalidFilter(`filter: ${name} is a boolean; compare it with true or false`);
-    if (op === 'eq') return { sql: `(${t.expr} IS NOT NULL AND ${t.expr} = ?)`, bindings: [b] };
+    if (op === 'eq') return negated ? { sql: `(${t.expr} IS NOT NULL AND ${t.expr} = ?)`, bindings: [b] } : { sql: `(${t.expr} = ?)`, bindings: [b] };
     if (op === 'ne') return { sql: `(${t.expr} IS NULL OR ${t.expr} <> ?)`, bindings: [b] };
     throw invalidFilter(`filter: "${op}" does not apply to the boolean ${name}`);
   }
@@ -74,7 +80,7 @@ function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, na
     const sqlOp = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' }[op];
     const d = new Date(value);
     if (op === 'ne') return { sql: `(${t.expr} IS NULL OR ${t.expr} <> ?)`, bindings: [d] };
-    return { sql: `(${t.expr} IS NOT NULL AND ${t.expr} ${sqlOp} ?)`, bindings: [d] };
+    return negated ? { sql: `(${t.expr} IS NOT NULL AND ${t.expr} ${sqlOp} ?)`, bindings: [d] } : { sql: `(${t.expr} ${sqlOp} ?)`, bindings: [d] };
   }
   if (typeof value === 'boolean') throw invalidFilter(`filter: ${name} is a string; compare it with a "string"`);
   let s = String(value);
@@ -83,7 +89,7 @@ function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, na
     s = s.toLowerCase();
     if (!t.lowered) expr = `lower(${t.expr})`;
   }
-  const guarded = (cond: string, b: unknown): Sql => ({ sql: `(${t.expr} IS NOT NULL AND ${cond})`, bindings: [b] });
+  const guarded = (cond: string, b: unknown): Sql => (negated ? { sql: `(${t.expr} IS NOT NULL AND ${cond})`, bindings: [b] } : { sql: `(${cond})`, bindings: [b] });
   switch (op) {
     case 'eq':
       return guarded(`${expr} = ?`, s);
@@ -121,16 +127,16 @@ class Compiler {
     return { r, target };
   }
 
-  compile(f: Filter): Sql {
+  compile(f: Filter, negated = false): Sql {
     switch (f.kind) {
       case 'and':
       case 'or': {
-        const l = this.compile(f.left);
-        const r = this.compile(f.right);
+        const l = this.compile(f.left, negated);
+        const r = this.compile(f.right, negated);
         return { sql: `(${l.sql} ${f.kind === 'and' ? 'AND' : 'OR'} ${r.sql})`, bindings: [...l.bindings, ...r.bindings] };
       }
       case 'not': {
-        const inner = this.compile(f.filter);
+        const inner = this.compile(f.filter, !negated);
         return { sql: `(NOT ${inner.sql})`, bindings: inner.bindings };
       }
       case 'pr':
@@ -140,32 +146,33 @@ class Compiler {
         const op = f.kind === 'pr' ? 'pr' : f.op;
         const value = f.kind === 'pr' ? null : f.value;
         const name = describe(f.path);
-        if (target.kind === 'scalar') return compareScalar(target, op, value, name);
+        if (target.kind === 'scalar') return compareScalar(target, op, value, name, negated);
         if (op === 'pr' && !r.sub) return target.exists({ sql: 'TRUE', bindings: [] });
         const subName = r.sub?.name ?? target.defaultSub;
         const sub = target.sub(subName);
         if (!sub) throw invalidFilter(`filter: "${name}" cannot be filtered`);
-        return target.exists(compareScalar(sub, op, value, name));
+        // EXISTS is true or false whatever its inside gives, so the inside starts un-negated.
+        return target.exists(compareScalar(sub, op, value, name, false));
       }
       case 'valuePath': {
         const { r, target } = this.resolve(f.path);
         if (target.kind !== 'multi') throw invalidFilter(`filter: "${describe(f.path)}" is not multi-valued; "[...]" does not apply`);
-        return target.exists(this.compileInner(f.filter, target, r.attr.name));
+        return target.exists(this.compileInner(f.filter, target, r.attr.name, false));
       }
     }
   }
 
   /** Inside `attr[...]`, names are sub-attributes of one value of attr. */
-  private compileInner(f: Filter, target: MultiTarget, outer: string): Sql {
+  private compileInner(f: Filter, target: MultiTarget, outer: string, negated: boolean): Sql {
     switch (f.kind) {
       case 'and':
       case 'or': {
-        const l = this.compileInner(f.left, target, outer);
-        const r = this.compileInner(f.right, target, outer);
+        const l = this.compileInner(f.left, target, outer, negated);
+        const r = this.compileInner(f.right, target, outer, negated);
         return { sql: `(${l.sql} ${f.kind === 'and' ? 'AND' : 'OR'} ${r.sql})`, bindings: [...l.bindings, ...r.bindings] };
       }
       case 'not': {
-        const inner = this.compileInner(f.filter, target, outer);
+        const inner = this.compileInner(f.filter, target, outer, !negated);
         return { sql: `(NOT ${inner.sql})`, bindings: inner.bindings };
       }
       case 'valuePath':
@@ -176,7 +183,7 @@ class Compiler {
         if (f.path.schema || f.path.sub) throw invalidFilter(`filter: inside ${outer}[...] name a sub-attribute of ${outer}`);
         const sub = target.sub(f.path.attr);
         if (!sub) throw invalidFilter(`filter: ${outer} has no sub-attribute "${f.path.attr}" that can be filtered`);
-        return compareScalar(sub, f.kind === 'pr' ? 'pr' : f.op, f.kind === 'pr' ? null : f.value, `${outer}.${f.path.attr}`);
+        return compareScalar(sub, f.kind === 'pr' ? 'pr' : f.op, f.kind === 'pr' ? null : f.value, `${outer}.${f.path.attr}`, negated);
       }
     }
   }
