@@ -1,0 +1,46 @@
+import type { Queryable } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
+
+/** One person's right to one skill, as published to every connected platform. */
+export interface Grant {
+  email: string;
+  skill: string;
+}
+
+/**
+ * The full set of (user, skill) grants of a tenant, sorted by email then skill so that the
+ * same state always gives the same list (and the same content hash at publish time).
+ *
+ * A member counts only while active and mapped to an archetype. Skills blocked by an applied
+ * pack are removed here too: pack-produced rows already omit them, but a manual row may name
+ * one, and a block is a policy that wins over a manual choice.
+ */
+export async function computeGrants(trx: Queryable, tenantId: string): Promise<Grant[]> {
+  const scope = new TenantScope(trx, tenantId);
+  const [packs, sets, members] = await Promise.all([
+    appliedPacks(scope),
+    entitlements(scope),
+    scope.table('roster_members').where('active', true).whereNotNull('archetype').select('email', 'archetype') as Promise<Array<{ email: string; archetype: string }>>,
+  ]);
+  const blocked = blockedBy(packs);
+  const byArchetype = new Map(sets.map((e) => [e.archetype, e.skills.filter((s) => !blocked.has(s))]));
+  const grants: Grant[] = [];
+  for (const m of members) {
+    for (const skill of byArchetype.get(m.archetype) ?? []) grants.push({ email: m.email, skill });
+  }
+  return sortGrants(grants);
+}
+
+/** Sorted copy without duplicates (a person granted one skill by two routes holds it once). */
+export function sortGrants(grants: readonly Grant[]): Grant[] {
+  const seen = new Set<string>();
+  const out: Grant[] = [];
+  for (const g of grants) {
+    const k = `${g.email}\u0000${g.skill}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(g);
+  }
+  return out.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0));
+}
