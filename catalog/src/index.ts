@@ -9,6 +9,7 @@ import { skillCatalog } from './data-sources/skill_catalog.js';
 import { archetypes } from './data-sources/archetypes.js';
 import { tenantHealth } from './data-sources/tenant_health.js';
 import { scimDirectory } from './resources/scim_directory.js';
+import { rosterSync } from './resources/roster_sync.js';
 
 export * from './types.js';
 export * from './json-schema.js';
@@ -20,7 +21,7 @@ export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing
  * `resources/<name>.ts` and listing it here; nothing else declares attributes.
  */
-export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, llmConnector, hub, cowork, skillEntitlement];
+export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, llmConnector, hub, rosterSync, cowork, skillEntitlement];
 
 export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
 

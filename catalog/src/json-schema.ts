@@ -12,16 +12,8 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
 };
 
-function typeSchema(type: AttrType, forInput: boolean): JsonSchema {
-  if (typeof type === 'string') return { type };
-  if ('list' in type) return { type: 'array', items: typeSchema(type.list, forInput) };
-  if ('set' in type) return { type: 'array', uniqueItems: true, items: typeSchema(type.set, forInput) };
-  if ('map' in type) return { type: 'object', additionalProperties: typeSchema(type.map, forInput) };
-  return objectSchema(type.object, forInput ? 'create' : 'response');
-}
-
-export function attributeSchema(attr: Attribute, purpose: 'create' | 'update' | 'response'): JsonSchema {
-  const s: JsonSchema = { ...typeSchema(attr.type, purpose !== 'response'), description: attr.description };
+/** Rules about one value: on a collection they apply to its elements, as the provider applies them. */
+function scalarRules(attr: Attribute, s: JsonSchema): JsonSchema {
   if (attr.enum) s.enum = [...attr.enum];
   if (attr.pattern) s.pattern = attr.pattern;
   if (attr.format) Object.assign(s, FORMAT_PATTERNS[attr.format] ?? { format: attr.format });
@@ -29,7 +21,20 @@ export function attributeSchema(attr: Attribute, purpose: 'create' | 'update' | 
   if (attr.maxLength !== undefined) s.maxLength = attr.maxLength;
   if (attr.minimum !== undefined) s.minimum = attr.minimum;
   if (attr.maximum !== undefined) s.maximum = attr.maximum;
-  if (attr.maxItems !== undefined) s.maxItems = attr.maxItems;
+  return s;
+}
+
+function elementSchema(attr: Attribute, type: AttrType, forInput: boolean): JsonSchema {
+  if (typeof type === 'string') return scalarRules(attr, { type });
+  if ('list' in type) return { type: 'array', items: elementSchema(attr, type.list, forInput) };
+  if ('set' in type) return { type: 'array', uniqueItems: true, items: elementSchema(attr, type.set, forInput) };
+  if ('map' in type) return { type: 'object', additionalProperties: elementSchema(attr, type.map, forInput) };
+  return objectSchema(type.object, forInput ? 'create' : 'response');
+}
+
+export function attributeSchema(attr: Attribute, purpose: 'create' | 'update' | 'response'): JsonSchema {
+  const s: JsonSchema = { ...elementSchema(attr, attr.type, purpose !== 'response'), description: attr.description };
+  if (attr.maxItems !== undefined) s[typeof attr.type === 'object' && 'map' in attr.type ? 'maxProperties' : 'maxItems'] = attr.maxItems;
   if (attr.default !== undefined && purpose === 'response') s.default = attr.default;
   if (attr.writeOnly) s.writeOnly = true;
   // Optional values can be cleared with null on update and come back as null.

@@ -66,6 +66,7 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
     return;
   }
   if ('map' in type) {
+    if (attr.maxItems !== undefined && Object.keys(v as ObjectValue).length > attr.maxItems) bad(`must have at most ${attr.maxItems} entries`);
     for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, k], out);
     return;
   }

@@ -8,9 +8,10 @@ import { ssoModule } from './sso.js';
 import { scimModule } from './scim.js';
 import { scimDirectoriesModule } from './scim-directories.js';
 import { rosterModule } from './roster.js';
+import { rosterSyncsModule } from './roster-syncs.js';
 import { skillsModule } from './skills.js';
 import { telemetryModule } from './telemetry.js';
 import { healthModule } from './health.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, scimDirectoriesModule, scimModule, rosterModule, skillsModule, telemetryModule, healthModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, scimDirectoriesModule, scimModule, rosterModule, rosterSyncsModule, skillsModule, telemetryModule, healthModule];
