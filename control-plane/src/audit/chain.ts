@@ -2,6 +2,7 @@ import type { Queryable, Tx } from '../db/connection.js';
 import { signBytes, verifyBytes, type KeyRing } from '../crypto/keys.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { canonicalJson } from './canonical.js';
+import { emitEventAppended } from './hooks.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -84,7 +85,9 @@ export async function appendEvent(trx: Tx, keys: KeyRing, tenantId: string, ev: 
   };
   const [inserted] = await trx('governance_events').insert(row).returning('id');
   await trx('audit_heads').where({ tenant_id: tenantId }).update({ seq: draft.seq, hash });
-  return { ...row, data: draft.data, id: Number(inserted.id ?? inserted) };
+  const stored = { ...row, data: draft.data, id: Number(inserted.id ?? inserted) };
+  await emitEventAppended(trx, stored, keys);
+  return stored;
 }
 
 export interface VerifyResult {

@@ -1,4 +1,5 @@
 import { OutboundError, type GuardedInit } from '../net/guarded-fetch.js';
+import type { Grant } from '../distribution/grants.js';
 
 export const PLATFORMS = ['claude', 'copilot', 'chatgpt', 'slack'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -25,9 +26,18 @@ export type CheckResult =
   | { ok: false; code: CheckFailure; message: string; missingScopes?: string[] };
 
 /**
- * One LLM platform. Kept to what every platform shares so that publishing a tenant's
- * (user, skill) grants can be added to the same adapters.
+ * A tenant's complete set of (user, skill) grants, as published. `contentHash` (sha256 of the
+ * canonical list) goes out as the Idempotency-Key: publishing the same set again changes nothing
+ * on the platform, and a retried request is recognised as the one already applied.
  */
+export interface GrantSet {
+  grants: readonly Grant[];
+  contentHash: string;
+}
+
+export type PublishResult = { ok: true; status: number } | { ok: false; message: string };
+
+/** One LLM platform: proving a credential, and publishing the tenant's skill grants. */
 export interface PlatformAdapter {
   readonly platform: Platform;
   /** The platform's public API, used when a connector names no base URL. */
@@ -36,6 +46,36 @@ export interface PlatformAdapter {
   readonly requiredScopes: readonly string[];
   /** Calls the platform to prove the credential works and carries the required scopes. */
   checkCredential(session: PlatformSession): Promise<CheckResult>;
+  /**
+   * Replaces the tenant's skill grants on the platform with `set` (a full-set PUT, never a
+   * delta, so a lost or repeated call cannot leave the platform half-updated).
+   */
+  publishGrants(session: PlatformSession, set: GrantSet): Promise<PublishResult>;
+}
+
+/**
+ * Sends one full-set publish and reduces the answer to success or a message fit for logs and
+ * events: the HTTP status and a short machine code, never the platform's free text.
+ */
+export async function sendPublish(platform: Platform, s: PlatformSession, method: 'PUT' | 'POST', path: string, headers: Record<string, string>, body: unknown, set: GrantSet): Promise<{ res: Response; json: any } | PublishResult> {
+  let res: Response;
+  try {
+    res = await s.fetch(platformUrl(s.baseUrl, path), {
+      method,
+      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': set.contentHash },
+      body: JSON.stringify(body),
+      redirect: 'error',
+    });
+  } catch (err) {
+    if (err instanceof OutboundError) return { ok: false, message: `the ${platform} API base_url ${err.message}` };
+    throw err;
+  }
+  const json = await jsonBody(res);
+  if (!res.ok) {
+    const code = platformCode(json?.error?.type) ?? platformCode(json?.error?.code) ?? platformCode(json?.error) ?? platformCode(json?.message);
+    return { ok: false, message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}` };
+  }
+  return { res, json };
 }
 
 /** Joins a path onto a base URL that may itself carry a path prefix (a gateway, a test double). */

@@ -4,6 +4,7 @@ import { badRequest } from '../http/errors.js';
 import { ARCHETYPES } from '../roster/archetypes.js';
 import type { Audit } from '../roster/members.js';
 import { isSkill, packByName } from './catalog.js';
+import { queuePublish } from '../distribution/queue.js';
 
 /**
  * Entitlements are one row per archetype. A row is either "manual" (managed directly, never
@@ -53,10 +54,13 @@ export function blockedBy(packs: readonly CoworkRow[]): Map<string, string> {
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Records that the entitlements changed, so the distribution worker (issue 4) publishes them;
- * one pending request per tenant is enough however many changes pile up before it runs.
+ * Records that the grants changed and queues their publish, both in the caller's transaction;
+ * one pending request per tenant is enough however many changes pile up before it runs. The
+ * job is queued even when a request is already pending: that request's publish may already be
+ * running on the older state.
  */
 export async function requestRepublish(scope: TenantScope, requestedBy: string, reason: string): Promise<{ id: string; created: boolean }> {
+  await queuePublish(scope.db, scope.tenantId);
   const pending = await scope.table('distribution_requests').where('status', 'pending').first('id');
   if (pending) return { id: pending.id, created: false };
   const id = newId('dist');

@@ -19,8 +19,32 @@ export interface RecordedCall {
   headers: http.IncomingHttpHeaders;
 }
 
+/** One grant as the double stores it, whatever the platform's own field names. */
+export interface PublishedGrant {
+  email: string;
+  skill: string;
+}
+
+/** A publish the double applied (a repeated Idempotency-Key is answered but not applied again). */
+export interface AppliedPublish {
+  platform: PlatformName;
+  idempotencyKey: string;
+  contentHash: string;
+  grants: PublishedGrant[];
+  at: number;
+}
+
 export interface PlatformServer {
   url: string;
+  /** The grants each platform holds now (the last set applied), sorted. */
+  grants(platform: PlatformName): PublishedGrant[];
+  /** Every publish applied, in order; `replays` counts those answered from the idempotency record. */
+  applied: AppliedPublish[];
+  replays: number;
+  /** Answer the next `n` publishes to a platform (Infinity: until reset with 0) with HTTP 503. */
+  failPublishes(platform: PlatformName, n: number): void;
+  /** Called after each applied publish (benchmarks wait on it). */
+  onPublish?: (p: AppliedPublish) => void;
   /** base_url for a platform: each one is served under its own prefix. */
   baseUrl(platform: PlatformName): string;
   calls: RecordedCall[];
@@ -80,18 +104,72 @@ function answer(platform: string, req: http.IncomingMessage, path: string, accou
   }
 }
 
+/** The publish endpoints: each platform's path, credential header and list field. */
+const PUBLISH: Record<string, { platform: PlatformName; list: string; email: string; skill: string }> = {
+  'claude PUT /v1/skills/grants': { platform: 'claude', list: 'grants', email: 'user_email', skill: 'skill_id' },
+  'copilot PUT /copilot/skills/assignments': { platform: 'copilot', list: 'assignments', email: 'email', skill: 'skill' },
+  'chatgpt PUT /v1/organization/skill_grants': { platform: 'chatgpt', list: 'data', email: 'email', skill: 'skill_id' },
+  'slack POST /api/skills.grants.set': { platform: 'slack', list: 'grants', email: 'email', skill: 'skill' },
+};
+
 export async function startPlatformServer(): Promise<PlatformServer> {
   const accounts = new Map<string, Account[]>();
   const calls: RecordedCall[] = [];
+  const current = new Map<PlatformName, PublishedGrant[]>();
+  const seenKeys = new Map<PlatformName, Set<string>>();
+  const failing = new Map<PlatformName, number>();
+  const applied: AppliedPublish[] = [];
+  let double: PlatformServer;
+
+  /** A full-set replace keyed by Idempotency-Key, as the adapters' publish calls expect. */
+  function publish(platform: string, req: http.IncomingMessage, path: string, raw: string, known: Account[]): Answer | null {
+    const spec = PUBLISH[`${platform} ${req.method} ${path}`];
+    if (!spec) return null;
+    const h = req.headers;
+    const token = platform === 'claude' ? h['x-api-key'] : bearer(h);
+    const slack = platform === 'slack';
+    if (!known.some((a) => a.credential === token)) return slack ? { status: 200, body: { ok: false, error: 'invalid_auth' } } : { status: 401, body: { error: 'unauthorized' } };
+    const left = failing.get(spec.platform) ?? 0;
+    if (left > 0) {
+      failing.set(spec.platform, left - 1);
+      return { status: 503, body: { error: { type: 'overloaded_error', code: 'unavailable' } } };
+    }
+    const key = String(h['idempotency-key'] ?? '');
+    if (!key) return { status: 400, body: { error: 'idempotency_key_required' } };
+    let body: any;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return { status: 400, body: { error: 'invalid_json' } };
+    }
+    const list = body?.[spec.list];
+    if (!Array.isArray(list)) return { status: 400, body: { error: `${spec.list}_required` } };
+    const seen = seenKeys.get(spec.platform) ?? new Set<string>();
+    seenKeys.set(spec.platform, seen);
+    if (seen.has(key)) {
+      double.replays++;
+      return { status: 200, body: slack ? { ok: true, replayed: true } : { replayed: true } };
+    }
+    seen.add(key);
+    const grants = list.map((g: any) => ({ email: String(g[spec.email]), skill: String(g[spec.skill]) })).sort((a, b) => (a.email + '\u0000' + a.skill < b.email + '\u0000' + b.skill ? -1 : 1));
+    current.set(spec.platform, grants);
+    const rec: AppliedPublish = { platform: spec.platform, idempotencyKey: key, contentHash: String(body.content_hash), grants, at: Date.now() };
+    applied.push(rec);
+    double.onPublish?.(rec);
+    return { status: 200, body: slack ? { ok: true } : { grants: grants.length } };
+  }
+
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://double');
     const [, platform = '', ...rest] = u.pathname.split('/');
     const path = '/' + rest.join('/');
     calls.push({ platform, method: req.method ?? '', path, headers: req.headers });
-    req.resume();
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (raw += c));
     req.on('end', () => {
       const known = accounts.get(platform) ?? [];
-      const a = answer(platform, req, path, known);
+      const a = publish(platform, req, path, raw, known) ?? answer(platform, req, path, known);
       const token = req.headers['x-api-key'] ?? bearer(req.headers);
       const delay = known.find((k) => k.credential === token)?.delayMs ?? 0;
       setTimeout(() => {
@@ -102,10 +180,16 @@ export async function startPlatformServer(): Promise<PlatformServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  double = {
     url,
     baseUrl: (p) => `${url}/${p}`,
     calls,
+    applied,
+    replays: 0,
+    grants: (p) => [...(current.get(p) ?? [])],
+    failPublishes(p, n) {
+      failing.set(p, n);
+    },
     addAccount(p, a) {
       accounts.set(p, [...(accounts.get(p) ?? []), a]);
     },
@@ -115,4 +199,5 @@ export async function startPlatformServer(): Promise<PlatformServer> {
         server.close(() => resolve());
       }),
   };
+  return double;
 }

@@ -1,4 +1,4 @@
-import { jsonBody, otherStatus, platformCode, platformUrl, unreachable, type PlatformAdapter } from '../adapter.js';
+import { jsonBody, otherStatus, platformCode, platformUrl, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 /**
  * OpenAI's API. A restricted key that lacks a permission is refused with 401 or 403 and a
@@ -43,5 +43,15 @@ export const chatgpt: PlatformAdapter = {
     if (res.status === 403) return { ok: false, code: 'insufficient_scope', message: `the API key may not list models${code ? ` (${code})` : ''}` };
     if (res.status === 401) return { ok: false, code: 'invalid_credential', message: `OpenAI rejected the API key${code ? ` (${code})` : ''}` };
     return otherStatus('chatgpt', res, code);
+  },
+  /**
+   * PUT /v1/organization/skill_grants in OpenAI's list style: `{object: "list", data: [{email,
+   * skill_id}], content_hash}` (a Claresia-defined endpoint).
+   */
+  async publishGrants(s, set) {
+    const headers = { authorization: `Bearer ${s.credential}`, accept: 'application/json' };
+    const body = { object: 'list', data: set.grants.map((g) => ({ email: g.email, skill_id: g.skill })), content_hash: set.contentHash };
+    const r = await sendPublish('chatgpt', s, 'PUT', '/v1/organization/skill_grants', headers, body, set);
+    return 'res' in r ? { ok: true, status: r.res.status } : r;
   },
 };

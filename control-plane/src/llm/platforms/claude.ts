@@ -1,4 +1,4 @@
-import { jsonBody, otherStatus, platformCode, platformUrl, unreachable, type CheckResult, type PlatformAdapter, type PlatformSession } from '../adapter.js';
+import { jsonBody, otherStatus, platformCode, platformUrl, sendPublish, unreachable, type CheckResult, type PlatformAdapter, type PlatformSession } from '../adapter.js';
 
 const VERSION = '2023-06-01';
 const SKILLS_BETA = 'skills-2025-10-02';
@@ -32,5 +32,16 @@ export const claude: PlatformAdapter = {
     } catch (err) {
       return unreachable('claude', err);
     }
+  },
+  /**
+   * PUT /v1/skills/grants under the Skills beta: `{grants: [{user_email, skill_id}], content_hash}`.
+   * The shape is Claresia's (Anthropic publishes no grants endpoint): the platform side replaces
+   * the organisation's grants with the list and keys the call on Idempotency-Key.
+   */
+  async publishGrants(s, set) {
+    const headers = { 'x-api-key': s.credential, 'anthropic-version': VERSION, 'anthropic-beta': SKILLS_BETA, accept: 'application/json' };
+    const body = { grants: set.grants.map((g) => ({ user_email: g.email, skill_id: g.skill })), content_hash: set.contentHash };
+    const r = await sendPublish('claude', s, 'PUT', '/v1/skills/grants', headers, body, set);
+    return 'res' in r ? { ok: true, status: r.res.status } : r;
   },
 };

@@ -1,4 +1,4 @@
-import { jsonBody, missingScopes, otherStatus, platformUrl, scopeList, unreachable, type PlatformAdapter } from '../adapter.js';
+import { jsonBody, missingScopes, otherStatus, platformUrl, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 const REQUIRED = ['manage_billing:copilot', 'read:org'] as const;
 // GitHub's scope hierarchy: a broader scope grants the narrower ones.
@@ -34,5 +34,15 @@ export const copilot: PlatformAdapter = {
       if (missing.length) return { ok: false, code: 'insufficient_scope', message: `the token lacks the scopes ${missing.join(', ')}`, missingScopes: missing };
     }
     return { ok: true, account, scopes };
+  },
+  /**
+   * PUT /copilot/skills/assignments in GitHub's REST style: `{assignments: [{email, skill}],
+   * content_hash}` (a Claresia-defined endpoint, as GitHub has none for skills).
+   */
+  async publishGrants(s, set) {
+    const headers = { authorization: `Bearer ${s.credential}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+    const body = { assignments: set.grants.map((g) => ({ email: g.email, skill: g.skill })), content_hash: set.contentHash };
+    const r = await sendPublish('copilot', s, 'PUT', '/copilot/skills/assignments', headers, body, set);
+    return 'res' in r ? { ok: true, status: r.res.status } : r;
   },
 };

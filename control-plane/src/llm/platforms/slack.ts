@@ -1,4 +1,4 @@
-import { jsonBody, missingScopes, otherStatus, platformCode, platformUrl, scopeList, unreachable, type PlatformAdapter } from '../adapter.js';
+import { jsonBody, missingScopes, otherStatus, platformCode, platformUrl, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 const REQUIRED = ['chat:write', 'commands', 'users:read', 'users:read.email'] as const;
 // Slack answers 200 with {ok: false, error} for a token it does not accept.
@@ -34,5 +34,20 @@ export const slack: PlatformAdapter = {
     if (missing.length) return { ok: false, code: 'insufficient_scope', message: `the token lacks the scopes ${missing.join(', ')}`, missingScopes: missing };
     const team = platformCode(body.team_id);
     return { ok: true, account: team, scopes };
+  },
+  /**
+   * POST /api/skills.grants.set, a Web API method in Slack's style (a Claresia-defined one): JSON
+   * `{grants: [{email, skill}], content_hash}`; Slack answers 200 with `{ok: false, error}` on failure.
+   */
+  async publishGrants(s, set) {
+    const headers = { authorization: `Bearer ${s.credential}` };
+    const body = { grants: set.grants.map((g) => ({ email: g.email, skill: g.skill })), content_hash: set.contentHash };
+    const r = await sendPublish('slack', s, 'POST', '/api/skills.grants.set', headers, body, set);
+    if (!('res' in r)) return r;
+    if (r.json?.ok !== true) {
+      const code = platformCode(r.json?.error);
+      return { ok: false, message: `Slack answered an error${code ? ` (${code})` : ''}` };
+    }
+    return { ok: true, status: r.res.status };
   },
 };

@@ -1,0 +1,28 @@
+import type { Tx } from '../db/connection.js';
+import type { KeyRing } from '../crypto/keys.js';
+import type { StoredEvent } from './chain.js';
+
+/**
+ * What other modules hear about governance events. Every state change writes one, so this is
+ * the one place to react to "a user's archetype changed" or "an entitlement set changed" however
+ * the change was made (CSV import, SCIM sync, an admin override, a pack). Listeners run inside
+ * the writer's transaction, right after the event is stored: what they write commits or rolls
+ * back with it. They must be quick, must not append events themselves, and should return at
+ * once for types they do not handle.
+ */
+export type EventListener = (trx: Tx, event: StoredEvent, keys: KeyRing) => Promise<void>;
+
+const listeners: EventListener[] = [];
+
+/** Subscribes at module load; returns an unsubscribe function. */
+export function onEventAppended(listener: EventListener): () => void {
+  listeners.push(listener);
+  return () => {
+    const i = listeners.indexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  };
+}
+
+export async function emitEventAppended(trx: Tx, event: StoredEvent, keys: KeyRing): Promise<void> {
+  for (const l of [...listeners]) await l(trx, event, keys);
+}

@@ -1,0 +1,106 @@
+import type { AppContext } from '../context.js';
+import { appendEvent } from '../audit/chain.js';
+import { canonicalJson } from '../audit/canonical.js';
+import { sha256Hex } from '../crypto/secrets.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { backoffMs, type Job } from '../jobs/queue.js';
+import { defineJob } from '../jobs/registry.js';
+import type { JobSettings } from '../jobs/settings.js';
+import type { GrantSet, PublishResult } from '../llm/adapter.js';
+import { openCredential, type ConnectorRow } from '../llm/connector-store.js';
+import { adapterFor } from '../llm/platforms/index.js';
+import { fetchWithPolicy } from '../net/guarded-fetch.js';
+import { computeGrants } from './grants.js';
+import { PUBLISH_QUEUE, type PublishPayload } from './queue.js';
+
+const ACTOR = 'claresia:distribution';
+
+interface Target {
+  connector: ConnectorRow;
+  credential: string;
+}
+
+/** What one publish starts from, read in one short transaction: nothing is held across the network. */
+async function snapshot(app: AppContext, tenantId: string) {
+  return app.db.transaction(async (trx) => {
+    const scope = new TenantScope(trx, tenantId);
+    const pending = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
+    const grants = await computeGrants(trx, tenantId);
+    const rows = (await scope.table<ConnectorRow>('llm_connectors').where('status', 'connected').orderBy('id')) as ConnectorRow[];
+    const targets: Target[] = [];
+    for (const connector of rows) targets.push({ connector, credential: await openCredential(scope, app.keys, connector) });
+    return { pending, grants, targets };
+  });
+}
+
+export function grantSetOf(grants: GrantSet['grants']): GrantSet {
+  return { grants, contentHash: `sha256:${sha256Hex(canonicalJson(grants))}` };
+}
+
+/**
+ * Publishes the tenant's full grant set to every connected platform at once, then records, in
+ * one transaction, last_publish_at and `distribution.published` for each platform that took it.
+ * The requests pending at the start are completed only when every platform took the set;
+ * otherwise the job fails and is retried (platforms that already have the set see the same
+ * Idempotency-Key again, which changes nothing).
+ */
+async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
+  const tenantId = job.payload.tenant_id;
+  const { pending, grants, targets } = await snapshot(app, tenantId);
+  const set = grantSetOf(grants);
+  const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
+  const results = await Promise.all(
+    targets.map(async (t): Promise<PublishResult> => {
+      try {
+        return await adapterFor(t.connector.platform).publishGrants({ baseUrl: t.connector.base_url, credential: t.credential, fetch }, set);
+      } catch (err) {
+        app.logger.error({ connector: t.connector.id, err: { message: (err as Error).message?.slice(0, 200) } }, 'publish raised');
+        return { ok: false, message: 'internal error while publishing' };
+      }
+    }),
+  );
+  const users = new Set(grants.map((g) => g.email)).size;
+  const failed: string[] = [];
+  await app.db.transaction(async (trx) => {
+    const scope = new TenantScope(trx, tenantId);
+    const now = new Date();
+    for (let i = 0; i < targets.length; i++) {
+      const c = targets[i]!.connector;
+      const r = results[i]!;
+      if (!r.ok) {
+        failed.push(`${c.platform} ${c.id}: ${r.message}`);
+        continue;
+      }
+      const n = await scope.table('llm_connectors').where({ id: c.id }).update({ last_publish_at: now });
+      if (n === 0) continue; // Deleted meanwhile.
+      await appendEvent(trx, app.keys, tenantId, {
+        type: 'distribution.published',
+        actor: ACTOR,
+        subject: c.id,
+        data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, attempt: job.attempts },
+      });
+    }
+    if (failed.length === 0 && pending.length > 0) {
+      await scope.table('distribution_requests').whereIn('id', pending).where('status', 'pending').update({ status: 'completed', completed_at: now });
+    }
+  });
+  if (failed.length) throw new Error(`publish failed for ${failed.join('; ')}`);
+}
+
+/** Out of attempts: the requests it covered are marked failed, and the chain says why. */
+async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string): Promise<void> {
+  const tenantId = job.payload.tenant_id;
+  await app.db.transaction(async (trx) => {
+    const scope = new TenantScope(trx, tenantId);
+    const ids = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
+    if (ids.length) await scope.table('distribution_requests').whereIn('id', ids).update({ status: 'failed', completed_at: new Date() });
+    await appendEvent(trx, app.keys, tenantId, { type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests: ids, attempts: job.attempts, error } });
+  });
+}
+
+export const publishJob = defineJob<PublishPayload>({
+  queue: PUBLISH_QUEUE,
+  handle: publish,
+  retryDelayMs: (attempt, s) => backoffMs(attempt, s.publishRetryMs, s.publishMaxRetryMs),
+  onDead: giveUp,
+});

@@ -1,0 +1,18 @@
+import type { Queryable } from '../db/connection.js';
+import { enqueue } from '../jobs/queue.js';
+import { jobSettings } from '../jobs/settings.js';
+
+export const PUBLISH_QUEUE = 'distribution.publish';
+
+export interface PublishPayload {
+  tenant_id: string;
+}
+
+/**
+ * Queues a publish of the tenant's grants in the caller's transaction. One queued publish per
+ * tenant: every change made before it runs is covered, since it publishes the full current set.
+ */
+export function queuePublish(db: Queryable, tenantId: string): Promise<number> {
+  const payload: PublishPayload = { tenant_id: tenantId };
+  return enqueue(db, PUBLISH_QUEUE, payload, { key: tenantId, tenantId, maxAttempts: jobSettings().publishMaxAttempts });
+}

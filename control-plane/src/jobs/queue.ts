@@ -1,0 +1,151 @@
+import type { Knex } from 'knex';
+import type { Queryable } from '../db/connection.js';
+import { isUniqueViolation } from '../db/connection.js';
+
+/**
+ * A job queue on one PostgreSQL table, the same on PGlite and on a server.
+ *
+ * Why not pg-boss (the issue names it): tried with pg-boss 10.4.2 (the last line that runs on
+ * Node 20; 11 and 12 need Node 22) over the embedded database through its `db` option. It works
+ * only once its schema script (many statements, plpgsql bodies) is sent through PGlite's exec
+ * instead of knex (knex-pglite prepares every statement: "cannot insert multiple commands into
+ * a prepared statement"), its `$n` parameters are rewritten for knex to enqueue inside a caller's
+ * transaction, and its schema, created outside our migrations, cost 7.2 s on every fresh
+ * embedded database (tests start hundreds). What we need is small: the table below.
+ *
+ * Guarantees: a job is enqueued in the caller's transaction (it exists exactly when the change
+ * that caused it commits); a claim is `FOR UPDATE SKIP LOCKED` plus a lease, so two workers
+ * (replicas) never hold the same job, and a job whose worker died is taken again when its lease
+ * runs out; failures retry with capped exponential backoff, then the job is `dead`. Effects are
+ * made exactly-once by idempotent handlers, not by the queue (a worker may die after the effect
+ * and before the job is deleted).
+ */
+
+export interface Job<P = any> {
+  id: number;
+  queue: string;
+  key: string | null;
+  tenant_id: string | null;
+  payload: P;
+  status: 'queued' | 'running' | 'dead';
+  attempts: number;
+  max_attempts: number;
+  run_after: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Date;
+}
+
+export interface EnqueueOptions {
+  /** At most one queued job per (queue, key): a second enqueue joins the first. */
+  key?: string;
+  tenantId?: string;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+type Waker = () => void;
+const wakers = new Set<Waker>();
+
+/** In-process runners register here so a job enqueued by this process starts without waiting for a poll. */
+export function onJobEnqueued(w: Waker): () => void {
+  wakers.add(w);
+  return () => wakers.delete(w);
+}
+
+function wakeAll(): void {
+  for (const w of wakers) w();
+}
+
+/** Wakes local runners once the caller's transaction has committed (never before: the row would be invisible). */
+function wakeAfterCommit(db: Queryable): void {
+  const trx = db as Knex.Transaction;
+  if (trx.isTransaction && trx.executionPromise) trx.executionPromise.then(wakeAll, () => {});
+  else setImmediate(wakeAll);
+}
+
+const rowsOf = (r: any): any[] => r?.rows ?? r ?? [];
+
+/**
+ * Adds a job in `db` (pass the caller's transaction). With a key, joining a queued job keeps the
+ * earlier of the two start times, so a fresh change is never held back by an older job's backoff.
+ */
+export async function enqueue(db: Queryable, queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<number> {
+  const res = await db.raw(
+    `INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
+     VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
+     ON CONFLICT (queue, key) WHERE status = 'queued' AND key IS NOT NULL
+     DO UPDATE SET run_after = LEAST(jobs.run_after, EXCLUDED.run_after)
+     RETURNING id`,
+    [queue, opts.key ?? null, opts.tenantId ?? null, JSON.stringify(payload ?? {}), opts.maxAttempts ?? 10, opts.delayMs ?? 0],
+  );
+  wakeAfterCommit(db);
+  return Number(rowsOf(res)[0].id);
+}
+
+const parse = (row: any): Job => ({ ...row, id: Number(row.id), payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload });
+
+/**
+ * Takes up to `limit` due jobs of the given queues for `worker`: queued ones whose time has come
+ * and running ones whose lease ran out (their worker died or hung). Times are the database's, so
+ * replicas with skewed clocks agree on what is due.
+ */
+export async function claim(db: Queryable, queues: readonly string[], worker: string, leaseMs: number, limit: number): Promise<Job[]> {
+  if (queues.length === 0 || limit <= 0) return [];
+  const res = await db.raw(
+    `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
+     WHERE id IN (
+       SELECT id FROM jobs
+       WHERE queue IN (${queues.map(() => '?').join(', ')})
+         AND ((status = 'queued' AND run_after <= now()) OR (status = 'running' AND locked_until < now()))
+       ORDER BY run_after, id
+       LIMIT ?
+       FOR UPDATE SKIP LOCKED)
+     RETURNING *`,
+    [worker, leaseMs, ...queues, limit],
+  );
+  return rowsOf(res).map(parse);
+}
+
+/** Keeps a long job's lease; false when it was lost (another worker has the job now). */
+export async function extendLease(db: Queryable, job: Job, worker: string, leaseMs: number): Promise<boolean> {
+  const n = await db('jobs')
+    .where({ id: job.id, locked_by: worker, status: 'running' })
+    .update({ locked_until: db.raw(`now() + (? * interval '1 millisecond')`, [leaseMs]) });
+  return n > 0;
+}
+
+/** The job is done: deleted, if this worker still holds it. */
+export async function complete(db: Queryable, job: Job, worker: string): Promise<boolean> {
+  return (await db('jobs').where({ id: job.id, locked_by: worker, status: 'running' }).delete()) > 0;
+}
+
+/**
+ * Puts a failed job back with a delay, or marks it dead when it has no attempts left. If a newer
+ * job with the same key is already queued, that one covers this one, which is then dropped.
+ */
+export async function fail(db: Queryable, job: Job, worker: string, error: string, retryInMs: number | null): Promise<'retry' | 'dead' | 'superseded' | 'lost'> {
+  const mine = { id: job.id, locked_by: worker, status: 'running' };
+  const message = error.slice(0, 1000);
+  if (retryInMs === null || job.attempts >= job.max_attempts) {
+    const n = await db('jobs').where(mine).update({ status: 'dead', locked_by: null, locked_until: null, last_error: message });
+    return n > 0 ? 'dead' : 'lost';
+  }
+  try {
+    const n = await db('jobs')
+      .where(mine)
+      .update({ status: 'queued', locked_by: null, locked_until: null, last_error: message, run_after: db.raw(`now() + (? * interval '1 millisecond')`, [Math.max(0, Math.round(retryInMs))]) });
+    return n > 0 ? 'retry' : 'lost';
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const n = await db('jobs').where(mine).delete();
+    return n > 0 ? 'superseded' : 'lost';
+  }
+}
+
+/** Capped exponential backoff with a little jitter, so retries of many jobs do not arrive together. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.min(maxMs, Math.round(exp * (0.9 + Math.random() * 0.2)));
+}

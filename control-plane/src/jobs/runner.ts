@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import type { AppContext } from '../context.js';
+import { newId } from '../crypto/secrets.js';
+import { claim, complete, extendLease, fail, onJobEnqueued, type Job } from './queue.js';
+import { jobDefinition, queueNames, RetryLater } from './registry.js';
+import { jobSettings, type JobSettings } from './settings.js';
+
+export interface Runner {
+  /** Stops taking jobs and waits for those in flight. */
+  stop(): Promise<void>;
+  /** Unique per runner: what `jobs.locked_by` holds while it works a job. */
+  readonly workerId: string;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+
+/**
+ * Polls the jobs table and runs what it takes, at most `concurrency` at a time. It polls every
+ * `pollMs` and also right after this process enqueues (and right after a job finishes), so
+ * work started here does not wait for a poll; other replicas see it at their next poll.
+ */
+export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Runner {
+  const workerId = `${hostname()}:${process.pid}:${newId('w', 4)}`;
+  const inflight = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | null = null;
+  let again = false;
+
+  const runOne = async (job: Job) => {
+    const def = jobDefinition(job.queue);
+    if (!def) return; // Not ours: claim() only takes queues this process defines.
+    // Renew the lease while the handler works, so a slow but live worker keeps its job.
+    const heartbeat = setInterval(() => {
+      extendLease(app.db, job, workerId, s.leaseMs).catch(() => {});
+    }, Math.max(50, Math.floor(s.leaseMs / 3)));
+    try {
+      if (job.attempts > job.max_attempts) throw new Error(`job ran out of attempts (its worker stopped ${job.attempts - 1} times)`);
+      await def.handle(app, job, s);
+      clearInterval(heartbeat);
+      await complete(app.db, job, workerId);
+    } catch (err) {
+      clearInterval(heartbeat);
+      const message = errorText(err);
+      const delay = err instanceof RetryLater ? err.delayMs : def.retryDelayMs(job.attempts, s);
+      const outcome = await fail(app.db, job, workerId, message, job.attempts > job.max_attempts ? null : delay).catch((e) => {
+        app.logger.error({ job: job.id, queue: job.queue, err: { message: errorText(e) } }, 'could not record a failed job');
+        return 'lost' as const;
+      });
+      app.logger.warn({ job: job.id, queue: job.queue, attempt: job.attempts, outcome, err: { message } }, 'job failed');
+      if (outcome === 'dead' && def.onDead) {
+        await def.onDead(app, job, message).catch((e) => app.logger.error({ job: job.id, err: { message: errorText(e) } }, 'job dead handler failed'));
+      }
+    }
+  };
+
+  const tick = async () => {
+    const free = s.concurrency - inflight.size;
+    if (free <= 0) return;
+    let jobs: Job[] = [];
+    try {
+      jobs = await claim(app.db, queueNames(), workerId, s.leaseMs, free);
+    } catch (err) {
+      if (!stopped) app.logger.error({ err: { message: errorText(err) } }, 'job claim failed');
+      return;
+    }
+    for (const job of jobs) {
+      const p: Promise<void> = runOne(job).finally(() => {
+        inflight.delete(p);
+        wake();
+      });
+      inflight.add(p);
+    }
+    if (jobs.length === free) again = true;
+  };
+
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(wake, ms);
+  };
+
+  function wake(): void {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = tick().finally(() => {
+      ticking = null;
+      if (again && !stopped) {
+        again = false;
+        setImmediate(wake);
+      } else schedule(s.pollMs);
+    });
+  }
+
+  const unsubscribe = onJobEnqueued(wake);
+  schedule(0);
+  return {
+    workerId,
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      clearTimeout(timer);
+      await ticking;
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

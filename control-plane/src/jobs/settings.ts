@@ -1,0 +1,43 @@
+/** How the job runner and its handlers pace themselves; from the environment so tests can run them fast. */
+export interface JobSettings {
+  /** How often each replica looks for due jobs (a job enqueued by the same replica starts at once). */
+  pollMs: number;
+  /** A taken job is another worker's to take again if not finished or renewed by then. */
+  leaseMs: number;
+  /** Jobs one replica runs at a time. */
+  concurrency: number;
+  publishRetryMs: number;
+  publishMaxRetryMs: number;
+  publishMaxAttempts: number;
+  /** Time allowed for one platform's publish call. */
+  publishTimeoutMs: number;
+  webhookRetryMs: number;
+  webhookMaxRetryMs: number;
+  /** A delivery not made by this long after its event is marked failed (24 h by default). */
+  webhookHorizonMs: number;
+  webhookTimeoutMs: number;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
+  return {
+    pollMs: num(env, 'CLARESIA_JOBS_POLL_MS', 100),
+    leaseMs: num(env, 'CLARESIA_JOBS_LEASE_MS', 30_000),
+    concurrency: Math.floor(num(env, 'CLARESIA_JOBS_CONCURRENCY', 8)),
+    publishRetryMs: num(env, 'CLARESIA_PUBLISH_RETRY_MS', 1000),
+    publishMaxRetryMs: num(env, 'CLARESIA_PUBLISH_MAX_RETRY_MS', 300_000),
+    publishMaxAttempts: Math.floor(num(env, 'CLARESIA_PUBLISH_MAX_ATTEMPTS', 25)),
+    publishTimeoutMs: num(env, 'CLARESIA_PUBLISH_TIMEOUT_MS', 10_000),
+    webhookRetryMs: num(env, 'CLARESIA_WEBHOOK_RETRY_MS', 1000),
+    webhookMaxRetryMs: num(env, 'CLARESIA_WEBHOOK_MAX_RETRY_MS', 3_600_000),
+    webhookHorizonMs: num(env, 'CLARESIA_WEBHOOK_RETRY_HORIZON_SECONDS', 86_400) * 1000,
+    webhookTimeoutMs: num(env, 'CLARESIA_WEBHOOK_TIMEOUT_MS', 10_000),
+  };
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { startPlatformServer, type PlatformName, type PlatformServer, type PublishedGrant } from '../support/platforms/platform-server.js';
+
+const PLATFORMS: PlatformName[] = ['claude', 'copilot', 'chatgpt', 'slack'];
+const SCOPES: Record<PlatformName, string[]> = {
+  claude: ['skills'],
+  chatgpt: ['api.model.read'],
+  copilot: ['manage_billing:copilot', 'admin:org'],
+  slack: ['chat:write', 'commands', 'users:read', 'users:read.email'],
+};
+const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '50', CLARESIA_PUBLISH_MAX_RETRY_MS: '200' };
+const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
+const SALES = ['claresia.core.email-drafting'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+const grantsFor = (people: Array<[string, string[]]>): PublishedGrant[] =>
+  people.flatMap(([email, skills]) => skills.map((skill) => ({ email, skill }))).sort((a, b) => (a.email + '\0' + a.skill < b.email + '\0' + b.skill ? -1 : 1));
+
+for (const kind of dbKinds()) {
+  describe(`distribution publishing [${kind}]`, function () {
+    this.timeout(60_000);
+    let cp: TestControlPlane;
+    let platforms: PlatformServer;
+    let t: TenantFixture;
+    const connectors = {} as Record<PlatformName, string>;
+    const saved: Record<string, string | undefined> = {};
+    const api = (method: string, path: string, body?: unknown) => cp.request(method, path, { token: t.token, ...(body === undefined ? {} : { body }) });
+    const samePlatforms = (expected: PublishedGrant[]) => PLATFORMS.every((p) => JSON.stringify(platforms.grants(p)) === JSON.stringify(expected));
+
+    before(async () => {
+      for (const [k, v] of Object.entries(FAST)) {
+        saved[k] = process.env[k];
+        process.env[k] = v;
+      }
+      platforms = await startPlatformServer();
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      t = await cp.createTenant();
+      for (const p of PLATFORMS) {
+        const credential = `${p}-key-${Math.random().toString(36).slice(2)}`;
+        platforms.addAccount(p, { credential, scopes: SCOPES[p] });
+        const c = await api('POST', '/api/v1/llm/connectors', { platform: p, name: p, credential, base_url: platforms.baseUrl(p) });
+        assert.equal(c.status, 201, c.text);
+        const tested = await api('POST', `/api/v1/llm/connectors/${c.body.id}:test`);
+        assert.equal(tested.status, 200, tested.text);
+        connectors[p] = c.body.id;
+      }
+      const csv = ['email,first_name,last_name,title,department,manager_email', 'ada@acme.example,Ada,L,Software Engineer,Engineering,', 'bob@acme.example,Bob,S,Account Executive,Sales,', 'cy@acme.example,Cy,T,Software Engineer,Engineering,'].join('\n');
+      const imported = await cp.request('POST', '/api/v1/roster/csv', { token: t.token, raw: csv, headers: { 'content-type': 'text/csv' } });
+      assert.equal(imported.status, 200, imported.text);
+    });
+    after(async () => {
+      await cp?.close();
+      await platforms?.close();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    it('publishes exactly the grants to every connected platform, sets last_publish_at and records each platform', async () => {
+      for (const email of ['ada@acme.example', 'cy@acme.example']) assert.equal((await api('PUT', `/api/v1/roster/members/${email}/archetype`, { archetype: 'eng' })).status, 200);
+      assert.equal((await api('PUT', '/api/v1/roster/members/bob@acme.example/archetype', { archetype: 'sales' })).status, 200);
+      assert.equal((await api('POST', '/api/v1/skill-entitlement/archetypes', { archetype: 'eng', skills: ENG })).status, 201);
+      assert.equal((await api('POST', '/api/v1/skill-entitlement/archetypes', { archetype: 'sales', skills: SALES })).status, 201);
+      const expected = grantsFor([
+        ['ada@acme.example', ENG],
+        ['bob@acme.example', SALES],
+        ['cy@acme.example', ENG],
+      ]);
+      await until('the grants on every platform', () => samePlatforms(expected));
+      await until('requests completed', async () => (await cp.count('distribution_requests', { tenant_id: t.id, status: 'pending' })) === 0);
+      for (const p of PLATFORMS) {
+        const c = await api('GET', `/api/v1/llm/connectors/${connectors[p]}`);
+        assert.ok(c.body.last_publish_at, `${p} last_publish_at`);
+      }
+      const events = await cp.db('governance_events').where({ tenant_id: t.id, type: 'distribution.published' }).orderBy('seq', 'desc').limit(4);
+      assert.deepEqual(events.map((e: any) => e.data.platform).sort(), [...PLATFORMS].sort());
+      const last = events[0].data;
+      assert.equal(last.users, 3);
+      assert.equal(last.grants, expected.length);
+      assert.ok(!JSON.stringify(events.map((e: any) => e.data)).includes('@acme.example'), 'counts only, no addresses in the chain');
+      assert.equal(await cp.count('jobs'), 0, 'finished jobs leave the queue');
+      const health = await api('GET', '/api/v1/observability/tenant-health');
+      const dist = health.body.checks.find((c: any) => c.name === 'distribution');
+      if (dist) assert.equal(dist.status, 'green', JSON.stringify(dist));
+    });
+
+    it('a republish of an unchanged set changes nothing on the platforms (same idempotency key)', async () => {
+      const applied = platforms.applied.length;
+      const replays = platforms.replays;
+      const before = PLATFORMS.map((p) => platforms.grants(p));
+      const res = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'check' });
+      assert.equal(res.status, 202, res.text);
+      await until('the republish answered', () => platforms.replays >= replays + 4);
+      await until('the request completed', async () => (await cp.db('distribution_requests').where({ id: res.body.id }).first()).status === 'completed');
+      assert.equal(platforms.applied.length, applied, 'nothing applied twice');
+      assert.deepEqual(
+        PLATFORMS.map((p) => platforms.grants(p)),
+        before,
+      );
+    });
+
+    it('retries a platform that fails until it takes the set; the request completes only then', async () => {
+      platforms.failPublishes('copilot', 3);
+      const res = await api('PUT', '/api/v1/skill-entitlement/archetypes/sales', { skills: [...SALES, 'claresia.core.translation'].sort() });
+      assert.equal(res.status, 200, res.text);
+      const expected = grantsFor([
+        ['ada@acme.example', ENG],
+        ['bob@acme.example', [...SALES, 'claresia.core.translation'].sort()],
+        ['cy@acme.example', ENG],
+      ]);
+      await until('claude has the new set', () => JSON.stringify(platforms.grants('claude')) === JSON.stringify(expected));
+      assert.notDeepEqual(platforms.grants('copilot'), expected, 'copilot is failing');
+      await until('every platform has the new set', () => samePlatforms(expected));
+      await until('requests completed', async () => (await cp.count('distribution_requests', { tenant_id: t.id, status: 'pending' })) === 0);
+      const forCopilot = platforms.applied.filter((a) => a.platform === 'copilot' && a.contentHash === platforms.applied.at(-1)!.contentHash);
+      assert.equal(forCopilot.length, 1, 'applied once after the failures');
+      const claudeApplied = platforms.applied.filter((a) => a.platform === 'claude' && JSON.stringify(a.grants) === JSON.stringify(expected));
+      assert.equal(claudeApplied.length, 1, 'the retries did not apply the set to claude again');
+    });
+
+    it('an archetype override asks for a publish itself and reaches the platforms', async () => {
+      assert.equal((await api('PUT', '/api/v1/roster/members/cy@acme.example/archetype', { archetype: 'sales' })).status, 200);
+      const sales = [...SALES, 'claresia.core.translation'].sort();
+      const expected = grantsFor([
+        ['ada@acme.example', ENG],
+        ['bob@acme.example', sales],
+        ['cy@acme.example', sales],
+      ]);
+      await until('the override published', () => samePlatforms(expected));
+      const pub = await cp.db('distribution_requests').where({ tenant_id: t.id }).orderBy('requested_at', 'desc').first();
+      assert.match(pub.reason, /archetype of cy@acme.example/);
+    });
+
+    it('a connector that is not connected gets nothing', async () => {
+      const bad = await api('POST', '/api/v1/llm/connectors', { platform: 'claude', name: 'untested', credential: 'never-tested-key', base_url: `${platforms.url}/nowhere` });
+      assert.equal(bad.status, 201);
+      const res = await api('POST', '/api/v1/skill-entitlement/distribution:republish', {});
+      await until('the request completed', async () => (await cp.db('distribution_requests').where({ id: res.body.id }).first()).status === 'completed');
+      assert.equal(platforms.calls.filter((c) => c.platform === 'nowhere').length, 0);
+      assert.equal((await api('GET', `/api/v1/llm/connectors/${bad.body.id}`)).body.last_publish_at, null);
+    });
+  });
+}
