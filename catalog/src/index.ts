@@ -9,6 +9,8 @@ import { skillCatalog } from './data-sources/skill_catalog.js';
 import { archetypes } from './data-sources/archetypes.js';
 import { tenantHealth } from './data-sources/tenant_health.js';
 import { scimDirectory } from './resources/scim_directory.js';
+import { groupMapping } from './resources/group_mapping.js';
+import { webhook } from './resources/webhook.js';
 import { rosterSync } from './resources/roster_sync.js';
 
 export * from './types.js';
@@ -16,12 +18,14 @@ export * from './json-schema.js';
 export * from './normalize.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
+export { ROLES, RBAC_GROUP_PREFIX } from './resources/group_mapping.js';
+export { WEBHOOK_EVENTS } from './resources/webhook.js';
 
 /**
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing
  * `resources/<name>.ts` and listing it here; nothing else declares attributes.
  */
-export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, llmConnector, hub, rosterSync, cowork, skillEntitlement];
+export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, groupMapping, llmConnector, hub, rosterSync, cowork, skillEntitlement, webhook];
 
 export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
 

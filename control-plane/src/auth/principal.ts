@@ -1,3 +1,5 @@
+import type { Role } from '../rbac/roles.js';
+
 export type Principal =
   | { kind: 'operator' }
   | {
@@ -8,6 +10,8 @@ export type Principal =
       /** Shown as the actor of governance events. */
       actor: string;
       jti: string;
+      /** Service accounts act as tenant_admin; a user's role is derived from their groups on every call. */
+      role: Role;
     };
 
 export function actorOf(p: Principal): string {

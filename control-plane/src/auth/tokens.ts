@@ -4,6 +4,8 @@ import type { KeyRing } from '../crypto/keys.js';
 import { constantTimeEqual, newId } from '../crypto/secrets.js';
 import { unauthorized } from '../http/errors.js';
 import type { Principal } from './principal.js';
+import { subjectAccess } from '../rbac/access.js';
+import type { Role } from '../rbac/roles.js';
 
 const ISSUER = 'claresia-control-plane';
 const AUDIENCE = 'claresia-api';
@@ -74,13 +76,23 @@ export async function authenticate(db: Db, keys: KeyRing, operatorToken: string,
   if (!session || session.tenant_id !== payload.tid) throw unauthorized('invalid token');
   if (session.revoked_at) throw unauthorized('token revoked');
   if (session.status === 'offboarded') throw unauthorized('tenant is offboarded');
+  const tenantId = String(payload.tid);
+  const subjectId = String(payload.sub);
+  let role: Role = 'tenant_admin';
+  if (payload.typ === 'user') {
+    // Read on every call, so a change of groups or mappings applies to the next request.
+    const access = await subjectAccess(db, tenantId, subjectId);
+    if (!access.role) throw unauthorized(`user has no access (${access.reason === 'inactive' ? 'de-provisioned' : access.reason === 'no_role' ? 'in no mapped claresia-* group' : 'no longer in the directory'})`);
+    role = access.role;
+  }
   return {
     kind: 'tenant',
-    tenantId: String(payload.tid),
+    tenantId,
     subjectType: payload.typ === 'user' ? 'user' : 'service_account',
-    subjectId: String(payload.sub),
+    subjectId,
     actor: String(payload.act ?? payload.sub),
     jti: String(payload.jti),
+    role,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
+import { tenantGrantAccess } from '../rbac/access.js';
 
 /** One person's right to one skill, as published to every connected platform. */
 export interface Grant {
@@ -12,22 +13,35 @@ export interface Grant {
  * The full set of (user, skill) grants of a tenant, sorted by email then skill so that the
  * same state always gives the same list (and the same content hash at publish time).
  *
- * A member counts only while active and mapped to an archetype. Skills blocked by an applied
- * pack are removed here too: pack-produced rows already omit them, but a manual row may name
- * one, and a block is a policy that wins over a manual choice.
+ * A member counts only while active and mapped to an archetype, and never while their SCIM
+ * user is de-provisioned. Once the tenant uses RBAC groups (any `claresia-*` group), only
+ * people holding a role through a mapped group count, and a mapping's archetype grant gives
+ * its group's members that archetype's skills on top of their own (claresia-eng-pilot gives
+ * eng). Skills blocked by an applied pack are removed here too: pack-produced rows already
+ * omit them, but a manual row may name one, and a block is a policy that wins over a manual choice.
  */
 export async function computeGrants(trx: Queryable, tenantId: string): Promise<Grant[]> {
   const scope = new TenantScope(trx, tenantId);
-  const [packs, sets, members] = await Promise.all([
+  const [packs, sets, members, access] = await Promise.all([
     appliedPacks(scope),
     entitlements(scope),
-    scope.table('roster_members').where('active', true).whereNotNull('archetype').select('email', 'archetype') as Promise<Array<{ email: string; archetype: string }>>,
+    scope.table('roster_members').where('active', true).whereNotNull('archetype').select('email', 'archetype', 'scim_user_id') as Promise<
+      Array<{ email: string; archetype: string; scim_user_id: string | null }>
+    >,
+    tenantGrantAccess(trx, tenantId),
   ]);
   const blocked = blockedBy(packs);
   const byArchetype = new Map(sets.map((e) => [e.archetype, e.skills.filter((s) => !blocked.has(s))]));
+  const withRole = new Set([...access.users.values()].map((u) => u.email).filter((e): e is string => !!e));
   const grants: Grant[] = [];
   for (const m of members) {
+    if (m.scim_user_id && access.inactiveUserIds.has(m.scim_user_id)) continue;
+    if (access.rbac && !(m.scim_user_id && access.users.has(m.scim_user_id)) && !withRole.has(m.email)) continue;
     for (const skill of byArchetype.get(m.archetype) ?? []) grants.push({ email: m.email, skill });
+  }
+  for (const u of access.users.values()) {
+    if (!u.email) continue;
+    for (const a of u.archetypes) for (const skill of byArchetype.get(a) ?? []) grants.push({ email: u.email, skill });
   }
   return sortGrants(grants);
 }

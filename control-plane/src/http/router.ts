@@ -10,6 +10,7 @@ import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { ApiError, forbidden } from './errors.js';
 import { validateBody } from './validate.js';
+import { atLeast, type Role } from '../rbac/roles.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -48,6 +49,11 @@ export interface RouteSpec<B = any> {
   /** Template with `{param}`; other characters (including `:`) are literal. */
   path: string;
   auth: AuthMode;
+  /**
+   * The least role a tenant caller needs (service accounts act as tenant_admin). Defaults:
+   * reads need auditor, writes tenant_admin; a route a member may use (its own data) says so.
+   */
+  role?: Role;
   summary: string;
   tag: string;
   /** JSON Schema of the body; validated before the handler runs. */
@@ -99,7 +105,7 @@ export class ApiRouter {
     }
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     this.router[method](expressPath(spec.path), async (req: Request, res: Response) => {
-      const principal = await this.authorize(spec.auth, req);
+      const principal = await this.authorize(spec.auth, req, spec.role ?? (spec.method === 'GET' ? 'auditor' : 'tenant_admin'));
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
       const inTransaction = spec.transaction ?? spec.method !== 'GET';
       const reply = inTransaction ? await this.write(spec, req, principal, body) : await this.run(spec, req, principal, body, this.app.db);
@@ -110,11 +116,12 @@ export class ApiRouter {
     });
   }
 
-  private async authorize(mode: AuthMode, req: Request): Promise<Principal> {
+  private async authorize(mode: AuthMode, req: Request, needed: Role): Promise<Principal> {
     if (mode === 'none') return undefined as unknown as Principal;
     const p = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
     if (mode === 'operator' && p.kind !== 'operator') throw forbidden('this operation needs the operator token');
     if (mode === 'tenant' && p.kind !== 'tenant') throw forbidden('this operation needs a tenant token from POST /api/v1/auth/token');
+    if (p.kind === 'tenant' && !atLeast(p.role, needed)) throw forbidden(`this operation needs the ${needed} role; this token has ${p.role}`);
     return p;
   }
 

@@ -51,6 +51,7 @@ export const authModule: Module = {
       method: 'POST',
       path: '/api/v1/auth/revoke',
       auth: 'tenant',
+      role: 'member',
       summary: 'Revoke the token this request is made with',
       tag: 'auth',
       async handler(ctx) {

@@ -7,14 +7,15 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
-import { expressPath, type RequestContext } from '../http/router.js';
-import type { FetchPolicy } from '../net/guarded-fetch.js';
+import { expressPath, type Reply, type RequestContext } from '../http/router.js';
 import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type ConnectionRow } from '../sso/connections.js';
 import { loginFailed } from '../sso/errors.js';
-import { LoginStates } from '../sso/login-state.js';
-import { discover, finishOidcLogin, startOidcLogin } from '../sso/oidc.js';
+import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
+import { discover, finishOidcLogin } from '../sso/oidc.js';
+import { beginLogin, fetchPolicyOf } from '../sso/begin.js';
+import { completeUserLogin } from '../auth/user-login.js';
 import type { SsoProfile } from '../sso/profile.js';
-import { finishSamlLogin, startSamlLogin } from '../sso/saml.js';
+import { finishSamlLogin } from '../sso/saml.js';
 import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../sso/settings.js';
 import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
@@ -34,7 +35,7 @@ const ACS_BODY = {
   properties: { SAMLResponse: { type: 'string', minLength: 1, maxLength: 1024 * 1024 }, RelayState: { type: 'string', maxLength: 1000 } },
 };
 
-const policyOf = (app: AppContext): FetchPolicy => ({ allowPrivate: app.config.allowPrivateUrls === true });
+const policyOf = fetchPolicyOf;
 
 async function storedSettings(ctx: RequestContext, row: ConnectionRow): Promise<IdpSettings> {
   return {
@@ -128,31 +129,9 @@ async function list(ctx: RequestContext) {
 async function startTest(ctx: RequestContext) {
   const scope = ctx.tenant();
   const row = await loadConnection(scope, ctx.params.id!);
-  const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
-  let redirectUrl: string;
-  let loginId: string;
-  let expiresAt: Date;
-  if (row.protocol === 'saml') {
-    const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
-    const started = await startSamlLogin(
-      { idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep },
-      states.samlCache(),
-      row.id,
-    );
-    redirectUrl = started.url;
-    loginId = started.requestId;
-    const saved = await scope.table('sso_login_states').where({ id: loginId }).first('expires_at');
-    expiresAt = new Date(saved.expires_at);
-  } else {
-    const settings = await storedSettings(ctx, row);
-    const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: settings.client_secret! }, policyOf(ctx.app));
-    const started = await startOidcLogin(config, ep.acs_url);
-    expiresAt = await new LoginStates(scope, ctx.app.keys, row.id, 'oidc').save(started.state, started.secrets);
-    redirectUrl = started.url;
-    loginId = started.state;
-  }
-  await ctx.audit({ type: 'sso.test_started', subject: row.id, data: { protocol: row.protocol, login_id: loginId } });
-  return { status: 201, body: { connection_id: row.id, protocol: row.protocol, redirect_url: redirectUrl, login_id: loginId, expires_at: expiresAt.toISOString() } };
+  const begun = await beginLogin(ctx.app, scope, row, 'test');
+  await ctx.audit({ type: 'sso.test_started', subject: row.id, data: { protocol: row.protocol, login_id: begun.loginId } });
+  return { status: 201, body: { connection_id: row.id, protocol: row.protocol, redirect_url: begun.redirectUrl, login_id: begun.loginId, expires_at: begun.expiresAt.toISOString() } };
 }
 
 /** A validated answer turns the connection green; the login is recorded as `auth.login`. */
@@ -176,8 +155,9 @@ async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
   const row = await connectionForIdp(ctx.db, ctx.params.id!, 'saml');
   const scope = new TenantScope(ctx.db, row.tenant_id);
   const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
-  const cache = new LoginStates(scope, ctx.app.keys, row.id, 'saml').samlCache();
-  const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, cache, ctx.body.SAMLResponse);
+  const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
+  const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, states.samlCache(), ctx.body.SAMLResponse);
+  if (states.purposeOf(requestId) === 'login') return completeUserLogin(ctx.db as Tx, ctx.app, row, profile, requestId);
   return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, requestId) };
 }
 
@@ -186,17 +166,17 @@ async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
  * outside any transaction; the state is consumed and the result written in one transaction
  * afterwards, so a state can be redeemed once and a failure writes nothing.
  */
-async function oidcCallback(app: AppContext, req: Request) {
+async function oidcCallback(app: AppContext, req: Request): Promise<Reply> {
   const id = String(req.params.id);
   const state = typeof req.query.state === 'string' ? req.query.state : '';
   if (!state) throw badRequest('state is required', 'state', 'missing_field');
-  const { row, secrets, clientSecret } = await app.db.transaction(async (trx) => {
+  const { row, secrets, clientSecret, purpose } = await app.db.transaction(async (trx) => {
     const row = await connectionForIdp(trx, id, 'oidc');
     const pending = await new TenantScope(trx, row.tenant_id).table('sso_login_states').where({ id: state, connection_id: row.id, protocol: 'oidc' }).first();
-    if (!pending || new Date(pending.expires_at) <= new Date()) throw loginFailed('invalid_state', 'state does not belong to a live test login of this connection', 'state');
+    if (!pending || new Date(pending.expires_at) <= new Date()) throw loginFailed('invalid_state', 'state does not belong to a live login of this connection', 'state');
     const secrets = JSON.parse(await app.keys.decryptForTenant(trx, row.tenant_id, pending.secrets_enc, `sso_login_state:${state}`)) as { code_verifier: string; nonce: string };
     const clientSecret = await app.keys.decryptForTenant(trx, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
-    return { row: row as ConnectionRow, secrets, clientSecret };
+    return { row: row as ConnectionRow, secrets, clientSecret, purpose: pending.purpose as LoginPurpose };
   });
   const ep = spEndpoints(app.publicUrl(), row.id, 'oidc');
   const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, policyOf(app));
@@ -205,8 +185,9 @@ async function oidcCallback(app: AppContext, req: Request) {
   const profile = await finishOidcLogin(config, current, { state, ...secrets });
   return app.db.transaction(async (trx) => {
     const taken = await new LoginStates(new TenantScope(trx, row.tenant_id), app.keys, row.id, 'oidc').take(state);
-    if (!taken) throw loginFailed('invalid_state', 'this test login was already completed', 'state');
-    return markGreen(trx, app, row, profile, state);
+    if (!taken) throw loginFailed('invalid_state', 'this login was already completed', 'state');
+    if (purpose === 'login') return completeUserLogin(trx, app, row, profile, state);
+    return { body: await markGreen(trx, app, row, profile, state) };
   });
 }
 
@@ -215,7 +196,9 @@ export const ssoModule: Module = {
   mount(server: express.Express, app: AppContext) {
     server.get(expressPath(CALLBACK), async (req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json(await oidcCallback(app, req));
+      const reply = await oidcCallback(app, req);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      res.status(reply.status ?? 200).json(reply.body);
     });
   },
   routes(r) {

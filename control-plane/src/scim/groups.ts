@@ -173,7 +173,16 @@ async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[]
   }
   await insertMembers(ds, row.id, added);
   await ds.changed(
-    { kind: 'group', op: 'updated', userIds: [...added, ...removed], groupId: row.id, addedUserIds: added, removedUserIds: removed, groupName: name },
+    {
+      kind: 'group',
+      op: 'updated',
+      userIds: [...added, ...removed],
+      groupId: row.id,
+      addedUserIds: added,
+      removedUserIds: removed,
+      groupName: name,
+      ...(renamed ? { previousGroupName: row.display_name } : {}),
+    },
     row.id,
     {
       type: 'scim.group_updated',

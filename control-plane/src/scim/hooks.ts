@@ -38,6 +38,8 @@ export interface ScimChange {
   removedUserIds?: string[];
   /** The group's displayName (group ops only); `claresia-*` groups are RBAC groups. */
   groupName?: string;
+  /** The displayName before this change, when the change renamed the group. */
+  previousGroupName?: string;
 }
 
 export type ScimListener = (trx: Tx, change: ScimChange, keys: KeyRing) => Promise<void>;

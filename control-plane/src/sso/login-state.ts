@@ -7,10 +7,14 @@ export const LOGIN_TTL_MS = 10 * 60 * 1000;
 
 const TABLE = 'sso_login_states';
 
+/** An admin's test of the connection, or a user signing in to get a user JWT. */
+export type LoginPurpose = 'test' | 'login';
+
 export interface LoginState {
   id: string;
   connection_id: string;
   protocol: string;
+  purpose: LoginPurpose;
   created_at: Date;
   expires_at: Date;
   secrets?: Record<string, string>;
@@ -21,12 +25,22 @@ export interface LoginState {
  * answer need not be the one that started the login. Each row is usable once.
  */
 export class LoginStates {
+  /** Purposes of the SAML request ids node-saml looked up while validating a response. */
+  private readonly seen = new Map<string, LoginPurpose>();
+
   constructor(
     private readonly scope: TenantScope,
     private readonly keys: KeyRing,
     private readonly connectionId: string,
     private readonly protocol: 'saml' | 'oidc',
+    /** What logins started through this instance are for. */
+    private readonly purpose: LoginPurpose = 'test',
   ) {}
+
+  /** The purpose of a SAML login whose response was just validated (its row is gone by then). */
+  purposeOf(id: string): LoginPurpose | undefined {
+    return this.seen.get(id);
+  }
 
   async save(id: string, secrets?: Record<string, string>, createdAt = new Date()): Promise<Date> {
     // Logins that were never completed are cleared as new ones start.
@@ -37,6 +51,7 @@ export class LoginStates {
       id,
       connection_id: this.connectionId,
       protocol: this.protocol,
+      purpose: this.purpose,
       secrets_enc: secrets ? await this.keys.encryptForTenant(this.scope.db, this.scope.tenantId, JSON.stringify(secrets), purpose) : null,
       created_at: createdAt,
       expires_at: expires,
@@ -53,7 +68,7 @@ export class LoginStates {
     const secrets = row.secrets_enc
       ? (JSON.parse(await this.keys.decryptForTenant(this.scope.db, this.scope.tenantId, row.secrets_enc, `sso_login_state:${id}`)) as Record<string, string>)
       : undefined;
-    return { id: row.id, connection_id: row.connection_id, protocol: row.protocol, created_at: new Date(row.created_at), expires_at: new Date(row.expires_at), ...(secrets ? { secrets } : {}) };
+    return { id: row.id, connection_id: row.connection_id, protocol: row.protocol, purpose: row.purpose, created_at: new Date(row.created_at), expires_at: new Date(row.expires_at), ...(secrets ? { secrets } : {}) };
   }
 
   /** node-saml's request-id cache (for InResponseTo), backed by the table above. */
@@ -67,6 +82,7 @@ export class LoginStates {
       getAsync: async (key: string): Promise<string | null> => {
         const row = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId, protocol: this.protocol }).first();
         if (!row || new Date(row.expires_at) <= new Date()) return null;
+        this.seen.set(key, row.purpose);
         return new Date(row.created_at).toISOString();
       },
       removeAsync: async (key: string | null): Promise<string | null> => {

@@ -1,0 +1,150 @@
+import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import type { Tx } from '../db/connection.js';
+import { isUniqueViolation } from '../db/connection.js';
+import { newId } from '../crypto/secrets.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
+import { ensureDefaultMappings, presentMapping, TABLE, type MappingRow } from '../rbac/mappings.js';
+import { applyMappingChange } from '../rbac/effects.js';
+import { isRbacGroup, RBAC_GROUP_PREFIX } from '../rbac/roles.js';
+import '../rbac/lifecycle.js';
+import type { Module } from './module.js';
+
+const def = resourceByName('group_mapping');
+const CREATE = createSchema(def);
+const UPDATE = updateSchema(def);
+const IMMUTABLE = immutableAttributes(def);
+const tag = 'group_mapping';
+
+/**
+ * "An unknown group" is a name outside the RBAC namespace: only `claresia-*` groups carry roles,
+ * so anything else is refused. A `claresia-*` group the IdP has not pushed yet is accepted:
+ * mappings are usually written before the IdP's first sync.
+ */
+function checkGroup(group: unknown): string {
+  if (typeof group !== 'string' || !isRbacGroup(group)) {
+    throw badRequest(`group must be an RBAC group, whose name starts with "${RBAC_GROUP_PREFIX}"`, 'group', 'unknown_group');
+  }
+  if (group.length <= RBAC_GROUP_PREFIX.length) throw badRequest(`group needs a name after "${RBAC_GROUP_PREFIX}"`, 'group', 'unknown_group');
+  return group;
+}
+
+async function seeded(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  await ensureDefaultMappings(ctx.db as Tx, ctx.app.keys, scope.tenantId, ctx.actor);
+  return scope;
+}
+
+async function load(ctx: RequestContext, id: string, lock = false): Promise<MappingRow> {
+  const scope = await seeded(ctx);
+  let q = scope.table<MappingRow>(TABLE).where({ id }).first();
+  if (lock) q = q.forUpdate();
+  const row = (await q) as MappingRow | undefined;
+  if (!row) throw notFound(`group mapping ${id}`, 'id');
+  return row;
+}
+
+async function assertGroupFree(ctx: RequestContext, group: string, exceptId?: string) {
+  let q = ctx.tenant().table(TABLE).where('group_name', group).first('id');
+  if (exceptId) q = q.whereNot('id', exceptId);
+  const other = await q;
+  if (other) throw conflict(`group "${group}" is already mapped by ${other.id}; change that mapping instead`, 'group');
+}
+
+function duplicateOr(err: unknown, group: string): never {
+  if (isUniqueViolation(err)) throw conflict(`group "${group}" is already mapped`, 'group');
+  throw err;
+}
+
+async function create(ctx: RequestContext) {
+  const scope = await seeded(ctx);
+  const body = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
+  const group = checkGroup(body.group);
+  await assertGroupFree(ctx, group);
+  const now = new Date();
+  const row = { id: newId('gm'), group_name: group, role: body.role, archetype: body.archetype ?? null, created_at: now, updated_at: now };
+  try {
+    await scope.insert(TABLE, row);
+  } catch (err) {
+    duplicateOr(err, group);
+  }
+  await ctx.audit({ type: 'rbac.group_mapping_created', subject: row.id, data: { group, role: row.role, archetype: row.archetype } });
+  await applyMappingChange(ctx.db as Tx, ctx.app.keys, scope.tenantId, ctx.actor, [group], row.id);
+  return { status: 201, body: presentMapping({ ...row, tenant_id: scope.tenantId } as MappingRow), headers: { Location: def.api.read.path.replace('{id}', row.id) } };
+}
+
+async function update(ctx: RequestContext) {
+  const before = await load(ctx, ctx.params.id!, true);
+  const patch = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
+  if (patch.group === null) throw badRequest('group cannot be null', 'group', 'invalid_value');
+  if (patch.role === null) throw badRequest('role cannot be null', 'role', 'invalid_value');
+  const next = {
+    group_name: patch.group !== undefined ? checkGroup(patch.group) : before.group_name,
+    role: patch.role ?? before.role,
+    archetype: patch.archetype !== undefined ? patch.archetype : before.archetype,
+  };
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  if (next.group_name !== before.group_name) changes.group = { from: before.group_name, to: next.group_name };
+  if (next.role !== before.role) changes.role = { from: before.role, to: next.role };
+  if ((next.archetype ?? null) !== (before.archetype ?? null)) changes.archetype = { from: before.archetype, to: next.archetype };
+  if (!Object.keys(changes).length) return { body: presentMapping(before) };
+  if (changes.group) await assertGroupFree(ctx, next.group_name, before.id);
+  const updatedAt = new Date();
+  try {
+    await ctx.tenant().table(TABLE).where({ id: before.id }).update({ ...next, updated_at: updatedAt });
+  } catch (err) {
+    duplicateOr(err, next.group_name);
+  }
+  await ctx.audit({ type: 'rbac.group_mapping_updated', subject: before.id, data: { group: next.group_name, changes } });
+  await applyMappingChange(ctx.db as Tx, ctx.app.keys, before.tenant_id, ctx.actor, [before.group_name, next.group_name], before.id);
+  return { body: presentMapping({ ...before, ...next, updated_at: updatedAt }) };
+}
+
+async function remove(ctx: RequestContext) {
+  const row = await load(ctx, ctx.params.id!, true);
+  await ctx.tenant().table(TABLE).where({ id: row.id }).delete();
+  await ctx.audit({ type: 'rbac.group_mapping_deleted', subject: row.id, data: { group: row.group_name, role: row.role, archetype: row.archetype } });
+  await applyMappingChange(ctx.db as Tx, ctx.app.keys, row.tenant_id, ctx.actor, [row.group_name], row.id);
+  return { status: 204 };
+}
+
+function idsFilter(q: RequestContext['query']): string[] | undefined {
+  const raw = q.id;
+  if (raw === undefined) return undefined;
+  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter(Boolean);
+  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
+  return ids;
+}
+
+async function list(ctx: RequestContext) {
+  const scope = await seeded(ctx);
+  const ids = idsFilter(ctx.query);
+  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
+  let q = scope.table<MappingRow>(TABLE).orderBy('id').limit(limit + 1);
+  if (ids) q = q.whereIn('id', ids);
+  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
+  const rows = (await q) as MappingRow[];
+  const page = rows.slice(0, limit);
+  return { body: { items: page.map(presentMapping), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+}
+
+export const groupMappingsModule: Module = {
+  name: 'group-mappings',
+  routes(r) {
+    // Reads run in a transaction too: the first read of a tenant creates its default mappings.
+    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
+    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, transaction: true, handler: list });
+    r.route({
+      method: 'GET',
+      path: def.api.read.path,
+      auth: 'tenant',
+      summary: '',
+      tag,
+      catalogOperation: true,
+      transaction: true,
+      handler: async (ctx) => ({ body: presentMapping(await load(ctx, ctx.params.id!)) }),
+    });
+    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
+    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
+  },
+};
