@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { dataSources, resources } from '@claresia/catalog';
-import { renderBindings } from '../../provider/scripts/cdktf/generate.js';
+import { loadGenerator, renderBindings } from '../../provider/scripts/cdktf/generate.js';
 import { CDKTF_COMMAND, HEADER, postprocess } from '../../provider/scripts/cdktf/postprocess.js';
 import { readProviderSchema } from '../../provider/scripts/cdktf/schema.js';
 import { buildProvider, providerDir, repoRoot } from './support/terraform.js';
@@ -33,7 +33,8 @@ describe('cdktf bindings', function () {
 
   it(`are what the provider's schema generates today (else run \`${CDKTF_COMMAND}\`)`, async () => {
     await buildProvider();
-    const fresh = await renderBindings(await readProviderSchema());
+    const [schema] = await Promise.all([readProviderSchema(), loadGenerator()]);
+    const fresh = await renderBindings(schema);
     const onDisk = committed();
     const stale = [...fresh].filter(([rel, text]) => onDisk.get(rel) !== text).map(([rel]) => (onDisk.has(rel) ? rel : `${rel} (missing)`));
     const extra = [...onDisk.keys()].filter((rel) => !fresh.has(rel)).map((rel) => `${rel} (no longer generated)`);

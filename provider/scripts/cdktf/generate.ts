@@ -16,7 +16,7 @@ let generator: Promise<Generate> | undefined;
  * @cdktf/commons runs `terraform version` when it loads: give that run a CLI config of its own
  * so it neither complains about the user's nor reads it.
  */
-function loadGenerator(): Promise<Generate> {
+export function loadGenerator(): Promise<Generate> {
   generator ??= (async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'claresia-cdktf-load-'));
     const cliConfig = path.join(dir, '.terraformrc');
