@@ -1,0 +1,97 @@
+/**
+ * The module's own `terraform test` files, run with the real terraform: the plan-only runs with
+ * mock providers (every validation rule), and the run that applies examples/basic against a real
+ * control plane and destroys it. Also: a validation failure against the real provider names the
+ * field in a sentence and creates nothing.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { buildProvider, repoRoot, workspace, type TfResult, type Workspace } from '../provider/support/terraform.js';
+
+const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
+
+function run(ws: Workspace, cwd: string, args: string[]): Promise<TfResult> {
+  return new Promise((resolve) =>
+    execFile('terraform', [args[0]!, '-no-color', ...args.slice(1)], { cwd, env: ws.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** A copy of the module in its own workspace (mirror CLI config), initialised. */
+async function moduleWorkspace(env: Record<string, string> = {}): Promise<{ ws: Workspace; dir: string }> {
+  const ws = workspace({ mirror: true, env });
+  const dir = path.join(ws.dir, 'terraform-claresia-tenant');
+  cpSync(MODULE, dir, { recursive: true, filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src) });
+  const init = await run(ws, dir, ['init', '-input=false']);
+  assert.equal(init.code, 0, init.stdout + init.stderr);
+  return { ws, dir };
+}
+
+describe('terraform-claresia-tenant: terraform test', function () {
+  this.timeout(600_000);
+  before(() => buildProvider());
+
+  it('passes every plan-only run of tests/validation.tftest.hcl (mock providers)', async () => {
+    const { ws, dir } = await moduleWorkspace();
+    try {
+      const runs = (readFileSync(path.join(dir, 'tests/validation.tftest.hcl'), 'utf8').match(/^run "/gm) ?? []).length;
+      const r = await run(ws, dir, ['test', '-filter=tests/validation.tftest.hcl']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`Success! ${runs} passed, 0 failed`));
+    } finally {
+      ws.close();
+    }
+  });
+
+  describe('against a control plane', () => {
+    let cp: TestControlPlane;
+    before(async () => {
+      const pace = process.env.CLARESIA_HUB_POLL_MS;
+      process.env.CLARESIA_HUB_POLL_MS ??= '200';
+      cp = await startControlPlane();
+      if (pace === undefined) delete process.env.CLARESIA_HUB_POLL_MS;
+    });
+    after(async () => {
+      await cp?.close();
+    });
+    const env = () => ({ CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken, TF_VAR_anthropic_api_key: 'sk-ant-admin01-TFTEST-6a1f0e2d' });
+
+    it('tests/control-plane.tftest.hcl applies examples/basic, checks the outputs, and destroys it', async () => {
+      const { ws, dir } = await moduleWorkspace(env());
+      try {
+        const r = await run(ws, dir, ['test', '-filter=tests/control-plane.tftest.hcl']);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /run "basic_tenant"\.\.\. pass/);
+        assert.match(r.stdout, /Success! 1 passed, 0 failed/);
+        const tenants = await cp.request('GET', '/api/v1/tenants', { token: cp.operatorToken });
+        assert.equal(tenants.status, 200);
+        assert.deepEqual(tenants.body.items.filter((t: any) => t.slug === 'acme-basic' && t.status !== 'offboarded'), [], 'terraform test destroyed the tenant');
+        assert.ok((await cp.count('tenants')) >= 1, 'a tenant was created on the way');
+      } finally {
+        ws.close();
+      }
+    });
+
+    it('a bad input fails the plan with a sentence naming the field, and creates nothing', async () => {
+      const { ws, dir } = await moduleWorkspace(env());
+      try {
+        const before = await cp.count('tenants');
+        const ex = path.join(dir, 'examples/basic');
+        assert.equal((await run(ws, ex, ['init', '-input=false'])).code, 0);
+        const r = await run(ws, ex, ['apply', '-auto-approve', '-var', 'slug=Acme_Basic']);
+        assert.equal(r.code, 1);
+        const said = r.stderr.replace(/\s+/g, ' '); // terraform wraps its messages
+        assert.match(said, /Invalid value for variable/);
+        assert.match(said, /tenant\.slug must be 3 to 63 characters of lowercase letters, digits and hyphens/);
+        assert.match(said, /var\.tenant\.slug is "Acme_Basic"/);
+        assert.equal(await cp.count('tenants'), before);
+      } finally {
+        ws.close();
+      }
+    });
+  });
+});
