@@ -15,8 +15,8 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  *
  * - De-provisioning (active true to false by PATCH, PUT or DELETE): every session of the user is
  *   revoked (the next call is 401), their roster member becomes inactive (so they leave every
- *   archetype's entitlement set) and a publish is queued. SCIM itself records `user_deactivated`
- *   with actor `<idp>:scim`.
+ *   archetype's entitlement set) and a publish is queued (`rbac.access_revoked`). SCIM itself
+ *   records `user_deactivated` with actor `<idp>:scim`.
  * - Re-activation: the roster member is active again, a publish is queued, `user_reactivated`
  *   is recorded. Sessions stay revoked: the user signs in again.
  * - A `claresia-*` group created, renamed, deleted or changing members: users left in no mapped
@@ -45,11 +45,17 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
     const members = await rosterMembersOf(scope, userId);
     const flip = members.filter((m) => m.active !== active).map((m) => m.id);
     if (flip.length) await scope.table('roster_members').whereIn('id', flip).update({ active, updated_at: new Date() });
-    if (!active) {
-      await revokeUserSessions(trx, change.tenantId, [userId, ...members.map((m) => m.id)]);
-    }
+    const revoked = active ? new Map<string, number>() : await revokeUserSessions(trx, change.tenantId, [userId, ...members.map((m) => m.id)]);
     const publish = await requestRepublish(scope, actor, `user ${userId} ${active ? 'reactivated' : 'deactivated'}`);
-    if (active) {
+    if (!active) {
+      // `user_deactivated` (written by SCIM) records the change; this records what it took away.
+      await appendEvent(trx, keys, change.tenantId, {
+        type: 'rbac.access_revoked',
+        actor,
+        subject: userId,
+        data: { reason: 'deprovisioned', directory_id: change.directoryId, sessions_revoked: [...revoked.values()].reduce((a, b) => a + b, 0), roster_members_deactivated: flip, distribution_request: publish.id },
+      });
+    } else {
       await appendEvent(trx, keys, change.tenantId, {
         type: 'user_reactivated',
         actor,
