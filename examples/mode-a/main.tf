@@ -94,6 +94,17 @@ output "tenant_id" {
   value = module.tenant.tenant_id
 }
 
+# The tenant's service account, e.g. for `claresia-control-plane health`
+# (CLARESIA_CLIENT_ID, CLARESIA_CLIENT_SECRET).
+output "client_id" {
+  value = module.tenant.client_id
+}
+
+output "client_secret" {
+  value     = module.tenant.client_secret
+  sensitive = true
+}
+
 output "acs_url" {
   value = module.tenant.acs_url
 }
