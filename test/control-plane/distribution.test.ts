@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { until, withEnv } from '../support/until.js';
 import { startPlatformServer, type PlatformName, type PlatformServer, type PublishedGrant } from '../support/platforms/platform-server.js';
 
 const PLATFORMS: PlatformName[] = ['claude', 'copilot', 'chatgpt', 'slack'];
@@ -14,16 +15,6 @@ const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '50', CLA
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
 const SALES = ['claresia.core.email-drafting'];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 const grantsFor = (people: Array<[string, string[]]>): PublishedGrant[] =>
   people.flatMap(([email, skills]) => skills.map((skill) => ({ email, skill }))).sort((a, b) => (a.email + '\0' + a.skill < b.email + '\0' + b.skill ? -1 : 1));
 
@@ -34,15 +25,12 @@ for (const kind of dbKinds()) {
     let platforms: PlatformServer;
     let t: TenantFixture;
     const connectors = {} as Record<PlatformName, string>;
-    const saved: Record<string, string | undefined> = {};
+    let restoreEnv = () => {};
     const api = (method: string, path: string, body?: unknown) => cp.request(method, path, { token: t.token, ...(body === undefined ? {} : { body }) });
     const samePlatforms = (expected: PublishedGrant[]) => PLATFORMS.every((p) => JSON.stringify(platforms.grants(p)) === JSON.stringify(expected));
 
     before(async () => {
-      for (const [k, v] of Object.entries(FAST)) {
-        saved[k] = process.env[k];
-        process.env[k] = v;
-      }
+      restoreEnv = withEnv(FAST);
       platforms = await startPlatformServer();
       cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       t = await cp.createTenant();
@@ -62,10 +50,7 @@ for (const kind of dbKinds()) {
     after(async () => {
       await cp?.close();
       await platforms?.close();
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
     });
 
     it('publishes exactly the grants to every connected platform, sets last_publish_at and records each platform', async () => {

@@ -12,8 +12,11 @@ import { rosterSyncsModule } from './roster-syncs.js';
 import { skillsModule } from './skills.js';
 import { telemetryModule } from './telemetry.js';
 import { healthModule } from './health.js';
+import { distributionModule } from './distribution.js';
+import { webhooksModule } from './webhooks.js';
+import { jobsModule } from './jobs.js';
 import { groupMappingsModule } from './group-mappings.js';
 import { userLoginModule } from './user-login.js';
 
 /** Every feature of the control plane; add a module here to add routes, workers and mounts. */
-export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, scimDirectoriesModule, scimModule, rosterModule, rosterSyncsModule, skillsModule, telemetryModule, healthModule, groupMappingsModule, userLoginModule];
+export const modules: readonly Module[] = [authModule, tenantsModule, auditModule, llmModule, hubModule, ssoModule, scimDirectoriesModule, scimModule, rosterModule, rosterSyncsModule, skillsModule, telemetryModule, healthModule, groupMappingsModule, userLoginModule, distributionModule, webhooksModule, jobsModule];

@@ -1,0 +1,72 @@
+import type { ResourceDef } from '../types.js';
+
+/** The event types a webhook can subscribe to. */
+export const WEBHOOK_EVENTS = ['user.created', 'user.updated', 'user.deactivated', 'user.archetype_assigned', 'user.skill_entitlement_changed'] as const;
+
+export const webhook: ResourceDef = {
+  name: 'webhook',
+  title: 'Webhook',
+  description:
+    'An HTTPS endpoint that receives user lifecycle events as JSON POSTs: `{id, type, created_at, data}`. Each delivery ' +
+    'carries `X-Claresia-Event-Id` (the same for every retry: receivers deduplicate on it) and `X-Claresia-Signature: ' +
+    't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the secret>`; reject a timestamp older than a few ' +
+    'minutes to stop replays. A delivery answered with a 5xx, a timeout or a network error is retried with exponential ' +
+    'backoff (capped at one hour) for up to 24 hours after the event, then marked failed; any 2xx counts as delivered and ' +
+    'any other status fails the delivery at once. Deliveries are listed at GET /api/v1/webhooks/{id}/deliveries.',
+  auth: 'tenant',
+  schemaVersion: 1,
+  idAttribute: 'id',
+  api: {
+    create: { method: 'POST', path: '/api/v1/webhooks' },
+    read: { method: 'GET', path: '/api/v1/webhooks/{id}' },
+    update: { method: 'PATCH', path: '/api/v1/webhooks/{id}' },
+    delete: { method: 'DELETE', path: '/api/v1/webhooks/{id}' },
+    list: { method: 'GET', path: '/api/v1/webhooks' },
+  },
+  importId: { format: '{id}', example: 'whk_3f9a1c2b7d4e6058' },
+  attributes: {
+    id: { type: 'string', mode: 'computed', description: 'Webhook id.' },
+    url: {
+      type: 'string',
+      mode: 'required',
+      format: 'uri',
+      maxLength: 2048,
+      description: 'Where events are POSTed. Must be https and resolve to a public address.',
+      example: 'https://hooks.example.com/claresia',
+    },
+    events: {
+      type: { set: 'string' },
+      mode: 'required',
+      enum: WEBHOOK_EVENTS,
+      normalize: 'sorted_set',
+      maxItems: WEBHOOK_EVENTS.length,
+      description: `The event types to deliver, at least one of: ${WEBHOOK_EVENTS.join(', ')}.`,
+      example: ['user.deactivated'],
+    },
+    secret: {
+      type: 'string',
+      mode: 'required',
+      writeOnly: true,
+      sensitive: true,
+      minLength: 16,
+      maxLength: 256,
+      description:
+        'The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen ' +
+        'by the caller rather than generated, because a generated value would have to be returned, and so kept in state.',
+    },
+    status: {
+      type: 'string',
+      mode: 'optional_computed',
+      enum: ['active', 'disabled'],
+      default: 'active',
+      description: 'active, or disabled: a disabled webhook gets no new deliveries (pending retries still run).',
+      example: 'active',
+    },
+    created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
+  },
+  terraformExample: `resource "claresia_webhook" "offboarding" {
+  url    = "https://hooks.example.com/claresia"
+  events = ["user.deactivated", "user.skill_entitlement_changed"]
+  secret = var.webhook_secret
+}`,
+};

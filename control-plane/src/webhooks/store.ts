@@ -1,0 +1,60 @@
+import type { AppContext } from '../context.js';
+import type { KeyRing } from '../crypto/keys.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { badRequest, notFound } from '../http/errors.js';
+import { openTenantSecret, sealTenantSecret } from '../hub/cmek.js';
+import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+
+export interface WebhookRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events: string[];
+  secret_enc: string;
+  secret_key_id: string | null;
+  status: 'active' | 'disabled';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const WEBHOOKS = 'webhooks';
+
+const parseEvents = (v: unknown): string[] => (typeof v === 'string' ? JSON.parse(v) : (v as string[]));
+
+/** The API shape: every attribute but the write-only secret. */
+export function presentWebhook(row: WebhookRow) {
+  return { id: row.id, url: row.url, events: [...parseEvents(row.events)].sort(), status: row.status, created_at: new Date(row.created_at).toISOString() };
+}
+
+export async function loadWebhook(scope: TenantScope, id: string, lock = false): Promise<WebhookRow> {
+  let q = scope.table<WebhookRow>(WEBHOOKS).where('id', id).first();
+  if (lock) q = q.forUpdate();
+  const row = (await q) as WebhookRow | undefined;
+  if (!row) throw notFound(`webhook ${id}`, 'id');
+  return { ...row, events: parseEvents(row.events) };
+}
+
+/** AAD for the sealed secret: a ciphertext copied onto another webhook will not open. */
+const secretPurpose = (id: string) => `webhook:${id}:secret`;
+
+export async function sealWebhookSecret(scope: TenantScope, keys: KeyRing, id: string, secret: string) {
+  const s = await sealTenantSecret(scope, keys, secret, secretPurpose(id));
+  return { secret_enc: s.sealed, secret_key_id: s.keyId };
+}
+
+export function openWebhookSecret(scope: TenantScope, keys: KeyRing, row: Pick<WebhookRow, 'id' | 'secret_enc' | 'secret_key_id'>): Promise<string> {
+  return openTenantSecret(scope, keys, { sealed: row.secret_enc, keyId: row.secret_key_id }, secretPurpose(row.id));
+}
+
+/** A URL the control plane may POST to: https and public unless configuration allows local receivers. */
+export function checkWebhookUrl(app: AppContext, raw: string): string {
+  let url: URL;
+  try {
+    url = checkOutboundUrl(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
+  } catch (err) {
+    if (err instanceof OutboundError) throw badRequest(`url ${err.message}`, 'url', 'invalid_value');
+    throw err;
+  }
+  if (url.hash) throw badRequest('url must not carry a fragment', 'url', 'invalid_value');
+  return raw;
+}
