@@ -1,5 +1,5 @@
 # Mode A: a Claresia-hosted Hub. The whole tenant in one module call: SAML SSO, a SCIM directory
-# for Okta, two LLM connectors, the Hub, and the go-to-market Cowork pack with one skill blocked.
+# for Okta with two group mappings, two LLM connectors, the Hub, and the go-to-market Cowork pack with one skill blocked.
 #
 # The operator token and the control plane's URL come from the environment:
 #   CLARESIA_ENDPOINT=http://127.0.0.1:8080 CLARESIA_TOKEN=$(cat .data/operator-token)
@@ -76,6 +76,12 @@ module "tenant" {
     ip_allowlist = var.scim_ip_allowlist
   }
 
+  # Roles for the IdP's claresia-* groups (the default four come with every tenant).
+  group_mappings = {
+    claresia-sales-pilot = { role = "member", archetype = "sales" }
+    claresia-it-admins   = { role = "tenant_admin" }
+  }
+
   llm_connectors = {
     claude = { platform = "claude", name = "Claude Enterprise" }
     slack  = { platform = "slack", name = "Acme Slack" }
@@ -120,6 +126,10 @@ output "scim_endpoint_url" {
 output "scim_bearer_token" {
   value     = module.tenant.scim_bearer_token
   sensitive = true
+}
+
+output "group_mappings" {
+  value = module.tenant.group_mappings
 }
 
 output "llm_connectors" {

@@ -1,4 +1,4 @@
-# Runbook steps 3 to 9 in one module call. The tenant is created with the operator token (the
+# Runbook steps 3 to 9 in one module call (and the SCIM groups' role mappings). The tenant is created with the operator token (the
 # default `claresia` provider); everything inside it goes through `claresia.tenant`, which the
 # caller configures from this module's client_id and client_secret outputs.
 
@@ -37,6 +37,15 @@ resource "claresia_scim_directory" "this" {
   ip_allowlist = var.scim.ip_allowlist
 }
 
+resource "claresia_group_mapping" "this" {
+  for_each = var.group_mappings
+  provider = claresia.tenant
+
+  group     = each.key
+  role      = each.value.role
+  archetype = each.value.archetype
+}
+
 resource "claresia_llm_connector" "this" {
   for_each = var.llm_connectors
   provider = claresia.tenant
@@ -72,6 +81,7 @@ data "claresia_tenant_health" "this" {
   depends_on = [
     claresia_sso_connection.this,
     claresia_scim_directory.this,
+    claresia_group_mapping.this,
     claresia_llm_connector.this,
     claresia_hub.this,
     claresia_cowork.this,

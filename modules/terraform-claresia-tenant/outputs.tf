@@ -45,6 +45,11 @@ output "scim_bearer_token" {
   sensitive   = true
 }
 
+output "group_mappings" {
+  description = "Id of each group mapping, by group name."
+  value       = { for g, m in claresia_group_mapping.this : g => m.id }
+}
+
 output "llm_connectors" {
   description = "Each LLM connector by its key in `llm_connectors`: id and status (untested until tested)."
   value       = { for k, c in claresia_llm_connector.this : k => { id = c.id, status = c.status } }

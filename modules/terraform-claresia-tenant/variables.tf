@@ -149,6 +149,37 @@ variable "scim" {
   }
 }
 
+variable "group_mappings" {
+  description = "IdP groups (pushed over SCIM) mapped to Claresia roles, by group name: role is tenant_admin, auditor or member; archetype optionally grants that archetype's skills to the group's members. Every tenant starts with claresia-admins, claresia-auditors, claresia-users and claresia-eng-pilot mapped; manage those through the API (or an import block in your root module), not here."
+  type = map(object({
+    role      = string
+    archetype = optional(string)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for g in keys(var.group_mappings) : startswith(lower(g), "claresia-") && length(g) > 9 && length(g) <= 256])
+    error_message = "group_mappings: a group name starts with \"claresia-\" followed by a name (at most 256 characters in all), e.g. claresia-data-pilot; only those groups carry roles."
+  }
+  validation {
+    condition     = length(distinct([for g in keys(var.group_mappings) : lower(g)])) == length(var.group_mappings)
+    error_message = "group_mappings: group names are compared case-insensitively; two keys name the same group."
+  }
+  validation {
+    condition     = alltrue([for g in keys(var.group_mappings) : !contains(["claresia-admins", "claresia-auditors", "claresia-users", "claresia-eng-pilot"], lower(g))])
+    error_message = "group_mappings: claresia-admins, claresia-auditors, claresia-users and claresia-eng-pilot are mapped in every new tenant already; change them through the API or import them in your root module."
+  }
+  validation {
+    condition     = alltrue([for m in values(var.group_mappings) : contains(["tenant_admin", "auditor", "member"], m.role)])
+    error_message = "group_mappings: role must be tenant_admin, auditor or member."
+  }
+  validation {
+    condition     = alltrue([for m in values(var.group_mappings) : m.archetype == null ? true : contains(["eng", "data", "product", "design", "sales", "marketing", "support", "finance", "legal", "hr", "ops", "exec"], m.archetype)])
+    error_message = "group_mappings: archetype must be one of eng, data, product, design, sales, marketing, support, finance, legal, hr, ops, exec."
+  }
+}
+
 variable "llm_connectors" {
   description = "LLM platform connectors (runbook step 6), any number, by a key of your choosing. The credential of each is the entry of the same key in `llm_credentials`; bump credential_version to send a new one."
   type = map(object({

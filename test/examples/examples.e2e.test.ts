@@ -84,6 +84,11 @@ describe('examples applied with terraform through the tenant module', function (
       assert.deepEqual(packs.body.blocked_skills, ['claresia.exec.web-research']);
       const dir = await cp.request('GET', `/api/v1/identity/scim/directories/${out.scim_endpoint_url.split('/').pop()}`, { token: jwt });
       assert.deepEqual([...dir.body.ip_allowlist].sort(), ['127.0.0.0/8', '2001:db8:42::/48']);
+      const mappings = await cp.request('GET', '/api/v1/identity/group-mappings', { token: jwt });
+      const mapped = Object.fromEntries(mappings.body.items.map((m: any) => [m.group, [m.role, m.archetype]]));
+      assert.deepEqual(mapped['claresia-sales-pilot'], ['member', 'sales']);
+      assert.deepEqual(mapped['claresia-it-admins'], ['tenant_admin', null]);
+      assert.equal(out.group_mappings['claresia-it-admins'], mappings.body.items.find((m: any) => m.group === 'claresia-it-admins').id);
       assertNoCredentialIn(ex);
 
       await ex.ok(['destroy', '-auto-approve']);

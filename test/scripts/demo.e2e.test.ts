@@ -59,7 +59,7 @@ describe('npm run demo from a clean checkout', function () {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     first = r.stdout;
     assert.match(first, /started at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
-    assert.match(first, /Apply complete! Resources: 7 added, 0 changed, 0 destroyed\./);
+    assert.match(first, /Apply complete! Resources: 9 added, 0 changed, 0 destroyed\./);
     assert.match(first, /^tenant_id\s+tnt_[0-9a-f]+$/m);
     assert.match(first, /^acs_url\s+http:\/\/127\.0\.0\.1:\d+\/api\/v1\/identity\/sso\/connections\/sso_\w+\/saml\/acs$/m);
     assert.match(first, /^scim_bearer_token\s+<sensitive>$/m);

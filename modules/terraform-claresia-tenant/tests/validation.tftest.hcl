@@ -22,6 +22,7 @@ variables {
     metadata_url = "https://acme.okta.example/app/exk1/sso/saml/metadata"
   }
   scim            = { idp = "okta", ip_allowlist = ["203.0.113.0/24"] }
+  group_mappings  = { claresia-sales-pilot = { role = "member", archetype = "sales" } }
   llm_connectors  = { claude = { platform = "claude", name = "Claude" } }
   llm_credentials = { claude = "sk-ant-admin01-0000000000" }
   cowork_packs    = { go-to-market = { blocked_skills = ["claresia.exec.web-research"] } }
@@ -38,6 +39,10 @@ run "mode_a_plans" {
   assert {
     condition     = length(claresia_llm_connector.this) == 1 && length(claresia_cowork.this) == 1 && length(claresia_scim_directory.this) == 1
     error_message = "one connector, one pack, one directory expected"
+  }
+  assert {
+    condition     = claresia_group_mapping.this["claresia-sales-pilot"].archetype == "sales"
+    error_message = "the sales pilot group mapping expected"
   }
   assert {
     condition     = claresia_sso_connection.this[0].client_secret_wo_version == null
@@ -319,6 +324,38 @@ run "scim_too_many_cidrs" {
   command         = plan
   variables { scim = { idp = "okta", ip_allowlist = [for i in range(101) : "10.${i}.0.0/16"] } }
   expect_failures = [var.scim]
+}
+
+# --- group mappings ---
+
+run "group_outside_the_rbac_namespace" {
+  command         = plan
+  variables { group_mappings = { sales = { role = "member" } } }
+  expect_failures = [var.group_mappings]
+}
+
+run "group_twice_in_different_case" {
+  command         = plan
+  variables { group_mappings = { claresia-Ops = { role = "member" }, claresia-ops = { role = "auditor" } } }
+  expect_failures = [var.group_mappings]
+}
+
+run "group_mapped_by_default" {
+  command         = plan
+  variables { group_mappings = { Claresia-Admins = { role = "tenant_admin" } } }
+  expect_failures = [var.group_mappings]
+}
+
+run "group_unknown_role" {
+  command         = plan
+  variables { group_mappings = { claresia-ops = { role = "owner" } } }
+  expect_failures = [var.group_mappings]
+}
+
+run "group_unknown_archetype" {
+  command         = plan
+  variables { group_mappings = { claresia-ops = { role = "member", archetype = "operations" } } }
+  expect_failures = [var.group_mappings]
 }
 
 # --- llm connectors ---
