@@ -77,7 +77,7 @@ for (const kind of dbKinds()) {
       assert.equal(r3.status, 200, r3.text);
       const before = await cp.count('governance_events', { tenant_id: t.id, type: 'rbac.archetype_assigned' });
       const report = await sync();
-      assert.equal(report.roster.unchanged, 1, 'the CEO did not change');
+      assert.equal(report.roster.unchanged, 2, 'the CEO did not change; sam left the active roster when de-provisioned, before the sync');
       const odd = await member('odd@acme.example');
       assert.equal(odd.archetype, 'ops', 'the override wins');
       assert.equal(odd.classified_archetype, 'sales');
@@ -96,7 +96,10 @@ for (const kind of dbKinds()) {
       const del = await cp.request('DELETE', `/api/v1/identity/scim/directories/${dir.id}`, { token: t.token });
       assert.equal(del.status, 204, del.text);
       const report = await sync();
-      assert.equal(report.roster.deactivated, 2, 'vp and odd were still active');
+      // Removing the directory de-provisions its users first, which takes them off the active roster at once.
+      assert.equal(report.roster.deactivated, 0, 'vp and odd left with their directory');
+      assert.equal((await member('vp@acme.example')).active, false);
+      assert.equal((await member('odd@acme.example')).active, false);
       const roster = await cp.request('GET', '/api/v1/roster', { token: t.token });
       assert.equal(roster.body.summary.users, 0);
     });
