@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { KeyRing, migrateLatest, openDatabase, type AppContext, type Db } from '@claresia/control-plane';
+import { claim, enqueue, type Job } from '../../control-plane/src/jobs/queue.js';
+import { defineJob, RetryLater } from '../../control-plane/src/jobs/registry.js';
+import { startRunner, type Runner } from '../../control-plane/src/jobs/runner.js';
+import { jobSettings, type JobSettings } from '../../control-plane/src/jobs/settings.js';
+import { dbKinds, freshDatabase, type TestDatabase } from '../support/db.js';
+import { sleep, until } from '../support/until.js';
+
+/** What the test queues' handlers did, by database (each suite has its own). */
+interface Record_ {
+  runs: Map<number, number>;
+  holders: Map<number, string>;
+  overlaps: string[];
+  fail: Map<number, number>;
+}
+const records = new Map<string, Record_>();
+const recordOf = (db: Db): Record_ => {
+  const k = (db as unknown as { __tag?: string }).__tag!;
+  let r = records.get(k);
+  if (!r) records.set(k, (r = { runs: new Map(), holders: new Map(), overlaps: [], fail: new Map() }));
+  return r;
+};
+
+// Runs a few ms; notes any job held by two workers at once.
+defineJob<{ n: number }>({
+  queue: 'test.record',
+  async handle(app, job) {
+    const r = recordOf(app.db);
+    const holder = r.holders.get(job.id);
+    if (holder) r.overlaps.push(`job ${job.id} held by ${holder} while taken again`);
+    r.holders.set(job.id, String(job.locked_by));
+    await sleep(2 + (job.payload.n % 5));
+    r.holders.delete(job.id);
+    r.runs.set(job.id, (r.runs.get(job.id) ?? 0) + 1);
+  },
+  retryDelayMs: () => 10,
+});
+
+// Fails as often as the test says, then succeeds.
+defineJob<{ failures: number; retryLater?: number }>({
+  queue: 'test.flaky',
+  async handle(app, job) {
+    const r = recordOf(app.db);
+    r.runs.set(job.id, (r.runs.get(job.id) ?? 0) + 1);
+    if (job.attempts <= job.payload.failures) {
+      if (job.payload.retryLater) throw new RetryLater('later', job.payload.retryLater);
+      throw new Error(`failure ${job.attempts}`);
+    }
+  },
+  retryDelayMs: (attempt) => 20 * 2 ** (attempt - 1),
+});
+
+// The lease is long enough that a busy machine (PGlite runs on the event loop) never starves a live worker's renewals.
+const SETTINGS: JobSettings = { ...jobSettings({}), pollMs: 20, leaseMs: 5000, concurrency: 4 };
+
+function appOn(db: Db, tag: string): AppContext {
+  (db as unknown as { __tag: string }).__tag = tag;
+  return { config: {} as AppContext['config'], db, keys: new KeyRing(Buffer.alloc(32)), logger: pino({ level: 'silent' }), publicUrl: () => 'http://unused' };
+}
+
+for (const kind of dbKinds()) {
+  describe(`durable job queue [${kind}]`, function () {
+    this.timeout(60_000);
+    let tdb: TestDatabase;
+    let app: AppContext;
+    const runners: Runner[] = [];
+    const extraDbs: Db[] = [];
+    const tag = `${kind}-${Math.random()}`;
+
+    before(async () => {
+      tdb = await freshDatabase(kind);
+      await migrateLatest(tdb.db);
+      app = appOn(tdb.db, tag);
+    });
+    afterEach(async () => {
+      while (runners.length) await runners.pop()!.stop();
+    });
+    after(async () => {
+      for (const d of extraDbs) await d.destroy();
+      await tdb?.drop();
+    });
+
+    /** A second replica: its own pool on the server; the same (single) connection on PGlite. */
+    function replica(): AppContext {
+      if (kind === 'pglite') return app;
+      const db = openDatabase({ databaseUrl: tdb.url! });
+      extraDbs.push(db);
+      return appOn(db, tag);
+    }
+
+    it('an enqueue belongs to its transaction: rolled back, no job; committed, it runs', async () => {
+      await assert.rejects(
+        app.db.transaction(async (trx) => {
+          await enqueue(trx, 'test.record', { n: 1 });
+          throw new Error('the change failed');
+        }),
+        /the change failed/,
+      );
+      assert.equal(Number((await app.db('jobs').count({ n: '*' }))[0]!.n), 0);
+      const id = await app.db.transaction((trx) => enqueue(trx, 'test.record', { n: 1 }));
+      runners.push(startRunner(app, SETTINGS));
+      await until('the job ran', () => recordOf(app.db).runs.get(id) === 1);
+      await until('the job left the queue', async () => !(await app.db('jobs').where({ id }).first()));
+    });
+
+    it('two replicas never run the same job, and every job runs once', async () => {
+      const ids: number[] = [];
+      await app.db.transaction(async (trx) => {
+        for (let n = 0; n < 200; n++) ids.push(await enqueue(trx, 'test.record', { n }));
+      });
+      runners.push(startRunner(app, SETTINGS), startRunner(replica(), SETTINGS));
+      const r = recordOf(app.db);
+      await until('all ran', () => ids.every((id) => r.runs.has(id)), 30_000);
+      await sleep(100);
+      assert.deepEqual(r.overlaps, []);
+      assert.deepEqual(
+        ids.filter((id) => r.runs.get(id) !== 1),
+        [],
+        'each exactly once',
+      );
+      assert.equal(Number((await app.db('jobs').count({ n: '*' }))[0]!.n), 0);
+    });
+
+    it('a job whose worker died is taken again when its lease runs out', async () => {
+      const id = await enqueue(app.db, 'test.record', { n: 0 });
+      // A worker takes it and dies: nobody completes it or renews its lease.
+      const [taken] = (await claim(app.db, ['test.record'], 'dead-worker', 300, 1)) as Job[];
+      assert.equal(taken!.id, id);
+      const claimedAt = Date.now();
+      runners.push(startRunner(app, SETTINGS));
+      await sleep(150);
+      assert.equal(recordOf(app.db).runs.get(id), undefined, 'not while the lease holds');
+      await until('retaken after the lease', () => recordOf(app.db).runs.get(id) === 1);
+      assert.ok(Date.now() - claimedAt >= 300);
+      await until('done', async () => !(await app.db('jobs').where({ id }).first()));
+    });
+
+    it('failures retry with growing delays, then the job is dead; RetryLater sets its own delay', async () => {
+      const ok = await enqueue(app.db, 'test.flaky', { failures: 3 }, { maxAttempts: 5 });
+      const dead = await enqueue(app.db, 'test.flaky', { failures: 10 }, { maxAttempts: 3 });
+      const later = await enqueue(app.db, 'test.flaky', { failures: 1, retryLater: 600 }, { maxAttempts: 5 });
+      const started = Date.now();
+      runners.push(startRunner(app, SETTINGS));
+      const r = recordOf(app.db);
+      await until('ok succeeded', async () => r.runs.get(ok) === 4 && !(await app.db('jobs').where({ id: ok }).first()));
+      const row = await until('dead', async () => {
+        const j = await app.db('jobs').where({ id: dead }).first();
+        return j?.status === 'dead' && j;
+      });
+      assert.equal(row.attempts, 3);
+      assert.match(row.last_error, /failure 3/);
+      assert.equal(r.runs.get(dead), 3);
+      await until('later succeeded', () => r.runs.get(later) === 2);
+      assert.ok(Date.now() - started >= 600, 'waited the delay the handler asked for');
+      await app.db('jobs').where({ id: dead }).delete();
+    });
+
+    it('jobs with one key coalesce while queued; the earlier start time wins', async () => {
+      const a = await enqueue(app.db, 'test.record', { n: 1 }, { key: 'tenant-1', delayMs: 60_000 });
+      const b = await enqueue(app.db, 'test.record', { n: 2 }, { key: 'tenant-1' });
+      assert.equal(a, b);
+      const row = await app.db('jobs').where({ id: a }).first();
+      assert.ok(new Date(row.run_after).getTime() < Date.now() + 5_000, 'pulled forward');
+      await app.db('jobs').where({ id: a }).delete();
+    });
+
+    it('the queue survives a restart of the database connection (and of PGlite from its data directory)', async () => {
+      let db: Db;
+      let dir: string | undefined;
+      if (kind === 'pglite') {
+        dir = mkdtempSync(path.join(tmpdir(), 'claresia-jobs-'));
+        db = openDatabase({ dataDir: dir });
+        await migrateLatest(db);
+      } else db = openDatabase({ databaseUrl: tdb.url! });
+      const ids: number[] = [];
+      for (let n = 0; n < 5; n++) ids.push(await enqueue(db, 'test.record', { n }));
+      await db.destroy();
+      const reopened = kind === 'pglite' ? openDatabase({ dataDir: dir! }) : openDatabase({ databaseUrl: tdb.url! });
+      try {
+        const app2 = appOn(reopened, `${tag}-restart`);
+        runners.push(startRunner(app2, SETTINGS));
+        await until('all ran after the restart', () => ids.every((id) => recordOf(reopened).runs.get(id) === 1));
+        await runners.pop()!.stop();
+      } finally {
+        await reopened.destroy();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
