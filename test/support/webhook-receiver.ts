@@ -27,7 +27,7 @@ export interface WebhookReceiver {
 }
 
 /** A customer's webhook endpoint: records each POST, answers with a settable status, can be taken down and brought back. */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(opts: { delayMs?: number } = {}): Promise<WebhookReceiver> {
   const received: Received[] = [];
   let status = 200;
   const handler: http.RequestListener = (req, res) => {
@@ -41,9 +41,13 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         /* recorded as is */
       }
-      received.push({ eventId: String(req.headers['x-claresia-event-id'] ?? ''), signature: String(req.headers['x-claresia-signature'] ?? ''), body, json, status, at: Date.now() });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end('ok');
+      // Recorded when it answers: an event counts as accepted only once its 2xx has been sent.
+      const answer = status;
+      setTimeout(() => {
+        received.push({ eventId: String(req.headers['x-claresia-event-id'] ?? ''), signature: String(req.headers['x-claresia-signature'] ?? ''), body, json, status: answer, at: Date.now() });
+        res.writeHead(answer, { 'content-type': 'text/plain' });
+        res.end('ok');
+      }, opts.delayMs ?? 0);
     });
   };
   let server = http.createServer(handler);
