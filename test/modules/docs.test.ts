@@ -5,11 +5,13 @@
  * at least as many plan-only runs expecting that variable to fail in tests/validation.tftest.hcl.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectedReadme, moduleDir } from '../../scripts/module-docs.js';
 import { decodeString, parseHcl } from '../../scripts/module-docs/hcl.js';
 import { readOutputs, readVariables } from '../../scripts/module-docs/render.js';
+import { repoRoot } from '../provider/support/terraform.js';
 
 describe('terraform-claresia-tenant README and HCL reader', () => {
   it('README tables are current (run npm run docs:module)', () => {
@@ -41,6 +43,16 @@ describe('terraform-claresia-tenant README and HCL reader', () => {
       assert.ok(expecting(v.name) >= v.rules.length, `${v.name}: ${v.rules.length} rules, ${expecting(v.name)} runs expecting a failure`);
     }
     assert.ok(runs.some((r) => !r.body.attributes.expect_failures), 'some runs plan valid input');
+  });
+
+  it('module and examples are formatted as terraform fmt writes them', async () => {
+    const dirs = ['modules', 'examples/mode-a', 'examples/mode-b', 'examples/mode-c-byoc'].map((d) => path.join(repoRoot, d));
+    const r = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile('terraform', ['fmt', '-check', '-recursive', '-list=true', ...dirs], { env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+    assert.equal(r.code, 0, `not formatted (run terraform fmt -recursive): ${r.out}`);
   });
 
   describe('HCL reader', () => {

@@ -129,49 +129,49 @@ run "no_sso_and_many_connectors_plan" {
 # --- tenant ---
 
 run "slug_with_capitals" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "Acme", display_name = "Acme", region = "eu-west-1", deployment_mode = "A", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "slug_too_short" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "ac", display_name = "Acme", region = "eu-west-1", deployment_mode = "A", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "slug_ending_with_hyphen" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme-", display_name = "Acme", region = "eu-west-1", deployment_mode = "A", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "blank_display_name" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme", display_name = "   ", region = "eu-west-1", deployment_mode = "A", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "unknown_region" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme", display_name = "Acme", region = "mars-north-1", deployment_mode = "A", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "unknown_deployment_mode" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme", display_name = "Acme", region = "eu-west-1", deployment_mode = "D", billing_contact = "b@acme.example" } }
   expect_failures = [var.tenant]
 }
 
 run "billing_contact_not_an_email" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme", display_name = "Acme", region = "eu-west-1", deployment_mode = "A", billing_contact = "billing at acme" } }
   expect_failures = [var.tenant]
 }
 
 run "unknown_support_tier" {
-  command         = plan
+  command = plan
   variables { tenant = { slug = "acme", display_name = "Acme", region = "eu-west-1", deployment_mode = "A", billing_contact = "b@acme.example", support_tier = "gold" } }
   expect_failures = [var.tenant]
 }
@@ -179,19 +179,19 @@ run "unknown_support_tier" {
 # --- sso ---
 
 run "sso_unknown_protocol" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "ldap", metadata_url = "https://idp.example/md" } }
   expect_failures = [var.sso]
 }
 
 run "sso_blank_name" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", name = "", metadata_url = "https://idp.example/md" } }
   expect_failures = [var.sso]
 }
 
 run "saml_with_oidc_field" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", metadata_url = "https://idp.example/md", client_id = "x" } }
   expect_failures = [var.sso]
 }
@@ -206,19 +206,19 @@ run "oidc_with_saml_field" {
 }
 
 run "saml_with_both_metadata_sources" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", metadata_url = "https://idp.example/md", metadata_xml = "<md:EntityDescriptor/>" } }
   expect_failures = [var.sso]
 }
 
 run "saml_metadata_with_manual_settings" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", metadata_url = "https://idp.example/md", idp_entity_id = "https://idp.example" } }
   expect_failures = [var.sso]
 }
 
 run "saml_manual_settings_incomplete" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example" } }
   expect_failures = [var.sso]
 }
@@ -233,7 +233,7 @@ run "oidc_without_client_id" {
 }
 
 run "sso_url_not_https" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "saml", metadata_url = "http://idp.example/md" } }
   expect_failures = [var.sso]
 }
@@ -269,7 +269,7 @@ run "oidc_client_id_too_long" {
 }
 
 run "oidc_without_secret" {
-  command         = plan
+  command = plan
   variables { sso = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x" } }
   expect_failures = [var.sso_client_secret]
 }
@@ -285,43 +285,43 @@ run "secret_with_saml" {
 # --- scim ---
 
 run "scim_unknown_idp" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "azure" } }
   expect_failures = [var.scim]
 }
 
 run "scim_cidr_with_host_bits" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = ["203.0.113.7/24"] } }
   expect_failures = [var.scim]
 }
 
 run "scim_ipv6_cidr_with_host_bits" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = ["2001:db8::1/32"] } }
   expect_failures = [var.scim]
 }
 
 run "scim_address_without_prefix" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = ["203.0.113.0"] } }
   expect_failures = [var.scim]
 }
 
 run "scim_prefix_too_long" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = ["203.0.113.0/33"] } }
   expect_failures = [var.scim]
 }
 
 run "scim_ipv6_with_embedded_ipv4" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = ["::ffff:203.0.113.0/120"] } }
   expect_failures = [var.scim]
 }
 
 run "scim_too_many_cidrs" {
-  command         = plan
+  command = plan
   variables { scim = { idp = "okta", ip_allowlist = [for i in range(101) : "10.${i}.0.0/16"] } }
   expect_failures = [var.scim]
 }
@@ -329,31 +329,31 @@ run "scim_too_many_cidrs" {
 # --- group mappings ---
 
 run "group_outside_the_rbac_namespace" {
-  command         = plan
+  command = plan
   variables { group_mappings = { sales = { role = "member" } } }
   expect_failures = [var.group_mappings]
 }
 
 run "group_twice_in_different_case" {
-  command         = plan
+  command = plan
   variables { group_mappings = { claresia-Ops = { role = "member" }, claresia-ops = { role = "auditor" } } }
   expect_failures = [var.group_mappings]
 }
 
 run "group_mapped_by_default" {
-  command         = plan
+  command = plan
   variables { group_mappings = { Claresia-Admins = { role = "tenant_admin" } } }
   expect_failures = [var.group_mappings]
 }
 
 run "group_unknown_role" {
-  command         = plan
+  command = plan
   variables { group_mappings = { claresia-ops = { role = "owner" } } }
   expect_failures = [var.group_mappings]
 }
 
 run "group_unknown_archetype" {
-  command         = plan
+  command = plan
   variables { group_mappings = { claresia-ops = { role = "member", archetype = "operations" } } }
   expect_failures = [var.group_mappings]
 }
@@ -361,25 +361,25 @@ run "group_unknown_archetype" {
 # --- llm connectors ---
 
 run "connector_unknown_platform" {
-  command         = plan
+  command = plan
   variables { llm_connectors = { claude = { platform = "gemini", name = "Gemini" } } }
   expect_failures = [var.llm_connectors]
 }
 
 run "connector_blank_name" {
-  command         = plan
+  command = plan
   variables { llm_connectors = { claude = { platform = "claude", name = " " } } }
   expect_failures = [var.llm_connectors]
 }
 
 run "connector_base_url_not_https" {
-  command         = plan
+  command = plan
   variables { llm_connectors = { claude = { platform = "claude", name = "Claude", base_url = "http://api.anthropic.com" } } }
   expect_failures = [var.llm_connectors]
 }
 
 run "connector_base_url_with_query" {
-  command         = plan
+  command = plan
   variables { llm_connectors = { claude = { platform = "claude", name = "Claude", base_url = "https://api.anthropic.com/?x=1" } } }
   expect_failures = [var.llm_connectors]
 }
@@ -394,13 +394,13 @@ run "credential_missing_for_a_connector" {
 }
 
 run "credential_without_a_connector" {
-  command         = plan
+  command = plan
   variables { llm_credentials = { claude = "sk-ant-0000000000", slack = "xoxb-000000000" } }
   expect_failures = [var.llm_credentials]
 }
 
 run "credential_too_short" {
-  command         = plan
+  command = plan
   variables { llm_credentials = { claude = "short" } }
   expect_failures = [var.llm_credentials]
 }
@@ -408,7 +408,7 @@ run "credential_too_short" {
 # --- hub ---
 
 run "hub_unknown_region" {
-  command         = plan
+  command = plan
   variables { hub = { region = "eu-west-9" } }
   expect_failures = [var.hub]
 }
@@ -423,7 +423,7 @@ run "mode_b_without_region" {
 }
 
 run "mode_a_with_mtls_endpoint" {
-  command         = plan
+  command = plan
   variables { hub = { mtls_endpoint_url = "https://hub.acme.example/claresia" } }
   expect_failures = [var.hub]
 }
@@ -468,7 +468,7 @@ run "mode_c_ca_bundle_too_large" {
 }
 
 run "hub_timeout_not_a_duration" {
-  command         = plan
+  command = plan
   variables { hub = { create_timeout = "20 minutes" } }
   expect_failures = [var.hub]
 }
@@ -476,19 +476,19 @@ run "hub_timeout_not_a_duration" {
 # --- cowork ---
 
 run "pack_name_with_capitals" {
-  command         = plan
+  command = plan
   variables { cowork_packs = { Starter = {} } }
   expect_failures = [var.cowork_packs]
 }
 
 run "blocked_skill_not_an_id" {
-  command         = plan
+  command = plan
   variables { cowork_packs = { starter = { blocked_skills = ["Web Research"] } } }
   expect_failures = [var.cowork_packs]
 }
 
 run "too_many_blocked_skills" {
-  command         = plan
+  command = plan
   variables { cowork_packs = { starter = { blocked_skills = [for i in range(201) : "claresia.x.s${i}"] } } }
   expect_failures = [var.cowork_packs]
 }
