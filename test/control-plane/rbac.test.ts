@@ -169,7 +169,7 @@ for (const kind of dbKinds()) {
       const after = await cp.request('GET', '/api/v1/me', { token });
       assert.equal(after.status, 401);
       assert.equal(after.body.error.message, 'token revoked');
-      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'rbac.access_revoked', subject: id }).first();
+      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'rbac.access_revoked', subject: id }).orderBy('seq', 'desc').first();
       assert.equal(ev.actor, 'okta:scim');
       assert.equal(ev.data.reason, 'no_rbac_group');
       assert.equal(ev.data.sessions_revoked, live, 'every live session of the user');

@@ -22,14 +22,16 @@ export interface Grant {
  */
 export async function computeGrants(trx: Queryable, tenantId: string): Promise<Grant[]> {
   const scope = new TenantScope(trx, tenantId);
-  const [packs, sets, members, access] = await Promise.all([
-    appliedPacks(scope),
-    entitlements(scope),
-    scope.table('roster_members').where('active', true).whereNotNull('archetype').select('email', 'archetype', 'scim_user_id') as Promise<
-      Array<{ email: string; archetype: string; scim_user_id: string | null }>
-    >,
-    tenantGrantAccess(trx, tenantId),
-  ]);
+  // One after another: on a transaction they share one connection anyway, and pg refuses
+  // overlapping queries on a client in its next major version.
+  const packs = await appliedPacks(scope);
+  const sets = await entitlements(scope);
+  const members = (await scope.table('roster_members').where('active', true).whereNotNull('archetype').select('email', 'archetype', 'scim_user_id')) as Array<{
+    email: string;
+    archetype: string;
+    scim_user_id: string | null;
+  }>;
+  const access = await tenantGrantAccess(trx, tenantId);
   const blocked = blockedBy(packs);
   const byArchetype = new Map(sets.map((e) => [e.archetype, e.skills.filter((s) => !blocked.has(s))]));
   const withRole = new Set([...access.users.values()].map((u) => u.email).filter((e): e is string => !!e));
