@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHealth, useColour, type HealthReport } from '../control-plane/src/health/cli-table.js';
 import { ensureControlPlane, stopControlPlane } from './demo/control-plane.js';
-import { buildProvider, prepareTerraform, terraform } from './demo/terraform.js';
+import { buildProvider, checkTerraform, prepareTerraform, terraform } from './demo/terraform.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.CLARESIA_DEMO_DIR ?? path.join(root, '.data/demo'));
@@ -30,6 +30,7 @@ async function tenantHealth(url: string, clientId: string, clientSecret: string)
 }
 
 async function demo() {
+  const version = await checkTerraform();
   say(`control plane (embedded database in ${path.relative(root, dataDir) || dataDir})`);
   const cp = await ensureControlPlane(root, dataDir, process.env.DEMO_PORT);
   process.stdout.write(`${cp.reused ? 'reusing the one already running' : 'started'} at ${cp.url} (pid ${cp.pid}); log: ${cp.log}\n`);
@@ -39,7 +40,7 @@ async function demo() {
   const tf = prepareTerraform(root, dataDir, cp.url, cp.operatorToken);
   process.stdout.write(`CLI config: ${tf.cliConfig}\n`);
 
-  say(`terraform init + apply of examples/mode-a (working copy: ${tf.dir})`);
+  say(`terraform ${version}: init + apply of examples/mode-a (working copy: ${tf.dir})`);
   await terraform(tf, ['init', '-input=false', '-no-color'], false);
   await terraform(tf, ['apply', '-auto-approve', '-input=false', '-no-color'], true);
 

@@ -51,6 +51,19 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env?: Node
   });
 }
 
+/** Write-only attributes (the LLM credentials) need Terraform 1.11; say so before anything starts. */
+export async function checkTerraform(): Promise<string> {
+  let version: string;
+  try {
+    version = (JSON.parse(await run('terraform', ['version', '-json'], { cwd: process.cwd(), echo: false })) as { terraform_version: string }).terraform_version;
+  } catch {
+    throw new Error('terraform was not found on PATH; the demo needs Terraform 1.11 or later (https://developer.hashicorp.com/terraform/install)');
+  }
+  const [major, minor] = version.split('.').map(Number) as [number, number];
+  if (major < 1 || (major === 1 && minor < 11)) throw new Error(`terraform ${version} is too old; the demo needs 1.11 or later (write-only attributes)`);
+  return version;
+}
+
 export async function buildProvider(root: string): Promise<void> {
   await run(process.execPath, [path.join(root, 'provider/build.mjs')], { cwd: path.join(root, 'provider'), echo: false });
 }

@@ -52,6 +52,21 @@ describe('npm run demo from a clean checkout', function () {
     rmSync(path.dirname(clone), { recursive: true, force: true });
   });
 
+  it('without terraform on PATH, says what it needs and starts nothing', async () => {
+    const path_ = (env.PATH ?? '').split(path.delimiter).filter((d) => d && !existsSync(path.join(d, 'terraform')));
+    // node and npm stay reachable: link them into a directory of their own.
+    const bin = mkdtempSync(path.join(tmpdir(), 'claresia-demo-bin-'));
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    try {
+      const r = await sh(process.execPath, ['--conditions=source', '--import', 'tsx', 'scripts/demo.ts'], clone, { ...env, PATH: [bin, ...path_].join(path.delimiter) });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /terraform was not found on PATH; the demo needs Terraform 1\.11 or later/);
+      assert.ok(!existsSync(path.join(clone, '.data/demo')), 'nothing was started');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   let first: string;
   it('brings everything up and applies examples/mode-a, printing the outputs and the health table', async () => {
     assert.ok(!existsSync(path.join(clone, 'provider/dist')), 'a clean checkout has no built provider');
