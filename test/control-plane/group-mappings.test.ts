@@ -112,6 +112,15 @@ for (const kind of dbKinds()) {
       assert.equal((await req('GET', `${PATH}/${existing.id}`)).body.role, 'member');
     });
 
+    it('creates the defaults once when the first calls of a tenant race', async () => {
+      const fresh = await cp.createTenant();
+      const answers = await Promise.all(Array.from({ length: 6 }, () => req('GET', PATH, undefined, fresh.token)));
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 200]);
+      assert.ok(answers.every((a) => a.body.items.length === 4));
+      assert.equal(await cp.count('group_mappings', { tenant_id: fresh.id }), 4);
+      assert.equal(await cp.count('governance_events', { tenant_id: fresh.id, type: 'rbac.group_mapping_created' }), 4);
+    });
+
     it('keeps tenants apart', async () => {
       const other = await cp.createTenant();
       const mine = (await req('GET', PATH)).body.items[0];
