@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { dbKinds } from '../support/db.js';
 import { http } from '../support/http.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { buildProvider } from '../provider/support/terraform.js';
@@ -34,7 +35,7 @@ function assertNoCredentialIn(ex: ExampleWorkspace) {
   for (const secret of Object.values(CREDENTIALS)) assert.ok(!raw.includes(secret), 'a write-only credential reached the state');
 }
 
-describe('examples applied with terraform through the tenant module', function () {
+for (const kind of dbKinds()) describe(`examples applied with terraform through the tenant module (${kind})`, function () {
   this.timeout(300_000);
   let cp: TestControlPlane;
 
@@ -44,7 +45,7 @@ describe('examples applied with terraform through the tenant module', function (
     Object.assign(process.env, PACE);
     try {
       // Mode C's endpoint is on loopback, which the control plane refuses unless told otherwise.
-      cp = await startControlPlane({ config: { allowPrivateUrls: true } });
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
       else process.env[k] = v;

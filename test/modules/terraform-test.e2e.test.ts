@@ -9,6 +9,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { dbKinds } from '../support/db.js';
 import { buildProvider, repoRoot, workspace, type TfResult, type Workspace } from '../provider/support/terraform.js';
 
 const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
@@ -47,12 +48,12 @@ describe('terraform-claresia-tenant: terraform test', function () {
     }
   });
 
-  describe('against a control plane', () => {
+  for (const kind of dbKinds()) describe(`against a control plane (${kind})`, () => {
     let cp: TestControlPlane;
     before(async () => {
       const pace = process.env.CLARESIA_HUB_POLL_MS;
       process.env.CLARESIA_HUB_POLL_MS ??= '200';
-      cp = await startControlPlane();
+      cp = await startControlPlane({ db: kind });
       if (pace === undefined) delete process.env.CLARESIA_HUB_POLL_MS;
     });
     after(async () => {
