@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { normalizeValue, resourceByName } from '@claresia/catalog';
+import { until } from '../support/until.js';
 
 const BASE = '/api/v1/skill-entitlement';
 
@@ -48,7 +49,8 @@ for (const kind of dbKinds()) {
       assert.equal((await req('GET', '/archetypes/eng')).status, 404, 'the pack does not cover eng');
       const events = await cp.db('governance_events').where({ tenant_id: t.id, type: 'skill.entitlement_changed' });
       assert.deepEqual(events.map((e: any) => e.subject).sort(), ['marketing', 'sales', 'support']);
-      assert.equal(await cp.count('distribution_requests', { tenant_id: t.id, status: 'pending' }), 1);
+      // One request for the three changes (the distribution worker may already have completed it).
+      assert.equal(await cp.count('distribution_requests', { tenant_id: t.id }), 1);
       // Applying it again with the same list changes no set.
       const again = await req('POST', '/coworks/go-to-market/apply', { blocked_skills: ['claresia.exec.web-research', 'claresia.gatespic.outbound-sequencer'] });
       assert.equal(again.status, 200);
@@ -127,14 +129,13 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await state(), before);
     });
 
-    it('records a republish request for the distribution worker, coalescing while one is pending', async () => {
+    // Coalescing while a request is pending is in distribution.test.ts, where a failing platform keeps one pending.
+    it('records a republish request, which the distribution worker completes', async () => {
       const a = await req('POST', '/distribution:republish', { reason: 'new connector' });
       assert.equal(a.status, 202, a.text);
       assert.equal(a.body.status, 'pending');
-      const b = await cp.request('POST', `${BASE}/distribution:republish`, { token: t.token });
-      assert.equal(b.status, 202);
-      assert.equal(b.body.id, a.body.id);
-      assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'distribution.republish_requested' }), 2);
+      await until('completed', async () => (await cp.db('distribution_requests').where({ id: a.body.id }).first()).status === 'completed');
+      assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'distribution.republish_requested' }), 1);
     });
 
     it('keeps tenants apart', async () => {
