@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import type { ExtraOperation, JsonSchema } from '@claresia/catalog';
+import { createSchema, immutableAttributes, updateSchema, type ExtraOperation, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -72,6 +72,20 @@ export interface RouteSpec<B = any> {
   handler(ctx: RequestContext<B>): Promise<Reply>;
 }
 
+type Handler = RouteSpec['handler'];
+
+/** A catalog resource's operations; each one given must exist in the catalog entry's `api`. */
+export interface ResourceHandlers {
+  create: Handler;
+  read: Handler;
+  list?: Handler;
+  update?: Handler;
+  delete?: Handler;
+}
+
+/** Per-operation options of a catalog resource's routes (a read that must write, a role). */
+export type ResourceRouteOptions = Partial<Record<keyof ResourceHandlers, Pick<RouteSpec, 'transaction' | 'role'>>>;
+
 /** `{id}` becomes an Express parameter; a literal `:` (as in `token:rotate`) is escaped. */
 export function expressPath(template: string): string {
   return template
@@ -114,6 +128,25 @@ export class ApiRouter {
       if (reply.body === undefined) res.end();
       else res.json(reply.body);
     });
+  }
+
+  /**
+   * Registers a catalog resource at the catalog's paths, with the request bodies the catalog
+   * derives (the create schema; the update schema and its immutable attributes), so a module
+   * writes only its handlers. The catalog already documents these operations in OpenAPI.
+   */
+  resource(def: ResourceDef, handlers: ResourceHandlers, options: ResourceRouteOptions = {}): void {
+    const bodies: Partial<Record<keyof ResourceHandlers, Pick<RouteSpec, 'body' | 'immutable'>>> = {
+      create: { body: createSchema(def) },
+      update: { body: updateSchema(def), immutable: immutableAttributes(def) },
+    };
+    for (const op of ['create', 'list', 'read', 'update', 'delete'] as const) {
+      const handler = handlers[op];
+      if (!handler) continue;
+      const api = def.api[op];
+      if (!api) throw new Error(`catalog entry ${def.name} declares no ${op} operation`);
+      this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...options[op], handler });
+    }
   }
 
   private async authorize(mode: AuthMode, req: Request, needed: Role): Promise<Principal> {

@@ -1,4 +1,4 @@
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import type { Tx } from '../db/connection.js';
 import { isUniqueViolation } from '../db/connection.js';
 import { newId } from '../crypto/secrets.js';
@@ -11,10 +11,6 @@ import '../rbac/lifecycle.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('group_mapping');
-const CREATE = createSchema(def);
-const UPDATE = updateSchema(def);
-const IMMUTABLE = immutableAttributes(def);
-const tag = 'group_mapping';
 
 /**
  * "An unknown group" is a name outside the RBAC namespace: only `claresia-*` groups carry roles,
@@ -132,19 +128,10 @@ export const groupMappingsModule: Module = {
   name: 'group-mappings',
   routes(r) {
     // Reads run in a transaction too: the first read of a tenant creates its default mappings.
-    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
-    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, transaction: true, handler: list });
-    r.route({
-      method: 'GET',
-      path: def.api.read.path,
-      auth: 'tenant',
-      summary: '',
-      tag,
-      catalogOperation: true,
-      transaction: true,
-      handler: async (ctx) => ({ body: presentMapping(await load(ctx, ctx.params.id!)) }),
-    });
-    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
-    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
+    r.resource(
+      def,
+      { create, list, read: async (ctx) => ({ body: presentMapping(await load(ctx, ctx.params.id!)) }), update, delete: remove },
+      { list: { transaction: true }, read: { transaction: true } },
+    );
   },
 };

@@ -1,4 +1,4 @@
-import { createSchema, normalizeObject, resourceByName } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/connection.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -16,7 +16,6 @@ import { pageById, parseListQuery } from '../llm/list-query.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('hub');
-const CREATE = createSchema(def);
 const missing = (field: string, why: string) => badRequest(`${field} is required ${why}`, field, 'missing_field');
 const onlyModeC = (field: string) => badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
 
@@ -149,16 +148,12 @@ export const hubModule: Module = {
   routes(r, app: AppContext) {
     const tag = 'hub';
     const base = { auth: 'tenant' as const, tag };
-    const catalog = { ...base, summary: '', catalogOperation: true };
-    r.route<ProvisionBody>({ ...catalog, method: 'POST', path: def.api.create.path, body: CREATE, handler: provision });
-    r.route({
-      ...catalog,
-      method: 'GET',
-      path: def.api.list!.path,
-      handler: async (ctx) => ({ body: await pageById<HubRow, unknown>(liveHubs(ctx.tenant()), parseListQuery(ctx.query), (h) => presentHub(app, h)) }),
+    r.resource(def, {
+      create: provision,
+      list: async (ctx) => ({ body: await pageById<HubRow, unknown>(liveHubs(ctx.tenant()), parseListQuery(ctx.query), (h) => presentHub(app, h)) }),
+      read: async (ctx) => ({ body: presentHub(app, await loadHub(ctx.tenant(), ctx.params.id!)) }),
+      delete: async (ctx) => decommission(ctx, await loadHub(ctx.tenant(), ctx.params.id!, true)),
     });
-    r.route({ ...catalog, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentHub(app, await loadHub(ctx.tenant(), ctx.params.id!)) }) });
-    r.route({ ...catalog, method: 'DELETE', path: def.api.delete!.path, handler: async (ctx) => decommission(ctx, await loadHub(ctx.tenant(), ctx.params.id!, true)) });
     // The runbook's paths: the caller's one Hub, without its id.
     const hubRef = { $ref: '#/components/schemas/Hub' };
     r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => ({ body: presentHub(app, await currentHub(ctx.tenant())) }) });

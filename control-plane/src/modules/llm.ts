@@ -1,4 +1,4 @@
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
@@ -11,9 +11,6 @@ import { pageById, parseListQuery } from '../llm/list-query.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('llm_connector');
-const CREATE = createSchema(def);
-const UPDATE = updateSchema(def);
-const IMMUTABLE = immutableAttributes(def);
 const TABLE = 'llm_connectors';
 const TEST_PATH = `${def.api.read.path}:test`;
 
@@ -95,23 +92,18 @@ async function remove(ctx: RequestContext): Promise<Reply> {
 export const llmModule: Module = {
   name: 'llm',
   routes(r) {
-    const tag = 'llm_connector';
-    const base = { auth: 'tenant' as const, summary: '', tag, catalogOperation: true };
-    r.route({ ...base, method: 'POST', path: def.api.create.path, body: CREATE, handler: create });
-    r.route({
-      ...base,
-      method: 'GET',
-      path: def.api.list!.path,
-      handler: async (ctx) => ({ body: await pageById<ConnectorRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), presentConnector) }),
+    r.resource(def, {
+      create,
+      list: async (ctx) => ({ body: await pageById<ConnectorRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), presentConnector) }),
+      read: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }),
+      update,
+      delete: remove,
     });
-    r.route({ ...base, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }) });
-    r.route({ ...base, method: 'PATCH', path: def.api.update!.path, body: UPDATE, immutable: IMMUTABLE, handler: update });
-    r.route({ ...base, method: 'DELETE', path: def.api.delete!.path, handler: remove });
     r.route({
       method: 'POST',
       path: TEST_PATH,
       auth: 'tenant',
-      tag,
+      tag: def.name,
       summary: "Test an LLM connector's credential with a real call to its platform",
       transaction: false,
       handler: testConnector,

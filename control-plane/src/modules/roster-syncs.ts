@@ -1,4 +1,4 @@
-import { createSchema, resourceByName } from '@claresia/catalog';
+import { resourceByName } from '@claresia/catalog';
 import type { Tx } from '../db/connection.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
@@ -15,7 +15,6 @@ import type { Module } from './module.js';
  */
 
 const def = resourceByName('roster_sync');
-const CREATE = createSchema(def);
 const TRIGGER_MAX = 500;
 
 interface SyncRow {
@@ -76,10 +75,6 @@ async function list(ctx: RequestContext) {
 export const rosterSyncsModule: Module = {
   name: 'roster-syncs',
   routes(r) {
-    const tag = 'roster_sync';
-    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
-    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: list });
-    r.route({ method: 'GET', path: def.api.read.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: async (ctx) => ({ body: present(await load(ctx, ctx.params.id!)) }) });
-    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
+    r.resource(def, { create, list, read: async (ctx) => ({ body: present(await load(ctx, ctx.params.id!)) }), delete: remove });
   },
 };

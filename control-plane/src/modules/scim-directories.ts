@@ -1,4 +1,4 @@
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
@@ -10,10 +10,6 @@ import type { Tx } from '../db/connection.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('scim_directory');
-const CREATE = createSchema(def);
-const UPDATE = updateSchema(def);
-const IMMUTABLE = immutableAttributes(def);
-const tag = 'scim_directory';
 
 async function create(ctx: RequestContext) {
   const scope = ctx.tenant();
@@ -99,19 +95,14 @@ async function list(ctx: RequestContext) {
 export const scimDirectoriesModule: Module = {
   name: 'scim-directories',
   routes(r) {
-    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
-    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: list });
-    r.route({
-      method: 'GET',
-      path: def.api.read.path,
-      auth: 'tenant',
-      summary: '',
-      tag,
-      catalogOperation: true,
-      handler: async (ctx) => ({ body: presentDirectory(await loadDirectory(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+    const tag = def.name;
+    r.resource(def, {
+      create,
+      list,
+      read: async (ctx) => ({ body: presentDirectory(await loadDirectory(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+      update,
+      delete: remove,
     });
-    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
-    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
     r.route({
       method: 'POST',
       path: `${def.api.read.path}/token:rotate`,

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { Request } from 'express';
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import type { AppContext } from '../context.js';
 import type { Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -21,9 +21,6 @@ import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('sso_connection');
-const CREATE = createSchema(def);
-const UPDATE = updateSchema(def);
-const IMMUTABLE = immutableAttributes(def);
 const BASE = '/api/v1/identity/sso/connections/{id}';
 const ACS = `${BASE}/saml/acs`;
 const CALLBACK = `${BASE}/oidc/callback`;
@@ -203,19 +200,13 @@ export const ssoModule: Module = {
   },
   routes(r) {
     const tag = 'sso_connection';
-    r.route({ method: 'POST', path: def.api.create.path, auth: 'tenant', summary: '', tag, body: CREATE, catalogOperation: true, handler: create });
-    r.route({ method: 'GET', path: def.api.list!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: list });
-    r.route({
-      method: 'GET',
-      path: def.api.read.path,
-      auth: 'tenant',
-      summary: '',
-      tag,
-      catalogOperation: true,
-      handler: async (ctx) => ({ body: present(await loadConnection(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+    r.resource(def, {
+      create,
+      list,
+      read: async (ctx) => ({ body: present(await loadConnection(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+      update,
+      delete: remove,
     });
-    r.route({ method: 'PATCH', path: def.api.update!.path, auth: 'tenant', summary: '', tag, body: UPDATE, immutable: IMMUTABLE, catalogOperation: true, handler: update });
-    r.route({ method: 'DELETE', path: def.api.delete!.path, auth: 'tenant', summary: '', tag, catalogOperation: true, handler: remove });
     r.route({
       method: 'POST',
       path: `${BASE}/test`,
