@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/connection.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import { ensureDefaultMappings, presentMapping, TABLE, type MappingRow } from '../rbac/mappings.js';
 import { applyMappingChange } from '../rbac/effects.js';
 import { isRbacGroup, RBAC_GROUP_PREFIX } from '../rbac/roles.js';
@@ -104,24 +105,9 @@ async function remove(ctx: RequestContext) {
   return { status: 204 };
 }
 
-function idsFilter(q: RequestContext['query']): string[] | undefined {
-  const raw = q.id;
-  if (raw === undefined) return undefined;
-  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter(Boolean);
-  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
-  return ids;
-}
-
 async function list(ctx: RequestContext) {
   const scope = await seeded(ctx);
-  const ids = idsFilter(ctx.query);
-  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
-  let q = scope.table<MappingRow>(TABLE).orderBy('id').limit(limit + 1);
-  if (ids) q = q.whereIn('id', ids);
-  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
-  const rows = (await q) as MappingRow[];
-  const page = rows.slice(0, limit);
-  return { body: { items: page.map(presentMapping), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+  return { body: await pageById<MappingRow, unknown>(scope.table(TABLE), parseListQuery(ctx.query), presentMapping) };
 }
 
 export const groupMappingsModule: Module = {

@@ -12,7 +12,7 @@ import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type Hub
 import { startProvisioner } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
-import { pageById, parseListQuery } from '../llm/list-query.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('hub');

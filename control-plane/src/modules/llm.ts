@@ -7,7 +7,7 @@ import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
 import { testConnector } from '../llm/connector-test.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
-import { pageById, parseListQuery } from '../llm/list-query.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('llm_connector');

@@ -2,7 +2,7 @@ import { resourceByName } from '@claresia/catalog';
 import type { Tx } from '../db/connection.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
-import { parseListQuery, pageById } from '../llm/list-query.js';
+import { parseListQuery, pageById } from '../http/list-query.js';
 import { json } from '../scim/context.js';
 import { runScimSync, type ScimSyncReport } from '../scim/sync-report.js';
 import type { RosterSyncReport } from '../roster/scim-sync.js';

@@ -1,7 +1,7 @@
 import { normalizeObject, resourceByName } from '@claresia/catalog';
 import { newId } from '../crypto/secrets.js';
-import { badRequest } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import { json } from '../scim/context.js';
 import { loadDirectory, newDirectoryToken, normalizeAllowlist, presentDirectory, TABLE, type StoredDirectory } from '../scim/directories.js';
 import { emitScimChange } from '../scim/hooks.js';
@@ -79,17 +79,7 @@ async function remove(ctx: RequestContext) {
 }
 
 async function list(ctx: RequestContext) {
-  const raw = ctx.query.id;
-  const ids = raw === undefined ? undefined : (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
-  if (ids && ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
-  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
-  let q = ctx.tenant().table<StoredDirectory>(TABLE).orderBy('id').limit(limit + 1);
-  // Only well-formed ids can exist; the rest are simply not found.
-  if (ids) q = q.whereIn('id', ids.filter((id) => /^scim_[0-9a-f]{16}$/.test(id)));
-  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
-  const rows = (await q) as StoredDirectory[];
-  const page = rows.slice(0, limit);
-  return { body: { items: page.map((r) => presentDirectory(r, ctx.app.publicUrl())), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+  return { body: await pageById<StoredDirectory, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (r) => presentDirectory(r, ctx.app.publicUrl())) };
 }
 
 export const scimDirectoriesModule: Module = {

@@ -1,6 +1,7 @@
 import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema, type JsonSchema } from '@claresia/catalog';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
+import { parseListQuery } from '../http/list-query.js';
 import { validateBody } from '../http/validate.js';
 import { ARCHETYPES } from '../roster/archetypes.js';
 import { PACKS, SKILLS, packByName } from '../skills/catalog.js';
@@ -25,14 +26,6 @@ const presentCowork = (c: CoworkRow) => ({ pack: c.pack, blocked_skills: [...c.b
 const presentEnt = (e: EntitlementRow) => ({ archetype: e.archetype, skills: e.skills, source: e.source });
 
 /** `?id=a&id=b` (or comma-separated): the many-ids read the IaC layers refresh with. */
-function idsFilter(q: RequestContext['query']): string[] | undefined {
-  const raw = q.id;
-  if (raw === undefined) return undefined;
-  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).filter(Boolean);
-  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
-  return ids;
-}
-
 const audit = (ctx: RequestContext) => (e: { type: string; subject?: string | null; data?: Record<string, unknown> }) => ctx.audit(e);
 
 async function loadCowork(ctx: RequestContext, pack: string): Promise<CoworkRow> {
@@ -155,7 +148,7 @@ export const skillsModule: Module = {
       summary: 'Applied packs (items) and the packs available to apply',
       catalogOperation: true,
       async handler(ctx) {
-        const ids = idsFilter(ctx.query);
+        const ids = parseListQuery(ctx.query).ids;
         const applied = (await appliedPacks(ctx.tenant())).filter((c) => !ids || ids.includes(c.pack));
         return {
           body: {
@@ -229,7 +222,7 @@ export const skillsModule: Module = {
       summary: '',
       catalogOperation: true,
       async handler(ctx) {
-        const ids = idsFilter(ctx.query);
+        const ids = parseListQuery(ctx.query).ids;
         const rows = (await entitlements(ctx.tenant())).filter((e) => !ids || ids.includes(e.archetype));
         return { body: { items: rows.map(presentEnt), next_cursor: null } };
       },

@@ -8,6 +8,7 @@ import { appendEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import { expressPath, type Reply, type RequestContext } from '../http/router.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type ConnectionRow } from '../sso/connections.js';
 import { loginFailed } from '../sso/errors.js';
 import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
@@ -103,23 +104,8 @@ async function remove(ctx: RequestContext) {
   return { status: 204 };
 }
 
-function idsFilter(q: RequestContext['query']): string[] | undefined {
-  const raw = q.id;
-  if (raw === undefined) return undefined;
-  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
-  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
-  return ids;
-}
-
 async function list(ctx: RequestContext) {
-  const ids = idsFilter(ctx.query);
-  const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
-  let q = ctx.tenant().table<ConnectionRow>(TABLE).orderBy('id').limit(limit + 1);
-  if (ids) q = q.whereIn('id', ids);
-  if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
-  const rows = (await q) as ConnectionRow[];
-  const page = rows.slice(0, limit);
-  return { body: { items: page.map((r) => present(r, ctx.app.publicUrl())), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null } };
+  return { body: await pageById<ConnectionRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (r) => present(r, ctx.app.publicUrl())) };
 }
 
 /** Starts a real test login: the URL to send the admin's browser to. */

@@ -5,6 +5,7 @@ import { startChain } from '../audit/chain.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { conflict, notFound, badRequest } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Principal } from '../auth/principal.js';
 import { revokeAllTenantSessions } from '../auth/service-accounts.js';
 import type { Module } from './module.js';
@@ -141,14 +142,6 @@ async function offboard(ctx: RequestContext, id: string) {
   return { status: 204 };
 }
 
-function idsFilter(q: RequestContext['query']): string[] | undefined {
-  const raw = q.id;
-  if (raw === undefined) return undefined;
-  const ids = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
-  if (ids.length > 500) throw badRequest('at most 500 ids per request', 'id');
-  return ids;
-}
-
 export const tenantsModule: Module = {
   name: 'tenants',
   routes(r) {
@@ -162,13 +155,7 @@ export const tenantsModule: Module = {
       tag,
       catalogOperation: true,
       async handler(ctx) {
-        const ids = idsFilter(ctx.query);
-        const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
-        let q = visibleTenants(ctx.db, ctx.principal).orderBy('id').limit(limit + 1);
-        if (ids) q = q.whereIn('id', ids);
-        if (ctx.query.cursor) q = q.where('id', '>', String(ctx.query.cursor));
-        const rows = (await q.select(PUBLIC_COLUMNS)) as TenantRow[];
-        const page = rows.slice(0, limit);
+        const { items: page, next_cursor } = await pageById<TenantRow, TenantRow>(visibleTenants(ctx.db, ctx.principal).select(PUBLIC_COLUMNS), parseListQuery(ctx.query), (t) => t);
         const accounts = page.length
           ? await ctx.db('service_accounts').whereIn('tenant_id', page.map((t) => t.id)).orderBy('created_at', 'desc').select('tenant_id', 'client_id')
           : [];
@@ -176,7 +163,7 @@ export const tenantsModule: Module = {
         return {
           body: {
             items: page.map((t) => present(t, first.has(t.id) ? { client_id: first.get(t.id)! } : undefined)),
-            next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+            next_cursor,
           },
         };
       },

@@ -2,7 +2,7 @@ import { createSchema, immutableAttributes, normalizeObject, resourceByName, upd
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { Reply, RequestContext } from '../http/router.js';
-import { pageById, parseListQuery } from '../llm/list-query.js';
+import { pageById, parseListQuery } from '../http/list-query.js';
 import { checkWebhookUrl, loadWebhook, openWebhookSecret, presentWebhook, sealWebhookSecret, WEBHOOKS, type WebhookRow } from '../webhooks/store.js';
 import '../webhooks/deliver.js';
 import '../webhooks/sources.js';
