@@ -56,6 +56,20 @@ defineJob<{ failures: number; retryLater?: number }>({
 });
 
 // The lease is long enough that a busy machine (PGlite runs on the event loop) never starves a live worker's renewals.
+// Runs a while and records the order jobs of each key finished in, and any two of one key running together.
+const keyed = { running: new Set<string>(), done: [] as number[], overlaps: [] as string[] };
+defineJob<{ n: number }>({
+  queue: 'test.keyed',
+  async handle(_app, job) {
+    if (keyed.running.has(job.key!)) keyed.overlaps.push(`job ${job.id} started while another job of ${job.key} ran`);
+    keyed.running.add(job.key!);
+    await sleep(5);
+    keyed.running.delete(job.key!);
+    keyed.done.push(job.id);
+  },
+  retryDelayMs: () => 10,
+});
+
 const SETTINGS: JobSettings = { ...jobSettings({}), pollMs: 20, leaseMs: 5000, concurrency: 4 };
 
 function appOn(db: Db, tag: string): AppContext {
@@ -160,14 +174,48 @@ for (const kind of dbKinds()) {
       await app.db('jobs').where({ id: dead }).delete();
     });
 
-    it('jobs with one key coalesce while queued; the earlier start time wins', async () => {
-      const a = await enqueue(app.db, 'test.record', { n: 1 }, { key: 'tenant-1', delayMs: 60_000 });
-      const b = await enqueue(app.db, 'test.record', { n: 2 }, { key: 'tenant-1' });
-      assert.equal(a, b);
-      const row = await app.db('jobs').where({ id: a }).first();
-      assert.ok(new Date(row.run_after).getTime() < Date.now() + 5_000, 'pulled forward');
+    it('jobs with one key run one at a time, in order, across replicas; one enqueue per key and transaction', async () => {
+      const [a, b] = await app.db.transaction(async (trx) => [await enqueue(trx, 'test.record', { n: 1 }, { key: 'k0' }), await enqueue(trx, 'test.record', { n: 2 }, { key: 'k0' })]);
+      assert.equal(a, b, 'joined within the transaction');
       await app.db('jobs').where({ id: a }).delete();
+      keyed.done.length = 0;
+      keyed.overlaps.length = 0;
+      const ids: Record<string, number[]> = {};
+      for (let n = 0; n < 60; n++) {
+        const key = `k${n % 3}`;
+        (ids[key] ??= []).push(await enqueue(app.db, 'test.keyed', { n }, { key }));
+      }
+      runners.push(startRunner(app, SETTINGS), startRunner(replica(), SETTINGS));
+      const all = Object.values(ids).flat();
+      await until('all ran', () => all.every((id) => keyed.done.includes(id)), 30_000);
+      assert.deepEqual(keyed.overlaps, []);
+      for (const list of Object.values(ids)) {
+        assert.deepEqual(
+          keyed.done.filter((id) => list.includes(id)),
+          list,
+          'in enqueue order within a key',
+        );
+      }
     });
+
+    if (kind === 'pg') {
+      it('an enqueue never waits on another transaction enqueuing the same key', async () => {
+        const other = replica();
+        let releaseFirst!: () => void;
+        const held = new Promise<void>((r) => (releaseFirst = r));
+        const first = app.db.transaction(async (trx) => {
+          await enqueue(trx, 'test.record', { n: 1 }, { key: 'busy' });
+          await held;
+        });
+        await sleep(100);
+        const started = Date.now();
+        await other.db.transaction((trx) => enqueue(trx, 'test.record', { n: 2 }, { key: 'busy' }));
+        assert.ok(Date.now() - started < 2000, 'did not wait for the first transaction');
+        releaseFirst();
+        await first;
+        await app.db('jobs').where({ key: 'busy' }).delete();
+      });
+    }
 
     it('the queue survives a restart of the database connection (and of PGlite from its data directory)', async () => {
       let db: Db;

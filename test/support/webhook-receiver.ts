@@ -8,6 +8,8 @@ export interface Received {
   json: any;
   /** What the receiver answered. */
   status: number;
+  /** When the request arrived, and when it was answered. */
+  arrivedAt: number;
   at: number;
 }
 
@@ -31,6 +33,7 @@ export async function startWebhookReceiver(opts: { delayMs?: number } = {}): Pro
   const received: Received[] = [];
   let status = 200;
   const handler: http.RequestListener = (req, res) => {
+    const arrivedAt = Date.now();
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
@@ -44,7 +47,7 @@ export async function startWebhookReceiver(opts: { delayMs?: number } = {}): Pro
       // Recorded when it answers: an event counts as accepted only once its 2xx has been sent.
       const answer = status;
       setTimeout(() => {
-        received.push({ eventId: String(req.headers['x-claresia-event-id'] ?? ''), signature: String(req.headers['x-claresia-signature'] ?? ''), body, json, status: answer, at: Date.now() });
+        received.push({ eventId: String(req.headers['x-claresia-event-id'] ?? ''), signature: String(req.headers['x-claresia-signature'] ?? ''), body, json, status: answer, arrivedAt, at: Date.now() });
         res.writeHead(answer, { 'content-type': 'text/plain' });
         res.end('ok');
       }, opts.delayMs ?? 0);

@@ -3,7 +3,7 @@ import { appendEvent } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { backoffMs, type Job } from '../jobs/queue.js';
+import { backoffMs, dropQueuedSiblings, type Job } from '../jobs/queue.js';
 import { defineJob } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/settings.js';
 import type { GrantSet, PublishResult } from '../llm/adapter.js';
@@ -20,9 +20,15 @@ interface Target {
   credential: string;
 }
 
-/** What one publish starts from, read in one short transaction: nothing is held across the network. */
-async function snapshot(app: AppContext, tenantId: string) {
+/**
+ * What one publish starts from, read in one short transaction: nothing is held across the
+ * network. Publishes queued behind this one are dropped first: their changes committed before
+ * this point, so the set read next includes them.
+ */
+async function snapshot(app: AppContext, job: Job<PublishPayload>) {
+  const tenantId = job.payload.tenant_id;
   return app.db.transaction(async (trx) => {
+    await dropQueuedSiblings(trx, PUBLISH_QUEUE, tenantId, job.id);
     const scope = new TenantScope(trx, tenantId);
     const pending = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
     const grants = await computeGrants(trx, tenantId);
@@ -46,7 +52,7 @@ export function grantSetOf(grants: GrantSet['grants']): GrantSet {
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
-  const { pending, grants, targets } = await snapshot(app, tenantId);
+  const { pending, grants, targets } = await snapshot(app, job);
   const set = grantSetOf(grants);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
   const results = await Promise.all(

@@ -9,8 +9,9 @@ export interface PublishPayload {
 }
 
 /**
- * Queues a publish of the tenant's grants in the caller's transaction. One queued publish per
- * tenant: every change made before it runs is covered, since it publishes the full current set.
+ * Queues a publish of the tenant's grants in the caller's transaction. A tenant's publishes run
+ * one at a time (keyed by tenant), and a publish drops those queued behind it: it sends the full
+ * current set, which covers every change committed before it started.
  */
 export function queuePublish(db: Queryable, tenantId: string): Promise<number> {
   const payload: PublishPayload = { tenant_id: tenantId };

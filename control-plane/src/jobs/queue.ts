@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Queryable } from '../db/connection.js';
-import { isUniqueViolation } from '../db/connection.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -14,11 +13,12 @@ import { isUniqueViolation } from '../db/connection.js';
  * embedded database (tests start hundreds). What we need is small: the table below.
  *
  * Guarantees: a job is enqueued in the caller's transaction (it exists exactly when the change
- * that caused it commits); a claim is `FOR UPDATE SKIP LOCKED` plus a lease, so two workers
- * (replicas) never hold the same job, and a job whose worker died is taken again when its lease
- * runs out; failures retry with capped exponential backoff, then the job is `dead`. Effects are
- * made exactly-once by idempotent handlers, not by the queue (a worker may die after the effect
- * and before the job is deleted).
+ * that caused it commits) and an enqueue never waits on another transaction; a claim takes jobs
+ * under a lease, so two workers (replicas) never hold the same job, and a job whose worker died
+ * is taken again when its lease runs out; jobs sharing a key run one at a time, oldest first (two
+ * publishes of one tenant in parallel could land out of order); failures retry with capped
+ * exponential backoff, then the job is `dead`. Effects are made exactly-once by idempotent
+ * handlers, not by the queue (a worker may die after the effect and before the job is deleted).
  */
 
 export interface Job<P = any> {
@@ -38,7 +38,7 @@ export interface Job<P = any> {
 }
 
 export interface EnqueueOptions {
-  /** At most one queued job per (queue, key): a second enqueue joins the first. */
+  /** Jobs with one key run one at a time; within one transaction a second enqueue returns the first. */
   key?: string;
   tenantId?: string;
   delayMs?: number;
@@ -67,44 +67,73 @@ function wakeAfterCommit(db: Queryable): void {
 
 const rowsOf = (r: any): any[] => r?.rows ?? r ?? [];
 
+// Jobs already enqueued by a transaction, by queue and key: one per transaction is enough.
+const enqueuedIn = new WeakMap<object, Map<string, number>>();
+
 /**
- * Adds a job in `db` (pass the caller's transaction). With a key, joining a queued job keeps the
- * earlier of the two start times, so a fresh change is never held back by an older job's backoff.
+ * Adds a job in `db` (pass the caller's transaction). A plain insert: it takes no lock another
+ * writer could be waiting on, whatever else the caller's transaction holds.
  */
 export async function enqueue(db: Queryable, queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<number> {
+  const trx = db as Knex.Transaction;
+  const tag = opts.key !== undefined && trx.isTransaction ? `${queue}\u0000${opts.key}` : null;
+  const earlier = tag ? enqueuedIn.get(trx)?.get(tag) : undefined;
+  if (earlier !== undefined) return earlier;
   const res = await db.raw(
     `INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
      VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
-     ON CONFLICT (queue, key) WHERE status = 'queued' AND key IS NOT NULL
-     DO UPDATE SET run_after = LEAST(jobs.run_after, EXCLUDED.run_after)
      RETURNING id`,
     [queue, opts.key ?? null, opts.tenantId ?? null, JSON.stringify(payload ?? {}), opts.maxAttempts ?? 10, opts.delayMs ?? 0],
   );
+  const id = Number(rowsOf(res)[0].id);
+  if (tag) {
+    const seen = enqueuedIn.get(trx) ?? new Map<string, number>();
+    enqueuedIn.set(trx, seen.set(tag, id));
+  }
   wakeAfterCommit(db);
-  return Number(rowsOf(res)[0].id);
+  return id;
+}
+
+/** Deletes the queued jobs of a key other than `keep` (a handler whose work covers theirs). */
+export async function dropQueuedSiblings(db: Queryable, queue: string, key: string, keep: number): Promise<number> {
+  return db('jobs').where({ queue, key, status: 'queued' }).whereNot('id', keep).delete();
 }
 
 const parse = (row: any): Job => ({ ...row, id: Number(row.id), payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload });
 
+// Claims run one at a time across replicas (a short transaction each), so the per-key check
+// below sees every other claim's result.
+const CLAIM_LOCK = 7_355_608_001;
+
 /**
  * Takes up to `limit` due jobs of the given queues for `worker`: queued ones whose time has come
- * and running ones whose lease ran out (their worker died or hung). Times are the database's, so
- * replicas with skewed clocks agree on what is due.
+ * and running ones whose lease ran out (their worker died or hung), skipping a keyed job while
+ * another job of its key runs or waits ahead of it. Times are the database's, so replicas with
+ * skewed clocks agree on what is due.
  */
 export async function claim(db: Queryable, queues: readonly string[], worker: string, leaseMs: number, limit: number): Promise<Job[]> {
   if (queues.length === 0 || limit <= 0) return [];
-  const res = await db.raw(
-    `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
-     WHERE id IN (
-       SELECT id FROM jobs
-       WHERE queue IN (${queues.map(() => '?').join(', ')})
-         AND ((status = 'queued' AND run_after <= now()) OR (status = 'running' AND locked_until < now()))
-       ORDER BY run_after, id
-       LIMIT ?
-       FOR UPDATE SKIP LOCKED)
-     RETURNING *`,
-    [worker, leaseMs, ...queues, limit],
-  );
+  const run = async (trx: Knex.Transaction) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [CLAIM_LOCK]);
+    return trx.raw(
+      `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
+       WHERE id IN (
+         SELECT j.id FROM jobs j
+         WHERE j.queue IN (${queues.map(() => '?').join(', ')})
+           AND ((j.status = 'queued' AND j.run_after <= now()) OR (j.status = 'running' AND j.locked_until < now()))
+           AND (j.key IS NULL OR NOT EXISTS (
+             SELECT 1 FROM jobs o
+             WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
+               AND ((o.status = 'running' AND o.locked_until >= now())
+                 OR (o.status = 'queued' AND j.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))
+         ORDER BY j.run_after, j.id
+         LIMIT ?
+         FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [worker, leaseMs, ...queues, limit],
+    );
+  };
+  const res = (db as Knex.Transaction).isTransaction ? await run(db as Knex.Transaction) : await (db as Knex).transaction(run);
   return rowsOf(res).map(parse);
 }
 
@@ -121,27 +150,18 @@ export async function complete(db: Queryable, job: Job, worker: string): Promise
   return (await db('jobs').where({ id: job.id, locked_by: worker, status: 'running' }).delete()) > 0;
 }
 
-/**
- * Puts a failed job back with a delay, or marks it dead when it has no attempts left. If a newer
- * job with the same key is already queued, that one covers this one, which is then dropped.
- */
-export async function fail(db: Queryable, job: Job, worker: string, error: string, retryInMs: number | null): Promise<'retry' | 'dead' | 'superseded' | 'lost'> {
+/** Puts a failed job back with a delay, or marks it dead when it has no attempts left. */
+export async function fail(db: Queryable, job: Job, worker: string, error: string, retryInMs: number | null): Promise<'retry' | 'dead' | 'lost'> {
   const mine = { id: job.id, locked_by: worker, status: 'running' };
   const message = error.slice(0, 1000);
   if (retryInMs === null || job.attempts >= job.max_attempts) {
     const n = await db('jobs').where(mine).update({ status: 'dead', locked_by: null, locked_until: null, last_error: message });
     return n > 0 ? 'dead' : 'lost';
   }
-  try {
-    const n = await db('jobs')
-      .where(mine)
-      .update({ status: 'queued', locked_by: null, locked_until: null, last_error: message, run_after: db.raw(`now() + (? * interval '1 millisecond')`, [Math.max(0, Math.round(retryInMs))]) });
-    return n > 0 ? 'retry' : 'lost';
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const n = await db('jobs').where(mine).delete();
-    return n > 0 ? 'superseded' : 'lost';
-  }
+  const n = await db('jobs')
+    .where(mine)
+    .update({ status: 'queued', locked_by: null, locked_until: null, last_error: message, run_after: db.raw(`now() + (? * interval '1 millisecond')`, [Math.max(0, Math.round(retryInMs))]) });
+  return n > 0 ? 'retry' : 'lost';
 }
 
 /** Capped exponential backoff with a little jitter, so retries of many jobs do not arrive together. */

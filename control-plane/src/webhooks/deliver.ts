@@ -80,8 +80,8 @@ async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secret:
     return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
     if (!(err instanceof OutboundError)) throw err;
-    // A URL that is refused outright will be refused on every attempt.
-    if (err.reason === 'address_not_allowed' || err.reason === 'scheme_not_allowed' || err.reason === 'invalid_url') return { kind: 'failed', status: null, error: `url ${err.message}` };
+    // A URL refused outright will be refused on every attempt, and an oversized answer will come back as large.
+    if (['address_not_allowed', 'scheme_not_allowed', 'invalid_url', 'too_large'].includes(err.reason)) return { kind: 'failed', status: null, error: `url ${err.message}` };
     return { kind: 'retry', status: null, error: `url ${err.message}` };
   }
 }
