@@ -127,6 +127,11 @@ for (const kind of dbKinds()) {
       assert.equal(forCopilot.length, 1, 'applied once after the failures');
       const claudeApplied = platforms.applied.filter((a) => a.platform === 'claude' && JSON.stringify(a.grants) === JSON.stringify(expected));
       assert.equal(claudeApplied.length, 1, 'the retries did not apply the set to claude again');
+      const hash = claudeApplied[0]!.contentHash;
+      const recorded = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'distribution.published' })).filter((e: any) => e.data.content_hash === hash);
+      assert.deepEqual(recorded.map((e: any) => e.data.platform).sort(), [...PLATFORMS].sort(), 'each platform recorded once for the set, retries included');
+      const copilotEvent = recorded.find((e: any) => e.data.platform === 'copilot');
+      assert.ok(copilotEvent.data.attempt >= 2, 'copilot took it on a retry');
     });
 
     it('an archetype override asks for a publish itself and reaches the platforms', async () => {

@@ -47,13 +47,16 @@ export function grantSetOf(grants: GrantSet['grants']): GrantSet {
  * Publishes the tenant's full grant set to every connected platform at once, then records, in
  * one transaction, last_publish_at and `distribution.published` for each platform that took it.
  * The requests pending at the start are completed only when every platform took the set;
- * otherwise the job fails and is retried (platforms that already have the set see the same
- * Idempotency-Key again, which changes nothing).
+ * otherwise the job fails and is retried. The job remembers which platforms took which set, so
+ * a retry of an unchanged set calls only the platforms that have not (and records nothing twice);
+ * a platform called again would see the same Idempotency-Key, which changes nothing anyway.
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
-  const { pending, grants, targets } = await snapshot(app, job);
+  const { pending, grants, targets: all } = await snapshot(app, job);
   const set = grantSetOf(grants);
+  const took = job.payload.took ?? {};
+  const targets = all.filter((t) => took[t.connector.id] !== set.contentHash);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
   const results = await Promise.all(
     targets.map(async (t): Promise<PublishResult> => {
@@ -77,6 +80,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
         failed.push(`${c.platform} ${c.id}: ${r.message}`);
         continue;
       }
+      took[c.id] = set.contentHash;
       const n = await scope.table('llm_connectors').where({ id: c.id }).update({ last_publish_at: now });
       if (n === 0) continue; // Deleted meanwhile.
       await appendEvent(trx, app.keys, tenantId, {
@@ -90,7 +94,10 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
       await scope.table('distribution_requests').whereIn('id', pending).where('status', 'pending').update({ status: 'completed', completed_at: now });
     }
   });
-  if (failed.length) throw new Error(`publish failed for ${failed.join('; ')}`);
+  if (failed.length) {
+    await app.db('jobs').where({ id: job.id, locked_by: job.locked_by }).update({ payload: JSON.stringify({ ...job.payload, took }) });
+    throw new Error(`publish failed for ${failed.join('; ')}`);
+  }
 }
 
 /** Out of attempts: the requests it covered are marked failed, and the chain says why. */

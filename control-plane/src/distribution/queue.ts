@@ -6,6 +6,8 @@ export const PUBLISH_QUEUE = 'distribution.publish';
 
 export interface PublishPayload {
   tenant_id: string;
+  /** Set by a failed attempt: connector id to the content hash it took, so retries skip it. */
+  took?: Record<string, string>;
 }
 
 /**
