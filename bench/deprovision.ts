@@ -10,7 +10,7 @@ import { makeDirectory, PATCH_OP } from '../test/control-plane/scim/helpers.js';
 import { startPlatformServer, type PlatformName } from '../test/support/platforms/platform-server.js';
 
 const USERS = Number(process.env.DEPROVISION_BENCH_USERS ?? 300);
-const SAMPLES = Number(process.env.DEPROVISION_BENCH_SAMPLES ?? 60);
+const SAMPLES = Number(process.env.DEPROVISION_BENCH_SAMPLES ?? 200);
 const BACKGROUND_RPS = Number(process.env.DEPROVISION_BENCH_RPS ?? 100);
 const PLATFORMS: PlatformName[] = ['claude', 'copilot', 'chatgpt', 'slack'];
 const SCOPES: Record<PlatformName, string[]> = {
