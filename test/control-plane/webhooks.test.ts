@@ -131,7 +131,8 @@ for (const kind of dbKinds()) {
       await until('all delivered', async () => (await deliveriesOf(hook.id, 'delivered')).length === 9);
       const accepted = receiver.accepted().filter((r) => events.includes(r.eventId));
       assert.deepEqual(accepted.map((r) => r.eventId).sort(), events, 'every event, each accepted once');
-      assert.equal(await cp.count('jobs', { queue: 'webhook.deliver' }), 0);
+      // Each job is deleted just after its delivery is recorded.
+      await until('the queue drained', async () => (await cp.count('jobs', { queue: 'webhook.deliver' })) === 0);
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
     });
 
@@ -166,6 +167,19 @@ for (const kind of dbKinds()) {
       );
       assert.deepEqual(changed.json.data.skills, ['claresia.core.doc-summary', 'claresia.core.meeting-notes']);
       assert.deepEqual(changed.json.data.previous_skills, ['claresia.core.meeting-notes']);
+
+      // A de-provisioned person loses every skill; re-activated, gets them back.
+      const s = scim(cp, dir);
+      const u = await s('POST', '/Users', user('fin@acme.example', { title: 'Accountant' }));
+      assert.equal(u.status, 201, u.text);
+      const setActive = (value: boolean) => s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value }] });
+      assert.equal((await setActive(false)).status, 200);
+      const off = await until('deactivated event', () => receiver.accepted().find((r) => r.json?.type === 'user.skill_entitlement_changed' && r.json.data.email === 'fin@acme.example' && r.json.data.reason === 'deactivated'));
+      assert.deepEqual(off.json.data.skills, []);
+      assert.deepEqual(off.json.data.previous_skills, ['claresia.core.doc-summary', 'claresia.core.meeting-notes']);
+      assert.equal((await setActive(true)).status, 200);
+      const on = await until('reactivated event', () => receiver.accepted().find((r) => r.json?.type === 'user.skill_entitlement_changed' && r.json.data.email === 'fin@acme.example' && r.json.data.reason === 'reactivated'));
+      assert.deepEqual(on.json.data.skills, ['claresia.core.doc-summary', 'claresia.core.meeting-notes']);
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
     });
   });
@@ -203,7 +217,7 @@ for (const kind of dbKinds()) {
       const gaps = times.slice(1).map((x, i) => x - times[i]!);
       assert.ok(gaps.length >= 2 && gaps.at(-2)! >= gaps[0]! * 0.9 - 5, `gaps grow: ${gaps.join(', ')}`);
       assert.ok(times.at(-1)! - times[0]! <= 1500, 'no attempt long after the horizon');
-      assert.equal(await cp.count('jobs'), 0);
+      await until('the queue drained', async () => (await cp.count('jobs')) === 0);
     });
   });
 }

@@ -9,8 +9,9 @@ import { emitWebhookEvent, hasActiveWebhooks } from './events.js';
  *   with `active: true`);
  * - user.archetype_assigned: every `rbac.archetype_assigned` governance event (CSV import, SCIM
  *   sync, an admin's override);
- * - user.skill_entitlement_changed: a person's effective skill set changes when their archetype
- *   changes to one with other skills, or when their archetype's set changes.
+ * - user.skill_entitlement_changed: a person's skill set changes when their archetype changes to
+ *   one with other skills, when their archetype's set changes, and when they are de-provisioned
+ *   (every skill taken) or re-activated (given back).
  */
 
 const USER_EVENT: Record<string, string | undefined> = { created: 'user.created', updated: 'user.updated', reactivated: 'user.updated', deprovisioned: 'user.deactivated' };
@@ -52,11 +53,35 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 
 onScimChange((trx, change) => fromScim(trx, change));
 
+/**
+ * De-provisioning takes every skill from the person's roster members, re-activation gives them
+ * back; the RBAC events that record it name those members.
+ */
+async function fromLifecycle(trx: Tx, tenantId: string, memberIds: unknown, active: boolean): Promise<void> {
+  if (!Array.isArray(memberIds) || memberIds.length === 0) return;
+  const members = (await trx('roster_members').where({ tenant_id: tenantId }).whereIn('id', memberIds.map(String)).orderBy('email').select('email', 'archetype')) as Array<{ email: string; archetype: string | null }>;
+  for (const m of members) {
+    const skills = await skillsOf(trx, tenantId, m.archetype);
+    if (skills.length === 0) continue;
+    await emitWebhookEvent(trx, tenantId, 'user.skill_entitlement_changed', {
+      email: m.email,
+      archetype: m.archetype,
+      skills: active ? skills : [],
+      previous_skills: active ? [] : skills,
+      reason: active ? 'reactivated' : 'deactivated',
+    });
+  }
+}
+
+const WATCHED = new Set(['rbac.archetype_assigned', 'skill.entitlement_changed', 'rbac.access_revoked', 'user_reactivated']);
+
 onEventAppended(async (trx, event) => {
-  if (event.type !== 'rbac.archetype_assigned' && event.type !== 'skill.entitlement_changed') return;
+  if (!WATCHED.has(event.type)) return;
   const tenantId = event.tenant_id;
   if (!(await hasActiveWebhooks(trx, tenantId))) return;
   const d = event.data as Record<string, any>;
+  if (event.type === 'rbac.access_revoked') return fromLifecycle(trx, tenantId, d.roster_members_deactivated, false);
+  if (event.type === 'user_reactivated') return fromLifecycle(trx, tenantId, d.roster_members_reactivated, true);
   if (event.type === 'rbac.archetype_assigned') {
     const email = String(d.email ?? '');
     await emitWebhookEvent(trx, tenantId, 'user.archetype_assigned', { email, archetype: d.archetype ?? null, previous: d.previous ?? null, by: d.by ?? null, source: d.source ?? null });
