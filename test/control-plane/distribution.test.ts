@@ -155,5 +155,16 @@ for (const kind of dbKinds()) {
       assert.equal(platforms.calls.filter((c) => c.platform === 'nowhere').length, 0);
       assert.equal((await api('GET', `/api/v1/llm/connectors/${bad.body.id}`)).body.last_publish_at, null);
     });
+
+    it('a connector whose test passes gets the grants without waiting for a change', async () => {
+      const credential = `claude-second-${Math.random().toString(36).slice(2)}`;
+      platforms.addAccount('claude', { credential, scopes: SCOPES.claude });
+      const c = await api('POST', '/api/v1/llm/connectors', { platform: 'claude', name: 'second claude', credential, base_url: platforms.baseUrl('claude') });
+      const before = platforms.calls.filter((x) => x.path === '/v1/skills/grants' && x.headers['x-api-key'] === credential).length;
+      assert.equal(before, 0);
+      assert.equal((await api('POST', `/api/v1/llm/connectors/${c.body.id}:test`)).status, 200);
+      await until('published to it', async () => (await api('GET', `/api/v1/llm/connectors/${c.body.id}`)).body.last_publish_at);
+      assert.equal(platforms.calls.filter((x) => x.path === '/v1/skills/grants' && x.headers['x-api-key'] === credential).length, 1);
+    });
   });
 }
