@@ -88,7 +88,16 @@ for (const kind of dbKinds()) {
       const res = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'check' });
       assert.equal(res.status, 202, res.text);
       await until('the republish answered', () => platforms.replays >= replays + 4);
-      await until('the request completed', async () => (await cp.db('distribution_requests').where({ id: res.body.id }).first()).status === 'completed');
+      const done = await until('the request completed', async () => {
+        const r = await api('GET', `/api/v1/skill-entitlement/distribution/requests/${res.body.id}`);
+        return r.body.status === 'completed' && r.body;
+      });
+      assert.equal(done.reason, 'check');
+      assert.ok(done.completed_at >= done.requested_at);
+      const list = await api('GET', '/api/v1/skill-entitlement/distribution/requests?status=completed&limit=2');
+      assert.equal(list.body.items[0].id, res.body.id, 'newest first');
+      assert.equal((await api('GET', '/api/v1/skill-entitlement/distribution/requests?status=done')).body.error.field, 'status');
+      assert.equal((await api('GET', '/api/v1/skill-entitlement/distribution/requests/dist_nope')).status, 404);
       assert.equal(platforms.applied.length, applied, 'nothing applied twice');
       assert.deepEqual(
         PLATFORMS.map((p) => platforms.grants(p)),

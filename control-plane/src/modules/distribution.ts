@@ -1,4 +1,6 @@
 import { queuePublish } from '../distribution/queue.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
 import '../distribution/publisher.js';
 import '../distribution/triggers.js';
 import type { Module } from './module.js';
@@ -8,8 +10,40 @@ import type { Module } from './module.js';
  * platforms. Requests come from skills/entitlements.ts requestRepublish (which queues the job in
  * the requester's transaction); the job is defined in distribution/publisher.ts.
  */
+const REQUESTS = '/api/v1/skill-entitlement/distribution/requests';
+const STATUSES = ['pending', 'completed', 'failed'];
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+const present = (r: Record<string, any>) => ({ id: r.id, status: r.status, reason: r.reason ?? null, requested_by: r.requested_by, requested_at: iso(r.requested_at), completed_at: iso(r.completed_at) });
+
+/** The tenant's publish requests, newest first (`?status=`, `?limit=` up to 500). */
+async function listRequests(ctx: RequestContext) {
+  const status = ctx.query.status === undefined ? undefined : String(ctx.query.status);
+  if (status !== undefined && !STATUSES.includes(status)) throw badRequest(`status must be one of: ${STATUSES.join(', ')}`, 'status', 'invalid_value');
+  const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest('limit must be an integer from 1 to 500', 'limit');
+  let q = ctx.tenant().table('distribution_requests').orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  if (status) q = q.where('status', status);
+  return { body: { items: ((await q) as Array<Record<string, any>>).map(present) } };
+}
+
 export const distributionModule: Module = {
   name: 'distribution',
+  routes(r) {
+    const tag = 'skill_entitlement';
+    r.route({ method: 'GET', path: REQUESTS, auth: 'tenant', tag, summary: 'Publish requests, newest first: pending until every connected platform has the grants, then completed (or failed)', handler: listRequests });
+    r.route({
+      method: 'GET',
+      path: `${REQUESTS}/{id}`,
+      auth: 'tenant',
+      tag,
+      summary: 'One publish request (the id POST .../distribution:republish answered)',
+      async handler(ctx) {
+        const row = await ctx.tenant().table('distribution_requests').where('id', ctx.params.id!).first();
+        if (!row) throw notFound(`distribution request ${ctx.params.id}`, 'id');
+        return { body: present(row) };
+      },
+    });
+  },
   async start(app) {
     // Requests written before the queue existed (or by a version without it) still get published.
     const tenants = (await app.db('distribution_requests').where('status', 'pending').distinct('tenant_id')) as Array<{ tenant_id: string }>;
