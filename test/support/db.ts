@@ -44,7 +44,18 @@ export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
     url,
     async drop() {
       await db.destroy();
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // An autovacuum worker may be busy in the database (tables with many deleted rows, like the
+      // job queue's), and FORCE may not terminate it without superuser rights; it finishes soon.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          break;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (attempt >= 50 || (code !== '42501' && code !== '55006')) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       await admin.destroy();
     },
   };
