@@ -5,12 +5,13 @@ import type { Queryable } from '../db/connection.js';
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
  *
  * Why not pg-boss (the issue names it): tried with pg-boss 10.4.2 (the last line that runs on
- * Node 20; 11 and 12 need Node 22) over the embedded database through its `db` option. It works
- * only once its schema script (many statements, plpgsql bodies) is sent through PGlite's exec
- * instead of knex (knex-pglite prepares every statement: "cannot insert multiple commands into
- * a prepared statement"), its `$n` parameters are rewritten for knex to enqueue inside a caller's
- * transaction, and its schema, created outside our migrations, cost 7.2 s on every fresh
- * embedded database (tests start hundreds). What we need is small: the table below.
+ * Node 20; 11 and 12 need Node 22) over the embedded database through its `db` option. Its
+ * schema script (many statements, plpgsql bodies) fails through knex (knex-pglite prepares every
+ * statement: "cannot insert multiple commands into a prepared statement") and had to be sent to
+ * PGlite's exec directly; enqueuing inside a caller's knex transaction would need its `$n`
+ * parameters rewritten to knex's `?`; and its schema, created outside our migrations, took 7.2 s
+ * on every fresh embedded database (the test suite starts dozens). Send, fetch and complete then
+ * worked. What we need is small: the table below.
  *
  * Guarantees: a job is enqueued in the caller's transaction (it exists exactly when the change
  * that caused it commits) and an enqueue never waits on another transaction; a claim takes jobs
