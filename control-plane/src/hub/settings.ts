@@ -1,3 +1,5 @@
+import { positiveNumberEnv as num } from '../env-number.js';
+
 /** How the background provisioner paces itself; from the environment so tests can run it fast. */
 export interface ProvisionerSettings {
   /** How often each replica looks for due Hubs. */
@@ -10,14 +12,6 @@ export interface ProvisionerSettings {
   /** A claimed Hub is another replica's to take if its worker has not finished by then. */
   leaseMs: number;
   probeTimeoutMs: number;
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return n;
 }
 
 export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): ProvisionerSettings {

@@ -1,3 +1,5 @@
+import { positiveNumberEnv as num } from '../env-number.js';
+
 /** How the job runner and its handlers pace themselves; from the environment so tests can run them fast. */
 export interface JobSettings {
   /** How often each replica looks for due jobs (a job enqueued by the same replica starts at once). */
@@ -16,14 +18,6 @@ export interface JobSettings {
   /** A delivery not made by this long after its event is marked failed (24 h by default). */
   webhookHorizonMs: number;
   webhookTimeoutMs: number;
-}
-
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return n;
 }
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {

@@ -1,4 +1,4 @@
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName } from '@claresia/catalog';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { Reply, RequestContext } from '../http/router.js';
@@ -9,9 +9,6 @@ import '../webhooks/sources.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('webhook');
-const CREATE = createSchema(def);
-const UPDATE = updateSchema(def);
-const IMMUTABLE = immutableAttributes(def);
 const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'];
 
 function checkEvents(events: string[] | null | undefined): string[] {
@@ -127,12 +124,13 @@ export const webhooksModule: Module = {
   name: 'webhooks',
   routes(r) {
     const tag = 'webhook';
-    const base = { auth: 'tenant' as const, summary: '', tag, catalogOperation: true };
-    r.route({ ...base, method: 'POST', path: def.api.create.path, body: CREATE, handler: create });
-    r.route({ ...base, method: 'GET', path: def.api.list!.path, handler: async (ctx) => ({ body: await pageById<WebhookRow, unknown>(ctx.tenant().table(WEBHOOKS), parseListQuery(ctx.query), presentWebhook) }) });
-    r.route({ ...base, method: 'GET', path: def.api.read.path, handler: async (ctx) => ({ body: presentWebhook(await loadWebhook(ctx.tenant(), ctx.params.id!)) }) });
-    r.route({ ...base, method: 'PATCH', path: def.api.update!.path, body: UPDATE, immutable: IMMUTABLE, handler: update });
-    r.route({ ...base, method: 'DELETE', path: def.api.delete!.path, handler: remove });
+    r.resource(def, {
+      create,
+      list: async (ctx) => ({ body: await pageById<WebhookRow, unknown>(ctx.tenant().table(WEBHOOKS), parseListQuery(ctx.query), presentWebhook) }),
+      read: async (ctx) => ({ body: presentWebhook(await loadWebhook(ctx.tenant(), ctx.params.id!)) }),
+      update,
+      delete: remove,
+    });
     r.route({
       method: 'GET',
       path: `${def.api.read.path}/deliveries`,
