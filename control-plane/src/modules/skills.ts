@@ -1,4 +1,4 @@
-import { createSchema, immutableAttributes, normalizeObject, resourceByName, updateSchema, type JsonSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName, updateSchema, type JsonSchema } from '@claresia/catalog';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { parseListQuery } from '../http/list-query.js';
@@ -16,6 +16,7 @@ import {
   type CoworkRow,
   type EntitlementRow,
 } from '../skills/entitlements.js';
+import type { TenantScope } from '../db/tenant-scope.js';
 import type { Module } from './module.js';
 
 const coworkDef = resourceByName('cowork');
@@ -112,19 +113,36 @@ export const skillsModule: Module = {
       handler: async () => ({ body: { skills: SKILLS, packs: PACKS.map((p) => ({ name: p.name, description: p.description, grants: p.grants })) } }),
     });
 
-    // Cowork packs: create, runbook apply, read, list, update, delete.
-    const coworkCreate = createSchema(coworkDef);
-    r.route({
-      method: 'POST',
-      path: coworkDef.api.create.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      body: coworkCreate,
-      catalogOperation: true,
-      handler: (ctx) => {
+    // Cowork packs: the catalog resource, and the runbook's apply.
+    r.resource(coworkDef, {
+      create: (ctx) => {
         const b = normalizeObject(coworkDef.attributes, ctx.body) as { pack: string; blocked_skills?: string[] };
         return applyPack(ctx, b.pack, b.blocked_skills, 'create');
+      },
+      list: async (ctx) => {
+        const ids = parseListQuery(ctx.query).ids;
+        const applied = (await appliedPacks(ctx.tenant())).filter((c) => !ids || ids.includes(c.pack));
+        return {
+          body: {
+            items: applied.map(presentCowork),
+            next_cursor: null,
+            available: PACKS.map((p) => ({ pack: p.name, description: p.description, archetypes: Object.keys(p.grants), applied: applied.some((c) => c.pack === p.name) })),
+          },
+        };
+      },
+      read: async (ctx) => ({ body: presentCowork(await loadCowork(ctx, ctx.params.id!)) }),
+      update: (ctx) => {
+        const b = normalizeObject(coworkDef.attributes, ctx.body) as { blocked_skills?: string[] | null };
+        return applyPack(ctx, ctx.params.id!, b.blocked_skills === null ? [] : b.blocked_skills, 'update');
+      },
+      delete: async (ctx) => {
+        const scope = ctx.tenant();
+        const c = await loadCowork(ctx, ctx.params.id!);
+        await scope.table('cowork_applications').where('pack', c.pack).delete();
+        await ctx.audit({ type: 'cowork.removed', subject: c.pack, data: { pack: c.pack } });
+        const changed = await recomputeFromPacks(scope, audit(ctx));
+        if (changed.length) await requestRepublish(scope, ctx.actor, `cowork ${c.pack} removed`);
+        return { status: 204 };
       },
     });
     r.route({
@@ -140,132 +158,32 @@ export const skillsModule: Module = {
         return applyPack(ctx, ctx.params.pack!, b.blocked_skills ?? [], 'upsert');
       },
     });
-    r.route({
-      method: 'GET',
-      path: coworkDef.api.list!.path,
-      auth: 'tenant',
-      tag,
-      summary: 'Applied packs (items) and the packs available to apply',
-      catalogOperation: true,
-      async handler(ctx) {
-        const ids = parseListQuery(ctx.query).ids;
-        const applied = (await appliedPacks(ctx.tenant())).filter((c) => !ids || ids.includes(c.pack));
-        return {
-          body: {
-            items: applied.map(presentCowork),
-            next_cursor: null,
-            available: PACKS.map((p) => ({ pack: p.name, description: p.description, archetypes: Object.keys(p.grants), applied: applied.some((c) => c.pack === p.name) })),
-          },
-        };
-      },
-    });
-    r.route({
-      method: 'GET',
-      path: coworkDef.api.read.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      catalogOperation: true,
-      handler: async (ctx) => ({ body: presentCowork(await loadCowork(ctx, ctx.params.id!)) }),
-    });
-    r.route({
-      method: 'PATCH',
-      path: coworkDef.api.update!.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      body: updateSchema(coworkDef),
-      immutable: immutableAttributes(coworkDef),
-      catalogOperation: true,
-      handler: (ctx) => {
-        const b = normalizeObject(coworkDef.attributes, ctx.body) as { blocked_skills?: string[] | null };
-        return applyPack(ctx, ctx.params.id!, b.blocked_skills === null ? [] : b.blocked_skills, 'update');
-      },
-    });
-    r.route({
-      method: 'DELETE',
-      path: coworkDef.api.delete!.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      catalogOperation: true,
-      async handler(ctx) {
-        const scope = ctx.tenant();
-        const c = await loadCowork(ctx, ctx.params.id!);
-        await scope.table('cowork_applications').where('pack', c.pack).delete();
-        await ctx.audit({ type: 'cowork.removed', subject: c.pack, data: { pack: c.pack } });
-        const changed = await recomputeFromPacks(scope, audit(ctx));
-        if (changed.length) await requestRepublish(scope, ctx.actor, `cowork ${c.pack} removed`);
-        return { status: 204 };
-      },
-    });
 
     // Per-archetype skill sets.
-    r.route({
-      method: 'POST',
-      path: entDef.api.create.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      body: createSchema(entDef),
-      catalogOperation: true,
-      handler: (ctx) => {
+    const findSet = async (scope: TenantScope, archetype: string) => {
+      const e = (await entitlements(scope)).find((x) => x.archetype === archetype);
+      if (!e) throw notFound(`skill set for archetype ${archetype}`, 'archetype');
+      return e;
+    };
+    r.resource(entDef, {
+      create: (ctx) => {
         const b = normalizeObject(entDef.attributes, ctx.body) as { archetype: string; skills: string[] };
         return setArchetype(ctx, b.archetype, b.skills, 'create');
       },
-    });
-    r.route({
-      method: 'GET',
-      path: entDef.api.list!.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      catalogOperation: true,
-      async handler(ctx) {
+      list: async (ctx) => {
         const ids = parseListQuery(ctx.query).ids;
         const rows = (await entitlements(ctx.tenant())).filter((e) => !ids || ids.includes(e.archetype));
         return { body: { items: rows.map(presentEnt), next_cursor: null } };
       },
-    });
-    r.route({
-      method: 'GET',
-      path: entDef.api.read.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      catalogOperation: true,
-      async handler(ctx) {
-        const e = (await entitlements(ctx.tenant())).find((x) => x.archetype === ctx.params.id);
-        if (!e) throw notFound(`skill set for archetype ${ctx.params.id}`, 'archetype');
-        return { body: presentEnt(e) };
-      },
-    });
-    r.route({
-      method: 'PUT',
-      path: entDef.api.update!.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      body: updateSchema(entDef),
-      immutable: immutableAttributes(entDef),
-      catalogOperation: true,
-      handler: (ctx) => {
+      read: async (ctx) => ({ body: presentEnt(await findSet(ctx.tenant(), ctx.params.id!)) }),
+      update: (ctx) => {
         const b = normalizeObject(entDef.attributes, ctx.body) as { skills?: string[] | null };
         if (b.skills === undefined || b.skills === null) throw badRequest('skills is required', 'skills', 'missing_field');
         return setArchetype(ctx, ctx.params.id!, b.skills, 'replace');
       },
-    });
-    r.route({
-      method: 'DELETE',
-      path: entDef.api.delete!.path,
-      auth: 'tenant',
-      tag,
-      summary: '',
-      catalogOperation: true,
-      async handler(ctx) {
+      delete: async (ctx) => {
         const scope = ctx.tenant();
-        const before = (await entitlements(scope)).find((x) => x.archetype === ctx.params.id);
-        if (!before) throw notFound(`skill set for archetype ${ctx.params.id}`, 'archetype');
+        const before = await findSet(scope, ctx.params.id!);
         // A managed set goes away; the archetype falls back to what applied packs give it.
         await writeEntitlement(scope, audit(ctx), before.archetype, null, 'manual', before);
         await recomputeFromPacks(scope, audit(ctx));
