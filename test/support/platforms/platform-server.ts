@@ -112,6 +112,9 @@ const PUBLISH: Record<string, { platform: PlatformName; list: string; email: str
   'slack POST /api/skills.grants.set': { platform: 'slack', list: 'grants', email: 'email', skill: 'skill' },
 };
 
+/** Whether a recorded call was a publish (made by the distribution worker on its own time). */
+export const isPublishCall = (c: RecordedCall): boolean => `${c.platform} ${c.method} ${c.path}` in PUBLISH;
+
 export async function startPlatformServer(): Promise<PlatformServer> {
   const accounts = new Map<string, Account[]>();
   const calls: RecordedCall[] = [];
