@@ -1,4 +1,4 @@
-import type { Queryable, Tx } from '../db/connection.js';
+import { rawRows, type Queryable, type Tx } from '../db/connection.js';
 import { signBytes, verifyBytes, type KeyRing } from '../crypto/keys.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { canonicalJson } from './canonical.js';
@@ -57,10 +57,20 @@ export async function startChain(trx: Tx, tenantId: string): Promise<void> {
  * appends of one tenant; other tenants are not blocked.
  */
 export async function appendEvent(trx: Tx, keys: KeyRing, tenantId: string, ev: NewEvent): Promise<StoredEvent> {
-  const head = await trx('audit_heads').where({ tenant_id: tenantId }).forUpdate().first();
+  // One round trip: the head, locked, and the tenant's Hub key if it has a Hub.
+  const [head] = rawRows(
+    await trx.raw(
+      `SELECT h.seq, h.hash, k.id AS hub_key_id, k.public_key AS hub_public_key, k.private_key_enc AS hub_private_key_enc
+         FROM audit_heads h
+         LEFT JOIN signing_keys k ON k.tenant_id = h.tenant_id AND k.purpose = 'hub' AND k.retired_at IS NULL
+        WHERE h.tenant_id = ?
+          FOR UPDATE OF h`,
+      [tenantId],
+    ),
+  );
   if (!head) throw new Error(`tenant ${tenantId} has no audit chain`);
   const signer = await keys.activeKey(trx, 'audit');
-  const hub = await keys.hubKey(trx, tenantId);
+  const hub = head.hub_key_id ? keys.fromRow({ id: head.hub_key_id, public_key: head.hub_public_key, private_key_enc: head.hub_private_key_enc }) : undefined;
   const draft = {
     tenant_id: tenantId,
     seq: Number(head.seq) + 1,
@@ -83,9 +93,20 @@ export async function appendEvent(trx: Tx, keys: KeyRing, tenantId: string, ev: 
     hub_key_id: hub?.id ?? null,
     hub_signature: hub ? signBytes(hub.privateKey, digest) : null,
   };
-  const [inserted] = await trx('governance_events').insert(row).returning('id');
-  await trx('audit_heads').where({ tenant_id: tenantId }).update({ seq: draft.seq, hash });
-  const stored = { ...row, data: draft.data, id: Number(inserted.id ?? inserted) };
+  // The event and the head's move in one statement (one round trip).
+  const [inserted] = rawRows(
+    await trx.raw(
+      `WITH ev AS (
+         INSERT INTO governance_events (tenant_id, seq, type, actor, subject, data, occurred_at, prev_hash, hash, key_id, signature, hub_key_id, hub_signature)
+         VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+       ), moved AS (
+         UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?
+       )
+       SELECT id FROM ev`,
+      [row.tenant_id, row.seq, row.type, row.actor, row.subject, row.data, row.occurred_at, row.prev_hash, row.hash, row.key_id, row.signature, row.hub_key_id, row.hub_signature, draft.seq, hash, tenantId],
+    ),
+  );
+  const stored = { ...row, data: draft.data, id: Number(inserted.id) };
   await emitEventAppended(trx, stored, keys);
   return stored;
 }

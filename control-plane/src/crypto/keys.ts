@@ -20,6 +20,7 @@ export type KeyPurpose = 'audit' | 'jwt' | 'hub';
 export class KeyRing {
   private readonly cache = new Map<string, SigningKey>();
   private readonly publicCache = new Map<string, KeyObject>();
+  private readonly opened = new Map<string, SigningKey>();
 
   constructor(private readonly masterKey: Buffer) {}
 
@@ -57,7 +58,19 @@ export class KeyRing {
   /** The tenant's Hub key, if it has a Hub: events are co-signed with it. */
   async hubKey(db: Queryable, tenantId: string): Promise<SigningKey | undefined> {
     const row = await db('signing_keys').where({ purpose: 'hub', tenant_id: tenantId }).whereNull('retired_at').first();
-    return row ? this.toSigningKey(row) : undefined;
+    return row ? this.fromRow(row) : undefined;
+  }
+
+  /**
+   * A key from a signing_keys row the caller already read (e.g. joined to the audit head), kept
+   * opened by id: a key's material never changes, only whether it is retired.
+   */
+  fromRow(row: { id: string; public_key: string; private_key_enc: string }): SigningKey {
+    const cached = this.opened.get(row.id);
+    if (cached) return cached;
+    const key = this.toSigningKey(row);
+    this.opened.set(row.id, key);
+    return key;
   }
 
   async publicKey(db: Queryable, keyId: string): Promise<KeyObject | undefined> {

@@ -42,3 +42,6 @@ export function openDatabase(opts: DbOptions): Db {
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
 }
+
+/** The rows of a knex `raw()` answer: pg's result object on a server, the rows themselves on PGlite. */
+export const rawRows = <T = any>(r: any): T[] => r?.rows ?? r ?? [];

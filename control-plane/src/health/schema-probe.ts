@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/connection.js';
+import { rawRows, type Queryable } from '../db/connection.js';
 
 /**
  * Whether a table exists (in the current schema). Health checks and telemetry read tables
@@ -7,11 +7,11 @@ import type { Queryable } from '../db/connection.js';
  */
 export async function tableExists(db: Queryable, table: string): Promise<boolean> {
   const r = await db.raw('select to_regclass(?) as t', [table]);
-  const row = (r.rows ?? r)[0] as { t: string | null } | undefined;
+  const row = rawRows<{ t: string | null }>(r)[0];
   return !!row?.t;
 }
 
 export async function columnsOf(db: Queryable, table: string): Promise<Set<string>> {
   const r = await db.raw('select column_name from information_schema.columns where table_schema = current_schema() and table_name = ?', [table]);
-  return new Set(((r.rows ?? r) as Array<{ column_name: string }>).map((x) => x.column_name));
+  return new Set(rawRows<{ column_name: string }>(r).map((x) => x.column_name));
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Queryable } from '../db/connection.js';
+import { rawRows, type Queryable } from '../db/connection.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -66,7 +66,6 @@ function wakeAfterCommit(db: Queryable): void {
   else setImmediate(wakeAll);
 }
 
-const rowsOf = (r: any): any[] => r?.rows ?? r ?? [];
 
 // Jobs already enqueued by a transaction, by queue and key: one per transaction is enough.
 const enqueuedIn = new WeakMap<object, Map<string, number>>();
@@ -86,7 +85,7 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
      RETURNING id`,
     [queue, opts.key ?? null, opts.tenantId ?? null, JSON.stringify(payload ?? {}), opts.maxAttempts ?? 10, opts.delayMs ?? 0],
   );
-  const id = Number(rowsOf(res)[0].id);
+  const id = Number(rawRows(res)[0].id);
   if (tag) {
     const seen = enqueuedIn.get(trx) ?? new Map<string, number>();
     enqueuedIn.set(trx, seen.set(tag, id));
@@ -135,7 +134,7 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
     );
   };
   const res = (db as Knex.Transaction).isTransaction ? await run(db as Knex.Transaction) : await (db as Knex).transaction(run);
-  return rowsOf(res).map(parse);
+  return rawRows(res).map(parse);
 }
 
 /** Keeps a long job's lease; false when it was lost (another worker has the job now). */
