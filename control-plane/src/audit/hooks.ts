@@ -1,6 +1,7 @@
 import type { Tx } from '../db/connection.js';
 import type { KeyRing } from '../crypto/keys.js';
 import type { StoredEvent } from './chain.js';
+import { Listeners } from '../listeners.js';
 
 /**
  * What other modules hear about governance events. Every state change writes one, so this is
@@ -12,17 +13,9 @@ import type { StoredEvent } from './chain.js';
  */
 export type EventListener = (trx: Tx, event: StoredEvent, keys: KeyRing) => Promise<void>;
 
-const listeners: EventListener[] = [];
+const listeners = new Listeners<Parameters<EventListener>>();
 
 /** Subscribes at module load; returns an unsubscribe function. */
-export function onEventAppended(listener: EventListener): () => void {
-  listeners.push(listener);
-  return () => {
-    const i = listeners.indexOf(listener);
-    if (i >= 0) listeners.splice(i, 1);
-  };
-}
+export const onEventAppended = (listener: EventListener): (() => void) => listeners.add(listener);
 
-export async function emitEventAppended(trx: Tx, event: StoredEvent, keys: KeyRing): Promise<void> {
-  for (const l of [...listeners]) await l(trx, event, keys);
-}
+export const emitEventAppended = (trx: Tx, event: StoredEvent, keys: KeyRing): Promise<void> => listeners.emit(trx, event, keys);

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/connection.js';
 import type { KeyRing } from '../crypto/keys.js';
+import { Listeners } from '../listeners.js';
 
 /**
  * What other modules hear about SCIM writes. Listeners run INSIDE the SCIM write transaction,
@@ -44,17 +45,9 @@ export interface ScimChange {
 
 export type ScimListener = (trx: Tx, change: ScimChange, keys: KeyRing) => Promise<void>;
 
-const listeners: ScimListener[] = [];
+const listeners = new Listeners<Parameters<ScimListener>>();
 
 /** Subscribes to SCIM changes; returns an unsubscribe function. Register once, at module load. */
-export function onScimChange(listener: ScimListener): () => void {
-  listeners.push(listener);
-  return () => {
-    const i = listeners.indexOf(listener);
-    if (i >= 0) listeners.splice(i, 1);
-  };
-}
+export const onScimChange = (listener: ScimListener): (() => void) => listeners.add(listener);
 
-export async function emitScimChange(trx: Tx, change: ScimChange, keys: KeyRing): Promise<void> {
-  for (const l of [...listeners]) await l(trx, change, keys);
-}
+export const emitScimChange = (trx: Tx, change: ScimChange, keys: KeyRing): Promise<void> => listeners.emit(trx, change, keys);

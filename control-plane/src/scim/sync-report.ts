@@ -3,6 +3,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import type { StoredEvent, NewEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
 import { json } from './context.js';
+import { Listeners } from '../listeners.js';
 
 /**
  * POST /api/v1/roster/scim:sync: what the IdPs wrote since the last sync (users created,
@@ -53,15 +54,9 @@ export interface ScimSyncReport {
 /** Adds to a report, inside the sync transaction (e.g. archetype assignment of synced users). */
 export type SyncExtender = (trx: Tx, scope: TenantScope, report: ScimSyncReport, audit: (e: Omit<NewEvent, 'actor'> & { actor?: string }) => Promise<StoredEvent>) => Promise<void>;
 
-const extenders: SyncExtender[] = [];
+const extenders = new Listeners<Parameters<SyncExtender>>();
 
-export function extendScimSync(fn: SyncExtender): () => void {
-  extenders.push(fn);
-  return () => {
-    const i = extenders.indexOf(fn);
-    if (i >= 0) extenders.splice(i, 1);
-  };
-}
+export const extendScimSync = (fn: SyncExtender): (() => void) => extenders.add(fn);
 
 /** Accumulates a report from events and failures, in the order they happened. */
 export class SyncReportBuilder {
@@ -146,7 +141,7 @@ export async function runScimSync(trx: Tx, scope: TenantScope, audit: (e: Omit<N
   failures.sort((x, y) => Number(x.id) - Number(y.id));
   for (const f of failures) b.failure(f.created_at, f.directory_id, f.kind, f.subject_id, json(f.detail));
   const report = b.report;
-  for (const fn of extenders) await fn(trx, scope, report, audit);
+  await extenders.emit(trx, scope, report, audit);
   await scope.insert('scim_syncs', { id: syncId, changes: report.changes, last_event_seq: toSeq, report: JSON.stringify(report), created_at: now });
   await audit({
     type: 'roster.scim_sync_completed',
