@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/connection.js';
+import { scimEmail } from '../roster/email.js';
 import { RBAC_GROUP_PREFIX, RANK_SQL, roleOfRank, type Role } from './roles.js';
 
 /**
@@ -23,14 +24,6 @@ export interface Access {
   grantedArchetypes: string[];
   email: string | null;
   rbac: boolean;
-}
-
-const EMAIL = /^[^\s@",;<>()]+@[^\s@",;<>()]+\.[^\s@",;<>()]+$/;
-
-/** The address a SCIM user is known by elsewhere (roster, platforms): as the roster derives it. */
-export function scimEmail(email: string | null, userName: string): string | null {
-  const e = (email ?? (EMAIL.test(userName) ? userName : '')).trim().toLowerCase();
-  return EMAIL.test(e) ? e : null;
 }
 
 const LIKE_PREFIX = `${RBAC_GROUP_PREFIX}%`;

@@ -9,6 +9,7 @@ import { parse, CsvError } from 'csv-parse';
 import { ApiError, badRequest } from '../http/errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
+import { EMAIL } from './email.js';
 
 /**
  * `POST /api/v1/roster/csv`, in two phases so no transaction waits on the network:
@@ -31,7 +32,6 @@ const REQUIRED = ['email', 'first_name', 'last_name', 'title'] as const;
 const OPTIONAL = ['department', 'manager_email'] as const;
 const COLUMNS: readonly string[] = [...REQUIRED, ...OPTIONAL];
 const LIMITS: Record<string, number> = { email: 254, first_name: 200, last_name: 200, title: 300, department: 200, manager_email: 254 };
-const EMAIL = /^[^\s@",;<>()]+@[^\s@",;<>()]+\.[^\s@",;<>()]+$/;
 
 export interface RowError {
   line: number;

@@ -1,5 +1,6 @@
 import type { TenantScope } from '../db/tenant-scope.js';
 import { extendScimSync, type ScimSyncReport } from '../scim/sync-report.js';
+import { EMAIL, scimEmail } from './email.js';
 import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
@@ -12,7 +13,6 @@ import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from
 
 const PAGE = 500;
 const LISTED = 100;
-const EMAIL = /^[^\s@",;<>()]+@[^\s@",;<>()]+\.[^\s@",;<>()]+$/;
 
 interface ScimUserRow {
   id: string;
@@ -37,8 +37,8 @@ export interface RosterSyncReport extends UpsertTally {
 const clip = (v: string | null, max: number) => (v ? v.trim().slice(0, max) || null : null);
 
 function toMember(u: ScimUserRow): IncomingMember | null {
-  const email = (u.email ?? (EMAIL.test(u.user_name) ? u.user_name : '')).trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 254) return null;
+  const email = scimEmail(u.email, u.user_name);
+  if (!email || email.length > 254) return null;
   const manager = u.manager_email?.trim().toLowerCase() ?? null;
   return {
     email,
