@@ -33,8 +33,6 @@ const ACS_BODY = {
   properties: { SAMLResponse: { type: 'string', minLength: 1, maxLength: 1024 * 1024 }, RelayState: { type: 'string', maxLength: 1000 } },
 };
 
-const policyOf = fetchPolicyOf;
-
 async function storedSettings(ctx: RequestContext, row: ConnectionRow): Promise<IdpSettings> {
   return {
     metadata_url: row.metadata_url,
@@ -57,7 +55,7 @@ async function create(ctx: RequestContext) {
   const scope = ctx.tenant();
   const body = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
   const patch = Object.fromEntries(IDP_FIELDS.map((f) => [f, body[f] ?? null])) as unknown as IdpSettings;
-  const settings = await resolveSettings(body.protocol, patch, patch, policyOf(ctx.app));
+  const settings = await resolveSettings(body.protocol, patch, patch, fetchPolicyOf(ctx.app));
   const id = newId('sso');
   const now = new Date();
   const row = { id, name: body.name, protocol: body.protocol, ...(await sealSettings(ctx, scope.tenantId, id, settings)), status: 'untested', last_tested_at: null, created_at: now, updated_at: now };
@@ -80,7 +78,7 @@ async function update(ctx: RequestContext) {
     const stored = await storedSettings(ctx, before);
     const merged = { ...stored } as IdpSettings;
     for (const f of touched) (merged as unknown as Record<string, unknown>)[f] = patch[f];
-    const settings = await resolveSettings(before.protocol, merged, Object.fromEntries(touched.map((f) => [f, patch[f]])), policyOf(ctx.app));
+    const settings = await resolveSettings(before.protocol, merged, Object.fromEntries(touched.map((f) => [f, patch[f]])), fetchPolicyOf(ctx.app));
     for (const f of IDP_FIELDS) {
       if (settings[f] === stored[f]) continue;
       // The secret is recorded as changed, never by value.
@@ -162,7 +160,7 @@ async function oidcCallback(app: AppContext, req: Request): Promise<Reply> {
     return { row: row as ConnectionRow, secrets, clientSecret, purpose: pending.purpose as LoginPurpose };
   });
   const ep = spEndpoints(app.publicUrl(), row.id, 'oidc');
-  const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, policyOf(app));
+  const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
   const current = new URL(ep.acs_url);
   current.search = new URL(req.originalUrl, 'http://x').search;
   const profile = await finishOidcLogin(config, current, { state, ...secrets });
