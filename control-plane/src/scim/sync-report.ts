@@ -107,8 +107,11 @@ export class SyncReportBuilder {
 
 /** Builds the report of everything since the previous sync, stores it and signs the event. */
 export async function runScimSync(trx: Tx, scope: TenantScope, audit: (e: Omit<NewEvent, 'actor'> & { actor?: string }) => Promise<StoredEvent>): Promise<ScimSyncReport> {
-  // One sync at a time per tenant, so two concurrent calls do not report one batch twice.
-  await trx('tenants').where({ id: scope.tenantId }).forUpdate().first('id');
+  // One sync at a time per tenant, so two concurrent calls do not report one batch twice. NO KEY
+  // UPDATE, not UPDATE: the latter also blocks the foreign-key checks of every insert that names
+  // the tenant, so a writer holding the audit head and inserting its event deadlocked with a sync
+  // waiting for that head.
+  await trx('tenants').where({ id: scope.tenantId }).forNoKeyUpdate().first('id');
   const previous = (await scope.table('scim_syncs').orderBy('created_at', 'desc').first('created_at', 'last_event_seq')) as { created_at: Date; last_event_seq: number | string } | undefined;
   const fromSeq = Number(previous?.last_event_seq ?? 0);
   // Every event up to the committed head is itself committed: appends are serialised by the
