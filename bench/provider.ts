@@ -24,12 +24,13 @@ async function handshakeMs(): Promise<number> {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   return new Promise((resolve, reject) => {
+    let ms: number | undefined;
     proc.stdout.once('data', () => {
-      const ms = performance.now() - t0;
-      proc.kill('SIGKILL');
-      resolve(ms);
+      ms = performance.now() - t0;
+      // SIGTERM, so it removes its socket; the next sample starts once this one is gone.
+      proc.kill('SIGTERM');
     });
-    proc.on('exit', (code) => reject(new Error(`provider exited ${code} before its handshake`)));
+    proc.on('exit', (code) => (ms === undefined ? reject(new Error(`provider exited ${code} before its handshake`)) : resolve(ms)));
   });
 }
 

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { encode as mpEncode } from '@msgpack/msgpack';
@@ -60,21 +62,41 @@ describe('provider plugin process', function () {
     assert.match(err, /This binary is a plugin/);
   });
 
+  it('listens on TCP when the socket directory is too deep for a unix socket path', async () => {
+    const deep = mkdtempSync(path.join(tmpdir(), 'claresia-deep-'));
+    const dir = path.join(deep, 'd'.repeat(100));
+    mkdirSync(dir);
+    try {
+      const p = await launch({ TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: generateServerCertificate().certPem, PLUGIN_UNIX_SOCKET_DIR: dir });
+      p.proc.kill('SIGTERM');
+      await p.exited;
+      const [, , net, addr] = p.line.split('|');
+      assert.equal(net, 'tcp');
+      assert.match(addr!, /^127\.0\.0\.1:\d+$/);
+    } finally {
+      rmSync(deep, { recursive: true, force: true });
+    }
+  });
+
   describe('with AutoMTLS', () => {
     const clientCert = generateServerCertificate();
     let p: Launched;
     let client: grpc.Client;
+    let socket: string;
 
     before(async () => {
       p = await launch({ TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: clientCert.certPem });
       const [core, proto, net, addr, kind, cert] = p.line.split('|');
-      assert.deepEqual([core, proto, net, kind], ['1', '6', 'tcp', 'grpc']);
-      assert.match(addr!, /^127\.0\.0\.1:\d+$/);
+      assert.deepEqual([core, proto, net, kind], ['1', '6', 'unix', 'grpc']);
+      // A socket in a directory only its user can enter, as go-plugin's own servers make.
+      assert.ok(statSync(addr!).isSocket());
+      assert.equal(statSync(path.dirname(addr!)).mode & 0o777, 0o700);
+      socket = addr!;
       assert.doesNotMatch(cert!, /=/, 'base64 without padding');
       const der = Buffer.from(cert!, 'base64');
       const serverPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
       const creds = grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem));
-      client = new grpc.Client(addr!, creds, { 'grpc.ssl_target_name_override': 'localhost' });
+      client = new grpc.Client(`unix:${addr}`, creds, { 'grpc.ssl_target_name_override': 'localhost' });
     });
     after(() => {
       client?.close();
@@ -90,7 +112,7 @@ describe('provider plugin process', function () {
       const stranger = generateServerCertificate();
       const [, , , addr, , cert] = p.line.split('|');
       const serverPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert!, 'base64').toString('base64')}\n-----END CERTIFICATE-----\n`;
-      const other = new grpc.Client(addr!, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), {
+      const other = new grpc.Client(`unix:${addr}`, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), {
         'grpc.ssl_target_name_override': 'localhost',
       });
       await assert.rejects(unary(other, '/grpc.health.v1.Health/Check', HealthCheckRequest, HealthCheckResponse, {}), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
@@ -142,6 +164,7 @@ describe('provider plugin process', function () {
     it('shuts down when the controller asks, after answering', async () => {
       await unary(client, '/plugin.GRPCController/Shutdown', tf.Empty, tf.Empty, {});
       assert.equal(await p.exited, 0);
+      assert.equal(existsSync(path.dirname(socket)), false, 'the socket and its directory are removed');
       // Every stderr line is a log record Terraform's plugin logger can parse.
       for (const line of p.stderr().trim().split('\n').filter(Boolean)) assert.ok(JSON.parse(line)['@level'], line);
       assert.doesNotMatch(p.stderr(), /rpc failed/);
