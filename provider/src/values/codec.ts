@@ -3,23 +3,8 @@
  * it stores in state files, handed back in UpgradeResourceState). Both are read against a type,
  * so objects always carry every attribute and numbers come back as numbers.
  */
-import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import { UNKNOWN, type CtyType, type ObjectValue, type Value } from './cty.js';
-
-// cty writes an unknown value as extension 0; with refinements (Terraform 1.6+) as extension 12.
-const EXT_UNKNOWN = 0;
-const EXT_REFINED_UNKNOWN = 12;
-
-const extensions = new ExtensionCodec();
-extensions.register({
-  type: EXT_UNKNOWN,
-  encode: (v: unknown) => (v === UNKNOWN ? new Uint8Array([0]) : null),
-  decode: () => UNKNOWN,
-});
-extensions.register({ type: EXT_REFINED_UNKNOWN, encode: () => null, decode: () => UNKNOWN });
-
-const encoder = new Encoder({ extensionCodec: extensions, ignoreUndefined: false });
-const decoder = new Decoder({ extensionCodec: extensions });
+import { MsgpackError, readMsgpack, writeMsgpack } from './msgpack.js';
 
 export class ValueError extends Error {}
 
@@ -72,12 +57,16 @@ function toWire(t: CtyType, v: Value): unknown {
 }
 
 export function encodeMsgpack(t: CtyType, v: Value): Uint8Array {
-  return encoder.encode(toWire(t, conform(t, v, '')));
+  return writeMsgpack(t, v, conform);
 }
 
 export function decodeMsgpack(t: CtyType, bytes: Uint8Array): Value {
   if (bytes.length === 0) return null;
-  return conform(t, decoder.decode(bytes), '');
+  try {
+    return readMsgpack(t, bytes, conform);
+  } catch (err) {
+    throw err instanceof MsgpackError ? new ValueError(err.message) : err;
+  }
 }
 
 export function decodeJson(t: CtyType, bytes: Uint8Array | string): Value {
