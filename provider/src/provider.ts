@@ -4,7 +4,7 @@
  */
 import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaClient } from '@claresia/client';
-import { decodeDynamic, decodeJson, dynamic, ValueError } from './values/codec.js';
+import { decodeDynamic, dynamic, fromJsonValue, ValueError } from './values/codec.js';
 import type { ObjectValue } from './values/cty.js';
 import { providerSchema, providerType, resourceSchema } from './schema.js';
 import { error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
@@ -112,7 +112,7 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       const steps = quirksFor(r.def.name).upgrades ?? {};
       for (let v = req.version; raw && v < r.def.schemaVersion; v++) raw = steps[v] ? steps[v]!(raw) : raw;
       // Attributes the schema dropped are left behind; ones it added start null and are filled by the next read.
-      const value = raw === null ? null : decodeJson(r.type, JSON.stringify(Object.fromEntries(Object.keys(r.type.object).map((k) => [k, raw![k] ?? null]))));
+      const value = raw === null ? null : fromJsonValue(r.type, raw);
       return { upgraded_state: dynamic(r.type, value) };
     }),
 

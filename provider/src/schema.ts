@@ -27,16 +27,30 @@ export function hasTimeouts(def: ResourceDef): boolean {
  * attribute gets a companion `<name>_wo_version`: changing it is how a configuration says
  * "send the new value". It lives only in Terraform; the API never sees it.
  */
-export function writeOnlyVersions(def: ResourceDef): Array<{ version: string; attribute: string }> {
-  return Object.entries(def.attributes)
-    .filter(([, a]) => a.writeOnly)
-    .map(([name]) => ({ version: `${name}_wo_version`, attribute: name }));
+export function writeOnlyVersions(def: ResourceDef): ReadonlyArray<{ version: string; attribute: string }> {
+  let v = versionsOf.get(def);
+  if (!v) {
+    v = Object.entries(def.attributes)
+      .filter(([, a]) => a.writeOnly)
+      .map(([name]) => ({ version: `${name}_wo_version`, attribute: name }));
+    versionsOf.set(def, v);
+  }
+  return v;
 }
 
 /** Attributes the provider adds to a catalog entry (timeouts, write-only versions): kept as configured. */
-export function providerSideAttributes(def: ResourceDef): string[] {
-  return [...(hasTimeouts(def) ? [TIMEOUTS_ATTRIBUTE] : []), ...writeOnlyVersions(def).map((v) => v.version)];
+export function providerSideAttributes(def: ResourceDef): readonly string[] {
+  let a = sideOf.get(def);
+  if (!a) {
+    a = [...(hasTimeouts(def) ? [TIMEOUTS_ATTRIBUTE] : []), ...writeOnlyVersions(def).map((v) => v.version)];
+    sideOf.set(def, a);
+  }
+  return a;
 }
+
+// Both are asked on every read and apply; a catalog entry does not change while the provider runs.
+const versionsOf = new WeakMap<ResourceDef, ReadonlyArray<{ version: string; attribute: string }>>();
+const sideOf = new WeakMap<ResourceDef, readonly string[]>();
 
 /** The cty object type of a resource's state (and config and plan). */
 export function resourceType(def: ResourceDef): { object: Record<string, CtyType> } {

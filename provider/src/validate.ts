@@ -37,13 +37,21 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
   }
 }
 
+// Every validate call of every resource checks its patterns: compile each once.
+const patterns = new Map<string, RegExp>();
+function compiled(pattern: string): RegExp {
+  let re = patterns.get(pattern);
+  if (!re) patterns.set(pattern, (re = new RegExp(pattern)));
+  return re;
+}
+
 function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[]) {
   if (v === null || v === UNKNOWN) return;
   const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `The value ${what}.`, path));
   if (typeof type === 'string') {
     if (typeof v === 'string') {
       if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(v)}`);
-      if (attr.pattern && !new RegExp(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);
+      if (attr.pattern && !compiled(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);
       if (attr.minLength !== undefined && v.length < attr.minLength) bad(`must be at least ${attr.minLength} characters long`);
       if (attr.maxLength !== undefined && v.length > attr.maxLength) bad(`must be at most ${attr.maxLength} characters long`);
       if (attr.format) {

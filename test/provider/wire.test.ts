@@ -64,6 +64,19 @@ describe('provider protobuf codec', () => {
     }
   });
 
+  it('encodes multi-byte text, string maps and long fields at their exact length', () => {
+    const UpgradeReq = root.lookupType('t.UpgradeReq');
+    const json = Buffer.from(JSON.stringify({ name: 'Zürich ✓ 😀'.repeat(50) }));
+    const msg = { type_name: 'claresia_ünïcode', version: 2 ** 40, raw_state: { json, flatmap: { 'clé': 'välue ✓', a: '', long: 'x'.repeat(300) } } };
+    const bytes = encode(tf.UpgradeResourceStateRequest, msg);
+    const back = UpgradeReq.toObject(UpgradeReq.decode(bytes), { longs: Number }) as any;
+    assert.equal(back.type_name, msg.type_name);
+    assert.equal(back.version, 2 ** 40);
+    assert.deepEqual(back.raw_state.flatmap, msg.raw_state.flatmap);
+    assert.deepEqual(Buffer.from(back.raw_state.json), json);
+    assert.deepEqual(bytes, Buffer.from(UpgradeReq.encode(UpgradeReq.fromObject(msg)).finish()));
+  });
+
   it('rejects truncated input instead of reading past it', () => {
     assert.throws(() => decode(tf.PlanResourceChangeRequest, Buffer.from([0x0a, 0x05, 0x61])), /truncated/);
   });

@@ -14,6 +14,11 @@ function threshold(): number {
 
 const min = threshold();
 
+/** Whether a record of this level would be written (to skip building one that would not). */
+export function logs(level: Level): boolean {
+  return LEVELS.indexOf(level) >= min;
+}
+
 export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
   if (LEVELS.indexOf(level) < min) return;
   process.stderr.write(JSON.stringify({ '@level': level, '@message': message, '@module': 'claresia', '@timestamp': new Date().toISOString(), ...fields }) + '\n');

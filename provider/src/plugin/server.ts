@@ -10,7 +10,7 @@ import { encode, decode, type MessageSpec } from '../proto/wire.js';
 import { HealthCheckRequest, HealthCheckResponse, SERVING, StdioData } from '../proto/go-plugin.js';
 import { Empty, ProviderMethods } from '../proto/tfplugin6.js';
 import { generateServerCertificate } from './certificate.js';
-import { log } from './log.js';
+import { log, logs } from './log.js';
 
 export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
 export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
@@ -70,15 +70,17 @@ export async function serve(opts: ServeOptions): Promise<Served> {
 
   const providerService: Record<string, grpc.MethodDefinition<any, any>> = {};
   const providerImpl: grpc.UntypedServiceImplementation = {};
+  // Once loaded, handlers are called directly: a plan makes hundreds of calls per launch.
+  let loaded: Record<string, UnaryHandler> | undefined;
+  const timed = logs('trace');
   for (const [name, [req, res]] of Object.entries(ProviderMethods)) {
     providerService[name] = method('tfplugin6.Provider', name, req, res);
     providerImpl[name] = unary(async (request) => {
-      const t0 = performance.now();
-      const handlers = await opts.handlers();
-      const h = handlers[name];
+      const t0 = timed ? performance.now() : 0;
+      const h = (loaded ??= await opts.handlers())[name];
       if (!h) throw new Error(`${name} is not implemented`);
       const res = await h(request);
-      log('trace', 'rpc', { method: name, ms: Math.round((performance.now() - t0) * 10) / 10 });
+      if (timed) log('trace', 'rpc', { method: name, ms: Math.round((performance.now() - t0) * 10) / 10 });
       return res;
     });
   }

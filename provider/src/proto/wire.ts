@@ -23,109 +23,218 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  private pos = 0;
+/** A spec prepared once: fields in declaration order with their tags, and lookup by number. */
+interface Field {
+  name: string;
+  f: FieldSpec;
+  /** The tag varint of this field (wire type included) and its length in bytes. */
+  tag: number;
+  tagLen: number;
+}
+interface Compiled {
+  fields: Field[];
+  byNo: Map<number, Field>;
+}
 
-  private ensure(n: number) {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+const compiledSpecs = new WeakMap<MessageSpec, Compiled>();
+
+function compiled(spec: MessageSpec): Compiled {
+  let c = compiledSpecs.get(spec);
+  if (!c) {
+    const fields = Object.entries(spec).map(([name, f]) => {
+      const wire = f.kind === 'bool' || f.kind === 'int64' || f.kind === 'enum' ? VARINT : LEN;
+      const tag = (f.no << 3) | wire;
+      return { name, f, tag, tagLen: varintSize(tag) };
+    });
+    c = { fields, byNo: new Map(fields.map((x) => [x.f.no, x])) };
+    compiledSpecs.set(spec, c);
   }
+  return c;
+}
 
-  varint(v: number | bigint) {
-    this.ensure(10);
-    if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) {
-      while (v > 0x7f) {
-        this.buf[this.pos++] = (v & 0x7f) | 0x80;
-        v = v >>> 7;
+function varintSize(v: number | bigint): number {
+  if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) {
+    let n = 1;
+    while (v > 0x7f) {
+      v = v >>> 7;
+      n++;
+    }
+    return n;
+  }
+  let b = BigInt.asUintN(64, BigInt(v));
+  let n = 1;
+  while (b > 0x7fn) {
+    b >>= 7n;
+    n++;
+  }
+  return n;
+}
+
+/*
+ * Encoding is two passes over the value: the first measures every nested message, string and
+ * map entry (in the order the second will write them), the second writes into one buffer of
+ * the exact size. Nothing is encoded twice or copied from a scratch buffer into its parent.
+ */
+let sizes: number[] = [];
+
+function measureField(f: FieldSpec, tagLen: number, v: unknown): number {
+  switch (f.kind) {
+    case 'string': {
+      if (v === '') return 0;
+      const n = Buffer.byteLength(String(v), 'utf8');
+      sizes.push(n);
+      return tagLen + varintSize(n) + n;
+    }
+    case 'bytes': {
+      const n = (v as Uint8Array).length;
+      if (n === 0 && !f.repeated) return 0;
+      return tagLen + varintSize(n) + n;
+    }
+    case 'bool':
+      return v ? tagLen + 1 : 0;
+    case 'int64':
+    case 'enum':
+      if (v === 0 || v === 0n) return 0;
+      return tagLen + varintSize(v as number | bigint);
+    case 'message': {
+      const at = sizes.length;
+      sizes.push(0);
+      const n = measure(compiled(f.msg!()), v as Record<string, unknown>);
+      sizes[at] = n;
+      return tagLen + varintSize(n) + n;
+    }
+    case 'map': {
+      let total = 0;
+      const valueSpec = f.msg ? compiled(f.msg()) : undefined;
+      for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+        const at = sizes.length;
+        sizes.push(0);
+        const kn = Buffer.byteLength(k, 'utf8');
+        sizes.push(kn);
+        const vAt = sizes.length;
+        sizes.push(0);
+        const vn = valueSpec ? measure(valueSpec, val as Record<string, unknown>) : Buffer.byteLength(String(val), 'utf8');
+        sizes[vAt] = vn;
+        const entry = 1 + varintSize(kn) + kn + 1 + varintSize(vn) + vn;
+        sizes[at] = entry;
+        total += tagLen + varintSize(entry) + entry;
       }
-      this.buf[this.pos++] = v;
-      return;
+      return total;
     }
-    // Negative or large: two's complement over 64 bits.
-    let b = BigInt.asUintN(64, BigInt(v));
-    while (b > 0x7fn) {
-      this.buf[this.pos++] = Number(b & 0x7fn) | 0x80;
-      b >>= 7n;
-    }
-    this.buf[this.pos++] = Number(b);
-  }
-
-  tag(no: number, wire: number) {
-    this.varint((no << 3) | wire);
-  }
-
-  bytes(b: Uint8Array) {
-    this.varint(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
-  finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
   }
 }
 
-function writeField(w: Writer, f: FieldSpec, v: unknown) {
+function measure(c: Compiled, value: Record<string, unknown> | undefined | null): number {
+  if (!value) return 0;
+  let n = 0;
+  for (const { name, f, tagLen } of c.fields) {
+    const v = value[name];
+    if (v === undefined || v === null) continue;
+    if (f.repeated) for (const item of v as unknown[]) n += measureField(f, tagLen, item);
+    else n += measureField(f, tagLen, v);
+  }
+  return n;
+}
+
+let out: Buffer = Buffer.alloc(0);
+let pos = 0;
+let next = 0;
+
+function varint(v: number | bigint) {
+  if (typeof v === 'number' && v >= 0 && v <= 0xffffffff) {
+    while (v > 0x7f) {
+      out[pos++] = (v & 0x7f) | 0x80;
+      v = v >>> 7;
+    }
+    out[pos++] = v;
+    return;
+  }
+  // Negative or large: two's complement over 64 bits.
+  let b = BigInt.asUintN(64, BigInt(v));
+  while (b > 0x7fn) {
+    out[pos++] = Number(b & 0x7fn) | 0x80;
+    b >>= 7n;
+  }
+  out[pos++] = Number(b);
+}
+
+function writeField(f: FieldSpec, tag: number, v: unknown) {
   switch (f.kind) {
-    case 'string':
+    case 'string': {
       if (v === '') return;
-      w.tag(f.no, LEN);
-      w.bytes(Buffer.from(String(v), 'utf8'));
+      varint(tag);
+      const n = sizes[next++]!;
+      varint(n);
+      pos += out.write(String(v), pos, n, 'utf8');
       return;
+    }
     case 'bytes': {
       const b = v as Uint8Array;
       if (b.length === 0 && !f.repeated) return;
-      w.tag(f.no, LEN);
-      w.bytes(b);
+      varint(tag);
+      varint(b.length);
+      out.set(b, pos);
+      pos += b.length;
       return;
     }
     case 'bool':
       if (!v) return;
-      w.tag(f.no, VARINT);
-      w.varint(1);
+      varint(tag);
+      out[pos++] = 1;
       return;
     case 'int64':
     case 'enum':
       if (v === 0 || v === 0n) return;
-      w.tag(f.no, VARINT);
-      w.varint(v as number | bigint);
+      varint(tag);
+      varint(v as number | bigint);
       return;
     case 'message':
-      w.tag(f.no, LEN);
-      w.bytes(encode(f.msg!(), v as Record<string, unknown>));
+      varint(tag);
+      varint(sizes[next++]!);
+      write(compiled(f.msg!()), v as Record<string, unknown>);
       return;
-    case 'map':
+    case 'map': {
+      const valueSpec = f.msg ? compiled(f.msg()) : undefined;
       for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-        const entry = new Writer();
-        entry.tag(1, LEN);
-        entry.bytes(Buffer.from(k, 'utf8'));
-        const body = f.msg ? encode(f.msg(), val as Record<string, unknown>) : Buffer.from(String(val), 'utf8');
-        entry.tag(2, LEN);
-        entry.bytes(body);
-        w.tag(f.no, LEN);
-        w.bytes(entry.finish());
+        varint(tag);
+        varint(sizes[next++]!);
+        const kn = sizes[next++]!;
+        out[pos++] = (1 << 3) | LEN;
+        varint(kn);
+        pos += out.write(k, pos, kn, 'utf8');
+        out[pos++] = (2 << 3) | LEN;
+        const vn = sizes[next++]!;
+        varint(vn);
+        if (valueSpec) write(valueSpec, val as Record<string, unknown>);
+        else pos += out.write(String(val), pos, vn, 'utf8');
       }
       return;
+    }
+  }
+}
+
+function write(c: Compiled, value: Record<string, unknown> | undefined | null) {
+  if (!value) return;
+  for (const { name, f, tag } of c.fields) {
+    const v = value[name];
+    if (v === undefined || v === null) continue;
+    if (f.repeated) for (const item of v as unknown[]) writeField(f, tag, item);
+    else writeField(f, tag, v);
   }
 }
 
 export function encode(spec: MessageSpec, value: Record<string, unknown> | undefined | null): Buffer {
-  const w = new Writer();
-  if (value) {
-    for (const [name, f] of Object.entries(spec)) {
-      const v = value[name];
-      if (v === undefined || v === null) continue;
-      if (f.repeated) for (const item of v as unknown[]) writeField(w, f, item);
-      else writeField(w, f, v);
-    }
-  }
-  return w.finish();
+  const c = compiled(spec);
+  sizes = [];
+  const n = measure(c, value);
+  out = Buffer.allocUnsafe(n);
+  pos = 0;
+  next = 0;
+  write(c, value);
+  if (pos !== n) throw new Error(`protobuf: wrote ${pos} bytes of ${n} measured`);
+  const done = out;
+  out = Buffer.alloc(0);
+  return done;
 }
 
 class Reader {
@@ -185,42 +294,33 @@ class Reader {
   }
 }
 
-const byNumberCache = new WeakMap<MessageSpec, Map<number, [string, FieldSpec]>>();
-
-function byNumber(spec: MessageSpec) {
-  let m = byNumberCache.get(spec);
-  if (!m) {
-    m = new Map(Object.entries(spec).map(([name, f]) => [f.no, [name, f]]));
-    byNumberCache.set(spec, m);
-  }
-  return m;
-}
-
 const utf8 = new TextDecoder();
+// Absent bytes fields share one empty array: decoded messages are read, never written to.
+const EMPTY = new Uint8Array(0);
 
 /** Decodes a message; absent scalars take proto3 defaults, absent messages stay undefined. */
 export function decode<T = Record<string, any>>(spec: MessageSpec, buf: Uint8Array): T {
+  const c = compiled(spec);
   const out: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(spec)) {
+  for (const { name, f } of c.fields) {
     if (f.repeated) out[name] = [];
     else if (f.kind === 'map') out[name] = {};
     else if (f.kind === 'string') out[name] = '';
-    else if (f.kind === 'bytes') out[name] = new Uint8Array(0);
+    else if (f.kind === 'bytes') out[name] = EMPTY;
     else if (f.kind === 'bool') out[name] = false;
     else if (f.kind === 'int64' || f.kind === 'enum') out[name] = 0;
   }
-  const fields = byNumber(spec);
   const r = new Reader(buf);
   while (!r.done) {
     const key = r.varint();
     const no = key >>> 3;
     const wire = key & 7;
-    const hit = fields.get(no);
+    const hit = c.byNo.get(no);
     if (!hit) {
       r.skip(wire);
       continue;
     }
-    const [name, f] = hit;
+    const { name, f } = hit;
     let v: unknown;
     switch (f.kind) {
       case 'string':
@@ -242,7 +342,7 @@ export function decode<T = Record<string, any>>(spec: MessageSpec, buf: Uint8Arr
       case 'map': {
         const entry = new Reader(r.bytes());
         let k = '';
-        let val: unknown = f.msg ? decode(f.msg(), new Uint8Array(0)) : '';
+        let val: unknown = f.msg ? decode(f.msg(), EMPTY) : '';
         while (!entry.done) {
           const ek = entry.varint();
           if (ek >>> 3 === 1) k = utf8.decode(entry.bytes());

@@ -69,6 +69,11 @@ export function decodeMsgpack(t: CtyType, bytes: Uint8Array): Value {
   }
 }
 
+/** A value already parsed from JSON (state as Terraform stored it), read against the type. */
+export function fromJsonValue(t: CtyType, v: unknown): Value {
+  return conform(t, v, '');
+}
+
 export function decodeJson(t: CtyType, bytes: Uint8Array | string): Value {
   const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
   if (text.trim() === '') return null;
