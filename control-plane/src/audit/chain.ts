@@ -51,14 +51,65 @@ export async function startChain(trx: Tx, tenantId: string): Promise<void> {
   await trx('audit_heads').insert({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH });
 }
 
+interface Head {
+  seq: number;
+  hash: string;
+  hubKeyId: string | null;
+  hubPublicKey?: string;
+  hubPrivateKeyEnc?: string;
+}
+
+/**
+ * The heads an open transaction holds locked, as its own last append left them. A transaction
+ * appending several events (a batch of SCIM writes, a CSV import) then needs no read of the head
+ * before each: the insert checks the guess in the same statement and falls back to a read when
+ * it is wrong (another path moved the head, a Hub key appeared), so the cache can only save a
+ * round trip, never link an event to the wrong predecessor.
+ */
+const heldHeads = new WeakMap<Tx, Map<string, Head>>();
+
+const INSERT_COLUMNS = 'tenant_id, seq, type, actor, subject, data, occurred_at, prev_hash, hash, key_id, signature, hub_key_id, hub_signature';
+// Typed, because rows come through a VALUES list rather than straight into the table.
+const ROW = '(?::text, ?::bigint, ?::text, ?::text, ?::text, ?::jsonb, ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text)';
+
 /**
  * Appends an event to the tenant's chain inside the caller's transaction, so the event
  * exists exactly when the change it records does. The head row lock orders concurrent
  * appends of one tenant; other tenants are not blocked.
  */
 export async function appendEvent(trx: Tx, keys: KeyRing, tenantId: string, ev: NewEvent): Promise<StoredEvent> {
+  return (await appendEvents(trx, keys, tenantId, [ev]))[0]!;
+}
+
+/** Appends several events, in order, in one statement (a batch of writes of one tenant). */
+export async function appendEvents(trx: Tx, keys: KeyRing, tenantId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+  if (!events.length) return [];
+  const held = heldHeads.get(trx)?.get(tenantId);
+  if (held) {
+    const chain = await sealAll(keys, trx, tenantId, events, held);
+    const last = chain[chain.length - 1]!;
+    // The guess holds when the head and the tenant's Hub key are what this transaction last saw.
+    const ids = rawRows(
+      await trx.raw(
+        `WITH h AS (
+           SELECT seq, hash FROM audit_heads WHERE tenant_id = ? FOR UPDATE
+         ), ev AS (
+           INSERT INTO governance_events (${INSERT_COLUMNS})
+           SELECT v.* FROM (VALUES ${chain.map(() => ROW).join(', ')}) AS v, h
+            WHERE h.seq = ? AND h.hash = ?
+              AND (SELECT k.id FROM signing_keys k WHERE k.tenant_id = ? AND k.purpose = 'hub' AND k.retired_at IS NULL) IS NOT DISTINCT FROM ?::text
+           RETURNING id, seq
+         ), moved AS (
+           UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM ev)
+         )
+         SELECT id, seq FROM ev`,
+        [tenantId, ...chain.flatMap(insertValues), held.seq, held.hash, tenantId, held.hubKeyId, last.seq, last.hash, tenantId],
+      ),
+    );
+    if (ids.length) return appended(trx, keys, held, chain, ids);
+  }
   // One round trip: the head, locked, and the tenant's Hub key if it has a Hub.
-  const [head] = rawRows(
+  const [headRow] = rawRows(
     await trx.raw(
       `SELECT h.seq, h.hash, k.id AS hub_key_id, k.public_key AS hub_public_key, k.private_key_enc AS hub_private_key_enc
          FROM audit_heads h
@@ -68,46 +119,77 @@ export async function appendEvent(trx: Tx, keys: KeyRing, tenantId: string, ev: 
       [tenantId],
     ),
   );
-  if (!head) throw new Error(`tenant ${tenantId} has no audit chain`);
+  if (!headRow) throw new Error(`tenant ${tenantId} has no audit chain`);
+  const head: Head = { seq: Number(headRow.seq), hash: headRow.hash, hubKeyId: headRow.hub_key_id ?? null, hubPublicKey: headRow.hub_public_key, hubPrivateKeyEnc: headRow.hub_private_key_enc };
+  const chain = await sealAll(keys, trx, tenantId, events, head);
+  const last = chain[chain.length - 1]!;
+  // The events and the head's move in one statement (one round trip).
+  const ids = rawRows(
+    await trx.raw(
+      `WITH ev AS (
+         INSERT INTO governance_events (${INSERT_COLUMNS}) SELECT v.* FROM (VALUES ${chain.map(() => ROW).join(', ')}) AS v RETURNING id, seq
+       ), moved AS (
+         UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?
+       )
+       SELECT id, seq FROM ev`,
+      [...chain.flatMap(insertValues), last.seq, last.hash, tenantId],
+    ),
+  );
+  return appended(trx, keys, head, chain, ids);
+}
+
+/** Each event linked to the one before it, the first to `head`. */
+async function sealAll(keys: KeyRing, trx: Tx, tenantId: string, events: NewEvent[], head: Head): Promise<Sealed[]> {
+  const chain: Sealed[] = [];
+  let at = head;
+  for (const ev of events) {
+    const e = await sealed(keys, trx, tenantId, ev, at);
+    chain.push(e);
+    at = { ...at, seq: e.seq, hash: e.hash };
+  }
+  return chain;
+}
+
+type Sealed = Omit<StoredEvent, 'id'>;
+
+/** The event after `head`: its hash, the control plane's signature and the Hub's co-signature. */
+async function sealed(keys: KeyRing, trx: Tx, tenantId: string, ev: NewEvent, head: Head): Promise<Sealed> {
   const signer = await keys.activeKey(trx, 'audit');
-  const hub = head.hub_key_id ? keys.fromRow({ id: head.hub_key_id, public_key: head.hub_public_key, private_key_enc: head.hub_private_key_enc }) : undefined;
+  const hub = head.hubKeyId ? keys.fromRow({ id: head.hubKeyId, public_key: head.hubPublicKey!, private_key_enc: head.hubPrivateKeyEnc! }) : undefined;
   const draft = {
     tenant_id: tenantId,
-    seq: Number(head.seq) + 1,
+    seq: head.seq + 1,
     type: ev.type,
     actor: ev.actor,
     subject: ev.subject ?? null,
     data: ev.data ?? {},
     // Millisecond precision survives the round trip through timestamptz and JavaScript Dates.
     occurred_at: new Date(),
-    prev_hash: head.hash as string,
+    prev_hash: head.hash,
   };
   const hash = eventHash(draft);
   const digest = Buffer.from(hash, 'hex');
-  const row = {
+  return {
     ...draft,
-    data: JSON.stringify(draft.data),
     hash,
     key_id: signer.id,
     signature: signBytes(signer.privateKey, digest),
     hub_key_id: hub?.id ?? null,
     hub_signature: hub ? signBytes(hub.privateKey, digest) : null,
   };
-  // The event and the head's move in one statement (one round trip).
-  const [inserted] = rawRows(
-    await trx.raw(
-      `WITH ev AS (
-         INSERT INTO governance_events (tenant_id, seq, type, actor, subject, data, occurred_at, prev_hash, hash, key_id, signature, hub_key_id, hub_signature)
-         VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-       ), moved AS (
-         UPDATE audit_heads SET seq = ?, hash = ? WHERE tenant_id = ?
-       )
-       SELECT id FROM ev`,
-      [row.tenant_id, row.seq, row.type, row.actor, row.subject, row.data, row.occurred_at, row.prev_hash, row.hash, row.key_id, row.signature, row.hub_key_id, row.hub_signature, draft.seq, hash, tenantId],
-    ),
-  );
-  const stored = { ...row, data: draft.data, id: Number(inserted.id) };
-  await emitEventAppended(trx, stored, keys);
+}
+
+const insertValues = (e: Sealed) => [e.tenant_id, e.seq, e.type, e.actor, e.subject, JSON.stringify(e.data), e.occurred_at, e.prev_hash, e.hash, e.key_id, e.signature, e.hub_key_id, e.hub_signature];
+
+/** Remembers the head this transaction now holds and tells the listeners. */
+async function appended(trx: Tx, keys: KeyRing, before: Head, chain: Sealed[], ids: Array<{ id: number | string; seq: number | string }>): Promise<StoredEvent[]> {
+  const idOf = new Map(ids.map((r) => [Number(r.seq), Number(r.id)]));
+  const last = chain[chain.length - 1]!;
+  let heads = heldHeads.get(trx);
+  if (!heads) heldHeads.set(trx, (heads = new Map()));
+  heads.set(last.tenant_id, { ...before, seq: last.seq, hash: last.hash });
+  const stored = chain.map((e) => ({ ...e, id: idOf.get(e.seq)! }));
+  for (const e of stored) await emitEventAppended(trx, e, keys);
   return stored;
 }
 

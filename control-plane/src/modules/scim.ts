@@ -1,6 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connection.js';
+import { GroupCommit, type Bulk } from '../db/group-commit.js';
+import { KeyedBatches } from '../batches.js';
 import { recordFailure } from '../scim/changes.js';
 import { allowlist, isAllowed } from '../scim/cidr.js';
 import { DirectoryScope, etagOf, json } from '../scim/context.js';
@@ -13,9 +15,9 @@ import { parseFilter } from '../scim/filter/parse.js';
 import { createGroup, deleteGroup, findGroup, listGroups, membersOf, patchGroup, renderGroup, replaceGroup, type GroupRow } from '../scim/groups.js';
 import { readPatchBody } from '../scim/patch.js';
 import { applyProjection, readProjection, type Projection } from '../scim/projection.js';
-import { authenticateAndTake, rateLimitFrom, refund } from '../scim/rate-limit.js';
+import { authenticateAndTake, rateLimitFrom, refund, type Gate } from '../scim/rate-limit.js';
 import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
-import { createUser, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
+import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
 
 /**
@@ -95,6 +97,13 @@ export function scimRouter(app: AppContext): express.Router {
   const router = express.Router({ mergeParams: true });
   const limit = rateLimitFrom(app.config.scimRateLimit);
   const db: Db = app.db;
+  const commits = new GroupCommit(db);
+  // Requests of one directory and token arriving while its check is in flight share the next one.
+  const gates = new KeyedBatches<{ directoryId: string; tokenHash: string }, Gate<StoredDirectory> | undefined>(async (_key, reqs) => {
+    const { directoryId, tokenHash } = reqs[0]!;
+    const opened = await authenticateAndTake<StoredDirectory>(db, directoryId, tokenHash, limit, reqs.length);
+    return reqs.map((_, i) => ({ status: 'fulfilled', value: opened?.[i] }));
+  });
 
   // The token check and the rate-limit count are one statement, which counts nothing for a
   // wrong token: an unauthenticated caller cannot spend a tenant's budget. A request from
@@ -104,7 +113,8 @@ export function scimRouter(app: AppContext): express.Router {
       const directoryId = String(req.params.directoryId);
       const header = req.header('authorization') ?? '';
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const gate = m ? await authenticateAndTake<StoredDirectory>(db, directoryId, hashSecret(m[1]!), limit) : undefined;
+      const tokenHash = m ? hashSecret(m[1]!) : undefined;
+      const gate = tokenHash ? await gates.run(`${directoryId}\n${tokenHash}`, { directoryId, tokenHash }) : undefined;
       if (!gate) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
       const { directory } = gate;
       if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.socket.remoteAddress)) {
@@ -137,10 +147,8 @@ export function scimRouter(app: AppContext): express.Router {
     group?: string;
   }
 
-  /** A write in one transaction; a refused one is logged for the sync report by the error handler. */
-  const write = (fn: (ds: DirectoryScope, req: Request) => Promise<Done>) => async (req: Request, res: Response) => {
-    const a = authed(res);
-    const done = await db.transaction((trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req));
+  /** Answers a write once it committed. */
+  const answer = async (req: Request, res: Response, done: Done) => {
     const ds = reader(res);
     const location = (path: string): Record<string, string> => (done.status === 201 ? { Location: `${ds.baseUrl}${path}` } : {});
     if (done.created) {
@@ -158,6 +166,30 @@ export function scimRouter(app: AppContext): express.Router {
       return send(res, done.status, body, { ETag: etagOf(row.version), ...location(`/Groups/${row.id}`) });
     }
     send(res, done.status);
+  };
+
+  /**
+   * A write in a transaction, shared with the tenant's other writes arriving meanwhile (group
+   * commit); a refused one is logged for the sync report by the error handler.
+   */
+  const write = (fn: (ds: DirectoryScope, req: Request) => Promise<Done>) => async (req: Request, res: Response) => {
+    const a = authed(res);
+    await answer(req, res, await commits.run(a.directory.tenant_id, (trx) => fn(new DirectoryScope(app, trx, a.directory, a.baseUrl), req)));
+  };
+
+  // User creates arriving together (an IdP's initial push) are made in one multi-row insert.
+  const userCreates: Bulk<{ authed: Authed; body: unknown }, UserRow> = {
+    async run(trx, inputs) {
+      const out: Array<PromiseSettledResult<UserRow>> = new Array(inputs.length);
+      const byDirectory = new Map<string, number[]>();
+      inputs.forEach((x, i) => byDirectory.set(x.authed.directory.id, [...(byDirectory.get(x.authed.directory.id) ?? []), i]));
+      for (const at of byDirectory.values()) {
+        const a = inputs[at[0]!]!.authed;
+        const settled = await createUsers(new DirectoryScope(app, trx, a.directory, a.baseUrl), at.map((i) => inputs[i]!.body));
+        at.forEach((i, k) => (out[i] = settled[k]!));
+      }
+      return out;
+    },
   };
 
   const ifMatch = (req: Request) => req.header('if-match') ?? undefined;
@@ -194,10 +226,10 @@ export function scimRouter(app: AppContext): express.Router {
     const [body] = await renderUsers(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
     send(res, 200, body, { ETag: etagOf(row.version) });
   });
-  router.post(
-    '/Users',
-    write(async (ds, req) => ({ status: 201, created: await createUser(ds, req.body) })),
-  );
+  router.post('/Users', async (req, res) => {
+    const a = authed(res);
+    await answer(req, res, { status: 201, created: await commits.runBulk(a.directory.tenant_id, userCreates, { authed: a, body: req.body }) });
+  });
   router.put(
     '/Users/:id',
     write(async (ds, req) => ({ status: 200, user: await replaceUser(ds, String(req.params.id), req.body, ifMatch(req)) })),

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { appendEvent, type StoredEvent } from '../audit/chain.js';
+import { appendEvents, type StoredEvent } from '../audit/chain.js';
 import { emitScimChange, type ScimChange } from './hooks.js';
 
 /** The directory a SCIM request authenticated as. */
@@ -54,17 +54,30 @@ export class DirectoryScope {
    * modules, then the signed governance event (last, so the per-tenant chain lock is held as
    * briefly as possible). The event is also what POST /api/v1/roster/scim:sync reports from.
    */
-  async changed(change: Omit<ScimChange, 'tenantId' | 'directoryId' | 'idp'>, subjectId: string, event: { type: string; data: Record<string, unknown> }): Promise<StoredEvent> {
+  async changed(change: ScimChangeOf, subjectId: string, event: ScimEvent): Promise<StoredEvent> {
+    return (await this.changedAll([{ change, subjectId, event }]))[0]!;
+  }
+
+  /** Several changes of this directory, their events appended in one statement. */
+  async changedAll(items: Array<{ change: ScimChangeOf; subjectId: string; event: ScimEvent }>): Promise<StoredEvent[]> {
     const trx = this.db as Tx;
-    await emitScimChange(trx, { ...change, tenantId: this.tenantId, directoryId: this.directoryId, idp: this.directory.idp }, this.app.keys);
-    return appendEvent(trx, this.app.keys, this.tenantId, {
-      type: event.type,
-      actor: this.actor,
-      subject: subjectId,
-      data: { directory_id: this.directoryId, idp: this.directory.idp, ...event.data },
-    });
+    for (const { change } of items) await emitScimChange(trx, { ...change, tenantId: this.tenantId, directoryId: this.directoryId, idp: this.directory.idp }, this.app.keys);
+    return appendEvents(
+      trx,
+      this.app.keys,
+      this.tenantId,
+      items.map(({ subjectId, event }) => ({
+        type: event.type,
+        actor: this.actor,
+        subject: subjectId,
+        data: { directory_id: this.directoryId, idp: this.directory.idp, ...event.data },
+      })),
+    );
   }
 }
+
+type ScimChangeOf = Omit<ScimChange, 'tenantId' | 'directoryId' | 'idp'>;
+type ScimEvent = { type: string; data: Record<string, unknown> };
 
 /** jsonb comes back parsed from pg and PGlite alike, but be tolerant of text. */
 export function json<T>(v: unknown): T {

@@ -50,11 +50,15 @@ interface CounterRow {
 }
 
 // The counter upsert and the window sums in one statement (the upsert's own row is not visible
-// to the sums, so they cover the earlier seconds only).
+// to the sums, so they cover the earlier seconds only). The statement commits without waiting
+// for its WAL to reach disk: every request of a tenant bumps the same row, and each would hold it
+// through an fsync; a crash can forget the last fraction of a second of counts, which only
+// errs towards admitting a few more requests.
 const COUNT_SQL = (source: string) => `
+  async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
   up AS (
-    INSERT INTO scim_rate_counters (tenant_id, second, n) SELECT t.tenant_id, ?, 1 FROM ${source} t
-    ON CONFLICT (tenant_id, second) DO UPDATE SET n = scim_rate_counters.n + 1
+    INSERT INTO scim_rate_counters (tenant_id, second, n) SELECT t.tenant_id, ?, ? FROM ${source} t
+    ON CONFLICT (tenant_id, second) DO UPDATE SET n = scim_rate_counters.n + EXCLUDED.n
     RETURNING tenant_id, n
   )`;
 const SUMS_SQL = `
@@ -89,25 +93,38 @@ export async function refund(db: Db, tenantId: string, second: number): Promise<
 export async function takeRequest(db: Db, tenantId: string, limit: ScimRateLimit, nowMs = Date.now()): Promise<RateDecision> {
   const second = Math.floor(nowMs / 1000);
   const from = second - limit.windowSeconds;
-  const res = await db.raw(`WITH src AS (SELECT ?::text AS tenant_id), ${COUNT_SQL('src')} SELECT ${SUMS_SQL}`, [tenantId, second, from, second, from, second]);
+  const res = await db.raw(`WITH src AS (SELECT ?::text AS tenant_id), ${COUNT_SQL('src')} SELECT ${SUMS_SQL} FROM async_commit`, [tenantId, second, 1, from, second, from, second]);
   return decide(db, tenantId, limit, second, res.rows[0] as CounterRow);
 }
 
+export interface Gate<D> {
+  directory: D;
+  second: number;
+  /** This request's decision: its remaining budget, or a 429 (refunded) when over the limit. */
+  take: () => Promise<RateDecision>;
+}
+
 /**
- * The directory a bearer token opens, and the request counted against its tenant, in one
- * round trip: every SCIM request pays for this, so it is one statement rather than two.
- * Returns undefined (and counts nothing) when the token is not this directory's.
+ * The directory a bearer token opens, and `count` requests counted against its tenant, in one
+ * round trip: every SCIM request pays for this, so it is one statement rather than two, and
+ * requests arriving together share it. Each request is decided as if they had come one after
+ * the other. Returns undefined (and counts nothing) when the token is not this directory's.
  */
-export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, nowMs = Date.now()): Promise<{ directory: D; second: number; take: () => Promise<RateDecision> } | undefined> {
+export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, count = 1, nowMs = Date.now()): Promise<Array<Gate<D>> | undefined> {
   const second = Math.floor(nowMs / 1000);
   const from = second - limit.windowSeconds;
   const res = await db.raw(
     `WITH d AS (SELECT * FROM scim_directories WHERE token_hash = ? AND id = ?), ${COUNT_SQL('d')}
-     SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d`,
-    [tokenHash, directoryId, second, from, second, from, second],
+     SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d, async_commit`,
+    [tokenHash, directoryId, second, count, from, second, from, second],
   );
   const row = res.rows[0] as (CounterRow & { directory: D | string }) | undefined;
   if (!row) return undefined;
   const directory = (typeof row.directory === 'string' ? JSON.parse(row.directory) : row.directory) as D & { tenant_id: string };
-  return { directory, second, take: () => decide(db, directory.tenant_id, limit, second, row) };
+  const last = Number(row.current);
+  return Array.from({ length: count }, (_, i) => ({
+    directory,
+    second,
+    take: () => decide(db, directory.tenant_id, limit, second, { ...row, current: last - (count - 1 - i) }),
+  }));
 }

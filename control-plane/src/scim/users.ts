@@ -147,33 +147,49 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
   return { total: known ? startIndex - 1 + rows.length : await total(), rows };
 }
 
+const taken = (userName: string) => uniqueness(`userName "${userName.slice(0, 200)}" is already taken in this directory`);
+
 function uniqueOr(err: unknown, userName: string): never {
-  if (isUniqueViolation(err)) throw uniqueness(`userName "${userName.slice(0, 200)}" is already taken in this directory`);
+  if (isUniqueViolation(err)) throw taken(userName);
   throw err;
 }
 
 /**
- * Creates a user and returns it as stored, without reading it back: the answer is built from
- * what was written, so the request holds the tenant's audit-chain lock no longer than it must.
- * A taken userName is caught by the unique index, not by a query before the insert.
+ * Creates users (one, or a burst arriving together) and settles each as stored, without reading
+ * them back: answers are built from what was written, so the tenant's audit-chain lock is held
+ * no longer than it must be. One multi-row INSERT; a userName already taken (in the directory,
+ * or earlier in the same burst) is skipped by the unique index and refused, writing nothing.
  */
-export async function createUser(ds: DirectoryScope, body: unknown): Promise<UserRow> {
-  const doc = cleanDocument(USER_TYPE, body);
-  const cols = userColumns(doc);
-  const id = newId('usr', 12);
+export async function createUsers(ds: DirectoryScope, bodies: unknown[]): Promise<Array<PromiseSettledResult<UserRow>>> {
+  const out: Array<PromiseSettledResult<UserRow>> = new Array(bodies.length);
   const now = new Date();
-  const row = { id, ...cols, version: 1, created_at: now, updated_at: now, deactivated_at: cols.active ? null : now };
-  try {
-    await ds.insert('scim_users', row);
-  } catch (err) {
-    uniqueOr(err, cols.user_name as string);
-  }
-  await ds.changed(
-    { kind: 'user', op: 'created', userIds: [id] },
-    id,
-    { type: 'scim.user_created', data: { user_name: cols.user_name, active: cols.active } },
+  const rows: Array<{ at: number; doc: ScimDoc; row: Record<string, unknown> & { id: string }; userName: string; active: boolean }> = [];
+  bodies.forEach((body, at) => {
+    try {
+      const doc = cleanDocument(USER_TYPE, body);
+      const cols = userColumns(doc);
+      const row = { id: newId('usr', 12), ...cols, version: 1, created_at: now, updated_at: now, deactivated_at: cols.active ? null : now };
+      rows.push({ at, doc, row, userName: cols.user_name as string, active: cols.active as boolean });
+    } catch (reason) {
+      out[at] = { status: 'rejected', reason };
+    }
+  });
+  const inserted = rows.length
+    ? new Set(((await ds.insert('scim_users', rows.map((r) => r.row)).onConflict(['directory_id', 'user_name_lower']).ignore().returning('id')) as Array<{ id: string }>).map((r) => r.id))
+    : new Set<string>();
+  const created = rows.filter((r) => inserted.has(r.row.id));
+  for (const r of rows) if (!inserted.has(r.row.id)) out[r.at] = { status: 'rejected', reason: taken(r.userName) };
+  await ds.changedAll(
+    created.map(({ row, userName, active }) => ({
+      change: { kind: 'user' as const, op: 'created' as const, userIds: [row.id] },
+      subjectId: row.id,
+      event: { type: 'scim.user_created', data: { user_name: userName, active } },
+    })),
   );
-  return { ...row, tenant_id: ds.tenantId, directory_id: ds.directoryId, seq: 0, resource: doc, group_refs: [] } as unknown as UserRow;
+  for (const { at, doc, row } of created) {
+    out[at] = { status: 'fulfilled', value: { ...row, tenant_id: ds.tenantId, directory_id: ds.directoryId, seq: 0, resource: doc, group_refs: [] } as unknown as UserRow };
+  }
+  return out;
 }
 
 /** Attributes whose values differ, by name (for the audit trail; values are not repeated). */

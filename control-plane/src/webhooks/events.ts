@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Queryable } from '../db/connection.js';
 import { newId } from '../crypto/secrets.js';
 import { enqueue } from '../jobs/queue.js';
@@ -17,9 +18,21 @@ async function subscribers(db: Queryable, tenantId: string, type: string): Promi
   return rows.map((r) => r.id);
 }
 
+// Answers already read in an open transaction: a batch of SCIM writes asks once per write. No
+// transaction that emits events also changes webhooks, so an answer does not go stale within one.
+const answered = new WeakMap<object, Map<string, boolean>>();
+
 /** Whether the tenant has any active webhook, so event sources can skip building payloads nobody receives. */
 export async function hasActiveWebhooks(db: Queryable, tenantId: string): Promise<boolean> {
-  return !!(await db('webhooks').where({ tenant_id: tenantId, status: 'active' }).first('id'));
+  const known = (db as Knex.Transaction).isTransaction ? answered.get(db) : undefined;
+  const cached = known?.get(tenantId);
+  if (cached !== undefined) return cached;
+  const has = !!(await db('webhooks').where({ tenant_id: tenantId, status: 'active' }).first('id'));
+  if ((db as Knex.Transaction).isTransaction) {
+    if (!answered.has(db)) answered.set(db, new Map());
+    answered.get(db)!.set(tenantId, has);
+  }
+  return has;
 }
 
 /**
