@@ -175,5 +175,39 @@ for (const kind of dbKinds()) {
       await until('published to it', async () => (await api('GET', `/api/v1/llm/connectors/${c.body.id}`)).body.last_publish_at);
       assert.equal(platforms.calls.filter((x) => x.path === '/v1/skills/grants' && x.headers['x-api-key'] === credential).length, 1);
     });
+
+    it('records a publish with every connector row locked before the audit chain, the order a Hub re-sealing credentials takes', async function () {
+      // Two connections must wait on each other to show the order; PGlite has one.
+      if (kind !== 'pg') this.skip();
+      const ids = ((await cp.db('llm_connectors').where({ tenant_id: t.id, status: 'connected' }).orderBy('id').select('id')) as Array<{ id: string }>).map((r) => r.id);
+      assert.ok(ids.length >= 2);
+      let locked!: () => void;
+      let release!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const held = new Promise<void>((r) => (release = r));
+      // As a Mode B Hub does: connector rows locked, the chain head not yet.
+      const hub = cp.db.transaction(async (trx) => {
+        await trx('llm_connectors').whereIn('id', ids.slice(1)).forUpdate().select('id');
+        locked();
+        await held;
+      });
+      await isLocked;
+      try {
+        assert.equal((await api('POST', '/api/v1/skill-entitlement/distribution:republish', {})).status, 202);
+        await until('the publish waits for the locked connectors', async () => {
+          const waiting = await cp.db.raw(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%llm_connectors%'`);
+          return waiting.rows.length > 0;
+        });
+        // Meanwhile the chain head is free: the publish took no part of the chain before the connectors.
+        await cp.db.transaction(async (trx) => {
+          const head = await trx.raw('SELECT seq FROM audit_heads WHERE tenant_id = ? FOR UPDATE NOWAIT', [t.id]);
+          assert.equal(head.rows.length, 1);
+        });
+      } finally {
+        release();
+        await hub;
+      }
+      await until('the publish recorded', async () => (await cp.count('distribution_requests', { tenant_id: t.id, status: 'pending' })) === 0);
+    });
   });
 }

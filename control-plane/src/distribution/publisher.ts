@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import { appendEvent } from '../audit/chain.js';
+import { appendEvent, appendEvents } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -73,23 +73,32 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
     const now = new Date();
+    const published: Target['connector'][] = [];
     for (let i = 0; i < targets.length; i++) {
-      const c = targets[i]!.connector;
       const r = results[i]!;
-      if (!r.ok) {
-        failed.push(`${c.platform} ${c.id}: ${r.message}`);
-        continue;
-      }
-      took[c.id] = set.contentHash;
-      const n = await scope.table('llm_connectors').where({ id: c.id }).update({ last_publish_at: now });
-      if (n === 0) continue; // Deleted meanwhile.
-      await appendEvent(trx, app.keys, tenantId, {
-        type: 'distribution.published',
-        actor: ACTOR,
-        subject: c.id,
-        data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, attempt: job.attempts },
-      });
+      if (r.ok) published.push(targets[i]!.connector);
+      else failed.push(`${targets[i]!.connector.platform} ${targets[i]!.connector.id}: ${r.message}`);
     }
+    for (const c of published) took[c.id] = set.contentHash;
+    // Every connector row first, the audit chain last, as every other writer of connectors does
+    // (a Mode B Hub re-sealing credentials locks them all, then appends): taking the chain head
+    // between two connector updates deadlocked with it.
+    const still = published.length
+      ? new Set(((await scope.table('llm_connectors').whereIn('id', published.map((c) => c.id)).update({ last_publish_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id))
+      : new Set<string>();
+    await appendEvents(
+      trx,
+      app.keys,
+      tenantId,
+      published
+        .filter((c) => still.has(c.id)) // a connector deleted meanwhile gets no event
+        .map((c) => ({
+          type: 'distribution.published',
+          actor: ACTOR,
+          subject: c.id,
+          data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, attempt: job.attempts },
+        })),
+    );
     if (failed.length === 0 && pending.length > 0) {
       await scope.table('distribution_requests').whereIn('id', pending).where('status', 'pending').update({ status: 'completed', completed_at: now });
     }
