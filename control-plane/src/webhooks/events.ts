@@ -24,14 +24,11 @@ const answered = new WeakMap<object, Map<string, boolean>>();
 
 /** Whether the tenant has any active webhook, so event sources can skip building payloads nobody receives. */
 export async function hasActiveWebhooks(db: Queryable, tenantId: string): Promise<boolean> {
-  const known = (db as Knex.Transaction).isTransaction ? answered.get(db) : undefined;
-  const cached = known?.get(tenantId);
-  if (cached !== undefined) return cached;
+  const memo = (db as Knex.Transaction).isTransaction ? (answered.get(db) ?? answered.set(db, new Map()).get(db)!) : undefined;
+  const known = memo?.get(tenantId);
+  if (known !== undefined) return known;
   const has = !!(await db('webhooks').where({ tenant_id: tenantId, status: 'active' }).first('id'));
-  if ((db as Knex.Transaction).isTransaction) {
-    if (!answered.has(db)) answered.set(db, new Map());
-    answered.get(db)!.set(tenantId, has);
-  }
+  memo?.set(tenantId, has);
   return has;
 }
 
