@@ -130,6 +130,11 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
 /** What an answer is rendered from: a list reads no more than this (no second copy of the emails to parse). */
 const RENDERED = ['id', 'seq', 'active', 'resource', 'version', 'created_at', 'updated_at'].map((c) => `scim_users.${c}`);
 
+/** `userName eq` and `id eq` match one user at most: userName is unique per directory, case-insensitively. */
+function matchesOneAtMost(f: Filter | undefined): boolean {
+  return f?.kind === 'compare' && f.op === 'eq' && !f.path.sub && (!f.path.schema || f.path.schema.toLowerCase() === CORE_USER.toLowerCase()) && ['username', 'id'].includes(f.path.attr.toLowerCase());
+}
+
 /**
  * A page of users and the total, in one statement: a full page (a broad filter, a listing)
  * needs the count, and asking for it in the same round trip costs a filtered lookup (which is
@@ -141,10 +146,15 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
     const c = compileFilter(USER_FILTERS, filter);
     q = q.whereRaw(c.sql, c.bindings as never[]);
   }
+  const page = () => q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select(...RENDERED, ds.db.raw(GROUP_REFS));
+  if (startIndex === 1 && count > 0 && matchesOneAtMost(filter)) {
+    // What IdPs send before each write: its page is its total, no count needed.
+    const rows = (await page()) as UserRow[];
+    return { total: rows.length, rows };
+  }
   const total = q.clone().count({ n: '*' });
   if (count === 0) return { total: Number(((await total) as Array<{ n: number | string }>)[0]!.n), rows: [] };
-  const page = q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select(...RENDERED, ds.db.raw(GROUP_REFS));
-  const rows = rawRows<UserRow & { total_results: number | string }>(await ds.db.raw('SELECT p.*, t.n AS total_results FROM ? AS t LEFT JOIN ? AS p ON true ORDER BY p.seq', [total, page]));
+  const rows = rawRows<UserRow & { total_results: number | string }>(await ds.db.raw('SELECT p.*, t.n AS total_results FROM ? AS t LEFT JOIN ? AS p ON true ORDER BY p.seq', [total, page()]));
   return { total: Number(rows[0]?.total_results ?? 0), rows: rows.filter((r) => r.id !== null) };
 }
 
