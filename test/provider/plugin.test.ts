@@ -119,6 +119,15 @@ describe('provider plugin process', function () {
       other.close();
     });
 
+    it('rejects a client presenting no certificate', async () => {
+      const [, , , addr, , cert] = p.line.split('|');
+      const serverPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert!, 'base64').toString('base64')}\n-----END CERTIFICATE-----\n`;
+      const anonymous = new grpc.Client(`unix:${addr}`, grpc.credentials.createSsl(Buffer.from(serverPem)), { 'grpc.ssl_target_name_override': 'localhost' });
+      await assert.rejects(unary(anonymous, '/grpc.health.v1.Health/Check', HealthCheckRequest, HealthCheckResponse, {}), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
+      anonymous.close();
+      assert.match(p.stderr(), /refused a connection presenting a certificate other than terraform/);
+    });
+
     it('serves the catalog-derived schema', async () => {
       const res = await unary(client, '/tfplugin6.Provider/GetProviderSchema', tf.Empty, tf.GetProviderSchemaResponse, {});
       const tenant = res.resource_schemas.claresia_tenant;

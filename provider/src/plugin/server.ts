@@ -3,13 +3,11 @@
  * calls on every plugin (health, controller, stdio, broker), and the handshake line.
  */
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { encode, decode, type MessageSpec } from '../proto/wire.js';
 import { HealthCheckRequest, HealthCheckResponse, SERVING, StdioData } from '../proto/go-plugin.js';
 import { Empty, ProviderMethods } from '../proto/tfplugin6.js';
 import { generateServerCertificate } from './certificate.js';
+import { listen, type Listening, type TlsIdentity } from './listener.js';
 import { log, logs } from './log.js';
 
 export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -91,9 +89,11 @@ export async function serve(opts: ServeOptions): Promise<Served> {
     { Check: unary(async () => ({ status: SERVING })) },
   );
 
+  let listening: Listening | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= new Promise<void>((resolve) => {
+      listening?.close();
       // Let in-flight answers (including Shutdown's own) go out, then force the rest.
       server.tryShutdown(() => resolve());
       setTimeout(() => {
@@ -132,49 +132,13 @@ export async function serve(opts: ServeOptions): Promise<Served> {
   );
 
   const clientCert = process.env.PLUGIN_CLIENT_CERT;
-  let credentials: grpc.ServerCredentials;
+  let identity: TlsIdentity | undefined;
   let certField = '';
   if (clientCert) {
     const cert = generateServerCertificate();
-    credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
+    identity = { certPem: cert.certPem, keyPem: cert.keyPem, clientCertPem: clientCert };
     certField = cert.der.toString('base64').replace(/=+$/, '');
-  } else {
-    credentials = grpc.ServerCredentials.createInsecure();
   }
-  const socket = unixSocketPath();
-  const address = socket ? `unix:${socket}` : '127.0.0.1:0';
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  const endpoint = socket ? `unix|${socket}` : `tcp|127.0.0.1:${port}`;
-  return { server, handshake: `1|6|${endpoint}|grpc|${certField}`, shutdown };
-}
-
-/**
- * A unix socket, as go-plugin's own servers use outside Windows: binding one skips the TCP
- * address machinery of grpc-js (a resolver and an IPv6 check that cost ~15 ms per launch).
- * In a private directory (go-plugin's PLUGIN_UNIX_SOCKET_DIR when set), removed at exit; a
- * process killed outright leaves it behind, as a Go plugin's does.
- */
-function unixSocketPath(): string | undefined {
-  if (process.platform === 'win32') return undefined;
-  let dir: string;
-  try {
-    dir = mkdtempSync(path.join(process.env.PLUGIN_UNIX_SOCKET_DIR || tmpdir(), 'claresia-plugin-'));
-  } catch (err) {
-    log('warn', 'no directory for a unix socket; listening on TCP', { error: (err as Error).message });
-    return undefined;
-  }
-  const socket = path.join(dir, 'grpc.sock');
-  process.once('exit', () => {
-    for (const remove of [() => unlinkSync(socket), () => rmdirSync(dir)]) {
-      try {
-        remove();
-      } catch {
-        // Already gone (or never bound): nothing to clean.
-      }
-    }
-  });
-  // sun_path holds 108 bytes; a deep temporary directory falls back to TCP.
-  return Buffer.byteLength(socket) < 100 ? socket : undefined;
+  listening = await listen(server, identity);
+  return { server, handshake: `1|6|${listening.endpoint}|grpc|${certField}`, shutdown };
 }
