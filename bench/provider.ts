@@ -2,6 +2,7 @@
 // apply` / no-change `terraform plan` of N claresia_tenant against N of Terraform's built-in
 // terraform_data, as a ratio. Run alone with `npm run bench -- provider`.
 import { spawn } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { generateServerCertificate } from '../provider/src/plugin/certificate.js';
@@ -72,6 +73,17 @@ async function pair(n: number, env: Record<string, string>) {
     out.plan_api_list_requests = after.list - before.list;
     out.plan_api_get_by_id = after.by_id - before.by_id;
     out.terraform_data_plan_s = await timedTf(builtin, ['plan', '-detailed-exitcode'], 0);
+    // How many times that plan started the provider (each start pays the handshake): counted in
+    // an extra, untimed plan through a wrapper that notes each start and execs node.
+    const starts = path.join(tenants.dir, 'starts');
+    const wrapper = path.join(tenants.dir, 'count-node.sh');
+    writeFileSync(starts, '');
+    writeFileSync(wrapper, `#!/bin/sh\necho start >> '${starts}'\nexec node "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    tenants.env.CLARESIA_NODE = wrapper;
+    await tenants.ok(['plan', '-detailed-exitcode'], 0);
+    delete tenants.env.CLARESIA_NODE;
+    out.plan_provider_launches = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;
     out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
     out.apply_ratio = out.claresia_apply_s / out.terraform_data_apply_s;
     await timedTf(tenants, ['destroy', '-auto-approve']);
