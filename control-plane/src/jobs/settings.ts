@@ -18,6 +18,10 @@ export interface JobSettings {
   /** A delivery not made by this long after its event is marked failed (24 h by default). */
   webhookHorizonMs: number;
   webhookTimeoutMs: number;
+  /** Finished webhook deliveries, their events and dead jobs are deleted once this old (30 days by default). */
+  retentionMs: number;
+  /** How often each replica sweeps them. */
+  retentionSweepMs: number;
 }
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
@@ -33,5 +37,7 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
     webhookMaxRetryMs: num(env, 'CLARESIA_WEBHOOK_MAX_RETRY_MS', 3_600_000),
     webhookHorizonMs: num(env, 'CLARESIA_WEBHOOK_RETRY_HORIZON_SECONDS', 86_400) * 1000,
     webhookTimeoutMs: num(env, 'CLARESIA_WEBHOOK_TIMEOUT_MS', 10_000),
+    retentionMs: num(env, 'CLARESIA_RETENTION_DAYS', 30) * 86_400_000,
+    retentionSweepMs: num(env, 'CLARESIA_RETENTION_SWEEP_SECONDS', 3600) * 1000,
   };
 }
