@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { buildOpenApi, dataSources, resources } from '@claresia/catalog';
 import type { AppContext } from './context.js';
 import { ApiRouter } from './http/router.js';
+import { withRoles } from './http/openapi-roles.js';
 import { ApiError } from './http/errors.js';
 import { createMetrics } from './http/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
@@ -55,7 +56,7 @@ export function createApp(ctx: AppContext): express.Express {
   );
   const api = new ApiRouter(ctx);
   for (const m of modules) m.routes?.(api, ctx);
-  const openapi = buildOpenApi(resources, dataSources, api.operations, { version: VERSION });
+  const openapi = withRoles(buildOpenApi(resources, dataSources, api.operations, { version: VERSION }), api.roles);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json({ ...openapi, servers: [{ url: ctx.publicUrl() }] });
   });

@@ -142,6 +142,13 @@ for (const kind of dbKinds()) {
       assert.ok(res.body.paths['/api/v1/tenants/{id}'].patch);
       assert.ok(res.body.paths['/api/v1/auth/token'].post);
       assert.ok(res.body.paths['/api/v1/hub/governance-events:verify'].get);
+      // Who may call what, as the router enforces it.
+      const role = (path: string, method: string) => res.body.paths[path]?.[method]?.['x-claresia-role'];
+      assert.equal(role('/api/v1/auth/revoke', 'post'), 'member');
+      assert.equal(role('/api/v1/hub/governance-events:verify', 'get'), 'auditor');
+      assert.equal(role('/api/v1/llm/connectors', 'post'), 'tenant_admin');
+      assert.match(res.body.paths['/api/v1/llm/connectors'].post.description, /Needs the tenant_admin role/);
+      assert.equal(role('/api/v1/tenants', 'post'), undefined, 'operator-only operations name no tenant role');
     });
 
     it('answers health, readiness and metrics', async () => {

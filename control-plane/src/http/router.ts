@@ -102,6 +102,8 @@ export function expressPath(template: string): string {
 export class ApiRouter {
   readonly router = express.Router();
   readonly operations: ExtraOperation[] = [];
+  /** The least role each tenant-callable route needs, by `METHOD path`, for the OpenAPI document. */
+  readonly roles = new Map<string, Role>();
 
   constructor(private readonly app: AppContext) {}
 
@@ -117,9 +119,11 @@ export class ApiRouter {
         ...(spec.response ? { response: spec.response } : {}),
       });
     }
+    const needed = spec.role ?? (spec.method === 'GET' ? 'auditor' : 'tenant_admin');
+    if (spec.auth === 'tenant' || spec.auth === 'any') this.roles.set(`${spec.method} ${spec.path}`, needed);
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     this.router[method](expressPath(spec.path), async (req: Request, res: Response) => {
-      const principal = await this.authorize(spec.auth, req, spec.role ?? (spec.method === 'GET' ? 'auditor' : 'tenant_admin'));
+      const principal = await this.authorize(spec.auth, req, needed);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
       const inTransaction = spec.transaction ?? spec.method !== 'GET';
       const reply = inTransaction ? await this.write(spec, req, principal, body) : await this.run(spec, req, principal, body, this.app.db);
