@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type BackoffPolicy } from './retry.js';
+import { send, type Answer, type AnswerHeaders } from './http.js';
 
 export interface ClientOptions {
   /** Base URL of the control plane, e.g. https://api.claresia.example */
@@ -35,7 +36,7 @@ export interface RequestOptions {
 export interface Response<T> {
   status: number;
   body: T;
-  headers: Headers;
+  headers: AnswerHeaders;
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 120_000 };
@@ -124,7 +125,7 @@ export class ClaresiaClient {
     for (let attempt = 0; ; attempt++) {
       const wait = this.pausedUntil - Date.now();
       if (wait > 0) await sleep(wait);
-      let res: globalThis.Response;
+      let res: Answer;
       try {
         res = await this.once(method, path, o);
       } catch (err) {
@@ -147,13 +148,11 @@ export class ClaresiaClient {
         // The JWT expired or was revoked mid-run: exchange the credentials once more.
         refreshedAuth = true;
         this.accessToken = undefined;
-        await res.body?.cancel();
         attempt--;
         continue;
       }
       if (isRetryableStatus(res.status) && attempt < maxRetries) {
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-        await res.body?.cancel();
         if (retryAfter !== undefined && retryAfter > this.backoff.maxRetryAfterMs) {
           throw new ClaresiaApiError(res.status, 'retry_after_too_long', `server asked to retry after ${Math.round(retryAfter / 1000)} s`, undefined, method, path);
         }
@@ -183,7 +182,7 @@ export class ClaresiaClient {
     }
   }
 
-  private async once(method: string, path: string, o: RequestOptions): Promise<globalThis.Response> {
+  private async once(method: string, path: string, o: RequestOptions): Promise<Answer> {
     const url = new URL(this.endpoint + path);
     for (const [k, v] of Object.entries(o.query ?? {})) {
       if (v === undefined) continue;
@@ -197,7 +196,7 @@ export class ClaresiaClient {
     if (o.body !== undefined) headers['Content-Type'] = 'application/json';
     if (o.idempotencyKey) headers['Idempotency-Key'] = o.idempotencyKey;
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
-    return fetch(url, {
+    return send(url, {
       method,
       headers,
       body: o.body === undefined ? undefined : JSON.stringify(o.body),
@@ -222,9 +221,9 @@ export class ClaresiaClient {
     const maxRetries = this.opts.maxRetries ?? 5;
     const sleep = this.opts.sleep ?? ((ms: number) => defaultSleep(ms, signal));
     for (let attempt = 0; ; attempt++) {
-      let res: globalThis.Response;
+      let res: Answer;
       try {
-        res = await fetch(this.endpoint + path, {
+        res = await send(new URL(this.endpoint + path), {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'claresia-client' },
           body: JSON.stringify({ grant_type: 'client_credentials', client_id: this.opts.clientId, client_secret: this.opts.clientSecret }),
@@ -238,7 +237,6 @@ export class ClaresiaClient {
         throw new ClaresiaNetworkError(`token exchange failed: ${(err as Error).message}`, 'POST', path, (err as Error).name === 'TimeoutError');
       }
       if (isRetryableStatus(res.status) && attempt < maxRetries) {
-        await res.body?.cancel();
         await sleep(parseRetryAfter(res.headers.get('retry-after')) ?? backoffDelay(attempt, this.backoff));
         continue;
       }
@@ -261,7 +259,7 @@ export class ClaresiaClient {
   }
 
   /** Honour draft-ietf-httpapi-ratelimit-headers when the server sends them: stop before a 429. */
-  private noteRateLimit(h: Headers) {
+  private noteRateLimit(h: AnswerHeaders) {
     const remaining = h.get('ratelimit-remaining') ?? h.get('x-ratelimit-remaining');
     const reset = h.get('ratelimit-reset') ?? h.get('x-ratelimit-reset');
     if (remaining === null || reset === null) return;

@@ -81,12 +81,7 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       const config = decodeDynamic(providerType, req.config) as ObjectValue;
       const resolved = resolveConfig(config, process.env, PROVIDER_VERSION);
       unknownConfig = !resolved.known;
-      if (resolved.options) {
-        client = new ClaresiaClient(resolved.options);
-        // Node loads its fetch implementation on first use (~20 ms); do it now, while Terraform
-        // is between calls, rather than on the first read.
-        void fetch('data:,').catch(() => undefined);
-      }
+      if (resolved.options) client = new ClaresiaClient(resolved.options);
       log('debug', 'configured', { endpoint: resolved.options?.endpoint, terraform: req.terraform_version, auth: resolved.options?.token ? 'token' : 'client_credentials' });
       return { diagnostics: resolved.diagnostics };
     }),

@@ -142,6 +142,44 @@ describe('client: retries and backoff', () => {
     }
   });
 
+  it('reports a refused connection as a network error after its retries', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const { c, waits } = client({ endpoint: `http://127.0.0.1:${port}`, maxRetries: 2 });
+    await assert.rejects(c.get('/x'), (err: unknown) => {
+      assert.ok(err instanceof ClaresiaNetworkError);
+      assert.equal(err.timedOut, false);
+      assert.match(err.message, /ECONNREFUSED.*\(after 3 attempts\)/);
+      return true;
+    });
+    assert.equal(waits.length, 2);
+  });
+
+  it('stops at once when the caller aborts, while the answer is still being written', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    // Headers go out, the body never ends: the abort has to cut the body read short.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"items": [');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { c, waits } = client({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 60_000 });
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(new Error('Terraform asked the provider to stop')), 100);
+      const t0 = Date.now();
+      await assert.rejects(c.get('/slow', { signal: stop.signal }), /Terraform asked the provider to stop/);
+      assert.ok(Date.now() - t0 < 5_000);
+      assert.equal(waits.length, 0, 'an abort is not retried');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('refuses a Retry-After longer than it is willing to wait', async () => {
     nock(BASE).get('/x').reply(429, {}, { 'Retry-After': '86400' });
     const { c } = client();
