@@ -26,9 +26,11 @@ async function main() {
     handlers: () => (handlers ??= load()),
     onShutdown: () => process.exit(0),
   });
+  // Before the handshake: a SIGTERM that meets no listener ends the process at once, leaving
+  // its socket directory behind.
+  process.on('SIGTERM', () => void served.shutdown().then(() => process.exit(0)));
   process.stdout.write(served.handshake + '\n');
   log('trace', 'handshake written', { ms_since_start: Math.round(performance.now()) });
-  process.on('SIGTERM', () => void served.shutdown().then(() => process.exit(0)));
   setImmediate(() => {
     handlers ??= load();
     // The launcher keeps a V8 code cache of the bundle; it is most useful once start-up has run.
