@@ -204,6 +204,8 @@ export interface VerifyResult {
 
 /** Walks the whole chain in pages and names the first broken link. */
 export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string, pageSize = 1000): Promise<VerifyResult> {
+  // One snapshot for the head and every page: an event appended meanwhile is not half seen.
+  if (!(db as Tx).isTransaction) return (db as Exclude<Queryable, Tx>).transaction((trx) => verifyChain(trx, keys, tenantId, pageSize), { isolationLevel: 'repeatable read' });
   const head = await db('audit_heads').where({ tenant_id: tenantId }).first();
   const headSeq = head ? Number(head.seq) : 0;
   let prevHash = GENESIS_HASH;
