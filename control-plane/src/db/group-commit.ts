@@ -68,10 +68,13 @@ export class GroupCommit {
             i++;
             continue;
           }
-          let j = i + 1;
-          while (j < writes.length && (writes[j] as { bulk?: unknown }).bulk === w.bulk) j++;
-          out.push(...(await w.bulk.run(trx, writes.slice(i, j).map((x) => (x as { input: unknown }).input))));
-          i = j;
+          const inputs = [w.input];
+          for (i++; i < writes.length; i++) {
+            const next = writes[i]!;
+            if (!('bulk' in next) || next.bulk !== w.bulk) break;
+            inputs.push(next.input);
+          }
+          out.push(...(await w.bulk.run(trx, inputs)));
         }
         return out;
       });

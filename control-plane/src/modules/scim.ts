@@ -182,7 +182,11 @@ export function scimRouter(app: AppContext): express.Router {
     async run(trx, inputs) {
       const out: Array<PromiseSettledResult<UserRow>> = new Array(inputs.length);
       const byDirectory = new Map<string, number[]>();
-      inputs.forEach((x, i) => byDirectory.set(x.authed.directory.id, [...(byDirectory.get(x.authed.directory.id) ?? []), i]));
+      inputs.forEach((x, i) => {
+        const at = byDirectory.get(x.authed.directory.id);
+        if (at) at.push(i);
+        else byDirectory.set(x.authed.directory.id, [i]);
+      });
       for (const at of byDirectory.values()) {
         const a = inputs[at[0]!]!.authed;
         const settled = await createUsers(new DirectoryScope(app, trx, a.directory, a.baseUrl), at.map((i) => inputs[i]!.body));
