@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -25,8 +25,8 @@ interface Launched {
   exited: Promise<number | null>;
 }
 
-function launch(env: Record<string, string>): Promise<Launched> {
-  const proc = spawn(path.join(providerDir, 'bin/terraform-provider-claresia'), [], { env: { PATH: process.env.PATH!, ...env } });
+function launch(env: Record<string, string>, executable = path.join(providerDir, 'bin/terraform-provider-claresia')): Promise<Launched> {
+  const proc = spawn(executable, [], { env: { PATH: process.env.PATH!, ...env } });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
@@ -75,6 +75,26 @@ describe('provider plugin process', function () {
       assert.match(addr!, /^127\.0\.0\.1:\d+$/);
     } finally {
       rmSync(deep, { recursive: true, force: true });
+    }
+  });
+
+  it('finds its bundle when launched through a symlink or by a relative path', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'claresia-link-'));
+    try {
+      const link = path.join(elsewhere, 'terraform-provider-claresia');
+      symlinkSync(path.relative(elsewhere, path.join(providerDir, 'bin/terraform-provider-claresia')), link);
+      for (const executable of [link, './bin/terraform-provider-claresia']) {
+        const proc = spawn(executable, [], { cwd: providerDir, env: { PATH: process.env.PATH!, TF_PLUGIN_MAGIC_COOKIE: COOKIE, PLUGIN_CLIENT_CERT: '' } });
+        const line = await new Promise<string>((resolve, reject) => {
+          proc.stdout.once('data', (d) => resolve(String(d)));
+          proc.on('exit', (code) => reject(new Error(`${executable} exited ${code} before its handshake`)));
+        });
+        assert.match(line, /^1\|6\|unix\|/, executable);
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.on('exit', r));
+      }
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
