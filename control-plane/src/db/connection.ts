@@ -45,3 +45,27 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /** The rows of a knex `raw()` answer: pg's result object on a server, the rows themselves on PGlite. */
 export const rawRows = <T = any>(r: any): T[] => r?.rows ?? r ?? [];
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs a statement as a named prepared statement on PostgreSQL: each connection parses it once,
+ * and after a few runs PostgreSQL keeps one generic plan instead of planning every call, which
+ * for a small lookup costs more than running it (0.45 -> 0.15 ms for the SCIM token check). Only
+ * for statements whose best plan does not depend on their values: equality lookups, not a LIKE
+ * prefix; and never with `*` columns, whose cached plan fails once a migration adds a column
+ * (to_jsonb(row) is fine: its type stays jsonb). The name is derived from the text, as node-postgres requires one text per name per
+ * connection. PGlite runs it as it is.
+ */
+export function prepared<Q extends Knex.Raw | Knex.QueryBuilder>(q: Q): Q {
+  if ((q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;
+  const sql = q.toSQL().sql;
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `c${statementNames.size.toString(36)}`;
+    // A fixed set of statement shapes comes through here; a bound keeps a mistake from growing without end.
+    if (statementNames.size < 500) statementNames.set(sql, name);
+    else return q;
+  }
+  return (q as unknown as { options(o: object): Q }).options({ name });
+}

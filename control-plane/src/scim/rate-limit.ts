@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection.js';
+import { prepared, type Db } from '../db/connection.js';
 import { ScimError } from './errors.js';
 
 /**
@@ -113,10 +113,12 @@ export interface Gate<D> {
 export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, count = 1, nowMs = Date.now()): Promise<Array<Gate<D>> | undefined> {
   const second = Math.floor(nowMs / 1000);
   const from = second - limit.windowSeconds;
-  const res = await db.raw(
-    `WITH d AS (SELECT * FROM scim_directories WHERE token_hash = ? AND id = ?), ${COUNT_SQL('d')}
-     SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d, async_commit`,
-    [tokenHash, directoryId, second, count, from, second, from, second],
+  const res = await prepared(
+    db.raw(
+      `WITH d AS (SELECT * FROM scim_directories WHERE token_hash = ? AND id = ?), ${COUNT_SQL('d')}
+       SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d, async_commit`,
+      [tokenHash, directoryId, second, count, from, second, from, second],
+    ),
   );
   const row = res.rows[0] as (CounterRow & { directory: D | string }) | undefined;
   if (!row) return undefined;

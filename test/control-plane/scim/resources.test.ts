@@ -178,6 +178,14 @@ for (const kind of dbKinds()) {
       const p2 = await x('GET', `/Users?filter=${encodeURIComponent('userName co "@"')}&startIndex=2&count=2`);
       assert.deepEqual([p2.body.totalResults, p2.body.startIndex, p2.body.itemsPerPage], [5, 2, 2]);
       assert.deepEqual(p2.body.Resources.map((u: any) => u.id), ids.slice(1, 3));
+      // Past the end: no Resources, and still the total of the whole filter.
+      const past = await x('GET', `/Users?filter=${encodeURIComponent('userName co "@"')}&startIndex=9&count=2`);
+      assert.deepEqual([past.body.totalResults, past.body.startIndex, past.body.itemsPerPage, past.body.Resources.length], [5, 9, 0, 0]);
+      const none = await x('GET', `/Users?filter=${encodeURIComponent('userName sw "nobody"')}`);
+      assert.deepEqual([none.body.totalResults, none.body.Resources.length], [0, 0]);
+      // A listed user carries the same meta as the user read alone (lists read times their own way).
+      const one = await x('GET', `/Users/${ids[1]}`);
+      assert.deepEqual(p2.body.Resources[0].meta, one.body.meta);
       const zero = await x('GET', '/Users?count=0');
       assert.deepEqual([zero.body.totalResults, zero.body.Resources.length], [5, 0]);
       const neg = await x('GET', '/Users?startIndex=-4&count=1');
