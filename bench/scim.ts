@@ -112,9 +112,10 @@ async function measure(cp: TestControlPlane) {
   // The ceiling: the same rows, one INSERT each, the same parallelism, no HTTP, auth, validation or audit.
   const raw = await makeDirectory(cp, t, 'entra');
   const inserts = await timed(USERS, CLIENTS, async (i) => {
-    const cols = userColumns(cleanDocument(USER_TYPE, person(i, 'raw')));
+    const id = newId('usr', 12);
+    const cols = userColumns(id, cleanDocument(USER_TYPE, person(i, 'raw')));
     const now = new Date();
-    await cp.db('scim_users').insert({ id: newId('usr', 12), tenant_id: t.id, directory_id: raw.id, ...cols, version: 1, created_at: now, updated_at: now });
+    await cp.db('scim_users').insert({ id, tenant_id: t.id, directory_id: raw.id, ...cols, version: 1, created_at: now, updated_at: now });
   });
 
   // Steady state, as autovacuum leaves it: statistics fresh and pages all-visible.

@@ -17,7 +17,7 @@ import { readPatchBody } from '../scim/patch.js';
 import { applyProjection, readProjection, type Projection } from '../scim/projection.js';
 import { authenticateAndTake, rateLimitFrom, refund, type Gate } from '../scim/rate-limit.js';
 import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
-import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
+import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, renderUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
 
 /**
@@ -37,12 +37,19 @@ interface Authed {
 }
 
 function send(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}) {
+  sendText(res, status, body === undefined ? undefined : JSON.stringify(body), headers);
+}
+
+/** An answer already serialised (see renderUserText). */
+function sendText(res: Response, status: number, text?: string, headers: Record<string, string> = {}) {
   res.status(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  if (body === undefined) return void res.end();
+  if (text === undefined) return void res.end();
   res.setHeader('Content-Type', `${SCIM_JSON}; charset=utf-8`);
-  res.end(JSON.stringify(body));
+  res.end(text);
 }
+
+const plain = (p: Projection) => !p.include && !p.exclude;
 
 function intParam(raw: unknown, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -79,11 +86,29 @@ function listResponse(total: number, startIndex: number, resources: unknown[]) {
   return { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex, Resources: resources };
 }
 
-async function renderUsers(ds: DirectoryScope, rows: UserRow[], p: Projection) {
-  // Rows read with their group_refs need no second query.
+/** The same ListResponse around resources already serialised. */
+function listResponseText(total: number, startIndex: number, resources: string[]): string {
+  const head = JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex });
+  return `${head.slice(0, -1)},"Resources":[${resources.join(',')}]}`;
+}
+
+/** Each row's groups: read with the row (group_refs), or in one query for those read without. */
+async function groupsFor(ds: DirectoryScope, rows: UserRow[]): Promise<(r: UserRow) => GroupRef[]> {
   const missing = rows.filter((r) => r.group_refs === undefined).map((r) => r.id);
   const groups = missing.length ? await groupsOf(ds, missing) : new Map<string, GroupRef[]>();
-  return rows.map((r) => applyProjection(renderUser(ds, r, r.group_refs !== undefined ? json<GroupRef[]>(r.group_refs) : (groups.get(r.id) ?? [])), p));
+  return (r) => (r.group_refs !== undefined ? json<GroupRef[]>(r.group_refs) : (groups.get(r.id) ?? []));
+}
+
+async function renderUsers(ds: DirectoryScope, rows: UserRow[], p: Projection) {
+  const groups = await groupsFor(ds, rows);
+  return rows.map((r) => applyProjection(renderUser(ds, r, groups(r)), p));
+}
+
+/** Users answered as JSON text: with every attribute, a stored rendering is spliced rather than rebuilt. */
+async function renderUsersText(ds: DirectoryScope, rows: UserRow[], p: Projection): Promise<string[]> {
+  if (!plain(p)) return (await renderUsers(ds, rows, p)).map((u) => JSON.stringify(u));
+  const groups = await groupsFor(ds, rows);
+  return rows.map((r) => renderUserText(ds, r, groups(r)));
 }
 
 async function renderGroups(ds: DirectoryScope, rows: GroupRow[], p: Projection) {
@@ -207,8 +232,8 @@ export function scimRouter(app: AppContext): express.Router {
   const searchUsers = async (res: Response, q: Record<string, unknown>) => {
     const p = listParams(USER_TYPE, q);
     const ds = reader(res);
-    const { total, rows } = await listUsers(ds, p.filter, p.startIndex, p.count);
-    send(res, 200, listResponse(total, p.startIndex, await renderUsers(ds, rows, p.projection)));
+    const { total, rows } = await listUsers(ds, p.filter, p.startIndex, p.count, plain(p.projection));
+    sendText(res, 200, listResponseText(total, p.startIndex, await renderUsersText(ds, rows, p.projection)));
   };
   const searchGroups = async (res: Response, q: Record<string, unknown>) => {
     const p = listParams(GROUP_TYPE, q);
@@ -227,8 +252,8 @@ export function scimRouter(app: AppContext): express.Router {
     const ds = reader(res);
     const row = await findUser(ds, String(req.params.id));
     if (notModified(req, row.version)) return send(res, 304, undefined, { ETag: etagOf(row.version) });
-    const [body] = await renderUsers(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
-    send(res, 200, body, { ETag: etagOf(row.version) });
+    const [body] = await renderUsersText(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
+    sendText(res, 200, body, { ETag: etagOf(row.version) });
   });
   router.post('/Users', async (req, res) => {
     const a = authed(res);

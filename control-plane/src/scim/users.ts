@@ -7,7 +7,7 @@ import { compileFilter } from './filter/sql.js';
 import { USER_FILTERS } from './filter/tables.js';
 import type { Filter } from './filter/ast.js';
 import { applyPatch, type PatchOperation } from './patch.js';
-import { CORE_USER, ENTERPRISE_USER, USER_TYPE, userSchema } from './schema.js';
+import { CORE_USER, ENTERPRISE_USER, enterpriseSchema, USER_TYPE, userSchema, type ScimAttr } from './schema.js';
 
 export interface UserRow {
   id: string;
@@ -18,6 +18,9 @@ export interface UserRow {
   active: boolean;
   external_id: string | null;
   resource: ScimDoc | string;
+  /** The answer up to groups and meta, as JSON text (see userBody), when written under RENDERED_FORMAT. */
+  rendered?: string | null;
+  rendered_format?: number | null;
   version: number;
   /** A Date, or epoch milliseconds when read for rendering. */
   created_at: Date | number;
@@ -34,16 +37,52 @@ function preferred(list: unknown): string | null {
   return pick?.value ?? null;
 }
 
-/** The plain columns other modules (de-provisioning, roster) read, derived from the document. */
-export function userColumns(doc: ScimDoc): Record<string, unknown> {
+/**
+ * Layout of the `rendered` column (migration 0470). Change it whenever `userBody` changes: rows
+ * written under another layout are rendered from their document instead.
+ */
+export const RENDERED_FORMAT = 1;
+
+/**
+ * A user's answer up to its groups and meta: schemas, id, the attributes in the schema's order
+ * (jsonb keeps keys in an order of its own; people read the schema's), active, the enterprise
+ * extension. Stored as text with each write (`rendered`), so a list splices it as it is.
+ */
+function userBody(id: string, doc: ScimDoc, active: boolean): Record<string, unknown> {
+  const { [ENTERPRISE_USER]: ent, ...core } = doc;
+  const body: Record<string, unknown> = { schemas: ent ? [CORE_USER, ENTERPRISE_USER] : [CORE_USER], id };
+  if (core.externalId !== undefined) body.externalId = core.externalId;
+  for (const a of userSchema.attributes) if (core[a.name] !== undefined) body[a.name] = inSchemaOrder(core[a.name], a.subAttributes);
+  body.active = active;
+  if (ent) body[ENTERPRISE_USER] = inSchemaOrder(ent, enterpriseSchema.attributes);
+  return body;
+}
+
+/**
+ * A complex value (or each of a multi-valued one) with its keys in the schema's order, any others
+ * after them by name: the same answer whether the document came as written or out of jsonb.
+ */
+function inSchemaOrder(value: unknown, attrs: ScimAttr[] | undefined): unknown {
+  if (!attrs || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => inSchemaOrder(v, attrs));
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const a of attrs) if (obj[a.name] !== undefined) out[a.name] = inSchemaOrder(obj[a.name], a.subAttributes);
+  for (const k of Object.keys(obj).sort()) if (!(k in out)) out[k] = obj[k];
+  return out;
+}
+
+/** The plain columns other modules (de-provisioning, roster) read, derived from the document, and the user's rendered answer. */
+export function userColumns(id: string, doc: ScimDoc): Record<string, unknown> {
   const name = (doc.name ?? {}) as Record<string, string | undefined>;
   const ent = (doc[ENTERPRISE_USER] ?? {}) as Record<string, any>;
   const userName = doc.userName as string;
+  const active = doc.active === undefined ? true : (doc.active as boolean);
   return {
     user_name: userName,
     user_name_lower: userName.toLowerCase(),
     external_id: (doc.externalId as string | undefined) ?? null,
-    active: doc.active === undefined ? true : (doc.active as boolean),
+    active,
     display_name: (doc.displayName as string | undefined) ?? null,
     given_name: name.givenName ?? null,
     family_name: name.familyName ?? null,
@@ -58,34 +97,40 @@ export function userColumns(doc: ScimDoc): Record<string, unknown> {
     cost_center: ent.costCenter ?? null,
     emails: JSON.stringify(doc.emails ?? []),
     resource: JSON.stringify(doc),
+    rendered: JSON.stringify(userBody(id, doc, active)),
+    rendered_format: RENDERED_FORMAT,
   };
 }
 
 export type GroupRef = { value: string; display: string };
 
-export function renderUser(ds: DirectoryScope, row: UserRow, groups: GroupRef[]): Record<string, unknown> {
-  const doc = json<ScimDoc>(row.resource);
-  const schemas = [CORE_USER, ...(doc[ENTERPRISE_USER] ? [ENTERPRISE_USER] : [])];
-  const { [ENTERPRISE_USER]: ent, ...core } = doc;
-  // jsonb keeps keys in its own order; answer in the schema's order, as people read it.
-  const ordered: Record<string, unknown> = {};
-  if (core.externalId !== undefined) ordered.externalId = core.externalId;
-  for (const a of userSchema.attributes) if (core[a.name] !== undefined) ordered[a.name] = core[a.name];
+const groupsOut = (ds: DirectoryScope, groups: GroupRef[]) => groups.map((g) => ({ value: g.value, display: g.display, $ref: `${ds.baseUrl}/Groups/${g.value}`, type: 'direct' }));
+
+function metaOf(ds: DirectoryScope, row: UserRow) {
   return {
-    schemas,
-    id: row.id,
-    ...ordered,
-    active: row.active,
-    ...(groups.length ? { groups: groups.map((g) => ({ value: g.value, display: g.display, $ref: `${ds.baseUrl}/Groups/${g.value}`, type: 'direct' })) } : {}),
-    ...(ent ? { [ENTERPRISE_USER]: ent } : {}),
-    meta: {
-      resourceType: 'User',
-      created: new Date(row.created_at).toISOString(),
-      lastModified: new Date(row.updated_at).toISOString(),
-      location: `${ds.baseUrl}/Users/${row.id}`,
-      version: etagOf(row.version),
-    },
+    resourceType: 'User',
+    created: new Date(row.created_at).toISOString(),
+    lastModified: new Date(row.updated_at).toISOString(),
+    location: `${ds.baseUrl}/Users/${row.id}`,
+    version: etagOf(row.version),
   };
+}
+
+export function renderUser(ds: DirectoryScope, row: UserRow, groups: GroupRef[]): Record<string, unknown> {
+  const body = userBody(row.id, json<ScimDoc>(row.resource), row.active);
+  if (groups.length) body.groups = groupsOut(ds, groups);
+  body.meta = metaOf(ds, row);
+  return body;
+}
+
+/**
+ * The same answer as JSON text: spliced from the stored `rendered` text when the row has one of
+ * this layout (the same bytes `renderUser` would serialise), else serialised from the document.
+ */
+export function renderUserText(ds: DirectoryScope, row: UserRow, groups: GroupRef[]): string {
+  if (row.rendered_format !== RENDERED_FORMAT || typeof row.rendered !== 'string') return JSON.stringify(renderUser(ds, row, groups));
+  const tail = `${groups.length ? `,"groups":${JSON.stringify(groupsOut(ds, groups))}` : ''},"meta":${JSON.stringify(metaOf(ds, row))}}`;
+  return row.rendered.slice(0, -1) + tail;
 }
 
 export async function groupsOf(ds: DirectoryScope, userIds: string[]): Promise<Map<string, GroupRef[]>> {
@@ -135,6 +180,15 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
  */
 const epochMs = (c: string) => `(extract(epoch from date_trunc('milliseconds', scim_users.${c})) * 1000)::float8 AS ${c}`;
 const RENDERED = [...['id', 'seq', 'active', 'resource', 'version'].map((c) => `scim_users.${c}`), epochMs('created_at'), epochMs('updated_at')];
+/** For an answer with every attribute: the stored text, and the document only for a row without it. */
+const RENDERED_PLAIN = [
+  ...['id', 'seq', 'active', 'version'].map((c) => `scim_users.${c}`),
+  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN scim_users.rendered END AS rendered`,
+  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN scim_users.rendered_format END AS rendered_format`,
+  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN NULL ELSE scim_users.resource END AS resource`,
+  epochMs('created_at'),
+  epochMs('updated_at'),
+];
 
 /** `userName eq` and `id eq` match one user at most: userName is unique per directory, case-insensitively. */
 function matchesOneAtMost(f: Filter | undefined): boolean {
@@ -148,7 +202,8 @@ function matchesOneAtMost(f: Filter | undefined): boolean {
  * scalar subquery of the page rather than a join of the two: PostgreSQL plans it in about half
  * the time, and planning is much of what a page costs.
  */
-export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, startIndex: number, count: number): Promise<{ total: number; rows: UserRow[] }> {
+/** `plain`: the answer has every attribute (no attributes/excludedAttributes), so rows may come as stored text. */
+export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, startIndex: number, count: number, plain = false): Promise<{ total: number; rows: UserRow[] }> {
   let q = ds.table<UserRow>('scim_users');
   if (filter) {
     const c = compileFilter(USER_FILTERS, filter);
@@ -156,7 +211,7 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
   }
   const counted = async () => Number(((await q.clone().count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
   if (count === 0) return { total: await counted(), rows: [] };
-  const page = q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select(...RENDERED.map((c) => ds.db.raw(c)), ds.db.raw(GROUP_REFS));
+  const page = q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select(...(plain ? RENDERED_PLAIN : RENDERED).map((c) => ds.db.raw(c)), ds.db.raw(GROUP_REFS));
   if (startIndex === 1 && matchesOneAtMost(filter)) {
     // What IdPs send before each write: its page is its total, no count needed.
     const rows = (await prepared(page)) as UserRow[];
@@ -188,8 +243,9 @@ export async function createUsers(ds: DirectoryScope, bodies: unknown[]): Promis
   bodies.forEach((body, at) => {
     try {
       const doc = cleanDocument(USER_TYPE, body);
-      const cols = userColumns(doc);
-      const row = { id: newId('usr', 12), ...cols, version: 1, created_at: now, updated_at: now, deactivated_at: cols.active ? null : now };
+      const id = newId('usr', 12);
+      const cols = userColumns(id, doc);
+      const row = { id, ...cols, version: 1, created_at: now, updated_at: now, deactivated_at: cols.active ? null : now };
       rows.push({ at, doc, row, userName: cols.user_name as string, active: cols.active as boolean });
     } catch (reason) {
       out[at] = { status: 'rejected', reason };
@@ -222,7 +278,7 @@ function changedAttributes(before: ScimDoc, after: ScimDoc): string[] {
 /** Stores a new document for a user and records what happened (nothing, if nothing changed). */
 async function storeUser(ds: DirectoryScope, row: UserRow, doc: ScimDoc, via: string): Promise<string> {
   const before = json<ScimDoc>(row.resource);
-  const cols = userColumns(doc);
+  const cols = userColumns(row.id, doc);
   const changed = changedAttributes({ ...before, active: row.active }, { ...doc, active: cols.active });
   if (!changed.length) return row.id;
   const now = new Date();

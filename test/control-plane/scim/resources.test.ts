@@ -204,6 +204,45 @@ for (const kind of dbKinds()) {
       assert.equal((await scim(cp, sibling)('GET', '/Users')).body.totalResults, 0);
     });
 
+    it('answers a user with the same bytes from its stored rendering, from its document and after a change', async () => {
+      const created = await s('POST', '/Users', full('rendered@acme.example'));
+      const id = created.body.id;
+      await s('POST', '/Groups', { schemas: [CORE_GROUP], displayName: 'claresia-rendered', members: [{ value: id }] });
+      const filter = `/Users?filter=${encodeURIComponent('userName eq "rendered@acme.example"')}`;
+      const broad = `/Users?filter=${encodeURIComponent('userName sw "rendered@"')}`;
+      const answers = async () => {
+        const one = await s('GET', `/Users/${id}`);
+        const listed = await s('GET', filter);
+        const counted = await s('GET', broad);
+        // Key order too: the text of each answer, as a client reads it.
+        return [one.text, JSON.stringify(listed.body.Resources[0]), JSON.stringify(counted.body.Resources[0])];
+      };
+      const stored = await answers();
+      assert.equal(stored[1], stored[0]);
+      assert.equal(stored[2], stored[0]);
+      const body = JSON.parse(stored[0]!);
+      const keys = Object.keys(body);
+      assert.deepEqual([keys.slice(0, 4), keys.slice(-3)], [['schemas', 'id', 'externalId', 'userName'], [ENTERPRISE, 'groups', 'meta']]);
+      assert.equal(body.groups[0].display, 'claresia-rendered');
+      assert.equal(body.password, undefined);
+      // A row from before the stored rendering (or another layout of it) is rendered from its document, alike.
+      await cp.db('scim_users').where({ id }).update({ rendered: null, rendered_format: null });
+      assert.deepEqual(await answers(), stored);
+      await cp.db('scim_users').where({ id }).update({ rendered: '{"stale":true}', rendered_format: 0 });
+      assert.deepEqual(await answers(), stored);
+      // A change writes a new rendering: what is answered follows it.
+      const patched = await s('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'Rear Admiral (ret.)' }, { op: 'replace', path: 'active', value: false }] });
+      assert.equal(patched.status, 200);
+      const after = await answers();
+      assert.equal(after[1], after[0]);
+      assert.equal(after[2], after[0]);
+      assert.deepEqual([JSON.parse(after[0]!).title, JSON.parse(after[0]!).active], ['Rear Admiral (ret.)', false]);
+      assert.equal(JSON.stringify(patched.body), after[0]);
+      // attributes= still projects.
+      const sel = await s('GET', `${filter}&attributes=title`);
+      assert.deepEqual(Object.keys(sel.body.Resources[0]).sort(), ['id', 'schemas', 'title']);
+    });
+
     it('concurrent creates of one userName: exactly one wins, the others get 409 uniqueness', async () => {
       const names = ['race@acme.example', 'RACE@acme.example', 'Race@Acme.example', 'race@ACME.EXAMPLE', 'rAce@acme.example'];
       const results = await Promise.all(names.map((n) => s('POST', '/Users', user(n))));
