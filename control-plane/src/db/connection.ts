@@ -47,6 +47,12 @@ export function isUniqueViolation(err: unknown): boolean {
 export const rawRows = <T = any>(r: any): T[] => r?.rows ?? r ?? [];
 
 const statementNames = new Map<string, string>();
+// A connection pooler that moves sessions between clients (PgBouncer in transaction mode, before
+// 1.21) cannot carry named statements; CLARESIA_DATABASE_PREPARED=0 turns them off.
+const namingStatements = ((raw = process.env.CLARESIA_DATABASE_PREPARED) => {
+  if (raw !== undefined && raw !== '' && raw !== '0' && raw !== '1') throw new Error(`CLARESIA_DATABASE_PREPARED must be 0 or 1, got "${raw.slice(0, 40)}"`);
+  return raw !== '0';
+})();
 
 /**
  * Runs a statement as a named prepared statement on PostgreSQL: each connection parses it once,
@@ -58,7 +64,7 @@ const statementNames = new Map<string, string>();
  * connection. PGlite runs it as it is.
  */
 export function prepared<Q extends Knex.Raw | Knex.QueryBuilder>(q: Q): Q {
-  if ((q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;
+  if (!namingStatements || (q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;
   const sql = q.toSQL().sql;
   let name = statementNames.get(sql);
   if (!name) {
