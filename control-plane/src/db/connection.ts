@@ -60,8 +60,8 @@ const namingStatements = ((raw = process.env.CLARESIA_DATABASE_PREPARED) => {
  * for a small lookup costs more than running it (0.45 -> 0.15 ms for the SCIM token check). Only
  * for statements whose best plan does not depend on their values: equality lookups, not a LIKE
  * prefix; and never with `*` columns, whose cached plan fails once a migration adds a column
- * (to_jsonb(row) is fine: its type stays jsonb). The name is derived from the text, as node-postgres requires one text per name per
- * connection. PGlite runs it as it is.
+ * (to_jsonb(row) is fine: its type stays jsonb). The name is derived from the text, as
+ * node-postgres requires one text per name per connection. PGlite runs it as it is.
  */
 export function prepared<Q extends Knex.Raw | Knex.QueryBuilder>(q: Q): Q {
   if (!namingStatements || (q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;

@@ -200,9 +200,9 @@ function matchesOneAtMost(f: Filter | undefined): boolean {
  * needs the count, and asking for it in the same round trip costs a filtered lookup (which is
  * what IdPs send) one index probe more and saves every full page a round trip. The count is a
  * scalar subquery of the page rather than a join of the two: PostgreSQL plans it in about half
- * the time, and planning is much of what a page costs.
+ * the time, and planning is much of what a page costs. `plain`: the answer has every attribute
+ * (no attributes/excludedAttributes), so rows may come as their stored rendering.
  */
-/** `plain`: the answer has every attribute (no attributes/excludedAttributes), so rows may come as stored text. */
 export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, startIndex: number, count: number, plain = false): Promise<{ total: number; rows: UserRow[] }> {
   let q = ds.table<UserRow>('scim_users');
   if (filter) {
