@@ -4,6 +4,8 @@
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -38,13 +40,29 @@ for (const f of readdirSync(dist)) {
   if (f.endsWith('.cache') && !f.startsWith(`provider.cjs.${stamp.size}-${Math.floor(stamp.mtimeMs)}.`)) rmSync(`${dist}/${f}`, { force: true });
 }
 
-// One launch writes the code cache (plaintext gRPC, no client certificate: nothing connects).
-await new Promise((resolve, reject) => {
-  const p = spawn(process.execPath, [`${here}bin/launch.cjs`], {
-    env: { ...process.env, PLUGIN_CLIENT_CERT: '', TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  p.stdout.once('data', () => setTimeout(() => p.kill('SIGTERM'), 300));
-  p.on('exit', resolve);
-  p.on('error', reject);
+// One launch writes the code cache, at its exit: a client bundled from src/warm-code-cache.ts
+// plays a whole Terraform session against it first, so the cache holds the bytecode of the
+// calls too, not only of start-up.
+const warm = await build({
+  entryPoints: ['src/warm-code-cache.ts'],
+  absWorkingDir: here,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  write: false,
+  conditions: ['source'],
+  external: ['@grpc/proto-loader'],
+  logLevel: 'warning',
 });
+const warmer = path.join(tmpdir(), `claresia-warm-code-cache-${process.pid}.cjs`);
+writeFileSync(warmer, warm.outputFiles[0].contents);
+try {
+  await new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [warmer, `${here}bin/launch.cjs`], { stdio: 'inherit' });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`warming the code cache exited ${code}`))));
+    p.on('error', reject);
+  });
+} finally {
+  rmSync(warmer, { force: true });
+}

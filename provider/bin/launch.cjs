@@ -1,7 +1,9 @@
 'use strict';
 // Loads the bundled provider through a V8 code cache kept beside it: Terraform launches the
 // provider several times per command, and skipping the compile of the bundle (gRPC included)
-// saves a good part of every start. A missing or rejected cache is rebuilt after start-up.
+// saves a good part of every start. A missing or rejected cache is written when the process
+// exits, so it holds the bytecode of all that ran, calls included, not only of start-up
+// (build.mjs plays one whole session for it).
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -20,7 +22,7 @@ try {
 }
 const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
 if (!cached || script.cachedDataRejected) {
-  globalThis.__claresiaStarted = () => {
+  process.once('exit', () => {
     try {
       const tmp = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(tmp, script.createCachedData());
@@ -28,7 +30,7 @@ if (!cached || script.cachedDataRejected) {
     } catch {
       // A read-only install just starts without the cache.
     }
-  };
+  });
 }
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));

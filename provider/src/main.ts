@@ -31,11 +31,7 @@ async function main() {
   process.on('SIGTERM', () => void served.shutdown().then(() => process.exit(0)));
   process.stdout.write(served.handshake + '\n');
   log('trace', 'handshake written', { ms_since_start: Math.round(performance.now()) });
-  setImmediate(() => {
-    handlers ??= load();
-    // The launcher keeps a V8 code cache of the bundle; it is most useful once start-up has run.
-    void handlers.then(() => (globalThis as { __claresiaStarted?: () => void }).__claresiaStarted?.());
-  });
+  setImmediate(() => (handlers ??= load()));
 }
 
 void main().catch((err: Error) => {

@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import { encode as mpEncode } from '@msgpack/msgpack';
 import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
@@ -76,6 +78,17 @@ describe('provider plugin process', function () {
     } finally {
       rmSync(deep, { recursive: true, force: true });
     }
+  });
+
+  it('ships a V8 code cache that this Node accepts for the bundle it was built from', () => {
+    // The build writes it when a launch that played a whole session exits (build.mjs).
+    const dist = path.join(providerDir, 'dist');
+    const stamp = statSync(path.join(dist, 'provider.cjs'));
+    const caches = readdirSync(dist).filter((f) => f.endsWith('.cache'));
+    assert.deepEqual(caches, [`provider.cjs.${stamp.size}-${Math.floor(stamp.mtimeMs)}.${process.version}.cache`]);
+    const source = Module.wrap(readFileSync(path.join(dist, 'provider.cjs'), 'utf8'));
+    const script = new vm.Script(source, { filename: path.join(dist, 'provider.cjs'), cachedData: readFileSync(path.join(dist, caches[0]!)) });
+    assert.equal(script.cachedDataRejected, false);
   });
 
   it('finds its bundle when launched through a symlink or by a relative path', async () => {
