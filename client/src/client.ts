@@ -130,7 +130,7 @@ export class ClaresiaClient {
         res = await this.once(method, path, o);
       } catch (err) {
         // A rejected token exchange is an answer, not a network failure: do not retry it.
-        if (o.signal?.aborted || err instanceof ClaresiaApiError || err instanceof ClaresiaNetworkError) throw err;
+        if (o.signal?.aborted || err instanceof ClaresiaApiError || err instanceof ClaresiaNetworkError || err instanceof ClaresiaConfigError) throw err;
         const timedOut = (err as Error).name === 'TimeoutError';
         if (attempt < maxRetries) {
           await sleep(backoffDelay(attempt, this.backoff));

@@ -7,8 +7,34 @@
  * Like fetch: an aborted signal rejects with the signal's reason (a TimeoutError for
  * AbortSignal.timeout), whether it fires before the answer or while the body is read.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
+import { ClaresiaConfigError } from './errors.js';
+
+/**
+ * The provider's launcher (provider/bin) hands NODE_EXTRA_CA_CERTS over as
+ * CLARESIA_EXTRA_CA_CERTS: Node reads and parses that file before any JavaScript runs (~50 ms
+ * for a system bundle, on each of the three launches of a plan), and most launches make no
+ * HTTPS call. It means the same here: Node's own roots and these, read at the first HTTPS request.
+ */
+let extraRoots: https.Agent | undefined;
+function agentFor(url: URL): https.Agent | undefined {
+  const file = process.env.CLARESIA_EXTRA_CA_CERTS;
+  if (url.protocol !== 'https:' || !file) return undefined;
+  if (!extraRoots) {
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ClaresiaConfigError(`the certificates named by NODE_EXTRA_CA_CERTS (${file}) cannot be read: ${(err as Error).message}`);
+    }
+    // keepAlive as Node's global agent has it.
+    extraRoots = new https.Agent({ keepAlive: true, ca: [...tls.rootCertificates, pem] });
+  }
+  return extraRoots;
+}
 
 export interface AnswerHeaders {
   /** The header's value (repeated headers joined with ", "), or null. */
@@ -36,7 +62,8 @@ export function send(url: URL, x: Exchange): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const headers = x.body === undefined ? x.headers : { ...x.headers, 'Content-Length': String(Buffer.byteLength(x.body)) };
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method: x.method, headers });
+    const agent = agentFor(url);
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method: x.method, headers, ...(agent ? { agent } : {}) });
     const onAbort = () => req.destroy(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const done = () => signal.removeEventListener('abort', onAbort);

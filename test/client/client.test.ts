@@ -2,6 +2,11 @@
 import assert from 'node:assert/strict';
 import nock from 'nock';
 import http from 'node:http';
+import https from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
 import type { AddressInfo } from 'node:net';
 
 // nock 15's fetch interception (@mswjs/interceptors) calls Promise.withResolvers, which Node 20
@@ -294,5 +299,46 @@ describe('client: batched reads', () => {
     const r = new BatchReader<{ id: string }>(c, '/api/v1/things', 'id', { prefetch: true });
     assert.deepEqual(await Promise.all([r.read('a'), r.read('q')]), [{ id: 'a' }, { id: 'q' }]);
     scope.done();
+  });
+});
+
+describe('client: extra CA certificates handed over by the provider launcher', () => {
+  // No nock here: a real TLS server on loopback, with a certificate no public root vouches for.
+  const cert = generateServerCertificate();
+  const dir = mkdtempSync(path.join(tmpdir(), 'claresia-ca-'));
+  const caFile = path.join(dir, 'ca.pem');
+  writeFileSync(caFile, cert.certPem);
+  let server: https.Server;
+  let endpoint: string;
+  before(async () => {
+    server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    delete process.env.CLARESIA_EXTRA_CA_CERTS;
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts only Node’s roots without them', async () => {
+    delete process.env.CLARESIA_EXTRA_CA_CERTS;
+    await assert.rejects(client({ endpoint, maxRetries: 0 }).c.get('/x'), (err: unknown) => err instanceof ClaresiaNetworkError && /certificate/i.test(err.message));
+  });
+
+  it('names the variable when the file cannot be read, and does not retry', async () => {
+    process.env.CLARESIA_EXTRA_CA_CERTS = path.join(dir, 'missing.pem');
+    const { c, waits } = client({ endpoint, maxRetries: 3 });
+    await assert.rejects(c.get('/x'), (err: unknown) => err instanceof ClaresiaConfigError && /NODE_EXTRA_CA_CERTS \(.*missing\.pem\) cannot be read/.test(err.message));
+    assert.equal(waits.length, 0);
+  });
+
+  it('trusts the certificates in the file, as Node would with NODE_EXTRA_CA_CERTS', async () => {
+    process.env.CLARESIA_EXTRA_CA_CERTS = caFile;
+    assert.deepEqual((await client({ endpoint, maxRetries: 0 }).c.get('/x')).body, { ok: true });
   });
 });

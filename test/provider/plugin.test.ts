@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -108,6 +108,30 @@ describe('provider plugin process', function () {
       }
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('hands NODE_EXTRA_CA_CERTS to its API client instead of Node, which would parse it at every start', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'claresia-env-'));
+    try {
+      // A stand-in for node that only notes the environment the launcher gives it.
+      const wrapper = path.join(dir, 'node-env.sh');
+      writeFileSync(wrapper, `#!/bin/sh\nenv > '${dir}/env'\n`);
+      chmodSync(wrapper, 0o755);
+      const run = (env: Record<string, string>) =>
+        new Promise<Record<string, string>>((resolve, reject) => {
+          const proc = spawn(path.join(providerDir, 'bin/terraform-provider-claresia'), [], { env: { PATH: process.env.PATH!, CLARESIA_NODE: wrapper, ...env } });
+          proc.on('error', reject);
+          proc.on('exit', () => resolve(Object.fromEntries(readFileSync(path.join(dir, 'env'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))));
+        });
+      const moved = await run({ NODE_EXTRA_CA_CERTS: '/etc/corp/ca bundle.pem' });
+      assert.equal(moved.NODE_EXTRA_CA_CERTS, undefined);
+      assert.equal(moved.CLARESIA_EXTRA_CA_CERTS, '/etc/corp/ca bundle.pem');
+      const none = await run({});
+      assert.equal(none.NODE_EXTRA_CA_CERTS, undefined);
+      assert.equal(none.CLARESIA_EXTRA_CA_CERTS, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
