@@ -72,12 +72,15 @@ function inSchemaOrder(value: unknown, attrs: ScimAttr[] | undefined): unknown {
   return out;
 }
 
+/** A document without `active` is an active user. */
+const activeOf = (doc: ScimDoc): boolean => (doc.active === undefined ? true : (doc.active as boolean));
+
 /** The plain columns other modules (de-provisioning, roster) read, derived from the document, and the user's rendered answer. */
 export function userColumns(id: string, doc: ScimDoc): Record<string, unknown> {
   const name = (doc.name ?? {}) as Record<string, string | undefined>;
   const ent = (doc[ENTERPRISE_USER] ?? {}) as Record<string, any>;
   const userName = doc.userName as string;
-  const active = doc.active === undefined ? true : (doc.active as boolean);
+  const active = activeOf(doc);
   return {
     user_name: userName,
     user_name_lower: userName.toLowerCase(),
@@ -179,16 +182,11 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
  * holds): a page of 100 users otherwise parses 200 timestamp strings into Dates only to format them again.
  */
 const epochMs = (c: string) => `(extract(epoch from date_trunc('milliseconds', scim_users.${c})) * 1000)::float8 AS ${c}`;
-const RENDERED = [...['id', 'seq', 'active', 'resource', 'version'].map((c) => `scim_users.${c}`), epochMs('created_at'), epochMs('updated_at')];
+const ANSWERED = [...['id', 'seq', 'active', 'version'].map((c) => `scim_users.${c}`), epochMs('created_at'), epochMs('updated_at')];
+const RENDERED = [...ANSWERED, 'scim_users.resource'];
 /** For an answer with every attribute: the stored text, and the document only for a row without it. */
-const RENDERED_PLAIN = [
-  ...['id', 'seq', 'active', 'version'].map((c) => `scim_users.${c}`),
-  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN scim_users.rendered END AS rendered`,
-  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN scim_users.rendered_format END AS rendered_format`,
-  `CASE WHEN scim_users.rendered_format = ${RENDERED_FORMAT} THEN NULL ELSE scim_users.resource END AS resource`,
-  epochMs('created_at'),
-  epochMs('updated_at'),
-];
+const CURRENT = `scim_users.rendered_format = ${RENDERED_FORMAT}`;
+const RENDERED_PLAIN = [...ANSWERED, 'scim_users.rendered_format', `CASE WHEN ${CURRENT} THEN scim_users.rendered END AS rendered`, `CASE WHEN ${CURRENT} THEN NULL ELSE scim_users.resource END AS resource`];
 
 /** `userName eq` and `id eq` match one user at most: userName is unique per directory, case-insensitively. */
 function matchesOneAtMost(f: Filter | undefined): boolean {
@@ -209,7 +207,8 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
     const c = compileFilter(USER_FILTERS, filter);
     q = q.whereRaw(c.sql, c.bindings as never[]);
   }
-  const counted = async () => Number(((await q.clone().count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+  const total = () => q.clone().count({ n: '*' });
+  const counted = async () => Number(((await total()) as Array<{ n: number | string }>)[0]!.n);
   if (count === 0) return { total: await counted(), rows: [] };
   const page = q.clone().orderBy('scim_users.seq').offset(startIndex - 1).limit(count).select(...(plain ? RENDERED_PLAIN : RENDERED).map((c) => ds.db.raw(c)), ds.db.raw(GROUP_REFS));
   if (startIndex === 1 && matchesOneAtMost(filter)) {
@@ -217,7 +216,7 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
     const rows = (await prepared(page)) as UserRow[];
     return { total: rows.length, rows };
   }
-  const rows = (await page.select(ds.db.raw('(?) AS total_results', [q.clone().count({ n: '*' })]))) as Array<UserRow & { total_results: number | string }>;
+  const rows = (await page.select(ds.db.raw('(?) AS total_results', [total()]))) as Array<UserRow & { total_results: number | string }>;
   if (rows.length) return { total: Number(rows[0]!.total_results), rows };
   // An empty page from the first index has nothing to count; past the end, the total is counted alone.
   return { total: startIndex === 1 ? 0 : await counted(), rows };
@@ -278,9 +277,10 @@ function changedAttributes(before: ScimDoc, after: ScimDoc): string[] {
 /** Stores a new document for a user and records what happened (nothing, if nothing changed). */
 async function storeUser(ds: DirectoryScope, row: UserRow, doc: ScimDoc, via: string): Promise<string> {
   const before = json<ScimDoc>(row.resource);
-  const cols = userColumns(row.id, doc);
-  const changed = changedAttributes({ ...before, active: row.active }, { ...doc, active: cols.active });
+  const changed = changedAttributes({ ...before, active: row.active }, { ...doc, active: activeOf(doc) });
+  // An IdP's PUT often changes nothing: then nothing is derived (or rendered) for it.
   if (!changed.length) return row.id;
+  const cols = userColumns(row.id, doc);
   const now = new Date();
   const deactivating = row.active && !cols.active;
   const reactivating = !row.active && cols.active;
