@@ -22,6 +22,8 @@ try {
 }
 const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: cached });
 if (!cached || script.cachedDataRejected) {
+  // The bundle may change V8 flags while it runs (src/plugin/tiering.ts); it puts them back in
+  // an exit listener ahead of this one, since V8 stamps the flags into the cache it writes.
   process.once('exit', () => {
     try {
       const tmp = `${cacheFile}.${process.pid}`;

@@ -3,6 +3,7 @@
  * its paths, its attributes' modes and flags, its import ID format and its async status.
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
+import { randomUUID } from 'node:crypto';
 import type { ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
@@ -144,7 +145,7 @@ export class GenericResource {
     const diagnostics: Diagnostic[] = [];
     const body = requestBody(this.def, planned, config);
     const op = this.def.api.create;
-    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, signal, idempotencyKey: crypto.randomUUID() });
+    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, signal, idempotencyKey: randomUUID() });
     let api = res.body as Record<string, unknown>;
     let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
     if (this.def.async) {
