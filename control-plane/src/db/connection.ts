@@ -58,8 +58,9 @@ const namingStatements = ((raw = process.env.CLARESIA_DATABASE_PREPARED) => {
  * Runs a statement as a named prepared statement on PostgreSQL: each connection parses it once,
  * and after a few runs PostgreSQL keeps one generic plan instead of planning every call, which
  * for a small lookup costs more than running it (0.45 -> 0.15 ms for the SCIM token check). Only
- * for statements whose best plan does not depend on their values: equality lookups, not a LIKE
- * prefix; and never with `*` columns, whose cached plan fails once a migration adds a column
+ * for statements whose best plan does not depend on their values: equality lookups, a LIKE prefix
+ * only with its range as parameters too (a generic plan cannot read a range out of a pattern);
+ * and never with `*` columns, whose cached plan fails once a migration adds a column
  * (to_jsonb(row) is fine: its type stays jsonb). The name is derived from the text, as
  * node-postgres requires one text per name per connection. PGlite runs it as it is.
  */

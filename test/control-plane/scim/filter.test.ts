@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseFilter, parsePatchPath } from '../../../control-plane/src/scim/filter/parse.js';
-import { compileFilter } from '../../../control-plane/src/scim/filter/sql.js';
+import { compileFilter, prefixCeiling } from '../../../control-plane/src/scim/filter/sql.js';
 import { GROUP_FILTERS, USER_FILTERS } from '../../../control-plane/src/scim/filter/tables.js';
 import { ScimError } from '../../../control-plane/src/scim/errors.js';
 import { dbKinds } from '../../support/db.js';
@@ -79,13 +79,32 @@ describe('scim filter parser', () => {
   it('compiles to indexed expressions with bound values only', () => {
     const c = compileFilter(USER_FILTERS, parseFilter('userName eq "Alice@Acme.example" and title sw "Vice\'; drop table x; --"'));
     assert.match(c.sql, /scim_users\.user_name_lower = \?/);
-    assert.match(c.sql, /lower\(scim_users\.title\) LIKE \? ESCAPE/);
+    assert.match(c.sql, /lower\(scim_users\.title\) ~>=~ \? AND lower\(scim_users\.title\) ~<~ \? AND lower\(scim_users\.title\) LIKE \? ESCAPE/);
     assert.ok(!c.sql.includes('drop table'), 'values never reach the SQL text');
-    assert.deepEqual(c.bindings, ['alice@acme.example', "vice'; drop table x; --%"]);
+    assert.deepEqual(c.bindings, ['alice@acme.example', "vice'; drop table x; --", "vice'; drop table x; -.", "vice'; drop table x; --%"], 'sw: its range, then the exact test');
     const w = compileFilter(USER_FILTERS, parseFilter('title co "50%_off"'));
     assert.deepEqual(w.bindings, ['%50\\%\\_off%'], 'LIKE wildcards in values are escaped');
     const g = compileFilter(GROUP_FILTERS, parseFilter('displayName eq "Claresia-Admins" and members[value eq "usr_1"]'));
     assert.match(g.sql, /scim_group_members/);
+  });
+
+  it('bounds a prefix by the least string above all that start with it, in UTF-8 byte order', () => {
+    assert.equal(prefixCeiling('abc'), 'abd');
+    assert.equal(prefixCeiling(''), undefined);
+    assert.equal(prefixCeiling('\u{10FFFF}'), undefined);
+    assert.equal(prefixCeiling('a\u{10FFFF}'), 'b');
+    assert.equal(prefixCeiling('\uD7FF'), '\uE000', 'no surrogate code point in between');
+    assert.equal(prefixCeiling('x\uD800'), 'x\uFFFE', 'a lone surrogate is bounded as the U+FFFD it is sent as');
+    const utf8 = (s: string) => Buffer.from(s, 'utf8');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }), (prefix, rest) => {
+        const above = prefixCeiling(prefix);
+        const s = utf8(prefix + rest);
+        if (Buffer.compare(utf8(prefix), s) > 0) return false;
+        return above === undefined ? [...prefix].every((c) => c === '\u{10FFFF}') : Buffer.compare(s, utf8(above)) < 0;
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('parses PATCH paths', () => {
@@ -164,6 +183,28 @@ for (const kind of dbKinds()) {
       assert.equal(g.status, 201, g.text);
     });
     after(async () => cp?.close());
+
+    it('sw finds exactly the values that start with the prefix, whatever their characters', async () => {
+      const titles = ['Zebra', 'zeta', 'Émile', 'émilie', 'a%_\\b', 'a%', '\uD7FF-x', '\uE000-y', '\u{10FFFF}z', '\u{10FFFF}', 'ab\u{1F600}', 'ab\u{1F601}', 'ab', 'ÿ', 'Ā'];
+      const s = scim(cp, await makeDirectory(cp, await cp.createTenant()));
+      const ids = new Map<string, string>();
+      for (const [i, title] of titles.entries()) {
+        const r = await s('POST', '/Users', user(`sw${i}@acme.example`, { title }));
+        assert.equal(r.status, 201, r.text);
+        ids.set(r.body.id, title);
+      }
+      const prefixes = new Set(['', 'z', 'Z', 'ze', 'é', 'É', 'a%', 'a%_', 'a%_\\', '\uD7FF', '\uE000', '\u{10FFFF}', 'ab', 'ab\u{1F600}', 'ÿ', 'Ā', 'q']);
+      for (const t of titles) for (let n = 1; n <= [...t].length; n++) prefixes.add([...t].slice(0, n).join(''));
+      for (const prefix of prefixes) {
+        const r = await s('GET', `/Users?count=100&filter=${encodeURIComponent(`title sw ${JSON.stringify(prefix)}`)}`);
+        assert.equal(r.status, 200, r.text);
+        const got = (r.body.Resources as Array<{ title: string }>).map((u) => u.title).sort();
+        // The reference is the database's own prefix test, with no LIKE and no byte order in it.
+        const want = ((await cp.db('scim_users').whereIn('id', [...ids.keys()]).whereRaw('left(lower(title), char_length(?)) = ?', [prefix.toLowerCase(), prefix.toLowerCase()]).select('title')) as Array<{ title: string }>).map((u) => u.title).sort();
+        assert.deepEqual(got, want, `title sw ${JSON.stringify(prefix)}`);
+        assert.equal(r.body.totalResults, want.length, `totalResults of title sw ${JSON.stringify(prefix)}`);
+      }
+    });
 
     it('every generated filter compiles to SQL the database runs, or is a 400 invalidFilter', async () => {
       let ran = 0;

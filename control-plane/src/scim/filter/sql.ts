@@ -44,6 +44,28 @@ export interface FilterTable {
 }
 
 const like = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The least string above every string that starts with `prefix`, in byte order (the order of
+ * text_pattern_ops, `~<~`): the prefix with its last code point raised by one. UTF-8 keeps code
+ * point order, so that is byte order too. Undefined when nothing bounds it (an empty prefix).
+ */
+export function prefixCeiling(prefix: string): string | undefined {
+  // A lone surrogate reaches PostgreSQL as U+FFFD (the driver encodes UTF-8), so it is bounded as one.
+  const points = Array.from(prefix, (c) => {
+    const p = c.codePointAt(0)!;
+    return p >= 0xd800 && p <= 0xdfff ? 0xfffd : p;
+  });
+  while (points.length) {
+    const last = points.pop()!;
+    if (last >= 0x10ffff) continue;
+    // Surrogate code points cannot be stored; the next one that can is U+E000.
+    const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+    return String.fromCodePoint(...points, next);
+  }
+  return undefined;
+}
+
 const MAX_LEAVES = 64;
 
 function describe(p: AttrPath): string {
@@ -97,8 +119,15 @@ function compareScalar(t: ScalarTarget, op: CompareOp | 'pr', value: Literal, na
       return { sql: `(${t.expr} IS NULL OR ${expr} <> ?)`, bindings: [s] };
     case 'co':
       return guarded(`${expr} LIKE ? ESCAPE '\\'`, `%${like(s)}%`);
-    case 'sw':
-      return guarded(`${expr} LIKE ? ESCAPE '\\'`, `${like(s)}%`);
+    case 'sw': {
+      // The prefix's range as two more parameters: a prepared statement's generic plan cannot
+      // take an index range from a LIKE pattern it has not seen. The LIKE stays as the exact test.
+      const above = prefixCeiling(s);
+      if (above === undefined) return guarded(`${expr} LIKE ? ESCAPE '\\'`, `${like(s)}%`);
+      const cond = `${expr} ~>=~ ? AND ${expr} ~<~ ? AND ${expr} LIKE ? ESCAPE '\\'`;
+      const bindings = [s, above, `${like(s)}%`];
+      return negated ? { sql: `(${t.expr} IS NOT NULL AND ${cond})`, bindings } : { sql: `(${cond})`, bindings };
+    }
     case 'ew':
       return guarded(`${expr} LIKE ? ESCAPE '\\'`, `%${like(s)}`);
     default: {
