@@ -41,14 +41,84 @@ function reject(t: CtyType, v: unknown, where: string, conform: Conform): never 
   throw new MsgpackError(`${where || 'value'}: cannot be written as ${JSON.stringify(t)}`);
 }
 
+/*
+ * Buffer's own UTF-8 methods, without the argument handling of toString/write around them. The
+ * provider runs its calls without V8's optimizing compiler (plugin/tiering.ts), where a
+ * byte-by-byte loop in JavaScript costs ~3x these native calls (~0.25 us per short string).
+ * Undocumented, but on Buffer.prototype in every Node release (protobufjs uses them too).
+ */
+interface Utf8Buffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  utf8Write(s: string, offset: number, length?: number): number;
+}
+
+/**
+ * An object type prepared once: its attributes in the order cty writes them (sorted by name)
+ * with each name already msgpack-encoded, so reading a key that comes where expected is a
+ * byte comparison and writing one a copy; and an all-null value in the type's own order, which
+ * every value read starts from (one shape for all of them).
+ */
+interface Shape {
+  names: string[];
+  types: CtyType[];
+  encoded: Uint8Array[];
+  index: Map<string, number>;
+  /** Positions in `names` in the type's own order: the order values are written in. */
+  order: number[];
+  blank: ObjectValue;
+}
+
+const shapes = new WeakMap<Record<string, CtyType>, Shape>();
+
+function shapeOf(object: Record<string, CtyType>): Shape {
+  let shape = shapes.get(object);
+  if (!shape) {
+    const own = Object.keys(object);
+    const names = [...own].sort();
+    const blank: ObjectValue = {};
+    for (const k of own) blank[k] = null;
+    const w = new Writer();
+    shape = {
+      names,
+      types: names.map((k) => object[k]!),
+      encoded: names.map((k) => {
+        w.reset();
+        w.str(k);
+        return Uint8Array.prototype.slice.call(w.buf, 0, w.pos);
+      }),
+      index: new Map(names.map((k, i) => [k, i])),
+      order: own.map((k) => names.indexOf(k)),
+      blank,
+    };
+    shapes.set(object, shape);
+  }
+  return shape;
+}
+
+/** What `scalar` returns when the bytes are not the plain form of the type. */
+const OTHER = Symbol('other');
+
 // ---------------------------------------------------------------- reading
 
 class Reader {
   pos = 0;
   private readonly view: DataView;
+  private readonly buf: Utf8Buffer;
 
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  constructor(bytes: Uint8Array) {
+    this.buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as Utf8Buffer;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Skips `bytes` when they are what comes next. */
+  take(bytes: Uint8Array): boolean {
+    const buf = this.buf;
+    const p = this.pos;
+    const n = bytes.length;
+    if (p + n > buf.length) return false;
+    for (let i = 0; i < n; i++) if (buf[p + i] !== bytes[i]) return false;
+    this.pos = p + n;
+    return true;
   }
 
   private need(n: number) {
@@ -78,17 +148,7 @@ class Reader {
     this.need(n);
     const start = this.pos;
     this.pos += n;
-    // Attribute names and most values are short ASCII: building them here beats a native call.
-    if (n < 24) {
-      let s = '';
-      for (let i = start; i < start + n; i++) {
-        const c = this.buf[i]!;
-        if (c >= 0x80) return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, n).toString('utf8');
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, n).toString('utf8');
+    return this.buf.utf8Slice(start, start + n);
   }
 
   bytes(n: number): Uint8Array {
@@ -213,37 +273,64 @@ class Reader {
   }
 }
 
+/** A primitive in its plain form (null included), or OTHER for `conform` to judge. */
+function scalar(r: Reader, t: 'string' | 'number' | 'bool', head: number): Value | typeof OTHER {
+  if (head === 0xc0) return null;
+  if (t === 'string') {
+    const n = r.strLength(head);
+    if (n >= 0) return r.str(n);
+  } else if (t === 'number') {
+    if (head <= 0x7f) return head;
+    if (head >= 0xe0) return head - 0x100;
+    if (head >= 0xca && head <= 0xd3) return r.number(head);
+  } else if (head === 0xc2 || head === 0xc3) {
+    return head === 0xc3;
+  }
+  return OTHER;
+}
+
+function readObject(r: Reader, object: Record<string, CtyType>, n: number, where: string, conform: Conform): ObjectValue {
+  const shape = shapeOf(object);
+  const { names, types, encoded } = shape;
+  const out: ObjectValue = { ...shape.blank };
+  let next = 0;
+  for (let i = 0; i < n; i++) {
+    // cty writes every attribute, sorted: the key is almost always the next one expected.
+    let j = next < names.length && r.take(encoded[next]!) ? next : -1;
+    if (j < 0) {
+      const kh = r.byte();
+      const kn = r.strLength(kh);
+      j = shape.index.get(kn >= 0 ? r.str(kn) : String(r.any(kh))) ?? -1;
+      // Attributes the type does not have are read and dropped.
+      if (j < 0) {
+        r.any(r.byte());
+        continue;
+      }
+    }
+    next = j + 1;
+    const t = types[j]!;
+    const name = names[j]!;
+    if (typeof t === 'string') {
+      // The path is built only for conform: most attributes are primitives in plain form.
+      const head = r.byte();
+      const v = scalar(r, t, head);
+      out[name] = v !== OTHER ? v : conform(t, r.any(head), at(where, name));
+    } else out[name] = readTyped(r, t, at(where, name), conform);
+  }
+  return out;
+}
+
 function readTyped(r: Reader, t: CtyType, where: string, conform: Conform): Value {
   const head = r.byte();
   if (head === 0xc0) return null;
   if (typeof t === 'string') {
-    if (t === 'string') {
-      const n = r.strLength(head);
-      if (n >= 0) return r.str(n);
-    } else if (t === 'number') {
-      if (head <= 0x7f) return head;
-      if (head >= 0xe0) return head - 0x100;
-      if (head >= 0xca && head <= 0xd3) return r.number(head);
-    } else if (head === 0xc2 || head === 0xc3) {
-      return head === 0xc3;
-    }
-    return conform(t, r.any(head), where);
+    const v = scalar(r, t, head);
+    return v !== OTHER ? v : conform(t, r.any(head), where);
   }
   if ('object' in t) {
     const n = r.mapLength(head);
     if (n < 0) return conform(t, r.any(head), where);
-    const src: Record<string, Value> = {};
-    for (let i = 0; i < n; i++) {
-      const kh = r.byte();
-      const kn = r.strLength(kh);
-      const k = kn >= 0 ? r.str(kn) : String(r.any(kh));
-      // Attributes the type does not have are read and dropped.
-      if (!Object.hasOwn(t.object, k)) r.any(r.byte());
-      else src[k] = readTyped(r, t.object[k]!, at(where, k), conform);
-    }
-    const out: ObjectValue = {};
-    for (const k in t.object) out[k] = src[k] ?? null;
-    return out;
+    return readObject(r, t.object, n, where, conform);
   }
   if ('map' in t) {
     const n = r.mapLength(head);
@@ -276,7 +363,7 @@ export function readMsgpack(t: CtyType, bytes: Uint8Array, conform: Conform): Va
 // ---------------------------------------------------------------- writing
 
 class Writer {
-  buf = Buffer.allocUnsafe(4096);
+  buf = Buffer.allocUnsafe(4096) as Utf8Buffer;
   pos = 0;
 
   reset() {
@@ -285,7 +372,7 @@ class Writer {
 
   ensure(n: number) {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n)) as Utf8Buffer;
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -315,25 +402,27 @@ class Writer {
 
   str(s: string) {
     const len = s.length;
-    // ASCII needs one byte per character: write it in place.
+    // Short text: written after a one-byte head, which is filled in once the length is known
+    // (a UTF-16 unit takes at most 3 bytes). Text of more than 31 bytes takes a longer head.
     if (len < 32) {
-      this.ensure(len + 1);
-      const start = this.pos;
-      const buf = this.buf;
-      buf[this.pos++] = 0xa0 | len;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[this.pos++] = c;
+      this.ensure(3 * len + 1);
+      const n = this.buf.utf8Write(s, this.pos + 1);
+      if (n < 32) {
+        this.buf[this.pos] = 0xa0 | n;
+        this.pos += 1 + n;
+        return;
       }
-      if (i === len) return;
-      this.pos = start;
     }
     const n = Buffer.byteLength(s, 'utf8');
     this.head(n, 0xa0, 31, 0xd9, 0xda, 0xdb);
     this.ensure(n);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+    this.pos += this.buf.utf8Write(s, this.pos);
+  }
+
+  raw(bytes: Uint8Array) {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   number(v: number) {
@@ -394,16 +483,25 @@ class Writer {
   }
 }
 
+/** Writes a primitive (or null, or unknown) in its plain form; false when `conform` must judge it. */
+function writeScalar(w: Writer, t: 'string' | 'number' | 'bool', v: unknown): boolean {
+  if (v === null || v === undefined) w.byte(0xc0);
+  else if (v === UNKNOWN) w.unknown();
+  else if (t === 'string' && typeof v === 'string') w.str(v);
+  else if (t === 'number' && typeof v === 'number') w.number(v);
+  else if (t === 'bool' && typeof v === 'boolean') w.byte(v ? 0xc3 : 0xc2);
+  else return false;
+  return true;
+}
+
 function writeTyped(w: Writer, t: CtyType, v: unknown, where: string, conform: Conform): void {
+  if (typeof t === 'string') {
+    // Convertible (a number for a string, say) or an error naming the path.
+    if (!writeScalar(w, t, v)) writeTyped(w, t, conform(t, v, where), where, conform);
+    return;
+  }
   if (v === null || v === undefined) return w.byte(0xc0);
   if (v === UNKNOWN) return w.unknown();
-  if (typeof t === 'string') {
-    if (t === 'string' && typeof v === 'string') return w.str(v);
-    if (t === 'number' && typeof v === 'number') return w.number(v);
-    if (t === 'bool' && typeof v === 'boolean') return w.byte(v ? 0xc3 : 0xc2);
-    // Convertible (a number for a string, say) or an error naming the path.
-    return writeTyped(w, t, conform(t, v, where), where, conform);
-  }
   if ('list' in t || 'set' in t) {
     if (!Array.isArray(v)) return reject(t, v, where, conform);
     const et = 'list' in t ? t.list : t.set;
@@ -423,11 +521,13 @@ function writeTyped(w: Writer, t: CtyType, v: unknown, where: string, conform: C
     return;
   }
   // Every attribute of the type, in the type's order; missing ones are null.
-  const keys = Object.keys(t.object);
-  w.head(keys.length, 0x80, 15, 0, 0xde, 0xdf);
-  for (const k of keys) {
-    w.str(k);
-    writeTyped(w, t.object[k]!, src[k], at(where, k), conform);
+  const { names, types, encoded, order } = shapeOf(t.object);
+  w.head(order.length, 0x80, 15, 0, 0xde, 0xdf);
+  for (const j of order) {
+    w.raw(encoded[j]!);
+    const et = types[j]!;
+    const x = src[names[j]!];
+    if (typeof et !== 'string' || !writeScalar(w, et, x)) writeTyped(w, et, x, at(where, names[j]!), conform);
   }
 }
 
