@@ -17,7 +17,8 @@ import { readPatchBody } from '../scim/patch.js';
 import { applyProjection, readProjection, type Projection } from '../scim/projection.js';
 import { authenticateAndTake, rateLimitFrom, refund, type Gate } from '../scim/rate-limit.js';
 import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
-import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, renderUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
+import { Utf8Body } from '../scim/utf8-body.js';
+import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, addUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
 
 /**
@@ -40,8 +41,8 @@ function send(res: Response, status: number, body?: unknown, headers: Record<str
   sendText(res, status, body === undefined ? undefined : JSON.stringify(body), headers);
 }
 
-/** An answer already serialised (see renderUserText). */
-function sendText(res: Response, status: number, text?: string, headers: Record<string, string> = {}) {
+/** An answer already serialised (a Buffer: see Utf8Body). */
+function sendText(res: Response, status: number, text?: string | Buffer, headers: Record<string, string> = {}) {
   res.status(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (text === undefined) return void res.end();
@@ -87,9 +88,12 @@ function listResponse(total: number, startIndex: number, resources: unknown[]) {
 }
 
 /** The same ListResponse around resources already serialised. */
-function listResponseText(total: number, startIndex: number, resources: string[]): string {
-  const head = JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex });
-  return `${head.slice(0, -1)},"Resources":[${resources.join(',')}]}`;
+/** A ListResponse of resources that `addResources` writes into the body, comma-separated. */
+function listResponseBody(total: number, startIndex: number, itemsPerPage: number, addResources: (body: Utf8Body) => void): Buffer {
+  const head = JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage, startIndex });
+  const body = new Utf8Body().add(head, true).add(',"Resources":[');
+  addResources(body);
+  return body.add(']}').toBuffer();
 }
 
 /** Each row's groups: read with the row (group_refs), or in one query for those read without. */
@@ -104,11 +108,14 @@ async function renderUsers(ds: DirectoryScope, rows: UserRow[], p: Projection) {
   return rows.map((r) => applyProjection(renderUser(ds, r, groups(r)), p));
 }
 
-/** Users answered as JSON text: with every attribute, a stored rendering is spliced rather than rebuilt. */
-async function renderUsersText(ds: DirectoryScope, rows: UserRow[], p: Projection): Promise<string[]> {
-  if (!plain(p)) return (await renderUsers(ds, rows, p)).map((u) => JSON.stringify(u));
+/** Users as JSON text, comma-separated: with every attribute, a stored rendering is spliced rather than rebuilt. */
+async function usersText(ds: DirectoryScope, rows: UserRow[], p: Projection): Promise<(body: Utf8Body) => void> {
+  if (!plain(p)) {
+    const users = (await renderUsers(ds, rows, p)).map((u) => JSON.stringify(u));
+    return (body) => users.forEach((u, i) => (i ? body.add(',') : body).add(u));
+  }
   const groups = await groupsFor(ds, rows);
-  return rows.map((r) => renderUserText(ds, r, groups(r)));
+  return (body) => rows.forEach((r, i) => addUserText(i ? body.add(',') : body, ds, r, groups(r)));
 }
 
 async function renderGroups(ds: DirectoryScope, rows: GroupRow[], p: Projection) {
@@ -233,7 +240,7 @@ export function scimRouter(app: AppContext): express.Router {
     const p = listParams(USER_TYPE, q);
     const ds = reader(res);
     const { total, rows } = await listUsers(ds, p.filter, p.startIndex, p.count, plain(p.projection));
-    sendText(res, 200, listResponseText(total, p.startIndex, await renderUsersText(ds, rows, p.projection)));
+    sendText(res, 200, listResponseBody(total, p.startIndex, rows.length, await usersText(ds, rows, p.projection)));
   };
   const searchGroups = async (res: Response, q: Record<string, unknown>) => {
     const p = listParams(GROUP_TYPE, q);
@@ -252,8 +259,9 @@ export function scimRouter(app: AppContext): express.Router {
     const ds = reader(res);
     const row = await findUser(ds, String(req.params.id));
     if (notModified(req, row.version)) return send(res, 304, undefined, { ETag: etagOf(row.version) });
-    const [body] = await renderUsersText(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>));
-    sendText(res, 200, body, { ETag: etagOf(row.version) });
+    const body = new Utf8Body();
+    (await usersText(ds, [row], readProjection(USER_TYPE, req.query as Record<string, unknown>)))(body);
+    sendText(res, 200, body.toBuffer(), { ETag: etagOf(row.version) });
   });
   router.post('/Users', async (req, res) => {
     const a = authed(res);

@@ -7,6 +7,7 @@ import { compileFilter } from './filter/sql.js';
 import { USER_FILTERS } from './filter/tables.js';
 import type { Filter } from './filter/ast.js';
 import { applyPatch, type PatchOperation } from './patch.js';
+import type { Utf8Body } from './utf8-body.js';
 import { CORE_USER, ENTERPRISE_USER, enterpriseSchema, USER_TYPE, userSchema, type ScimAttr } from './schema.js';
 
 export interface UserRow {
@@ -127,13 +128,14 @@ export function renderUser(ds: DirectoryScope, row: UserRow, groups: GroupRef[])
 }
 
 /**
- * The same answer as JSON text: spliced from the stored `rendered` text when the row has one of
- * this layout (the same bytes `renderUser` would serialise), else serialised from the document.
+ * The same answer as JSON text, added to `body`: spliced from the stored `rendered` text when the
+ * row has one of this layout (the same bytes `renderUser` would serialise), else serialised from
+ * the document.
  */
-export function renderUserText(ds: DirectoryScope, row: UserRow, groups: GroupRef[]): string {
-  if (row.rendered_format !== RENDERED_FORMAT || typeof row.rendered !== 'string') return JSON.stringify(renderUser(ds, row, groups));
+export function addUserText(body: Utf8Body, ds: DirectoryScope, row: UserRow, groups: GroupRef[]): Utf8Body {
+  if (row.rendered_format !== RENDERED_FORMAT || typeof row.rendered !== 'string') return body.add(JSON.stringify(renderUser(ds, row, groups)));
   const tail = `${groups.length ? `,"groups":${JSON.stringify(groupsOut(ds, groups))}` : ''},"meta":${JSON.stringify(metaOf(ds, row))}}`;
-  return row.rendered.slice(0, -1) + tail;
+  return body.add(row.rendered, true).add(tail);
 }
 
 export async function groupsOf(ds: DirectoryScope, userIds: string[]): Promise<Map<string, GroupRef[]>> {

@@ -231,12 +231,17 @@ for (const kind of dbKinds()) {
       await cp.db('scim_users').where({ id }).update({ rendered: '{"stale":true}', rendered_format: 0 });
       assert.deepEqual(await answers(), stored);
       // A change writes a new rendering: what is answered follows it.
-      const patched = await s('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'Rear Admiral (ret.)' }, { op: 'replace', path: 'active', value: false }] });
+      // Characters of two, three and four bytes in UTF-8 too: the answer is assembled as bytes.
+      const title = 'Contre-amirale (retraitée) ⚓ 🚢';
+      const patched = await s('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: title }, { op: 'replace', path: 'active', value: false }] });
       assert.equal(patched.status, 200);
       const after = await answers();
       assert.equal(after[1], after[0]);
       assert.equal(after[2], after[0]);
-      assert.deepEqual([JSON.parse(after[0]!).title, JSON.parse(after[0]!).active], ['Rear Admiral (ret.)', false]);
+      assert.deepEqual([JSON.parse(after[0]!).title, JSON.parse(after[0]!).active], [title, false]);
+      const listed = await s('GET', broad);
+      assert.equal(listed.headers.get('content-length'), String(Buffer.byteLength(listed.text)), 'the length sent is the length of the bytes');
+      assert.match(listed.headers.get('content-type') ?? '', /^application\/scim\+json; charset=utf-8$/);
       assert.equal(JSON.stringify(patched.body), after[0]);
       // attributes= still projects.
       const sel = await s('GET', `${filter}&attributes=title`);
