@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
-// workerData: { url, token, clients, requests: [{ method, path, body?, expect }] }
+// workerData: { url, token, clients, ratePerSecond?, requests: [{ method, path, body?, expect }] }
 const job = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.clients });
 const target = new URL(job.url);
@@ -37,11 +37,18 @@ function send(method, path, body) {
 const latencies = [];
 let next = 0;
 const start = performance.now();
+// With ratePerSecond, requests are due on a fixed schedule (open loop), whatever the answers
+// before them took, and each latency runs from when its request was due: a slow answer delays
+// the ones queued behind it, and that delay is counted, as an IdP sending at that rate sees it.
+const dueAt = (i) => (job.ratePerSecond ? start + (i * 1000) / job.ratePerSecond : undefined);
 await Promise.all(
   Array.from({ length: job.clients }, async () => {
     while (next < job.requests.length) {
-      const r = job.requests[next++];
-      const t0 = performance.now();
+      const i = next++;
+      const r = job.requests[i];
+      const due = dueAt(i);
+      if (due !== undefined && due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      const t0 = due ?? performance.now();
       const res = await send(r.method, r.path, r.body);
       latencies.push(performance.now() - t0);
       if (res.status !== r.expect) throw new Error(`${r.method} ${r.path}: ${res.status} ${res.text().slice(0, 300)}`);

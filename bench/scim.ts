@@ -12,9 +12,12 @@ import { compileFilter } from '../control-plane/src/scim/filter/sql.js';
 import { USER_FILTERS } from '../control-plane/src/scim/filter/tables.js';
 import { parseFilter } from '../control-plane/src/scim/filter/parse.js';
 import { newId } from '../control-plane/src/crypto/secrets.js';
+import { DEFAULT_RATE_LIMIT } from '../control-plane/src/scim/rate-limit.js';
 
 const USERS = Number(process.env.SCIM_BENCH_USERS ?? 50_000);
 const CLIENTS = Number(process.env.SCIM_BENCH_CLIENTS ?? 16);
+/** A tenant's sustained SCIM rate limit: the most one IdP may send for longer than a burst. */
+const RATE = DEFAULT_RATE_LIMIT.sustainedPerSecond;
 const TITLES = ['Vice President', 'Director', 'Engineer', 'Senior Engineer', 'Staff Engineer', 'Product Manager', 'Designer', 'Analyst', 'Account Executive', 'Recruiter', 'Accountant', 'Support Specialist', 'Data Scientist', 'Counsel', 'Chief of Staff'];
 const AREAS = ['Engineering', 'Sales', 'Finance', 'Marketing', 'People', 'Legal', 'Support', 'Research', 'Operations', 'Security'];
 
@@ -26,6 +29,8 @@ interface ClientJob {
   url: string;
   token: string;
   clients: number;
+  /** Open loop: requests due at this rate, latency counted from when each was due. */
+  ratePerSecond?: number;
   requests: Array<{ method: string; path: string; body?: unknown; expect: number }>;
 }
 
@@ -134,8 +139,15 @@ async function measure(cp: TestControlPlane) {
   // The same lookups one at a time, as an IdP sends them before each write: the latency of a
   // request at this size, without the queueing of four clients on a machine they share.
   const oneByOne = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 1, requests: requests.slice(0, 500) });
-  const byUserNameAlone = await oneByOne(Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`userName eq "API${(i * 7919 + 13) % USERS}@bench.example"`)}`, expect: 200 })));
-  const byTitleAlone = await oneByOne(Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`title sw "${TITLES[(i + 3) % TITLES.length]!.slice(0, 6).toLowerCase()}"`)}&count=100`, expect: 200 })));
+  const userNameLookups = (k: number) => Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`userName eq "API${(i * 7919 + k) % USERS}@bench.example"`)}`, expect: 200 }));
+  const titlePages = (k: number) => Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`title sw "${TITLES[(i + k) % TITLES.length]!.slice(0, 6).toLowerCase()}"`)}&count=100`, expect: 200 }));
+  const byUserNameAlone = await oneByOne(userNameLookups(13));
+  const byTitleAlone = await oneByOne(titlePages(3));
+  // At the most a tenant may send for long (its sustained rate limit), over four connections,
+  // on a schedule that does not wait for answers: the latency an IdP syncing flat out sees.
+  const atRate = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, requests: requests.slice(0, RATE * 8) });
+  const byUserNameAtRate = await atRate(userNameLookups(29));
+  const byTitleAtRate = await atRate(titlePages(5));
   return {
     users: USERS,
     clients: CLIENTS,
@@ -143,15 +155,25 @@ async function measure(cp: TestControlPlane) {
     raw_insert_ceiling: inserts,
     api_over_raw_ratio: creates.per_second / inserts.per_second,
     api_create_four_tenants: { count: spread, per_second: spread / spreadSeconds, p50_ms_worst_tenant: Math.max(...parts.map((p) => p.p50_ms)), p99_ms_worst_tenant: Math.max(...parts.map((p) => p.p99_ms)) },
-    // Four clients at once, closed loop: the machine saturated, latency mostly queueing.
+    // Four clients at once, closed loop: more than a tenant may send for long (3x its sustained
+    // rate); this machine saturated, latency mostly queueing. Its per_second is the capacity.
     get_filter_clients: 4,
     get_filter_username_eq: byUserName,
     get_filter_title_sw_count_100: byTitle,
     get_filter_username_eq_one_client: byUserNameAlone,
     get_filter_title_sw_count_100_one_client: byTitleAlone,
+    get_filter_rate_per_second: RATE,
+    get_filter_username_eq_at_rate: byUserNameAtRate,
+    get_filter_title_sw_count_100_at_rate: byTitleAtRate,
     username_eq_uses_index: await usesIndex(cp, api, 'userName eq "api1@bench.example"'),
     title_sw_uses_index: await usesIndex(cp, api, 'title sw "vice"'),
     targets: { api_over_raw_at_least: 0.25, filtered_get_p99_ms_under: 20 },
+    // The p99 target is judged one request at a time and at the tenant's sustained rate; the
+    // closed-loop figures above measure the machine's capacity, reported beside them.
+    met: {
+      api_over_raw: creates.per_second / inserts.per_second >= 0.25,
+      filtered_get_p99: [byUserNameAlone, byTitleAlone, byUserNameAtRate, byTitleAtRate].every((r) => r.p99_ms < 20),
+    },
   };
 }
 
