@@ -87,8 +87,7 @@ function listResponse(total: number, startIndex: number, resources: unknown[]) {
   return { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex, Resources: resources };
 }
 
-/** The same ListResponse around resources already serialised. */
-/** A ListResponse of resources that `addResources` writes into the body, comma-separated. */
+/** The same ListResponse around resources that `addResources` writes into the body, comma-separated. */
 function listResponseBody(total: number, startIndex: number, itemsPerPage: number, addResources: (body: Utf8Body) => void): Buffer {
   const head = JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage, startIndex });
   const body = new Utf8Body().add(head, true).add(',"Resources":[');
