@@ -89,6 +89,15 @@ for (const kind of dbKinds()) {
       const both = await cp.request('GET', `/api/v1/tenants?id=${a.id}&id=${b.id}&id=tnt_missing`, { token: cp.operatorToken });
       assert.equal(both.status, 200);
       assert.deepEqual(both.body.items.map((x: any) => x.id).sort(), [a.id, b.id].sort());
+      // A later service account does not replace the first one the tenant came with.
+      await cp.db('service_accounts').insert({ id: 'sa_later', tenant_id: a.id, name: 'later', client_id: 'cl_later', secret_hash: 'x', created_at: new Date(Date.now() + 60_000) });
+      const listed = await cp.request('GET', `/api/v1/tenants?id=${a.id}&id=${b.id}`, { token: cp.operatorToken });
+      for (const item of listed.body.items) {
+        const one = await cp.request('GET', `/api/v1/tenants/${item.id}`, { token: cp.operatorToken });
+        assert.deepEqual(item, one.body, 'a listed tenant reads as it does by id');
+        assert.equal(item.client_id, item.id === a.id ? a.clientId : b.clientId);
+        assert.equal(item.client_secret, null);
+      }
       const page1 = await cp.request('GET', '/api/v1/tenants?limit=1', { token: cp.operatorToken });
       assert.equal(page1.body.items.length, 1);
       assert.ok(page1.body.next_cursor);

@@ -155,17 +155,16 @@ export const tenantsModule: Module = {
       tag,
       catalogOperation: true,
       async handler(ctx) {
-        const { items: page, next_cursor } = await pageById<TenantRow, TenantRow>(visibleTenants(ctx.db, ctx.principal).select(PUBLIC_COLUMNS), parseListQuery(ctx.query), (t) => t);
-        const accounts = page.length
-          ? await ctx.db('service_accounts').whereIn('tenant_id', page.map((t) => t.id)).orderBy('created_at', 'desc').select('tenant_id', 'client_id')
-          : [];
-        const first = new Map<string, string>(accounts.map((a: { tenant_id: string; client_id: string }) => [a.tenant_id, a.client_id]));
-        return {
-          body: {
-            items: page.map((t) => present(t, first.has(t.id) ? { client_id: first.get(t.id)! } : undefined)),
-            next_cursor,
-          },
-        };
+        // The first service account comes in the same statement: a second query over the page's
+        // ids cost a round trip and ~1 ms per 200 ids to bind and plan (the refresh of a plan
+        // waits for this answer).
+        const firstClientId = ctx.db.raw('(select sa.client_id from service_accounts sa where sa.tenant_id = tenants.id order by sa.created_at limit 1) as first_client_id');
+        const { items, next_cursor } = await pageById<TenantRow & { first_client_id: string | null }, ReturnType<typeof present>>(
+          visibleTenants(ctx.db, ctx.principal).select([...PUBLIC_COLUMNS, firstClientId]),
+          parseListQuery(ctx.query),
+          (t) => present(t, t.first_client_id === null ? undefined : { client_id: t.first_client_id }),
+        );
+        return { body: { items, next_cursor } };
       },
     });
     r.route({ method: 'GET', path: def.api.read.path, auth: 'any', summary: '', tag, catalogOperation: true, handler: (ctx) => read(ctx, ctx.params.id!) });
