@@ -50,8 +50,13 @@ function visibleTenants(db: Queryable, principal: Principal) {
   return principal.kind === 'tenant' ? q.where('id', principal.tenantId) : q;
 }
 
+/** The client_id a tenant reports: its first service account's (a tenant id, or a reference to one in a list). */
+function firstClientId(db: Queryable, tenant: string | ReturnType<Queryable['ref']>) {
+  return db('service_accounts').where('tenant_id', tenant).orderBy('created_at').limit(1).select('client_id');
+}
+
 async function firstAccount(db: Queryable, tenantId: string) {
-  return db('service_accounts').where({ tenant_id: tenantId }).orderBy('created_at').first('client_id');
+  return (await firstClientId(db, tenantId))[0] as { client_id: string } | undefined;
 }
 
 async function load(ctx: RequestContext, id: string, lock = false): Promise<TenantRow> {
@@ -158,9 +163,9 @@ export const tenantsModule: Module = {
         // The first service account comes in the same statement: a second query over the page's
         // ids cost a round trip and ~1 ms per 200 ids to bind and plan (the refresh of a plan
         // waits for this answer).
-        const firstClientId = ctx.db.raw('(select sa.client_id from service_accounts sa where sa.tenant_id = tenants.id order by sa.created_at limit 1) as first_client_id');
+        const first = firstClientId(ctx.db, ctx.db.ref('tenants.id')).as('first_client_id');
         const { items, next_cursor } = await pageById<TenantRow & { first_client_id: string | null }, ReturnType<typeof present>>(
-          visibleTenants(ctx.db, ctx.principal).select([...PUBLIC_COLUMNS, firstClientId]),
+          visibleTenants(ctx.db, ctx.principal).select([...PUBLIC_COLUMNS, first]),
           parseListQuery(ctx.query),
           (t) => present(t, t.first_client_id === null ? undefined : { client_id: t.first_client_id }),
         );
