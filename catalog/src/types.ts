@@ -50,6 +50,12 @@ export interface Attribute {
    * the configured value so that a plan after apply is empty.
    */
   normalize?: 'lowercase' | 'trim' | 'sorted_set';
+  /**
+   * Inputs the API derives this value from (a computed value, or an optional_computed one
+   * left out of the configuration): an update that changes one of them can change this
+   * value too, so clients plan it as not known until the update answers.
+   */
+  derivedFrom?: readonly string[];
   /** Shown in docs and used by generated examples. */
   example?: unknown;
 }

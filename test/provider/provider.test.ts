@@ -49,6 +49,43 @@ describe('provider handlers', () => {
     assert.equal(planned.display_name, 'Acme Corp');
   });
 
+  it('plans the held value for a configured one the API stores as that value, and a real change as configured', async () => {
+    const plan = async (display_name: string, billing_contact: string) => {
+      const proposed = { ...priorTenant, display_name, billing_contact };
+      const config = { ...proposed, id: null, status: null, created_at: null, client_id: null, client_secret: null };
+      const res = await p.PlanResourceChange!({ type_name: 'claresia_tenant', prior_state: dv(T, priorTenant), proposed_new_state: dv(T, proposed), config: dv(T, config) });
+      return decodeMsgpack(T, (res.planned_state as any).msgpack) as ObjectValue;
+    };
+    const same = await plan('  Acme\t', 'BILLING@acme.EXAMPLE');
+    assert.equal(same.display_name, 'Acme');
+    assert.equal(same.billing_contact, 'Billing@Acme.example');
+    const changed = await plan('Acme Corp', 'billing@acme.example');
+    assert.equal(changed.display_name, 'Acme Corp');
+    assert.equal(changed.billing_contact, 'Billing@Acme.example', 'equal once lowercased');
+  });
+
+  it('plans values the API derives from a changed input as unknown, and keeps them when no such input changes', async () => {
+    const sso = resourceByName('sso_connection');
+    const S = resourceType(sso);
+    const prior: ObjectValue = {
+      id: 'sso_1', name: 'Okta', protocol: 'saml', metadata_url: null, metadata_xml: '<md:EntityDescriptor/>', idp_sso_url: 'https://idp.example/sso',
+      idp_certificate: 'PEM', idp_entity_id: 'urn:idp', discovery_url: null, client_id: null, client_secret: null, acs_url: 'https://cp/acs',
+      audience_uri: 'https://cp', status: 'green', last_tested_at: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', client_secret_wo_version: null,
+    };
+    const plan = async (change: ObjectValue) => {
+      const proposed = { ...prior, ...change };
+      const config = { ...proposed, id: null, idp_sso_url: null, idp_certificate: null, idp_entity_id: null, acs_url: null, audience_uri: null, status: null, last_tested_at: null, created_at: null };
+      const res = await p.PlanResourceChange!({ type_name: 'claresia_sso_connection', prior_state: dv(S, prior), proposed_new_state: dv(S, proposed), config: dv(S, config) });
+      return decodeMsgpack(S, (res.planned_state as any).msgpack) as ObjectValue;
+    };
+    const rotated = await plan({ metadata_xml: '<md:EntityDescriptor entityID="2"/>' });
+    for (const k of ['idp_sso_url', 'idp_certificate', 'idp_entity_id', 'status']) assert.equal(rotated[k], UNKNOWN, k);
+    assert.equal(rotated.acs_url, 'https://cp/acs');
+    assert.equal(rotated.last_tested_at, '2026-01-01T00:00:00.000Z');
+    const renamed = await plan({ name: 'Okta SAML' });
+    for (const k of ['idp_sso_url', 'idp_certificate', 'idp_entity_id', 'status']) assert.equal(renamed[k], prior[k], k);
+  });
+
   it('plans a write-only attribute as null whatever the configuration says', async () => {
     const config = { id: null, platform: 'claude', name: 'C', credential: 'sk-secret-value', base_url: null, status: null, status_reason: null, last_tested_at: null, last_publish_at: null, created_at: null };
     const res = await p.PlanResourceChange!({ type_name: 'claresia_llm_connector', prior_state: NULL, proposed_new_state: dv(L, config), config: dv(L, config) });

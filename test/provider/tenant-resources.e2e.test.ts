@@ -175,10 +175,17 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     try {
       // A new value alone is invisible to Terraform: no change planned.
       await ws.ok(['plan', '-detailed-exitcode'], 0);
+      const before = await replaced();
+      // Nor is it sent along with an unrelated change: the version says when to send it.
+      ws.write('main.tf', config({ connectorName: 'Claude for Acme (renamed)', idpCert }));
+      const rename = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.doesNotMatch(rename.stdout, /status\s+= "untested" -> \(known after apply\)/, 'a rename does not reset the test status');
+      await ws.ok(['apply', '-auto-approve']);
+      assert.equal(await replaced(), before, 'the rename did not carry the rotated credential');
       ws.write('main.tf', config({ connectorName: 'Claude for Acme', idpCert, credentialVersion: 2 }));
       const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
       assert.match(plan.stdout, /~ credential_wo_version\s+= 1 -> 2/);
-      const before = await replaced();
+      assert.match(plan.stdout, /~ status\s+= "untested" -> \(known after apply\)/, 'a new credential resets the test status');
       await ws.ok(['apply', '-auto-approve']);
       assert.equal(await replaced(), before + 1, 'the API re-sealed the credential');
       assert.doesNotMatch(readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8'), new RegExp(rotated));

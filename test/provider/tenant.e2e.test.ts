@@ -220,6 +220,26 @@ describe('claresia_tenant import', function () {
     }
   });
 
+  it('imports a tenant whose configuration writes values in a form the API normalises, and plans no change', async () => {
+    const t = await apiTenant('imported-norm');
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
+    try {
+      // The API stores 'Imported Inc' and 'billing@imported-norm.example'; the user wrote them otherwise.
+      const odd = { ...config('imported-norm'), display_name: '  Imported Inc ', billing_contact: 'Billing@Imported-Norm.EXAMPLE' };
+      ws.write('main.tf', tenantConfig(odd, 'imp') + `\nimport {\n  to = claresia_tenant.imp\n  id = "${t.id}"\n}\n`);
+      const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
+      await ws.ok(['apply', '-auto-approve']);
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+      // A real change is still one.
+      ws.write('main.tf', tenantConfig({ ...odd, display_name: 'Imported Inc.' }, 'imp'));
+      const change = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(change.stdout, /~ display_name\s+= "Imported Inc" -> "Imported Inc\."/);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('generates configuration for an import block and then plans no change', async () => {
     const t = await apiTenant('imported-gen');
     const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });

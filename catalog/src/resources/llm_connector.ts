@@ -58,9 +58,10 @@ export const llmConnector: ResourceDef = {
     status: {
       type: 'string',
       mode: 'computed',
+      derivedFrom: ['base_url', 'credential'],
       description: 'untested until POST .../{id}:test runs, then connected or failed.',
     },
-    status_reason: { type: 'string', mode: 'computed', description: 'Why the last test failed (error code and message); null when connected.' },
+    status_reason: { type: 'string', mode: 'computed', derivedFrom: ['base_url', 'credential'], description: 'Why the last test failed (error code and message); null when connected.' },
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the credential was last tested (RFC 3339).' },
     last_publish_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When skill grants were last published to the platform (RFC 3339).' },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },

@@ -1,5 +1,10 @@
 import type { ResourceDef } from '../types.js';
 
+/** The SAML settings the API reads from metadata when metadata_url or metadata_xml is given. */
+const FROM_METADATA = ['metadata_url', 'metadata_xml'] as const;
+/** Any change of these makes a tested connection untested again. */
+const IDP_SETTINGS = [...FROM_METADATA, 'idp_sso_url', 'idp_certificate', 'idp_entity_id', 'discovery_url', 'client_id', 'client_secret'] as const;
+
 export const ssoConnection: ResourceDef = {
   name: 'sso_connection',
   title: 'SsoConnection',
@@ -54,6 +59,7 @@ export const ssoConnection: ResourceDef = {
     idp_sso_url: {
       type: 'string',
       mode: 'optional_computed',
+      derivedFrom: FROM_METADATA,
       format: 'uri',
       maxLength: 2000,
       description: 'SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.',
@@ -61,6 +67,7 @@ export const ssoConnection: ResourceDef = {
     idp_certificate: {
       type: 'string',
       mode: 'optional_computed',
+      derivedFrom: FROM_METADATA,
       format: 'pem-certificate',
       maxLength: 16 * 1024,
       normalize: 'trim',
@@ -69,6 +76,7 @@ export const ssoConnection: ResourceDef = {
     idp_entity_id: {
       type: 'string',
       mode: 'optional_computed',
+      derivedFrom: FROM_METADATA,
       minLength: 1,
       maxLength: 1000,
       normalize: 'trim',
@@ -106,6 +114,7 @@ export const ssoConnection: ResourceDef = {
     status: {
       type: 'string',
       mode: 'computed',
+      derivedFrom: IDP_SETTINGS,
       description: 'untested until a test login succeeds, then green; a change of IdP settings makes it untested again.',
     },
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Time of the last successful test login.' },

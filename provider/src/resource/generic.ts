@@ -102,6 +102,13 @@ export class GenericResource {
       // from config goes back to the API's default.
       if (attr.mode === 'computed') planned[name] = prior[name] ?? null;
       else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : (prior[name] ?? null);
+      else if (attr.normalize && configured !== null && prior[name] != null && isWhollyKnown(configured) && semanticallyEqual(attr, configured, prior[name]!)) {
+        // The configured value is one the API stores as the value held (other case, spaces,
+        // set order): plan the held value. Terraform accepts the prior value in place of an
+        // equivalent configured one, so an import, or a config edit the API would undo, shows
+        // no change and sends nothing.
+        planned[name] = prior[name]!;
+      }
       // Without an update operation every input is fixed for the life of the object.
       const immutable = attr.forceNew || !this.def.api.update;
       if (immutable && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
@@ -109,8 +116,36 @@ export class GenericResource {
     if (prior !== null && requiresReplace.length > 0) {
       // Replacement: the new object's computed values are not known yet.
       for (const [name, attr] of Object.entries(this.def.attributes)) if (attr.mode === 'computed') planned[name] = UNKNOWN;
+    } else if (prior !== null) {
+      // Values the API derives from an input that changes: held values would be stale, and
+      // Terraform refuses an apply whose result differs from a known planned value.
+      const changed = this.changedInputs(prior, planned, config ?? {});
+      for (const [name, attr] of Object.entries(this.def.attributes)) {
+        if (!attr.derivedFrom || !attr.derivedFrom.some((d) => changed.has(d))) continue;
+        if (attr.mode === 'computed' || (attr.mode === 'optional_computed' && (config?.[name] ?? null) === null)) planned[name] = UNKNOWN;
+      }
     }
     return { planned, requiresReplace, diagnostics: [] };
+  }
+
+  /**
+   * Inputs an update sends because they changed. A write-only value is never in state, so it
+   * counts as changed only when its `<name>_wo_version` changed: a new value alone (a rotated
+   * variable) is not sent along with an unrelated change.
+   */
+  private changedInputs(prior: ObjectValue, planned: ObjectValue, config: ObjectValue): Set<string> {
+    const changed = new Set<string>();
+    const versionOf = new Map(writeOnlyVersions(this.def).map((v) => [v.attribute, v.version]));
+    for (const [name, attr] of Object.entries(this.def.attributes)) {
+      if (attr.mode === 'computed' || attr.forceNew) continue;
+      if (attr.writeOnly) {
+        const version = versionOf.get(name)!;
+        if ((config[name] ?? null) !== null && (prior[version] ?? null) !== (planned[version] ?? null)) changed.add(name);
+        continue;
+      }
+      if (!equalValues(ctyTypeOf(attr.type), prior[name] ?? null, planned[name] ?? null)) changed.add(name);
+    }
+    return changed;
   }
 
   async read(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<ObjectValue | null> {
@@ -161,15 +196,7 @@ export class GenericResource {
   }
 
   async update(client: ClaresiaClient, prior: ObjectValue, planned: ObjectValue, config: ObjectValue, signal?: AbortSignal): Promise<Result<ObjectValue>> {
-    const changed = new Set<string>();
-    for (const [name, attr] of Object.entries(this.def.attributes)) {
-      if (attr.mode === 'computed' || attr.forceNew) continue;
-      if (attr.writeOnly) {
-        if (config[name] !== null && config[name] !== undefined) changed.add(name);
-        continue;
-      }
-      if (!equalValues(ctyTypeOf(attr.type), prior[name] ?? null, planned[name] ?? null)) changed.add(name);
-    }
+    const changed = this.changedInputs(prior, planned, config);
     for (const v of writeOnlyVersions(this.def)) {
       if ((prior[v.version] ?? null) !== (planned[v.version] ?? null) && (config[v.attribute] ?? null) === null) {
         throw new Error(`${v.version} changed but ${v.attribute} is not set: there is no new value to send`);
