@@ -87,6 +87,13 @@ function resourceDoc(def: ResourceDef): string {
       '- `timeouts` (Object, Optional) `create`, `update` and `delete` as durations such as `30s`, `20m`, `1h`. A resource still not ready at its limit stays in state, tainted.\n',
     );
   }
+  // Import reads the API, and these live only in Terraform: a configuration that sets them
+  // plans them once after an import. Said here so that a first plan is not taken for drift.
+  const afterImport = [
+    ...versions.map((v) => `\`${v.version}\` is not imported: when the configuration sets it, the first plan after import shows it being set, and that apply sends \`${v.attribute}\` once.`),
+    ...(hasTimeouts(def) ? ['`timeouts` are not imported: when the configuration sets them, the first plan after import shows them being set; that apply calls no API.'] : []),
+  ];
+  if (afterImport.length) importLines.push('', ...afterImport.map((l) => `- ${l}`));
   parts.push('## Import\n', importLines.join('\n') + '\n');
   return parts.join('\n');
 }

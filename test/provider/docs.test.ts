@@ -34,4 +34,12 @@ describe('provider docs', () => {
     }
     for (const d of dataSources) assert.ok(docs.get(`data-sources/${d.name}.md`)!.includes(d.terraformExample.trim()));
   });
+
+  it('say what the first plan after an import shows for values that live only in Terraform', () => {
+    const importSection = (name: string) => docs.get(`resources/${name}.md`)!.split('## Import')[1]!;
+    assert.match(importSection('llm_connector'), /`credential_wo_version` is not imported[^\n]*sends `credential` once/);
+    assert.match(importSection('webhook'), /`secret_wo_version` is not imported/);
+    assert.match(importSection('hub'), /`timeouts` are not imported[^\n]*calls no API/);
+    assert.doesNotMatch(importSection('tenant'), /not imported/, 'nothing of the kind on a tenant');
+  });
 });
