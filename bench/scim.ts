@@ -1,7 +1,7 @@
 // SCIM at scale: 50,000 users created through the HTTP API by parallel clients, the same rows
 // inserted straight into the database as the ceiling (ratio measured in the same run), and
-// filtered GETs by userName and by `title sw` at that size. SCIM_BENCH_USERS changes the size.
-import { startControlPlane, type TestControlPlane } from '../test/support/control-plane.js';
+// filtered GETs by userName and by `title sw` at that size. SCIM_BENCH_USERS changes the size, SCIM_BENCH_AT_RATE_SECONDS how long each filter is sent at the rate limit.
+import { startControlPlane, startControlPlaneProcess, type ControlPlaneFixture } from '../test/support/control-plane.js';
 import { dbKinds } from '../test/support/db.js';
 import { Worker } from 'node:worker_threads';
 import { makeDirectory, type Directory } from '../test/control-plane/scim/helpers.js';
@@ -18,6 +18,8 @@ const USERS = Number(process.env.SCIM_BENCH_USERS ?? 50_000);
 const CLIENTS = Number(process.env.SCIM_BENCH_CLIENTS ?? 16);
 /** A tenant's sustained SCIM rate limit: the most one IdP may send for longer than a burst. */
 const RATE = DEFAULT_RATE_LIMIT.sustainedPerSecond;
+/** How long each filter is sent at that rate. */
+const AT_RATE_SECONDS = Number(process.env.SCIM_BENCH_AT_RATE_SECONDS ?? 30);
 const TITLES = ['Vice President', 'Director', 'Engineer', 'Senior Engineer', 'Staff Engineer', 'Product Manager', 'Designer', 'Analyst', 'Account Executive', 'Recruiter', 'Accountant', 'Support Specialist', 'Data Scientist', 'Counsel', 'Chief of Staff'];
 const AREAS = ['Engineering', 'Sales', 'Finance', 'Marketing', 'People', 'Legal', 'Support', 'Research', 'Operations', 'Security'];
 
@@ -82,7 +84,7 @@ function person(i: number, prefix: string) {
   };
 }
 
-async function usesIndex(cp: TestControlPlane, d: Directory, filter: string): Promise<boolean> {
+async function usesIndex(cp: ControlPlaneFixture, d: Directory, filter: string): Promise<boolean> {
   const c = compileFilter(USER_FILTERS, parseFilter(filter));
   // Values inlined by knex so EXPLAIN plans this exact query.
   const q = cp.db('scim_users').where({ tenant_id: d.tenant.id, directory_id: d.id }).whereRaw(c.sql, c.bindings as never[]).orderBy('seq').limit(100).toQuery();
@@ -91,7 +93,7 @@ async function usesIndex(cp: TestControlPlane, d: Directory, filter: string): Pr
   return /Index|Bitmap/.test(plan) && !/Seq Scan on scim_users/.test(plan);
 }
 
-async function measure(cp: TestControlPlane) {
+async function measure(cp: ControlPlaneFixture) {
   const t = await cp.createTenant();
   const api = await makeDirectory(cp, t, 'okta');
   const endpoint = { url: cp.url, token: api.token, clients: CLIENTS };
@@ -138,16 +140,19 @@ async function measure(cp: TestControlPlane) {
   });
   // The same lookups one at a time, as an IdP sends them before each write: the latency of a
   // request at this size, without the queueing of four clients on a machine they share.
-  const oneByOne = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 1, requests: requests.slice(0, 500) });
-  const userNameLookups = (k: number) => Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`userName eq "API${(i * 7919 + k) % USERS}@bench.example"`)}`, expect: 200 }));
-  const titlePages = (k: number) => Array.from({ length: lookups }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`title sw "${TITLES[(i + k) % TITLES.length]!.slice(0, 6).toLowerCase()}"`)}&count=100`, expect: 200 }));
-  const byUserNameAlone = await oneByOne(userNameLookups(13));
-  const byTitleAlone = await oneByOne(titlePages(3));
+  // A p99 is the 1% slowest requests: of a few hundred, a handful, so that one stall of the
+  // shared machine (another process holding both cores for 100 ms) decides it alone. These
+  // samples are a thousand and more requests long, so that the p99 measures the requests.
+  const userNameLookups = (k: number, n: number) => Array.from({ length: n }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`userName eq "API${(i * 7919 + k) % USERS}@bench.example"`)}`, expect: 200 }));
+  const titlePages = (k: number, n: number) => Array.from({ length: n }, (_, i) => ({ method: 'GET', path: `${api.base}/Users?filter=${encodeURIComponent(`title sw "${TITLES[(i + k) % TITLES.length]!.slice(0, 6).toLowerCase()}"`)}&count=100`, expect: 200 }));
+  const oneByOne = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 1, requests });
+  const byUserNameAlone = await oneByOne(userNameLookups(13, 1500));
+  const byTitleAlone = await oneByOne(titlePages(3, 1500));
   // At the most a tenant may send for long (its sustained rate limit), over four connections,
   // on a schedule that does not wait for answers: the latency an IdP syncing flat out sees.
-  const atRate = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, requests: requests.slice(0, RATE * 8) });
-  const byUserNameAtRate = await atRate(userNameLookups(29));
-  const byTitleAtRate = await atRate(titlePages(5));
+  const atRate = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, requests });
+  const byUserNameAtRate = await atRate(userNameLookups(29, RATE * AT_RATE_SECONDS));
+  const byTitleAtRate = await atRate(titlePages(5, RATE * AT_RATE_SECONDS));
   return {
     users: USERS,
     clients: CLIENTS,
@@ -178,11 +183,18 @@ async function measure(cp: TestControlPlane) {
 }
 
 export async function run() {
-  // The figures the issue asks for are on PostgreSQL; without a server they are taken on PGlite.
+  // The figures the issue asks for are on PostgreSQL, with the control plane in a process of its
+  // own as it runs in production (the clients' threads and this harness outside its heap and
+  // event loop). Without a server they are taken on PGlite, in this process.
   const kind = dbKinds().includes('pg') ? 'pg' : 'pglite';
-  const cp = await startControlPlane({ db: kind, config: { scimRateLimit: { sustainedPerSecond: 1_000_000, burstPerSecond: 1_000_000 } } });
+  // The creates go as fast as the clients can send them, above any tenant's budget.
+  const unlimited = { sustainedPerSecond: 1_000_000, burstPerSecond: 1_000_000 };
+  const cp =
+    kind === 'pg'
+      ? await startControlPlaneProcess({ env: { CLARESIA_SCIM_RATE_PER_SECOND: String(unlimited.sustainedPerSecond), CLARESIA_SCIM_RATE_BURST: String(unlimited.burstPerSecond) } })
+      : await startControlPlane({ db: kind, config: { scimRateLimit: unlimited } });
   try {
-    return { database: kind, ...(await measure(cp)) };
+    return { database: kind, control_plane: kind === 'pg' ? 'own process' : 'in process', ...(await measure(cp)) };
   } finally {
     await cp.close();
   }

@@ -1,4 +1,4 @@
-import type { TestControlPlane, TenantFixture } from '../../support/control-plane.js';
+import type { ControlPlaneFixture, TenantFixture } from '../../support/control-plane.js';
 import type { HttpResult } from '../../support/http.js';
 
 export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -15,14 +15,14 @@ export interface Directory {
   tenant: TenantFixture;
 }
 
-export async function makeDirectory(cp: TestControlPlane, tenant: TenantFixture, idp = 'okta', extra: Record<string, unknown> = {}): Promise<Directory> {
+export async function makeDirectory(cp: ControlPlaneFixture, tenant: TenantFixture, idp = 'okta', extra: Record<string, unknown> = {}): Promise<Directory> {
   const res = await cp.request('POST', '/api/v1/identity/scim/configure', { token: tenant.token, body: { idp, ...extra } });
   if (res.status !== 201) throw new Error(`configure: ${res.status} ${res.text}`);
   return { id: res.body.id, token: res.body.bearer_token, endpoint: res.body.endpoint_url, base: `/scim/v2/${res.body.id}`, tenant };
 }
 
 /** A SCIM request as an IdP sends it: bearer token, application/scim+json. */
-export function scim(cp: TestControlPlane, dir: Directory) {
+export function scim(cp: ControlPlaneFixture, dir: Directory) {
   return <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> =>
     cp.request<T>(method, `${dir.base}${path}`, {
       token: dir.token,
@@ -43,7 +43,7 @@ export function user(userName: string, extra: Record<string, unknown> = {}) {
 }
 
 /** Rows that SCIM writes touch: what "changes nothing" is measured by. */
-export async function scimCounts(cp: TestControlPlane) {
+export async function scimCounts(cp: ControlPlaneFixture) {
   return {
     users: await cp.count('scim_users'),
     groups: await cp.count('scim_groups'),
