@@ -64,14 +64,30 @@ function objectSchema(attrs: Record<string, Attribute>, purpose: 'create' | 'upd
   return s;
 }
 
+const requestAttributes = new WeakMap<JsonSchema, Record<string, Attribute>>();
+
+/**
+ * The attributes a request schema was derived from, so a validator can check the value the
+ * API will store (see normalizeStrings) rather than the value as sent.
+ */
+export function attributesOfRequestSchema(schema: JsonSchema): Record<string, Attribute> | undefined {
+  return requestAttributes.get(schema);
+}
+
+function requestSchema(attrs: Record<string, Attribute>, purpose: 'create' | 'update'): JsonSchema {
+  const s = objectSchema(attrs, purpose);
+  requestAttributes.set(s, attrs);
+  return s;
+}
+
 /** The body of a create request. */
 export function createSchema(res: Pick<ResourceDef, 'attributes'>): JsonSchema {
-  return objectSchema(res.attributes, 'create');
+  return requestSchema(res.attributes, 'create');
 }
 
 /** The body of an update (PATCH) request: every updatable input, all optional. */
 export function updateSchema(res: Pick<ResourceDef, 'attributes'>): JsonSchema {
-  return objectSchema(res.attributes, 'update');
+  return requestSchema(res.attributes, 'update');
 }
 
 /** What the API returns: everything except write-only attributes. */

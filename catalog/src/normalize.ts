@@ -27,3 +27,18 @@ export function normalizeObject(attrs: Record<string, Attribute>, body: Record<s
   }
   return out;
 }
+
+/**
+ * A body with only the string normalisations ('trim', 'lowercase') applied: the value whose
+ * length, pattern and format the API and the IaC providers check, since it is what the API
+ * stores (a name of spaces alone would otherwise pass a minimum length and be stored empty).
+ * Sets are left as sent: duplicates in a set are refused, not merged.
+ */
+export function normalizeStrings(attrs: Record<string, Attribute>, body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const attr = attrs[k];
+    out[k] = attr && (attr.normalize === 'trim' || attr.normalize === 'lowercase') ? normalizeValue(attr, v) : v;
+  }
+  return out;
+}

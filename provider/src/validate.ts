@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import type { Attribute, AttrType } from '@claresia/catalog';
+import { normalizeValue, type Attribute, type AttrType } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -49,6 +49,8 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
   if (v === null || v === UNKNOWN) return;
   const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `The value ${what}.`, path));
   if (typeof type === 'string') {
+    // Checked as the API will store it, as the API checks it: trimmed, lowercased where the catalog says.
+    if (typeof v === 'string' && (attr.normalize === 'trim' || attr.normalize === 'lowercase')) v = normalizeValue(attr, v) as string;
     if (typeof v === 'string') {
       if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(v)}`);
       if (attr.pattern && !compiled(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);

@@ -40,6 +40,8 @@ for (const kind of dbKinds()) {
         [{ ...valid, deployment_mode: 'D' }, 400, 'deployment_mode', 'invalid_value'],
         [{ ...valid, slug: 'other', billing_contact: 'not-an-email' }, 400, 'billing_contact', 'invalid_value'],
         [{ ...valid, slug: 'other', display_name: 42 }, 400, 'display_name', 'invalid_type'],
+        // Checked as stored: trimmed, a name of spaces alone is empty.
+        [{ ...valid, slug: 'other', display_name: ' \t ' }, 400, 'display_name', 'invalid_value'],
         [{ ...valid, slug: 'other', colour: 'red' }, 400, 'colour', 'unknown_field'],
         [{ display_name: 'x', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'a@b.example' }, 400, 'slug', 'missing_field'],
         [[1, 2], 400, 'body', 'invalid_json'],
@@ -58,6 +60,17 @@ for (const kind of dbKinds()) {
         { tenants: await cp.count('tenants'), events: await cp.count('governance_events'), accounts: await cp.count('service_accounts') },
         before,
       );
+    });
+
+    it('accepts a value that is valid once normalised as the catalog says, and stores it normalised', async () => {
+      const res = await cp.request('POST', '/api/v1/tenants', { token: cp.operatorToken, body: { ...valid, slug: 'spaced', display_name: '  Spaced Inc ', billing_contact: ' Billing@Spaced.EXAMPLE ' } });
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.display_name, 'Spaced Inc');
+      assert.equal(res.body.billing_contact, 'billing@spaced.example');
+      const blank = await cp.request('PATCH', `/api/v1/tenants/${res.body.id}`, { token: cp.operatorToken, body: { display_name: '   ' } });
+      assert.equal(blank.status, 400);
+      assert.equal(blank.body.error.field, 'display_name');
+      assert.equal((await cp.request('GET', `/api/v1/tenants/${res.body.id}`, { token: cp.operatorToken })).body.display_name, 'Spaced Inc');
     });
 
     it('updates in place, records the change, refuses immutable fields', async () => {

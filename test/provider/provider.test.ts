@@ -108,6 +108,14 @@ describe('provider handlers', () => {
     assert.deepEqual(ok.diagnostics, []);
   });
 
+  it('validates a value as the API will store it: trimmed or lowercased where the catalog says', async () => {
+    const check = async (v: ObjectValue) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_tenant', config: dv(T, { ...priorTenant, ...v }) })).diagnostics as any[]) ?? [];
+    assert.deepEqual(await check({ display_name: '  Acme ', billing_contact: ' Billing@Acme.example ' }), [], 'valid once normalised');
+    const blank = await check({ display_name: ' \t ' });
+    assert.equal(blank.length, 1);
+    assert.deepEqual(blank[0].attribute.steps, [{ attribute_name: 'display_name' }]);
+  });
+
   it('skips unknown values at validation and checks them once known', async () => {
     const res = await p.ValidateResourceConfig!({ type_name: 'claresia_tenant', config: dv(T, { ...priorTenant, region: UNKNOWN, slug: 'Bad Slug' }) });
     const diags = res.diagnostics as any[];

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import type { JsonSchema } from '@claresia/catalog';
+import { attributesOfRequestSchema, normalizeStrings, type JsonSchema } from '@claresia/catalog';
 import { badRequest } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
@@ -70,7 +70,9 @@ export function validateBody<T = Record<string, unknown>>(schema: JsonSchema, bo
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('request body must be a JSON object', 'body', 'invalid_json');
   }
-  if (!fn(body)) {
+  // A catalog body is checked as it will be stored (trimmed, lowercased where the catalog says).
+  const attrs = attributesOfRequestSchema(schema);
+  if (!fn(attrs ? normalizeStrings(attrs, body as Record<string, unknown>) : body)) {
     // anyOf (nullable) wraps the real error; report the most specific one.
     const errs = (fn.errors ?? []).filter((e) => e.keyword !== 'anyOf');
     const first = errs.find((e) => e.keyword !== 'type' || errs.length === 1) ?? errs[0] ?? fn.errors![0]!;
