@@ -23,6 +23,8 @@ export interface DiffOutcome {
   changes: Change[];
   /** Computed outputs an in-place update leaves as they are. */
   stables: string[];
+  /** Outputs the API derives from a changed input: not known until the update answers. */
+  derived: string[];
   /** Replacing deletes first: slugs and one-per-tenant objects cannot exist twice. */
   deleteBeforeReplace: boolean;
 }
@@ -52,6 +54,10 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
     const next = reveal(news[prop]) ?? null;
     const prev = (attr.writeOnly ? reveal(oldInputs?.[prop]) : reveal(olds[prop])) ?? null;
     if (attr.writeOnly && oldInputs === undefined) continue;
+    // A required write-only value is always held by the API; absent from the inputs in state,
+    // it came from an import, which cannot read it back. Planning it as added would fail the
+    // import; the value is recorded with the next update and compared from then on.
+    if (attr.writeOnly && attr.mode === 'required' && prev === null) continue;
     let changed: boolean;
     if (next === null) {
       if (attr.mode === 'optional_computed') {
@@ -65,10 +71,23 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
     changes.push({ property: prop, kind, replace: replacesOnChange(def, attr) });
   }
   const replacing = changes.some((c) => c.replace);
+  const derived = replacing ? [] : derivedOutputs(def, changes, news);
   const stables = replacing
     ? []
     : Object.entries(def.attributes)
-        .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !def.async)
+        .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !def.async && !derived.includes(camel(n)))
         .map(([n]) => camel(n));
-  return { changes, stables, deleteBeforeReplace: replacing };
+  return { changes, stables, derived, deleteBeforeReplace: replacing };
+}
+
+/**
+ * The catalog's derivedFrom: a computed value, or an optional-computed one the program leaves
+ * to the API, that an update of one of its inputs changes (SSO settings read from new metadata,
+ * a status reset by a new credential). Promised as known, it would show the old value.
+ */
+function derivedOutputs(def: ResourceDef, changes: Change[], news: Props): string[] {
+  const changed = new Set(changes.map((c) => c.property));
+  return Object.entries(def.attributes)
+    .filter(([n, a]) => a.derivedFrom?.some((d) => changed.has(camel(d))) && (a.mode === 'computed' || (a.mode === 'optional_computed' && (reveal(news[camel(n)]) ?? null) === null)))
+    .map(([n]) => camel(n));
 }

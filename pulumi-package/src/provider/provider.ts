@@ -131,7 +131,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
 
   async update(id: string, urn: string, olds: Props, news: Props, o: OpOptions = {}): Promise<pulumiProvider.UpdateResult> {
     const r = this.resource(urn);
-    if (o.preview) return { outs: r.previewUpdate(olds, news) };
+    if (o.preview) return { outs: r.previewUpdate(olds, news, o.oldInputs) };
     try {
       return { outs: await r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs) };
     } catch (err) {

@@ -148,9 +148,10 @@ export class GenericResource {
     return { outs, inputs: nextInputs };
   }
 
-  /** Preview of an update: the new inputs over the old outputs. */
-  previewUpdate(olds: Props, news: Props): Props {
+  /** Preview of an update: the new inputs over the old outputs, those derived from a changed input unknown. */
+  previewUpdate(olds: Props, news: Props, oldInputs: Props | undefined): Props {
     const out: Props = { ...olds };
+    for (const prop of diffResource(this.def, olds, news, oldInputs).derived) out[prop] = UNKNOWN;
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (!isInput(attr) || attr.writeOnly) continue;
       const prop = camel(name);

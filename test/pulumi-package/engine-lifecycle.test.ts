@@ -1,0 +1,189 @@
+/**
+ * The engine's whole sequence, as `pulumi up`, `pulumi import` and `pulumi refresh` drive it,
+ * for the resources programs use most, against a real control plane: Check then Diff against
+ * state after create and after an import (Read with only the id), a preview update that must not
+ * promise stale outputs the API derives from a changed input, the update's outputs, and a
+ * Read of an object deleted outside Pulumi.
+ */
+import assert from 'node:assert/strict';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
+import { isSecret, js, launchPlugin, pb, req, secret, UNKNOWN, urnOf, type Plugin } from './support/engine.js';
+
+const NONE = pb.DiffResponse.DiffChanges.DIFF_NONE;
+const SOME = pb.DiffResponse.DiffChanges.DIFF_SOME;
+
+function metadata(n: number, certPem: string): string {
+  const der = certPem.replace(/-----[A-Z ]+-----|\s/g, '');
+  return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/exk${n}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://acme.okta.example/app/${n}/sso/saml"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>
+`;
+}
+
+for (const kind of dbKinds()) {
+  describe(`pulumi provider, engine lifecycle of tenant resources [${kind}]`, function () {
+    this.timeout(60_000);
+    let cp: TestControlPlane;
+    let t: TenantFixture;
+    let p: Plugin;
+    const certs = [generateServerCertificate().certPem, generateServerCertificate().certPem];
+
+    before(async () => {
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      t = await cp.createTenant({ deployment_mode: 'A' });
+      p = await launchPlugin();
+      await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
+    });
+    after(async () => {
+      await p?.stop();
+      await cp?.close();
+    });
+
+    /** `pulumi up` over existing state: Check (olds = inputs in state), then Diff. */
+    async function plan(urn: string, id: string, outs: Record<string, unknown>, program: Record<string, unknown>, stateInputs: Record<string, unknown>) {
+      const checked = await p.call<any>('check', req.check(urn, program, stateInputs));
+      assert.deepEqual(checked.getFailuresList().map((f: any) => f.getReason()), []);
+      const news = js(checked.getInputs());
+      return { news, diff: await p.call<any>('diff', req.diff(urn, id, outs, news, stateInputs)) };
+    }
+
+    /** `pulumi import` / the `import` option: Read with only the id, then the program planned against it. */
+    async function imported(urn: string, id: string, program: Record<string, unknown>) {
+      const read = await p.call<any>('read', req.read(urn, id, {}));
+      assert.equal(read.getId(), id);
+      const outs = js(read.getProperties());
+      const inputs = js(read.getInputs());
+      return { outs, inputs, ...(await plan(urn, id, outs, program, inputs)) };
+    }
+
+    it('SsoConnection from metadata: no diff after create or import; new metadata previews the IdP settings and status unknown, and the update returns the new ones', async () => {
+      const U = urnOf('SsoConnection', 'okta');
+      const program = { name: '  Okta SAML ', protocol: 'saml', metadataXml: metadata(1, certs[0]!) };
+      const created = await p.call<any>('create', req.create(U, program));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.equal(outs.idpEntityId, 'http://www.okta.com/exk1');
+      assert.equal((await plan(U, id, outs, program, program)).diff.getChanges(), NONE);
+      const imp = await imported(U, id, program);
+      assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}`);
+
+      // The connection passed a test login; new metadata makes it untested again.
+      await cp.db('sso_connections').where({ id }).update({ status: 'green' });
+      const tested = js((await p.call<any>('read', req.read(U, id, outs, program))).getProperties());
+      assert.equal(tested.status, 'green');
+
+      const rotated = { ...program, metadataXml: metadata(2, certs[1]!) };
+      const { news, diff } = await plan(U, id, tested, rotated, program);
+      assert.equal(diff.getChanges(), SOME);
+      assert.deepEqual(diff.getDiffsList(), ['metadataXml']);
+      assert.deepEqual(diff.getReplacesList(), []);
+      assert.ok(!diff.getStablesList().includes('status'), 'status changes with the IdP settings: not stable');
+      assert.ok(diff.getStablesList().includes('acsUrl'), 'values no input changes stay stable');
+      const preview = js((await p.call<any>('update', req.update(U, id, tested, news, true, program))).getProperties());
+      for (const k of ['idpEntityId', 'idpSsoUrl', 'idpCertificate', 'status']) assert.equal(preview[k], UNKNOWN, `${k} is read from the new metadata: unknown in the preview`);
+      assert.equal(preview.acsUrl, tested.acsUrl);
+      const updated = js((await p.call<any>('update', req.update(U, id, tested, news, false, program))).getProperties());
+      assert.equal(updated.idpEntityId, 'http://www.okta.com/exk2');
+      assert.equal(updated.idpSsoUrl, 'https://acme.okta.example/app/2/sso/saml');
+      assert.equal(updated.idpCertificate, certs[1]!.trim());
+      assert.equal(updated.status, 'untested');
+      assert.equal((await plan(U, id, updated, rotated, news)).diff.getChanges(), NONE);
+
+      // A rename alone leaves what was read from the metadata known.
+      const renamed = { ...rotated, name: 'Okta' };
+      const r = await plan(U, id, updated, renamed, news);
+      assert.deepEqual(r.diff.getDiffsList(), ['name']);
+      assert.ok(r.diff.getStablesList().includes('status'));
+      const renamePreview = js((await p.call<any>('update', req.update(U, id, updated, r.news, true, news))).getProperties());
+      assert.equal(renamePreview.idpEntityId, 'http://www.okta.com/exk2');
+      assert.equal(renamePreview.status, 'untested');
+      assert.equal(renamePreview.name, 'Okta');
+
+      await cp.request('DELETE', `/api/v1/identity/sso/connections/${id}`, { token: t.token });
+      assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '', 'deleted outside: the engine drops it');
+    });
+
+    it('LlmConnector: import plans no change though the credential cannot be read; a new base URL previews status unknown; a rotated credential is sent', async () => {
+      const U = urnOf('LlmConnector', 'claude');
+      const key = `sk-ant-${Math.random().toString(36).slice(2)}-first`;
+      const program = { platform: 'claude', name: ' Claude for Acme ', credential: secret(key) };
+      const created = await p.call<any>('create', req.create(U, program));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.equal(outs.baseUrl, 'https://api.anthropic.com');
+      assert.equal((await plan(U, id, outs, program, program)).diff.getChanges(), NONE);
+
+      const imp = await imported(U, id, program);
+      assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}: the import would fail`);
+      assert.ok(!('credential' in imp.inputs));
+
+      await cp.db('llm_connectors').where({ id }).update({ status: 'connected' });
+      const tested = js((await p.call<any>('read', req.read(U, id, outs, program))).getProperties());
+      assert.equal(tested.status, 'connected');
+      const moved = { ...program, baseUrl: 'https://llm-gateway.acme.example' };
+      const { news, diff } = await plan(U, id, tested, moved, program);
+      assert.deepEqual(diff.getDiffsList(), ['baseUrl']);
+      assert.ok(!diff.getStablesList().includes('status') && !diff.getStablesList().includes('statusReason'));
+      const preview = js((await p.call<any>('update', req.update(U, id, tested, news, true, program))).getProperties());
+      assert.equal(preview.status, UNKNOWN);
+      assert.equal(preview.baseUrl, 'https://llm-gateway.acme.example');
+      const updated = js((await p.call<any>('update', req.update(U, id, tested, news, false, program))).getProperties());
+      assert.equal(updated.status, 'untested');
+
+      // After an import, the state records the program's credential at the next update; a rotation then diffs and is sent.
+      const next = `sk-ant-${Math.random().toString(36).slice(2)}-second`;
+      const rotated = await plan(U, id, updated, { ...moved, credential: secret(next) }, news);
+      assert.deepEqual(rotated.diff.getDiffsList(), ['credential']);
+      const preview2 = js((await p.call<any>('update', req.update(U, id, updated, rotated.news, true, news))).getProperties());
+      assert.equal(preview2.status, UNKNOWN, 'a new credential makes the connector untested');
+      await p.call('update', req.update(U, id, updated, rotated.news, false, news));
+      const row = await cp.db('llm_connectors').where({ id }).first();
+      assert.equal(await cp.server.ctx.keys.decryptForTenant(cp.db, t.id, row.credential_enc, `llm_connector:${id}:credential`), next);
+      assert.doesNotMatch(p.stderr(), new RegExp(`${key}|${next}`));
+
+      await cp.request('DELETE', `/api/v1/llm/connectors/${id}`, { token: t.token });
+      assert.equal((await p.call<any>('read', req.read(U, id, updated, rotated.news))).getId(), '');
+    });
+
+    it('Webhook: events in any order and the secret give no diff after create or import; a real change updates in place', async () => {
+      const U = urnOf('Webhook', 'offboarding');
+      const program = { url: 'https://hooks.acme.example/claresia', events: ['user.deactivated', 'user.created'], secret: secret('0123456789abcdef-signing') };
+      const created = await p.call<any>('create', req.create(U, program));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.deepEqual(outs.events, ['user.created', 'user.deactivated']);
+      assert.ok(!('secret' in outs));
+      assert.equal((await plan(U, id, outs, program, program)).diff.getChanges(), NONE);
+      const imp = await imported(U, id, program);
+      assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}`);
+
+      const disabled = { ...program, status: 'disabled' };
+      const { news, diff } = await plan(U, id, outs, disabled, program);
+      assert.deepEqual(diff.getDiffsList(), ['status']);
+      assert.deepEqual(diff.getReplacesList(), []);
+      const updated = js((await p.call<any>('update', req.update(U, id, outs, news, false, program))).getProperties());
+      assert.equal(updated.status, 'disabled');
+      await cp.request('DELETE', `/api/v1/webhooks/${id}`, { token: t.token });
+      assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '');
+    });
+
+    it('ScimDirectory: an allowlist in any order gives no diff after create or import; the bearer token stays a secret', async () => {
+      const U = urnOf('ScimDirectory', 'entra');
+      const program = { idp: 'entra', ipAllowlist: ['198.51.100.0/24', '203.0.113.0/24'] };
+      const created = await p.call<any>('create', req.create(U, { ...program, ipAllowlist: [...program.ipAllowlist].reverse() }));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.ok(isSecret(outs.bearerToken));
+      assert.equal((await plan(U, id, outs, program, program)).diff.getChanges(), NONE);
+      const imp = await imported(U, id, program);
+      assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}`);
+      await cp.request('DELETE', `/api/v1/identity/scim/directories/${id}`, { token: t.token });
+      assert.equal((await p.call<any>('read', req.read(U, id, outs, program))).getId(), '');
+    });
+  });
+}
