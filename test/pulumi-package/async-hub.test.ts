@@ -73,6 +73,11 @@ for (const kind of dbKinds()) {
 
         const same = await p.call<any>('diff', req.diff(H('b'), id, outs, inputs, inputs));
         assert.equal(same.getChanges(), pb.DiffResponse.DiffChanges.DIFF_NONE);
+        // `pulumi import`: Read with the id alone, then the program's inputs plan nothing (or the engine refuses the import).
+        const imported = await p.call<any>('read', req.read(H('b'), id, {}));
+        assert.deepEqual(js(imported.getInputs()), inputs);
+        const afterImport = await p.call<any>('diff', req.diff(H('b'), id, js(imported.getProperties()), inputs, js(imported.getInputs())));
+        assert.equal(afterImport.getChanges(), pb.DiffResponse.DiffChanges.DIFF_NONE);
         // No update operation: every input change replaces, exactly as the Terraform provider plans it.
         const moved = await p.call<any>('diff', req.diff(H('b'), id, outs, { ...inputs, region: 'eu-west-1' }, inputs));
         assert.deepEqual(moved.getReplacesList(), ['region']);

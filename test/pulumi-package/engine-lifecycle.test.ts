@@ -61,6 +61,28 @@ for (const kind of dbKinds()) {
       return { outs, inputs, ...(await plan(urn, id, outs, program, inputs)) };
     }
 
+    it('Check validates names and emails as the API stores them, and returns secret inputs as secrets however the program sent them', async () => {
+      const T = urnOf('Tenant', 'acme');
+      const tenant = { slug: 'acme-two', displayName: '   ', region: 'eu-west-1', deploymentMode: 'A', billingContact: ' Billing@Acme.example ' };
+      const before = await cp.count('tenants');
+      const res = await p.call<any>('check', req.check(T, tenant));
+      assert.deepEqual(res.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['displayName', 'displayName must NOT have fewer than 1 characters']]);
+      assert.equal(await cp.count('tenants'), before);
+      const named = await p.call<any>('check', req.check(urnOf('LlmConnector', 'c'), { platform: 'claude', name: ' ', credential: 'sk-ant-0123456789' }));
+      assert.deepEqual(named.getFailuresList().map((f: any) => f.getProperty()), ['name']);
+
+      // A program that passes the key as a plain string (YAML, or a value read from a file): the engine records Check's inputs in state.
+      const U = urnOf('LlmConnector', 'plain');
+      const key = `sk-ant-${Math.random().toString(36).slice(2)}-plain`;
+      const checked = await p.call<any>('check', req.check(U, { platform: 'claude', name: 'Claude', credential: key }));
+      assert.equal(checked.getFailuresList().length, 0);
+      const inputs = js(checked.getInputs());
+      assert.deepEqual(inputs.credential, secret(key), 'the credential is a secret in the inputs the engine stores');
+      assert.equal(inputs.name, 'Claude', 'other inputs as given');
+      const w = await p.call<any>('check', req.check(urnOf('Webhook', 'w'), { url: 'https://hooks.acme.example/x', events: ['user.created'], secret: '0123456789abcdef-plain' }));
+      assert.ok(isSecret(js(w.getInputs()).secret));
+    });
+
     it('SsoConnection from metadata: no diff after create or import; new metadata previews the IdP settings and status unknown, and the update returns the new ones', async () => {
       const U = urnOf('SsoConnection', 'okta');
       const program = { name: '  Okta SAML ', protocol: 'saml', metadataXml: metadata(1, certs[0]!) };

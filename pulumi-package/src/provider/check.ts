@@ -5,9 +5,9 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
-import { camel, isInput } from '../names.js';
-import { hasUnknown, reveal, type Props } from './values.js';
+import { attributeSchema, normalizeValue, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { camel, isInput, isSecret } from '../names.js';
+import { hasUnknown, reveal, secret, type Props } from './values.js';
 import { toApiValue } from './convert.js';
 
 type Compile = (schema: JsonSchema) => ValidateFunction;
@@ -88,6 +88,29 @@ function propertyPath(prop: string, instancePath: string): string {
   return out;
 }
 
+/**
+ * The value the API checks and stores: trimmed or lowercased where the catalog says (a name of
+ * spaces alone is empty, a spaced mixed-case email is valid), as the API and the Terraform
+ * provider check it. Sets are checked as sent: the API refuses duplicates rather than merging them.
+ */
+function storedForm(attr: Attribute, v: unknown): unknown {
+  return attr.normalize === 'trim' || attr.normalize === 'lowercase' ? normalizeValue(attr, v) : v;
+}
+
+/**
+ * The checked inputs the engine records in state: every value the catalog calls secret wrapped
+ * as one, so a program that passed it as a plain string (YAML, a value read from a file) does
+ * not leave it in clear in the checkpoint.
+ */
+export function secretInputs(def: ResourceDef, news: Props): Props {
+  const out: Props = { ...news };
+  for (const [name, attr] of Object.entries(def.attributes)) {
+    const prop = camel(name);
+    if (isInput(attr) && isSecret(attr) && out[prop] !== undefined && out[prop] !== null) out[prop] = secret(out[prop]);
+  }
+  return out;
+}
+
 /** Failures for one resource's inputs, each naming the Pulumi property. */
 export async function checkInputs(def: ResourceDef, news: Props): Promise<Failure[]> {
   const failures: Failure[] = [];
@@ -103,7 +126,7 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
     }
     if (hasUnknown(v)) continue;
     const fn = await validator(attr);
-    if (!fn(toApiValue(attr, v))) {
+    if (!fn(storedForm(attr, toApiValue(attr, v)))) {
       const seen = new Set<string>();
       for (const e of fn.errors ?? []) {
         const msg = `${propertyPath(prop, e.instancePath)} ${reason(e)}`;

@@ -12,7 +12,7 @@ import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
 import { camel, functionToken, titleFromUrn } from '../names.js';
 import { schemaJson } from '../codegen/generate.js';
 import { VERSION } from '../version.js';
-import { checkInputs, type Failure } from './check.js';
+import { checkInputs, secretInputs, type Failure } from './check.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
 import { GenericResource } from './resource.js';
@@ -94,7 +94,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
 
   async check(urn: string, _olds: Props, news: Props): Promise<pulumiProvider.CheckResult> {
     const r = this.resource(urn);
-    return { inputs: news, failures: await checkInputs(r.def, news) };
+    return { inputs: secretInputs(r.def, news), failures: await checkInputs(r.def, news) };
   }
 
   async diff(_id: string, urn: string, olds: Props, news: Props, o: OpOptions = {}): Promise<pulumiProvider.DiffResult & { detailed: Change[] }> {
