@@ -1,7 +1,12 @@
 import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError } from '@claresia/client';
 import { Severity } from './proto/tfplugin6.js';
 
-export type PathStep = string | number;
+/**
+ * An attribute name, a list index, or a key of a map (or of an object-typed attribute's
+ * value): Terraform finds the configuration line of a path only when a step into a value is
+ * a key, not an attribute name, which it takes for a nested block.
+ */
+export type PathStep = string | number | { key: string };
 
 export interface Diagnostic {
   severity: number;
@@ -12,7 +17,7 @@ export interface Diagnostic {
 
 export function attributePath(path: PathStep[]) {
   return {
-    steps: path.map((s) => (typeof s === 'number' ? { element_key_int: s } : { attribute_name: s })),
+    steps: path.map((s) => (typeof s === 'number' ? { element_key_int: s } : typeof s === 'object' ? { element_key_string: s.key } : { attribute_name: s })),
   };
 }
 
@@ -30,7 +35,9 @@ export function warning(summary: string, detail?: string, path?: PathStep[]): Di
  */
 export function fromError(err: unknown, action: string, attributes?: Record<string, unknown>): Diagnostic {
   if (err instanceof ClaresiaApiError) {
-    const path = err.field && attributes && err.field in attributes ? [err.field] : undefined;
+    // The API names an element as `skills[1]` or a nested value as `a.b`: point at the attribute.
+    const top = err.field ? /^[A-Za-z_][A-Za-z0-9_]*/.exec(err.field)?.[0] : undefined;
+    const path = top && attributes && top in attributes ? [top] : undefined;
     return error(`${action}: ${err.apiMessage}`, err.message + (err.requestId ? ` [request ${err.requestId}]` : ''), path);
   }
   if (err instanceof ClaresiaNetworkError) return error(`${action}: the control plane did not answer`, err.message);

@@ -141,6 +141,20 @@ describe('provider lifecycle with terraform', function () {
     }
   });
 
+  it('refuses a timeout that is not a duration at plan, pointing at its line, and creates nothing', async () => {
+    const t = await cp.createTenant();
+    const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_CLIENT_ID: t.clientId, CLARESIA_CLIENT_SECRET: t.clientSecret } });
+    try {
+      ws.write('main.tf', `${providerBlock}resource "claresia_hub" "a" {\n  mode = "A"\n  timeouts = { create = "soon" }\n}\n`);
+      const r = await ws.tf('plan');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Invalid duration[\s\S]*on main\.tf line 8[^\n]*\n\s*8:\s+timeouts = \{ create = "soon" \}[\s\S]*"soon" is not a duration/);
+      assert.equal(await cp.count('hubs', { tenant_id: t.id }), 0);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('stops waiting for an asynchronous resource at its configured timeout and keeps it in state, tainted', async () => {
     const t = await cp.createTenant({ deployment_mode: 'C' });
     const ca = generateServerCertificate().certPem;

@@ -116,6 +116,16 @@ describe('provider handlers', () => {
     assert.deepEqual(blank[0].attribute.steps, [{ attribute_name: 'display_name' }]);
   });
 
+  it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {
+    const hub = resourceByName('hub');
+    const H = resourceType(hub);
+    const config = Object.fromEntries(Object.keys(H.object).map((k) => [k, null])) as ObjectValue;
+    const res = await p.ValidateResourceConfig!({ type_name: 'claresia_hub', config: dv(H, { ...config, mode: 'A', timeouts: { create: 'soon', update: null, delete: '1m' } }) });
+    const diags = res.diagnostics as any[];
+    assert.equal(diags.length, 1);
+    assert.deepEqual(diags[0].attribute.steps, [{ attribute_name: 'timeouts' }, { element_key_string: 'create' }]);
+  });
+
   it('skips unknown values at validation and checks them once known', async () => {
     const res = await p.ValidateResourceConfig!({ type_name: 'claresia_tenant', config: dv(T, { ...priorTenant, region: UNKNOWN, slug: 'Bad Slug' }) });
     const diags = res.diagnostics as any[];

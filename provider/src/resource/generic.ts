@@ -75,7 +75,7 @@ export class GenericResource {
     if (t && t !== UNKNOWN) {
       for (const [op, v] of Object.entries(t as ObjectValue)) {
         if (typeof v === 'string' && parseDuration(v) === undefined) {
-          diags.push(error('Invalid duration', `"${v}" is not a duration such as 30s, 20m or 1h.`, [TIMEOUTS_ATTRIBUTE, op]));
+          diags.push(error('Invalid duration', `"${v}" is not a duration such as 30s, 20m or 1h.`, [TIMEOUTS_ATTRIBUTE, { key: op }]));
         }
       }
     }
