@@ -125,6 +125,8 @@ for (const kind of dbKinds()) {
       assert.equal(renamePreview.idpEntityId, 'http://www.okta.com/exk2');
       assert.equal(renamePreview.status, 'untested');
       assert.equal(renamePreview.name, 'Okta');
+      const spacedPreview = js((await p.call<any>('update', req.update(U, id, updated, { ...r.news, name: '  Okta  ' }, true, news))).getProperties());
+      assert.equal(spacedPreview.name, 'Okta', 'the preview shows the name as the API will store it');
 
       await cp.request('DELETE', `/api/v1/identity/sso/connections/${id}`, { token: t.token });
       assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '', 'deleted outside: the engine drops it');

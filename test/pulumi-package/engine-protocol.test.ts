@@ -134,6 +134,9 @@ for (const kind of dbKinds()) {
       assert.equal(out.clientSecret, UNKNOWN);
       assert.equal(out.supportTier, 'standard', 'the catalog default is known at preview');
       assert.equal(out.region, 'eu-west-1');
+      assert.equal(out.billingContact, 'billing@acme.example', 'the preview shows the value as the API will store it');
+      const spaced = js((await op.call<any>('create', req.create(T(), tenantInputs(slug(), { displayName: secret('  Covert  ') }), true))).getProperties());
+      assert.deepEqual(spaced.displayName, secret('Covert'), 'normalised, still secret');
       assert.deepEqual({ tenants: await cp.count('tenants'), events: await cp.count('governance_events') }, before);
     });
 
@@ -206,6 +209,8 @@ for (const kind of dbKinds()) {
       const importedInputs = js(imported.getInputs());
       assert.deepEqual(importedInputs, { slug: s, displayName: 'Acme Two', region: 'eu-west-1', deploymentMode: 'B', billingContact: 'billing@acme.example', supportTier: 'standard' });
       assert.equal(js(imported.getProperties()).clientSecret, undefined, 'never returned again');
+      const importPlan = await op.call<any>('diff', req.diff(T(), id, js(imported.getProperties()), renamed, importedInputs));
+      assert.equal(importPlan.getChanges(), DIFF.DIFF_NONE, 'the program, spaced and mixed-case, plans no change against the import');
 
       // Deleted outside Pulumi: Read answers with an empty id.
       const off = await cp.request('DELETE', `/api/v1/tenants/${id}`, { token: cp.operatorToken });

@@ -5,12 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { ResourceDef } from '@claresia/catalog';
+import type { Attribute, ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
 import { apiForm, diffResource } from './diff.js';
-import { isSecretValue, reveal, secret, secretKeys, UNKNOWN, type Props } from './values.js';
+import { hasSecret, hasUnknown, isSecretValue, reveal, secret, secretKeys, UNKNOWN, type Props } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
@@ -94,6 +94,16 @@ export class GenericResource {
     return res.status === 404 ? undefined : res.body;
   }
 
+  /**
+   * A planned input as the API will store it (trimmed, lowercased, a set sorted), so a preview
+   * shows the value the update will record. A value holding a secret anywhere stays a secret.
+   */
+  private planned(attr: Attribute, v: unknown): unknown {
+    if (!attr.normalize || v === undefined || v === null || hasUnknown(v)) return v;
+    const stored = fromApiValue(attr, apiForm(attr, reveal(v)));
+    return hasSecret(v) ? secret(stored) : stored;
+  }
+
   /** Preview of a create: inputs as planned, every value the API will choose unknown. */
   previewCreate(inputs: Props): Props {
     const out: Props = {};
@@ -102,7 +112,7 @@ export class GenericResource {
       const prop = camel(name);
       const v = inputs[prop];
       if (attr.mode === 'computed') out[prop] = UNKNOWN;
-      else if (v !== undefined && v !== null) out[prop] = v;
+      else if (v !== undefined && v !== null) out[prop] = this.planned(attr, v);
       else if (attr.mode === 'optional_computed') out[prop] = attr.default !== undefined ? attr.default : UNKNOWN;
     }
     return out;
@@ -155,7 +165,7 @@ export class GenericResource {
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (!isInput(attr) || attr.writeOnly) continue;
       const prop = camel(name);
-      if (news[prop] !== undefined) out[prop] = news[prop];
+      if (news[prop] !== undefined) out[prop] = this.planned(attr, news[prop]);
       else if (attr.mode === 'optional') delete out[prop];
       else if (attr.mode === 'optional_computed' && attr.default !== undefined) out[prop] = attr.default;
     }

@@ -36,6 +36,14 @@ export function hasUnknown(v: unknown): boolean {
   return false;
 }
 
+/** True when the value, or anything inside it, is a secret. */
+export function hasSecret(v: unknown): boolean {
+  if (isSecretValue(v)) return true;
+  if (Array.isArray(v)) return v.some(hasSecret);
+  if (typeof v === 'object' && v !== null) return Object.values(v).some(hasSecret);
+  return false;
+}
+
 /** Top-level property names whose values arrived as secrets: their outputs stay secret too. */
 export function secretKeys(props: Props): Set<string> {
   return new Set(Object.entries(props).filter(([, v]) => isSecretValue(v)).map(([k]) => k));
