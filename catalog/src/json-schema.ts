@@ -34,7 +34,9 @@ function elementSchema(attr: Attribute, type: AttrType, forInput: boolean): Json
 
 export function attributeSchema(attr: Attribute, purpose: 'create' | 'update' | 'response'): JsonSchema {
   const s: JsonSchema = { ...elementSchema(attr, attr.type, purpose !== 'response'), description: attr.description };
-  if (attr.maxItems !== undefined) s[typeof attr.type === 'object' && 'map' in attr.type ? 'maxProperties' : 'maxItems'] = attr.maxItems;
+  const isMap = typeof attr.type === 'object' && 'map' in attr.type;
+  if (attr.minItems !== undefined) s[isMap ? 'minProperties' : 'minItems'] = attr.minItems;
+  if (attr.maxItems !== undefined) s[isMap ? 'maxProperties' : 'maxItems'] = attr.maxItems;
   if (attr.default !== undefined && purpose === 'response') s.default = attr.default;
   if (attr.writeOnly) s.writeOnly = true;
   // Optional values can be cleared with null on update and come back as null.

@@ -42,6 +42,8 @@ export interface Attribute {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
+  /** Fewest elements (entries of a map) a collection may have. */
+  minItems?: number;
   maxItems?: number;
   /** The value the API picks when an optional_computed attribute is absent. */
   default?: unknown;

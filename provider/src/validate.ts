@@ -69,6 +69,7 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
   }
   if ('list' in type || 'set' in type) {
     const items = v as Value[];
+    if (attr.minItems !== undefined && items.length < attr.minItems) bad(`must have at least ${attr.minItems} element${attr.minItems === 1 ? '' : 's'}`);
     if (attr.maxItems !== undefined && items.length > attr.maxItems) bad(`must have at most ${attr.maxItems} elements`);
     const inner = 'list' in type ? type.list : type.set;
     // Element constraints (enum, pattern, format) are declared on the collection attribute.
@@ -76,8 +77,9 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
     return;
   }
   if ('map' in type) {
+    if (attr.minItems !== undefined && Object.keys(v as ObjectValue).length < attr.minItems) bad(`must have at least ${attr.minItems} entr${attr.minItems === 1 ? 'y' : 'ies'}`);
     if (attr.maxItems !== undefined && Object.keys(v as ObjectValue).length > attr.maxItems) bad(`must have at most ${attr.maxItems} entries`);
-    for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, k], out);
+    for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, { key: k }], out);
     return;
   }
   checkObject(type.object, v as ObjectValue, path, out);

@@ -103,6 +103,11 @@ describe('claresia_webhook with terraform', function () {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /events/);
     assert.match(bad.stderr, /user\.deactivated/, 'lists the accepted types');
+    // The API refuses a webhook with no events: so does the plan, before anything is sent.
+    ws.write('main.tf', config(receiver.url, [], 2));
+    const none = await ws.tf('plan');
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /Invalid value for events[\s\S]*events\s+= \[\][\s\S]*must have at least 1 element/);
   });
 
   it('imports by id (then only secret_wo_version is planned), re-plans clean, destroys', async () => {

@@ -39,6 +39,7 @@ export const webhook: ResourceDef = {
       mode: 'required',
       enum: WEBHOOK_EVENTS,
       normalize: 'sorted_set',
+      minItems: 1,
       maxItems: WEBHOOK_EVENTS.length,
       description: `The event types to deliver, at least one of: ${WEBHOOK_EVENTS.join(', ')}.`,
       example: ['user.deactivated'],
