@@ -196,6 +196,32 @@ for (const kind of dbKinds()) {
       assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '');
     });
 
+    it('GroupMapping: a group in capitals gives no diff after create or import; a role change previews updatedAt unknown and returns the new one', async () => {
+      const U = urnOf('GroupMapping', 'data');
+      const program = { group: 'Claresia-Data-Pilot', role: 'member', archetype: 'data' };
+      const created = await p.call<any>('create', req.create(U, program));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.equal(outs.group, 'claresia-data-pilot');
+      assert.equal((await plan(U, id, outs, program, program)).diff.getChanges(), NONE);
+      const imp = await imported(U, id, program);
+      assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}`);
+
+      await new Promise((r) => setTimeout(r, 5));
+      const auditor = { ...program, role: 'auditor' };
+      const { news, diff } = await plan(U, id, outs, auditor, program);
+      assert.deepEqual(diff.getDiffsList(), ['role']);
+      assert.ok(!diff.getStablesList().includes('updatedAt'), 'every change moves updatedAt');
+      assert.ok(diff.getStablesList().includes('createdAt'));
+      const preview = js((await p.call<any>('update', req.update(U, id, outs, news, true, program))).getProperties());
+      assert.equal(preview.updatedAt, UNKNOWN);
+      const updated = js((await p.call<any>('update', req.update(U, id, outs, news, false, program))).getProperties());
+      assert.equal(updated.role, 'auditor');
+      assert.ok(updated.updatedAt > outs.updatedAt, `${updated.updatedAt} after ${outs.updatedAt}`);
+      await cp.request('DELETE', `/api/v1/identity/group-mappings/${id}`, { token: t.token });
+      assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '');
+    });
+
     it('ScimDirectory: an allowlist in any order gives no diff after create or import; the bearer token stays a secret', async () => {
       const U = urnOf('ScimDirectory', 'entra');
       const program = { idp: 'entra', ipAllowlist: ['198.51.100.0/24', '203.0.113.0/24'] };

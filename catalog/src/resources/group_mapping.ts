@@ -56,7 +56,7 @@ export const groupMapping: ResourceDef = {
       example: 'data',
     },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
-    updated_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Last change (RFC 3339).' },
+    updated_at: { type: 'string', mode: 'computed', format: 'date-time', derivedFrom: ['group', 'role', 'archetype'], description: 'Last change (RFC 3339).' },
   },
   terraformExample: `resource "claresia_group_mapping" "data_pilot" {
   group     = "claresia-data-pilot"
