@@ -86,6 +86,27 @@ describe('provider handlers', () => {
     for (const k of ['idp_sso_url', 'idp_certificate', 'idp_entity_id', 'status']) assert.equal(renamed[k], prior[k], k);
   });
 
+  it('refuses at plan a new write-only version with no value to send, at the line of the version', async () => {
+    const sso = resourceByName('sso_connection');
+    const S = resourceType(sso);
+    const prior: ObjectValue = {
+      id: 'sso_1', name: 'Entra', protocol: 'oidc', metadata_url: null, metadata_xml: null, idp_sso_url: null, idp_certificate: null, idp_entity_id: null,
+      discovery_url: 'https://login.example/v2.0', client_id: 'app', client_secret: null, acs_url: 'https://cp/cb', audience_uri: 'https://cp', status: 'green',
+      last_tested_at: null, created_at: '2026-01-01T00:00:00.000Z', client_secret_wo_version: 1,
+    };
+    const plan = async (version: number | null, secret: string | null) => {
+      const proposed = { ...prior, client_secret_wo_version: version };
+      const config = { ...proposed, id: null, acs_url: null, audience_uri: null, status: null, last_tested_at: null, created_at: null, client_secret: secret };
+      return p.PlanResourceChange!({ type_name: 'claresia_sso_connection', prior_state: dv(S, prior), proposed_new_state: dv(S, proposed), config: dv(S, config) });
+    };
+    const missing = (await plan(2, null)).diagnostics as any[];
+    assert.equal(missing.length, 1);
+    assert.deepEqual(missing[0].attribute.steps, [{ attribute_name: 'client_secret_wo_version' }], 'the line that changed; client_secret has none');
+    assert.match(missing[0].detail, /client_secret_wo_version changed/);
+    assert.deepEqual((await plan(2, 'new-secret-value')).diagnostics, []);
+    assert.deepEqual((await plan(null, null)).diagnostics, [], 'dropping both the value and its version is no error');
+  });
+
   it('plans a write-only attribute as null whatever the configuration says', async () => {
     const config = { id: null, platform: 'claude', name: 'C', credential: 'sk-secret-value', base_url: null, status: null, status_reason: null, last_tested_at: null, last_publish_at: null, created_at: null };
     const res = await p.PlanResourceChange!({ type_name: 'claresia_llm_connector', prior_state: NULL, proposed_new_state: dv(L, config), config: dv(L, config) });

@@ -113,6 +113,17 @@ export class GenericResource {
       const immutable = attr.forceNew || !this.def.api.update;
       if (immutable && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
     }
+    const diagnostics: Diagnostic[] = [];
+    if (prior !== null) {
+      // Said at plan, where the line can be shown, rather than by a failed apply.
+      for (const v of writeOnlyVersions(this.def)) {
+        const from = prior[v.version] ?? null;
+        const to = planned[v.version] ?? null;
+        if (from !== to && to !== null && to !== UNKNOWN && (config?.[v.attribute] ?? null) === null) {
+          diagnostics.push(error(`${v.attribute} is not set`, `${v.version} changed, which sends a new ${v.attribute}, but the configuration gives ${v.attribute} no value.`, [v.version]));
+        }
+      }
+    }
     if (prior !== null && requiresReplace.length > 0) {
       // Replacement: the new object's computed values are not known yet.
       for (const [name, attr] of Object.entries(this.def.attributes)) if (attr.mode === 'computed') planned[name] = UNKNOWN;
@@ -125,7 +136,7 @@ export class GenericResource {
         if (attr.mode === 'computed' || (attr.mode === 'optional_computed' && (config?.[name] ?? null) === null)) planned[name] = UNKNOWN;
       }
     }
-    return { planned, requiresReplace, diagnostics: [] };
+    return { planned, requiresReplace, diagnostics };
   }
 
   /**
@@ -198,7 +209,7 @@ export class GenericResource {
   async update(client: ClaresiaClient, prior: ObjectValue, planned: ObjectValue, config: ObjectValue, signal?: AbortSignal): Promise<Result<ObjectValue>> {
     const changed = this.changedInputs(prior, planned, config);
     for (const v of writeOnlyVersions(this.def)) {
-      if ((prior[v.version] ?? null) !== (planned[v.version] ?? null) && (config[v.attribute] ?? null) === null) {
+      if ((prior[v.version] ?? null) !== (planned[v.version] ?? null) && (planned[v.version] ?? null) !== null && (config[v.attribute] ?? null) === null) {
         throw new Error(`${v.version} changed but ${v.attribute} is not set: there is no new value to send`);
       }
     }
