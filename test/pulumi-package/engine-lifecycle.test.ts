@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
+import { startOidcIdp } from '../support/idp/oidc-idp.js';
 import { isSecret, js, launchPlugin, pb, req, secret, UNKNOWN, urnOf, type Plugin } from './support/engine.js';
 
 const NONE = pb.DiffResponse.DiffChanges.DIFF_NONE;
@@ -130,6 +131,37 @@ for (const kind of dbKinds()) {
 
       await cp.request('DELETE', `/api/v1/identity/sso/connections/${id}`, { token: t.token });
       assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '', 'deleted outside: the engine drops it');
+    });
+
+    it('SsoConnection (OIDC): import plans no change for the client secret it cannot read, through a refresh; a later rotation is sent', async () => {
+      const idp = await startOidcIdp();
+      try {
+        const U = urnOf('SsoConnection', 'oidc');
+        const program = { name: 'Acme OIDC', protocol: 'oidc', discoveryUrl: idp.discoveryUrl, clientId: 'claresia-web', clientSecret: secret('oidc-secret-one') };
+        const created = await p.call<any>('create', req.create(U, program));
+        const id = created.getId();
+        const imp = await imported(U, id, program);
+        assert.equal(imp.diff.getChanges(), NONE, `import diffs ${imp.diff.getDiffsList()}: the import would fail`);
+        // `pulumi refresh` before the first `pulumi up` keeps that knowledge.
+        const refreshed = await p.call<any>('read', req.read(U, id, imp.outs, imp.inputs));
+        const again = await plan(U, id, js(refreshed.getProperties()), program, js(refreshed.getInputs()));
+        assert.equal(again.diff.getChanges(), NONE);
+        // The first `pulumi up` records the program's inputs (a same step); then a rotation is a change, sent.
+        const rotated = await plan(U, id, js(refreshed.getProperties()), { ...program, clientSecret: secret('oidc-secret-two') }, again.news);
+        assert.deepEqual(rotated.diff.getDiffsList(), ['clientSecret']);
+        await p.call('update', req.update(U, id, js(refreshed.getProperties()), rotated.news, false, again.news));
+        const row = await cp.db('sso_connections').where({ id }).first();
+        assert.equal(await cp.server.ctx.keys.decryptForTenant(cp.db, t.id, row.client_secret_enc, `sso_connection:${id}:client_secret`), 'oidc-secret-two');
+        // A SAML connection created without a client secret still plans one the program adds.
+        const saml = { name: 'S', protocol: 'saml', metadataXml: metadata(3, certs[0]!) };
+        const s = await p.call<any>('create', req.create(urnOf('SsoConnection', 's'), saml));
+        const added = await plan(urnOf('SsoConnection', 's'), s.getId(), js(s.getProperties()), { ...saml, clientSecret: secret('x-secret') }, saml);
+        assert.deepEqual(added.diff.getDiffsList(), ['clientSecret']);
+        await p.call('delete', req.delete(urnOf('SsoConnection', 's'), s.getId(), js(s.getProperties())));
+        await p.call('delete', req.delete(U, id, js(refreshed.getProperties())));
+      } finally {
+        await idp.close();
+      }
     });
 
     it('LlmConnector: import plans no change though the credential cannot be read; a new base URL previews status unknown; a rotated credential is sent', async () => {

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { toApiValue } from './convert.js';
-import { hasUnknown, reveal, type Props } from './values.js';
+import { hasUnknown, reveal, UNREAD_WRITE_ONLY, type Props } from './values.js';
 
 export type ChangeKind = 'add' | 'update' | 'delete';
 
@@ -54,10 +54,11 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
     const next = reveal(news[prop]) ?? null;
     const prev = (attr.writeOnly ? reveal(oldInputs?.[prop]) : reveal(olds[prop])) ?? null;
     if (attr.writeOnly && oldInputs === undefined) continue;
-    // A required write-only value is always held by the API; absent from the inputs in state,
-    // it came from an import, which cannot read it back. Planning it as added would fail the
-    // import; the value is recorded with the next update and compared from then on.
-    if (attr.writeOnly && attr.mode === 'required' && prev === null) continue;
+    // Absent from the inputs in state, a required write-only value (always held by the API),
+    // or one an import recorded as unread, came from an import, which cannot read it back.
+    // Planning it as added would fail the import; the program's value is recorded with the
+    // next update and compared from then on.
+    if (attr.writeOnly && prev === null && (attr.mode === 'required' || unread(olds).includes(prop))) continue;
     let changed: boolean;
     if (next === null) {
       if (attr.mode === 'optional_computed') {
@@ -78,6 +79,11 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
         .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !def.async && !derived.includes(camel(n)))
         .map(([n]) => camel(n));
   return { changes, stables, derived, deleteBeforeReplace: replacing };
+}
+
+function unread(olds: Props): string[] {
+  const v = reveal(olds[UNREAD_WRITE_ONLY]);
+  return Array.isArray(v) ? v.map(String) : [];
 }
 
 /**

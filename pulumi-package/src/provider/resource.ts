@@ -10,7 +10,7 @@ import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/cl
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
 import { apiForm, diffResource } from './diff.js';
-import { hasSecret, hasUnknown, isSecretValue, reveal, secret, secretKeys, UNKNOWN, type Props } from './values.js';
+import { hasSecret, hasUnknown, isSecretValue, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRITE_ONLY, type Props } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
@@ -155,6 +155,13 @@ export class GenericResource {
       const v = keep ? held : fresh;
       nextInputs[prop] = isSecretValue(held) || isSecret(attr) ? secret(reveal(v)) : v;
     }
+    // Write-only inputs the import could not read stay marked, through refreshes, until the
+    // program's values are recorded in state.
+    const priorUnread = reveal(props[UNREAD_WRITE_ONLY]);
+    const unread = Object.entries(this.def.attributes)
+      .filter(([name, attr]) => attr.writeOnly && nextInputs[camel(name)] === undefined && (importing || (Array.isArray(priorUnread) && priorUnread.includes(camel(name)))))
+      .map(([name]) => camel(name));
+    if (unread.length) outs[UNREAD_WRITE_ONLY] = unread;
     return { outs, inputs: nextInputs };
   }
 

@@ -10,6 +10,12 @@ export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
 export type Props = Record<string, unknown>;
 
+/**
+ * An output key (not a catalog property, ignored by the SDK) listing the write-only inputs an
+ * import could not read back, so Diff does not plan the program's value as a change to them.
+ */
+export const UNREAD_WRITE_ONLY = '__unreadWriteOnly';
+
 export function isSecretValue(v: unknown): v is { value: unknown } {
   return typeof v === 'object' && v !== null && (v as Props)[SIG_KEY] === SECRET_SIG;
 }
