@@ -67,6 +67,36 @@ function overHttp(job: ClientJob): Promise<ReturnType<typeof summary>> {
   });
 }
 
+type GcTotals = Record<string, { count: number; seconds: number }>;
+
+/**
+ * The server's event loop is sampled by prom-client with a 10 ms timer; its figures are the
+ * timer's intervals, so the delay is what exceeds the 10 ms.
+ */
+const EVENT_LOOP_SAMPLE_MS = 10;
+
+/** The control plane's event-loop delay since the last scrape and its GC totals by kind. */
+async function serverView(url: string): Promise<{ lagMaxMs: number; lagP99Ms: number; gc: GcTotals }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => Math.max(0, Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS);
+  const gc: GcTotals = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} (\S+)/gm)) {
+    const k = (gc[m[2]!] ??= { count: 0, seconds: 0 });
+    if (m[1] === 'count') k.count = Number(m[3]);
+    else k.seconds = Number(m[3]);
+  }
+  return { lagMaxMs: gauge('nodejs_eventloop_lag_max_seconds'), lagP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), gc };
+}
+
+function gcBetween(before: GcTotals, after: GcTotals) {
+  const out: Record<string, { count: number; total_ms: number }> = {};
+  for (const [kind, a] of Object.entries(after)) {
+    const b = before[kind] ?? { count: 0, seconds: 0 };
+    if (a.count > b.count) out[kind] = { count: a.count - b.count, total_ms: (a.seconds - b.seconds) * 1000 };
+  }
+  return out;
+}
+
 function person(i: number, prefix: string) {
   const area = AREAS[i % AREAS.length]!;
   const title = `${TITLES[(i * 7) % TITLES.length]}, ${area}`;
@@ -150,7 +180,14 @@ async function measure(cp: ControlPlaneFixture) {
   const byTitleAlone = await oneByOne(titlePages(3, 1500));
   // At the most a tenant may send for long (its sustained rate limit), over four connections,
   // on a schedule that does not wait for answers: the latency an IdP syncing flat out sees.
-  const atRate = (requests: ClientJob['requests']) => overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, requests });
+  // Beside each, what the server saw over that time, from its own /metrics: where a tail of
+  // the client's figures comes from (collections, or an event loop that did not run).
+  const atRate = async (requests: ClientJob['requests']) => {
+    const before = await serverView(cp.url); // a scrape also resets the event-loop delay histogram
+    const r = await overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, requests });
+    const after = await serverView(cp.url);
+    return { ...r, server: { event_loop_delay_max_ms: after.lagMaxMs, event_loop_delay_p99_ms: after.lagP99Ms, gc: gcBetween(before.gc, after.gc) } };
+  };
   const byUserNameAtRate = await atRate(userNameLookups(29, RATE * AT_RATE_SECONDS));
   const byTitleAtRate = await atRate(titlePages(5, RATE * AT_RATE_SECONDS));
   return {
