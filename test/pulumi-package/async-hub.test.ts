@@ -114,6 +114,15 @@ for (const kind of dbKinds()) {
         assert.ok(first, 'ErrorResourceInitFailed detail');
         assert.match(first!.getId(), /^hub_/);
         assert.equal(js(first!.getProperties()).status, 'provisioning');
+        // The next `pulumi up` retries a resource with init errors as an Update of the same inputs: it waits again, and says so when it still is not ready.
+        const retry = req.update(H('c'), first!.getId(), js(first!.getProperties()), inputs, false, inputs);
+        retry.setTimeout(0.5);
+        const retried = await p.call('update', retry).then(
+          () => assert.fail('a Hub still provisioning must not be reported ready'),
+          (e) => e,
+        );
+        assert.match(retried.details, /timed out after .* waiting for status to be ready/);
+        assert.equal(initFailure(retried)?.getId(), first!.getId(), 'still recorded, with its id');
         await p.call('delete', req.delete(H('c'), first!.getId(), js(first!.getProperties())));
 
         // The engine's Cancel (Ctrl-C) ends the wait at once; the Hub is still reported with its id.

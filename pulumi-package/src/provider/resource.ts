@@ -181,7 +181,7 @@ export class GenericResource {
 
   async update(client: ClaresiaClient, id: string, olds: Props, news: Props, oldInputs: Props | undefined, timeoutMs?: number): Promise<Props> {
     const { changes } = diffResource(this.def, olds, news, oldInputs);
-    if (changes.length === 0) return olds;
+    if (changes.length === 0) return this.def.async ? this.resumeWait(client, id, olds, news, timeoutMs) : olds;
     const op = this.def.api.update;
     if (!op || changes.some((c) => c.replace)) throw new Error(`${this.def.title} cannot change ${changes.filter((c) => c.replace).map((c) => c.property).join(', ')} in place`);
     // PATCH carries what changed; PUT replaces the whole updatable representation.
@@ -194,6 +194,23 @@ export class GenericResource {
     if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
     if (this.def.async) api = await this.waitReady(client, id, olds, timeoutMs);
     return this.outputs(api, olds, news);
+  }
+
+  /**
+   * The engine retries a resource whose creation did not finish (a timeout, a cancelled run:
+   * its init errors) with an Update of the same inputs. Answering with the old outputs would
+   * clear those errors while it is still provisioning: wait for it again, and report it, with
+   * its id, when it still is not ready.
+   */
+  private async resumeWait(client: ClaresiaClient, id: string, olds: Props, news: Props, timeoutMs?: number): Promise<Props> {
+    const a = this.def.async!;
+    if (a.ready.includes(String(reveal(olds[camel(a.attribute)])))) return olds;
+    try {
+      return this.outputs(await this.waitReady(client, id, olds, timeoutMs), olds, news);
+    } catch (err) {
+      const now = await this.fetch(client, id, olds).catch(() => undefined);
+      throw new ResourceInitError((err as Error).message, id, now ? this.outputs(now, olds, news) : olds, news);
+    }
   }
 
   async delete(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<void> {
