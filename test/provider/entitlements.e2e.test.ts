@@ -4,6 +4,8 @@
  * shown once: all through the generic catalog path with the real terraform.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startControlPlane, type TestControlPlane, type TenantFixture } from '../support/control-plane.js';
 import { buildProvider, providerBlock, workspace, type Workspace } from './support/terraform.js';
 
@@ -69,6 +71,20 @@ describe('entitlements and SCIM directory with terraform', function () {
     assert.equal(attrs('claresia_cowork').pack, 'go-to-market');
   });
 
+  it('writes the shown-once SCIM token into no provider log line, even at trace level', async () => {
+    const logFile = path.join(ws.dir, 'trace.log');
+    Object.assign(ws.env, { TF_LOG: 'trace', TF_LOG_PATH: logFile });
+    try {
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      delete ws.env.TF_LOG;
+      delete ws.env.TF_LOG_PATH;
+    }
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('provider.terraform-provider-claresia'));
+    assert.ok(lines.some((l) => l.includes('"rpc"')), 'the provider logged at trace level');
+    for (const secret of [attrs('claresia_scim_directory').bearer_token, tenant.clientSecret]) assert.equal(lines.filter((l) => l.includes(secret)).length, 0);
+  });
+
   it('updates by PATCH and by PUT in place', async () => {
     ws.write(
       'main.tf',
@@ -87,6 +103,38 @@ describe('entitlements and SCIM directory with terraform', function () {
     const dir = await get(`/api/v1/identity/scim/directories/${attrs('claresia_scim_directory').id}`);
     assert.deepEqual(dir.body.ip_allowlist, ['198.51.100.0/24']);
     assert.match(attrs('claresia_scim_directory').bearer_token, /\S{20,}/, 'the shown-once token survives updates and refreshes');
+  });
+
+  it('records what an update changes besides its inputs (applied_at, source), so a refresh right after finds nothing', async () => {
+    // The sales set handed back to the pack through the API: its source is the pack's now.
+    assert.equal((await cp.request('DELETE', '/api/v1/skill-entitlement/archetypes/sales', { token: tenant.token })).status, 204);
+    assert.equal((await get('/api/v1/skill-entitlement/archetypes/sales')).body.source, 'go-to-market');
+    ws.write(
+      'main.tf',
+      config({
+        allowlist: ['198.51.100.0/24'],
+        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
+        blocked: [],
+      }),
+    );
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /~ applied_at\s+= "[^"]+" -> \(known after apply\)/);
+    assert.match(plan.stdout, /~ source\s+= "go-to-market" -> \(known after apply\)/);
+    await ws.ok(['apply', '-auto-approve']);
+    const refresh = await ws.ok(['apply', '-refresh-only', '-auto-approve']);
+    assert.doesNotMatch(refresh.stdout, /Objects have changed outside of Terraform/);
+    assert.equal(attrs('claresia_cowork').applied_at, (await get('/api/v1/skill-entitlement/coworks/go-to-market')).body.applied_at);
+    assert.equal(attrs('claresia_skill_entitlement').source, 'manual');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    ws.write(
+      'main.tf',
+      config({
+        allowlist: ['198.51.100.0/24'],
+        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
+        blocked: ['claresia.exec.web-research'],
+      }),
+    );
+    await ws.ok(['apply', '-auto-approve']);
   });
 
   it('imports a Cowork pack by its name', async () => {

@@ -36,7 +36,7 @@ export const cowork: ResourceDef = {
       description: 'Skill ids blocked by policy: never granted by this pack, and refused in any archetype set while the pack is applied.',
       example: ['claresia.exec.web-research'],
     },
-    applied_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the pack was last applied (RFC 3339).' },
+    applied_at: { type: 'string', mode: 'computed', format: 'date-time', derivedFrom: ['blocked_skills'], description: 'When the pack was last applied (RFC 3339).' },
   },
   terraformExample: `resource "claresia_cowork" "gtm" {
   pack           = "go-to-market"

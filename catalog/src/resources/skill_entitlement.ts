@@ -44,6 +44,8 @@ export const skillEntitlement: ResourceDef = {
     source: {
       type: 'string',
       mode: 'computed',
+      // A set written here is manual from then on, whatever pack it came from.
+      derivedFrom: ['skills'],
       description: '"manual" for a set managed directly, otherwise the Cowork pack(s) it came from, comma-separated.',
     },
   },
