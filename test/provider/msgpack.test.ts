@@ -41,7 +41,8 @@ function valueOf(t: CtyType): fc.Arbitrary<Value> {
     known = fc.oneof(
       fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
       fc.constantFrom(0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53) + 1),
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      // cty has no negative zero, and @msgpack/msgpack writes -0 as the integer 0: read back, it is 0.
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
     );
   } else if (t === 'bool') known = fc.boolean();
   else if ('list' in t) known = fc.array(valueOf(t.list), { maxLength: 4 });
