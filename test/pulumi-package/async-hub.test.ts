@@ -151,6 +151,13 @@ for (const kind of dbKinds()) {
         const second = initFailure(err);
         assert.match(second!.getId(), /^hub_/);
         assert.ok(!isSecret(js(second!.getProperties()).status));
+        // Retried by the next `pulumi up`: a failed Hub cannot become ready, and the error says what to do.
+        const retriedFailed = await p.call('update', req.update(H('c2'), second!.getId(), js(second!.getProperties()), inputs, false, inputs)).then(
+          () => assert.fail('a failed Hub must not be reported ready'),
+          (e) => e,
+        );
+        assert.match(retriedFailed.details, /ended in status failed.*pulumi up --replace/s);
+        assert.equal(initFailure(retriedFailed)?.getId(), second!.getId());
         // Leave no Hub for the background provisioner to work on while the database is dropped.
         await p.call('delete', req.delete(H('c2'), second!.getId(), js(second!.getProperties())));
       } finally {

@@ -209,7 +209,10 @@ export class GenericResource {
       return this.outputs(await this.waitReady(client, id, olds, timeoutMs), olds, news);
     } catch (err) {
       const now = await this.fetch(client, id, olds).catch(() => undefined);
-      throw new ResourceInitError((err as Error).message, id, now ? this.outputs(now, olds, news) : olds, news);
+      const failed = now !== undefined && a.failed.includes(String(now[a.attribute]));
+      // Nothing in place makes a failed one ready: only a new one (Terraform taints it the same way).
+      const hint = failed ? `; it cannot become ready as it is: fix its inputs or replace it (pulumi up --replace <urn>)` : '';
+      throw new ResourceInitError(`${(err as Error).message}${hint}`, id, now ? this.outputs(now, olds, news) : olds, news);
     }
   }
 
