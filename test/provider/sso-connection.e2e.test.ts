@@ -6,18 +6,8 @@
 import assert from 'node:assert/strict';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
+import { idpMetadata as metadata } from '../support/idp/saml-metadata.js';
 import { buildProvider, providerBlock, workspace, type Workspace } from './support/terraform.js';
-
-function metadata(n: number, certPem: string): string {
-  const der = certPem.replace(/-----[A-Z ]+-----|\s/g, '');
-  return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/exk${n}">
-  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://acme.okta.example/app/${n}/sso/saml"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-`;
-}
 
 const config = (xml: string, extra = '', name = '  Okta SAML ') => `${providerBlock}
 resource "claresia_sso_connection" "okta" {

@@ -9,22 +9,12 @@ import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
+import { idpMetadata as metadata } from '../support/idp/saml-metadata.js';
 import { startOidcIdp } from '../support/idp/oidc-idp.js';
 import { isSecret, js, launchPlugin, pb, req, secret, UNKNOWN, urnOf, type Plugin } from './support/engine.js';
 
 const NONE = pb.DiffResponse.DiffChanges.DIFF_NONE;
 const SOME = pb.DiffResponse.DiffChanges.DIFF_SOME;
-
-function metadata(n: number, certPem: string): string {
-  const der = certPem.replace(/-----[A-Z ]+-----|\s/g, '');
-  return `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/exk${n}">
-  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://acme.okta.example/app/${n}/sso/saml"/>
-  </md:IDPSSODescriptor>
-</md:EntityDescriptor>
-`;
-}
 
 for (const kind of dbKinds()) {
   describe(`pulumi provider, engine lifecycle of tenant resources [${kind}]`, function () {
