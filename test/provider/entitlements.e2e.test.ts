@@ -85,15 +85,12 @@ describe('entitlements and SCIM directory with terraform', function () {
     for (const secret of [attrs('claresia_scim_directory').bearer_token, tenant.clientSecret]) assert.equal(lines.filter((l) => l.includes(secret)).length, 0);
   });
 
+  // The configuration after the first update: a new allowlist and sales set, and the pack's blocked skills as given.
+  const updated = (blocked: string[]) =>
+    config({ allowlist: ['198.51.100.0/24'], salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'], blocked });
+
   it('updates by PATCH and by PUT in place', async () => {
-    ws.write(
-      'main.tf',
-      config({
-        allowlist: ['198.51.100.0/24'],
-        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
-        blocked: ['claresia.exec.web-research'],
-      }),
-    );
+    ws.write('main.tf', updated(['claresia.exec.web-research']));
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
     assert.match(plan.stdout, /0 to add, 2 to change, 0 to destroy/);
     await ws.ok(['apply', '-auto-approve']);
@@ -109,14 +106,7 @@ describe('entitlements and SCIM directory with terraform', function () {
     // The sales set handed back to the pack through the API: its source is the pack's now.
     assert.equal((await cp.request('DELETE', '/api/v1/skill-entitlement/archetypes/sales', { token: tenant.token })).status, 204);
     assert.equal((await get('/api/v1/skill-entitlement/archetypes/sales')).body.source, 'go-to-market');
-    ws.write(
-      'main.tf',
-      config({
-        allowlist: ['198.51.100.0/24'],
-        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
-        blocked: [],
-      }),
-    );
+    ws.write('main.tf', updated([]));
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
     assert.match(plan.stdout, /~ applied_at\s+= "[^"]+" -> \(known after apply\)/);
     assert.match(plan.stdout, /~ source\s+= "go-to-market" -> \(known after apply\)/);
@@ -126,14 +116,7 @@ describe('entitlements and SCIM directory with terraform', function () {
     assert.equal(attrs('claresia_cowork').applied_at, (await get('/api/v1/skill-entitlement/coworks/go-to-market')).body.applied_at);
     assert.equal(attrs('claresia_skill_entitlement').source, 'manual');
     await ws.ok(['plan', '-detailed-exitcode'], 0);
-    ws.write(
-      'main.tf',
-      config({
-        allowlist: ['198.51.100.0/24'],
-        salesSkills: ['claresia.gatespic.call-recap', 'claresia.core.email-drafting', 'claresia.gatespic.pipeline-hygiene'],
-        blocked: ['claresia.exec.web-research'],
-      }),
-    );
+    ws.write('main.tf', updated(['claresia.exec.web-research']));
     await ws.ok(['apply', '-auto-approve']);
   });
 
