@@ -20,8 +20,10 @@ export function createApp(ctx: AppContext): express.Express {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      // The route template, not the raw path, so ids do not explode label cardinality.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path).replaceAll('\\', '')}` : 'unmatched';
+      // The route template, not the raw path, so ids do not explode label cardinality; a router
+      // mounted under a path with parameters names its template (req.baseUrl is the matched path).
+      const base = (res.locals.routeBase as string | undefined) ?? req.baseUrl;
+      const route = req.route?.path ? `${base}${String(req.route.path).replaceAll('\\', '')}` : 'unmatched';
       metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.duration.observe({ method: req.method, route }, seconds);
       ctx.logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');

@@ -352,6 +352,8 @@ export function scimRouter(app: AppContext): express.Router {
 export const scimModule: Module = {
   name: 'scim',
   mount(server, app) {
-    server.use('/scim/v2/:directoryId', scimRouter(app));
+    const mount = '/scim/v2/:directoryId';
+    // Metrics and logs label requests by this template: req.baseUrl holds the directory's id.
+    server.use(mount, (_req, res, next) => ((res.locals.routeBase = mount), next()), scimRouter(app));
   },
 };

@@ -127,5 +127,18 @@ for (const kind of dbKinds()) {
       const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'connector.removed', subject: d.id }).first();
       assert.deepEqual([ev.data.users_removed, ev.data.groups_removed, ev.data.users_deprovisioned], [1, 1, 1]);
     });
+
+    it('metrics label SCIM requests by route template, never by a directory id', async () => {
+      const t = await cp.createTenant();
+      const dirs = [await makeDirectory(cp, t, 'okta'), await makeDirectory(cp, t, 'entra')];
+      for (const d of dirs) {
+        assert.equal((await scim(cp, d)('POST', '/Users', user(`metrics-${d.id}@example.com`))).status, 201);
+        assert.equal((await scim(cp, d)('GET', '/Users?filter=' + encodeURIComponent('userName eq "nobody@example.com"'))).status, 200);
+      }
+      const text = (await cp.request('GET', '/metrics')).text;
+      for (const d of dirs) assert.ok(!text.includes(d.id), `no metric names directory ${d.id}`);
+      assert.match(text, /claresia_http_requests_total\{method="POST",route="\/scim\/v2\/:directoryId\/Users",status="201"\} [2-9]/);
+      assert.match(text, /claresia_http_request_duration_seconds_count\{method="GET",route="\/scim\/v2\/:directoryId\/Users"\} [2-9]/);
+    });
   });
 }
