@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
-// workerData: { url, token, clients, ratePerSecond?, requests: [{ method, path, body?, expect }] }
+// workerData: { url, token, clients, ratePerSecond?, warmup?, requests: [{ method, path, body?, expect }] }
 const job = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.clients });
 const target = new URL(job.url);
@@ -35,25 +35,34 @@ function send(method, path, body) {
 }
 
 const latencies = [];
+// The first `warmup` requests (taken from the front of the list) go out on the same schedule but
+// are not counted: they open the connections and compile this thread's HTTP path, a cold start
+// of the measuring client that an IdP's long-running sync does not have. The timed requests
+// follow on without a pause, so the server sees one continuous stream.
+const warmup = job.warmup ?? 0;
+const total = warmup + job.requests.length;
+const requestAt = (i) => (i < warmup ? job.requests[i % job.requests.length] : job.requests[i - warmup]);
 let next = 0;
 const start = performance.now();
+let timedStart;
 // With ratePerSecond, requests are due on a fixed schedule (open loop), whatever the answers
 // before them took, and each latency runs from when its request was due: a slow answer delays
 // the ones queued behind it, and that delay is counted, as an IdP sending at that rate sees it.
 const dueAt = (i) => (job.ratePerSecond ? start + (i * 1000) / job.ratePerSecond : undefined);
 await Promise.all(
   Array.from({ length: job.clients }, async () => {
-    while (next < job.requests.length) {
+    while (next < total) {
       const i = next++;
-      const r = job.requests[i];
+      const r = requestAt(i);
       const due = dueAt(i);
       if (due !== undefined && due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
       const t0 = due ?? performance.now();
+      if (i === warmup) timedStart = t0;
       const res = await send(r.method, r.path, r.body);
-      latencies.push(performance.now() - t0);
+      if (i >= warmup) latencies.push(performance.now() - t0);
       if (res.status !== r.expect) throw new Error(`${r.method} ${r.path}: ${res.status} ${res.text().slice(0, 300)}`);
     }
   }),
 );
-parentPort.postMessage({ seconds: (performance.now() - start) / 1000, latencies });
+parentPort.postMessage({ seconds: (performance.now() - (timedStart ?? start)) / 1000, latencies });
 agent.destroy();
