@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import pino from 'pino';
 import { KeyRing, migrateLatest, openDatabase, type AppContext, type Db } from '@claresia/control-plane';
 import { claim, enqueue, type Job } from '../../control-plane/src/jobs/queue.js';
+import { JOBS_CHANNEL } from '../../control-plane/src/jobs/listener.js';
 import { defineJob, RetryLater } from '../../control-plane/src/jobs/registry.js';
 import { startRunner, type Runner } from '../../control-plane/src/jobs/runner.js';
 import { jobSettings, type JobSettings } from '../../control-plane/src/jobs/settings.js';
@@ -214,6 +216,101 @@ for (const kind of dbKinds()) {
         releaseFirst();
         await first;
         await app.db('jobs').where({ key: 'busy' }).delete();
+      });
+    }
+
+    if (kind === 'pg') {
+      /** Claims this database's pool sends (the claim transaction's advisory lock). */
+      const countClaims = (db: Db) => {
+        const counter = { n: 0 };
+        db.on('query', (q: { sql: string }) => {
+          if (q.sql.includes('pg_advisory_xact_lock')) counter.n++;
+        });
+        return counter;
+      };
+      /** A job enqueued by another process: its own connection, its own transaction. */
+      const enqueueElsewhere = async (n: number) => {
+        const other = new pg.Client({ connectionString: tdb.url! });
+        await other.connect();
+        try {
+          await other.query('BEGIN');
+          const res = await other.query(`INSERT INTO jobs (queue, payload, status, attempts, max_attempts, run_after, created_at) VALUES ('test.record', $1, 'queued', 0, 5, now(), now()) RETURNING id`, [{ n }]);
+          await other.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
+          await other.query('COMMIT');
+          return Number(res.rows[0].id);
+        } finally {
+          await other.end();
+        }
+      };
+      const listenerBackends = async () =>
+        (await app.db.raw(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${JOBS_CHANNEL}' AND pid <> pg_backend_pid()`)).rows.map((r: { pid: number }) => r.pid) as number[];
+
+      it('an enqueue notifies when its transaction commits, never when it rolls back', async () => {
+        const listener = new pg.Client({ connectionString: tdb.url! });
+        await listener.connect();
+        const heard: string[] = [];
+        listener.on('notification', (m) => heard.push(m.channel));
+        await listener.query(`LISTEN ${JOBS_CHANNEL}`);
+        try {
+          await assert.rejects(
+            app.db.transaction(async (trx) => {
+              await enqueue(trx, 'test.record', { n: 1 });
+              await sleep(100);
+              assert.deepEqual(heard, [], 'nothing before the commit');
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+          await sleep(200);
+          assert.deepEqual(heard, [], 'nothing for a rolled-back enqueue');
+          await app.db.transaction((trx) => enqueue(trx, 'test.record', { n: 2 }));
+          await until('the committed enqueue was heard', () => heard.length === 1, 5000);
+        } finally {
+          await listener.end();
+          await app.db('jobs').delete();
+        }
+      });
+
+      it('an idle replica listens instead of polling, and wakes at once for another process\'s job', async () => {
+        const rep = replica();
+        const claims = countClaims(rep.db);
+        runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
+        await until('listening', async () => (await listenerBackends()).length === 1);
+        await sleep(300);
+        const settled = claims.n;
+        await sleep(2000);
+        assert.equal(claims.n, settled, `an idle replica made ${claims.n - settled} claims in 2 s (polling every 100 ms would be ~20)`);
+        const t0 = Date.now();
+        const id = await enqueueElsewhere(7);
+        await until('the job ran', () => recordOf(rep.db).runs.get(id) === 1, 5000);
+        assert.ok(Date.now() - t0 < 2000, `picked up after ${Date.now() - t0} ms, with the idle poll at 60 s`);
+      });
+
+      it('a retry falls due without a poll while listening', async () => {
+        const rep = replica();
+        runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
+        await until('listening', async () => (await listenerBackends()).length === 1);
+        const id = await enqueue(app.db, 'test.flaky', { failures: 1, retryLater: 700 }, { maxAttempts: 3 });
+        await until('retried after its delay', () => recordOf(rep.db).runs.get(id) === 2, 5000);
+        await until('done', async () => !(await app.db('jobs').where({ id }).first()));
+      });
+
+      it('a lost LISTEN connection is made again, and jobs keep running meanwhile', async () => {
+        const rep = replica();
+        runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
+        const [first] = await until('listening', async () => ((await listenerBackends()).length === 1 ? listenerBackends() : undefined));
+        await app.db.raw('SELECT pg_terminate_backend(?)', [first]);
+        const during = await enqueueElsewhere(8);
+        await until('a job enqueued while the listener was down ran', () => recordOf(rep.db).runs.get(during) === 1, 5000);
+        const [second] = await until('listening again', async () => {
+          const pids = await listenerBackends();
+          return pids.length === 1 && pids[0] !== first ? pids : undefined;
+        });
+        assert.notEqual(second, first);
+        const t0 = Date.now();
+        const after = await enqueueElsewhere(9);
+        await until('a job after the reconnect ran', () => recordOf(rep.db).runs.get(after) === 1, 5000);
+        assert.ok(Date.now() - t0 < 2000);
       });
     }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { rawRows, type Queryable } from '../db/connection.js';
+import { JOBS_CHANNEL } from './listener.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -79,10 +80,14 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
   const tag = opts.key !== undefined && trx.isTransaction ? `${queue}\u0000${opts.key}` : null;
   const earlier = tag ? enqueuedIn.get(trx)?.get(tag) : undefined;
   if (earlier !== undefined) return earlier;
+  // The notification goes out when the caller's transaction commits, and not at all if it rolls
+  // back: other replicas' runners wake for a job exactly when it becomes visible (listener.ts).
   const res = await db.raw(
-    `INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
-     VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
-     RETURNING id`,
+    `WITH job AS (
+       INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
+       VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
+       RETURNING id)
+     SELECT id, pg_notify('${JOBS_CHANNEL}', '') FROM job`,
     [queue, opts.key ?? null, opts.tenantId ?? null, JSON.stringify(payload ?? {}), opts.maxAttempts ?? 10, opts.delayMs ?? 0],
   );
   const id = Number(rawRows(res)[0].id);
@@ -135,6 +140,24 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
   };
   const res = (db as Knex.Transaction).isTransaction ? await run(db as Knex.Transaction) : await (db as Knex).transaction(run);
   return rawRows(res).map(parse);
+}
+
+/**
+ * Milliseconds until the next job of these queues falls due: the earliest queued job's time, or
+ * a running job's lease end (its worker may be dead); 0 when one is due already, undefined when
+ * there is none. A replica woken only by notifications sleeps until then.
+ */
+export async function nextDueInMs(db: Queryable, queues: readonly string[]): Promise<number | undefined> {
+  if (queues.length === 0) return undefined;
+  const list = queues.map(() => '?').join(', ');
+  const res = await db.raw(
+    `SELECT (EXTRACT(EPOCH FROM (min(t) - now())) * 1000)::float8 AS ms FROM (
+       SELECT min(run_after) AS t FROM jobs WHERE status = 'queued' AND queue IN (${list})
+       UNION ALL SELECT min(locked_until) FROM jobs WHERE status = 'running' AND queue IN (${list})) due`,
+    [...queues, ...queues],
+  );
+  const ms = rawRows(res)[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
 }
 
 /** Keeps a long job's lease; false when it was lost (another worker has the job now). */

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
-import { claim, complete, extendLease, fail, onJobEnqueued, type Job } from './queue.js';
+import { listenForJobs } from './listener.js';
+import { claim, complete, extendLease, fail, nextDueInMs, onJobEnqueued, type Job } from './queue.js';
 import { jobDefinition, queueNames, RetryLater } from './registry.js';
 import { jobSettings, type JobSettings } from './settings.js';
 
@@ -15,9 +16,10 @@ export interface Runner {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
 /**
- * Polls the jobs table and runs what it takes, at most `concurrency` at a time. It polls every
- * `pollMs` and also right after this process enqueues (and right after a job finishes), so
- * work started here does not wait for a poll; other replicas see it at their next poll.
+ * Takes due jobs from the jobs table and runs them, at most `concurrency` at a time. It looks
+ * right after this process enqueues and right after a job finishes; on PostgreSQL, also when any
+ * replica's enqueue commits (LISTEN, listener.ts), and otherwise sleeps until the next retry or
+ * lease falls due (at most `idlePollMs`). Without a listener it polls every `pollMs`.
  */
 export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Runner {
   const workerId = `${hostname()}:${process.pid}:${newId('w', 4)}`;
@@ -54,7 +56,18 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     }
   };
 
+  // How long to sleep after a look: with a listener, until the next job falls due (never less
+  // than pollMs: a due job held back behind another of its key must not make this spin).
+  let sleepMs = s.pollMs;
   const tick = async () => {
+    await take();
+    sleepMs = s.pollMs;
+    if (!listener?.listening() || stopped) return;
+    const due = await nextDueInMs(app.db, queueNames()).catch(() => 0);
+    sleepMs = Math.max(s.pollMs, Math.min(s.idlePollMs, due ?? s.idlePollMs));
+  };
+
+  const take = async () => {
     const free = s.concurrency - inflight.size;
     if (free <= 0) return;
     let jobs: Job[] = [];
@@ -90,11 +103,12 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       if (again && !stopped) {
         again = false;
         setImmediate(wake);
-      } else schedule(s.pollMs);
+      } else schedule(sleepMs);
     });
   }
 
   const unsubscribe = onJobEnqueued(wake);
+  const listener = listenForJobs(app.db, wake, app.logger);
   schedule(0);
   return {
     workerId,
@@ -102,6 +116,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       stopped = true;
       unsubscribe();
       clearTimeout(timer);
+      await listener?.stop();
       await ticking;
       await Promise.allSettled([...inflight]);
     },

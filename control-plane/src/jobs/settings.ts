@@ -2,8 +2,16 @@ import { positiveNumberEnv as num } from '../env-number.js';
 
 /** How the job runner and its handlers pace themselves; from the environment so tests can run them fast. */
 export interface JobSettings {
-  /** How often each replica looks for due jobs (a job enqueued by the same replica starts at once). */
+  /**
+   * How often each replica looks for due jobs when it cannot listen for them (PGlite, or its
+   * LISTEN connection is down); a job enqueued by the same replica starts at once either way.
+   */
   pollMs: number;
+  /**
+   * While listening, the longest a replica sleeps between looks: notifications wake it for new
+   * jobs and it wakes itself when a retry or a lease falls due, so this only bounds a miss.
+   */
+  idlePollMs: number;
   /** A taken job is another worker's to take again if not finished or renewed by then. */
   leaseMs: number;
   /** Jobs one replica runs at a time. */
@@ -27,6 +35,7 @@ export interface JobSettings {
 export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
   return {
     pollMs: num(env, 'CLARESIA_JOBS_POLL_MS', 100),
+    idlePollMs: num(env, 'CLARESIA_JOBS_IDLE_POLL_MS', 5000),
     leaseMs: num(env, 'CLARESIA_JOBS_LEASE_MS', 30_000),
     concurrency: Math.floor(num(env, 'CLARESIA_JOBS_CONCURRENCY', 8)),
     publishRetryMs: num(env, 'CLARESIA_PUBLISH_RETRY_MS', 1000),
