@@ -12,10 +12,12 @@ import { scimDirectory } from './resources/scim_directory.js';
 import { groupMapping } from './resources/group_mapping.js';
 import { webhook } from './resources/webhook.js';
 import { rosterSync } from './resources/roster_sync.js';
+import { withRuleNotes } from './rules.js';
 
 export * from './types.js';
 export * from './json-schema.js';
 export * from './normalize.js';
+export * from './rules.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
 export { ROLES, RBAC_GROUP_PREFIX } from './resources/group_mapping.js';
@@ -25,7 +27,7 @@ export { WEBHOOK_EVENTS } from './resources/webhook.js';
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing
  * `resources/<name>.ts` and listing it here; nothing else declares attributes.
  */
-export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, groupMapping, llmConnector, hub, rosterSync, cowork, skillEntitlement, webhook];
+export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, groupMapping, llmConnector, hub, rosterSync, cowork, skillEntitlement, webhook].map(withRuleNotes);
 
 export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
 

@@ -62,6 +62,27 @@ export interface Attribute {
   example?: unknown;
 }
 
+/**
+ * What a rule's condition asks of one attribute: one of these values (compared as the API
+ * stores them), or merely set / not set.
+ */
+export type RuleTest = readonly string[] | 'set' | 'unset';
+
+/** Every entry must hold (an AND); an attribute whose value is not known yet makes it undecided. */
+export type RuleCondition = Readonly<Record<string, RuleTest>>;
+
+/**
+ * A rule that spans attributes, which one attribute's own constraints cannot say. `message`
+ * is the API's and the IaC tools' error text; `{attribute}` stands for the offending attribute.
+ * - required_when: each of `attributes` must be set when `when` holds.
+ * - forbidden_when: none of `attributes` may be set when `when` holds.
+ * - conflicts_with: none of `attributes` may be set when any of `with` is.
+ */
+export type ResourceRule =
+  | { kind: 'required_when'; attributes: readonly string[]; when: RuleCondition; message: string }
+  | { kind: 'forbidden_when'; attributes: readonly string[]; when: RuleCondition; message: string }
+  | { kind: 'conflicts_with'; attributes: readonly string[]; with: readonly string[]; message: string };
+
 export interface ApiOperation {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path template; `{id}` is the resource id. */
@@ -99,6 +120,8 @@ export interface ResourceDef {
   /** Present when creation finishes in the background and clients poll for readiness. */
   async?: AsyncStatus;
   attributes: Record<string, Attribute>;
+  /** Rules over several inputs, checked by the API and at plan/preview by the IaC tools. */
+  rules?: readonly ResourceRule[];
   /** A Terraform configuration used in docs and examples. */
   terraformExample: string;
 }

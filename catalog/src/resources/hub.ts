@@ -36,7 +36,7 @@ export const hub: ResourceDef = {
       mode: 'optional_computed',
       forceNew: true,
       enum: tenant.attributes.region!.enum,
-      description: "Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region.",
+      description: "Region the Hub runs in; in Modes A and C it defaults to the tenant's region.",
       example: 'eu-west-1',
     },
     mtls_endpoint_url: {
@@ -45,7 +45,7 @@ export const hub: ResourceDef = {
       forceNew: true,
       format: 'https-uri',
       maxLength: 2048,
-      description: "Mode C only: the customer's Hub endpoint, which demands a client certificate (https).",
+      description: "The customer's Hub endpoint in Mode C, which demands a client certificate (https).",
       example: 'https://hub.acme.example:8443/claresia',
     },
     customer_ca_certificate: {
@@ -56,7 +56,7 @@ export const hub: ResourceDef = {
       maxLength: 65536,
       normalize: 'trim',
       description:
-        "Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now.",
+        "Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now.",
     },
     cmek_key_id: { type: 'string', mode: 'computed', description: 'Mode B: id of the customer-managed key created for the Hub.' },
     control_plane_client_certificate: {
@@ -86,6 +86,16 @@ export const hub: ResourceDef = {
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
     ready_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When provisioning finished (RFC 3339).' },
   },
+  rules: [
+    {
+      kind: 'required_when',
+      attributes: ['region'],
+      when: { mode: ['B'] },
+      message: '{attribute} is required in Mode B (the region the dedicated Hub and its CMEK key live in)',
+    },
+    { kind: 'required_when', attributes: ['mtls_endpoint_url', 'customer_ca_certificate'], when: { mode: ['C'] }, message: '{attribute} is required in Mode C' },
+    { kind: 'forbidden_when', attributes: ['mtls_endpoint_url', 'customer_ca_certificate'], when: { mode: ['A', 'B'] }, message: '{attribute} is only used in Mode C' },
+  ],
   terraformExample: `resource "claresia_hub" "byoc" {
   mode                    = "C"
   mtls_endpoint_url       = "https://hub.acme.example:8443/claresia"

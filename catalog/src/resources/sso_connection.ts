@@ -3,7 +3,10 @@ import type { ResourceDef } from '../types.js';
 /** The SAML settings the API reads from metadata when metadata_url or metadata_xml is given. */
 const FROM_METADATA = ['metadata_url', 'metadata_xml'] as const;
 /** Any change of these makes a tested connection untested again. */
-const IDP_SETTINGS = [...FROM_METADATA, 'idp_sso_url', 'idp_certificate', 'idp_entity_id', 'discovery_url', 'client_id', 'client_secret'] as const;
+const MANUAL_SAML = ['idp_sso_url', 'idp_certificate', 'idp_entity_id'] as const;
+const SAML = [...FROM_METADATA, ...MANUAL_SAML] as const;
+const OIDC = ['discovery_url', 'client_id', 'client_secret'] as const;
+const IDP_SETTINGS = [...SAML, ...OIDC] as const;
 
 export const ssoConnection: ResourceDef = {
   name: 'sso_connection',
@@ -80,7 +83,7 @@ export const ssoConnection: ResourceDef = {
       minLength: 1,
       maxLength: 1000,
       normalize: 'trim',
-      description: 'SAML: the IdP entity ID (the expected Issuer). Required with idp_sso_url; read from the metadata otherwise.',
+      description: 'SAML: the IdP entity ID (the expected Issuer). Read from the metadata when one is given.',
     },
     discovery_url: {
       type: 'string',
@@ -120,6 +123,22 @@ export const ssoConnection: ResourceDef = {
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Time of the last successful test login.' },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
   },
+  rules: [
+    { kind: 'forbidden_when', attributes: OIDC, when: { protocol: ['saml'] }, message: '{attribute} does not apply to protocol saml' },
+    { kind: 'forbidden_when', attributes: SAML, when: { protocol: ['oidc'] }, message: '{attribute} does not apply to protocol oidc' },
+    { kind: 'required_when', attributes: OIDC, when: { protocol: ['oidc'] }, message: '{attribute} is required for protocol oidc' },
+    // Checked before the next rule, so that a request with both is refused on metadata_xml, as the API always has.
+    { kind: 'conflicts_with', attributes: ['metadata_xml'], with: ['metadata_url'], message: 'give metadata_url or metadata_xml, not both' },
+    { kind: 'conflicts_with', attributes: ['metadata_url'], with: ['metadata_xml'], message: 'give metadata_url or metadata_xml, not both' },
+    // The API reads these from the metadata; a value of the caller's own next to it would be ambiguous.
+    { kind: 'conflicts_with', attributes: MANUAL_SAML, with: FROM_METADATA, message: '{attribute} is read from the metadata; leave it out when metadata_url or metadata_xml is given' },
+    {
+      kind: 'required_when',
+      attributes: MANUAL_SAML,
+      when: { protocol: ['saml'], metadata_url: 'unset', metadata_xml: 'unset' },
+      message: '{attribute} is required for protocol saml without metadata_url or metadata_xml',
+    },
+  ],
   terraformExample: `resource "claresia_sso_connection" "okta" {
   name         = "Okta"
   protocol     = "saml"

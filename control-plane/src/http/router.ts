@@ -9,7 +9,7 @@ import { appendEvent, type NewEvent, type StoredEvent } from '../audit/chain.js'
 import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { ApiError, forbidden } from './errors.js';
-import { validateBody } from './validate.js';
+import { enforceRules, validateBody } from './validate.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
@@ -145,7 +145,16 @@ export class ApiRouter {
       update: { body: updateSchema(def), immutable: immutableAttributes(def) },
     };
     for (const op of ['create', 'list', 'read', 'update', 'delete'] as const) {
-      const handler = handlers[op];
+      let handler = handlers[op];
+      // A create body is the whole resource, so the catalog's rules over several attributes
+      // are checked here; an update's body is a change, checked by its module against the stored resource.
+      if (op === 'create' && handler && def.rules?.length) {
+        const create = handler;
+        handler = (ctx) => {
+          enforceRules(def, ctx.body as Record<string, unknown>);
+          return create(ctx);
+        };
+      }
       if (!handler) continue;
       const api = def.api[op];
       if (!api) throw new Error(`catalog entry ${def.name} declares no ${op} operation`);

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { attributesOfRequestSchema, normalizeStrings, type JsonSchema } from '@claresia/catalog';
+import { attributesOfRequestSchema, normalizeStrings, ruleViolations, type JsonSchema, type ResourceDef, type RuleInput } from '@claresia/catalog';
 import { badRequest } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
@@ -80,4 +80,14 @@ export function validateBody<T = Record<string, unknown>>(schema: JsonSchema, bo
     throw badRequest(d.message, d.field, d.code);
   }
   return body as T;
+}
+
+/**
+ * The catalog's rules over several attributes (a field required in one mode, refused with
+ * another): throws a 400 naming the first offending field. The IaC tools check the same
+ * rules at plan, so a request that reaches this point from them has already passed.
+ */
+export function enforceRules(def: Pick<ResourceDef, 'attributes' | 'rules'>, values: RuleInput['values'], given?: RuleInput['given']): void {
+  const first = ruleViolations(def, { values, given })[0];
+  if (first) throw badRequest(first.message, first.attribute, first.kind === 'required_when' ? 'missing_field' : 'invalid_combination');
 }

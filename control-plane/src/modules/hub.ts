@@ -16,8 +16,6 @@ import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('hub');
-const missing = (field: string, why: string) => badRequest(`${field} is required ${why}`, field, 'missing_field');
-const onlyModeC = (field: string) => badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
 
 interface ProvisionBody {
   mode: 'A' | 'B' | 'C';
@@ -34,27 +32,22 @@ async function checkRequest(ctx: RequestContext, scope: TenantScope, body: Provi
   }
   const existing = (await liveHubs(scope).first('id', 'mode')) as Pick<HubRow, 'id' | 'mode'> | undefined;
   if (existing) throw conflict(`the tenant already has a Hub (${existing.id}); DELETE /api/v1/hub before provisioning another`, 'mode');
-  if (body.mode === 'B' && !body.region) throw missing('region', 'in Mode B (the region the dedicated Hub and its CMEK key live in)');
+  // Which fields each mode needs or refuses is the catalog's rules, checked before this handler runs.
   let ca: ReturnType<typeof inspectCaBundle> | undefined;
   if (body.mode === 'C') {
-    if (!body.mtls_endpoint_url) throw missing('mtls_endpoint_url', 'in Mode C');
-    if (!body.customer_ca_certificate) throw missing('customer_ca_certificate', 'in Mode C');
     try {
-      const url = checkOutboundUrl(body.mtls_endpoint_url, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
+      const url = checkOutboundUrl(body.mtls_endpoint_url!, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
       if (url.protocol !== 'https:') throw new OutboundError('scheme_not_allowed', 'must be an https:// URL');
     } catch (err) {
       if (err instanceof OutboundError) throw badRequest(`mtls_endpoint_url ${err.message}`, 'mtls_endpoint_url', 'invalid_value');
       throw err;
     }
     try {
-      ca = inspectCaBundle(body.customer_ca_certificate);
+      ca = inspectCaBundle(body.customer_ca_certificate!);
     } catch (err) {
       if (err instanceof CertificateError) throw badRequest(`customer_ca_certificate: ${err.message}`, 'customer_ca_certificate', 'invalid_certificate');
       throw err;
     }
-  } else {
-    if (body.mtls_endpoint_url !== undefined) throw onlyModeC('mtls_endpoint_url');
-    if (body.customer_ca_certificate !== undefined) throw onlyModeC('customer_ca_certificate');
   }
   return { region: body.region ?? (tenant.region as string), ca };
 }

@@ -7,6 +7,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
+import { enforceRules } from '../http/validate.js';
 import { expressPath, type Reply, type RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type ConnectionRow } from '../sso/connections.js';
@@ -55,7 +56,7 @@ async function create(ctx: RequestContext) {
   const scope = ctx.tenant();
   const body = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
   const patch = Object.fromEntries(IDP_FIELDS.map((f) => [f, body[f] ?? null])) as unknown as IdpSettings;
-  const settings = await resolveSettings(body.protocol, patch, patch, fetchPolicyOf(ctx.app));
+  const settings = await resolveSettings(body.protocol, patch, fetchPolicyOf(ctx.app));
   const id = newId('sso');
   const now = new Date();
   const row = { id, name: body.name, protocol: body.protocol, ...(await sealSettings(ctx, scope.tenantId, id, settings)), status: 'untested', last_tested_at: null, created_at: now, updated_at: now };
@@ -78,7 +79,10 @@ async function update(ctx: RequestContext) {
     const stored = await storedSettings(ctx, before);
     const merged = { ...stored } as IdpSettings;
     for (const f of touched) (merged as unknown as Record<string, unknown>)[f] = patch[f];
-    const settings = await resolveSettings(before.protocol, merged, Object.fromEntries(touched.map((f) => [f, patch[f]])), fetchPolicyOf(ctx.app));
+    // The connection as it would be, against the catalog's rules; only what this request sent
+    // can be refused, since stored settings read from metadata are not the caller's.
+    enforceRules(def, { ...merged, protocol: before.protocol }, Object.fromEntries(touched.map((f) => [f, patch[f]])));
+    const settings = await resolveSettings(before.protocol, merged, fetchPolicyOf(ctx.app));
     for (const f of IDP_FIELDS) {
       if (settings[f] === stored[f]) continue;
       // The secret is recorded as changed, never by value.

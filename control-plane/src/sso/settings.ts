@@ -19,7 +19,6 @@ export interface IdpSettings {
 
 export const SAML_FIELDS = ['metadata_url', 'metadata_xml', 'idp_sso_url', 'idp_certificate', 'idp_entity_id'] as const;
 export const OIDC_FIELDS = ['discovery_url', 'client_id', 'client_secret'] as const;
-const MANUAL_FIELDS = ['idp_sso_url', 'idp_certificate', 'idp_entity_id'] as const;
 
 const METADATA_LIMIT = 512 * 1024;
 
@@ -70,26 +69,20 @@ async function fetchMetadata(url: string, policy: FetchPolicy): Promise<string> 
  * Turns what the caller sent (merged over what is stored, for an update) into complete,
  * checked IdP settings: fetches and reads SAML metadata, or checks the OIDC discovery
  * document and the client's settings. Throws a 400 naming the field before anything is written.
- * `patch` holds only what this request sent, to tell a caller's value from a derived one.
+ * Which fields each protocol needs or refuses is the catalog's rules, checked before this
+ * (the router for a create, the update handler against the stored connection): `merged` obeys them.
  */
-export async function resolveSettings(protocol: string, merged: IdpSettings, patch: Partial<IdpSettings>, policy: FetchPolicy): Promise<IdpSettings> {
-  const foreign = protocol === 'saml' ? OIDC_FIELDS : SAML_FIELDS;
-  for (const f of foreign) if (given(patch[f])) throw badRequest(`${f} does not apply to protocol ${protocol}`, f, 'invalid_combination');
+export async function resolveSettings(protocol: string, merged: IdpSettings, policy: FetchPolicy): Promise<IdpSettings> {
   const out: IdpSettings = { metadata_url: null, metadata_xml: null, idp_sso_url: null, idp_certificate: null, idp_entity_id: null, discovery_url: null, client_id: null, client_secret: null };
 
   if (protocol === 'oidc') {
-    for (const f of OIDC_FIELDS) if (!given(merged[f])) throw badRequest(`${f} is required for protocol oidc`, f, 'missing_field');
     Object.assign(out, { discovery_url: merged.discovery_url, client_id: merged.client_id, client_secret: merged.client_secret });
     await discover({ discovery_url: out.discovery_url!, client_id: out.client_id!, client_secret: out.client_secret! }, policy);
     return out;
   }
 
-  const sources = (['metadata_url', 'metadata_xml'] as const).filter((f) => given(merged[f]));
-  if (sources.length > 1) throw badRequest('give metadata_url or metadata_xml, not both', sources[1]!, 'invalid_combination');
-  if (sources.length === 1) {
-    // Derived settings come from the metadata; a caller's own value next to it is ambiguous.
-    for (const f of MANUAL_FIELDS) if (given(patch[f])) throw badRequest(`${f} is read from the metadata; leave it out when ${sources[0]} is given`, f, 'invalid_combination');
-    const source = sources[0]!;
+  const source = (['metadata_url', 'metadata_xml'] as const).find((f) => given(merged[f]));
+  if (source) {
     if (source === 'metadata_url') browserUrl(merged.metadata_url!, 'metadata_url', policy);
     const xml = source === 'metadata_url' ? await fetchMetadata(merged.metadata_url!, policy) : merged.metadata_xml!;
     const md = metadata(xml, source);
@@ -101,9 +94,6 @@ export async function resolveSettings(protocol: string, merged: IdpSettings, pat
     return out;
   }
 
-  for (const f of MANUAL_FIELDS) {
-    if (!given(merged[f])) throw badRequest(`${f} is required for protocol saml without metadata_url or metadata_xml`, f, 'missing_field');
-  }
   browserUrl(merged.idp_sso_url!, 'idp_sso_url', policy);
   out.idp_sso_url = merged.idp_sso_url;
   out.idp_certificate = certificate(merged.idp_certificate!, 'idp_certificate');

@@ -26,15 +26,15 @@ export class Hub extends pulumi.CustomResource {
    */
   declare public readonly mode: pulumi.Output<"A" | "B" | "C">;
   /**
-   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   * Region the Hub runs in; in Modes A and C it defaults to the tenant's region. Required when mode is "B". Changing it replaces the resource.
    */
   declare public readonly region: pulumi.Output<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1" | undefined>;
   /**
-   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   declare public readonly mtlsEndpointUrl: pulumi.Output<string | undefined>;
   /**
-   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   declare public readonly customerCaCertificate: pulumi.Output<string | undefined>;
   /**
@@ -134,15 +134,15 @@ export interface HubArgs {
    */
   mode: pulumi.Input<"A" | "B" | "C">;
   /**
-   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   * Region the Hub runs in; in Modes A and C it defaults to the tenant's region. Required when mode is "B". Changing it replaces the resource.
    */
   region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
   /**
-   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   mtlsEndpointUrl?: pulumi.Input<string>;
   /**
-   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   customerCaCertificate?: pulumi.Input<string>;
 }
@@ -154,15 +154,15 @@ export interface HubState {
    */
   mode?: pulumi.Input<"A" | "B" | "C">;
   /**
-   * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. Changing it replaces the resource.
+   * Region the Hub runs in; in Modes A and C it defaults to the tenant's region. Required when mode is "B". Changing it replaces the resource.
    */
   region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
   /**
-   * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   mtlsEndpointUrl?: pulumi.Input<string>;
   /**
-   * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
    */
   customerCaCertificate?: pulumi.Input<string>;
   /**

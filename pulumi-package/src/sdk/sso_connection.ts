@@ -30,31 +30,31 @@ export class SsoConnection extends pulumi.CustomResource {
    */
   declare public readonly protocol: pulumi.Output<"saml" | "oidc">;
   /**
-   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed.
+   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed. Not allowed when protocol is "oidc". Conflicts with metadata_xml.
    */
   declare public readonly metadataUrl: pulumi.Output<string | undefined>;
   /**
-   * SAML: the IdP metadata document itself.
+   * SAML: the IdP metadata document itself. Not allowed when protocol is "oidc". Conflicts with metadata_url.
    */
   declare public readonly metadataXml: pulumi.Output<string | undefined>;
   /**
-   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.
+   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   declare public readonly idpSsoUrl: pulumi.Output<string | undefined>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   declare public readonly idpCertificate: pulumi.Output<string | undefined>;
   /**
-   * SAML: the IdP entity ID (the expected Issuer). Required with idp_sso_url; read from the metadata otherwise.
+   * SAML: the IdP entity ID (the expected Issuer). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   declare public readonly idpEntityId: pulumi.Output<string | undefined>;
   /**
-   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document.
+   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   declare public readonly discoveryUrl: pulumi.Output<string | undefined>;
   /**
-   * OIDC: client id registered at the IdP.
+   * OIDC: client id registered at the IdP. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   declare public readonly clientId: pulumi.Output<string | undefined>;
   /**
@@ -134,35 +134,35 @@ export interface SsoConnectionArgs {
    */
   protocol: pulumi.Input<"saml" | "oidc">;
   /**
-   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed.
+   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed. Not allowed when protocol is "oidc". Conflicts with metadata_xml.
    */
   metadataUrl?: pulumi.Input<string>;
   /**
-   * SAML: the IdP metadata document itself.
+   * SAML: the IdP metadata document itself. Not allowed when protocol is "oidc". Conflicts with metadata_url.
    */
   metadataXml?: pulumi.Input<string>;
   /**
-   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.
+   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpSsoUrl?: pulumi.Input<string>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpCertificate?: pulumi.Input<string>;
   /**
-   * SAML: the IdP entity ID (the expected Issuer). Required with idp_sso_url; read from the metadata otherwise.
+   * SAML: the IdP entity ID (the expected Issuer). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpEntityId?: pulumi.Input<string>;
   /**
-   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document.
+   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   discoveryUrl?: pulumi.Input<string>;
   /**
-   * OIDC: client id registered at the IdP.
+   * OIDC: client id registered at the IdP. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   clientId?: pulumi.Input<string>;
   /**
-   * OIDC: client secret; stored encrypted, never returned. Write-only: sent to the API, never read back.
+   * OIDC: client secret; stored encrypted, never returned. Not allowed when protocol is "saml". Required when protocol is "oidc". Write-only: sent to the API, never read back.
    */
   clientSecret?: pulumi.Input<string>;
 }
@@ -178,31 +178,31 @@ export interface SsoConnectionState {
    */
   protocol?: pulumi.Input<"saml" | "oidc">;
   /**
-   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed.
+   * SAML: https URL of the IdP metadata; fetched when the connection is created or changed. Not allowed when protocol is "oidc". Conflicts with metadata_xml.
    */
   metadataUrl?: pulumi.Input<string>;
   /**
-   * SAML: the IdP metadata document itself.
+   * SAML: the IdP metadata document itself. Not allowed when protocol is "oidc". Conflicts with metadata_url.
    */
   metadataXml?: pulumi.Input<string>;
   /**
-   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.
+   * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpSsoUrl?: pulumi.Input<string>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpCertificate?: pulumi.Input<string>;
   /**
-   * SAML: the IdP entity ID (the expected Issuer). Required with idp_sso_url; read from the metadata otherwise.
+   * SAML: the IdP entity ID (the expected Issuer). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpEntityId?: pulumi.Input<string>;
   /**
-   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document.
+   * OIDC: https URL of the issuer or its /.well-known/openid-configuration document. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   discoveryUrl?: pulumi.Input<string>;
   /**
-   * OIDC: client id registered at the IdP.
+   * OIDC: client id registered at the IdP. Not allowed when protocol is "saml". Required when protocol is "oidc".
    */
   clientId?: pulumi.Input<string>;
   /**

@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface HubConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Mode C only: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Changing it replaces the resource.
+  * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
   *
   * Docs: {@link ../../../../docs/resources/hub.md Hub#customer_ca_certificate}
   */
@@ -20,13 +20,13 @@ export interface HubConfig extends cdktf.TerraformMetaArguments {
   */
   readonly mode: string;
   /**
-  * Mode C only: the customer's Hub endpoint, which demands a client certificate (https). Changing it replaces the resource.
+  * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
   *
   * Docs: {@link ../../../../docs/resources/hub.md Hub#mtls_endpoint_url}
   */
   readonly mtlsEndpointUrl?: string;
   /**
-  * Region the Hub runs in. Required in Mode B; in Modes A and C it defaults to the tenant's region. One of `us-east-1`, `us-west-2`, `eu-west-1`, `eu-central-1`, `ap-southeast-2`, `ap-northeast-1`. Changing it replaces the resource.
+  * Region the Hub runs in; in Modes A and C it defaults to the tenant's region. Required when mode is "B". One of `us-east-1`, `us-west-2`, `eu-west-1`, `eu-central-1`, `ap-southeast-2`, `ap-northeast-1`. Changing it replaces the resource.
   *
   * Docs: {@link ../../../../docs/resources/hub.md Hub#region}
   */

@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface SsoConnectionConfig extends cdktf.TerraformMetaArguments {
   /**
-  * OIDC: client id registered at the IdP.
+  * OIDC: client id registered at the IdP. Not allowed when protocol is "saml". Required when protocol is "oidc".
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#client_id}
   */
   readonly clientId?: string;
   /**
-  * OIDC: client secret; stored encrypted, never returned. Write-only: sent to the API, never stored in state.
+  * OIDC: client secret; stored encrypted, never returned. Not allowed when protocol is "saml". Required when protocol is "oidc". Write-only: sent to the API, never stored in state.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#client_secret}
   */
@@ -26,37 +26,37 @@ export interface SsoConnectionConfig extends cdktf.TerraformMetaArguments {
   */
   readonly clientSecretWoVersion?: number;
   /**
-  * OIDC: https URL of the issuer or its /.well-known/openid-configuration document.
+  * OIDC: https URL of the issuer or its /.well-known/openid-configuration document. Not allowed when protocol is "saml". Required when protocol is "oidc".
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#discovery_url}
   */
   readonly discoveryUrl?: string;
   /**
-  * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given.
+  * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#idp_certificate}
   */
   readonly idpCertificate?: string;
   /**
-  * SAML: the IdP entity ID (the expected Issuer). Required with idp_sso_url; read from the metadata otherwise.
+  * SAML: the IdP entity ID (the expected Issuer). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#idp_entity_id}
   */
   readonly idpEntityId?: string;
   /**
-  * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.
+  * SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#idp_sso_url}
   */
   readonly idpSsoUrl?: string;
   /**
-  * SAML: https URL of the IdP metadata; fetched when the connection is created or changed.
+  * SAML: https URL of the IdP metadata; fetched when the connection is created or changed. Not allowed when protocol is "oidc". Conflicts with metadata_xml.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#metadata_url}
   */
   readonly metadataUrl?: string;
   /**
-  * SAML: the IdP metadata document itself.
+  * SAML: the IdP metadata document itself. Not allowed when protocol is "oidc". Conflicts with metadata_url.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#metadata_xml}
   */
