@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { normalizeValue, type Attribute, type AttrType } from '@claresia/catalog';
+import { normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -103,4 +103,15 @@ export function validateConfig(attrs: Record<string, Attribute>, config: ObjectV
   const out: Diagnostic[] = [];
   checkObject(attrs, config, [], out);
   return out;
+}
+
+/**
+ * The catalog's rules over several attributes (region required in Mode B, OIDC fields refused
+ * for SAML), each failure at the offending attribute's line. A rule reading a value not known
+ * yet reports nothing: Terraform validates again once it is known, and the API checks the rest.
+ */
+export function ruleDiagnostics(def: Pick<ResourceDef, 'attributes' | 'rules'>, config: ObjectValue): Diagnostic[] {
+  return ruleViolations(def, { values: config, isUnknown: (v) => v === UNKNOWN }).map((v) =>
+    error(v.kind === 'required_when' ? `Missing required argument ${v.attribute}` : `Invalid combination of arguments: ${v.attribute}`, `${v.message}.`, [v.attribute]),
+  );
 }

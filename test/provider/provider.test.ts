@@ -154,6 +154,36 @@ describe('provider handlers', () => {
     assert.deepEqual(diags[0].attribute.steps, [{ attribute_name: 'slug' }]);
   });
 
+  it("checks the catalog's rules over several attributes at the offending attribute, and not where a value involved is unknown", async () => {
+    const hub = resourceByName('hub');
+    const H = resourceType(hub);
+    const blank = Object.fromEntries(Object.keys(H.object).map((k) => [k, null])) as ObjectValue;
+    const check = async (v: ObjectValue) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_hub', config: dv(H, { ...blank, ...v }) })).diagnostics as any[]) ?? [];
+    const noRegion = await check({ mode: 'B' });
+    assert.equal(noRegion.length, 1);
+    assert.equal(noRegion[0].summary, 'Missing required argument region');
+    assert.match(noRegion[0].detail, /^region is required in Mode B/);
+    assert.deepEqual(noRegion[0].attribute.steps, [{ attribute_name: 'region' }]);
+    const modeA = await check({ mode: 'A', customer_ca_certificate: '-----BEGIN CERTIFICATE-----' });
+    assert.deepEqual(modeA.map((d) => [d.summary, d.attribute.steps]), [['Invalid combination of arguments: customer_ca_certificate', [{ attribute_name: 'customer_ca_certificate' }]]]);
+    assert.deepEqual(await check({ mode: 'B', region: 'eu-west-1' }), []);
+    // Unknown until apply: the mode, the required value, the refused value. None may fail the plan.
+    assert.deepEqual(await check({ mode: UNKNOWN }), []);
+    assert.deepEqual(await check({ mode: 'B', region: UNKNOWN }), []);
+    assert.deepEqual(await check({ mode: 'A', mtls_endpoint_url: UNKNOWN }), []);
+    assert.deepEqual(await check({ mode: UNKNOWN, mtls_endpoint_url: 'https://hub.example' }), []);
+
+    const sso = resourceByName('sso_connection');
+    const S = resourceType(sso);
+    const sblank = Object.fromEntries(Object.keys(S.object).map((k) => [k, null])) as ObjectValue;
+    const res = await p.ValidateResourceConfig!({
+      type_name: 'claresia_sso_connection',
+      config: dv(S, { ...sblank, name: 'Okta', protocol: 'saml', metadata_url: 'https://idp.example/md', client_id: 'app' }),
+      client_capabilities: { write_only_attributes_allowed: true },
+    });
+    assert.deepEqual((res.diagnostics as any[]).map((d) => [d.detail, d.attribute.steps]), [['client_id does not apply to protocol saml.', [{ attribute_name: 'client_id' }]]]);
+  });
+
   it('upgrades older state: drops attributes the schema lost, adds new ones as null; refuses newer state', async () => {
     const raw = { id: 'tnt_9', slug: 's', legacy: 'x' };
     const res = await p.UpgradeResourceState!({ type_name: 'claresia_tenant', version: 0, raw_state: { json: Buffer.from(JSON.stringify(raw)) } });

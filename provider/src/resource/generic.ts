@@ -9,7 +9,7 @@ import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/cl
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
-import { validateConfig } from '../validate.js';
+import { ruleDiagnostics, validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
 import { keepPlannedComputed, requestBody, semanticallyEqual, stateFromApi } from './state.js';
 import { quirksFor, type ResourceQuirks } from '../resources/index.js';
@@ -65,7 +65,7 @@ export class GenericResource {
   }
 
   validate(config: ObjectValue, writeOnlyAllowed: boolean): Diagnostic[] {
-    const diags = validateConfig(this.def.attributes, config);
+    const diags = [...validateConfig(this.def.attributes, config), ...ruleDiagnostics(this.def, config)];
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (attr.writeOnly && !writeOnlyAllowed && config[name] !== null && config[name] !== undefined) {
         diags.push(error('Write-only attribute not supported', `${name} is write-only and needs Terraform 1.11 or later.`, [name]));
