@@ -1,9 +1,12 @@
 /** Check's rules on shapes the catalog allows but today's entries may not use yet. */
 import assert from 'node:assert/strict';
-import type { ResourceDef } from '@claresia/catalog';
+import { resourceByName, type ResourceDef } from '@claresia/catalog';
 import { checkInputs } from '../../pulumi-package/src/provider/check.js';
 import { diffResource } from '../../pulumi-package/src/provider/diff.js';
 import { UNKNOWN } from '../../pulumi-package/src/provider/values.js';
+import { launchPlugin, req, urnOf, type Plugin } from './support/engine.js';
+
+const hub = resourceByName('hub');
 
 const def: ResourceDef = {
   name: 'probe',
@@ -47,5 +50,32 @@ describe('pulumi Check and Diff on collections and nested objects', () => {
     assert.equal(diffResource(def, olds, { ruleSet: { maxRate: 5, labelName: 'a' } }, olds).changes.length, 0);
     assert.deepEqual(diffResource(def, olds, { ruleSet: { maxRate: 6, labelName: 'a' } }, olds).changes, [{ property: 'ruleSet', kind: 'update', replace: false }]);
     assert.deepEqual(diffResource(def, olds, {}, olds).changes, [{ property: 'ruleSet', kind: 'delete', replace: false }]);
+  });
+});
+
+describe("pulumi Check on the catalog's rules over several inputs", function () {
+  this.timeout(30_000);
+  let p: Plugin | undefined;
+  after(async () => {
+    await p?.stop();
+  });
+
+  it('the engine gets each failure on the offending property, named in camelCase', async () => {
+    p = await launchPlugin();
+    const failures = async (type: string, inputs: Record<string, unknown>) =>
+      (await p!.call<any>('check', req.check(urnOf(type, 'x'), inputs))).getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]);
+    assert.deepEqual(await failures('Hub', { mode: 'B' }), [['region', 'region is required in Mode B (the region the dedicated Hub and its CMEK key live in)']]);
+    assert.deepEqual(await failures('Hub', { mode: 'A', mtlsEndpointUrl: 'https://hub.example' }), [['mtlsEndpointUrl', 'mtlsEndpointUrl is only used in Mode C']]);
+    assert.deepEqual(await failures('Hub', { mode: 'B', region: 'eu-west-1' }), []);
+    assert.deepEqual(await failures('SsoConnection', { name: 'Okta', protocol: 'saml', metadataXml: '<x/>', idpEntityId: 'urn:idp' }), [
+      ['idpEntityId', 'idpEntityId is read from the metadata; leave it out when metadataUrl or metadataXml is given'],
+    ]);
+  });
+
+  it('reports nothing while a value a rule reads is an unresolved output', async () => {
+    assert.deepEqual(await checkInputs(hub, { mode: UNKNOWN }), []);
+    assert.deepEqual(await checkInputs(hub, { mode: 'B', region: UNKNOWN }), []);
+    assert.deepEqual(await checkInputs(hub, { mode: 'A', customerCaCertificate: UNKNOWN }), []);
+    assert.deepEqual((await checkInputs(hub, { mode: 'C', mtlsEndpointUrl: UNKNOWN })).map((f) => f.property), ['customerCaCertificate']);
   });
 });

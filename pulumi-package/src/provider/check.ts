@@ -5,9 +5,9 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, normalizeValue, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
-import { hasUnknown, reveal, secret, type Props } from './values.js';
+import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
 
 type Compile = (schema: JsonSchema) => ValidateFunction;
@@ -135,8 +135,23 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
       }
     }
   }
+  failures.push(...ruleFailures(def, news));
   for (const prop of Object.keys(news)) {
     if (!known.has(prop)) failures.push({ property: prop, reason: `${prop} is not an input of ${def.title}` });
   }
   return failures;
+}
+
+/**
+ * The catalog's rules over several inputs (region required in Mode B, OIDC fields refused for
+ * SAML), on the offending property. A rule reading an output not resolved yet reports nothing:
+ * the engine checks again once it is known, and the API checks what a preview could not.
+ */
+function ruleFailures(def: ResourceDef, news: Props): Failure[] {
+  if (!def.rules?.length) return [];
+  const values: Record<string, unknown> = {};
+  for (const [name, attr] of Object.entries(def.attributes)) if (isInput(attr)) values[name] = reveal(news[camel(name)]);
+  // The catalog's messages name attributes as the API does; a Pulumi program knows them in camelCase.
+  const inPulumiTerms = (msg: string) => msg.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (w) => (w in def.attributes ? camel(w) : w));
+  return ruleViolations(def, { values, isUnknown: (v) => v === UNKNOWN }).map((v) => ({ property: camel(v.attribute), reason: inPulumiTerms(v.message) }));
 }
