@@ -295,6 +295,21 @@ for (const kind of dbKinds()) {
         await until('done', async () => !(await app.db('jobs').where({ id }).first()));
       });
 
+      it('with CLARESIA_JOBS_LISTEN=0 (behind a pooler in transaction mode) it polls and opens no LISTEN connection', async () => {
+        assert.throws(() => jobSettings({ CLARESIA_JOBS_LISTEN: 'yes' }), /CLARESIA_JOBS_LISTEN must be 0 or 1/);
+        const s = jobSettings({ CLARESIA_JOBS_LISTEN: '0', CLARESIA_JOBS_POLL_MS: '50' });
+        assert.equal(s.listen, false);
+        const rep = replica();
+        const claims = countClaims(rep.db);
+        runners.push(startRunner(rep, { ...SETTINGS, ...s }));
+        const id = await enqueueElsewhere(6);
+        await until('the job ran', () => recordOf(rep.db).runs.get(id) === 1, 5000);
+        const before = claims.n;
+        await sleep(500);
+        assert.deepEqual(await listenerBackends(), []);
+        assert.ok(claims.n - before >= 4, `polled every 50 ms while idle (${claims.n - before} claims in 500 ms)`);
+      });
+
       it('a lost LISTEN connection is made again, and jobs keep running meanwhile', async () => {
         const rep = replica();
         runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));

@@ -108,7 +108,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
   }
 
   const unsubscribe = onJobEnqueued(wake);
-  const listener = listenForJobs(app.db, wake, app.logger);
+  const listener = s.listen ? listenForJobs(app.db, wake, app.logger) : undefined;
   schedule(0);
   return {
     workerId,

@@ -12,6 +12,8 @@ export interface JobSettings {
    * jobs and it wakes itself when a retry or a lease falls due, so this only bounds a miss.
    */
   idlePollMs: number;
+  /** Whether to LISTEN at all: not through a pooler in transaction mode, which gives LISTEN no session of its own. */
+  listen: boolean;
   /** A taken job is another worker's to take again if not finished or renewed by then. */
   leaseMs: number;
   /** Jobs one replica runs at a time. */
@@ -36,6 +38,7 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
   return {
     pollMs: num(env, 'CLARESIA_JOBS_POLL_MS', 100),
     idlePollMs: num(env, 'CLARESIA_JOBS_IDLE_POLL_MS', 5000),
+    listen: listenSetting(env.CLARESIA_JOBS_LISTEN),
     leaseMs: num(env, 'CLARESIA_JOBS_LEASE_MS', 30_000),
     concurrency: Math.floor(num(env, 'CLARESIA_JOBS_CONCURRENCY', 8)),
     publishRetryMs: num(env, 'CLARESIA_PUBLISH_RETRY_MS', 1000),
@@ -49,4 +52,10 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
     retentionMs: num(env, 'CLARESIA_RETENTION_DAYS', 30) * 86_400_000,
     retentionSweepMs: num(env, 'CLARESIA_RETENTION_SWEEP_SECONDS', 3600) * 1000,
   };
+}
+
+function listenSetting(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new Error(`CLARESIA_JOBS_LISTEN must be 0 or 1, got "${raw.slice(0, 20)}"`);
 }
