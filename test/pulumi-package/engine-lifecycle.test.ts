@@ -142,11 +142,16 @@ for (const kind of dbKinds()) {
         await p.call('update', req.update(U, id, js(refreshed.getProperties()), rotated.news, false, again.news));
         const row = await cp.db('sso_connections').where({ id }).first();
         assert.equal(await cp.server.ctx.keys.decryptForTenant(cp.db, t.id, row.client_secret_enc, `sso_connection:${id}:client_secret`), 'oidc-secret-two');
-        // A SAML connection created without a client secret still plans one the program adds.
+        // A SAML connection created without a client secret still diffs one the program adds
+        // (not marked unread), though Check refuses it first: a client secret is OIDC's alone.
         const saml = { name: 'S', protocol: 'saml', metadataXml: metadata(3, certs[0]!) };
-        const s = await p.call<any>('create', req.create(urnOf('SsoConnection', 's'), saml));
-        const added = await plan(urnOf('SsoConnection', 's'), s.getId(), js(s.getProperties()), { ...saml, clientSecret: secret('x-secret') }, saml);
-        assert.deepEqual(added.diff.getDiffsList(), ['clientSecret']);
+        const S = urnOf('SsoConnection', 's');
+        const s = await p.call<any>('create', req.create(S, saml));
+        const withSecret = { ...saml, clientSecret: secret('x-secret') };
+        const refused = await p.call<any>('check', req.check(S, withSecret, saml));
+        assert.deepEqual(refused.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['clientSecret', 'clientSecret does not apply to protocol saml']]);
+        const added = await p.call<any>('diff', req.diff(S, s.getId(), js(s.getProperties()), withSecret, saml));
+        assert.deepEqual(added.getDiffsList(), ['clientSecret']);
         await p.call('delete', req.delete(urnOf('SsoConnection', 's'), s.getId(), js(s.getProperties())));
         await p.call('delete', req.delete(U, id, js(refreshed.getProperties())));
       } finally {
