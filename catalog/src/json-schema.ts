@@ -12,6 +12,23 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
 };
 
+/** What a value of each format must be, in the words every client reports it with. */
+export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> = {
+  email: 'must be an email address',
+  uri: 'must be an absolute URL',
+  'https-uri': 'must be an https:// URL',
+  'date-time': 'must be an RFC 3339 date-time',
+  uuid: 'must be a UUID',
+  cidr: 'must be a CIDR block such as 203.0.113.0/24',
+  'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
+};
+
+/** The format whose JSON Schema pattern this is, so a failed pattern is reported as the format. */
+export function formatOfPattern(pattern: string): NonNullable<Attribute['format']> | undefined {
+  for (const [format, s] of Object.entries(FORMAT_PATTERNS)) if (s?.pattern === pattern) return format as NonNullable<Attribute['format']>;
+  return undefined;
+}
+
 /** Rules about one value: on a collection they apply to its elements, as the provider applies them. */
 function scalarRules(attr: Attribute, s: JsonSchema): JsonSchema {
   if (attr.enum) s.enum = [...attr.enum];

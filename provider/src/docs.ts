@@ -3,7 +3,7 @@
  * (the same source as the schema), so docs cannot disagree with what the provider accepts.
  */
 import { dataSources, resources, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
-import { flags, hasTimeouts, providerAttributes, writeOnlyVersions } from './schema.js';
+import { defaultNote, flags, hasTimeouts, providerAttributes, writeOnlyVersions } from './schema.js';
 
 export const DOCS_COMMAND = 'npm run docs -w @claresia/terraform-provider';
 const HEADER = `<!-- Generated from the resource catalog by \`${DOCS_COMMAND}\`; do not edit. -->\n`;
@@ -22,7 +22,7 @@ function bullet(name: string, a: Attribute): string {
   if (a.writeOnly) tags.push('Write-only');
   const notes: string[] = [a.description];
   if (a.enum) notes.push(`One of ${a.enum.map((v) => `\`${v}\``).join(', ')}.`);
-  if (a.default !== undefined) notes.push(`Defaults to \`${String(a.default)}\`.`);
+  if (a.default !== undefined) notes.push(defaultNote(a.default));
   if (a.pattern) notes.push(`Must match \`${a.pattern}\`.`);
   if (a.format) notes.push(`Format: ${a.format}.`);
   if (a.forceNew && a.mode !== 'computed') notes.push('Changing it replaces the resource.');

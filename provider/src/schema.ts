@@ -61,10 +61,15 @@ export function resourceType(def: ResourceDef): { object: Record<string, CtyType
   return { object };
 }
 
+/** How the docs and the schema state a default: a list or map as HCL would show it, not as String() does ([] was ``). */
+export function defaultNote(value: unknown): string {
+  return `Defaults to \`${typeof value === 'string' ? value : JSON.stringify(value)}\`.`;
+}
+
 function description(attr: Attribute): string {
   const notes: string[] = [];
   if (attr.enum) notes.push(`One of ${attr.enum.map((v) => `\`${v}\``).join(', ')}.`);
-  if (attr.default !== undefined) notes.push(`Defaults to \`${String(attr.default)}\`.`);
+  if (attr.default !== undefined) notes.push(defaultNote(attr.default));
   if (attr.forceNew && attr.mode !== 'computed') notes.push('Changing it replaces the resource.');
   if (attr.writeOnly) notes.push('Write-only: sent to the API, never stored in state.');
   if (attr.returnedOnce) notes.push('Returned only when created; an imported resource has it null.');

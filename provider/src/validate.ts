@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { FORMAT_MESSAGES, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -15,25 +15,25 @@ const CIDR6 = /^[0-9a-fA-F:]+\/(?:12[0-8]|1[01]\d|\d?\d)$/;
 function formatProblem(format: NonNullable<Attribute['format']>, v: string): string | undefined {
   switch (format) {
     case 'email':
-      return EMAIL.test(v) ? undefined : 'must be an email address';
+      return EMAIL.test(v) ? undefined : FORMAT_MESSAGES['email'];
     case 'uri':
     case 'https-uri': {
       let u: URL;
       try {
         u = new URL(v);
       } catch {
-        return 'must be an absolute URL';
+        return FORMAT_MESSAGES.uri;
       }
-      return format === 'https-uri' && u.protocol !== 'https:' ? 'must be an https:// URL' : undefined;
+      return format === 'https-uri' && u.protocol !== 'https:' ? FORMAT_MESSAGES['https-uri'] : undefined;
     }
     case 'date-time':
-      return Number.isNaN(Date.parse(v)) ? 'must be an RFC 3339 date-time' : undefined;
+      return Number.isNaN(Date.parse(v)) ? FORMAT_MESSAGES['date-time'] : undefined;
     case 'uuid':
-      return UUID.test(v) ? undefined : 'must be a UUID';
+      return UUID.test(v) ? undefined : FORMAT_MESSAGES['uuid'];
     case 'cidr':
-      return CIDR4.test(v) || CIDR6.test(v) ? undefined : 'must be a CIDR block such as 10.0.0.0/8';
+      return CIDR4.test(v) || CIDR6.test(v) ? undefined : FORMAT_MESSAGES['cidr'];
     case 'pem-certificate':
-      return v.includes('-----BEGIN CERTIFICATE-----') ? undefined : 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)';
+      return v.includes('-----BEGIN CERTIFICATE-----') ? undefined : FORMAT_MESSAGES['pem-certificate'];
   }
 }
 

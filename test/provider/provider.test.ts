@@ -137,6 +137,18 @@ describe('provider handlers', () => {
     assert.deepEqual(blank[0].attribute.steps, [{ attribute_name: 'display_name' }]);
   });
 
+  it('refuses an allowlist entry that is not a CIDR at plan, with the words the API uses', async () => {
+    const dir = resourceByName('scim_directory');
+    const D = resourceType(dir);
+    const blank = Object.fromEntries(Object.keys(D.object).map((k) => [k, null])) as ObjectValue;
+    const check = async (list: string[]) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_scim_directory', config: dv(D, { ...blank, idp: 'okta', ip_allowlist: list }) })).diagnostics as any[]) ?? [];
+    assert.deepEqual(await check(['203.0.113.0/24', '2001:db8::/32']), []);
+    const bad = await check(['203.0.113.0/24', '10.0.0.0/33']);
+    assert.equal(bad.length, 1);
+    assert.equal(bad[0].attribute.steps[0].attribute_name, 'ip_allowlist');
+    assert.match(bad[0].detail, /must be a CIDR block such as 203\.0\.113\.0\/24/);
+  });
+
   it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {
     const hub = resourceByName('hub');
     const H = resourceType(hub);

@@ -34,6 +34,7 @@ export const scimDirectory: ResourceDef = {
       mode: 'optional_computed',
       default: [],
       maxItems: 100,
+      format: 'cidr',
       normalize: 'sorted_set',
       description:
         'CIDRs (IPv4 or IPv6, host bits zero, e.g. 203.0.113.0/24) allowed to call the SCIM endpoint; empty allows any address.',

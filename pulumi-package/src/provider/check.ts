@@ -5,7 +5,7 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, FORMAT_MESSAGES, formatOfPattern, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -70,8 +70,11 @@ function reason(e: ErrorObject): string {
   switch (e.keyword) {
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'pattern':
-      return `must match ${String(p.pattern)}`;
+    case 'pattern': {
+      // A format the catalog spells as a pattern (CIDR, https URL, PEM) is named, not shown as a regex.
+      const format = formatOfPattern(String(p.pattern));
+      return format ? FORMAT_MESSAGES[format] : `must match ${String(p.pattern)}`;
+    }
     case 'format':
       return `must be a valid ${String(p.format)}`;
     case 'type':

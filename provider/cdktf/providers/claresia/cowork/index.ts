@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface CoworkConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Skill ids blocked by policy: never granted by this pack, and refused in any archetype set while the pack is applied. Defaults to ``.
+  * Skill ids blocked by policy: never granted by this pack, and refused in any archetype set while the pack is applied. Defaults to `[]`.
   *
   * Docs: {@link ../../../../docs/resources/cowork.md Cowork#blocked_skills}
   */

@@ -14,7 +14,7 @@ export interface ScimDirectoryConfig extends cdktf.TerraformMetaArguments {
   */
   readonly idp: string;
   /**
-  * CIDRs (IPv4 or IPv6, host bits zero, e.g. 203.0.113.0/24) allowed to call the SCIM endpoint; empty allows any address. Defaults to ``.
+  * CIDRs (IPv4 or IPv6, host bits zero, e.g. 203.0.113.0/24) allowed to call the SCIM endpoint; empty allows any address. Defaults to `[]`.
   *
   * Docs: {@link ../../../../docs/resources/scim_directory.md ScimDirectory#ip_allowlist}
   */
