@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { KeyRing, migrateLatest, openDatabase, type AppContext, type Db } from '@claresia/control-plane';
-import { claim, enqueue, type Job } from '../../control-plane/src/jobs/queue.js';
-import { JOBS_CHANNEL } from '../../control-plane/src/jobs/listener.js';
+import { claim, complete, enqueue, type Job } from '../../control-plane/src/jobs/queue.js';
+import { JOBS_CHANNEL, listenForJobs } from '../../control-plane/src/jobs/listener.js';
 import { defineJob, RetryLater } from '../../control-plane/src/jobs/registry.js';
 import { startRunner, type Runner } from '../../control-plane/src/jobs/runner.js';
 import { jobSettings, type JobSettings } from '../../control-plane/src/jobs/settings.js';
@@ -176,6 +177,19 @@ for (const kind of dbKinds()) {
       await app.db('jobs').where({ id: dead }).delete();
     });
 
+    it("a dead worker's job is retaken before the queued jobs of its key, never beside them", async () => {
+      const first = await enqueue(app.db, 'test.keyed', { n: 1 }, { key: 'dead-key' });
+      const second = await enqueue(app.db, 'test.keyed', { n: 2 }, { key: 'dead-key' });
+      // Its worker takes the first job and dies: the lease runs out.
+      assert.deepEqual((await claim(app.db, ['test.keyed'], 'dead-worker', 1, 5)).map((j) => j.id), [first]);
+      await sleep(20);
+      const taken = await claim(app.db, ['test.keyed'], 'next-worker', 5000, 5);
+      assert.deepEqual(taken.map((j) => j.id), [first], 'the expired job alone, not the queued one of its key with it');
+      await complete(app.db, taken[0]!, 'next-worker');
+      assert.deepEqual((await claim(app.db, ['test.keyed'], 'next-worker', 5000, 5)).map((j) => j.id), [second]);
+      await app.db('jobs').where({ key: 'dead-key' }).delete();
+    });
+
     it('jobs with one key run one at a time, in order, across replicas; one enqueue per key and transaction', async () => {
       const [a, b] = await app.db.transaction(async (trx) => [await enqueue(trx, 'test.record', { n: 1 }, { key: 'k0' }), await enqueue(trx, 'test.record', { n: 2 }, { key: 'k0' })]);
       assert.equal(a, b, 'joined within the transaction');
@@ -229,14 +243,14 @@ for (const kind of dbKinds()) {
         return counter;
       };
       /** A job enqueued by another process: its own connection, its own transaction. */
-      const enqueueElsewhere = async (n: number) => {
+      const enqueueElsewhere = async (n: number, notify = true) => {
         const other = new pg.Client({ connectionString: tdb.url! });
         await other.connect();
         try {
           await other.query('BEGIN');
           const res = await other.query(`INSERT INTO jobs (queue, payload, status, attempts, max_attempts, run_after, created_at) VALUES ('test.record', $1, 'queued', 0, 5, now(), now()) RETURNING id`, [{ n }]);
-          await other.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
           await other.query('COMMIT');
+          if (notify) await other.query(`SELECT pg_notify('${JOBS_CHANNEL}', '')`);
           return Number(res.rows[0].id);
         } finally {
           await other.end();
@@ -245,7 +259,9 @@ for (const kind of dbKinds()) {
       const listenerBackends = async () =>
         (await app.db.raw(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${JOBS_CHANNEL}' AND pid <> pg_backend_pid()`)).rows.map((r: { pid: number }) => r.pid) as number[];
 
-      it('an enqueue notifies when its transaction commits, never when it rolls back', async () => {
+      it('an enqueue notifies other replicas once its transaction commits, never when it rolls back', async () => {
+        runners.push(startRunner(app, { ...SETTINGS, idlePollMs: 60_000 }));
+        await until('listening', async () => (await listenerBackends()).length === 1);
         const listener = new pg.Client({ connectionString: tdb.url! });
         await listener.connect();
         const heard: string[] = [];
@@ -295,6 +311,41 @@ for (const kind of dbKinds()) {
         await until('done', async () => !(await app.db('jobs').where({ id }).first()));
       });
 
+      it('a LISTEN connection that goes silent is noticed by its health check, and stop() does not wait on it', async () => {
+        // A TCP relay to the database that can stop passing bytes without closing anything, as a
+        // firewall dropping an idle connection does.
+        let frozen = false;
+        const sockets = new Set<net.Socket>();
+        const relay = net.createServer((inbound) => {
+          const outbound = net.connect(Number(new URL(tdb.url!).port || 5432), new URL(tdb.url!).hostname);
+          for (const [from, to] of [[inbound, outbound], [outbound, inbound]] as const) {
+            sockets.add(from);
+            from.on('data', (d) => void (frozen || to.write(d)));
+            from.on('error', () => {});
+            from.on('close', () => to.destroy());
+          }
+        });
+        await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+        const url = new URL(tdb.url!);
+        url.port = String((relay.address() as net.AddressInfo).port);
+        const db = openDatabase({ databaseUrl: url.toString() });
+        const events: string[] = [];
+        const l = listenForJobs(db, { wake: () => events.push('wake'), down: () => events.push('down') }, pino({ level: 'silent' }), 300)!;
+        try {
+          await until('listening', () => l.listening());
+          frozen = true;
+          await until('the silent connection noticed', () => !l.listening() && events.includes('down'), 10_000);
+          const t0 = Date.now();
+          await l.stop();
+          assert.ok(Date.now() - t0 < 8000, `stop() took ${Date.now() - t0} ms`);
+        } finally {
+          await l.stop();
+          for (const so of sockets) so.destroy();
+          relay.close();
+          await db.destroy();
+        }
+      });
+
       it('with CLARESIA_JOBS_LISTEN=0 (behind a pooler in transaction mode) it polls and opens no LISTEN connection', async () => {
         assert.throws(() => jobSettings({ CLARESIA_JOBS_LISTEN: 'yes' }), /CLARESIA_JOBS_LISTEN must be 0 or 1/);
         const s = jobSettings({ CLARESIA_JOBS_LISTEN: '0', CLARESIA_JOBS_POLL_MS: '50' });
@@ -315,7 +366,8 @@ for (const kind of dbKinds()) {
         runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
         const [first] = await until('listening', async () => ((await listenerBackends()).length === 1 ? listenerBackends() : undefined));
         await app.db.raw('SELECT pg_terminate_backend(?)', [first]);
-        const during = await enqueueElsewhere(8);
+        // Nobody hears a notification now: the replica finds the job by polling.
+        const during = await enqueueElsewhere(8, false);
         await until('a job enqueued while the listener was down ran', () => recordOf(rep.db).runs.get(during) === 1, 5000);
         const [second] = await until('listening again', async () => {
           const pids = await listenerBackends();

@@ -2,83 +2,132 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
 
-/** The channel an enqueue notifies when its transaction commits (queue.ts). */
+/** The channel a replica notifies after it commits an enqueue (runner.ts). */
 export const JOBS_CHANNEL = 'claresia_jobs';
 
 export interface JobListener {
   /** True while LISTEN holds: a job enqueued by any replica wakes this one within milliseconds. */
   listening(): boolean;
+  /** Tells every replica that a job was enqueued here (after its transaction committed). */
+  announce(): void;
   stop(): Promise<void>;
 }
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+/** A connect, a health check or a goodbye that takes longer than this is a dead connection. */
+const DEADLINE_MS = 5000;
 
 /**
  * Wakes this replica's runner when any replica enqueues, through PostgreSQL's LISTEN on a
  * connection of its own (outside the pool: a listening connection must stay open and idle).
  * Without it each replica would have to poll every 100 ms to start other replicas' jobs
- * promptly: ~40 round trips a second per replica, idle or not. While the connection is down the
- * runner polls at its short interval again; after a reconnect it is woken once, for anything
- * enqueued meanwhile. Returns undefined on PGlite, whose single connection is this process's own
- * (enqueues there wake the runner in process).
+ * promptly: ~40 round trips a second per replica, idle or not.
+ *
+ * The notification is sent after the enqueuing transaction commits, from the pool, not inside
+ * that transaction: a NOTIFY makes its transaction take a cluster-wide lock at commit, so every
+ * transaction that enqueues would commit one at a time. A replica that dies between its commit
+ * and its notification leaves the job to the others' next look (at most the idle poll).
+ *
+ * The connection is checked every `checkMs` (a connection dropped without a word, by a
+ * firewall say, otherwise looks alive forever). While it is down `down` is called, so the
+ * runner polls at its short interval again; after a reconnect `wake` is called once, for
+ * anything enqueued meanwhile. Returns undefined on PGlite, whose single connection is this
+ * process's own (enqueues there wake the runner in process).
  */
-export function listenForJobs(db: Db, wake: () => void, logger: Logger): JobListener | undefined {
+export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }, logger: Logger, checkMs: number): JobListener | undefined {
   const config = (db as unknown as { client: { config: { client: string; connection: unknown } } }).client.config;
   if (config.client !== 'pg') return undefined;
+  const base: pg.ClientConfig = typeof config.connection === 'string' ? { connectionString: config.connection } : (config.connection as pg.ClientConfig);
   let client: pg.Client | undefined;
   let up = false;
   let stopped = false;
   let failures = 0;
   let retry: NodeJS.Timeout | undefined;
+  let check: NodeJS.Timeout | undefined;
+  let announcing: Promise<void> | undefined;
+  let announceAgain = false;
+
+  /** Ends a connection, and cuts it if the server does not see it off in time. */
+  const close = async (c: pg.Client) => {
+    c.removeAllListeners();
+    c.on('error', () => {}); // a late socket error on a connection already given up
+    const cut = setTimeout(() => (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), DEADLINE_MS);
+    await c.end().catch(() => {});
+    clearTimeout(cut);
+  };
 
   const lost = (c: pg.Client, err?: Error) => {
     if (client !== c) return;
     client = undefined;
     up = false;
-    c.removeAllListeners();
-    c.on('error', () => {}); // a late socket error on a connection already given up
-    void c.end().catch(() => {});
+    clearInterval(check);
+    void close(c);
     if (stopped) return;
     const delay = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!;
     logger.warn({ err: err && { message: err.message }, retryInMs: delay }, 'jobs: LISTEN connection lost; polling until it is back');
+    on.down();
     retry = setTimeout(connect, delay);
   };
 
   async function connect(): Promise<void> {
     if (stopped) return;
-    const c = new pg.Client(typeof config.connection === 'string' ? { connectionString: config.connection } : (config.connection as pg.ClientConfig));
-    client = c;
-    c.on('error', (err) => lost(c, err));
-    c.on('end', () => lost(c));
-    c.on('notification', () => wake());
+    let c: pg.Client | undefined;
     try {
+      // knex keeps the parsed password non-enumerable (out of logs), so a spread would drop it.
+      c = new pg.Client({ ...base, password: base.password, keepAlive: true, connectionTimeoutMillis: DEADLINE_MS });
+      const mine = c;
+      client = c;
+      c.on('error', (err) => lost(mine, err));
+      c.on('end', () => lost(mine));
+      c.on('notification', () => on.wake());
       await c.connect();
       await c.query(`LISTEN ${JOBS_CHANNEL}`);
     } catch (err) {
-      lost(c, err as Error);
+      if (c) lost(c, err as Error);
+      else {
+        logger.error({ err: { message: (err as Error).message } }, 'jobs: cannot make a LISTEN connection; polling');
+        on.down();
+      }
       return;
     }
     if (client !== c || stopped) return;
     up = true;
     failures = 0;
+    const live = c;
+    check = setInterval(() => {
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer to a health check in ${DEADLINE_MS} ms`)), DEADLINE_MS).unref());
+      Promise.race([live.query('SELECT 1'), timeout]).catch((err: Error) => lost(live, err));
+    }, checkMs);
     // Jobs enqueued while nobody listened (at start, or during an outage) are not notified again.
-    wake();
+    on.wake();
   }
 
   void connect();
   return {
     listening: () => up,
+    announce() {
+      // Coalesced: enqueues committed while a notification is on its way are covered by one more.
+      if (announcing) {
+        announceAgain = true;
+        return;
+      }
+      announcing = (async () => {
+        do {
+          announceAgain = false;
+          await db.raw(`SELECT pg_notify('${JOBS_CHANNEL}', '')`).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'jobs: could not notify other replicas'));
+        } while (announceAgain && !stopped);
+        announcing = undefined;
+      })();
+    },
     async stop() {
       stopped = true;
       clearTimeout(retry);
+      clearInterval(check);
       const c = client;
       client = undefined;
       up = false;
-      if (c) {
-        c.removeAllListeners();
-        c.on('error', () => {});
-        await c.end().catch(() => {});
-      }
+      if (c) await close(c);
+      await announcing;
     },
   };
 }

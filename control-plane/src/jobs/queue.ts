@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { rawRows, type Queryable } from '../db/connection.js';
-import { JOBS_CHANNEL } from './listener.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -80,14 +79,10 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
   const tag = opts.key !== undefined && trx.isTransaction ? `${queue}\u0000${opts.key}` : null;
   const earlier = tag ? enqueuedIn.get(trx)?.get(tag) : undefined;
   if (earlier !== undefined) return earlier;
-  // The notification goes out when the caller's transaction commits, and not at all if it rolls
-  // back: other replicas' runners wake for a job exactly when it becomes visible (listener.ts).
   const res = await db.raw(
-    `WITH job AS (
-       INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
-       VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
-       RETURNING id)
-     SELECT id, pg_notify('${JOBS_CHANNEL}', '') FROM job`,
+    `INSERT INTO jobs (queue, key, tenant_id, payload, status, attempts, max_attempts, run_after, created_at)
+     VALUES (?, ?, ?, ?::jsonb, 'queued', 0, ?, now() + (? * interval '1 millisecond'), now())
+     RETURNING id`,
     [queue, opts.key ?? null, opts.tenantId ?? null, JSON.stringify(payload ?? {}), opts.maxAttempts ?? 10, opts.delayMs ?? 0],
   );
   const id = Number(rawRows(res)[0].id);
@@ -130,6 +125,8 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
              SELECT 1 FROM jobs o
              WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
                AND ((o.status = 'running' AND o.locked_until >= now())
+                 -- A job whose worker died is retaken by this same claim: the key's queued jobs wait for it.
+                 OR (o.status = 'running' AND j.status = 'queued')
                  OR (o.status = 'queued' AND j.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))
          ORDER BY j.run_after, j.id
          LIMIT ?

@@ -63,6 +63,8 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     await take();
     sleepMs = s.pollMs;
     if (!listener?.listening() || stopped) return;
+    // At full concurrency a finishing job wakes this runner: nothing else to wait for.
+    if (inflight.size >= s.concurrency) return void (sleepMs = s.idlePollMs);
     const due = await nextDueInMs(app.db, queueNames()).catch(() => 0);
     sleepMs = Math.max(s.pollMs, Math.min(s.idlePollMs, due ?? s.idlePollMs));
   };
@@ -107,8 +109,13 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     });
   }
 
-  const unsubscribe = onJobEnqueued(wake);
-  const listener = s.listen ? listenForJobs(app.db, wake, app.logger) : undefined;
+  // A lost LISTEN connection wakes the runner too: its next sleep is the short poll again.
+  const listener = s.listen ? listenForJobs(app.db, { wake, down: wake }, app.logger, s.idlePollMs) : undefined;
+  // An enqueue here (committed) starts this runner at once, and other replicas through a notification.
+  const unsubscribe = onJobEnqueued(() => {
+    wake();
+    listener?.announce();
+  });
   schedule(0);
   return {
     workerId,
