@@ -23,6 +23,17 @@ export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> =
   'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
 };
 
+const formatRegExps = new Map<string, RegExp>();
+
+/** The pattern the API checks a format with (CIDR, PEM, ...), for clients that check it without JSON Schema. */
+export function formatPattern(format: NonNullable<Attribute['format']>): RegExp | undefined {
+  const source = FORMAT_PATTERNS[format]?.pattern as string | undefined;
+  if (source === undefined) return undefined;
+  let re = formatRegExps.get(source);
+  if (!re) formatRegExps.set(source, (re = new RegExp(source)));
+  return re;
+}
+
 /** The format whose JSON Schema pattern this is, so a failed pattern is reported as the format. */
 export function formatOfPattern(pattern: string): NonNullable<Attribute['format']> | undefined {
   for (const [format, s] of Object.entries(FORMAT_PATTERNS)) if (s?.pattern === pattern) return format as NonNullable<Attribute['format']>;

@@ -3,14 +3,12 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { FORMAT_MESSAGES, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { FORMAT_MESSAGES, formatPattern, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CIDR4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
-const CIDR6 = /^[0-9a-fA-F:]+\/(?:12[0-8]|1[01]\d|\d?\d)$/;
 
 function formatProblem(format: NonNullable<Attribute['format']>, v: string): string | undefined {
   switch (format) {
@@ -31,9 +29,9 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
     case 'uuid':
       return UUID.test(v) ? undefined : FORMAT_MESSAGES['uuid'];
     case 'cidr':
-      return CIDR4.test(v) || CIDR6.test(v) ? undefined : FORMAT_MESSAGES['cidr'];
     case 'pem-certificate':
-      return v.includes('-----BEGIN CERTIFICATE-----') ? undefined : FORMAT_MESSAGES['pem-certificate'];
+      // The API's own pattern for the format, so plan and apply cannot disagree.
+      return formatPattern(format)!.test(v) ? undefined : FORMAT_MESSAGES[format];
   }
 }
 
