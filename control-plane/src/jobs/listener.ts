@@ -95,8 +95,11 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     failures = 0;
     const live = c;
     check = setInterval(() => {
-      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer to a health check in ${DEADLINE_MS} ms`)), DEADLINE_MS).unref());
-      Promise.race([live.query('SELECT 1'), timeout]).catch((err: Error) => lost(live, err));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a health check in ${DEADLINE_MS} ms`)), DEADLINE_MS)));
+      Promise.race([live.query('SELECT 1'), timeout])
+        .catch((err: Error) => lost(live, err))
+        .finally(() => clearTimeout(timer));
     }, checkMs);
     // Jobs enqueued while nobody listened (at start, or during an outage) are not notified again.
     on.wake();
