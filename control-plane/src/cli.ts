@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { loadConfig } from './config.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { migrateLatest } from './db/migrate.js';
 import { openConfiguredDatabase, startServer } from './server.js';
 import { verifyChain } from './audit/chain.js';
@@ -20,6 +21,7 @@ commands:
 configuration comes from the environment; see README.md.`;
 
 async function serve() {
+  applyHeapGrowth();
   const config = loadConfig();
   const srv = await startServer(config);
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}`;
