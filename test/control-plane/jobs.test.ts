@@ -311,24 +311,42 @@ for (const kind of dbKinds()) {
         await until('done', async () => !(await app.db('jobs').where({ id }).first()));
       });
 
-      it('a LISTEN connection that goes silent is noticed by its health check, and stop() does not wait on it', async () => {
-        // A TCP relay to the database that can stop passing bytes without closing anything, as a
-        // firewall dropping an idle connection does.
-        let frozen = false;
+      /**
+       * A TCP relay to the database whose server-to-client bytes pass through `pass` (the
+       * client's go through untouched): a database URL through it, and a way to close it.
+       */
+      async function relay(pass: (bytes: Buffer) => Buffer): Promise<{ url: string; close(): void }> {
+        const target = new URL(tdb.url!);
         const sockets = new Set<net.Socket>();
-        const relay = net.createServer((inbound) => {
-          const outbound = net.connect(Number(new URL(tdb.url!).port || 5432), new URL(tdb.url!).hostname);
-          for (const [from, to] of [[inbound, outbound], [outbound, inbound]] as const) {
+        const server = net.createServer((inbound) => {
+          const outbound = net.connect(Number(target.port || 5432), target.hostname);
+          for (const [from, to, filter] of [[inbound, outbound, (b: Buffer) => b], [outbound, inbound, pass]] as const) {
             sockets.add(from);
-            from.on('data', (d) => void (frozen || to.write(d)));
+            from.on('data', (d) => {
+              const out = filter(d);
+              if (out.length) to.write(out);
+            });
             from.on('error', () => {});
             from.on('close', () => to.destroy());
           }
         });
-        await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
         const url = new URL(tdb.url!);
-        url.port = String((relay.address() as net.AddressInfo).port);
-        const db = openDatabase({ databaseUrl: url.toString() });
+        url.port = String((server.address() as net.AddressInfo).port);
+        return {
+          url: url.toString(),
+          close() {
+            for (const so of sockets) so.destroy();
+            server.close();
+          },
+        };
+      }
+
+      it('a LISTEN connection that goes silent is noticed by its health check, and stop() does not wait on it', async () => {
+        // The relay stops passing bytes without closing anything, as a firewall dropping an idle connection does.
+        let frozen = false;
+        const r = await relay((b) => (frozen ? Buffer.alloc(0) : b));
+        const db = openDatabase({ databaseUrl: r.url });
         const events: string[] = [];
         const l = listenForJobs(db, { wake: () => events.push('wake'), down: () => events.push('down') }, pino({ level: 'silent' }), 300)!;
         try {
@@ -340,8 +358,40 @@ for (const kind of dbKinds()) {
           assert.ok(Date.now() - t0 < 8000, `stop() took ${Date.now() - t0} ms`);
         } finally {
           await l.stop();
-          for (const so of sockets) so.destroy();
-          relay.close();
+          r.close();
+          await db.destroy();
+        }
+      });
+
+      it('a LISTEN that hears nothing (a pooler in transaction mode) is not counted as listening: the replica polls and says why', async () => {
+        // Everything passes but notifications (NotificationResponse, type 'A'), as behind PgBouncer
+        // in transaction mode, where LISTEN succeeds on a server connection the client then leaves.
+        let pending = Buffer.alloc(0);
+        const r = await relay((b) => {
+          pending = Buffer.concat([pending, b]);
+          const keep: Buffer[] = [];
+          while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
+            const size = 1 + pending.readInt32BE(1);
+            if (pending[0] !== 0x41) keep.push(pending.subarray(0, size));
+            pending = pending.subarray(size);
+          }
+          return Buffer.concat(keep);
+        });
+        const db = openDatabase({ databaseUrl: r.url });
+        const events: string[] = [];
+        const logged: string[] = [];
+        const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+        const l = listenForJobs(db, { wake: () => events.push('wake'), down: () => events.push('down') }, logger, 60_000)!;
+        try {
+          await until('the probe given up', () => events.includes('down'), 10_000);
+          assert.equal(l.listening(), false);
+          assert.match(logged.join(''), /"msg":"jobs: LISTEN hears no notifications; polling/);
+          assert.match(logged.join(''), /did not come back on the LISTEN connection in 5000 ms; .*set CLARESIA_JOBS_LISTEN=0/);
+          // The probe was sent and answered by the server; only its delivery was lost.
+          assert.equal((await db.raw('SELECT 1 AS one')).rows[0].one, 1);
+        } finally {
+          await l.stop();
+          r.close();
           await db.destroy();
         }
       });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
@@ -33,6 +34,12 @@ const DEADLINE_MS = 5000;
  * runner polls at its short interval again; after a reconnect `wake` is called once, for
  * anything enqueued meanwhile. Returns undefined on PGlite, whose single connection is this
  * process's own (enqueues there wake the runner in process).
+ *
+ * A connection counts as listening only once a notification sent through the pool, as other
+ * replicas send theirs, has come back on it: behind a pooler in transaction mode (PgBouncer)
+ * LISTEN succeeds on whichever server connection the pooler lends, and nothing is heard after
+ * that, so every other replica's job would wait for the idle poll. The probe goes to a channel
+ * of this connection's own, so it wakes no other replica.
  */
 export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }, logger: Logger, checkMs: number): JobListener | undefined {
   const config = (db as unknown as { client: { config: { client: string; connection: unknown } } }).client.config;
@@ -46,6 +53,26 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
   let check: NodeJS.Timeout | undefined;
   let announcing: Promise<void> | undefined;
   let announceAgain = false;
+  const probeChannel = `${JOBS_CHANNEL}_probe_${randomBytes(6).toString('hex')}`;
+  let probeHeard: (() => void) | undefined;
+
+  /** Sends a notification to `probeChannel` from the pool and waits for it on the connection. */
+  const probe = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve) => (probeHeard = resolve));
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`a notification sent through the pool did not come back on the LISTEN connection in ${DEADLINE_MS} ms; behind a pooler in transaction mode (PgBouncer), which gives LISTEN no session of its own, set CLARESIA_JOBS_LISTEN=0`)),
+        DEADLINE_MS,
+      );
+    });
+    try {
+      await Promise.race([db.raw('SELECT pg_notify(?, ?)', [probeChannel, '']).then(() => heard), late]);
+    } finally {
+      clearTimeout(timer);
+      probeHeard = undefined;
+    }
+  };
 
   /** Ends a connection, and cuts it if the server does not see it off in time. */
   const close = async (c: pg.Client) => {
@@ -56,7 +83,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     clearTimeout(cut);
   };
 
-  const lost = (c: pg.Client, err?: Error) => {
+  const lost = (c: pg.Client, err?: Error, what = 'jobs: LISTEN connection lost; polling until it is back') => {
     if (client !== c) return;
     client = undefined;
     up = false;
@@ -64,7 +91,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     void close(c);
     if (stopped) return;
     const delay = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!;
-    logger.warn({ err: err && { message: err.message }, retryInMs: delay }, 'jobs: LISTEN connection lost; polling until it is back');
+    logger.warn({ err: err && { message: err.message }, retryInMs: delay }, what);
     on.down();
     retry = setTimeout(connect, delay);
   };
@@ -72,6 +99,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
   async function connect(): Promise<void> {
     if (stopped) return;
     let c: pg.Client | undefined;
+    let probing = false;
     try {
       // knex keeps the parsed password non-enumerable (out of logs), so a spread would drop it.
       c = new pg.Client({ ...base, password: base.password, keepAlive: true, connectionTimeoutMillis: DEADLINE_MS });
@@ -79,11 +107,14 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
       client = c;
       c.on('error', (err) => lost(mine, err));
       c.on('end', () => lost(mine));
-      c.on('notification', () => on.wake());
+      c.on('notification', (n) => (n.channel === probeChannel ? probeHeard?.() : on.wake()));
       await c.connect();
+      await c.query(`LISTEN ${probeChannel}`);
       await c.query(`LISTEN ${JOBS_CHANNEL}`);
+      probing = true;
+      await probe();
     } catch (err) {
-      if (c) lost(c, err as Error);
+      if (c) lost(c, err as Error, probing ? 'jobs: LISTEN hears no notifications; polling, and trying again later' : undefined);
       else {
         logger.error({ err: { message: (err as Error).message } }, 'jobs: cannot make a LISTEN connection; polling');
         on.down();
@@ -94,12 +125,20 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     up = true;
     failures = 0;
     const live = c;
+    let checking = false;
     check = setInterval(() => {
+      // One check at a time: with checks closer together than the deadline, a silent connection
+      // would otherwise pile queries up on it.
+      if (checking) return;
+      checking = true;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to a health check in ${DEADLINE_MS} ms`)), DEADLINE_MS)));
       Promise.race([live.query('SELECT 1'), timeout])
         .catch((err: Error) => lost(live, err))
-        .finally(() => clearTimeout(timer));
+        .finally(() => {
+          clearTimeout(timer);
+          checking = false;
+        });
     }, checkMs);
     // Jobs enqueued while nobody listened (at start, or during an outage) are not notified again.
     on.wake();
