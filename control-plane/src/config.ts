@@ -10,6 +10,13 @@ export interface Config {
   /** A real PostgreSQL server; absent means the embedded PGlite database in dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * The PostgreSQL pool of this replica: at most `max` connections, each closed after
+   * `idleSeconds` unused. A new connection costs ~15-60 ms (a backend started, SCRAM on both
+   * sides), paid by the request that needed it, so connections outlive a quiet spell between an
+   * IdP's bursts rather than being opened again for each burst.
+   */
+  databasePool?: { max: number; idleSeconds: number };
   operatorToken: string;
   /** 32 bytes that wrap every other secret at rest (data keys, signing keys). */
   masterKey: Buffer;
@@ -29,6 +36,12 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = intEnv(env, name, fallback);
+  if (n < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
   return n;
 }
 
@@ -73,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.CLARESIA_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     databaseUrl,
     dataDir,
+    databasePool: { max: positiveIntEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10), idleSeconds: positiveIntEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600) },
     operatorToken,
     masterKey,
     tokenTtlSeconds: intEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),

@@ -25,7 +25,7 @@ export interface StartOptions {
 }
 
 export function openConfiguredDatabase(config: Config): Db {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePool?.max, poolIdleSeconds: config.databasePool?.idleSeconds });
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {

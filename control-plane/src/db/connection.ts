@@ -17,6 +17,8 @@ export interface DbOptions {
   /** Directory for the embedded database; `null` keeps it in memory (tests). */
   dataDir?: string | null;
   poolMax?: number;
+  /** How long a pooled connection may sit unused before it is closed (default 10 minutes). */
+  poolIdleSeconds?: number;
 }
 
 export function openDatabase(opts: DbOptions): Db {
@@ -24,7 +26,7 @@ export function openDatabase(opts: DbOptions): Db {
     return knexFactory({
       client: 'pg',
       connection: opts.databaseUrl,
-      pool: { min: 0, max: opts.poolMax ?? 10 },
+      pool: { min: 0, max: opts.poolMax ?? 10, idleTimeoutMillis: (opts.poolIdleSeconds ?? 600) * 1000 },
     });
   }
   // knex-pglite is CommonJS and its module.exports is the client class itself.
