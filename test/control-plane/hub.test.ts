@@ -93,6 +93,27 @@ for (const kind of dbKinds()) {
       assert.deepEqual(list.body, { items: [hub], next_cursor: null });
     });
 
+    it('an idle provisioner does not poll; a Hub provisioned through the API is worked at once', async () => {
+      // A control plane of its own, so no other test's Hub falls due while this one watches.
+      const own = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      let looks = 0;
+      own.db.on('query', (q: { sql: string }) => void (/from "hubs"/i.test(q.sql) && /skip locked/i.test(q.sql) && looks++));
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const settled = looks;
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(looks, settled, `an idle provisioner looked ${looks - settled} times in 1.5 s (every 40 ms before)`);
+        const t = await own.createTenant({ deployment_mode: 'A' });
+        const t0 = Date.now();
+        const res = await own.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'A' } });
+        assert.equal(res.status, 201, res.text);
+        await waitFor('ready', async () => ((await own.db('hubs').where({ id: res.body.id }).first()).status === 'ready' ? true : undefined), 5000);
+        assert.ok(Date.now() - t0 < 1000, `ready after ${Date.now() - t0} ms, with nothing due and the idle poll at 30 s`);
+      } finally {
+        await own.close();
+      }
+    });
+
     it('refuses a second Hub, a mode other than the tenant deployment mode, and Mode C fields in other modes, writing nothing', async () => {
       const t = await cp.createTenant({ deployment_mode: 'A' });
       const first = await provision(t, { mode: 'A' });

@@ -41,6 +41,16 @@ export function openDatabase(opts: DbOptions): Db {
   return knexFactory({ client: KnexPglite, dialect: 'postgres', connection } as Knex.Config);
 }
 
+/**
+ * Runs `fn` once `db`'s transaction has committed (never for a rollback), or on the next turn
+ * outside one: for waking in-process workers about rows they could not see any earlier.
+ */
+export function afterCommit(db: Queryable, fn: () => void): void {
+  const trx = db as Knex.Transaction;
+  if (trx.isTransaction && trx.executionPromise) trx.executionPromise.then(fn, () => {});
+  else setImmediate(fn);
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { appendEvent } from '../audit/chain.js';
-import type { Tx } from '../db/connection.js';
+import { afterCommit, type Queryable, type Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { clientKeyAad, HUBS, presentHub, type HubRow } from './hub-store.js';
@@ -137,22 +137,72 @@ export async function provisionDueHubs(app: AppContext, s: ProvisionerSettings):
   }
 }
 
-/** Polls on a timer; the returned function stops it and waits for a pass in flight. */
+const wakers = new Set<() => void>();
+
+/**
+ * Wakes this process's provisioners once `db`'s transaction commits: a Hub the request just put
+ * in provisioning is worked at once rather than at the next look.
+ */
+export function wakeProvisionerAfterCommit(db: Queryable): void {
+  afterCommit(db, () => {
+    for (const w of wakers) w();
+  });
+}
+
+/** Milliseconds until the next Hub falls due (its next attempt, or its lease running out), if any is in provisioning. */
+async function nextDueInMs(app: AppContext): Promise<number | undefined> {
+  const row = (await app.db(HUBS)
+    .where({ status: 'provisioning' })
+    .whereNull('deleted_at')
+    .first(app.db.raw('min(GREATEST(next_attempt_at, COALESCE(lease_until, next_attempt_at))) AS due'))) as { due: Date | string | null } | undefined;
+  return row?.due ? Math.max(0, new Date(row.due).getTime() - Date.now()) : undefined;
+}
+
+/**
+ * Works due Hubs, then sleeps until the next one falls due: at least `pollMs`, at most
+ * `idlePollMs` (a Hub left by a replica that died before its first look is found by then).
+ * A Hub provisioned or retried through this process wakes it at once. The returned function
+ * stops it and waits for a pass in flight.
+ */
 export function startProvisioner(app: AppContext, s: ProvisionerSettings): () => Promise<void> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
   let inFlight: Promise<unknown> = Promise.resolve();
+  const pass = async () => {
+    await provisionDueHubs(app, s);
+    const due = await nextDueInMs(app);
+    return due === undefined ? s.idlePollMs : Math.min(Math.max(due, s.pollMs), s.idlePollMs);
+  };
   const loop = () => {
     if (stopped) return;
-    inFlight = provisionDueHubs(app, s)
-      .catch((err) => app.logger.error({ err: { message: (err as Error).message } }, 'hub provisioner pass failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, s.pollMs);
+    running = true;
+    again = false;
+    inFlight = pass()
+      .catch((err) => {
+        app.logger.error({ err: { message: (err as Error).message } }, 'hub provisioner pass failed');
+        return s.pollMs;
+      })
+      .then((sleepMs) => {
+        running = false;
+        if (!stopped) timer = setTimeout(loop, again ? 0 : sleepMs);
       });
   };
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(loop, 0);
+  };
+  wakers.add(wake);
   timer = setTimeout(loop, 0);
   return async () => {
     stopped = true;
+    wakers.delete(wake);
     clearTimeout(timer);
     await inFlight;
   };

@@ -2,8 +2,14 @@ import { positiveNumberEnv as num } from '../env-number.js';
 
 /** How the background provisioner paces itself; from the environment so tests can run it fast. */
 export interface ProvisionerSettings {
-  /** How often each replica looks for due Hubs. */
+  /** The shortest sleep between two looks for due Hubs. */
   pollMs: number;
+  /**
+   * The longest: each replica sleeps until the next Hub falls due, and a Hub provisioned through
+   * a replica wakes that replica at once, so this only bounds how long a Hub left by a replica
+   * that died right after accepting it waits.
+   */
+  idlePollMs: number;
   /** First retry delay of a Mode C link check; doubles per attempt up to maxRetryMs. */
   retryMs: number;
   maxRetryMs: number;
@@ -17,6 +23,7 @@ export interface ProvisionerSettings {
 export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): ProvisionerSettings {
   return {
     pollMs: num(env, 'CLARESIA_HUB_POLL_MS', 1000),
+    idlePollMs: Math.max(num(env, 'CLARESIA_HUB_IDLE_POLL_MS', 30_000), num(env, 'CLARESIA_HUB_POLL_MS', 1000)),
     retryMs: num(env, 'CLARESIA_HUB_RETRY_MS', 5000),
     maxRetryMs: num(env, 'CLARESIA_HUB_MAX_RETRY_MS', 300_000),
     linkDeadlineMs: num(env, 'CLARESIA_HUB_LINK_DEADLINE_SECONDS', 86_400) * 1000,

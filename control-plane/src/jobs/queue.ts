@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rawRows, type Queryable } from '../db/connection.js';
+import { afterCommit, rawRows, type Queryable } from '../db/connection.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -59,12 +59,6 @@ function wakeAll(): void {
   for (const w of wakers) w();
 }
 
-/** Wakes local runners once the caller's transaction has committed (never before: the row would be invisible). */
-function wakeAfterCommit(db: Queryable): void {
-  const trx = db as Knex.Transaction;
-  if (trx.isTransaction && trx.executionPromise) trx.executionPromise.then(wakeAll, () => {});
-  else setImmediate(wakeAll);
-}
 
 
 // Jobs already enqueued by a transaction, by queue and key: one per transaction is enough.
@@ -90,7 +84,8 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
     const seen = enqueuedIn.get(trx) ?? new Map<string, number>();
     enqueuedIn.set(trx, seen.set(tag, id));
   }
-  wakeAfterCommit(db);
+  // Local runners are woken once the row is visible, never before.
+  afterCommit(db, wakeAll);
   return id;
 }
 

@@ -9,7 +9,7 @@ import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
 import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hub/certificates.js';
 import { createCmekKey, disableCmekKey } from '../hub/cmek.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
-import { startProvisioner } from '../hub/provisioner.js';
+import { startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -98,6 +98,7 @@ async function provision(ctx: RequestContext<ProvisionBody>): Promise<Reply> {
       ...(issued ? { endpoint: body.mtls_endpoint_url, control_plane_client_certificate_sha256: issued.fingerprint, customer_ca_certificate_sha256: ca!.fingerprints } : {}),
     },
   });
+  wakeProvisionerAfterCommit(scope.db);
   const hub = await loadHub(scope, id);
   return { status: 201, body: presentHub(ctx.app, hub), headers: { Location: def.api.read.path.replace('{id}', id) } };
 }
@@ -133,6 +134,7 @@ async function retry(ctx: RequestContext): Promise<Reply> {
     give_up_at: new Date(now.getTime() + provisionerSettings().linkDeadlineMs),
   });
   await ctx.audit({ type: 'hub.provisioning_started', subject: hub.id, data: { tenant_id: hub.tenant_id, mode: hub.mode, region: hub.region, retry: true } });
+  wakeProvisionerAfterCommit(scope.db);
   return { body: presentHub(ctx.app, await loadHub(scope, hub.id)) };
 }
 
