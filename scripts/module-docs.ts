@@ -1,6 +1,7 @@
 /**
  * `npm run docs:module`: regenerates the inputs and outputs tables of
- * modules/terraform-claresia-tenant/README.md from its variables.tf and outputs.tf.
+ * modules/terraform-claresia-tenant/README.md from its variables.tf, variables-catalog.tf (generated
+ * from the catalog by `npm run variables:module`) and outputs.tf.
  * `-- --check` only reports whether the README is current (exit status 1 when stale).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

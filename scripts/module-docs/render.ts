@@ -1,5 +1,5 @@
 /**
- * The inputs and outputs tables of a module's README, from its variables.tf and outputs.tf.
+ * The inputs and outputs tables of a module's README, from its variables*.tf and outputs.tf.
  * They replace what lies between the BEGIN/END markers, so the rest of the README is prose we
  * write by hand.
  */
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { decodeString, parseHcl, type Block } from './hcl.js';
 
 export const COMMAND = 'npm run docs:module';
-export const BEGIN = `<!-- BEGIN GENERATED from variables.tf and outputs.tf by \`${COMMAND}\`; do not edit until END -->`;
+export const BEGIN = `<!-- BEGIN GENERATED from variables.tf, variables-catalog.tf and outputs.tf by \`${COMMAND}\`; do not edit until END -->`;
 export const END = '<!-- END GENERATED -->';
 
 export interface Variable {
@@ -72,8 +72,25 @@ function code(expr: string): string {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/**
+ * The variables of variables.tf and of variables-catalog.tf (generated from the catalog by
+ * `npm run variables:module`), in the order main.tf first uses them, which is the order of the
+ * runbook; one main.tf does not use comes last.
+ */
+export function readModuleVariables(moduleDir: string): Variable[] {
+  const vars = VARIABLE_FILES.flatMap((f) => readVariables(path.join(moduleDir, f)));
+  const main = readFileSync(path.join(moduleDir, 'main.tf'), 'utf8');
+  const firstUse = (name: string) => {
+    const m = new RegExp(`\\bvar\\.${name}\\b`).exec(main);
+    return m ? m.index : Infinity;
+  };
+  return vars.sort((a, b) => firstUse(a.name) - firstUse(b.name));
+}
+
+export const VARIABLE_FILES = ['variables.tf', 'variables-catalog.tf'];
+
 export function renderTables(moduleDir: string): string {
-  const vars = readVariables(path.join(moduleDir, 'variables.tf'));
+  const vars = readModuleVariables(moduleDir);
   const outs = readOutputs(path.join(moduleDir, 'outputs.tf'));
   const out: string[] = [BEGIN, '', '## Inputs', '', '| Name | Description | Type | Default | Required |', '|------|-------------|------|---------|:--------:|'];
   for (const v of vars) {

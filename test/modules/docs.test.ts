@@ -1,5 +1,5 @@
 /**
- * The module README's inputs/outputs tables are generated from variables.tf and outputs.tf
+ * The module README's inputs/outputs tables are generated from variables*.tf and outputs.tf
  * (npm run docs:module) and must be current; the small HCL reader behind them reads what we
  * write, and refuses what it does not understand. Also: every validation rule of a variable has
  * at least as many plan-only runs expecting that variable to fail in tests/validation.tftest.hcl.
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectedReadme, moduleDir } from '../../scripts/module-docs.js';
 import { decodeString, parseHcl } from '../../scripts/module-docs/hcl.js';
-import { readOutputs, readVariables } from '../../scripts/module-docs/render.js';
+import { readModuleVariables, readOutputs } from '../../scripts/module-docs/render.js';
 import { repoRoot } from '../provider/support/terraform.js';
 
 describe('terraform-claresia-tenant README and HCL reader', () => {
@@ -19,7 +19,7 @@ describe('terraform-claresia-tenant README and HCL reader', () => {
   });
 
   it('documents every variable and output with its description, type and sensitivity', () => {
-    const vars = readVariables(path.join(moduleDir, 'variables.tf'));
+    const vars = readModuleVariables(moduleDir);
     const names = vars.map((v) => v.name);
     assert.deepEqual(names, ['tenant', 'sso', 'sso_client_secret', 'scim', 'group_mappings', 'llm_connectors', 'llm_credentials', 'hub', 'cowork_packs']);
     const byName = Object.fromEntries(vars.map((v) => [v.name, v]));
@@ -39,7 +39,7 @@ describe('terraform-claresia-tenant README and HCL reader', () => {
   it('has a plan-only run expecting each variable to fail for every validation rule it has', () => {
     const runs = parseHcl(readFileSync(path.join(moduleDir, 'tests/validation.tftest.hcl'), 'utf8')).blocks.filter((b) => b.type === 'run');
     const expecting = (name: string) => runs.filter((r) => (r.body.attributes.expect_failures ?? '').includes(`var.${name}`)).length;
-    for (const v of readVariables(path.join(moduleDir, 'variables.tf'))) {
+    for (const v of readModuleVariables(moduleDir)) {
       assert.ok(expecting(v.name) >= v.rules.length, `${v.name}: ${v.rules.length} rules, ${expecting(v.name)} runs expecting a failure`);
     }
     assert.ok(runs.some((r) => !r.body.attributes.expect_failures), 'some runs plan valid input');

@@ -87,7 +87,7 @@ describe('terraform-claresia-tenant: terraform test', function () {
         assert.equal(r.code, 1);
         const said = r.stderr.replace(/\s+/g, ' '); // terraform wraps its messages
         assert.match(said, /Invalid value for variable/);
-        assert.match(said, /tenant\.slug must be 3 to 63 characters of lowercase letters, digits and hyphens/);
+        assert.match(said, /tenant\.slug must match \^\[a-z\]\[a-z0-9-\]\{1,61\}\[a-z0-9\]\$ \(Short unique name: lowercase letters, digits and hyphens, 3 to 63 characters/);
         assert.match(said, /var\.tenant\.slug is "Acme_Basic"/);
         assert.equal(await cp.count('tenants'), before);
       } finally {

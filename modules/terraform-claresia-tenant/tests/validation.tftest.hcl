@@ -1,4 +1,4 @@
-# Plan-only runs with mock providers: every validation rule of variables.tf rejects what the
+# Plan-only runs with mock providers: every validation rule of variables*.tf rejects what the
 # control-plane API would reject, and valid inputs in each mode plan. No API is called.
 # Run with `terraform init && terraform test -filter=tests/validation.tftest.hcl`
 # (test/modules/terraform-test.e2e.test.ts does).
@@ -268,6 +268,129 @@ run "oidc_client_id_too_long" {
   expect_failures = [var.sso]
 }
 
+run "sso_metadata_url_too_long" {
+  command = plan
+  variables { sso = { protocol = "saml", metadata_url = "https://idp.example/${format("%02000d", 0)}" } }
+  expect_failures = [var.sso]
+}
+
+run "sso_metadata_xml_too_long" {
+  command = plan
+  variables { sso = { protocol = "saml", metadata_xml = format("%0524289d", 0) } }
+  expect_failures = [var.sso]
+}
+
+run "sso_idp_sso_url_not_https" {
+  command = plan
+  variables { sso = { protocol = "saml", idp_sso_url = "http://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
+run "idp_certificate_too_long" {
+  command = plan
+  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\n${format("%016384d", 0)}\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
+run "idp_entity_id_blank" {
+  command = plan
+  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "   ", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
+run "sso_discovery_url_not_https" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "http://idp.example", client_id = "x" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "oidc_client_id_empty" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "oidc_without_discovery_url" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", client_id = "x" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "saml_with_discovery_url" {
+  command = plan
+  variables { sso = { protocol = "saml", metadata_url = "https://idp.example/md", discovery_url = "https://idp.example" } }
+  expect_failures = [var.sso]
+}
+
+run "oidc_with_metadata_xml" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", metadata_xml = "<md:EntityDescriptor/>" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "oidc_with_idp_sso_url" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", idp_sso_url = "https://idp.example/sso" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "oidc_with_idp_certificate" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "oidc_with_idp_entity_id" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", idp_entity_id = "https://idp.example" }
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso]
+}
+
+run "saml_metadata_xml_with_idp_certificate" {
+  command = plan
+  variables { sso = { protocol = "saml", metadata_xml = "<md:EntityDescriptor/>", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
+run "saml_metadata_with_idp_sso_url" {
+  command = plan
+  variables { sso = { protocol = "saml", metadata_url = "https://idp.example/md", idp_sso_url = "https://idp.example/sso" } }
+  expect_failures = [var.sso]
+}
+
+run "saml_manual_settings_without_sso_url" {
+  command = plan
+  variables { sso = { protocol = "saml", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
+run "saml_manual_settings_without_entity_id" {
+  command = plan
+  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  expect_failures = [var.sso]
+}
+
 run "oidc_without_secret" {
   command = plan
   variables { sso = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x" } }
@@ -463,6 +586,33 @@ run "mode_c_ca_bundle_too_large" {
       mtls_endpoint_url       = "https://hub.initech.example/claresia"
       customer_ca_certificate = join("\n", [for i in range(11) : "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"])
     }
+  }
+  expect_failures = [var.hub]
+}
+
+run "mode_b_with_ca_certificate" {
+  command = plan
+  variables {
+    tenant = { slug = "globex", display_name = "Globex", region = "eu-central-1", deployment_mode = "B", billing_contact = "ap@globex.example" }
+    hub    = { region = "eu-central-1", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+  }
+  expect_failures = [var.hub]
+}
+
+run "mode_c_without_ca_certificate" {
+  command = plan
+  variables {
+    tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
+    hub    = { mtls_endpoint_url = "https://hub.initech.example/claresia" }
+  }
+  expect_failures = [var.hub]
+}
+
+run "mode_c_endpoint_too_long" {
+  command = plan
+  variables {
+    tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
+    hub    = { mtls_endpoint_url = "https://hub.initech.example/${format("%02048d", 0)}", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.hub]
 }
