@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import {
   FORMAT_MESSAGES,
   formatPattern,
+  RBAC_GROUP_PREFIX,
   resourceByName,
   ruleMessage,
   type Attribute,
@@ -63,7 +64,17 @@ interface VariableSpec {
   attributes: Record<string, Exposed>;
   /** Catalog attributes given elsewhere in the module, as HCL: the Hub's mode is the tenant's deployment_mode. */
   outside?: Record<string, string>;
+  /** A map's key carries this catalog attribute (a group mapping's group, a Cowork pack's name). */
+  key?: { from: string; extra?: Extra[] };
+  /** Checks of the whole variable the API makes and the catalog does not state, with their messages. */
+  checks?: Check[];
 }
+
+/**
+ * The groups every new tenant has mapped already (control-plane/src/rbac/mappings.ts
+ * DEFAULT_MAPPINGS; test/modules/variables.test.ts holds this to it): the API answers 409.
+ */
+export const DEFAULT_GROUPS = ['claresia-admins', 'claresia-auditors', 'claresia-users', 'claresia-eng-pilot'];
 
 /** Exactly as control-plane/src/sso/certificate.ts and hub/certificates.ts count PEM blocks. */
 const PEM_BLOCK = '-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----';
@@ -123,6 +134,31 @@ export const SPECS: readonly VariableSpec[] = [
     },
   },
   {
+    name: 'group_mappings',
+    resource: 'group_mapping',
+    description:
+      "IdP groups (pushed over SCIM) mapped to Claresia roles, by group name: role is tenant_admin, auditor or member; archetype optionally grants that archetype's skills to the group's members. Every tenant starts with claresia-admins, claresia-auditors, claresia-users and claresia-eng-pilot mapped; manage those through the API (or an import block in your root module), not here.",
+    shape: 'map',
+    default: '{}',
+    notNull: true,
+    key: {
+      from: 'group',
+      extra: [{ condition: (v) => `startswith(lower(${v}), ${quote(RBAC_GROUP_PREFIX)})`, says: `start with "${RBAC_GROUP_PREFIX}" (only those groups carry roles), e.g. claresia-data-pilot` }],
+    },
+    attributes: { role: {}, archetype: {} },
+    checks: [
+      {
+        // The API stores the group lowercased and keeps one mapping per group.
+        condition: 'length(distinct([for g in keys(var.group_mappings) : lower(g)])) == length(var.group_mappings)',
+        message: 'group_mappings: group names are compared case-insensitively; two keys name the same group.',
+      },
+      {
+        condition: `alltrue([for g in keys(var.group_mappings) : !contains(${list(DEFAULT_GROUPS)}, lower(g))])`,
+        message: `group_mappings: ${DEFAULT_GROUPS.join(', ')} are mapped in every new tenant already; change them through the API or import them in your root module.`,
+      },
+    ],
+  },
+  {
     name: 'llm_connectors',
     resource: 'llm_connector',
     description:
@@ -168,6 +204,27 @@ export const SPECS: readonly VariableSpec[] = [
       },
     },
   },
+  {
+    name: 'cowork_packs',
+    resource: 'cowork',
+    description:
+      'Cowork packs to apply (runbook step 9), by pack name (starter, go-to-market, builders, back-office, enterprise; see the claresia_skill_catalog data source), each with the skill ids blocked by policy.',
+    shape: 'map',
+    default: '{}',
+    notNull: true,
+    key: { from: 'pack' },
+    attributes: {
+      blocked_skills: {
+        // The catalog declares no pattern for blocked_skills; this is the module's long-standing check of a skill id's shape.
+        extra: [
+          {
+            condition: (v) => `alltrue([for s in ${v} : can(regex("^[a-z][a-z0-9-]*(\\\\.[a-z0-9][a-z0-9-]*)+$", s))])`,
+            says: 'hold skill ids such as claresia.exec.web-research',
+          },
+        ],
+      },
+    },
+  },
 ];
 
 /**
@@ -184,8 +241,13 @@ export function hclString(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
 }
 
-const quote = (s: string) => `"${hclString(s)}"`;
-const list = (xs: readonly string[]) => `[${xs.map(quote).join(', ')}]`;
+function quote(s: string): string {
+  return `"${hclString(s)}"`;
+}
+
+function list(xs: readonly string[]): string {
+  return `[${xs.map(quote).join(', ')}]`;
+}
 
 function scalarType(t: AttrType, where: string): string {
   if (t === 'string') return 'string';
@@ -267,7 +329,7 @@ function attributeCheck(res: ResourceDef, spec: VariableSpec, name: string, e: E
       elCond.push(`can(regex(${quote(a.pattern)}, ${el}))`);
       elSays.push(`match ${a.pattern}`);
       // A regular expression alone is no explanation; the catalog's description is.
-      explain = a.description.replace(/\.$/, '') + (a.example !== undefined ? `; e.g. ${JSON.stringify(a.example)}` : '');
+      explain = a.description.replace(/\.$/, '') + (a.example !== undefined && !a.description.includes('e.g.') ? `; e.g. ${JSON.stringify(a.example)}` : '');
     }
     const format: AttrFormat | undefined = e.https ? 'https-uri' : a.format;
     if (format) {
@@ -290,7 +352,8 @@ function attributeCheck(res: ResourceDef, spec: VariableSpec, name: string, e: E
   const required = a ? a.mode === 'required' && e.default === undefined : false;
   const last = says.length > 1 ? `${says.slice(0, -1).join(', ')} and ${says.at(-1)}` : says[0]!;
   return {
-    condition: `${v} == null ? ${required ? 'false' : 'true'} : ${cond.join(' && ')}`,
+    // A map key is never null.
+    condition: name === KEY ? cond.join(' && ') : `${v} == null ? ${required ? 'false' : 'true'} : ${cond.join(' && ')}`,
     message: `${pathOf(name)} must ${last}${explain ? ` (${explain})` : ''}.`,
   };
 }
@@ -348,24 +411,30 @@ function aligned(pairs: [string, string][], indent: string): string[] {
   return pairs.map(([k, v]) => `${indent}${k.padEnd(w)} = ${v}`);
 }
 
+/** The module name of the attribute a map's key carries. */
+const KEY = '<key>';
+
 function renderVariable(spec: VariableSpec): string {
   const res = resourceByName(spec.resource);
   const names = Object.keys(spec.attributes);
-  const exposedFrom = new Map(names.filter((n) => !spec.attributes[n]!.type || spec.attributes[n]!.from).map((n) => [spec.attributes[n]!.from ?? n, n]));
+  const exposed: [string, Exposed][] = [...(spec.key ? [[KEY, { from: spec.key.from, extra: spec.key.extra }] as [string, Exposed]] : []), ...Object.entries(spec.attributes)];
+  const exposedFrom = new Map(exposed.filter(([, e]) => !e.type || e.from).map(([n, e]) => [e.from ?? n, n]));
   const whole = `var.${spec.name}`;
-  const ref = (n: string) => (spec.shape === 'map' ? `v.${n}` : `${whole}.${n}`);
-  const pathOf = (n: string) => (spec.shape === 'map' ? `${spec.name}[*].${n}` : `${spec.name}.${n}`);
+  const ref = (n: string) => (n === KEY ? 'k' : spec.shape === 'map' ? `v.${n}` : `${whole}.${n}`);
+  const pathOf = (n: string) => (n === KEY ? `${spec.name}[<${spec.key!.from}>]` : spec.shape === 'map' ? `${spec.name}[*].${n}` : `${spec.name}.${n}`);
   const checks = [
-    ...names.map((n) => attributeCheck(res, spec, n, spec.attributes[n]!, ref, pathOf)).filter((c): c is Check => c !== undefined),
+    ...exposed.map(([n, e]) => attributeCheck(res, spec, n, e, ref, pathOf)).filter((c): c is Check => c !== undefined),
     ...ruleChecks(res, spec, exposedFrom, ref, pathOf),
   ];
-  const inner = aligned(names.map((n) => [n, attributeType(res, spec, n, spec.attributes[n]!)]), spec.shape === 'map' ? '    ' : '    ');
+  const inner = aligned(names.map((n) => [n, attributeType(res, spec, n, spec.attributes[n]!)]), '    ');
   const type = spec.shape === 'map' ? `map(object({\n${inner.join('\n')}\n  }))` : `object({\n${inner.join('\n')}\n  })`;
   const out = [`variable "${spec.name}" {`, `  description = ${quote(spec.description)}`, `  type = ${type}`];
   const tail: [string, string][] = [];
   if (spec.default !== undefined) tail.push(['default', spec.default]);
   if (spec.notNull) tail.push(['nullable', 'false']);
   if (tail.length) out.push(...aligned(tail, '  '));
+  const validation = (condition: string, message: string) =>
+    out.push('', '  validation {', ...aligned([['condition', condition], ['error_message', quote(message)]], '    '), '  }');
   for (const c of checks) {
     const condition =
       spec.shape === 'map'
@@ -373,8 +442,9 @@ function renderVariable(spec: VariableSpec): string {
         : spec.default === 'null'
           ? `${whole} == null ? true : ${wrap(c.condition)}`
           : c.condition;
-    out.push('', '  validation {', ...aligned([['condition', condition], ['error_message', quote(c.message)]], '    '), '  }');
+    validation(condition, c.message);
   }
+  for (const c of spec.checks ?? []) validation(c.condition, c.message);
   out.push('}');
   return out.join('\n');
 }

@@ -211,6 +211,41 @@ variable "scim" {
   }
 }
 
+variable "group_mappings" {
+  description = "IdP groups (pushed over SCIM) mapped to Claresia roles, by group name: role is tenant_admin, auditor or member; archetype optionally grants that archetype's skills to the group's members. Every tenant starts with claresia-admins, claresia-auditors, claresia-users and claresia-eng-pilot mapped; manage those through the API (or an import block in your root module), not here."
+  type = map(object({
+    role      = string
+    archetype = optional(string)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, v in var.group_mappings : length(lower(trimspace(k))) >= 10 && length(lower(trimspace(k))) <= 256 && startswith(lower(k), "claresia-")])
+    error_message = "group_mappings[<group>] must hold 10 to 256 characters besides surrounding spaces and start with \"claresia-\" (only those groups carry roles), e.g. claresia-data-pilot."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.group_mappings : v.role == null ? false : contains(["tenant_admin", "auditor", "member"], v.role)])
+    error_message = "group_mappings[*].role must be one of \"tenant_admin\", \"auditor\", \"member\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.group_mappings : v.archetype == null ? true : contains(["eng", "data", "product", "design", "sales", "marketing", "support", "finance", "legal", "hr", "ops", "exec"], v.archetype)])
+    error_message = "group_mappings[*].archetype must be one of \"eng\", \"data\", \"product\", \"design\", \"sales\", \"marketing\", \"support\", \"finance\", \"legal\", \"hr\", \"ops\", \"exec\"."
+  }
+
+  validation {
+    condition     = length(distinct([for g in keys(var.group_mappings) : lower(g)])) == length(var.group_mappings)
+    error_message = "group_mappings: group names are compared case-insensitively; two keys name the same group."
+  }
+
+  validation {
+    condition     = alltrue([for g in keys(var.group_mappings) : !contains(["claresia-admins", "claresia-auditors", "claresia-users", "claresia-eng-pilot"], lower(g))])
+    error_message = "group_mappings: claresia-admins, claresia-auditors, claresia-users, claresia-eng-pilot are mapped in every new tenant already; change them through the API or import them in your root module."
+  }
+}
+
 variable "llm_connectors" {
   description = "LLM platform connectors (runbook step 6), any number, by a key of your choosing. The credential of each is the entry of the same key in `llm_credentials`; bump credential_version to send a new one."
   type = map(object({
@@ -292,5 +327,24 @@ variable "hub" {
   validation {
     condition     = !(var.tenant.deployment_mode == null ? false : contains(["A", "B"], var.tenant.deployment_mode)) || var.hub.customer_ca_certificate == null
     error_message = "hub.customer_ca_certificate is only used in Mode C."
+  }
+}
+
+variable "cowork_packs" {
+  description = "Cowork packs to apply (runbook step 9), by pack name (starter, go-to-market, builders, back-office, enterprise; see the claresia_skill_catalog data source), each with the skill ids blocked by policy."
+  type = map(object({
+    blocked_skills = optional(set(string), [])
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, v in var.cowork_packs : can(regex("^[a-z][a-z0-9-]{0,59}$", k))])
+    error_message = "cowork_packs[<pack>] must match ^[a-z][a-z0-9-]{0,59}$ (The pack name (see the claresia_skill_catalog data source), e.g. starter, go-to-market, builders, back-office, enterprise)."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.cowork_packs : v.blocked_skills == null ? true : length(v.blocked_skills) <= 200 && alltrue([for s in v.blocked_skills : can(regex("^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$", s))])])
+    error_message = "cowork_packs[*].blocked_skills must hold at most 200 items and hold skill ids such as claresia.exec.web-research."
   }
 }

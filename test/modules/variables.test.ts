@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { resourceByName, ruleMessage } from '@claresia/catalog';
-import { COMMAND, moduleDir, outputFile, renderVariablesFile, SPECS } from '../../scripts/module-variables.js';
+import { DEFAULT_MAPPINGS } from '../../control-plane/src/rbac/mappings.js';
+import { COMMAND, DEFAULT_GROUPS, moduleDir, outputFile, renderVariablesFile, SPECS } from '../../scripts/module-variables.js';
 import { decodeString, parseHcl, type Block } from '../../scripts/module-docs/hcl.js';
 
 describe('terraform-claresia-tenant variables-catalog.tf', () => {
@@ -64,5 +65,9 @@ describe('terraform-claresia-tenant variables-catalog.tf', () => {
     const hub = validations(byName.get('hub')!);
     const modeB = hub.find((c) => c.message.startsWith('hub.region is required in Mode B'))!;
     assert.match(modeB.condition, /contains\(\["B"\], var\.tenant\.deployment_mode\)/, "the Hub's mode is the tenant's deployment_mode");
+  });
+
+  it('refuses in group_mappings exactly the groups the control plane maps in every new tenant', () => {
+    assert.deepEqual(DEFAULT_GROUPS, DEFAULT_MAPPINGS.map((m) => m.group));
   });
 });
