@@ -340,6 +340,8 @@ function attributeCheck(res: ResourceDef, spec: VariableSpec, name: string, e: E
       for (const p of [own, catalogPattern]) if (p) elCond.push(`can(regex(${quote(p)}, ${el}))`);
       elSays.push(FORMAT_MESSAGES[format].replace(/^must /, ''));
     }
+    // No exposed attribute has these yet; refusing beats leaving a catalog check out silently.
+    if (a.minimum !== undefined || a.maximum !== undefined) throw new Error(`${spec.name}.${name}: minimum and maximum are not rendered yet`);
     const len = lengthCheck(a.minLength, a.maxLength, stored(a, el), 'characters');
     if (len) (elCond.push(...len.cond), elSays.push(len.says + (a.normalize === 'trim' || a.normalize === 'lowercase' ? ' besides surrounding spaces' : '')));
     if (elCond.length && isCollection) {
