@@ -55,8 +55,12 @@ interface VariableSpec {
   name: string;
   resource: string;
   description: string;
-  /** One object, or a map of objects by a key of the caller's choosing. */
-  shape: 'object' | 'map';
+  /**
+   * One object, or a map of objects by a key of the caller's choosing; or the value of the one
+   * attribute in `attributes` (a write-only secret, which an object cannot carry since only a
+   * whole variable can be ephemeral), or a map of such values.
+   */
+  shape: 'object' | 'map' | 'value' | 'value-map';
   /** HCL default of the variable; absent makes it required. */
   default?: string;
   /** `nullable = false`: the variable's default stands in for null. */
@@ -110,6 +114,23 @@ export const SPECS: readonly VariableSpec[] = [
       // client_secret is the variable sso_client_secret: ephemeral, so it cannot sit in this object.
       client_secret_version: { type: 'number', default: '1' },
     },
+  },
+  {
+    name: 'sso_client_secret',
+    resource: 'sso_connection',
+    description:
+      'OIDC client secret of the SSO connection. Write-only: sent to the API, never stored in the state (it may be an ephemeral value).',
+    shape: 'value',
+    default: 'null',
+    attributes: { client_secret: {} },
+    outside: { protocol: '(var.sso == null ? null : var.sso.protocol)' },
+    checks: [
+      {
+        // Also without any sso, or with a protocol the sso variable refuses: the secret would go nowhere.
+        condition: 'var.sso_client_secret == null ? true : (var.sso == null ? false : var.sso.protocol == "oidc")',
+        message: 'sso_client_secret is only used with sso.protocol "oidc".',
+      },
+    ],
   },
   {
     name: 'scim',
@@ -176,6 +197,26 @@ export const SPECS: readonly VariableSpec[] = [
       },
       credential_version: { type: 'number', default: '1' },
     },
+  },
+  {
+    name: 'llm_credentials',
+    resource: 'llm_connector',
+    description:
+      'The platform credential (API key, admin key or bot token) of each entry of `llm_connectors`, by the same key. Write-only: sent to the API, never stored in the state (the values may be ephemeral).',
+    shape: 'value-map',
+    default: '{}',
+    notNull: true,
+    attributes: { credential: {} },
+    checks: [
+      {
+        condition: 'alltrue([for k in keys(var.llm_connectors) : contains(keys(var.llm_credentials), k)])',
+        message: 'llm_credentials needs a credential for every key of llm_connectors.',
+      },
+      {
+        condition: 'alltrue([for k in keys(var.llm_credentials) : contains(keys(var.llm_connectors), k)])',
+        message: 'llm_credentials has a key that is not in llm_connectors.',
+      },
+    ],
   },
   {
     name: 'hub',
@@ -422,28 +463,46 @@ function renderVariable(spec: VariableSpec): string {
   const exposed: [string, Exposed][] = [...(spec.key ? [[KEY, { from: spec.key.from, extra: spec.key.extra }] as [string, Exposed]] : []), ...Object.entries(spec.attributes)];
   const exposedFrom = new Map(exposed.filter(([, e]) => !e.type || e.from).map(([n, e]) => [e.from ?? n, n]));
   const whole = `var.${spec.name}`;
-  const ref = (n: string) => (n === KEY ? 'k' : spec.shape === 'map' ? `v.${n}` : `${whole}.${n}`);
-  const pathOf = (n: string) => (n === KEY ? `${spec.name}[<${spec.key!.from}>]` : spec.shape === 'map' ? `${spec.name}[*].${n}` : `${spec.name}.${n}`);
+  const isValue = spec.shape === 'value' || spec.shape === 'value-map';
+  const perEntry = spec.shape === 'map' || spec.shape === 'value-map';
+  const ref = (n: string) => (n === KEY ? 'k' : spec.shape === 'value' ? whole : spec.shape === 'value-map' ? 'v' : spec.shape === 'map' ? `v.${n}` : `${whole}.${n}`);
+  const pathOf = (n: string) =>
+    n === KEY ? `${spec.name}[<${spec.key!.from}>]` : spec.shape === 'value' ? spec.name : spec.shape === 'value-map' ? `${spec.name}[*]` : spec.shape === 'map' ? `${spec.name}[*].${n}` : `${spec.name}.${n}`;
   const checks = [
     ...exposed.map(([n, e]) => attributeCheck(res, spec, n, e, ref, pathOf)).filter((c): c is Check => c !== undefined),
     ...ruleChecks(res, spec, exposedFrom, ref, pathOf),
   ];
-  const inner = aligned(names.map((n) => [n, attributeType(res, spec, n, spec.attributes[n]!)]), '    ');
-  const type = spec.shape === 'map' ? `map(object({\n${inner.join('\n')}\n  }))` : `object({\n${inner.join('\n')}\n  })`;
-  const out = [`variable "${spec.name}" {`, `  description = ${quote(spec.description)}`, `  type = ${type}`];
-  const tail: [string, string][] = [];
-  if (spec.default !== undefined) tail.push(['default', spec.default]);
-  if (spec.notNull) tail.push(['nullable', 'false']);
-  if (tail.length) out.push(...aligned(tail, '  '));
+  const out = [`variable "${spec.name}" {`];
+  const head: [string, string][] = [['description', quote(spec.description)]];
+  if (isValue) {
+    const [name, e] = Object.entries(spec.attributes)[0]!;
+    const a = catalogAttr(res, spec, name, e)!;
+    const t = scalarType(a.type, `${spec.name}`);
+    head.push(['type', spec.shape === 'value-map' ? `map(${t})` : t]);
+  } else {
+    out.push(...aligned(head, '  '));
+    head.length = 0;
+    const inner = aligned(names.map((n) => [n, attributeType(res, spec, n, spec.attributes[n]!)]), '    ');
+    out.push(`  type = ${spec.shape === 'map' ? `map(object({\n${inner.join('\n')}\n  }))` : `object({\n${inner.join('\n')}\n  })`}`);
+  }
+  if (spec.default !== undefined) head.push(['default', spec.default]);
+  if (spec.notNull) head.push(['nullable', 'false']);
+  if (isValue) {
+    const a = res.attributes[Object.values(spec.attributes)[0]!.from ?? Object.keys(spec.attributes)[0]!]!;
+    if (a.sensitive) head.push(['sensitive', 'true']);
+    // A write-only value never reaches the state, so it may be an ephemeral value.
+    if (a.writeOnly) head.push(['ephemeral', 'true']);
+  }
+  if (head.length) out.push(...aligned(head, '  '));
   const validation = (condition: string, message: string) =>
     out.push('', '  validation {', ...aligned([['condition', condition], ['error_message', quote(message)]], '    '), '  }');
   for (const c of checks) {
-    const condition =
-      spec.shape === 'map'
-        ? `alltrue([for k, v in ${whole} : ${c.condition}])`
-        : spec.default === 'null'
-          ? `${whole} == null ? true : ${wrap(c.condition)}`
-          : c.condition;
+    // An object variable may be null as a whole (no SSO at all); a value's own null is what its checks read.
+    const condition = perEntry
+      ? `alltrue([for k, v in ${whole} : ${c.condition}])`
+      : spec.default === 'null' && spec.shape === 'object'
+        ? `${whole} == null ? true : ${wrap(c.condition)}`
+        : c.condition;
     validation(condition, c.message);
   }
   for (const c of spec.checks ?? []) validation(c.condition, c.message);
@@ -457,9 +516,9 @@ const wrap = (c: string) => (/ \? | \|\| /.test(c) ? `(${c})` : c);
 export function renderVariablesFile(): string {
   return [
     `# Generated by \`${COMMAND}\` (scripts/module-variables.ts) from catalog/src/resources/*.ts; do not edit.`,
-    '# The variables of this module that carry a catalog resource, their types and every check the',
-    "# catalog declares, so a mistake fails at `terraform plan` with the input named. The module's",
-    '# other variables, and why they are written by hand, are in variables.tf.',
+    '# The variables of this module that carry a catalog resource (all of them today), their types and',
+    "# every check the catalog declares, so a mistake fails at `terraform plan` with the input named. A",
+    "# variable of the module's own, with nothing in the catalog to derive it from, goes in variables.tf.",
     '',
     SPECS.map(renderVariable).join('\n\n'),
     '',

@@ -3,7 +3,7 @@
  * They replace what lies between the BEGIN/END markers, so the rest of the README is prose we
  * write by hand.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeString, parseHcl, type Block } from './hcl.js';
 
@@ -73,12 +73,12 @@ function code(expr: string): string {
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /**
- * The variables of variables.tf and of variables-catalog.tf (generated from the catalog by
- * `npm run variables:module`), in the order main.tf first uses them, which is the order of the
+ * The variables of variables-catalog.tf (generated from the catalog by `npm run variables:module`)
+ * and of variables.tf if there is one, in the order main.tf first uses them, which is the order of the
  * runbook; one main.tf does not use comes last.
  */
 export function readModuleVariables(moduleDir: string): Variable[] {
-  const vars = VARIABLE_FILES.flatMap((f) => readVariables(path.join(moduleDir, f)));
+  const vars = variableFiles(moduleDir).flatMap((f) => readVariables(path.join(moduleDir, f)));
   const main = readFileSync(path.join(moduleDir, 'main.tf'), 'utf8');
   const firstUse = (name: string) => {
     const m = new RegExp(`\\bvar\\.${name}\\b`).exec(main);
@@ -87,7 +87,10 @@ export function readModuleVariables(moduleDir: string): Variable[] {
   return vars.sort((a, b) => firstUse(a.name) - firstUse(b.name));
 }
 
-export const VARIABLE_FILES = ['variables.tf', 'variables-catalog.tf'];
+/** variables-catalog.tf (generated) and, when the module has variables of its own, variables.tf. */
+export function variableFiles(moduleDir: string): string[] {
+  return readdirSync(moduleDir).filter((f) => /^variables.*\.tf$/.test(f)).sort();
+}
 
 export function renderTables(moduleDir: string): string {
   const vars = readModuleVariables(moduleDir);

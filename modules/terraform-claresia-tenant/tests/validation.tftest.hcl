@@ -405,6 +405,24 @@ run "secret_with_saml" {
   expect_failures = [var.sso_client_secret]
 }
 
+run "secret_empty" {
+  command = plan
+  variables {
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x" }
+    sso_client_secret = ""
+  }
+  expect_failures = [var.sso_client_secret]
+}
+
+run "secret_without_sso" {
+  command = plan
+  variables {
+    sso               = null
+    sso_client_secret = "secret"
+  }
+  expect_failures = [var.sso_client_secret]
+}
+
 # --- scim ---
 
 run "scim_unknown_idp" {
