@@ -40,8 +40,10 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 }
 
 function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const n = intEnv(env, name, fallback);
-  if (n < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return n;
 }
 

@@ -312,15 +312,16 @@ for (const kind of dbKinds()) {
       });
 
       /**
-       * A TCP relay to the database whose server-to-client bytes pass through `pass` (the
-       * client's go through untouched): a database URL through it, and a way to close it.
+       * A TCP relay to the database whose server-to-client bytes pass through a filter made by
+       * `passFor` for each connection (the client's go through untouched): a database URL
+       * through it, and a way to close it.
        */
-      async function relay(pass: (bytes: Buffer) => Buffer): Promise<{ url: string; close(): void }> {
+      async function relay(passFor: () => (bytes: Buffer) => Buffer): Promise<{ url: string; close(): void }> {
         const target = new URL(tdb.url!);
         const sockets = new Set<net.Socket>();
         const server = net.createServer((inbound) => {
           const outbound = net.connect(Number(target.port || 5432), target.hostname);
-          for (const [from, to, filter] of [[inbound, outbound, (b: Buffer) => b], [outbound, inbound, pass]] as const) {
+          for (const [from, to, filter] of [[inbound, outbound, (b: Buffer) => b], [outbound, inbound, passFor()]] as const) {
             sockets.add(from);
             from.on('data', (d) => {
               const out = filter(d);
@@ -345,7 +346,7 @@ for (const kind of dbKinds()) {
       it('a LISTEN connection that goes silent is noticed by its health check, and stop() does not wait on it', async () => {
         // The relay stops passing bytes without closing anything, as a firewall dropping an idle connection does.
         let frozen = false;
-        const r = await relay((b) => (frozen ? Buffer.alloc(0) : b));
+        const r = await relay(() => (b) => (frozen ? Buffer.alloc(0) : b));
         const db = openDatabase({ databaseUrl: r.url });
         const events: string[] = [];
         const l = listenForJobs(db, { wake: () => events.push('wake'), down: () => events.push('down') }, pino({ level: 'silent' }), 300)!;
@@ -366,16 +367,18 @@ for (const kind of dbKinds()) {
       it('a LISTEN that hears nothing (a pooler in transaction mode) is not counted as listening: the replica polls and says why', async () => {
         // Everything passes but notifications (NotificationResponse, type 'A'), as behind PgBouncer
         // in transaction mode, where LISTEN succeeds on a server connection the client then leaves.
-        let pending = Buffer.alloc(0);
-        const r = await relay((b) => {
-          pending = Buffer.concat([pending, b]);
-          const keep: Buffer[] = [];
-          while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
-            const size = 1 + pending.readInt32BE(1);
-            if (pending[0] !== 0x41) keep.push(pending.subarray(0, size));
-            pending = pending.subarray(size);
-          }
-          return Buffer.concat(keep);
+        const r = await relay(() => {
+          let pending = Buffer.alloc(0);
+          return (b) => {
+            pending = Buffer.concat([pending, b]);
+            const keep: Buffer[] = [];
+            while (pending.length >= 5 && pending.length >= 1 + pending.readInt32BE(1)) {
+              const size = 1 + pending.readInt32BE(1);
+              if (pending[0] !== 0x41) keep.push(pending.subarray(0, size));
+              pending = pending.subarray(size);
+            }
+            return Buffer.concat(keep);
+          };
         });
         const db = openDatabase({ databaseUrl: r.url });
         const events: string[] = [];
@@ -392,6 +395,23 @@ for (const kind of dbKinds()) {
         } finally {
           await l.stop();
           r.close();
+          await db.destroy();
+        }
+      });
+
+      it('a probe that waits for a busy pool is not taken for a pooler: the deadline starts once it is sent', async () => {
+        const db = openDatabase({ databaseUrl: tdb.url!, poolMax: 1 });
+        const logged: string[] = [];
+        const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+        // The pool's one connection is busy for longer than the probe's deadline.
+        const busy = db.raw('SELECT pg_sleep(5.5)');
+        const l = listenForJobs(db, { wake: () => {}, down: () => {} }, logger, 60_000)!;
+        try {
+          await busy;
+          await until('listening once the pool is free', () => l.listening(), 5000);
+          assert.deepEqual(logged, []);
+        } finally {
+          await l.stop();
           await db.destroy();
         }
       });

@@ -25,7 +25,10 @@ export function openDatabase(opts: DbOptions): Db {
   if (opts.databaseUrl) {
     return knexFactory({
       client: 'pg',
-      connection: opts.databaseUrl,
+      // TCP keepalive after a minute idle: pooled connections may sit unused for minutes, longer
+      // than many NATs and load balancers keep a silent flow (AWS NAT 350 s, Azure LB 4 min), and
+      // a query on a silently dropped connection would hang until TCP gives up.
+      connection: { connectionString: opts.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 60_000 },
       pool: { min: 0, max: opts.poolMax ?? 10, idleTimeoutMillis: (opts.poolIdleSeconds ?? 600) * 1000 },
     });
   }

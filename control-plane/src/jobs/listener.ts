@@ -39,7 +39,7 @@ const DEADLINE_MS = 5000;
  * replicas send theirs, has come back on it: behind a pooler in transaction mode (PgBouncer)
  * LISTEN succeeds on whichever server connection the pooler lends, and nothing is heard after
  * that, so every other replica's job would wait for the idle poll. The probe goes to a channel
- * of this connection's own, so it wakes no other replica.
+ * of this listener's own, so it wakes no other replica.
  */
 export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }, logger: Logger, checkMs: number): JobListener | undefined {
   const config = (db as unknown as { client: { config: { client: string; connection: unknown } } }).client.config;
@@ -55,22 +55,35 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
   let announceAgain = false;
   const probeChannel = `${JOBS_CHANNEL}_probe_${randomBytes(6).toString('hex')}`;
   let probeHeard: (() => void) | undefined;
+  let probesFailed = 0;
 
-  /** Sends a notification to `probeChannel` from the pool and waits for it on the connection. */
-  const probe = async () => {
+  /**
+   * Sends a notification to `probeChannel` from the pool, then waits for it on the connection.
+   * The deadline starts once the pool has sent it: a busy pool is not a pooler.
+   */
+  const probe = async (sent: () => void) => {
+    let heardIt!: () => void;
+    const heard = new Promise<void>((resolve) => (heardIt = resolve));
+    probeHeard = heardIt;
     let timer: NodeJS.Timeout | undefined;
-    const heard = new Promise<void>((resolve) => (probeHeard = resolve));
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`a notification sent through the pool did not come back on the LISTEN connection in ${DEADLINE_MS} ms; behind a pooler in transaction mode (PgBouncer), which gives LISTEN no session of its own, set CLARESIA_JOBS_LISTEN=0`)),
-        DEADLINE_MS,
-      );
-    });
     try {
-      await Promise.race([db.raw('SELECT pg_notify(?, ?)', [probeChannel, '']).then(() => heard), late]);
+      await db.raw('SELECT pg_notify(?, ?)', [probeChannel, '']);
+      sent();
+      await Promise.race([
+        heard,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`a notification sent through the pool did not come back on the LISTEN connection in ${DEADLINE_MS} ms; behind a pooler in transaction mode (PgBouncer), which gives LISTEN no session of its own, set CLARESIA_JOBS_LISTEN=0`)),
+            DEADLINE_MS,
+          );
+          // A probe cut short by stop() must not hold the process open until its deadline.
+          timer.unref();
+        }),
+      ]);
     } finally {
       clearTimeout(timer);
-      probeHeard = undefined;
+      // Only this probe's own: a probe of an earlier connection ending late must not disarm a newer one.
+      if (probeHeard === heardIt) probeHeard = undefined;
     }
   };
 
@@ -83,7 +96,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     clearTimeout(cut);
   };
 
-  const lost = (c: pg.Client, err?: Error, what = 'jobs: LISTEN connection lost; polling until it is back') => {
+  const lost = (c: pg.Client, err?: Error, what = 'jobs: LISTEN connection lost; polling until it is back', level: 'warn' | 'debug' = 'warn') => {
     if (client !== c) return;
     client = undefined;
     up = false;
@@ -91,7 +104,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     void close(c);
     if (stopped) return;
     const delay = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!;
-    logger.warn({ err: err && { message: err.message }, retryInMs: delay }, what);
+    logger[level]({ err: err && { message: err.message }, retryInMs: delay }, what);
     on.down();
     retry = setTimeout(connect, delay);
   };
@@ -111,10 +124,11 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
       await c.connect();
       await c.query(`LISTEN ${probeChannel}`);
       await c.query(`LISTEN ${JOBS_CHANNEL}`);
-      probing = true;
-      await probe();
+      await probe(() => (probing = true));
     } catch (err) {
-      if (c) lost(c, err as Error, probing ? 'jobs: LISTEN hears no notifications; polling, and trying again later' : undefined);
+      // Behind a pooler every probe fails the same way: said once at warn, then at debug until one passes.
+      if (c && probing) lost(c, err as Error, 'jobs: LISTEN hears no notifications; polling, and trying again later', probesFailed++ ? 'debug' : 'warn');
+      else if (c) lost(c, err as Error);
       else {
         logger.error({ err: { message: (err as Error).message } }, 'jobs: cannot make a LISTEN connection; polling');
         on.down();
@@ -124,6 +138,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     if (client !== c || stopped) return;
     up = true;
     failures = 0;
+    probesFailed = 0;
     const live = c;
     let checking = false;
     check = setInterval(() => {
