@@ -167,13 +167,17 @@ async function measure(cp: ControlPlaneFixture) {
   // and ten PostgreSQL backends exiting at once held both cores for 100-200 ms.
   const raw = await makeDirectory(cp, t, 'entra');
   const ceilingDb = cp.kind === 'pg' && cp.databaseUrl ? openDatabase({ databaseUrl: cp.databaseUrl, poolMax: CLIENTS }) : cp.db;
-  const inserts = await timed(USERS, CLIENTS, async (i) => {
-    const id = newId('usr', 12);
-    const cols = userColumns(id, cleanDocument(USER_TYPE, person(i, 'raw')));
-    const now = new Date();
-    await ceilingDb('scim_users').insert({ id, tenant_id: t.id, directory_id: raw.id, ...cols, version: 1, created_at: now, updated_at: now });
-  });
-  if (ceilingDb !== cp.db) await ceilingDb.destroy();
+  let inserts: Awaited<ReturnType<typeof timed>>;
+  try {
+    inserts = await timed(USERS, CLIENTS, async (i) => {
+      const id = newId('usr', 12);
+      const cols = userColumns(id, cleanDocument(USER_TYPE, person(i, 'raw')));
+      const now = new Date();
+      await ceilingDb('scim_users').insert({ id, tenant_id: t.id, directory_id: raw.id, ...cols, version: 1, created_at: now, updated_at: now });
+    });
+  } finally {
+    if (ceilingDb !== cp.db) await ceilingDb.destroy();
+  }
 
   // Steady state, as autovacuum leaves it: statistics fresh and pages all-visible, in every
   // table the writes above filled (users, the change log, audit and governance events). Left
