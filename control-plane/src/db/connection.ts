@@ -45,13 +45,27 @@ export function openDatabase(opts: DbOptions): Db {
 }
 
 /**
- * Runs `fn` once `db`'s transaction has committed (never for a rollback), or on the next turn
- * outside one: for waking in-process workers about rows they could not see any earlier.
+ * This process's workers of one kind (job runners, Hub provisioners), woken when a transaction
+ * that gave them work commits: never before, when its rows would still be invisible to them,
+ * and never for a rollback; outside a transaction, on the next turn.
  */
-export function afterCommit(db: Queryable, fn: () => void): void {
-  const trx = db as Knex.Transaction;
-  if (trx.isTransaction && trx.executionPromise) trx.executionPromise.then(fn, () => {});
-  else setImmediate(fn);
+export class CommitWakers {
+  private readonly all = new Set<() => void>();
+
+  /** Registers a worker's wake function; returns what unregisters it. */
+  add(wake: () => void): () => void {
+    this.all.add(wake);
+    return () => this.all.delete(wake);
+  }
+
+  afterCommit(db: Queryable): void {
+    const wakeAll = () => {
+      for (const w of this.all) w();
+    };
+    const trx = db as Knex.Transaction;
+    if (trx.isTransaction && trx.executionPromise) trx.executionPromise.then(wakeAll, () => {});
+    else setImmediate(wakeAll);
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {

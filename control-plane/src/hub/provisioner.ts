@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { appendEvent } from '../audit/chain.js';
-import { afterCommit, type Queryable, type Tx } from '../db/connection.js';
+import { CommitWakers, type Queryable, type Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { clientKeyAad, HUBS, presentHub, type HubRow } from './hub-store.js';
@@ -137,16 +137,14 @@ export async function provisionDueHubs(app: AppContext, s: ProvisionerSettings):
   }
 }
 
-const wakers = new Set<() => void>();
+const provisioners = new CommitWakers();
 
 /**
  * Wakes this process's provisioners once `db`'s transaction commits: a Hub the request just put
  * in provisioning is worked at once rather than at the next look.
  */
 export function wakeProvisionerAfterCommit(db: Queryable): void {
-  afterCommit(db, () => {
-    for (const w of wakers) w();
-  });
+  provisioners.afterCommit(db);
 }
 
 /** Milliseconds until the next Hub falls due (its next attempt, or its lease running out), if any is in provisioning. */
@@ -198,11 +196,11 @@ export function startProvisioner(app: AppContext, s: ProvisionerSettings): () =>
     clearTimeout(timer);
     timer = setTimeout(loop, 0);
   };
-  wakers.add(wake);
+  const unregister = provisioners.add(wake);
   timer = setTimeout(loop, 0);
   return async () => {
     stopped = true;
-    wakers.delete(wake);
+    unregister();
     clearTimeout(timer);
     await inFlight;
   };

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { afterCommit, rawRows, type Queryable } from '../db/connection.js';
+import { CommitWakers, rawRows, type Queryable } from '../db/connection.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -46,19 +46,12 @@ export interface EnqueueOptions {
   maxAttempts?: number;
 }
 
-type Waker = () => void;
-const wakers = new Set<Waker>();
+const enqueued = new CommitWakers();
 
 /** In-process runners register here so a job enqueued by this process starts without waiting for a poll. */
-export function onJobEnqueued(w: Waker): () => void {
-  wakers.add(w);
-  return () => wakers.delete(w);
+export function onJobEnqueued(wake: () => void): () => void {
+  return enqueued.add(wake);
 }
-
-function wakeAll(): void {
-  for (const w of wakers) w();
-}
-
 
 
 // Jobs already enqueued by a transaction, by queue and key: one per transaction is enough.
@@ -84,8 +77,7 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
     const seen = enqueuedIn.get(trx) ?? new Map<string, number>();
     enqueuedIn.set(trx, seen.set(tag, id));
   }
-  // Local runners are woken once the row is visible, never before.
-  afterCommit(db, wakeAll);
+  enqueued.afterCommit(db);
   return id;
 }
 
