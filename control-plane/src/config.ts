@@ -31,19 +31,12 @@ export interface Config {
   generated: { operatorToken?: string; masterKey?: string };
 }
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** An integer from the environment, at least `min` (0 unless said), or the fallback when unset. */
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-}
-
-function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a ${min > 0 ? 'positive' : 'non-negative'} integer, got "${raw}"`);
   return n;
 }
 
@@ -88,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.CLARESIA_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     databaseUrl,
     dataDir,
-    databasePool: { max: positiveIntEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10), idleSeconds: positiveIntEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600) },
+    databasePool: { max: intEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10, 1), idleSeconds: intEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600, 1) },
     operatorToken,
     masterKey,
     tokenTtlSeconds: intEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
