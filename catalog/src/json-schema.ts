@@ -34,9 +34,12 @@ export function formatPattern(format: NonNullable<Attribute['format']>): RegExp 
   return re;
 }
 
-/** The format whose JSON Schema pattern this is, so a failed pattern is reported as the format. */
-export function formatOfPattern(pattern: string): NonNullable<Attribute['format']> | undefined {
-  for (const [format, s] of Object.entries(FORMAT_PATTERNS)) if (s?.pattern === pattern) return format as NonNullable<Attribute['format']>;
+/**
+ * What a value failing this JSON Schema pattern must be, when the pattern is a format's (CIDR,
+ * https URL, PEM): a failed format is reported in its words, not as a regex.
+ */
+export function formatMessageOfPattern(pattern: string): string | undefined {
+  for (const [format, s] of Object.entries(FORMAT_PATTERNS)) if (s?.pattern === pattern) return FORMAT_MESSAGES[format as NonNullable<Attribute['format']>];
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { attributesOfRequestSchema, FORMAT_MESSAGES, formatOfPattern, normalizeStrings, ruleViolations, type JsonSchema, type ResourceDef, type RuleInput } from '@claresia/catalog';
+import { attributesOfRequestSchema, formatMessageOfPattern, normalizeStrings, ruleViolations, type JsonSchema, type ResourceDef, type RuleInput } from '@claresia/catalog';
 import { badRequest } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
@@ -45,8 +45,8 @@ function describe(e: ErrorObject, immutable: readonly string[]): { field: string
     case 'pattern': {
       const field = fieldPath(e.instancePath) || 'body';
       // A format the catalog spells as a pattern (CIDR, https URL, PEM) is named, not shown as a regex.
-      const format = formatOfPattern(String(p.pattern));
-      if (format) return { field, message: `${field} ${FORMAT_MESSAGES[format]}`, code: 'invalid_value' };
+      const words = formatMessageOfPattern(String(p.pattern));
+      if (words) return { field, message: `${field} ${words}`, code: 'invalid_value' };
       return { field, message: `${field} does not match the required pattern ${String(p.pattern)}`, code: 'invalid_value' };
     }
     case 'type': {

@@ -5,7 +5,7 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, FORMAT_MESSAGES, formatOfPattern, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, formatMessageOfPattern, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -72,8 +72,7 @@ function reason(e: ErrorObject): string {
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern': {
       // A format the catalog spells as a pattern (CIDR, https URL, PEM) is named, not shown as a regex.
-      const format = formatOfPattern(String(p.pattern));
-      return format ? FORMAT_MESSAGES[format] : `must match ${String(p.pattern)}`;
+      return formatMessageOfPattern(String(p.pattern)) ?? `must match ${String(p.pattern)}`;
     }
     case 'format':
       return `must be a valid ${String(p.format)}`;
