@@ -21,9 +21,10 @@ export interface ProvisionerSettings {
 }
 
 export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): ProvisionerSettings {
+  const pollMs = num(env, 'CLARESIA_HUB_POLL_MS', 1000);
   return {
-    pollMs: num(env, 'CLARESIA_HUB_POLL_MS', 1000),
-    idlePollMs: Math.max(num(env, 'CLARESIA_HUB_IDLE_POLL_MS', 30_000), num(env, 'CLARESIA_HUB_POLL_MS', 1000)),
+    pollMs,
+    idlePollMs: Math.max(num(env, 'CLARESIA_HUB_IDLE_POLL_MS', 30_000), pollMs),
     retryMs: num(env, 'CLARESIA_HUB_RETRY_MS', 5000),
     maxRetryMs: num(env, 'CLARESIA_HUB_MAX_RETRY_MS', 300_000),
     linkDeadlineMs: num(env, 'CLARESIA_HUB_LINK_DEADLINE_SECONDS', 86_400) * 1000,
