@@ -44,6 +44,30 @@ async function timedTf(ws: Workspace, args: string[], expectCode = 0): Promise<n
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * CPU seconds (user + system) of this process's children that have exited and been waited for,
+ * from /proc/self/stat (cutime + cstime, in clock ticks of 1/100 s): a Terraform command and,
+ * through it, every provider process it started. Undefined where there is no /proc.
+ */
+function exitedChildrenCpu(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: cutime and cstime are fields 16 and 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plan's wall time and the CPU that Terraform and the providers it started spent on it. */
+async function timedPlan(ws: Workspace): Promise<{ seconds: number; cpu?: number }> {
+  const before = exitedChildrenCpu();
+  const seconds = await timedTf(ws, ['plan', '-detailed-exitcode'], 0);
+  const after = exitedChildrenCpu();
+  return { seconds, ...(before !== undefined && after !== undefined ? { cpu: after - before } : {}) };
+}
+
 /** GET requests on the tenant routes so far, from the control plane's metrics. */
 async function tenantGets(url: string): Promise<{ list: number; by_id: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -74,9 +98,14 @@ async function pair(n: number, env: Record<string, string>) {
     const before = await tenantGets(env.CLARESIA_ENDPOINT!);
     const plans: number[] = [];
     const builtinPlans: number[] = [];
+    const cpu = { claresia: 0, terraform_data: 0 };
     for (let i = 0; i < PLAN_ROUNDS; i++) {
-      plans.push(await timedTf(tenants, ['plan', '-detailed-exitcode'], 0));
-      builtinPlans.push(await timedTf(builtin, ['plan', '-detailed-exitcode'], 0));
+      const ours = await timedPlan(tenants);
+      const theirs = await timedPlan(builtin);
+      plans.push(ours.seconds);
+      builtinPlans.push(theirs.seconds);
+      cpu.claresia += ours.cpu ?? NaN;
+      cpu.terraform_data += theirs.cpu ?? NaN;
     }
     const after = await tenantGets(env.CLARESIA_ENDPOINT!);
     out.plan_rounds = PLAN_ROUNDS;
@@ -87,17 +116,28 @@ async function pair(n: number, env: Record<string, string>) {
     // How many API reads the refresh of n tenants cost, per plan.
     out.plan_api_list_requests = (after.list - before.list) / PLAN_ROUNDS;
     out.plan_api_get_by_id = (after.by_id - before.by_id) / PLAN_ROUNDS;
-    // How many times that plan started the provider (each start pays the handshake): counted in
-    // an extra, untimed plan through a wrapper that notes each start and execs node.
+    // How many times that plan started the provider (each start pays the handshake), and the CPU
+    // each launch used: counted in an extra, untimed plan through a wrapper that runs node as its
+    // child and, once it exits, notes the CPU of its exited children (cutime + cstime, in ticks).
     const starts = path.join(tenants.dir, 'starts');
     const wrapper = path.join(tenants.dir, 'count-node.sh');
     writeFileSync(starts, '');
-    writeFileSync(wrapper, `#!/bin/sh\necho start >> '${starts}'\nexec node "$@"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nnode "$@"\ncode=$?\nawk '{print $16 + $17}' /proc/$$/stat >> '${starts}' 2>/dev/null || echo NaN >> '${starts}'\nexit $code\n`);
     chmodSync(wrapper, 0o755);
     tenants.env.CLARESIA_NODE = wrapper;
     await tenants.ok(['plan', '-detailed-exitcode'], 0);
     delete tenants.env.CLARESIA_NODE;
-    out.plan_provider_launches = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;
+    const launches = readFileSync(starts, 'utf8').split('\n').filter(Boolean).map((ticks) => Number(ticks) / 100);
+    out.plan_provider_launches = launches.length;
+    // Where a plan's CPU goes (Linux only; NaN elsewhere), per plan: Terraform and the provider
+    // processes together, the provider's launches alone (from the untimed plan), and Terraform
+    // running terraform_data. On a machine of two cores, a plan cannot take less wall time than
+    // its CPU over two: set beside the plans' wall times, these say how much of the ratio is
+    // Terraform's own work as a plugin's client (msgpack, gRPC, a certificate per launch).
+    out.claresia_plan_cpu_s = cpu.claresia / PLAN_ROUNDS;
+    out.claresia_plan_provider_cpu_s = launches.reduce((a, b) => a + b, 0);
+    out.claresia_plan_terraform_cpu_s = out.claresia_plan_cpu_s - out.claresia_plan_provider_cpu_s;
+    out.terraform_data_plan_cpu_s = cpu.terraform_data / PLAN_ROUNDS;
     out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
     // Each round's own ratio, lowest and highest: how far one sample could have strayed.
     const ratios = plans.map((p, i) => p / builtinPlans[i]!);
