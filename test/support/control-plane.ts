@@ -42,12 +42,14 @@ export interface StartOptions {
   config?: Partial<Config>;
   /** Capture logs (e.g. to prove no secret reaches them). */
   logger?: import('pino').Logger;
+  /** Connections in the server's PostgreSQL pool (CLARESIA_DATABASE_POOL_MAX). */
+  poolMax?: number;
 }
 
 /** Boots a real control plane on 127.0.0.1 (random port) over a fresh, migrated database. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<TestControlPlane> {
   const kind = opts.db ?? 'pglite';
-  const tdb = await freshDatabase(kind);
+  const tdb = await freshDatabase(kind, { poolMax: opts.poolMax });
   const operatorToken = 'op_' + randomBytes(24).toString('base64url');
   const masterKey = randomBytes(32);
   const config: Config = {

@@ -24,7 +24,8 @@ export interface TestDatabase {
 }
 
 /** A new, empty database: its own PGlite instance, or its own database on the server. */
-export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
+/** `poolMax`: the PostgreSQL pool's size (the server's default otherwise); PGlite has one connection anyway. */
+export async function freshDatabase(kind: DbKind, opts: { poolMax?: number } = {}): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = openDatabase({ dataDir: null });
     return { kind, db, drop: () => db.destroy() };
@@ -37,7 +38,7 @@ export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const db = openDatabase({ databaseUrl: url });
+  const db = openDatabase({ databaseUrl: url, ...(opts.poolMax ? { poolMax: opts.poolMax } : {}) });
   return {
     kind,
     db,
