@@ -73,6 +73,17 @@ defineJob<{ n: number }>({
   retryDelayMs: () => 10,
 });
 
+// Runs until the test lets it go (a long delivery, say), and notes which jobs have started.
+const held = { started: [] as number[], release: () => {}, gate: Promise.resolve() };
+defineJob<Record<string, never>>({
+  queue: 'test.held',
+  async handle(_app, job) {
+    held.started.push(job.id);
+    await held.gate;
+  },
+  retryDelayMs: () => 10,
+});
+
 const SETTINGS: JobSettings = { ...jobSettings({}), pollMs: 20, leaseMs: 5000, concurrency: 4 };
 
 function appOn(db: Db, tag: string): AppContext {
@@ -300,6 +311,32 @@ for (const kind of dbKinds()) {
         const id = await enqueueElsewhere(7);
         await until('the job ran', () => recordOf(rep.db).runs.get(id) === 1, 5000);
         assert.ok(Date.now() - t0 < 2000, `picked up after ${Date.now() - t0} ms, with the idle poll at 60 s`);
+      });
+
+      it('a job waiting behind another of its key keeps no replica polling; it runs once that one ends', async () => {
+        const reps = [replica(), replica()];
+        const claims = reps.map((r) => countClaims(r.db));
+        for (const r of reps) runners.push(startRunner(r, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
+        await until('listening', async () => (await listenerBackends()).length === 2);
+        held.gate = new Promise<void>((r) => (held.release = r));
+        const first = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
+        const second = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
+        try {
+          await until('the first started', () => held.started.includes(first), 5000);
+          await sleep(300);
+          const settled = claims.map((c) => c.n);
+          await sleep(1500);
+          const looks = claims.map((c, i) => c.n - settled[i]!);
+          assert.deepEqual(looks, [0, 0], `claims per replica in 1.5 s while the second job waited: ${looks} (polling every 100 ms would be ~15 each)`);
+          assert.ok(!held.started.includes(second), 'the second waits for the first');
+          const t0 = Date.now();
+          held.release();
+          await until('the second ran', () => held.started.includes(second), 5000);
+          assert.ok(Date.now() - t0 < 1000, `the second started ${Date.now() - t0} ms after the first ended, with the idle poll at 60 s`);
+        } finally {
+          held.release();
+          await until('both done', async () => !(await app.db('jobs').whereIn('id', [first, second]).first()));
+        }
       });
 
       it('a retry falls due without a poll while listening', async () => {

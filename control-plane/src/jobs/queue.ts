@@ -130,13 +130,23 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
  * Milliseconds until the next job of these queues falls due: the earliest queued job's time, or
  * a running job's lease end (its worker may be dead); 0 when one is due already, undefined when
  * there is none. A replica woken only by notifications sleeps until then.
+ *
+ * A queued job that `claim` would skip for another job of its key is not due: the worker that
+ * finishes the job ahead of it looks again at once and takes it, and if that worker dies, the
+ * lease end below wakes everyone. Counted as due, it kept every replica looking every `pollMs`
+ * for as long as the job ahead of it ran.
  */
 export async function nextDueInMs(db: Queryable, queues: readonly string[]): Promise<number | undefined> {
   if (queues.length === 0) return undefined;
   const list = queues.map(() => '?').join(', ');
   const res = await db.raw(
     `SELECT (EXTRACT(EPOCH FROM (min(t) - now())) * 1000)::float8 AS ms FROM (
-       SELECT min(run_after) AS t FROM jobs WHERE status = 'queued' AND queue IN (${list})
+       SELECT min(j.run_after) AS t FROM jobs j WHERE j.status = 'queued' AND j.queue IN (${list})
+         AND (j.key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM jobs o
+           WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
+             AND (o.status = 'running'
+               OR (o.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))
        UNION ALL SELECT min(locked_until) FROM jobs WHERE status = 'running' AND queue IN (${list})) due`,
     [...queues, ...queues],
   );

@@ -56,8 +56,9 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     }
   };
 
-  // How long to sleep after a look: with a listener, until the next job falls due (never less
-  // than pollMs: a due job held back behind another of its key must not make this spin).
+  // How long to sleep after a look: with a listener, until the next job falls due, and never
+  // less than pollMs (a job due now that the claim still did not take, say one whose key another
+  // replica claimed in between, must not make this spin).
   let sleepMs = s.pollMs;
   const tick = async () => {
     await take();
