@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { FORMAT_MESSAGES, formatPattern, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { cidrProblem, FORMAT_MESSAGES, formatPattern, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -29,6 +29,9 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
     case 'uuid':
       return UUID.test(v) ? undefined : FORMAT_MESSAGES['uuid'];
     case 'cidr':
+      // The API's pattern first (its words for a value that is no CIDR at all), then what it
+      // checks beyond a pattern: host bits zero, a real address.
+      return formatPattern(format)!.test(v) ? cidrProblem(v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
       // The API's own pattern for the format, so plan and apply cannot disagree.
       return formatPattern(format)!.test(v) ? undefined : FORMAT_MESSAGES[format];

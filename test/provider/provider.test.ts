@@ -147,6 +147,18 @@ describe('provider handlers', () => {
     assert.equal(bad.length, 1);
     assert.equal(bad[0].attribute.steps[0].attribute_name, 'ip_allowlist');
     assert.match(bad[0].detail, /must be a CIDR block such as 203\.0\.113\.0\/24/);
+    // What the API refuses beyond the pattern: a host address where the network's belongs.
+    for (const [entry, words] of [
+      ['203.0.113.7/24', /has host bits set; write the network address \(e\.g\. 203\.0\.113\.0\/24\)/],
+      ['2001:db8::1/32', /has host bits set; write the network address \(e\.g\. 2001:db8::\/32\)/],
+      ['1:2:3:4:5:6:7:8:9/64', /must be a CIDR such as 203\.0\.113\.0\/24/],
+    ] as const) {
+      const refused = await check(['198.51.100.0/24', entry]);
+      assert.equal(refused.length, 1, entry);
+      assert.equal(refused[0].attribute.steps[0].attribute_name, 'ip_allowlist');
+      assert.match(refused[0].detail, words);
+    }
+    assert.deepEqual(await check(['203.0.113.7/32', '10.0.0.0/8', '2001:db8:0:1::/64']), [], 'a host written as /32, and networks, are fine');
   });
 
   it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {

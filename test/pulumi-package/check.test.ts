@@ -35,6 +35,8 @@ describe('pulumi Check and Diff on collections and nested objects', () => {
     assert.deepEqual(f.map((x) => x.property), ['allowFrom']);
     assert.equal(f[0]!.reason, 'allowFrom[1] must be a CIDR block such as 203.0.113.0/24', 'the format named, as the API and terraform plan name it');
     assert.deepEqual(await checkInputs(def, { allowFrom: ['10.0.0.0/8'] }), []);
+    const hostBits = await checkInputs(def, { allowFrom: ['10.0.0.0/8', '10.1.2.3/16'] });
+    assert.deepEqual(hostBits, [{ property: 'allowFrom', reason: 'allowFrom[1] has host bits set; write the network address (e.g. 203.0.113.0/24)' }], 'what the API checks beyond the pattern');
     assert.match((await checkInputs(def, { allowFrom: ['1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8'] }))[0]!.reason, /must NOT have more than 2 items/);
   });
 

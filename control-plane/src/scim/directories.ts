@@ -2,7 +2,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import { hashSecret, newSecret } from '../crypto/secrets.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { json, type DirectoryRow } from './context.js';
-import { parseCidr } from './cidr.js';
+import { parseCidr } from '@claresia/catalog';
 
 export const TABLE = 'scim_directories';
 

@@ -5,7 +5,7 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, formatMessageOfPattern, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, cidrProblem, formatMessageOfPattern, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -128,20 +128,30 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
     }
     if (hasUnknown(v)) continue;
     const fn = await validator(attr);
-    if (!fn(storedForm(attr, toApiValue(attr, v)))) {
+    const value = storedForm(attr, toApiValue(attr, v));
+    if (!fn(value)) {
       const seen = new Set<string>();
       for (const e of fn.errors ?? []) {
         const msg = `${propertyPath(prop, e.instancePath)} ${reason(e)}`;
         if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
         seen.add(msg);
       }
-    }
+    } else if (attr.format === 'cidr') failures.push(...cidrFailures(prop, value));
   }
   failures.push(...ruleFailures(def, news));
   for (const prop of Object.keys(news)) {
     if (!known.has(prop)) failures.push({ property: prop, reason: `${prop} is not an input of ${def.title}` });
   }
   return failures;
+}
+
+/** What the API checks in a CIDR beyond its pattern (host bits zero, a real address), per element. */
+function cidrFailures(prop: string, value: unknown): Failure[] {
+  const items = Array.isArray(value) ? value.map((v, i) => [`${prop}[${i}]`, v] as const) : [[prop, value] as const];
+  return items.flatMap(([path, v]) => {
+    const problem = typeof v === 'string' ? cidrProblem(v) : undefined;
+    return problem ? [{ property: prop, reason: `${path} ${problem}` }] : [];
+  });
 }
 
 /**
