@@ -73,12 +73,12 @@ defineJob<{ n: number }>({
   retryDelayMs: () => 10,
 });
 
-// Runs until the test lets it go (a long delivery, say), and notes which jobs have started.
-const held = { started: [] as number[], release: () => {}, gate: Promise.resolve() };
+// Runs until the test lets it go (a long delivery, say), and notes which worker started which job.
+const held = { started: new Map<number, string>(), release: () => {}, gate: Promise.resolve() };
 defineJob<Record<string, never>>({
   queue: 'test.held',
   async handle(_app, job) {
-    held.started.push(job.id);
+    held.started.set(job.id, String(job.locked_by));
     await held.gate;
   },
   retryDelayMs: () => 10,
@@ -313,29 +313,36 @@ for (const kind of dbKinds()) {
         assert.ok(Date.now() - t0 < 2000, `picked up after ${Date.now() - t0} ms, with the idle poll at 60 s`);
       });
 
-      it('a job waiting behind another of its key keeps no replica polling; it runs once that one ends', async () => {
+      it('a job waiting behind another of its key keeps no replica polling; another replica takes it once that one ends, though its worker is stopping', async () => {
         const reps = [replica(), replica()];
         const claims = reps.map((r) => countClaims(r.db));
-        for (const r of reps) runners.push(startRunner(r, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
+        const mine = reps.map((r) => startRunner(r, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000, leaseMs: 20_000 }));
+        runners.push(...mine);
         await until('listening', async () => (await listenerBackends()).length === 2);
         held.gate = new Promise<void>((r) => (held.release = r));
         const first = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
         const second = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
         try {
-          await until('the first started', () => held.started.includes(first), 5000);
+          await until('the first started', () => held.started.has(first), 5000);
           await sleep(300);
           const settled = claims.map((c) => c.n);
           await sleep(1500);
           const looks = claims.map((c, i) => c.n - settled[i]!);
           assert.deepEqual(looks, [0, 0], `claims per replica in 1.5 s while the second job waited: ${looks} (polling every 100 ms would be ~15 each)`);
-          assert.ok(!held.started.includes(second), 'the second waits for the first');
+          assert.ok(!held.started.has(second), 'the second waits for the first');
+          // The first one's worker is being stopped (a deploy) as the first ends: it takes no
+          // more jobs, so the other replica must hear that the key is free.
+          const holder = mine.find((r) => r.workerId === held.started.get(first))!;
+          const stopping = holder.stop();
           const t0 = Date.now();
           held.release();
-          await until('the second ran', () => held.started.includes(second), 5000);
-          assert.ok(Date.now() - t0 < 1000, `the second started ${Date.now() - t0} ms after the first ended, with the idle poll at 60 s`);
+          await stopping;
+          await until('the second ran', () => held.started.has(second), 5000);
+          assert.ok(Date.now() - t0 < 1000, `the second started ${Date.now() - t0} ms after the first ended, with the idle poll at 60 s and leases of 20 s`);
+          assert.notEqual(held.started.get(second), holder.workerId, 'on the other replica');
         } finally {
           held.release();
-          await until('both done', async () => !(await app.db('jobs').whereIn('id', [first, second]).first()));
+          await app.db('jobs').whereIn('id', [first, second]).delete();
         }
       });
 

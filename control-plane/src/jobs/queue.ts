@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { CommitWakers, rawRows, type Queryable } from '../db/connection.js';
+import { JOBS_CHANNEL } from './listener.js';
 
 /**
  * A job queue on one PostgreSQL table, the same on PGlite and on a server.
@@ -131,10 +132,10 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
  * a running job's lease end (its worker may be dead); 0 when one is due already, undefined when
  * there is none. A replica woken only by notifications sleeps until then.
  *
- * A queued job that `claim` would skip for another job of its key is not due: the worker that
- * finishes the job ahead of it looks again at once and takes it, and if that worker dies, the
- * lease end below wakes everyone. Counted as due, it kept every replica looking every `pollMs`
- * for as long as the job ahead of it ran.
+ * A queued job that `claim` would skip for another job of its key is not due: releasing the job
+ * ahead of it notifies every replica (`releasing`), and if its worker dies holding it, the lease
+ * end below wakes everyone. Counted as due, it kept every replica looking every `pollMs` for as
+ * long as the job ahead of it ran.
  */
 export async function nextDueInMs(db: Queryable, queues: readonly string[]): Promise<number | undefined> {
   if (queues.length === 0) return undefined;
@@ -162,9 +163,27 @@ export async function extendLease(db: Queryable, job: Job, worker: string, lease
   return n > 0;
 }
 
+/**
+ * Runs `release` (a worker letting go of its job) and, when the job has a key and another job of
+ * that key is queued, notifies every replica in the same transaction. That next job counted as
+ * not due while this one ran (nextDueInMs), so nobody else looks for it; the notification arrives
+ * once the release is visible, even if this worker's process stops or dies right after.
+ */
+async function releasing(db: Queryable, job: Job, release: (q: Queryable) => Promise<number>): Promise<number> {
+  if (job.key === null || job.key === undefined) return release(db);
+  const run = async (trx: Knex.Transaction) => {
+    const n = await release(trx);
+    if (n > 0) {
+      await trx.raw(`SELECT pg_notify(?, '') FROM jobs WHERE queue = ? AND key = ? AND status = 'queued' AND id <> ? LIMIT 1`, [JOBS_CHANNEL, job.queue, job.key, job.id]);
+    }
+    return n;
+  };
+  return (db as Knex.Transaction).isTransaction ? run(db as Knex.Transaction) : (db as Knex).transaction(run);
+}
+
 /** The job is done: deleted, if this worker still holds it. */
 export async function complete(db: Queryable, job: Job, worker: string): Promise<boolean> {
-  return (await db('jobs').where({ id: job.id, locked_by: worker, status: 'running' }).delete()) > 0;
+  return (await releasing(db, job, (q) => q('jobs').where({ id: job.id, locked_by: worker, status: 'running' }).delete())) > 0;
 }
 
 /** Puts a failed job back with a delay, or marks it dead when it has no attempts left. */
@@ -172,12 +191,14 @@ export async function fail(db: Queryable, job: Job, worker: string, error: strin
   const mine = { id: job.id, locked_by: worker, status: 'running' };
   const message = error.slice(0, 1000);
   if (retryInMs === null || job.attempts >= job.max_attempts) {
-    const n = await db('jobs').where(mine).update({ status: 'dead', locked_by: null, locked_until: null, last_error: message });
+    const n = await releasing(db, job, (q) => q('jobs').where(mine).update({ status: 'dead', locked_by: null, locked_until: null, last_error: message }));
     return n > 0 ? 'dead' : 'lost';
   }
-  const n = await db('jobs')
-    .where(mine)
-    .update({ status: 'queued', locked_by: null, locked_until: null, last_error: message, run_after: db.raw(`now() + (? * interval '1 millisecond')`, [Math.max(0, Math.round(retryInMs))]) });
+  const n = await releasing(db, job, (q) =>
+    q('jobs')
+      .where(mine)
+      .update({ status: 'queued', locked_by: null, locked_until: null, last_error: message, run_after: q.raw(`now() + (? * interval '1 millisecond')`, [Math.max(0, Math.round(retryInMs))]) }),
+  );
   return n > 0 ? 'retry' : 'lost';
 }
 
