@@ -117,25 +117,31 @@ async function pair(n: number, env: Record<string, string>) {
     out.plan_api_list_requests = (after.list - before.list) / PLAN_ROUNDS;
     out.plan_api_get_by_id = (after.by_id - before.by_id) / PLAN_ROUNDS;
     // How many times that plan started the provider (each start pays the handshake), and the CPU
-    // each launch used: counted in an extra, untimed plan through a wrapper that runs node as its
-    // child and, once it exits, notes the CPU of its exited children (cutime + cstime, in ticks).
+    // each launch used: counted in an extra, untimed plan through a wrapper that notes each start
+    // and execs node with a hook that notes the process's CPU (process.cpuUsage, all its threads)
+    // as it exits. A launch killed before its exit hook would leave a start without its CPU.
     const starts = path.join(tenants.dir, 'starts');
+    const cpuFile = path.join(tenants.dir, 'launch-cpu');
+    const hook = path.join(tenants.dir, 'cpu-at-exit.cjs');
     const wrapper = path.join(tenants.dir, 'count-node.sh');
     writeFileSync(starts, '');
-    writeFileSync(wrapper, `#!/bin/sh\nnode "$@"\ncode=$?\nawk '{print $16 + $17}' /proc/$$/stat >> '${starts}' 2>/dev/null || echo NaN >> '${starts}'\nexit $code\n`);
+    writeFileSync(cpuFile, '');
+    writeFileSync(hook, `process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').appendFileSync(${JSON.stringify(cpuFile)}, (u.user + u.system) / 1e6 + '\\n'); });\n`);
+    writeFileSync(wrapper, `#!/bin/sh\necho start >> '${starts}'\nexec node --require '${hook}' "$@"\n`);
     chmodSync(wrapper, 0o755);
     tenants.env.CLARESIA_NODE = wrapper;
     await tenants.ok(['plan', '-detailed-exitcode'], 0);
     delete tenants.env.CLARESIA_NODE;
-    const launches = readFileSync(starts, 'utf8').split('\n').filter(Boolean).map((ticks) => Number(ticks) / 100);
-    out.plan_provider_launches = launches.length;
-    // Where a plan's CPU goes (Linux only; NaN elsewhere), per plan: Terraform and the provider
-    // processes together, the provider's launches alone (from the untimed plan), and Terraform
-    // running terraform_data. On a machine of two cores, a plan cannot take less wall time than
-    // its CPU over two: set beside the plans' wall times, these say how much of the ratio is
-    // Terraform's own work as a plugin's client (msgpack, gRPC, a certificate per launch).
+    out.plan_provider_launches = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;
+    const launchCpu = readFileSync(cpuFile, 'utf8').split('\n').filter(Boolean).map(Number);
+    // Where a plan's CPU goes (the plans' children's CPU is read on Linux only; NaN elsewhere):
+    // Terraform and the provider processes together per timed plan, the provider's launches
+    // alone (from the untimed plan), and Terraform running terraform_data. The control plane's
+    // and PostgreSQL's CPU is not in these. On a machine of two cores, a plan takes at least
+    // half its processes' CPU in wall time: set beside the wall times, these say how much of the
+    // ratio is Terraform's own work as a plugin's client (msgpack, gRPC, a certificate per launch).
     out.claresia_plan_cpu_s = cpu.claresia / PLAN_ROUNDS;
-    out.claresia_plan_provider_cpu_s = launches.reduce((a, b) => a + b, 0);
+    out.claresia_plan_provider_cpu_s = launchCpu.length === out.plan_provider_launches ? launchCpu.reduce((a, b) => a + b, 0) : NaN;
     out.claresia_plan_terraform_cpu_s = out.claresia_plan_cpu_s - out.claresia_plan_provider_cpu_s;
     out.terraform_data_plan_cpu_s = cpu.terraform_data / PLAN_ROUNDS;
     out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
