@@ -73,7 +73,9 @@ if (dbKinds().includes('pg')) {
       assert.equal(sync.body.users.created, USERS, sync.text);
       assert.equal(sync.body.groups.created, 1, sync.text);
 
-      await until('every user.created and user.updated delivered', () => receiver.accepted().length >= USERS + 6, 20_000);
+      // Each event once: a repeated delivery must not stand in for a missing one.
+      await until('every user.created and user.updated delivered', () => new Set(receiver.accepted().map((r) => r.eventId)).size === USERS + 6, 20_000);
+      await until('no delivery left pending', async () => (await cp.count('webhook_deliveries', { status: 'pending' })) === 0, 20_000);
       const settled = await until(
         'the Hub provisioned',
         async () => {
