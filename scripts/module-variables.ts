@@ -254,17 +254,8 @@ export const SPECS: readonly VariableSpec[] = [
     default: '{}',
     notNull: true,
     key: { from: 'pack' },
-    attributes: {
-      blocked_skills: {
-        // The catalog declares no pattern for blocked_skills; this is the module's long-standing check of a skill id's shape.
-        extra: [
-          {
-            condition: (v) => `alltrue([for s in ${v} : can(regex("^[a-z][a-z0-9-]*(\\\\.[a-z0-9][a-z0-9-]*)+$", s))])`,
-            says: 'hold skill ids such as claresia.exec.web-research',
-          },
-        ],
-      },
-    },
+    // blocked_skills: the catalog's skill-id format (the module's own looser shape check went with it).
+    attributes: { blocked_skills: {} },
   },
 ];
 

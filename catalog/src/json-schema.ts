@@ -1,4 +1,5 @@
 import type { Attribute, AttrType, ResourceDef } from './types.js';
+import { SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
 
 /** A JSON Schema (draft 2020-12) object; kept loose so it can be handed to ajv or OpenAPI. */
 export type JsonSchema = Record<string, unknown>;
@@ -10,6 +11,7 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
       '^(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)/(?:3[0-2]|[12]?\\d)$|^[0-9a-fA-F:]+/(?:12[0-8]|1[01]\\d|\\d?\\d)$',
   },
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
+  'skill-id': { pattern: SKILL_ID_PATTERN },
 };
 
 /** What a value of each format must be, in the words every client reports it with. */
@@ -21,6 +23,7 @@ export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> =
   uuid: 'must be a UUID',
   cidr: 'must be a CIDR block such as 203.0.113.0/24',
   'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
+  'skill-id': 'must be a skill id such as claresia.exec.web-research (claresia.<pack>.<skill>)',
 };
 
 const formatRegExps = new Map<string, RegExp>();

@@ -21,7 +21,7 @@ export type AttrType =
  */
 export type AttrMode = 'required' | 'optional' | 'optional_computed' | 'computed';
 
-export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate';
+export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate' | 'skill-id';
 
 export interface Attribute {
   type: AttrType;

@@ -396,7 +396,7 @@ variable "cowork_packs" {
   }
 
   validation {
-    condition     = alltrue([for k, v in var.cowork_packs : v.blocked_skills == null ? true : length(v.blocked_skills) <= 200 && alltrue([for s in v.blocked_skills : can(regex("^[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$", s))])])
-    error_message = "cowork_packs[*].blocked_skills must hold at most 200 items and hold skill ids such as claresia.exec.web-research."
+    condition     = alltrue([for k, v in var.cowork_packs : v.blocked_skills == null ? true : length(v.blocked_skills) <= 200 && alltrue([for x in v.blocked_skills : can(regex("^claresia\\.[a-z0-9-]+\\.[a-z0-9-]+$", x))])])
+    error_message = "cowork_packs[*].blocked_skills must hold at most 200 items and have each item be a skill id such as claresia.exec.web-research (claresia.<pack>.<skill>)."
   }
 }

@@ -33,6 +33,7 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
       // checks beyond a pattern: host bits zero, a real address.
       return formatPattern(format)!.test(v) ? cidrProblem(v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
+    case 'skill-id':
       // The API's own pattern for the format, so plan and apply cannot disagree.
       return formatPattern(format)!.test(v) ? undefined : FORMAT_MESSAGES[format];
   }

@@ -115,7 +115,10 @@ for (const kind of dbKinds()) {
         ['POST', '/coworks/platinum/apply', {}, 404, 'pack', 'not_found'],
         ['POST', '/coworks', { pack: 'starter', blocked_skills: ['claresia.core.meeting-notes', 'claresia.nope.nothing'] }, 400, 'blocked_skills[1]', 'unknown_skill'],
         ['POST', '/archetypes', { archetype: 'wizard', skills: [] }, 400, 'archetype', 'invalid_value'],
-        ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'made.up'] }, 400, 'skills[1]', 'unknown_skill'],
+        ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'claresia.made.up'] }, 400, 'skills[1]', 'unknown_skill'],
+        // Not a skill id at all: refused by its shape, as terraform plan and Pulumi refuse it.
+        ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'made.up'] }, 400, 'skills[1]', 'invalid_value'],
+        ['POST', '/coworks', { pack: 'starter', blocked_skills: ['Claresia.Exec.Web Research'] }, 400, 'blocked_skills[0]', 'invalid_value'],
         ['PUT', '/archetypes/eng', { skills: 'claresia.codewright.code-review' }, 400, 'skills', 'invalid_type'],
         ['PUT', '/archetypes/wizard', { skills: [] }, 404, 'archetype', 'not_found'],
         ['POST', '/distribution:republish', { reason: 7 }, 400, 'reason', 'invalid_type'],

@@ -161,6 +161,18 @@ describe('provider handlers', () => {
     assert.deepEqual(await check(['203.0.113.7/32', '10.0.0.0/8', '2001:db8:0:1::/64']), [], 'a host written as /32, and networks, are fine');
   });
 
+  it("refuses at plan what is not a skill id, in the words the API uses; a well-formed unknown id is the API's to refuse", async () => {
+    const ent = resourceByName('skill_entitlement');
+    const E = resourceType(ent);
+    const blank = Object.fromEntries(Object.keys(E.object).map((k) => [k, null])) as ObjectValue;
+    const check = async (skills: string[]) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_skill_entitlement', config: dv(E, { ...blank, archetype: 'eng', skills }) })).diagnostics as any[]) ?? [];
+    assert.deepEqual(await check(['claresia.codewright.code-review', 'claresia.made.up']), []);
+    const bad = await check(['claresia.codewright.code-review', 'claresia.exec.web_research']);
+    assert.equal(bad.length, 1);
+    assert.equal(bad[0].attribute.steps[0].attribute_name, 'skills');
+    assert.match(bad[0].detail, /must be a skill id such as claresia\.exec\.web-research/);
+  });
+
   it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {
     const hub = resourceByName('hub');
     const H = resourceType(hub);

@@ -33,6 +33,7 @@ export const cowork: ResourceDef = {
       default: [],
       normalize: 'sorted_set',
       maxItems: 200,
+      format: 'skill-id',
       description: 'Skill ids blocked by policy: never granted by this pack, and refused in any archetype set while the pack is applied.',
       example: ['claresia.exec.web-research'],
     },

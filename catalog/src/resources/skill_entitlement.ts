@@ -38,6 +38,7 @@ export const skillEntitlement: ResourceDef = {
       mode: 'required',
       normalize: 'sorted_set',
       maxItems: 200,
+      format: 'skill-id',
       description: 'Skill ids (see the claresia_skill_catalog data source); stored sorted and without duplicates.',
       example: ['claresia.gatespic.pipeline-hygiene', 'claresia.gatespic.call-recap'],
     },
