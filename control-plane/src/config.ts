@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { integerEnv } from './env-number.js';
 
 export interface Config {
   port: number;
@@ -29,15 +30,6 @@ export interface Config {
   allowPrivateUrls?: boolean;
   /** Where generated dev-only secrets came from, so `serve` can tell the user. */
   generated: { operatorToken?: string; masterKey?: string };
-}
-
-/** An integer from the environment, at least `min` (0 unless said), or the fallback when unset. */
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a ${min > 0 ? 'positive' : 'non-negative'} integer, got "${raw}"`);
-  return n;
 }
 
 /**
@@ -76,15 +68,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKey = Buffer.from(masterKeyB64, 'base64');
   if (masterKey.length !== 32) throw new Error('CLARESIA_MASTER_KEY must be 32 bytes encoded as base64');
   return {
-    port: intEnv(env, 'PORT', 8080),
+    port: integerEnv(env, 'PORT', 8080),
     host: env.HOST || '127.0.0.1',
     publicUrl: env.CLARESIA_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     databaseUrl,
     dataDir,
-    databasePool: { max: intEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10, 1), idleSeconds: intEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600, 1) },
+    databasePool: { max: integerEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10, 1), idleSeconds: integerEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600, 1) },
     operatorToken,
     masterKey,
-    tokenTtlSeconds: intEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
+    tokenTtlSeconds: integerEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
     logLevel: env.LOG_LEVEL || 'info',
     allowPrivateUrls: env.CLARESIA_ALLOW_PRIVATE_URLS === '1' || env.CLARESIA_ALLOW_PRIVATE_URLS === 'true',
     generated,

@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import { integerEnv } from './env-number.js';
 
 /**
  * How far V8 lets the old generation grow past what the last full collection kept before it
@@ -16,11 +17,7 @@ export const DEFAULT_HEAP_GROWTH_PERCENT = 300;
 const MAX = 1000;
 
 export function heapGrowthPercent(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.CLARESIA_HEAP_GROWTH_PERCENT;
-  if (raw === undefined || raw === '') return DEFAULT_HEAP_GROWTH_PERCENT;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > MAX) throw new Error(`CLARESIA_HEAP_GROWTH_PERCENT must be a whole number from 0 to ${MAX}, got "${raw.slice(0, 40)}"`);
-  return n;
+  return integerEnv(env, 'CLARESIA_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT, 0, MAX);
 }
 
 /**

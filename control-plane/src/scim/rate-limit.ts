@@ -1,4 +1,5 @@
 import { prepared, type Db } from '../db/connection.js';
+import { integerEnv } from '../env-number.js';
 import { ScimError } from './errors.js';
 
 /**
@@ -22,19 +23,11 @@ declare module '../config.js' {
   }
 }
 
-function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
-
 export function rateLimitFrom(configured: Partial<ScimRateLimit> | undefined, env: NodeJS.ProcessEnv = process.env): ScimRateLimit {
   return {
-    sustainedPerSecond: configured?.sustainedPerSecond ?? positive(env, 'CLARESIA_SCIM_RATE_PER_SECOND') ?? DEFAULT_RATE_LIMIT.sustainedPerSecond,
-    burstPerSecond: configured?.burstPerSecond ?? positive(env, 'CLARESIA_SCIM_RATE_BURST') ?? DEFAULT_RATE_LIMIT.burstPerSecond,
-    windowSeconds: configured?.windowSeconds ?? positive(env, 'CLARESIA_SCIM_RATE_WINDOW_SECONDS') ?? DEFAULT_RATE_LIMIT.windowSeconds,
+    sustainedPerSecond: configured?.sustainedPerSecond ?? integerEnv(env, 'CLARESIA_SCIM_RATE_PER_SECOND', DEFAULT_RATE_LIMIT.sustainedPerSecond, 1),
+    burstPerSecond: configured?.burstPerSecond ?? integerEnv(env, 'CLARESIA_SCIM_RATE_BURST', DEFAULT_RATE_LIMIT.burstPerSecond, 1),
+    windowSeconds: configured?.windowSeconds ?? integerEnv(env, 'CLARESIA_SCIM_RATE_WINDOW_SECONDS', DEFAULT_RATE_LIMIT.windowSeconds, 1),
   };
 }
 
