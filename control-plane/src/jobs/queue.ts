@@ -94,6 +94,18 @@ const parse = (row: any): Job => ({ ...row, id: Number(row.id), payload: typeof 
 const CLAIM_LOCK = 7_355_608_001;
 
 /**
+ * Whether job `j` must wait for another job of its key: one running (under a live lease, or a
+ * dead worker's job, which its key's queued jobs wait to see retaken), or one queued ahead of it.
+ * What `claim` skips and `nextDueInMs` does not count as due: one condition, so the two agree.
+ */
+const HELD_BACK_BY_ITS_KEY = `(j.key IS NOT NULL AND EXISTS (
+  SELECT 1 FROM jobs o
+  WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
+    AND ((o.status = 'running' AND o.locked_until >= now())
+      OR (o.status = 'running' AND j.status = 'queued')
+      OR (o.status = 'queued' AND j.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))`;
+
+/**
  * Takes up to `limit` due jobs of the given queues for `worker`: queued ones whose time has come
  * and running ones whose lease ran out (their worker died or hung), skipping a keyed job while
  * another job of its key runs or waits ahead of it. Times are the database's, so replicas with
@@ -109,13 +121,7 @@ export async function claim(db: Queryable, queues: readonly string[], worker: st
          SELECT j.id FROM jobs j
          WHERE j.queue IN (${queues.map(() => '?').join(', ')})
            AND ((j.status = 'queued' AND j.run_after <= now()) OR (j.status = 'running' AND j.locked_until < now()))
-           AND (j.key IS NULL OR NOT EXISTS (
-             SELECT 1 FROM jobs o
-             WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
-               AND ((o.status = 'running' AND o.locked_until >= now())
-                 -- A job whose worker died is retaken by this same claim: the key's queued jobs wait for it.
-                 OR (o.status = 'running' AND j.status = 'queued')
-                 OR (o.status = 'queued' AND j.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))
+           AND NOT ${HELD_BACK_BY_ITS_KEY}
          ORDER BY j.run_after, j.id
          LIMIT ?
          FOR UPDATE SKIP LOCKED)
@@ -143,11 +149,7 @@ export async function nextDueInMs(db: Queryable, queues: readonly string[]): Pro
   const res = await db.raw(
     `SELECT (EXTRACT(EPOCH FROM (min(t) - now())) * 1000)::float8 AS ms FROM (
        SELECT min(j.run_after) AS t FROM jobs j WHERE j.status = 'queued' AND j.queue IN (${list})
-         AND (j.key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM jobs o
-           WHERE o.queue = j.queue AND o.key = j.key AND o.id <> j.id
-             AND (o.status = 'running'
-               OR (o.status = 'queued' AND (o.run_after < j.run_after OR (o.run_after = j.run_after AND o.id < j.id))))))
+         AND NOT ${HELD_BACK_BY_ITS_KEY}
        UNION ALL SELECT min(locked_until) FROM jobs WHERE status = 'running' AND queue IN (${list})) due`,
     [...queues, ...queues],
   );
