@@ -23,8 +23,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database: its own PGlite instance, or its own database on the server. */
-/** `poolMax`: the PostgreSQL pool's size (the server's default otherwise); PGlite has one connection anyway. */
+/**
+ * A new, empty database: its own PGlite instance, or its own database on the server, with a pool
+ * of `poolMax` connections there (the server's default otherwise; PGlite has one connection).
+ */
 export async function freshDatabase(kind: DbKind, opts: { poolMax?: number } = {}): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const db = openDatabase({ dataDir: null });
@@ -38,7 +40,7 @@ export async function freshDatabase(kind: DbKind, opts: { poolMax?: number } = {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const db = openDatabase({ databaseUrl: url, ...(opts.poolMax ? { poolMax: opts.poolMax } : {}) });
+  const db = openDatabase({ databaseUrl: url, poolMax: opts.poolMax });
   return {
     kind,
     db,
