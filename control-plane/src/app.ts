@@ -10,6 +10,20 @@ import { modules } from './modules/index.js';
 
 export const VERSION = '0.1.0';
 
+/**
+ * What the body parsers refuse, as the API's own errors: anything else from them would be a 500
+ * (a body in latin1, say), though the request is what is wrong.
+ */
+const BODY_REFUSALS: Record<string, ApiError> = {
+  'entity.parse.failed': new ApiError(400, 'invalid_json', 'request body is not valid JSON', 'body'),
+  'entity.too.large': new ApiError(413, 'payload_too_large', 'request body is too large', 'body'),
+  'parameters.too.many': new ApiError(413, 'payload_too_large', 'request body has too many form parameters', 'body'),
+  'charset.unsupported': new ApiError(415, 'unsupported_media_type', 'request body charset is not supported; send UTF-8', 'Content-Type'),
+  'encoding.unsupported': new ApiError(415, 'unsupported_media_type', 'request body Content-Encoding is not supported', 'Content-Encoding'),
+  'request.aborted': new ApiError(400, 'invalid_body', 'request body ended before its Content-Length', 'body'),
+  'request.size.invalid': new ApiError(400, 'invalid_body', 'request body length does not match its Content-Length', 'body'),
+};
+
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -71,12 +85,8 @@ export function createApp(ctx: AppContext): express.Express {
       return void res.status(err.status).json(err.toJSON());
     }
     const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') {
-      return void res.status(400).json(new ApiError(400, 'invalid_json', 'request body is not valid JSON', 'body').toJSON());
-    }
-    if (e?.type === 'entity.too.large') {
-      return void res.status(413).json(new ApiError(413, 'payload_too_large', 'request body is too large', 'body').toJSON());
-    }
+    const refused = e?.type ? BODY_REFUSALS[e.type] : undefined;
+    if (refused) return void res.status(refused.status).json(refused.toJSON());
     // Only the message and stack: bodies and headers may hold secrets.
     ctx.logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'unhandled error');
     res.status(500).json(new ApiError(500, 'internal', 'internal error').toJSON());

@@ -46,6 +46,53 @@ for (const kind of dbKinds()) {
       assert.equal(after.body.error.message, 'token revoked');
     });
 
+    it('takes client credentials as HTTP Basic (RFC 6749 §2.3.1), form-urlencoded, and never from two places', async () => {
+      const t = await cp.createTenant();
+      const basic = (id: string, secret: string) => ({ Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+      const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      const ok = await cp.request('POST', '/api/v1/auth/token', { raw: 'grant_type=client_credentials', headers: { ...form, ...basic(t.clientId, t.clientSecret) } });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((await cp.request('GET', '/api/v1/tenant', { token: ok.body.access_token })).body.id, t.id);
+      // Each half is form-urlencoded first: a client library encodes what it sends.
+      const encoded = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials' }, headers: basic(encodeURIComponent(t.clientId), encodeURIComponent(t.clientSecret)) });
+      assert.equal(encoded.status, 200, encoded.text);
+
+      const events = await cp.count('governance_events');
+      const sessions = await cp.count('auth_sessions');
+      const wrong = await cp.request('POST', '/api/v1/auth/token', { raw: 'grant_type=client_credentials', headers: { ...form, ...basic(t.clientId, 'cs_wrong') } });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.code, 'invalid_client');
+      assert.equal(wrong.body.error.field, 'authorization');
+      assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic realm=/);
+      assert.ok(!wrong.text.includes('cs_wrong'));
+      const both = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret }, headers: basic(t.clientId, t.clientSecret) });
+      assert.equal(both.status, 400);
+      assert.equal(both.body.error.field, 'authorization');
+      for (const header of ['Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from(`${t.clientId}:%E0%A4%A`).toString('base64')}`, 'Bearer x']) {
+        const bad = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials' }, headers: { Authorization: header } });
+        assert.equal(bad.status, 400, header);
+        assert.equal(bad.body.error.field, 'authorization', header);
+      }
+      const none = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_secret: 'x' } });
+      assert.equal(none.status, 400);
+      assert.deepEqual([none.body.error.code, none.body.error.field], ['missing_field', 'client_id']);
+      assert.equal(await cp.count('governance_events'), events);
+      assert.equal(await cp.count('auth_sessions'), sessions);
+    });
+
+    it('refuses a body it cannot read with a 4xx that says why, not a 500', async () => {
+      const t = await cp.createTenant();
+      const latin1 = await cp.request('POST', '/api/v1/auth/token', {
+        raw: JSON.stringify({ grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret }),
+        headers: { 'Content-Type': 'application/json; charset=latin1' },
+      });
+      assert.equal(latin1.status, 415, latin1.text);
+      assert.deepEqual(latin1.body.error, { code: 'unsupported_media_type', message: 'request body charset is not supported; send UTF-8', field: 'Content-Type' });
+      const zipped = await cp.request('POST', '/api/v1/auth/token', { raw: '{}', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'compress' } });
+      assert.equal(zipped.status, 415, zipped.text);
+      assert.equal(zipped.body.error.field, 'Content-Encoding');
+    });
+
     it('keeps operator and tenant powers apart', async () => {
       const t = await cp.createTenant();
       const asTenant = await cp.request('POST', '/api/v1/tenants', { token: t.token, body: { slug: 'zzz' } });

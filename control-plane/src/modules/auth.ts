@@ -5,9 +5,11 @@ import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import type { Module } from './module.js';
 
+// client_id and client_secret may come as HTTP Basic instead (RFC 6749 §2.3.1), so the body
+// requires only the grant; clientCredentials() requires the pair from one place or the other.
 const TOKEN_REQUEST = {
   type: 'object',
-  required: ['grant_type', 'client_id', 'client_secret'],
+  required: ['grant_type'],
   additionalProperties: false,
   properties: {
     grant_type: { type: 'string', enum: ['client_credentials'] },
@@ -22,6 +24,49 @@ const SERVICE_ACCOUNT_CREATE = {
   additionalProperties: false,
   properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
 };
+
+const CLIENT_ID_MAX = TOKEN_REQUEST.properties.client_id.maxLength;
+const CLIENT_SECRET_MAX = TOKEN_REQUEST.properties.client_secret.maxLength;
+
+interface ClientCredentials {
+  client_id: string;
+  client_secret: string;
+  /** Sent as HTTP Basic: a refusal then carries `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
+  basic: boolean;
+}
+
+/**
+ * The client's credentials, from the body or from an `Authorization: Basic` header whose two
+ * halves are each form-urlencoded (RFC 6749 §2.3.1; OAuth client libraries default to it).
+ * A client must use one way only.
+ */
+function clientCredentials(header: string | undefined, body: { client_id?: string; client_secret?: string }): ClientCredentials {
+  const basic = /^Basic\s+(\S*)\s*$/i.exec(header ?? '');
+  if (!basic) {
+    if (header) throw badRequest('Authorization: send the client credentials as HTTP Basic or in the body', 'authorization', 'invalid_value');
+    if (body.client_id === undefined) throw badRequest('client_id is required (in the body or as HTTP Basic)', 'client_id', 'missing_field');
+    if (body.client_secret === undefined) throw badRequest('client_secret is required (in the body or as HTTP Basic)', 'client_secret', 'missing_field');
+    return { client_id: body.client_id, client_secret: body.client_secret, basic: false };
+  }
+  if (body.client_id !== undefined || body.client_secret !== undefined) {
+    throw badRequest('send the client credentials either as HTTP Basic or in the body, not both', 'authorization', 'invalid_value');
+  }
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const formDecode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  };
+  const id = colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined;
+  const secret = colon > 0 ? formDecode(decoded.slice(colon + 1)) : undefined;
+  if (!id || !secret || id.length > CLIENT_ID_MAX || secret.length > CLIENT_SECRET_MAX) {
+    throw badRequest('Authorization: HTTP Basic must carry client_id:client_secret, each form-urlencoded', 'authorization', 'invalid_value');
+  }
+  return { client_id: id, client_secret: secret, basic: true };
+}
 
 function presentAccount(r: { id: string; name: string; client_id: string; created_at: Date }) {
   return { id: r.id, name: r.name, client_id: r.client_id, created_at: new Date(r.created_at).toISOString() };
@@ -38,8 +83,12 @@ export const authModule: Module = {
       tag: 'auth',
       body: TOKEN_REQUEST,
       async handler(ctx) {
-        const sa = await checkClientCredentials(ctx.db, ctx.body.client_id, ctx.body.client_secret);
-        if (!sa) throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', 'client_secret');
+        const creds = clientCredentials(ctx.req.header('authorization'), ctx.body);
+        const sa = await checkClientCredentials(ctx.db, creds.client_id, creds.client_secret);
+        if (!sa) {
+          const challenge = creds.basic ? { 'WWW-Authenticate': 'Basic realm="claresia", charset="UTF-8"' } : undefined;
+          throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', creds.basic ? 'authorization' : 'client_secret', challenge);
+        }
         const actor = `service_account:${sa.client_id}`;
         const token = await issueToken(ctx.db, ctx.app.keys, ctx.app.config.tokenTtlSeconds, { tenantId: sa.tenant_id, type: 'service_account', id: sa.id, actor });
         await ctx.audit({ type: 'auth.login', actor, subject: sa.id, data: { method: 'client_credentials', jti: token.jti } }, sa.tenant_id);
