@@ -28,7 +28,7 @@ export function serviceProviderConfig(baseUrl: string) {
 }
 
 function renderAttr(a: ScimAttr): Record<string, unknown> {
-  const { check: _check, subAttributes, ...rest } = a;
+  const { check: _check, unbounded: _unbounded, subAttributes, ...rest } = a;
   return { ...rest, ...(subAttributes ? { subAttributes: subAttributes.map(renderAttr) } : {}) };
 }
 

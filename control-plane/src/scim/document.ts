@@ -88,11 +88,17 @@ export function cleanValue(attr: ScimAttr, v: unknown, where: string): unknown {
   if (v === null || v === undefined) return undefined;
   if (!attr.multiValued) return cleanSingle(attr, v, where);
   if (!Array.isArray(v)) throw invalidValue(`${where} must be an array`);
-  if (v.length > MAX_VALUES) throw invalidValue(`${where} has more than ${MAX_VALUES} values`);
+  if (!attr.unbounded && v.length > MAX_VALUES) throw invalidValue(`${where} has more than ${MAX_VALUES} values`);
   const out: unknown[] = [];
+  // A set rather than a scan of `out`: a group of thousands of members would cost millions of comparisons.
+  const seen = new Set<string>();
   v.forEach((x, i) => {
     const c = cleanSingle(attr, x, `${where}[${i}]`);
-    if (c !== undefined && !out.some((o) => JSON.stringify(o) === JSON.stringify(c))) out.push(c);
+    if (c === undefined) return;
+    const key = JSON.stringify(c);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(c);
   });
   if (attr.type === 'complex' && out.filter((o) => (o as { primary?: boolean }).primary === true).length > 1) {
     throw invalidValue(`${where}: at most one value may be primary`);

@@ -44,15 +44,18 @@ export function readPatchBody(body: unknown): PatchOperation[] {
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Two values of a multi-valued attribute are the same value when their `value` is (ids, emails). */
-function sameValue(attr: ScimAttr, a: unknown, b: unknown): boolean {
-  if (isObject(a) && isObject(b) && 'value' in a && 'value' in b) {
-    const va = String(a.value);
-    const vb = String(b.value);
-    const sub = attr.subAttributes?.find((s) => s.name === 'value');
-    return sub?.caseExact ? va === vb : va.toLowerCase() === vb.toLowerCase();
+/**
+ * Two values of a multi-valued attribute are the same value when their `value` is (ids,
+ * emails): the key says which. Keys rather than pairwise comparison, so adding or removing
+ * thousands of members to a group of thousands stays linear.
+ */
+function valueKey(attr: ScimAttr, v: unknown): string {
+  if (isObject(v) && 'value' in v) {
+    const s = String(v.value);
+    const sub = attr.subAttributes?.find((x) => x.name === 'value');
+    return `v:${sub?.caseExact ? s : s.toLowerCase()}`;
   }
-  return JSON.stringify(a) === JSON.stringify(b);
+  return `j:${JSON.stringify(v)}`;
 }
 
 function asList(v: unknown): unknown[] {
@@ -145,8 +148,8 @@ function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], 
   if (op === 'remove') {
     if (attr.required) throw mutability(`${where}: ${key} is required and cannot be removed`);
     if (attr.multiValued && value !== undefined && value !== null) {
-      const drop = asList(value);
-      container[key] = (Array.isArray(container[key]) ? (container[key] as unknown[]) : []).filter((el) => !drop.some((d) => sameValue(attr, el, d)));
+      const drop = new Set(asList(value).map((d) => valueKey(attr, d)));
+      container[key] = (Array.isArray(container[key]) ? (container[key] as unknown[]) : []).filter((el) => !drop.has(valueKey(attr, el)));
     } else {
       delete container[key];
     }
@@ -158,7 +161,13 @@ function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], 
       container[key] = incoming;
     } else {
       const list = Array.isArray(container[key]) ? (container[key] as unknown[]) : [];
-      for (const v of incoming) if (!list.some((el) => sameValue(attr, el, v))) list.push(v);
+      const present = new Set(list.map((el) => valueKey(attr, el)));
+      for (const v of incoming) {
+        const k = valueKey(attr, v);
+        if (present.has(k)) continue;
+        present.add(k);
+        list.push(v);
+      }
       container[key] = list;
     }
     return;

@@ -28,6 +28,11 @@ export interface ScimAttr {
   referenceTypes?: string[];
   /** Checked on input beyond the type: IANA time zones, language tags. */
   check?: 'timezone' | 'language' | 'languages' | 'email';
+  /**
+   * No cap on how many values: a group's members number in the thousands ("all-employees"),
+   * bounded per request by the body size limit. Other multi-valued attributes are capped.
+   */
+  unbounded?: true;
 }
 
 export interface ScimSchema {
@@ -138,6 +143,7 @@ export const groupSchema: ScimSchema = {
     str('displayName', 'A human-readable name, unique per directory (case-insensitive).', { required: true, uniqueness: 'server' }),
     attr('members', 'complex', 'Users in the group.', {
       multiValued: true,
+      unbounded: true,
       subAttributes: [
         str('value', 'The id of a user of this directory.', { caseExact: true, mutability: 'immutable' }),
         attr('$ref', 'reference', 'URI of the user.', { mutability: 'immutable', referenceTypes: ['User'] }),
