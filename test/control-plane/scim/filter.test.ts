@@ -46,6 +46,24 @@ describe('scim filter parser', () => {
     assert.equal((parseFilter('x ge -1.5e3') as any).value, -1500);
   });
 
+  it('parses a sub-attribute after a value filter: attr[valFilter].subAttr op value, and pr', () => {
+    const work = { kind: 'compare', op: 'eq', path: { attr: 'type' }, value: 'work' };
+    assert.deepEqual(parseFilter('emails[type eq "work"].value eq "alice@acme.example"'), {
+      kind: 'valuePath',
+      path: { attr: 'emails' },
+      filter: { kind: 'and', left: work, right: { kind: 'compare', op: 'eq', path: { attr: 'value' }, value: 'alice@acme.example' } },
+    });
+    assert.deepEqual(parseFilter('emails[type eq "work"].value pr'), { kind: 'valuePath', path: { attr: 'emails' }, filter: { kind: 'and', left: work, right: { kind: 'pr', path: { attr: 'value' } } } });
+    const f = parseFilter('emails[type eq "work"].value sw "a" and userName pr') as any;
+    assert.deepEqual([f.kind, f.left.kind, f.left.filter.right.op, f.right.kind], ['and', 'valuePath', 'sw', 'pr']);
+    rejects('emails[type eq "work"].value', 'invalidFilter', /expected an operator after "emails\[\.\.\.\]\.value"/);
+    rejects('emails[type eq "work"].', 'invalidFilter', /sub-attribute name after/);
+    rejects('emails[type eq "work"].value.x eq "a"', 'invalidFilter', /unexpected "\."/);
+    rejects('emails[type eq "work"] .value eq "a"', 'invalidFilter', /unexpected "\."/);
+    rejects('emails[type eq "work"].nope eq "a"', 'invalidFilter', /no sub-attribute "nope"/);
+    rejects('userName.value eq "a"', 'invalidFilter');
+  });
+
   it('names what is wrong with a filter that does not parse', () => {
     rejects('', 'invalidFilter', /empty/);
     rejects('userName eq', 'invalidFilter', /expected a value/);
@@ -183,6 +201,27 @@ for (const kind of dbKinds()) {
       assert.equal(g.status, 201, g.text);
     });
     after(async () => cp?.close());
+
+    it('attr[valFilter].subAttr op value finds users by a sub-attribute of the values the filter selects', async () => {
+      const s = scim(cp, await makeDirectory(cp, await cp.createTenant(), 'entra'));
+      const alice = await s('POST', '/Users', user('alice', { emails: [{ value: 'alice@acme.example', type: 'work', primary: true }, { value: 'alice@home.example', type: 'home' }] }));
+      const bob = await s('POST', '/Users', user('bob', { emails: [{ value: 'bob@home.example', type: 'home' }, { value: 'alice@acme.example', type: 'other' }] }));
+      assert.deepEqual([alice.status, bob.status], [201, 201], alice.text + bob.text);
+      const found = async (filter: string) => {
+        const r = await s('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+        assert.equal(r.status, 200, `${filter}: ${r.text}`);
+        return (r.body.Resources as Array<{ userName: string }>).map((u) => u.userName).sort();
+      };
+      // Entra's matching lookup when the work email is the matching attribute.
+      assert.deepEqual(await found('emails[type eq "work"].value eq "alice@acme.example"'), ['alice'], 'bob has the address, but not as his work email');
+      assert.deepEqual(await found('emails[type eq "work"].value eq "ALICE@acme.example"'), ['alice'], 'email values compare case-insensitively');
+      assert.deepEqual(await found('emails[type eq "home"].value ew "home.example"'), ['alice', 'bob']);
+      assert.deepEqual(await found('emails[type eq "home"].value co "bob"'), ['bob']);
+      assert.deepEqual(await found('emails[type eq "work"].value pr'), ['alice']);
+      assert.deepEqual(await found('emails[type eq "other"].value pr and not (emails[type eq "work"].value pr)'), ['bob']);
+      assert.deepEqual(await found('emails[type eq "work"].value ne "alice@acme.example"'), [], 'some work email other than this one: none');
+      assert.deepEqual(await found('emails[primary eq true].value sw "alice"'), ['alice']);
+    });
 
     it('sw finds exactly the values that start with the prefix, whatever their characters', async () => {
       const titles = ['Zebra', 'zeta', 'Émile', 'émilie', 'a%_\\b', 'a%', '\uD7FF-x', '\uE000-y', '\u{10FFFF}z', '\u{10FFFF}', 'ab\u{1F600}', 'ab\u{1F601}', 'ab', 'ÿ', 'Ā'];

@@ -10,11 +10,15 @@ type Token =
   | { t: 'string'; v: string; at: number }
   | { t: 'number'; v: number; at: number }
   | { t: 'punct'; v: '(' | ')' | '[' | ']'; at: number }
+  /** `.value` right after `]`, as in `emails[type eq "work"].value` (§3.4.2.2 valuePath then subAttr). */
+  | { t: 'sub'; v: string; at: number }
   | { t: 'end'; at: number };
 
 const COMPARE = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 // ATTRNAME = ALPHA *(nameChar) with nameChar "-" / "_" / DIGIT / ALPHA; URNs add ":" and ".".
 const WORD = /[A-Za-z$][A-Za-z0-9_:.\-$]*/y;
+// A sub-attribute name alone: ATTRNAME, no URN or further dots.
+const SUB = /[A-Za-z$][A-Za-z0-9_\-$]*/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 function tokenize(src: string, fail: (m: string) => ScimError): Token[] {
@@ -48,11 +52,16 @@ function tokenize(src: string, fail: (m: string) => ScimError): Token[] {
       if (!m) throw fail(`unexpected "${c}" at position ${i + 1}`);
       out.push({ t: 'number', v: Number(m[0]), at: i });
       i += m[0].length;
+    } else if (c === '.' && out.at(-1)?.t === 'punct' && out.at(-1)?.v === ']' && src[i - 1] === ']') {
+      SUB.lastIndex = i + 1;
+      const m = SUB.exec(src);
+      if (!m) throw fail(`expected a sub-attribute name after "]." at position ${i + 2}`);
+      out.push({ t: 'sub', v: m[0], at: i });
+      i += 1 + m[0].length;
     } else {
       WORD.lastIndex = i;
       const m = WORD.exec(src);
       if (!m) throw fail(`unexpected "${c}" at position ${i + 1}`);
-      // `emails[type eq "work"].value`: the dot after ] starts a sub-attribute.
       out.push({ t: 'word', v: m[0], at: i });
       i += m[0].length;
     }
@@ -165,10 +174,21 @@ class Parser {
       const inner = this.parseOr();
       this.depth--;
       this.expect(']');
-      return { kind: 'valuePath', path, filter: inner };
+      const sub = this.peek();
+      if (sub.t !== 'sub') return { kind: 'valuePath', path, filter: inner };
+      this.next();
+      // `emails[type eq "work"].value eq "x"`: some value the filter selects has a value that is
+      // "x", which is the filter `emails[type eq "work" and value eq "x"]`.
+      const leaf = this.parseComparison({ attr: sub.v }, `${t.v}[...].${sub.v}`);
+      return { kind: 'valuePath', path, filter: { kind: 'and', left: inner, right: leaf } };
     }
+    return this.parseComparison(path, t.v);
+  }
+
+  /** `pr`, or an operator and its value, after the attribute path `path` (written `written`). */
+  private parseComparison(path: AttrPath, written: string): Filter {
     const opTok = this.next();
-    if (opTok.t !== 'word') throw this.fail(`expected an operator after "${t.v}" at position ${opTok.at + 1}`);
+    if (opTok.t !== 'word') throw this.fail(`expected an operator after "${written}" at position ${opTok.at + 1}`);
     const op = opTok.v.toLowerCase();
     if (op === 'pr') return { kind: 'pr', path };
     if (!COMPARE.has(op)) throw this.fail(`unknown operator "${opTok.v}" at position ${opTok.at + 1}`);
