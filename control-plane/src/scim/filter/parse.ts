@@ -21,6 +21,8 @@ const WORD = /[A-Za-z$][A-Za-z0-9_:.\-$]*/y;
 const SUB = /[A-Za-z$][A-Za-z0-9_\-$]*/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+const isCloseBracket = (t: Token | undefined) => t?.t === 'punct' && t.v === ']';
+
 function tokenize(src: string, fail: (m: string) => ScimError): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -52,7 +54,7 @@ function tokenize(src: string, fail: (m: string) => ScimError): Token[] {
       if (!m) throw fail(`unexpected "${c}" at position ${i + 1}`);
       out.push({ t: 'number', v: Number(m[0]), at: i });
       i += m[0].length;
-    } else if (c === '.' && out.at(-1)?.t === 'punct' && out.at(-1)?.v === ']' && src[i - 1] === ']') {
+    } else if (c === '.' && src[i - 1] === ']' && isCloseBracket(out.at(-1))) {
       SUB.lastIndex = i + 1;
       const m = SUB.exec(src);
       if (!m) throw fail(`expected a sub-attribute name after "]." at position ${i + 2}`);
