@@ -5,7 +5,7 @@
 import type { ClientOptions } from '@claresia/client';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 import type { Failure } from './check.js';
-import { hasUnknown, reveal, type Props } from './values.js';
+import { hasUnknown, reveal, secret, type Props } from './values.js';
 
 export interface ResolvedConfig {
   /** False while a value depends on a resource not created yet (a preview). */
@@ -46,4 +46,11 @@ export function resolveConfig(props: Props, env: NodeJS.ProcessEnv = process.env
       userAgent: `pulumi-resource-claresia/${version}`,
     },
   };
+}
+
+/** The settings with those the schema marks secret (token, clientSecret) wrapped; a wrapped one stays as it is. */
+export function secretSettings(props: Props): Props {
+  const out: Props = { ...props };
+  for (const c of PROVIDER_CONFIG) if (c.secret && out[c.name] !== undefined) out[c.name] = secret(out[c.name]);
+  return out;
 }

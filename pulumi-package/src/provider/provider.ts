@@ -13,10 +13,11 @@ import { camel, functionToken, titleFromUrn } from '../names.js';
 import { schemaJson } from '../codegen/generate.js';
 import { VERSION } from '../version.js';
 import { checkInputs, secretInputs, type Failure } from './check.js';
-import { resolveConfig, type ResolvedConfig } from './config.js';
+import { resolveConfig, secretSettings, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
 import { GenericResource } from './resource.js';
 import { GenericFunction } from './data-source.js';
+import { redact, secretTexts } from './redact.js';
 import { reveal, type Props } from './values.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 
@@ -28,12 +29,19 @@ export interface OpOptions {
   timeoutMs?: number;
 }
 
-/** An API error as a Pulumi user reads it: the property, not the API field, and never a value. */
-function explain(err: unknown, def: { title: string }): Error {
+/**
+ * An error as a Pulumi user reads it: an API error names the property, not the API field, and
+ * keeps the API's own message, which may quote a value sent. So every secret in `sent` (the
+ * properties of the request) is masked in the text, whatever the error; plain values may show.
+ */
+function explain(err: unknown, def: { title: string }, ...sent: Array<Props | undefined>): Error {
+  const hidden = secretTexts(...sent);
   if (err instanceof ClaresiaApiError) {
     const prop = err.field ? camel(err.field.split(/[.[]/)[0]!) : undefined;
-    return new Error(`${def.title}: ${err.apiMessage} (${err.status} ${err.code}${prop ? `, property ${prop}` : ''}; ${err.method} ${err.path})`);
+    return new Error(redact(`${def.title}: ${err.apiMessage} (${err.status} ${err.code}${prop ? `, property ${prop}` : ''}; ${err.method} ${err.path})`, hidden));
   }
+  // Kept as the same object: the server reports a ResourceInitError with the object's id.
+  if (err instanceof Error) err.message = redact(err.message, hidden);
   return err as Error;
 }
 
@@ -63,8 +71,12 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     return schemaJson();
   }
 
+  /**
+   * The engine records the checked settings in the checkpoint, so the secret ones go back
+   * wrapped even when the stack config or the Provider arguments gave them in clear.
+   */
   checkConfig(news: Props): { inputs: Props; failures: Failure[] } {
-    return { inputs: news, failures: resolveConfig(news, this.env, VERSION).failures };
+    return { inputs: secretSettings(news), failures: resolveConfig(news, this.env, VERSION).failures };
   }
 
   /** Settings whose value differs; an unknown new value counts as a change. */
@@ -114,7 +126,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     try {
       return await r.create(this.client(), inputs, o.timeoutMs);
     } catch (err) {
-      throw explain(err, r.def);
+      throw explain(err, r.def, inputs);
     }
   }
 
@@ -125,7 +137,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
       // An empty id tells the engine the object is gone (deleted outside Pulumi).
       return found ? { id, props: found.outs, inputs: found.inputs } : { id: '', props: {}, inputs: {} };
     } catch (err) {
-      throw explain(err, r.def);
+      throw explain(err, r.def, props, o.inputs);
     }
   }
 
@@ -135,7 +147,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     try {
       return { outs: await r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs) };
     } catch (err) {
-      throw explain(err, r.def);
+      throw explain(err, r.def, olds, news, o.oldInputs);
     }
   }
 
@@ -145,7 +157,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     try {
       return { outputs: await fn.invoke(this.client(), inputs) };
     } catch (err) {
-      throw explain(err, fn.def);
+      throw explain(err, fn.def, inputs);
     }
   }
 
@@ -154,7 +166,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     try {
       await r.delete(this.client(), id, props, o.timeoutMs);
     } catch (err) {
-      throw explain(err, r.def);
+      throw explain(err, r.def, props);
     }
   }
 }

@@ -10,7 +10,7 @@ import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/cl
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
 import { apiForm, diffResource } from './diff.js';
-import { hasSecret, hasUnknown, isSecretValue, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRITE_ONLY, type Props } from './values.js';
+import { hasSecret, hasUnknown, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRITE_ONLY, type Props } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
@@ -24,6 +24,12 @@ export class ResourceInitError extends Error {
   ) {
     super(message);
   }
+}
+
+/** `out` with each property whose value in one of `sources` holds a secret anywhere wrapped as a whole. */
+function keepSecret(out: Props, ...sources: Props[]): Props {
+  const secretIn = new Set(sources.flatMap((s) => [...secretKeys(s)]));
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, secretIn.has(k) ? secret(reveal(v)) : v]));
 }
 
 export class GenericResource {
@@ -47,7 +53,6 @@ export class GenericResource {
 
   /** The API's answer as Pulumi outputs; shown-once values kept from before, secrets wrapped. */
   outputs(api: Props, prior: Props, inputs: Props): Props {
-    const secretIn = new Set([...secretKeys(inputs), ...secretKeys(prior)]);
     const out: Props = {};
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (name === 'id' || attr.writeOnly) continue;
@@ -55,9 +60,9 @@ export class GenericResource {
       let v: unknown = fromApiValue(attr, api[name]);
       if (v === undefined || (v === null && attr.returnedOnce)) v = reveal(prior[prop]);
       if (v === undefined) continue;
-      out[prop] = isSecret(attr) || secretIn.has(prop) ? secret(v) : v;
+      out[prop] = isSecret(attr) ? secret(v) : v;
     }
-    return out;
+    return keepSecret(out, inputs, prior);
   }
 
   /** A request body from Pulumi inputs (only `names` when given; a cleared value is sent as null). */
@@ -99,8 +104,8 @@ export class GenericResource {
    * shows the value the update will record. A value holding a secret anywhere stays a secret.
    */
   private planned(attr: Attribute, v: unknown): unknown {
-    if (!attr.normalize || v === undefined || v === null || hasUnknown(v)) return v;
-    const stored = fromApiValue(attr, apiForm(attr, reveal(v)));
+    if (v === undefined || v === null || hasUnknown(v)) return v;
+    const stored = attr.normalize ? fromApiValue(attr, apiForm(attr, reveal(v))) : reveal(v);
     return hasSecret(v) ? secret(stored) : stored;
   }
 
@@ -153,7 +158,7 @@ export class GenericResource {
       // Keep what the program wrote when the API only normalised it: refresh must not invent a change.
       const keep = held !== undefined && isDeepStrictEqual(apiForm(attr, reveal(held)), apiForm(attr, fresh));
       const v = keep ? held : fresh;
-      nextInputs[prop] = isSecretValue(held) || isSecret(attr) ? secret(reveal(v)) : v;
+      nextInputs[prop] = hasSecret(held) || isSecret(attr) ? secret(reveal(v)) : v;
     }
     // Write-only inputs the import could not read stay marked, through refreshes, until the
     // program's values are recorded in state.
@@ -181,7 +186,8 @@ export class GenericResource {
 
   async update(client: ClaresiaClient, id: string, olds: Props, news: Props, oldInputs: Props | undefined, timeoutMs?: number): Promise<Props> {
     const { changes } = diffResource(this.def, olds, news, oldInputs);
-    if (changes.length === 0) return this.def.async ? this.resumeWait(client, id, olds, news, timeoutMs) : olds;
+    // Outputs in state from before a secret was nested in an input get wrapped here too.
+    if (changes.length === 0) return keepSecret(this.def.async ? await this.resumeWait(client, id, olds, news, timeoutMs) : olds, news);
     const op = this.def.api.update;
     if (!op || changes.some((c) => c.replace)) throw new Error(`${this.def.title} cannot change ${changes.filter((c) => c.replace).map((c) => c.property).join(', ')} in place`);
     // PATCH carries what changed; PUT replaces the whole updatable representation.

@@ -50,7 +50,10 @@ export function hasSecret(v: unknown): boolean {
   return false;
 }
 
-/** Top-level property names whose values arrived as secrets: their outputs stay secret too. */
+/**
+ * Top-level property names whose values hold a secret anywhere (a list element, a map value, a
+ * nested field): the API answers with plain values, so their outputs are wrapped as a whole.
+ */
 export function secretKeys(props: Props): Set<string> {
-  return new Set(Object.entries(props).filter(([, v]) => isSecretValue(v)).map(([k]) => k));
+  return new Set(Object.entries(props).filter(([, v]) => hasSecret(v)).map(([k]) => k));
 }
