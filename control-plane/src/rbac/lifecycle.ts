@@ -6,6 +6,7 @@ import { onScimChange, type ScimChange } from '../scim/hooks.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { tenantUsesRbac } from './access.js';
 import { scimEmail } from '../roster/email.js';
+import { holdersOf } from '../roster/holders.js';
 import { ensureDefaultMappings } from './mappings.js';
 import { revokeRosterOnlySessions, revokeUserSessions, usersWithoutRole } from './revoke.js';
 import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
@@ -17,7 +18,9 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  * - De-provisioning (active true to false by PATCH, PUT or DELETE): every session of the user is
  *   revoked (the next call is 401), their roster member becomes inactive (so they leave every
  *   archetype's entitlement set) and a publish is queued (`rbac.access_revoked`). SCIM itself
- *   records `user_deactivated` with actor `<idp>:scim`.
+ *   records `user_deactivated` with actor `<idp>:scim`. When another directory still holds an
+ *   active user with the same address (one person in two IdPs), the member stays active and the
+ *   sessions stay: only that copy is gone.
  * - Re-activation: the roster member is active again, a publish is queued, `user_reactivated`
  *   is recorded. Sessions stay revoked: the user signs in again.
  * - A `claresia-*` group created, renamed, deleted or changing members: users left in no mapped
@@ -26,27 +29,63 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  *   access at once (`rbac.enabled`).
  */
 
-async function rosterMembersOf(scope: TenantScope, userId: string): Promise<Array<{ id: string; active: boolean }>> {
+interface Member {
+  id: string;
+  email: string;
+  active: boolean;
+  scim_user_id: string | null;
+}
+
+/** The user's roster address (null once they have none) and the members it concerns: theirs by id, and the one at that address. */
+async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ address: string | null; members: Member[] }> {
   const u = await scope.table('scim_users').where('id', userId).first('email', 'user_name');
-  const email = u ? scimEmail(u.email, u.user_name) : null;
-  return (await scope
+  const address = u ? scimEmail(u.email, u.user_name) : null;
+  const members = (await scope
     .table('roster_members')
     .where((q) => {
       q.where('scim_user_id', userId);
-      if (email) q.orWhere('email', email);
+      if (address) q.orWhere('email', address);
     })
-    .select('id', 'active')) as Array<{ id: string; active: boolean }>;
+    .orderBy('id')
+    .select('id', 'email', 'active', 'scim_user_id')) as Member[];
+  return { address, members };
+}
+
+/**
+ * A member follows the person, not one SCIM user (roster/holders.ts): it is active while any SCIM
+ * user holding its address is. De-provisioning one copy while another is active leaves it
+ * active, pointed at that copy (whose state is what decides its grants); re-activation turns on
+ * only a member whose address the user holds (one left at an old address stays off).
+ */
+async function settle(scope: TenantScope, m: Member, active: boolean, going: ReadonlySet<string>): Promise<{ flipped: boolean; held: boolean }> {
+  const holders = await holdersOf(scope, m.email, { active: true, except: going });
+  const held = holders.length > 0;
+  const flipped = m.active !== active && held === active;
+  const follows = held && m.scim_user_id !== null && !holders.some((h) => h.id === m.scim_user_id);
+  if (flipped || follows) {
+    await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active } : {}), ...(follows ? { scim_user_id: holders[0]!.id } : {}), updated_at: new Date() });
+  }
+  return { flipped, held };
 }
 
 async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string): Promise<void> {
   if (change.op !== 'deprovisioned' && change.op !== 'reactivated') return;
   const scope = new TenantScope(trx, change.tenantId);
   const active = change.op === 'reactivated';
+  const going: ReadonlySet<string> = new Set(active ? [] : change.userIds);
   for (const userId of change.userIds) {
-    const members = await rosterMembersOf(scope, userId);
-    const flip = members.filter((m) => m.active !== active).map((m) => m.id);
-    if (flip.length) await scope.table('roster_members').whereIn('id', flip).update({ active, updated_at: new Date() });
-    const revoked = active ? new Map<string, number>() : await revokeUserSessions(trx, change.tenantId, [userId, ...members.map((m) => m.id)]);
+    const { address, members } = await rosterMembersOf(scope, userId);
+    const flip: string[] = [];
+    const kept: string[] = [];
+    const gone: string[] = [];
+    for (const m of members) {
+      const { flipped, held } = await settle(scope, m, active, going);
+      if (flipped) flip.push(m.id);
+      if (!active) (held && m.active ? kept : gone).push(m.id);
+    }
+    // The person is still active through another copy: their sessions are not taken away.
+    const stillHeld = !active && !!address && (await holdersOf(scope, address, { active: true, except: going })).length > 0;
+    const revoked = active ? new Map<string, number>() : await revokeUserSessions(trx, change.tenantId, [...(stillHeld ? [] : [userId]), ...gone]);
     const publish = await requestRepublish(scope, actor, `user ${userId} ${active ? 'reactivated' : 'deactivated'}`);
     if (!active) {
       // `user_deactivated` (written by SCIM) records the change; this records what it took away.
@@ -54,7 +93,15 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
         type: 'rbac.access_revoked',
         actor,
         subject: userId,
-        data: { reason: 'deprovisioned', directory_id: change.directoryId, sessions_revoked: [...revoked.values()].reduce((a, b) => a + b, 0), roster_members_deactivated: flip, distribution_request: publish.id },
+        data: {
+          reason: 'deprovisioned',
+          directory_id: change.directoryId,
+          sessions_revoked: [...revoked.values()].reduce((a, b) => a + b, 0),
+          roster_members_deactivated: flip,
+          // Members another active SCIM user of the same address keeps on the roster.
+          ...(kept.length ? { roster_members_kept_active: kept } : {}),
+          distribution_request: publish.id,
+        },
       });
     } else {
       await appendEvent(trx, keys, change.tenantId, {

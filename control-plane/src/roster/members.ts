@@ -66,12 +66,22 @@ export function presentMember(m: MemberRow) {
 
 const COMPARED = ['first_name', 'last_name', 'title', 'department', 'manager_email', 'source', 'scim_user_id', 'classified_archetype', 'confidence', 'archetype', 'active'] as const;
 
+export interface UpsertResult {
+  id: string;
+  email: string;
+  archetype: Archetype | null;
+  candidate: Archetype | null;
+  confidence: number;
+  /** An existing member turned active or inactive, or now follows another SCIM user. */
+  access_changed: boolean;
+}
+
 /**
  * Writes one batch of members (classified on the way) and records `rbac.archetype_assigned`
  * for each person whose effective archetype is new or changed. An admin's override is never
  * touched: it keeps deciding the archetype whatever the title says now.
  */
-export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally): Promise<Array<{ email: string; archetype: Archetype | null; candidate: Archetype | null; confidence: number }>> {
+export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally): Promise<UpsertResult[]> {
   if (batch.length === 0) return [];
   const existing = new Map<string, MemberRow>(
     ((await scope.table<MemberRow>('roster_members').whereIn('email', batch.map((b) => b.email))) as MemberRow[]).map((m) => [m.email, m]),
@@ -79,16 +89,17 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
   const now = new Date();
   const writes: Record<string, unknown>[] = [];
   const assigned: Array<{ id: string; email: string; from: string | null; to: string; confidence: number; override: boolean }> = [];
-  const results = [];
+  const results: UpsertResult[] = [];
   for (const m of batch) {
     const c = classify(m.title, m.department);
     const before = existing.get(m.email);
     const archetype = (before?.override_archetype as Archetype | null | undefined) ?? c.archetype;
-    results.push({ email: m.email, archetype, candidate: c.candidate, confidence: c.confidence });
+    const result = { id: before?.id ?? newId('rm'), email: m.email, archetype, candidate: c.candidate, confidence: c.confidence, access_changed: false };
+    results.push(result);
     if (archetype) tally.matched++;
     else tally.unmatched++;
     const row = {
-      id: before?.id ?? newId('rm'),
+      id: result.id,
       email: m.email,
       first_name: m.first_name,
       last_name: m.last_name,
@@ -111,6 +122,7 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
     }
     if (before) tally.updated++;
     else tally.created++;
+    result.access_changed = !!before && (before.active !== row.active || (before.scim_user_id ?? null) !== row.scim_user_id);
     writes.push(row);
     if (archetype && archetype !== (before?.archetype ?? null)) {
       assigned.push({ id: row.id, email: m.email, from: before?.archetype ?? null, to: archetype, confidence: c.confidence, override: !!before?.override_archetype });

@@ -1,6 +1,9 @@
 import type { TenantScope } from '../db/tenant-scope.js';
 import { extendScimSync, type ScimSyncReport } from '../scim/sync-report.js';
 import { EMAIL, scimEmail } from './email.js';
+import { requestRepublish } from '../skills/entitlements.js';
+import { followAddressChanges, type Move } from './address-moves.js';
+import { ADDRESS_SQL, byPreference, HOLDER_COLUMNS, type Holder } from './holders.js';
 import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
@@ -8,7 +11,10 @@ import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from
  * into the roster, classified by cc-061, inside the sync's own transaction. The whole
  * directory is walked in pages (members whose data did not change cost a read, not a write or
  * an event), so a user the previous sync missed is never lost. Overrides set by an admin are
- * kept, as with CSV imports.
+ * kept, as with CSV imports. One member per address: when several SCIM users hold it (one per
+ * directory during a migration), the member is active while any of them is, and takes its data
+ * from the one holders.ts prefers; a user whose address changed takes their member along
+ * (address-moves.ts).
  */
 
 const PAGE = 500;
@@ -30,6 +36,8 @@ interface ScimUserRow {
 export interface RosterSyncReport extends UpsertTally {
   members: number;
   deactivated: number;
+  /** Members that followed their SCIM user to a new address. */
+  moved: number;
   skipped_without_email: number;
   unmatched_users: Array<{ scim_user_id: string; email: string; title: string | null; candidate: string | null; confidence: number }>;
 }
@@ -52,10 +60,37 @@ function toMember(u: ScimUserRow): IncomingMember | null {
   };
 }
 
+/**
+ * For every address two or more SCIM users hold, the one that speaks for the person (holders.ts):
+ * the walk below meets the copies in creation order, so the choice is made before it starts.
+ * Usually few rows; the grouping is one pass over the tenant's users.
+ */
+async function sharedAddressOwners(scope: TenantScope): Promise<Map<string, string>> {
+  const shared = scope.table('scim_users as s').groupByRaw(ADDRESS_SQL('s')).havingRaw('count(*) > 1').select(scope.db.raw(ADDRESS_SQL('s')));
+  const rows = (await scope
+    .table('scim_users as u')
+    .whereIn(scope.db.raw(ADDRESS_SQL('u')) as unknown as string, shared)
+    .select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
+  const best = new Map<string, Holder>();
+  for (const u of rows) {
+    const address = scimEmail(u.email, u.user_name);
+    if (!address) continue;
+    const held = best.get(address);
+    if (!held || byPreference(u, held) < 0) best.set(address, u);
+  }
+  return new Map([...best].map(([address, u]) => [address, u.id]));
+}
+
 export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Promise<RosterSyncReport> {
-  const out: RosterSyncReport = { members: 0, created: 0, updated: 0, unchanged: 0, matched: 0, unmatched: 0, deactivated: 0, skipped_without_email: 0, unmatched_users: [] };
-  // One address may be provisioned by two directories; the first (oldest) user keeps it.
+  const out: RosterSyncReport = { members: 0, created: 0, updated: 0, unchanged: 0, matched: 0, unmatched: 0, deactivated: 0, moved: 0, skipped_without_email: 0, unmatched_users: [] };
+  const moves = await followAddressChanges(scope);
+  out.moved = moves.length;
+  const owners = await sharedAddressOwners(scope);
+  // Every address some SCIM user holds, active or not: members at any other address are stale.
+  const held = new Set<string>();
+  // Written this sync; catches two copies whose addresses only JavaScript lowercases alike.
   const claimed = new Set<string>();
+  const accessChanged: string[] = [];
   let after = 0;
   for (;;) {
     const page = (await scope
@@ -76,7 +111,9 @@ export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Prom
         out.skipped_without_email++;
         continue;
       }
-      if (claimed.has(m.email)) continue;
+      held.add(m.email);
+      const owner = owners.get(m.email);
+      if ((owner !== undefined && owner !== u.id) || claimed.has(m.email)) continue;
       claimed.add(m.email);
       batch.push(m);
     }
@@ -84,19 +121,41 @@ export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Prom
     out.members += batch.length;
     results.forEach((r, i) => {
       const m = batch[i]!;
+      if (r.access_changed) accessChanged.push(r.id);
       if (!r.archetype && m.active !== false && out.unmatched_users.length < LISTED) {
         out.unmatched_users.push({ scim_user_id: m.scim_user_id!, email: m.email, title: m.title, candidate: r.candidate, confidence: r.confidence });
       }
     });
   }
-  // Members whose SCIM user was deleted outright leave the active roster too.
-  out.deactivated = await scope
-    .table('roster_members')
-    .where('source', 'scim')
-    .where('active', true)
-    .whereNotIn('scim_user_id', scope.table('scim_users').select('id'))
-    .update({ active: false, updated_at: new Date() });
+  // Members at an address no SCIM user holds any more (the user was deleted outright, or moved
+  // to an address that had a member of its own) leave the active roster too.
+  const stale = ((await scope.table('roster_members').where('source', 'scim').where('active', true).select('id', 'email')) as Array<{ id: string; email: string }>)
+    .filter((r) => !held.has(r.email))
+    .map((r) => r.id);
+  for (let i = 0; i < stale.length; i += 1000) {
+    out.deactivated += await scope.table('roster_members').whereIn('id', stale.slice(i, i + 1000)).update({ active: false, updated_at: new Date() });
+  }
+  if (moves.length || stale.length || accessChanged.length) await recordAccessChanges(scope, audit, moves, stale, accessChanged);
   return out;
+}
+
+/**
+ * Who gets skills, and under which address, changed without an archetype changing (which would
+ * have asked for a publish itself): members moved, left the active roster, turned active or
+ * inactive, or now follow another SCIM user (whose state decides their grants). Recorded, and a
+ * publish is queued so the platforms follow.
+ */
+async function recordAccessChanges(scope: TenantScope, audit: Audit, moves: Move[], deactivated: string[], changed: string[]): Promise<void> {
+  const event = (await audit({
+    type: 'roster.scim_members_changed',
+    data: {
+      moved: moves.slice(0, LISTED),
+      deactivated: deactivated.slice(0, LISTED),
+      access_changed: changed.slice(0, LISTED),
+      counts: { moved: moves.length, deactivated: deactivated.length, access_changed: changed.length },
+    },
+  })) as { actor: string };
+  await requestRepublish(scope, event.actor, 'roster members moved or (de)activated by a SCIM sync');
 }
 
 /** Registered once at load: the SCIM module calls it inside every sync. */

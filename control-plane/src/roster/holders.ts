@@ -1,0 +1,63 @@
+import type { TenantScope } from '../db/tenant-scope.js';
+import { scimEmail } from './email.js';
+
+/**
+ * One person may be provisioned by several directories of a tenant at once (an Okta-to-Entra
+ * migration gives her a user in each). The roster keeps one member per address, so the member
+ * follows the person rather than any one copy: it is active while any copy is active, and the
+ * copy it takes its data from (and points at) is the preferred one below.
+ */
+export interface Holder {
+  id: string;
+  email: string | null;
+  user_name: string;
+  active: boolean;
+  updated_at: Date | string;
+  seq: number | string;
+}
+
+export const HOLDER_COLUMNS = ['id', 'email', 'user_name', 'active', 'updated_at', 'seq'] as const;
+
+/**
+ * The roster address of a SCIM user as SQL, for grouping and comparing in the database. It
+ * equals scimEmail() wherever that is not null (an email present is used trimmed, else the
+ * userName, which scimEmail only takes when it already is a bare address); callers check the
+ * rows it finds with scimEmail, which also rules out what is not an address at all.
+ */
+export const ADDRESS_SQL = (alias: string) => `lower(trim(coalesce(${alias}.email, ${alias}.user_name)))`;
+
+const millis = (d: Date | string) => new Date(d).getTime();
+
+/**
+ * Which copy speaks for the person: an active one before an inactive one; then the one
+ * changed last, because during a migration the copies drift apart and the latest change any
+ * directory made is the newest fact about her (an IdP re-sending an unchanged document does
+ * not move updated_at, so the choice does not flap from sync to sync); then the oldest.
+ */
+export function byPreference(a: Holder, b: Holder): number {
+  if (a.active !== b.active) return a.active ? -1 : 1;
+  const byChange = millis(b.updated_at) - millis(a.updated_at);
+  if (byChange !== 0) return byChange;
+  return Number(a.seq) - Number(b.seq);
+}
+
+/**
+ * The SCIM users whose roster address is `address`, the preferred one first: only active ones
+ * with `active`, never those in `except` (users being de-provisioned by the change at hand,
+ * which may not be marked inactive yet: a removed directory's users are reported before they go).
+ */
+export async function holdersOf(scope: TenantScope, address: string, opts: { active?: boolean; except?: ReadonlySet<string> } = {}): Promise<Holder[]> {
+  let q = scope
+    .table('scim_users as u')
+    // Naming the directories lets the filter indexes (tenant, directory, ...) be entered per
+    // directory instead of read through for the whole tenant.
+    .whereIn('u.directory_id', scope.table('scim_directories').select('id'))
+    .where((w) => {
+      // What those indexes cover; a copy whose email the IdP padded with spaces is missed
+      // here (and counts from the next sync, which reads every user).
+      w.whereRaw('lower(u.email) = ?', [address]).orWhere('u.user_name_lower', address);
+    });
+  if (opts.active) q = q.where('u.active', true);
+  const rows = (await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
+  return rows.filter((u) => !opts.except?.has(u.id) && scimEmail(u.email, u.user_name) === address).sort(byPreference);
+}
