@@ -58,6 +58,18 @@ function valueKey(attr: ScimAttr, v: unknown): string {
   return `j:${JSON.stringify(v)}`;
 }
 
+/** `true`, or the string "True" as Entra ID writes booleans. */
+const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+
+/**
+ * RFC 7644 §3.5.2: a PATCH that makes a value primary makes every other value of the attribute
+ * not primary. `targets` are the values the operation made primary; more than one is refused.
+ */
+function onlyPrimary(list: unknown[], targets: number[], tooMany: string): void {
+  if (targets.length > 1) throw invalidValue(tooMany);
+  for (const [idx, el] of list.entries()) if (idx !== targets[0] && isObject(el) && isTrue(el.primary)) el.primary = false;
+}
+
 function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
 }
@@ -119,10 +131,11 @@ function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], 
       return;
     }
     if (!sub && !isObject(value)) throw invalidValue(`${where}.value must be an object for ${key}[...]`);
+    const targets: number[] = [];
     if (hits.length === 0) {
       const pinned = equalitiesOf(pp.filter, attr);
       if (!pinned) throw noTarget(`${where}: no value of ${key} matches the filter`);
-      list.push(sub ? { ...pinned, [sub.name]: value } : { ...pinned, ...(value as object) });
+      targets.push(list.push(sub ? { ...pinned, [sub.name]: value } : { ...pinned, ...(value as object) }) - 1);
     } else {
       for (const idx of hits) {
         const el = isObject(list[idx]) ? (list[idx] as Record<string, unknown>) : {};
@@ -130,8 +143,11 @@ function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], 
         else if (op === 'replace') list[idx] = { ...(value as object) };
         else Object.assign(el, value);
         if (sub || op !== 'replace') list[idx] = el;
+        targets.push(idx);
       }
     }
+    const setsPrimary = sub ? sub.name === 'primary' && isTrue(value) : isTrue((value as Record<string, unknown>).primary);
+    if (setsPrimary) onlyPrimary(list, targets, `${where}: the filter selects ${targets.length} values of ${key}; at most one may be primary`);
     container[key] = list;
     return;
   }
@@ -157,19 +173,30 @@ function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], 
   }
   if (attr.multiValued) {
     const incoming = value === null ? [] : asList(value);
+    const primaries = incoming.filter((v) => isObject(v) && isTrue(v.primary));
+    // Two primaries in one operation's own values are the caller's contradiction, not ours to settle.
+    if (primaries.length > 1) throw invalidValue(`${where}: at most one value of ${key} may be primary`);
     if (op === 'replace') {
       container[key] = incoming;
-    } else {
-      const list = Array.isArray(container[key]) ? (container[key] as unknown[]) : [];
-      const present = new Set(list.map((el) => valueKey(attr, el)));
-      for (const v of incoming) {
-        const k = valueKey(attr, v);
-        if (present.has(k)) continue;
-        present.add(k);
-        list.push(v);
-      }
-      container[key] = list;
+      return;
     }
+    const list = Array.isArray(container[key]) ? (container[key] as unknown[]) : [];
+    const at = new Map(list.map((el, idx) => [valueKey(attr, el), idx]));
+    let primaryAt: number | undefined;
+    for (const v of incoming) {
+      const k = valueKey(attr, v);
+      let idx = at.get(k);
+      if (idx === undefined) {
+        idx = list.push(v) - 1;
+        at.set(k, idx);
+      } else if (isObject(v) && isObject(list[idx])) {
+        // The same value again: what it says of the value (type, primary) is taken.
+        Object.assign(list[idx] as object, v);
+      }
+      if (primaries[0] === v) primaryAt = idx;
+    }
+    if (primaryAt !== undefined) onlyPrimary(list, [primaryAt], `${where}: at most one value of ${key} may be primary`);
+    container[key] = list;
     return;
   }
   if (attr.type === 'complex' && isObject(value) && isObject(container[key])) {

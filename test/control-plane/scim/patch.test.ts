@@ -87,6 +87,31 @@ describe('scim PATCH applier', () => {
     assert.equal(cleared.emails, undefined);
   });
 
+  it('RFC 7644 §3.5.2: making a value primary makes the others not primary', () => {
+    const primaries = (doc: any) => doc.emails.filter((e: any) => e.primary === true).map((e: any) => e.value);
+    const added = patch([{ op: 'add', path: 'emails', value: { value: 'y@x.example', type: 'other', primary: true } }]) as any;
+    assert.deepEqual(primaries(added), ['y@x.example']);
+    assert.equal(added.emails.find((e: any) => e.type === 'work').primary, false);
+    const home = patch([{ op: 'replace', path: 'emails[type eq "home"].primary', value: true }]) as any;
+    assert.deepEqual(primaries(home), ['alice@home.example']);
+    const homeEntra = patch(readPatchBody({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'emails[type eq "home"].primary', value: 'True' }] })) as any;
+    assert.deepEqual(primaries(homeEntra), ['alice@home.example']);
+    const byObject = patch([{ op: 'replace', path: 'emails[type eq "home"]', value: { value: 'alice@new-home.example', type: 'home', primary: true } }]) as any;
+    assert.deepEqual(primaries(byObject), ['alice@new-home.example']);
+    const created = patch([{ op: 'add', path: 'phoneNumbers', value: [{ value: '+1', type: 'work', primary: true }] }, { op: 'add', path: 'phoneNumbers[type eq "mobile"].primary', value: true }]) as any;
+    assert.deepEqual(created.phoneNumbers, [{ value: '+1', type: 'work', primary: false }, { type: 'mobile', primary: true }], 'a value the filter pins down is created primary');
+    const again = patch([{ op: 'add', path: 'emails', value: [{ value: 'ALICE@home.example', primary: true }] }]) as any;
+    assert.deepEqual(primaries(again), ['ALICE@home.example'], 'an existing value given again is updated (and made primary), not added twice');
+    assert.equal(again.emails.length, 2);
+    const okta = patch([{ op: 'replace', value: { emails: [{ value: 'z@x.example', type: 'work', primary: true }] } }]) as any;
+    assert.deepEqual(okta.emails, [{ value: 'z@x.example', type: 'work', primary: true }]);
+    // Two primaries from one operation, or in a whole body, are still refused.
+    fails([{ op: 'add', path: 'emails', value: [{ value: 'a@x.example', primary: true }, { value: 'b@x.example', primary: 'True' }] }], 'invalidValue', /at most one value of emails may be primary/);
+    fails([{ op: 'replace', path: 'emails', value: [{ value: 'a@x.example', primary: true }, { value: 'b@x.example', primary: true }] }], 'invalidValue', /at most one/);
+    fails([{ op: 'replace', path: 'emails[value ew "example"].primary', value: true }], 'invalidValue', /the filter selects 2 values of emails; at most one may be primary/);
+    assert.throws(() => cleanDocument(USER_TYPE, { userName: 'a', emails: [{ value: 'a@x.example', primary: true }, { value: 'b@x.example', primary: true }] }), /at most one value may be primary/);
+  });
+
   it('group members: add by value arrays, remove by filter and by value arrays', () => {
     const g = cleanDocument(GROUP_TYPE, { displayName: 'claresia-admins', members: [{ value: 'usr_1' }, { value: 'usr_2' }] });
     const ops = (o: unknown[]) => readPatchBody({ schemas: [PATCH_OP], Operations: o });
