@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import {
   FORMAT_MESSAGES,
   formatPattern,
-  RBAC_GROUP_PREFIX,
   resourceByName,
   ruleMessage,
   type Attribute,
@@ -162,10 +161,8 @@ export const SPECS: readonly VariableSpec[] = [
     shape: 'map',
     default: '{}',
     notNull: true,
-    key: {
-      from: 'group',
-      extra: [{ condition: (v) => `startswith(lower(${v}), ${quote(RBAC_GROUP_PREFIX)})`, says: `start with "${RBAC_GROUP_PREFIX}" (only those groups carry roles), e.g. claresia-data-pilot` }],
-    },
+    // The catalog's rbac-group format carries the claresia- prefix rule.
+    key: { from: 'group' },
     attributes: { role: {}, archetype: {} },
     checks: [
       {

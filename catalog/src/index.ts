@@ -32,6 +32,11 @@ export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDir
 
 export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
 
+/** Whether an API answer is an object this resource manages (see ResourceDef.managedWhen). */
+export function isManaged(def: ResourceDef, api: Record<string, unknown>): boolean {
+  return !def.managedWhen || api[def.managedWhen.attribute] === def.managedWhen.equals;
+}
+
 export function resourceByName(name: string): ResourceDef {
   const r = resources.find((x) => x.name === name);
   if (!r) throw new Error(`unknown resource ${name}`);

@@ -1,5 +1,6 @@
 import type { Attribute, AttrType, ResourceDef } from './types.js';
 import { SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
+import { RBAC_GROUP_PATTERN } from './resources/group_mapping.js';
 
 /** A JSON Schema (draft 2020-12) object; kept loose so it can be handed to ajv or OpenAPI. */
 export type JsonSchema = Record<string, unknown>;
@@ -12,6 +13,7 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
   },
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
   'skill-id': { pattern: SKILL_ID_PATTERN },
+  'rbac-group': { pattern: RBAC_GROUP_PATTERN },
 };
 
 /** What a value of each format must be, in the words every client reports it with. */
@@ -24,6 +26,7 @@ export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> =
   cidr: 'must be a CIDR block such as 203.0.113.0/24',
   'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
   'skill-id': 'must be a skill id such as claresia.exec.web-research (claresia.<pack>.<skill>)',
+  'rbac-group': 'must be an RBAC group: claresia- and a name, such as claresia-data-pilot',
 };
 
 const formatRegExps = new Map<string, RegExp>();

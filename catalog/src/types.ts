@@ -21,7 +21,7 @@ export type AttrType =
  */
 export type AttrMode = 'required' | 'optional' | 'optional_computed' | 'computed';
 
-export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate' | 'skill-id';
+export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate' | 'skill-id' | 'rbac-group';
 
 export interface Attribute {
   type: AttrType;
@@ -119,6 +119,12 @@ export interface ResourceDef {
   importId: { format: string; example: string };
   /** Present when creation finishes in the background and clients poll for readiness. */
   async?: AsyncStatus;
+  /**
+   * When the API also answers reads for objects nobody manages through this resource (an
+   * archetype's skill set that comes from the packs), the attribute value that marks a managed
+   * one. Any other answer counts as gone: a refresh plans a create, an import finds nothing.
+   */
+  managedWhen?: { attribute: string; equals: string };
   attributes: Record<string, Attribute>;
   /** Rules over several inputs, checked by the API and at plan/preview by the IaC tools. */
   rules?: readonly ResourceRule[];

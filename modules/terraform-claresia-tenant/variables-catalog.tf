@@ -249,8 +249,8 @@ variable "group_mappings" {
   nullable = false
 
   validation {
-    condition     = alltrue([for k, v in var.group_mappings : length(lower(trimspace(k))) >= 10 && length(lower(trimspace(k))) <= 256 && startswith(lower(k), "claresia-")])
-    error_message = "group_mappings[<group>] must hold 10 to 256 characters besides surrounding spaces and start with \"claresia-\" (only those groups carry roles), e.g. claresia-data-pilot."
+    condition     = alltrue([for k, v in var.group_mappings : can(regex("^[Cc][Ll][Aa][Rr][Ee][Ss][Ii][Aa]-.", k)) && length(lower(trimspace(k))) <= 256])
+    error_message = "group_mappings[<group>] must be an RBAC group: claresia- and a name, such as claresia-data-pilot and hold at most 256 characters besides surrounding spaces."
   }
 
   validation {

@@ -34,6 +34,7 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
       return formatPattern(format)!.test(v) ? cidrProblem(v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
     case 'skill-id':
+    case 'rbac-group':
       // The API's own pattern for the format, so plan and apply cannot disagree.
       return formatPattern(format)!.test(v) ? undefined : FORMAT_MESSAGES[format];
   }

@@ -103,13 +103,15 @@ describe('entitlements and SCIM directory with terraform', function () {
   });
 
   it('records what an update changes besides its inputs (applied_at, source), so a refresh right after finds nothing', async () => {
-    // The sales set handed back to the pack through the API: its source is the pack's now.
+    // The sales set handed back to the pack through the API: its source is the pack's now, and
+    // the API still answers for the archetype, but no managed set is left: plan creates one.
     assert.equal((await cp.request('DELETE', '/api/v1/skill-entitlement/archetypes/sales', { token: tenant.token })).status, 204);
     assert.equal((await get('/api/v1/skill-entitlement/archetypes/sales')).body.source, 'go-to-market');
     ws.write('main.tf', updated([]));
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
     assert.match(plan.stdout, /~ applied_at\s+= "[^"]+" -> \(known after apply\)/);
-    assert.match(plan.stdout, /~ source\s+= "go-to-market" -> \(known after apply\)/);
+    assert.match(plan.stdout, /# claresia_skill_entitlement\.sales will be created/);
+    assert.match(plan.stdout, /1 to add, 1 to change, 0 to destroy/);
     await ws.ok(['apply', '-auto-approve']);
     const refresh = await ws.ok(['apply', '-refresh-only', '-auto-approve']);
     assert.doesNotMatch(refresh.stdout, /Objects have changed outside of Terraform/);

@@ -173,6 +173,20 @@ describe('provider handlers', () => {
     assert.match(bad[0].detail, /must be a skill id such as claresia\.exec\.web-research/);
   });
 
+  it('refuses at plan a group mapping outside the claresia- namespace, in the words the API uses', async () => {
+    const gm = resourceByName('group_mapping');
+    const G = resourceType(gm);
+    const blank = Object.fromEntries(Object.keys(G.object).map((k) => [k, null])) as ObjectValue;
+    const check = async (group: string) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_group_mapping', config: dv(G, { ...blank, group, role: 'member' }) })).diagnostics as any[]) ?? [];
+    for (const ok of ['claresia-data-pilot', 'Claresia-Data-Pilot']) assert.deepEqual(await check(ok), [], ok);
+    for (const bad of ['administrators', 'admins', 'claresia-', 'xclaresia-data']) {
+      const d = await check(bad);
+      assert.equal(d.length, 1, bad);
+      assert.equal(d[0].attribute.steps[0].attribute_name, 'group');
+      assert.equal(d[0].detail, 'The value must be an RBAC group: claresia- and a name, such as claresia-data-pilot.', bad);
+    }
+  });
+
   it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {
     const hub = resourceByName('hub');
     const H = resourceType(hub);

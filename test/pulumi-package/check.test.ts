@@ -40,6 +40,14 @@ describe('pulumi Check and Diff on collections and nested objects', () => {
     assert.match((await checkInputs(def, { allowFrom: ['1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8'] }))[0]!.reason, /must NOT have more than 2 items/);
   });
 
+  it('refuses a group mapping outside the claresia- namespace in the words the API uses, whatever its length', async () => {
+    const gm = resourceByName('group_mapping');
+    for (const group of ['abcdefghijklmn', 'admins', 'claresia-']) {
+      assert.deepEqual(await checkInputs(gm, { group, role: 'member' }), [{ property: 'group', reason: 'group must be an RBAC group: claresia- and a name, such as claresia-data-pilot' }], group);
+    }
+    assert.deepEqual(await checkInputs(gm, { group: 'Claresia-Data-Pilot', role: 'member' }), []);
+  });
+
   it('checks nested objects under their camelCase names, and skips unknown values', async () => {
     const f = await checkInputs(def, { ruleSet: { maxRate: 0, labelName: 'x' } });
     assert.deepEqual(f.map((x) => x.reason), ['ruleSet.maxRate must be >= 1']);

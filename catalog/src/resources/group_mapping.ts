@@ -6,6 +6,11 @@ export const ROLES = ['tenant_admin', 'auditor', 'member'] as const;
 
 /** IdP groups whose name starts with this (case-insensitive) are RBAC groups. */
 export const RBAC_GROUP_PREFIX = 'claresia-';
+/**
+ * The prefix in any case and at least one more character: names are compared case-insensitively.
+ * Spelled without flags, since JSON Schema, Terraform's RE2 and JavaScript all read it.
+ */
+export const RBAC_GROUP_PATTERN = `^${[...RBAC_GROUP_PREFIX].map((c) => (/[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : c)).join('')}.`;
 
 export const groupMapping: ResourceDef = {
   name: 'group_mapping',
@@ -34,7 +39,7 @@ export const groupMapping: ResourceDef = {
     group: {
       type: 'string',
       mode: 'required',
-      minLength: RBAC_GROUP_PREFIX.length + 1,
+      format: 'rbac-group',
       maxLength: 256,
       normalize: 'lowercase',
       description:

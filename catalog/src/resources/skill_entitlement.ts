@@ -12,7 +12,8 @@ export const skillEntitlement: ResourceDef = {
   description:
     'The set of skills one archetype is entitled to. Applying a Cowork pack fills these in; a set managed here ' +
     'replaces the pack default for that archetype and is kept when packs are applied again; deleting it hands the archetype back ' +
-    'to the applied packs. Skills a pack blocks by policy are refused.',
+    'to the applied packs. Skills a pack blocks by policy are refused. An archetype whose set comes from the packs (source not ' +
+    '"manual", for instance after the set was deleted outside Terraform) has no managed set: plan shows a create, and there is nothing to import.',
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'archetype',
@@ -24,6 +25,8 @@ export const skillEntitlement: ResourceDef = {
     list: { method: 'GET', path: '/api/v1/skill-entitlement/archetypes' },
   },
   importId: { format: '{archetype}', example: 'sales' },
+  // The API answers for every archetype; one whose set comes from the packs has no managed set.
+  managedWhen: { attribute: 'source', equals: 'manual' },
   attributes: {
     archetype: {
       type: 'string',

@@ -4,7 +4,7 @@
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
 import { randomUUID } from 'node:crypto';
-import type { ResourceDef } from '@claresia/catalog';
+import { isManaged, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
@@ -163,7 +163,7 @@ export class GenericResource {
     const id = state[this.def.idAttribute];
     if (typeof id !== 'string' || id === '') return null;
     const api = await this.fetch(client, state, signal);
-    if (!api) return null;
+    if (!api || !isManaged(this.def, api)) return null;
     return stateFromApi(this.def, api, state);
   }
 
