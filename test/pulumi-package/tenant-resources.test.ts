@@ -99,6 +99,21 @@ for (const kind of dbKinds()) {
       assert.equal(gone.getId(), '');
     });
 
+    it('SkillEntitlement: a set deleted outside Pulumi reads as gone though the packs still give the archetype skills', async () => {
+      const applied = await cp.request('POST', '/api/v1/skill-entitlement/coworks', { token: t.token, body: { pack: 'back-office' } });
+      assert.equal(applied.status, 201, applied.text);
+      const U = urnOf('SkillEntitlement', 'legal');
+      const inputs = { archetype: 'legal', skills: ['claresia.core.meeting-notes'] };
+      const outs = js((await p.call<any>('create', req.create(U, inputs))).getProperties());
+      assert.equal(outs.source, 'manual');
+      assert.equal((await p.call<any>('read', req.read(U, 'legal', outs, inputs))).getId(), 'legal');
+      assert.equal((await cp.request('DELETE', '/api/v1/skill-entitlement/archetypes/legal', { token: t.token })).status, 204);
+      const packs = await cp.request('GET', '/api/v1/skill-entitlement/archetypes/legal', { token: t.token });
+      assert.equal(packs.body.source, 'back-office', 'the API still answers, with the packs\' set');
+      assert.equal((await p.call<any>('read', req.read(U, 'legal', outs, inputs))).getId(), '', 'refresh: gone, so the next up creates it');
+      assert.equal((await p.call<any>('read', req.read(U, 'legal', {}, {}))).getId(), '', 'import: nothing managed to adopt');
+    });
+
     it('LlmConnector: the write-only credential goes in as a secret, never comes out, and a new one is sent on update', async () => {
       const U = urnOf('LlmConnector', 'claude');
       const first = `sk-ant-${Math.random().toString(36).slice(2)}-first`;

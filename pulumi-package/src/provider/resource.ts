@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { Attribute, ResourceDef } from '@claresia/catalog';
+import { isManaged, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
@@ -141,7 +141,7 @@ export class GenericResource {
   /** Refresh and import. Undefined when the object is gone. */
   async read(client: ClaresiaClient, id: string, props: Props, inputs: Props): Promise<{ outs: Props; inputs: Props } | undefined> {
     const api = await this.fetch(client, id, props);
-    if (!api) return undefined;
+    if (!api || !isManaged(this.def, api)) return undefined;
     const outs = this.outputs(api, props, inputs);
     const importing = Object.keys(inputs).length === 0;
     const nextInputs: Props = {};
