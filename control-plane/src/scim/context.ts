@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvents, type StoredEvent } from '../audit/chain.js';
+import { ScimError } from './errors.js';
 import { emitScimChange, type ScimChange } from './hooks.js';
 
 /** The directory a SCIM request authenticated as. */
@@ -59,9 +60,10 @@ export class DirectoryScope {
   }
 
   /** Several changes of this directory, their events appended in one statement. */
-  async changedAll(items: Array<{ change: ScimChangeOf; subjectId: string; event: ScimEvent }>): Promise<StoredEvent[]> {
+  async changedAll(items: Array<{ change?: ScimChangeOf; subjectId: string; event: ScimEvent }>): Promise<StoredEvent[]> {
     const trx = this.db as Tx;
-    for (const { change } of items) await emitScimChange(trx, { ...change, tenantId: this.tenantId, directoryId: this.directoryId, idp: this.directory.idp }, this.app.keys);
+    // An item without a change is an event only: nothing other modules act on.
+    for (const { change } of items) if (change) await emitScimChange(trx, { ...change, tenantId: this.tenantId, directoryId: this.directoryId, idp: this.directory.idp }, this.app.keys);
     return appendEvents(
       trx,
       this.app.keys,
@@ -86,3 +88,11 @@ export function json<T>(v: unknown): T {
 
 /** Weak ETag of a resource version (RFC 7644 §3.14). */
 export const etagOf = (version: number) => `W/"${version}"`;
+
+/** If-Match (RFC 7644 §3.14): a stale version is refused with 412 and nothing changes. */
+export function checkIfMatch(ifMatch: string | undefined, version: number): void {
+  if (ifMatch === undefined) return;
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  if (tags.includes('*') || tags.includes(etagOf(version)) || tags.includes(`"${version}"`)) return;
+  throw new ScimError(412, undefined, `If-Match ${ifMatch.slice(0, 100)} does not match the current version ${etagOf(version)}`);
+}

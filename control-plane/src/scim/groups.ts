@@ -1,6 +1,6 @@
 import { isUniqueViolation } from '../db/connection.js';
 import { newId } from '../crypto/secrets.js';
-import { etagOf, type DirectoryScope } from './context.js';
+import { checkIfMatch, etagOf, type DirectoryScope } from './context.js';
 import { cleanDocument, type ScimDoc } from './document.js';
 import { invalidValue, scimNotFound, uniqueness } from './errors.js';
 import type { Filter } from './filter/ast.js';
@@ -8,7 +8,6 @@ import { compileFilter } from './filter/sql.js';
 import { GROUP_FILTERS } from './filter/tables.js';
 import { applyPatch, type PatchOperation } from './patch.js';
 import { CORE_GROUP, GROUP_TYPE } from './schema.js';
-import { checkIfMatch } from './users.js';
 
 export interface GroupRow {
   id: string;
@@ -97,7 +96,8 @@ async function checkMembers(ds: DirectoryScope, ids: string[]): Promise<void> {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
-    for (const r of (await ds.table('scim_users').whereIn('scim_users.id', chunk).select('scim_users.id')) as Array<{ id: string }>) found.add(r.id);
+    // A deleted user is gone for SCIM and cannot be a member again.
+    for (const r of (await ds.table('scim_users').whereIn('scim_users.id', chunk).whereNull('scim_users.deleted_at').select('scim_users.id')) as Array<{ id: string }>) found.add(r.id);
   }
   const missing = ids.find((id) => !found.has(id));
   if (missing !== undefined) throw invalidValue(`members: no user "${missing.slice(0, 100)}" in this directory`);
@@ -205,6 +205,28 @@ export async function patchGroup(ds: DirectoryScope, id: string, ops: PatchOpera
   const { doc, ids } = await currentDoc(ds, row);
   return storeGroup(ds, row, ids, applyPatch(GROUP_TYPE, doc, ops), 'patch');
 }
+
+/**
+ * Takes a user out of every group (a SCIM DELETE of the user): each group's version moves, and
+ * each change is returned for the caller to record with its own (ds.changedAll).
+ */
+export async function leaveAllGroups(ds: DirectoryScope, userId: string): Promise<Array<{ change: GroupChange; subjectId: string; event: { type: string; data: Record<string, unknown> } }>> {
+  const groups = (await ds
+    .table('scim_groups')
+    .whereIn('scim_groups.id', ds.table('scim_group_members').where('user_id', userId).select('group_id'))
+    .orderBy('scim_groups.seq')
+    .select('scim_groups.id', 'scim_groups.display_name')) as Array<{ id: string; display_name: string }>;
+  if (!groups.length) return [];
+  await ds.table('scim_group_members').where('user_id', userId).delete();
+  await ds.table('scim_groups').whereIn('scim_groups.id', groups.map((g) => g.id)).update({ version: ds.db.raw('version + 1'), updated_at: new Date() });
+  return groups.map((g) => ({
+    change: { kind: 'group', op: 'updated', userIds: [userId], groupId: g.id, addedUserIds: [], removedUserIds: [userId], groupName: g.display_name },
+    subjectId: g.id,
+    event: { type: 'scim.group_updated', data: { display_name: g.display_name, rbac: g.display_name.toLowerCase().startsWith(RBAC_PREFIX), members_added: 0, members_removed: 1, via: 'user_deleted' } },
+  }));
+}
+
+type GroupChange = Parameters<DirectoryScope['changed']>[0];
 
 export async function deleteGroup(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
   const row = await findGroup(ds, id, true);

@@ -17,7 +17,9 @@ import { Listeners } from '../listeners.js';
  *
  * Users are rows of `scim_users` (id, tenant_id, directory_id, user_name, active, email, title,
  * department, manager_id, ...); groups of `scim_groups` (display_name), members of
- * `scim_group_members` (group_id, user_id).
+ * `scim_group_members` (group_id, user_id). A user deleted through SCIM keeps its row, inactive,
+ * with `deleted_at` set and no group: gone for SCIM, de-provisioned for everyone else. A new user
+ * of the same userName (and email) may follow it in the same directory.
  */
 export interface ScimChange {
   tenantId: string;

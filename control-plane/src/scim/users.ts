@@ -1,8 +1,9 @@
 import { isUniqueViolation, prepared } from '../db/connection.js';
 import { newId } from '../crypto/secrets.js';
-import { etagOf, json, type DirectoryScope } from './context.js';
+import { checkIfMatch, etagOf, json, type DirectoryScope } from './context.js';
 import { cleanDocument, type ScimDoc } from './document.js';
-import { ScimError, scimNotFound, uniqueness } from './errors.js';
+import { scimNotFound, uniqueness } from './errors.js';
+import { leaveAllGroups } from './groups.js';
 import { compileFilter } from './filter/sql.js';
 import { USER_FILTERS } from './filter/tables.js';
 import type { Filter } from './filter/ast.js';
@@ -162,20 +163,13 @@ const GROUP_REFS = `(SELECT COALESCE(json_agg(json_build_object('value', g.id, '
 export async function findUser(ds: DirectoryScope, id: string, lock = false): Promise<UserRow> {
   // Ids are ours (prefix_hex); anything else cannot exist and is not worth a query.
   if (!/^[a-z]{3}_[0-9a-f]{1,64}$/.test(id)) throw scimNotFound(`User ${id.slice(0, 100)} not found`);
-  let q = ds.table<UserRow>('scim_users').where('scim_users.id', id);
+  // A deleted user is gone for SCIM (RFC 7644 §3.6), though its row stays for the rest of Claresia.
+  let q = ds.table<UserRow>('scim_users').where('scim_users.id', id).whereNull('scim_users.deleted_at');
   // A locked read (before a write) needs no groups; FOR UPDATE cannot take an aggregate anyway.
   q = lock ? q.first().forUpdate() : q.first('scim_users.*', ds.db.raw(GROUP_REFS));
   const row = (await q) as UserRow | undefined;
   if (!row) throw scimNotFound(`User ${id.slice(0, 100)} not found`);
   return row;
-}
-
-/** If-Match (RFC 7644 §3.14): a stale version is refused with 412 and nothing changes. */
-export function checkIfMatch(ifMatch: string | undefined, version: number): void {
-  if (ifMatch === undefined) return;
-  const tags = ifMatch.split(',').map((t) => t.trim());
-  if (tags.includes('*') || tags.includes(etagOf(version)) || tags.includes(`"${version}"`)) return;
-  throw new ScimError(412, undefined, `If-Match ${ifMatch.slice(0, 100)} does not match the current version ${etagOf(version)}`);
 }
 
 /**
@@ -204,7 +198,8 @@ function matchesOneAtMost(f: Filter | undefined): boolean {
  * (no attributes/excludedAttributes), so rows may come as their stored rendering.
  */
 export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, startIndex: number, count: number, plain = false): Promise<{ total: number; rows: UserRow[] }> {
-  let q = ds.table<UserRow>('scim_users');
+  // The filter indexes hold only users not deleted (migration 0490), so this keeps scans index-only.
+  let q = ds.table<UserRow>('scim_users').whereNull('scim_users.deleted_at');
   if (filter) {
     const c = compileFilter(USER_FILTERS, filter);
     q = q.whereRaw(c.sql, c.bindings as never[]);
@@ -230,6 +225,9 @@ export async function listUsers(ds: DirectoryScope, filter: Filter | undefined, 
   // An empty page from the first index has nothing to count; past the end, the total is counted alone.
   return { total: startIndex === 1 ? 0 : await counted(), rows };
 }
+
+/** The unique index of userNames (migration 0490): a deleted user's name may be taken again. */
+const LIVE_USER_NAME = '(directory_id, user_name_lower) WHERE deleted_at IS NULL';
 
 const taken = (userName: string) => uniqueness(`userName "${userName.slice(0, 200)}" is already taken in this directory`);
 
@@ -260,7 +258,7 @@ export async function createUsers(ds: DirectoryScope, bodies: unknown[]): Promis
     }
   });
   const inserted = rows.length
-    ? new Set(((await ds.insert('scim_users', rows.map((r) => r.row)).onConflict(['directory_id', 'user_name_lower']).ignore().returning('id')) as Array<{ id: string }>).map((r) => r.id))
+    ? new Set(((await ds.insert('scim_users', rows.map((r) => r.row)).onConflict(ds.db.raw(LIVE_USER_NAME)).ignore().returning('id')) as Array<{ id: string }>).map((r) => r.id))
     : new Set<string>();
   const created = rows.filter((r) => inserted.has(r.row.id));
   for (const r of rows) if (!inserted.has(r.row.id)) out[r.at] = { status: 'rejected', reason: taken(r.userName) };
@@ -328,10 +326,18 @@ export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperat
   return storeUser(ds, row, applyPatch(USER_TYPE, current, ops), 'patch');
 }
 
-/** DELETE de-provisions (active=false); a user is never hard-deleted through SCIM. */
+/**
+ * DELETE (RFC 7644 §3.6): from now on the user is 404 to SCIM, out of every list and group, and
+ * its userName is free. It is de-provisioned first exactly as `active: false` is (sessions
+ * revoked, roster member inactive, a publish, `user_deactivated`); the row stays, inactive and
+ * marked deleted, so what reads users outside SCIM sees a de-provisioned one that cannot come back.
+ */
 export async function deprovisionUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
   const row = await findUser(ds, id, true);
   checkIfMatch(ifMatch, row.version);
-  if (!row.active) return;
-  await storeUser(ds, row, { ...json<ScimDoc>(row.resource), active: false }, 'delete');
+  if (row.active) await storeUser(ds, row, { ...json<ScimDoc>(row.resource), active: false }, 'delete');
+  const left = await leaveAllGroups(ds, row.id);
+  const now = new Date();
+  await ds.table('scim_users').where('scim_users.id', row.id).update({ deleted_at: now, updated_at: now, version: ds.db.raw('version + 1') });
+  await ds.changedAll([...left, { subjectId: row.id, event: { type: 'scim.user_deleted', data: { user_name: row.user_name, groups_left: left.length } } }]);
 }

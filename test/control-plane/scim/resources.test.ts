@@ -277,23 +277,58 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await scimCounts(cp), before);
     });
 
-    it('DELETE de-provisions: active=false, user_deactivated by <idp>:scim, never a hard delete', async () => {
+    it('DELETE de-provisions (user_deactivated by <idp>:scim) and the user is gone for SCIM: 404 to every operation, in no list, filter or group; its userName free', async () => {
       const u = await s('POST', '/Users', user('leaver@acme.example'));
+      const other = await s('POST', '/Users', user('stayer@acme.example'));
+      const g = await s('POST', '/Groups', { schemas: [CORE_GROUP], displayName: 'leavers-and-stayers', members: [{ value: u.body.id }, { value: other.body.id }] });
+      assert.equal(g.status, 201, g.text);
       const del = await s('DELETE', `/Users/${u.body.id}`);
-      assert.equal(del.status, 204);
-      const read = await s('GET', `/Users/${u.body.id}`);
-      assert.equal(read.status, 200);
-      assert.equal(read.body.active, false);
+      assert.equal(del.status, 204, del.text);
+
+      assert.equal((await s('GET', `/Users/${u.body.id}`)).status, 404);
+      assert.equal((await s('DELETE', `/Users/${u.body.id}`)).status, 404, 'a second DELETE');
+      const revive = await s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] });
+      assert.equal(revive.status, 404, 'PATCH active=true does not bring it back');
+      assert.equal((await s('PUT', `/Users/${u.body.id}`, user('leaver@acme.example'))).status, 404);
+      const byName = await s('GET', `/Users?filter=${encodeURIComponent('userName eq "leaver@acme.example"')}`);
+      assert.deepEqual([byName.status, byName.body.totalResults], [200, 0]);
+      const all = await s('GET', '/Users?count=1000');
+      assert.ok(!all.body.Resources.some((x: any) => x.id === u.body.id), 'not listed');
+      assert.equal(all.body.totalResults, all.body.Resources.length);
+      const group = await s('GET', `/Groups/${g.body.id}`);
+      assert.deepEqual(group.body.members.map((m: any) => m.value), [other.body.id], 'out of its groups');
+      assert.notEqual(group.body.meta.version, g.body.meta.version, "the group's version moved");
+      const byMember = await s('GET', `/Groups?filter=${encodeURIComponent(`members[value eq "${u.body.id}"]`)}`);
+      assert.equal(byMember.body.totalResults, 0);
+      const readd = await s('PATCH', `/Groups/${g.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: u.body.id }] }] });
+      assert.equal(readd.status, 400, 'a deleted user cannot be a member again');
+      assert.match(readd.body.detail, /no user/);
+
+      // What other modules read: an inactive user, de-provisioned once, recorded.
       const row = await cp.db('scim_users').where({ id: u.body.id }).first();
       assert.equal(row.active, false);
-      assert.ok(row.deactivated_at);
+      assert.ok(row.deactivated_at && row.deleted_at);
       const ev = await cp.db('governance_events').where({ tenant_id: d.tenant.id, type: 'user_deactivated', subject: u.body.id });
       assert.equal(ev.length, 1);
       assert.equal(ev[0].actor, 'okta:scim');
-      const put = await s('PUT', `/Users/${u.body.id}`, { schemas: [CORE_USER], userName: 'leaver@acme.example', title: 'Gone' });
-      assert.equal(put.body.active, false, 'a PUT without active does not reactivate');
-      assert.equal((await s('DELETE', `/Users/${u.body.id}`)).status, 204, 'again: idempotent, no second event');
-      assert.equal(await cp.count('governance_events', { tenant_id: d.tenant.id, type: 'user_deactivated', subject: u.body.id }), 1);
+      const deleted = await cp.db('governance_events').where({ tenant_id: d.tenant.id, type: 'scim.user_deleted', subject: u.body.id });
+      assert.deepEqual([deleted.length, deleted[0].data.groups_left], [1, 1]);
+      assert.equal(await cp.count('governance_events', { tenant_id: d.tenant.id, type: 'scim.group_updated', subject: g.body.id }), 1);
+
+      const again = await s('POST', '/Users', user('LEAVER@acme.example'));
+      assert.equal(again.status, 201, again.text);
+      assert.notEqual(again.body.id, u.body.id, 'a new user, not the deleted one');
+      assert.equal(again.body.active, true);
+      assert.equal((await s('GET', `/Users/${u.body.id}`)).status, 404, 'the deleted one stays deleted');
+      assert.equal((await s('POST', '/Users', user('leaver@acme.example'))).status, 409, 'the name is unique among users not deleted');
+
+      // A user already de-provisioned by PATCH is deleted without a second de-provisioning.
+      const off = await s('POST', '/Users', user('off@acme.example', { active: false }));
+      assert.equal((await s('DELETE', `/Users/${off.body.id}`)).status, 204);
+      assert.equal((await s('GET', `/Users/${off.body.id}`)).status, 404);
+      assert.equal(await cp.count('governance_events', { tenant_id: d.tenant.id, type: 'user_deactivated', subject: off.body.id }), 0);
+      const rename = await s('PUT', `/Users/${other.body.id}`, user('off@acme.example'));
+      assert.equal(rename.status, 200, `a live user may take a deleted user's name: ${rename.text}`);
     });
 
     it('groups: members by id, claresia-* names, rename, PUT, delete; members listed only when asked', async () => {
