@@ -102,10 +102,17 @@ export function applyPatch(type: ResourceTypeDef, current: ScimDoc, ops: PatchOp
   return cleanDocument(type, doc);
 }
 
+/** `roles`, `urn:...:core:2.0:User:roles`, `roles[primary eq true].value`: an attribute dropped as POST drops it. */
+function isNotKept(type: ResourceTypeDef, p: PatchPath['path']): boolean {
+  if (p.schema && p.schema.toLowerCase() !== type.core.id.toLowerCase()) return false;
+  return type.notKept.some((n) => n.toLowerCase() === p.attr.toLowerCase());
+}
+
 function applyAt(type: ResourceTypeDef, doc: ScimDoc, op: PatchOperation['op'], pp: PatchPath, value: unknown, where: string): void {
   const p = pp.path;
   const name = `${p.schema ? p.schema + ':' : ''}${p.attr}${p.sub ? '.' + p.sub : ''}`;
   const r = resolveAttr(type, p.schema, p.attr, p.sub);
+  if (!r && isNotKept(type, p)) return;
   if (!r) throw invalidPath(`${where}: ${type.kind} has no attribute "${name}"`);
   const sub = pp.subAfterFilter !== undefined ? r.attr.subAttributes?.find((s) => s.name.toLowerCase() === pp.subAfterFilter!.toLowerCase()) : r.sub;
   if (pp.subAfterFilter !== undefined && !sub) throw invalidPath(`${where}: ${r.attr.name} has no sub-attribute "${pp.subAfterFilter}"`);

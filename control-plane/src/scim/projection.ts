@@ -1,19 +1,28 @@
-import { invalidValue } from './errors.js';
-import { resolveAttr, type ResourceTypeDef } from './schema.js';
+import { extensionOf, resolveAttr, type ResourceTypeDef } from './schema.js';
 
 /**
- * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5). Names resolve like filter paths;
- * `id` and `schemas` are always returned, and so is what cannot be excluded.
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5). Names resolve like filter paths, and
+ * an extension's URN names the whole extension; `id` and `schemas` are always returned, and so
+ * is what cannot be excluded. A name this server does not know is ignored, as most providers
+ * do: IdPs ask for attributes of other schemas (Entra's `roles`), and §3.9 asks for no error.
  */
 export interface Projection {
   include?: Set<string>;
   exclude?: Set<string>;
 }
 
-function keys(type: ResourceTypeDef, raw: unknown, param: string): Set<string> {
+/** The key of a whole extension: `<urn>|*`. */
+const WHOLE = '*';
+
+function keys(type: ResourceTypeDef, raw: unknown): Set<string> {
   const list = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
   const out = new Set<string>();
   for (const item of list.map((x) => x.trim()).filter(Boolean)) {
+    const ext = extensionOf(type, item);
+    if (ext) {
+      out.add(`${ext.id}|${WHOLE}`);
+      continue;
+    }
     let schema: string | undefined;
     let rest = item;
     if (/^urn:/i.test(item)) {
@@ -23,7 +32,7 @@ function keys(type: ResourceTypeDef, raw: unknown, param: string): Set<string> {
     }
     const [attr, sub, more] = rest.split('.');
     const r = attr && !more ? resolveAttr(type, schema, attr, sub) : undefined;
-    if (!r) throw invalidValue(`${param}: ${type.kind} has no attribute "${item.slice(0, 200)}"`);
+    if (!r) continue;
     out.add(`${r.extension ?? ''}|${r.attr.name}${r.sub ? '.' + r.sub.name : ''}`);
   }
   return out;
@@ -31,8 +40,8 @@ function keys(type: ResourceTypeDef, raw: unknown, param: string): Set<string> {
 
 export function readProjection(type: ResourceTypeDef, query: Record<string, unknown>): Projection {
   const p: Projection = {};
-  if (query.attributes !== undefined) p.include = keys(type, query.attributes, 'attributes');
-  if (query.excludedAttributes !== undefined) p.exclude = keys(type, query.excludedAttributes, 'excludedAttributes');
+  if (query.attributes !== undefined) p.include = keys(type, query.attributes);
+  if (query.excludedAttributes !== undefined) p.exclude = keys(type, query.excludedAttributes);
   return p;
 }
 
@@ -46,6 +55,12 @@ function project(obj: Record<string, unknown>, ext: string, p: Projection): Reco
       continue;
     }
     if (ext === '' && /^urn:/i.test(k) && v && typeof v === 'object') {
+      const whole = `${k}|${WHOLE}`;
+      if (p.exclude?.has(whole)) continue;
+      if (p.include?.has(whole)) {
+        out[k] = v;
+        continue;
+      }
       const inner = project(v as Record<string, unknown>, k, p);
       if (Object.keys(inner).length) out[k] = inner;
       continue;
@@ -74,5 +89,9 @@ function project(obj: Record<string, unknown>, ext: string, p: Projection): Reco
 
 export function applyProjection(resource: Record<string, unknown>, p: Projection): Record<string, unknown> {
   if (!p.include && !p.exclude) return resource;
-  return project(resource, '', p);
+  const out = project(resource, '', p);
+  // `schemas` names the extensions the answer holds, not those projected away.
+  const gone = Object.keys(resource).filter((k) => /^urn:/i.test(k) && !(k in out));
+  if (gone.length && Array.isArray(out.schemas)) out.schemas = out.schemas.filter((s) => !gone.includes(s));
+  return out;
 }

@@ -177,10 +177,22 @@ export interface ResourceTypeDef {
   endpoint: string;
   core: ScimSchema;
   extensions: ScimSchema[];
+  /**
+   * Core attributes of RFC 7643 this server does not keep. POST and PUT drop them as they drop
+   * any attribute they do not know; a PATCH naming one is accepted and dropped the same way
+   * (Entra ID sends `roles` when app roles are mapped), where an unknown name is an error.
+   */
+  notKept: string[];
 }
 
-export const USER_TYPE: ResourceTypeDef = { kind: 'User', endpoint: '/Users', core: userSchema, extensions: [enterpriseSchema] };
-export const GROUP_TYPE: ResourceTypeDef = { kind: 'Group', endpoint: '/Groups', core: groupSchema, extensions: [] };
+export const USER_TYPE: ResourceTypeDef = {
+  kind: 'User',
+  endpoint: '/Users',
+  core: userSchema,
+  extensions: [enterpriseSchema],
+  notKept: ['ims', 'photos', 'entitlements', 'roles', 'x509Certificates'],
+};
+export const GROUP_TYPE: ResourceTypeDef = { kind: 'Group', endpoint: '/Groups', core: groupSchema, extensions: [], notKept: [] };
 export const ALL_SCHEMAS: ScimSchema[] = [userSchema, enterpriseSchema, groupSchema];
 
 /** Where an attribute lives: the schema whose attribute it is, and its definition. */

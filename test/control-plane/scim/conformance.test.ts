@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../../support/control-plane.js';
-import { makeDirectory, PATCH_OP, scim, scimCounts, user, type Directory } from './helpers.js';
+import { CORE_USER, ENTERPRISE, makeDirectory, PATCH_OP, scim, scimCounts, user, type Directory } from './helpers.js';
 
 /** RFC 7644 rules the reviewer found broken against a running control plane. */
 for (const kind of dbKinds()) {
@@ -36,6 +36,61 @@ for (const kind of dbKinds()) {
       assert.equal(post.status, 400);
       assert.match(post.body.detail, /emails: at most one value may be primary/);
       assert.deepEqual(await scimCounts(cp), before, 'refused writes change nothing');
+    });
+
+    it('§3.4.2.5: attributes / excludedAttributes take the enterprise extension URN as the whole extension; unknown names are ignored', async () => {
+      const u = await s('POST', '/Users', user('proj@acme.example', { title: 'Engineer', [ENTERPRISE]: { department: 'R&D', employeeNumber: '7' } }));
+      assert.equal(u.status, 201, u.text);
+      const only = await s('GET', `/Users/${u.body.id}?attributes=${encodeURIComponent(`userName,${ENTERPRISE}`)}`);
+      assert.equal(only.status, 200, only.text);
+      assert.deepEqual(Object.keys(only.body).sort(), ['id', 'schemas', 'userName', ENTERPRISE].sort());
+      assert.deepEqual(only.body[ENTERPRISE], { employeeNumber: '7', department: 'R&D' });
+      const without = await s('GET', `/Users/${u.body.id}?excludedAttributes=${encodeURIComponent(ENTERPRISE.toLowerCase())}`);
+      assert.equal(without.status, 200, without.text);
+      assert.equal(without.body[ENTERPRISE], undefined);
+      assert.deepEqual(without.body.schemas, [CORE_USER], 'schemas names only what the answer holds');
+      assert.equal(without.body.title, 'Engineer');
+      const listed = await s('GET', `/Users?filter=${encodeURIComponent('userName eq "proj@acme.example"')}&excludedAttributes=${encodeURIComponent(`${ENTERPRISE},emails`)}`);
+      assert.deepEqual([listed.body.Resources[0][ENTERPRISE], listed.body.Resources[0].emails, listed.body.Resources[0].title], [undefined, undefined, 'Engineer']);
+      const unknown = await s('GET', `/Users/${u.body.id}?attributes=userName,roles,shoeSize`);
+      assert.equal(unknown.status, 200, unknown.text);
+      assert.deepEqual(Object.keys(unknown.body).sort(), ['id', 'schemas', 'userName']);
+      const unknownExcluded = await s('GET', `/Users/${u.body.id}?excludedAttributes=shoeSize,a.b.c`);
+      assert.equal(unknownExcluded.status, 200, unknownExcluded.text);
+      assert.equal(unknownExcluded.body.title, 'Engineer');
+      const groups = await s('GET', '/Groups?excludedAttributes=members,shoeSize');
+      assert.equal(groups.status, 200, groups.text);
+    });
+
+    it('PATCH of attributes POST and PUT drop (roles, entitlements, ims, photos, x509Certificates) is accepted and dropped; unknown paths stay invalidPath', async () => {
+      const u = await s('POST', '/Users', user('roles@acme.example', { roles: [{ value: 'Admin', primary: true }], title: 'Engineer' }));
+      assert.equal(u.status, 201, u.text);
+      assert.equal(u.body.roles, undefined, 'POST drops it');
+      const before = await scimCounts(cp);
+      // Entra ID's shape when app roles are mapped.
+      const roles = await s('PATCH', `/Users/${u.body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'Add', path: 'roles', value: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }] },
+          { op: 'Replace', path: 'roles[primary eq "True"].value', value: 'User' },
+          { op: 'Remove', path: 'entitlements' },
+          { op: 'Add', path: `${CORE_USER}:x509Certificates`, value: [{ value: 'MIIB' }] },
+          { op: 'Replace', value: { ims: [{ value: 'x' }], photos: [{ value: 'https://x.example/p.png' }], title: 'Staff Engineer' } },
+        ],
+      });
+      assert.equal(roles.status, 200, roles.text);
+      assert.equal(roles.body.title, 'Staff Engineer');
+      for (const a of ['roles', 'entitlements', 'x509Certificates', 'ims', 'photos']) assert.equal(roles.body[a], undefined, a);
+      const same = await s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'roles', value: [{ value: 'Admin' }] }] });
+      assert.equal(same.status, 200, same.text);
+      assert.equal(same.body.meta.version, roles.body.meta.version, 'dropping changes nothing');
+      const after = await scimCounts(cp);
+      assert.equal(after.events, before.events + 1, 'one event: the title');
+
+      const bad = await s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'shoeSize', value: 42 }] });
+      assert.deepEqual([bad.status, bad.body.scimType], [400, 'invalidPath']);
+      const badExt = await s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: `${ENTERPRISE}:roles`, value: 'x' }] });
+      assert.deepEqual([badExt.status, badExt.body.scimType], [400, 'invalidPath'], 'roles is not an attribute of the extension');
     });
   });
 }
