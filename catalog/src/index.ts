@@ -23,6 +23,7 @@ export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
 export { ROLES, RBAC_GROUP_PREFIX } from './resources/group_mapping.js';
 export { WEBHOOK_EVENTS } from './resources/webhook.js';
+export { LLM_DEFAULT_BASE_URLS } from './resources/llm_connector.js';
 
 /**
  * Every managed resource, in the order a tenant is onboarded. Add a resource by writing

@@ -5,6 +5,17 @@ import type { Attribute } from './types.js';
  * applies it before writing; the IaC providers apply it to configured values so that the
  * value they plan equals the value they read back.
  */
+/**
+ * The value the API stores for an absent optional_computed attribute, given the object's
+ * other values (keyed as `get` reads them); undefined when the API chooses freely.
+ */
+export function defaultOf(attr: Attribute, get: (attribute: string) => unknown): unknown {
+  if (attr.default !== undefined) return attr.default;
+  if (!attr.defaultBy) return undefined;
+  const by = get(attr.defaultBy.attribute);
+  return typeof by === 'string' && Object.hasOwn(attr.defaultBy.values, by) ? attr.defaultBy.values[by] : undefined;
+}
+
 export function normalizeValue(attr: Attribute, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (attr.normalize) {

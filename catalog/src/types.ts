@@ -48,6 +48,12 @@ export interface Attribute {
   /** The value the API picks when an optional_computed attribute is absent. */
   default?: unknown;
   /**
+   * The value the API picks when an optional_computed attribute is absent, by the value of
+   * another attribute (an LLM connector's base URL by its platform). Lets a client plan the
+   * removal of the attribute as going back to that value, not as keeping the last one.
+   */
+  defaultBy?: { attribute: string; values: Readonly<Record<string, unknown>> };
+  /**
    * How the API normalises the value before it stores it. Clients apply the same rule to
    * the configured value so that a plan after apply is empty.
    */

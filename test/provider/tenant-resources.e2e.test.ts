@@ -13,7 +13,7 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 
 const CREDENTIAL = 'sk-ant-admin01-WRITEONLY-4d1c9f27e8b3a6';
 
-function config(opts: { connectorName: string; idpCert: string; hubTimeout?: string; credentialVersion?: number }) {
+function config(opts: { connectorName: string; idpCert: string; hubTimeout?: string; credentialVersion?: number; baseUrl?: string }) {
   return `${providerBlock}
 variable "anthropic_key" {
   type      = string
@@ -40,7 +40,7 @@ resource "claresia_llm_connector" "claude" {
   platform   = "claude"
   name       = ${JSON.stringify(opts.connectorName)}
   credential = var.anthropic_key
-  credential_wo_version = ${opts.credentialVersion ?? 1}
+  credential_wo_version = ${opts.credentialVersion ?? 1}${opts.baseUrl ? `\n  base_url   = ${JSON.stringify(opts.baseUrl)}` : ''}
 }
 
 resource "claresia_sso_connection" "okta" {
@@ -193,6 +193,23 @@ describe('tenant resources with terraform (tenant credentials from the same conf
     } finally {
       ws.env.TF_VAR_anthropic_key = CREDENTIAL;
     }
+  });
+
+  it('puts base_url back to the platform default when it is removed from the configuration', async () => {
+    const t = attrs('claresia_tenant');
+    const jwt = (await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: t.client_id, client_secret: t.client_secret } })).body.access_token;
+    const stored = async () => (await cp.request('GET', `/api/v1/llm/connectors/${attrs('claresia_llm_connector').id}`, { token: jwt })).body.base_url;
+    const gateway = 'https://gateway.acme.example/anthropic';
+    ws.write('main.tf', config({ connectorName: 'Claude for Acme', idpCert, baseUrl: gateway }));
+    await ws.ok(['apply', '-auto-approve']);
+    assert.equal(await stored(), gateway);
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    ws.write('main.tf', config({ connectorName: 'Claude for Acme', idpCert }));
+    const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+    assert.match(plan.stdout, /~ base_url\s+= "https:\/\/gateway\.acme\.example\/anthropic" -> "https:\/\/api\.anthropic\.com"/);
+    await ws.ok(['apply', '-auto-approve']);
+    assert.equal(await stored(), 'https://api.anthropic.com');
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
   });
 
   it('destroys everything, the tenant last', async () => {

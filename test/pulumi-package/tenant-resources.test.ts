@@ -146,6 +146,26 @@ for (const kind of dbKinds()) {
       await p.call('delete', req.delete(U, id, updated));
     });
 
+    it('LlmConnector: a base_url removed from the program goes back to the platform default', async () => {
+      const U = urnOf('LlmConnector', 'gateway');
+      const gateway = 'https://gateway.acme.example/anthropic';
+      const inputs = { platform: 'claude', name: 'Claude via gateway', credential: secret('sk-ant-gateway-0001'), baseUrl: gateway };
+      const created = await p.call<any>('create', req.create(U, inputs));
+      const id = created.getId();
+      const outs = js(created.getProperties());
+      assert.equal(outs.baseUrl, gateway);
+      const news = { platform: 'claude', name: 'Claude via gateway', credential: secret('sk-ant-gateway-0001') };
+      const d = await p.call<any>('diff', req.diff(U, id, outs, news, inputs));
+      assert.deepEqual(d.getDiffsList(), ['baseUrl']);
+      const preview = js((await p.call<any>('update', req.update(U, id, outs, news, true, inputs))).getProperties());
+      assert.equal(preview.baseUrl, 'https://api.anthropic.com', 'the preview shows the default it goes back to');
+      const updated = js((await p.call<any>('update', req.update(U, id, outs, news, false, inputs))).getProperties());
+      assert.equal(updated.baseUrl, 'https://api.anthropic.com');
+      assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.base_url, 'https://api.anthropic.com');
+      assert.equal((await p.call<any>('diff', req.diff(U, id, updated, news, news))).getChanges(), NONE);
+      await p.call('delete', req.delete(U, id, updated));
+    });
+
     it('SsoConnection (SAML, IdP URL and certificate): empty diff after create, in-place rename, replacement on protocol', async () => {
       const U = urnOf('SsoConnection', 'saml');
       const cert = await selfSigned('Acme IdP signing', { ca: false });

@@ -1,5 +1,13 @@
 import type { ResourceDef } from '../types.js';
 
+/** Each platform's public API, where a connector points unless it names a gateway. */
+export const LLM_DEFAULT_BASE_URLS = {
+  claude: 'https://api.anthropic.com',
+  copilot: 'https://api.github.com',
+  chatgpt: 'https://api.openai.com',
+  slack: 'https://slack.com',
+} as const;
+
 export const llmConnector: ResourceDef = {
   name: 'llm_connector',
   title: 'LlmConnector',
@@ -23,7 +31,7 @@ export const llmConnector: ResourceDef = {
       type: 'string',
       mode: 'required',
       forceNew: true,
-      enum: ['claude', 'copilot', 'chatgpt', 'slack'],
+      enum: Object.keys(LLM_DEFAULT_BASE_URLS),
       description: 'The LLM platform.',
       example: 'claude',
     },
@@ -51,8 +59,9 @@ export const llmConnector: ResourceDef = {
       mode: 'optional_computed',
       format: 'uri',
       maxLength: 2048,
+      defaultBy: { attribute: 'platform', values: LLM_DEFAULT_BASE_URLS },
       description:
-        "The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.",
+        "The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com), and goes back to it when removed. Must be https.",
       example: 'https://api.anthropic.com',
     },
     status: {

@@ -4,7 +4,7 @@
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
 import { randomUUID } from 'node:crypto';
-import { isManaged, type ResourceDef } from '@claresia/catalog';
+import { defaultOf, isManaged, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
@@ -95,13 +95,13 @@ export class GenericResource {
       const configured = config?.[name] ?? null;
       if (prior === null) {
         if (attr.mode === 'computed') planned[name] = UNKNOWN;
-        else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : UNKNOWN;
+        else if (attr.mode === 'optional_computed' && configured === null) planned[name] = (defaultOf(attr, (a) => planned[a]) as Value | undefined) ?? UNKNOWN;
         continue;
       }
       // Update: computed values stay as they are; an optional_computed one the user removed
       // from config goes back to the API's default.
       if (attr.mode === 'computed') planned[name] = prior[name] ?? null;
-      else if (attr.mode === 'optional_computed' && configured === null) planned[name] = attr.default !== undefined ? (attr.default as Value) : (prior[name] ?? null);
+      else if (attr.mode === 'optional_computed' && configured === null) planned[name] = (defaultOf(attr, (a) => planned[a]) as Value | undefined) ?? prior[name] ?? null;
       else if (attr.normalize && configured !== null && prior[name] != null && isWhollyKnown(configured) && semanticallyEqual(attr, configured, prior[name]!)) {
         // The configured value is one the API stores as the value held (other case, spaces,
         // set order): plan the held value. Terraform accepts the prior value in place of an

@@ -6,7 +6,7 @@
  * of a resource that has no update operation.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { defaultOf, normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { toApiValue } from './convert.js';
 import { hasUnknown, reveal, UNREAD_WRITE_ONLY, type Props } from './values.js';
@@ -38,6 +38,11 @@ export function apiForm(attr: Attribute, v: unknown): unknown {
   return normalizeValue(attr, toApiValue(attr, v));
 }
 
+/** What the API stores for an absent optional_computed input, given the other inputs (camelCase). */
+export function inputDefault(attr: Attribute, inputs: Props): unknown {
+  return defaultOf(attr, (a) => reveal(inputs[camel(a)]));
+}
+
 function same(attr: Attribute, configured: unknown, stored: unknown): boolean {
   return isDeepStrictEqual(apiForm(attr, configured), apiForm(attr, stored));
 }
@@ -63,7 +68,8 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
     if (next === null) {
       if (attr.mode === 'optional_computed') {
         // Left to the API: back to its default when it has one, else whatever it chose.
-        changed = attr.default !== undefined && !same(attr, attr.default, prev);
+        const fallback = inputDefault(attr, news);
+        changed = fallback !== undefined && !same(attr, fallback, prev);
       } else changed = prev !== null;
     } else if (hasUnknown(next)) changed = true;
     else changed = prev === null || !same(attr, next, prev);

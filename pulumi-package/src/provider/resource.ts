@@ -9,7 +9,7 @@ import { isManaged, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
-import { apiForm, diffResource } from './diff.js';
+import { apiForm, diffResource, inputDefault } from './diff.js';
 import { hasSecret, hasUnknown, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRITE_ONLY, type Props } from './values.js';
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000;
@@ -76,7 +76,7 @@ export class GenericResource {
       if (v === UNKNOWN) throw new Error(`${this.def.title}: ${prop} is still unknown`);
       if (v === undefined || v === null) {
         if (!names) continue;
-        body[name] = attr.mode === 'optional_computed' && attr.default !== undefined ? attr.default : null;
+        body[name] = (attr.mode === 'optional_computed' ? inputDefault(attr, inputs) : undefined) ?? null;
         continue;
       }
       body[name] = toApiValue(attr, v);
@@ -118,7 +118,7 @@ export class GenericResource {
       const v = inputs[prop];
       if (attr.mode === 'computed') out[prop] = UNKNOWN;
       else if (v !== undefined && v !== null) out[prop] = this.planned(attr, v);
-      else if (attr.mode === 'optional_computed') out[prop] = attr.default !== undefined ? attr.default : UNKNOWN;
+      else if (attr.mode === 'optional_computed') out[prop] = inputDefault(attr, inputs) ?? UNKNOWN;
     }
     return out;
   }
@@ -179,7 +179,10 @@ export class GenericResource {
       const prop = camel(name);
       if (news[prop] !== undefined) out[prop] = this.planned(attr, news[prop]);
       else if (attr.mode === 'optional') delete out[prop];
-      else if (attr.mode === 'optional_computed' && attr.default !== undefined) out[prop] = attr.default;
+      else if (attr.mode === 'optional_computed') {
+        const fallback = inputDefault(attr, news);
+        if (fallback !== undefined) out[prop] = fallback;
+      }
     }
     return out;
   }

@@ -30,7 +30,7 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly name: pulumi.Output<string>;
   /**
-   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com), and goes back to it when removed. Must be https.
    */
   declare public readonly baseUrl: pulumi.Output<string | undefined>;
   /**
@@ -103,7 +103,7 @@ export interface LlmConnectorArgs {
    */
   credential: pulumi.Input<string>;
   /**
-   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com), and goes back to it when removed. Must be https.
    */
   baseUrl?: pulumi.Input<string>;
 }
@@ -119,7 +119,7 @@ export interface LlmConnectorState {
    */
   name?: pulumi.Input<string>;
   /**
-   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+   * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com), and goes back to it when removed. Must be https.
    */
   baseUrl?: pulumi.Input<string>;
   /**

@@ -1,3 +1,4 @@
+import { LLM_DEFAULT_BASE_URLS } from '@claresia/catalog';
 import { jsonBody, otherStatus, platformCode, platformUrl, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 /**
@@ -18,7 +19,7 @@ function scopesNamedIn(message: unknown): string[] {
 
 export const chatgpt: PlatformAdapter = {
   platform: 'chatgpt',
-  defaultBaseUrl: 'https://api.openai.com',
+  defaultBaseUrl: LLM_DEFAULT_BASE_URLS.chatgpt,
   requiredScopes: ['api.model.read'],
   async checkCredential(s) {
     let res: Response;

@@ -1,3 +1,4 @@
+import { LLM_DEFAULT_BASE_URLS } from '@claresia/catalog';
 import { jsonBody, otherStatus, platformCode, platformUrl, sendPublish, unreachable, type CheckResult, type PlatformAdapter, type PlatformSession } from '../adapter.js';
 
 const VERSION = '2023-06-01';
@@ -19,7 +20,7 @@ async function refusal(res: Response, what: string): Promise<CheckResult> {
 
 export const claude: PlatformAdapter = {
   platform: 'claude',
-  defaultBaseUrl: 'https://api.anthropic.com',
+  defaultBaseUrl: LLM_DEFAULT_BASE_URLS.claude,
   // Publishing skills needs the Skills API; listing models proves the key itself.
   requiredScopes: ['skills'],
   async checkCredential(s) {

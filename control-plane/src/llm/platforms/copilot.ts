@@ -1,3 +1,4 @@
+import { LLM_DEFAULT_BASE_URLS } from '@claresia/catalog';
 import { jsonBody, missingScopes, otherStatus, platformUrl, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 const REQUIRED = ['manage_billing:copilot', 'read:org'] as const;
@@ -11,7 +12,7 @@ const IMPLIED: Record<string, readonly string[]> = { 'admin:org': ['read:org', '
  */
 export const copilot: PlatformAdapter = {
   platform: 'copilot',
-  defaultBaseUrl: 'https://api.github.com',
+  defaultBaseUrl: LLM_DEFAULT_BASE_URLS.copilot,
   requiredScopes: REQUIRED,
   async checkCredential(s) {
     let res: Response;

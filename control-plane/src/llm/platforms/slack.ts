@@ -1,3 +1,4 @@
+import { LLM_DEFAULT_BASE_URLS } from '@claresia/catalog';
 import { jsonBody, missingScopes, otherStatus, platformCode, platformUrl, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 const REQUIRED = ['chat:write', 'commands', 'users:read', 'users:read.email'] as const;
@@ -7,7 +8,7 @@ const BAD_TOKEN = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token
 /** Slack's Web API: auth.test identifies the bot token; its scopes come back in X-OAuth-Scopes. */
 export const slack: PlatformAdapter = {
   platform: 'slack',
-  defaultBaseUrl: 'https://slack.com',
+  defaultBaseUrl: LLM_DEFAULT_BASE_URLS.slack,
   requiredScopes: REQUIRED,
   async checkCredential(s) {
     let res: Response;

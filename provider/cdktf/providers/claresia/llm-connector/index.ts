@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface LlmConnectorConfig extends cdktf.TerraformMetaArguments {
   /**
-  * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com). Must be https.
+  * The platform API's base URL; defaults to the platform's public API (https://api.anthropic.com, https://api.github.com, https://api.openai.com, https://slack.com), and goes back to it when removed. Must be https.
   *
   * Docs: {@link ../../../../docs/resources/llm_connector.md LlmConnector#base_url}
   */
