@@ -186,6 +186,22 @@ for (const kind of dbKinds()) {
         assert.deepEqual((await roster()).filter((m) => m.email.startsWith('u012')).map((m) => [m.email, m.id, m.active]), [['u012-new@acme.example', before.id, true]]);
       });
 
+      it('an address change followed by de-provisioning, before any sync: the member moves and turns off there; re-activation turns it on there', async () => {
+        const id = await create(okta, 'u014@acme.example', { title: 'Software Engineer' });
+        await sync();
+        const before = await row('u014@acme.example');
+        await patch(okta, id, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'u014-new@acme.example' }]);
+        await patch(okta, id, [{ op: 'replace', value: { active: false } }]);
+        const revoked = await lastEvent('rbac.access_revoked', id);
+        assert.deepEqual(revoked.data.roster_members_moved, [{ id: before.id, scim_user_id: id, from: 'u014@acme.example', to: 'u014-new@acme.example' }]);
+        assert.deepEqual(revoked.data.roster_members_deactivated, [before.id]);
+        assert.deepEqual((await roster()).filter((m) => m.email.startsWith('u014')).map((m) => [m.email, m.id, m.active]), [['u014-new@acme.example', before.id, false]]);
+        await patch(okta, id, [{ op: 'replace', value: { active: true } }]);
+        assert.deepEqual((await roster()).filter((m) => m.email.startsWith('u014')).map((m) => [m.email, m.active]), [['u014-new@acme.example', true]]);
+        assert.ok((await grantsOf('u014-new@acme.example')).length > 0);
+        assert.deepEqual(await grantsOf('u014@acme.example'), []);
+      });
+
       it('the old address still held by a copy in another directory: it stays with that copy, the moved user gets a member of their own', async () => {
         const inOkta = await create(okta, 'u013@acme.example', { title: 'Software Engineer' });
         const inEntra = await create(entra, 'u013@acme.example', { title: 'Software Engineer' });

@@ -6,7 +6,8 @@ import { onScimChange, type ScimChange } from '../scim/hooks.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { tenantUsesRbac } from './access.js';
 import { scimEmail } from '../roster/email.js';
-import { holdersOf } from '../roster/holders.js';
+import { followAddressChange, type Move } from '../roster/address-moves.js';
+import { directoryIds, holdersOf, type HolderQuery } from '../roster/holders.js';
 import { ensureDefaultMappings } from './mappings.js';
 import { revokeRosterOnlySessions, revokeUserSessions, usersWithoutRole } from './revoke.js';
 import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
@@ -20,7 +21,8 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  *   archetype's entitlement set) and a publish is queued (`rbac.access_revoked`). SCIM itself
  *   records `user_deactivated` with actor `<idp>:scim`. When another directory still holds an
  *   active user with the same address (one person in two IdPs), the member stays active and the
- *   sessions stay: only that copy is gone.
+ *   sessions stay: only that copy is gone. A member left at the user's old address (changed since
+ *   the last sync) is moved to the current one first (roster/address-moves.ts).
  * - Re-activation: the roster member is active again, a publish is queued, `user_reactivated`
  *   is recorded. Sessions stay revoked: the user signs in again.
  * - A `claresia-*` group created, renamed, deleted or changing members: users left in no mapped
@@ -32,6 +34,7 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
 interface Member {
   id: string;
   email: string;
+  source: string;
   active: boolean;
   scim_user_id: string | null;
 }
@@ -47,7 +50,7 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
       if (address) q.orWhere('email', address);
     })
     .orderBy('id')
-    .select('id', 'email', 'active', 'scim_user_id')) as Member[];
+    .select('id', 'email', 'source', 'active', 'scim_user_id')) as Member[];
   return { address, members };
 }
 
@@ -57,8 +60,8 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
  * active, pointed at that copy (whose state is what decides its grants); re-activation turns on
  * only a member whose address the user holds (one left at an old address stays off).
  */
-async function settle(scope: TenantScope, m: Member, active: boolean, going: ReadonlySet<string>): Promise<{ flipped: boolean; held: boolean }> {
-  const holders = await holdersOf(scope, m.email, { active: true, except: going });
+async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery): Promise<{ flipped: boolean; held: boolean }> {
+  const holders = await holdersOf(scope, m.email, live);
   const held = holders.length > 0;
   const flipped = m.active !== active && held === active;
   const follows = held && m.scim_user_id !== null && !holders.some((h) => h.id === m.scim_user_id);
@@ -72,19 +75,30 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
   if (change.op !== 'deprovisioned' && change.op !== 'reactivated') return;
   const scope = new TenantScope(trx, change.tenantId);
   const active = change.op === 'reactivated';
-  const going: ReadonlySet<string> = new Set(active ? [] : change.userIds);
+  // Other active users of the tenant holding an address; not the ones this change de-provisions.
+  const live: HolderQuery = { active: true, except: new Set(active ? [] : change.userIds), directories: await directoryIds(scope) };
   for (const userId of change.userIds) {
     const { address, members } = await rosterMembersOf(scope, userId);
+    // A user whose address changed since the last sync takes their member along first, so the
+    // member turned off (or on) here is the one at their current address.
+    const moved: Move[] = [];
+    for (const m of members) {
+      const move = address && m.scim_user_id === userId ? await followAddressChange(scope, m, userId, address, live.directories!) : null;
+      if (move) {
+        m.email = move.to;
+        moved.push(move);
+      }
+    }
     const flip: string[] = [];
     const kept: string[] = [];
     const gone: string[] = [];
     for (const m of members) {
-      const { flipped, held } = await settle(scope, m, active, going);
+      const { flipped, held } = await settle(scope, m, active, live);
       if (flipped) flip.push(m.id);
       if (!active) (held && m.active ? kept : gone).push(m.id);
     }
     // The person is still active through another copy: their sessions are not taken away.
-    const stillHeld = !active && !!address && (await holdersOf(scope, address, { active: true, except: going })).length > 0;
+    const stillHeld = !active && !!address && (await holdersOf(scope, address, live)).length > 0;
     const revoked = active ? new Map<string, number>() : await revokeUserSessions(trx, change.tenantId, [...(stillHeld ? [] : [userId]), ...gone]);
     const publish = await requestRepublish(scope, actor, `user ${userId} ${active ? 'reactivated' : 'deactivated'}`);
     if (!active) {
@@ -100,6 +114,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
           roster_members_deactivated: flip,
           // Members another active SCIM user of the same address keeps on the roster.
           ...(kept.length ? { roster_members_kept_active: kept } : {}),
+          ...(moved.length ? { roster_members_moved: moved } : {}),
           distribution_request: publish.id,
         },
       });
@@ -108,7 +123,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
         type: 'user_reactivated',
         actor,
         subject: userId,
-        data: { directory_id: change.directoryId, roster_members_reactivated: flip, distribution_request: publish.id },
+        data: { directory_id: change.directoryId, roster_members_reactivated: flip, ...(moved.length ? { roster_members_moved: moved } : {}), distribution_request: publish.id },
       });
     }
   }

@@ -41,17 +41,31 @@ export function byPreference(a: Holder, b: Holder): number {
   return Number(a.seq) - Number(b.seq);
 }
 
-/**
- * The SCIM users whose roster address is `address`, the preferred one first: only active ones
- * with `active`, never those in `except` (users being de-provisioned by the change at hand,
- * which may not be marked inactive yet: a removed directory's users are reported before they go).
- */
-export async function holdersOf(scope: TenantScope, address: string, opts: { active?: boolean; except?: ReadonlySet<string> } = {}): Promise<Holder[]> {
+/** The tenant's directories, for holdersOf: read once by a caller that looks up many addresses. */
+export async function directoryIds(scope: TenantScope): Promise<string[]> {
+  return ((await scope.table('scim_directories').select('id')) as Array<{ id: string }>).map((d) => d.id);
+}
+
+export interface HolderQuery {
+  /** Only active users. */
+  active?: boolean;
+  /** Users being de-provisioned by the change at hand, which may not be marked inactive yet (a removed directory's users are reported before they go). */
+  except?: ReadonlySet<string>;
+  /** The tenant's directory ids (directoryIds), when the caller has them. */
+  directories?: readonly string[];
+}
+
+/** The live SCIM users whose roster address is `address`, the preferred one first. */
+export async function holdersOf(scope: TenantScope, address: string, opts: HolderQuery = {}): Promise<Holder[]> {
+  const directories = opts.directories ?? (await directoryIds(scope));
+  if (!directories.length) return [];
   let q = scope
     .table('scim_users as u')
-    // Naming the directories lets the filter indexes (tenant, directory, ...) be entered per
-    // directory instead of read through for the whole tenant.
-    .whereIn('u.directory_id', scope.table('scim_directories').select('id'))
+    // The filter indexes start (tenant, directory): naming the directories as a list lets each be
+    // entered directly (a subquery would not be, and the whole tenant's entries would be read).
+    .whereIn('u.directory_id', directories as string[])
+    // A deleted user holds nothing: SCIM has forgotten it (and those indexes leave it out).
+    .whereNull('u.deleted_at')
     .where((w) => {
       // What those indexes cover; a copy whose email the IdP padded with spaces is missed
       // here (and counts from the next sync, which reads every user).
