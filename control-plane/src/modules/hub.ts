@@ -5,7 +5,8 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import { newId } from '../crypto/secrets.js';
 import { ApiError, badRequest, conflict } from '../http/errors.js';
 import type { Reply, RequestContext } from '../http/router.js';
-import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+import { OutboundError } from '../net/guarded-fetch.js';
+import { checkOutboundTarget } from '../net/outbound-target.js';
 import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hub/certificates.js';
 import { createCmekKey, disableCmekKey } from '../hub/cmek.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
@@ -36,7 +37,7 @@ async function checkRequest(ctx: RequestContext, scope: TenantScope, body: Provi
   let ca: ReturnType<typeof inspectCaBundle> | undefined;
   if (body.mode === 'C') {
     try {
-      const url = checkOutboundUrl(body.mtls_endpoint_url!, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
+      const url = await checkOutboundTarget(body.mtls_endpoint_url!, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
       if (url.protocol !== 'https:') throw new OutboundError('scheme_not_allowed', 'must be an https:// URL');
     } catch (err) {
       if (err instanceof OutboundError) throw badRequest(`mtls_endpoint_url ${err.message}`, 'mtls_endpoint_url', 'invalid_value');

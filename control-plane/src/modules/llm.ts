@@ -3,7 +3,8 @@ import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { RequestContext, Reply } from '../http/router.js';
-import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+import { OutboundError } from '../net/guarded-fetch.js';
+import { checkOutboundTarget } from '../net/outbound-target.js';
 import { testConnector } from '../llm/connector-test.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
@@ -14,11 +15,11 @@ const def = resourceByName('llm_connector');
 const TABLE = 'llm_connectors';
 const TEST_PATH = `${def.api.read.path}:test`;
 
-/** A base URL the control plane may call: https and public unless configuration allows local test doubles. */
-function checkBaseUrl(app: AppContext, raw: string): string {
+/** A base URL the control plane may call: https and public (its host name resolved too) unless configuration allows local test doubles. */
+async function checkBaseUrl(app: AppContext, raw: string): Promise<string> {
   let url: URL;
   try {
-    url = checkOutboundUrl(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
+    url = await checkOutboundTarget(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
   } catch (err) {
     if (err instanceof OutboundError) throw badRequest(`base_url ${err.message}`, 'base_url', 'invalid_value');
     throw err;
@@ -30,7 +31,7 @@ function checkBaseUrl(app: AppContext, raw: string): string {
 async function create(ctx: RequestContext): Promise<Reply> {
   const body = normalizeObject(def.attributes, ctx.body) as Record<string, string>;
   const adapter = adapterFor(body.platform!);
-  const baseUrl = checkBaseUrl(ctx.app, body.base_url ?? adapter.defaultBaseUrl);
+  const baseUrl = await checkBaseUrl(ctx.app, body.base_url ?? adapter.defaultBaseUrl);
   const scope = ctx.tenant();
   const id = newId('llm');
   const now = new Date();
@@ -61,7 +62,7 @@ async function update(ctx: RequestContext): Promise<Reply> {
     changes.name = { from: before.name, to: patch.name };
   }
   if (patch.base_url !== undefined) {
-    const next = checkBaseUrl(ctx.app, patch.base_url ?? adapterFor(before.platform).defaultBaseUrl);
+    const next = await checkBaseUrl(ctx.app, patch.base_url ?? adapterFor(before.platform).defaultBaseUrl);
     if (next !== before.base_url) {
       set.base_url = next;
       changes.base_url = { from: before.base_url, to: next };

@@ -18,7 +18,7 @@ function checkEvents(events: string[] | null | undefined): string[] {
 
 async function create(ctx: RequestContext): Promise<Reply> {
   const body = normalizeObject(def.attributes, ctx.body) as { url: string; events: string[]; secret: string; status?: 'active' | 'disabled' };
-  const url = checkWebhookUrl(ctx.app, body.url);
+  const url = await checkWebhookUrl(ctx.app, body.url);
   const events = checkEvents(body.events);
   const scope = ctx.tenant();
   const id = newId('whk');
@@ -36,7 +36,7 @@ async function update(ctx: RequestContext): Promise<Reply> {
   const set: Record<string, unknown> = {};
   const changes: Record<string, unknown> = {};
   if (patch.url !== undefined && patch.url !== before.url) {
-    set.url = checkWebhookUrl(ctx.app, patch.url!);
+    set.url = await checkWebhookUrl(ctx.app, patch.url!);
     changes.url = { from: before.url, to: patch.url };
   }
   if (patch.events !== undefined) {

@@ -57,3 +57,11 @@ export function isPublicAddress(ip: string): boolean {
   if (family === 6 && /^::ffff:/i.test(addr)) return false;
   return !blocked.check(addr, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+/**
+ * The first of a name's addresses that is not public. One bad address is enough to refuse:
+ * which of several addresses a client ends up connecting to is not ours to choose.
+ */
+export function firstNonPublic(addresses: ReadonlyArray<{ address: string }>): string | undefined {
+  return addresses.find((a) => !isPublicAddress(a.address))?.address;
+}

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import dns from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { isPublicAddress } from './address-policy.js';
+import { firstNonPublic, isPublicAddress } from './address-policy.js';
 
 /** What an outbound request may do. The defaults suit fetching a metadata or discovery document. */
 export interface FetchPolicy {
@@ -68,7 +68,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as dns.LookupAddress[];
-      if (!allowPrivate && list.some((a) => !isPublicAddress(a.address))) {
+      if (!allowPrivate && firstNonPublic(list) !== undefined) {
         return callback(new OutboundError('address_not_allowed', 'resolves to a private, loopback or reserved address'), '', 0);
       }
       if (list.length === 0) return callback(new OutboundError('dns', 'does not resolve'), '', 0);

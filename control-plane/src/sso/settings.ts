@@ -1,5 +1,6 @@
 import { badRequest } from '../http/errors.js';
-import { checkOutboundUrl, guardedFetch, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
+import { guardedFetch, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
+import { checkOutboundTarget } from '../net/outbound-target.js';
 import { CertificateError, checkSigningCertificate } from './certificate.js';
 import { outboundProblem } from './errors.js';
 import { MetadataError, parseIdpMetadata } from './metadata.js';
@@ -45,9 +46,10 @@ function metadata(xml: string, field: string) {
   }
 }
 
-function browserUrl(url: string, field: string, policy: FetchPolicy): void {
+/** Host names are resolved too, so a name for a private address is refused when it is stored. */
+async function browserUrl(url: string, field: string, policy: FetchPolicy): Promise<void> {
   try {
-    checkOutboundUrl(url, policy);
+    await checkOutboundTarget(url, policy);
   } catch (err) {
     if (err instanceof OutboundError) throw badRequest(`${field} ${err.message}`, field, 'url_not_allowed');
     throw err;
@@ -83,10 +85,10 @@ export async function resolveSettings(protocol: string, merged: IdpSettings, pol
 
   const source = (['metadata_url', 'metadata_xml'] as const).find((f) => given(merged[f]));
   if (source) {
-    if (source === 'metadata_url') browserUrl(merged.metadata_url!, 'metadata_url', policy);
+    if (source === 'metadata_url') await browserUrl(merged.metadata_url!, 'metadata_url', policy);
     const xml = source === 'metadata_url' ? await fetchMetadata(merged.metadata_url!, policy) : merged.metadata_xml!;
     const md = metadata(xml, source);
-    browserUrl(md.ssoUrl, source, policy);
+    await browserUrl(md.ssoUrl, source, policy);
     out[source] = merged[source];
     out.idp_sso_url = md.ssoUrl;
     out.idp_certificate = certificate(md.certificatePem, source);
@@ -94,7 +96,7 @@ export async function resolveSettings(protocol: string, merged: IdpSettings, pol
     return out;
   }
 
-  browserUrl(merged.idp_sso_url!, 'idp_sso_url', policy);
+  await browserUrl(merged.idp_sso_url!, 'idp_sso_url', policy);
   out.idp_sso_url = merged.idp_sso_url;
   out.idp_certificate = certificate(merged.idp_certificate!, 'idp_certificate');
   out.idp_entity_id = merged.idp_entity_id;

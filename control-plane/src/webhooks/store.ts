@@ -3,7 +3,8 @@ import type { KeyRing } from '../crypto/keys.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { badRequest, notFound } from '../http/errors.js';
 import { openTenantSecret, sealTenantSecret } from '../hub/cmek.js';
-import { checkOutboundUrl, OutboundError } from '../net/guarded-fetch.js';
+import { OutboundError } from '../net/guarded-fetch.js';
+import { checkOutboundTarget } from '../net/outbound-target.js';
 
 export interface WebhookRow {
   id: string;
@@ -46,11 +47,14 @@ export function openWebhookSecret(scope: TenantScope, keys: KeyRing, row: Pick<W
   return openTenantSecret(scope, keys, { sealed: row.secret_enc, keyId: row.secret_key_id }, secretPurpose(row.id));
 }
 
-/** A URL the control plane may POST to: https and public unless configuration allows local receivers. */
-export function checkWebhookUrl(app: AppContext, raw: string): string {
+/**
+ * A URL the control plane may POST to: https and public (its host name resolved too) unless
+ * configuration allows local receivers.
+ */
+export async function checkWebhookUrl(app: AppContext, raw: string): Promise<string> {
   let url: URL;
   try {
-    url = checkOutboundUrl(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
+    url = await checkOutboundTarget(raw, { allowPrivate: app.config.allowPrivateUrls ?? false });
   } catch (err) {
     if (err instanceof OutboundError) throw badRequest(`url ${err.message}`, 'url', 'invalid_value');
     throw err;
