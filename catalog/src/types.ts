@@ -102,6 +102,20 @@ export interface AsyncStatus {
   failed: readonly string[];
 }
 
+/** How `terraform import` and `pulumi import` name an existing object. */
+export interface ImportId {
+  /** `{attribute}` placeholders, e.g. `{id}`. */
+  format: string;
+  example: string;
+  /**
+   * What the ID is, for the error an ID of the wrong shape gets ("the tenant's id (tnt_...), not
+   * its slug"); with `idPrefix`, an `{id}` that lacks the prefix is refused before any API call.
+   */
+  what?: string;
+  /** The prefix of ids the API mints for this resource (`tnt` for tnt_3f9a...). */
+  idPrefix?: string;
+}
+
 export interface ResourceDef {
   /** snake_case catalog key: `tenant` gives `claresia_tenant` and `claresia:index:Tenant`. */
   name: string;
@@ -122,7 +136,7 @@ export interface ResourceDef {
     /** Lists instances; with `?id=a&id=b` answers many ids in one round trip. */
     list?: ApiOperation;
   };
-  importId: { format: string; example: string };
+  importId: ImportId;
   /** Present when creation finishes in the background and clients poll for readiness. */
   async?: AsyncStatus;
   /**

@@ -47,7 +47,7 @@ function schemaSections(attrs: Record<string, Attribute>): string {
 function resourceDoc(def: ResourceDef): string {
   const type = `claresia_${def.name}`;
   const importLines = [
-    `Import ID format: \`${def.importId.format}\`.`,
+    `Import ID format: \`${def.importId.format}\`${def.importId.what ? `, ${def.importId.what}` : ''}.`,
     '',
     'With an `import` block (Terraform 1.5+):',
     '',

@@ -112,7 +112,7 @@ describe('provider handlers', () => {
     const res = await p.PlanResourceChange!({ type_name: 'claresia_llm_connector', prior_state: NULL, proposed_new_state: dv(L, config), config: dv(L, config) });
     const planned = decodeMsgpack(L, (res.planned_state as any).msgpack) as ObjectValue;
     assert.equal(planned.credential, null);
-    assert.equal(planned.base_url, UNKNOWN, 'optional+computed left to the API');
+    assert.equal(planned.base_url, 'https://api.anthropic.com', "optional+computed left to the API, which picks the platform's public API");
   });
 
   it('plans destroy as a null state', async () => {
@@ -248,6 +248,18 @@ describe('provider handlers', () => {
   it('rejects an import ID that does not match the documented format', async () => {
     const res = await p.ImportResourceState!({ type_name: 'claresia_tenant', id: 'tnt_1/extra' });
     assert.equal((res.diagnostics as any[])[0].summary, 'Invalid import ID');
+    // What people type instead of the id, each named before any API call.
+    for (const [type, id, detail] of [
+      ['claresia_group_mapping', 'claresia-data-pilot', `"claresia-data-pilot" is not the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name: expected the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name, for example gm_3f9a0c1d7e2b4a58.`],
+      ['claresia_skill_entitlement', 'salesx', `"salesx" is not the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec): expected the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec), for example sales.`],
+      ['claresia_cowork', 'Go To Market', `"Go To Market" is not the pack name, as the claresia_skill_catalog data source lists packs: expected the pack name, as the claresia_skill_catalog data source lists packs, for example go-to-market.`],
+    ] as const) {
+      const bad = await p.ImportResourceState!({ type_name: type, id });
+      assert.deepEqual((bad.diagnostics as any[]).map((d) => [d.summary, d.detail]), [['Invalid import ID', detail]], type);
+      assert.equal(bad.imported_resources, undefined);
+    }
+    const mapping = await p.ImportResourceState!({ type_name: 'claresia_group_mapping', id: 'gm_3f9a0c1d7e2b4a58' });
+    assert.equal((mapping.imported_resources as any[]).length, 1);
     const good = await p.ImportResourceState!({ type_name: 'claresia_cowork', id: 'go-to-market' });
     const state = decodeMsgpack(resourceType(resourceByName('cowork')), (good.imported_resources as any[])[0].state.msgpack) as ObjectValue;
     assert.equal(state.pack, 'go-to-market');

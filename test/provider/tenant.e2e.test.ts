@@ -264,12 +264,19 @@ describe('claresia_tenant import', function () {
     const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
     try {
       ws.write('main.tf', tenantConfig(config('imported-cli'), 'imp'));
-      const missing = await ws.tf('import', 'claresia_tenant.imp', 'tnt_doesnotexist0000');
+      const missing = await ws.tf('import', 'claresia_tenant.imp', 'tnt_00000000deadbeef');
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /Cannot import non-existent remote object/);
       const malformed = await ws.tf('import', 'claresia_tenant.imp', 'a/b');
       assert.notEqual(malformed.code, 0);
-      assert.match(malformed.stderr, /Invalid import ID[\s\S]*Expected \{id\}/);
+      // Terraform wraps the detail to the terminal's width.
+      const flat = (s: string) => s.replace(/\s+/g, ' ');
+      assert.match(flat(malformed.stderr), /Invalid import ID "a\/b" is not an import ID of this resource: expected the tenant's id \(tnt_\.\.\.\), not its slug, for example tnt_/);
+      // The slug is what people try first: named as not the id, before any lookup.
+      const slug = await ws.tf('import', 'claresia_tenant.imp', 'imported-cli');
+      assert.notEqual(slug.code, 0);
+      assert.match(flat(slug.stderr), /Invalid import ID "imported-cli" is not the tenant's id \(tnt_\.\.\.\), not its slug/);
+      assert.doesNotMatch(slug.stderr, /non-existent/);
       await ws.ok(['import', 'claresia_tenant.imp', t.id]);
       assert.equal(ws.state().resources[0].instances[0].attributes.slug, 'imported-cli');
       await ws.ok(['plan', '-detailed-exitcode'], 0);

@@ -123,6 +123,22 @@ for (const kind of dbKinds()) {
       assert.equal((await p.call<any>('read', req.read(U, id, updated, news))).getId(), '', 'deleted outside: the engine drops it');
     });
 
+    it('import by an id of the wrong shape says what the id should be, before any API call', async () => {
+      const requests = async () => [...(await (await fetch(`${cp.url}/metrics`)).text()).matchAll(/^claresia_http_requests_total\{(?![^}]*metrics)[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      const before = await requests();
+      for (const [type, id, words] of [
+        ['Tenant', 'acme-r1', /Tenant "acme-r1" is not the tenant's id \(tnt_...\), not its slug: expected .*for example tnt_/],
+        ['GroupMapping', 'claresia-admins', /GroupMapping "claresia-admins" is not the mapping's id \(gm_\.\.\., listed by GET \/api\/v1\/identity\/group-mappings\), not the group name/],
+        ['SkillEntitlement', 'wizards', /SkillEntitlement "wizards" is not the archetype \(eng, data/],
+      ] as const) {
+        await assert.rejects(p.call('read', req.read(urnOf(type, 'x'), id, {})), (e: Error) => {
+          assert.match(e.message, words);
+          return true;
+        });
+      }
+      assert.equal(await requests(), before, 'refused without asking the API');
+    });
+
     it('SsoConnection (OIDC): import plans no change for the client secret it cannot read, through a refresh; a later rotation is sent', async () => {
       const idp = await startOidcIdp();
       try {

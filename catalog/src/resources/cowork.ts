@@ -17,7 +17,7 @@ export const cowork: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/skill-entitlement/coworks/{id}' },
     list: { method: 'GET', path: '/api/v1/skill-entitlement/coworks' },
   },
-  importId: { format: '{pack}', example: 'go-to-market' },
+  importId: { format: '{pack}', example: 'go-to-market', what: 'the pack name, as the claresia_skill_catalog data source lists packs' },
   attributes: {
     pack: {
       type: 'string',

@@ -33,7 +33,7 @@ export const groupMapping: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/identity/group-mappings/{id}' },
     list: { method: 'GET', path: '/api/v1/identity/group-mappings' },
   },
-  importId: { format: '{id}', example: 'gm_3f9a0c1d7e2b4a58' },
+  importId: { format: '{id}', example: 'gm_3f9a0c1d7e2b4a58', idPrefix: 'gm', what: "the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Mapping id.' },
     group: {

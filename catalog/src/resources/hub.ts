@@ -19,7 +19,7 @@ export const hub: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/hubs/{id}' },
     list: { method: 'GET', path: '/api/v1/hubs' },
   },
-  importId: { format: '{id}', example: 'hub_0c4f7a92d1e8b635' },
+  importId: { format: '{id}', example: 'hub_0c4f7a92d1e8b635', idPrefix: 'hub', what: "the Hub's id (hub_...)" },
   async: { attribute: 'status', pending: ['provisioning'], ready: ['ready'], failed: ['failed'] },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Hub id.' },

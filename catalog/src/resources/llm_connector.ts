@@ -24,7 +24,7 @@ export const llmConnector: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/llm/connectors/{id}' },
     list: { method: 'GET', path: '/api/v1/llm/connectors' },
   },
-  importId: { format: '{id}', example: 'llm_5d2c9e0a41b7f368' },
+  importId: { format: '{id}', example: 'llm_5d2c9e0a41b7f368', idPrefix: 'llm', what: "the connector's id (llm_...), not its name" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Connector id.' },
     platform: {

@@ -19,7 +19,7 @@ export const rosterSync: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/roster/syncs/{id}' },
     list: { method: 'GET', path: '/api/v1/roster/syncs' },
   },
-  importId: { format: '{id}', example: 'ssync_4f1c2b7a9e0d3c5b' },
+  importId: { format: '{id}', example: 'ssync_4f1c2b7a9e0d3c5b', idPrefix: 'ssync', what: "the roster sync's id (ssync_...)" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'The sync id (`ssync_...`).' },
     triggers: {

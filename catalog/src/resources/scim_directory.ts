@@ -18,7 +18,7 @@ export const scimDirectory: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/identity/scim/directories/{id}' },
     list: { method: 'GET', path: '/api/v1/identity/scim/directories' },
   },
-  importId: { format: '{id}', example: 'scim_7c1e4a9b2d3f5e60' },
+  importId: { format: '{id}', example: 'scim_7c1e4a9b2d3f5e60', idPrefix: 'scim', what: "the SCIM directory's id (scim_...), as in its endpoint URL" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Directory id (directory_id in the runbook).' },
     idp: {

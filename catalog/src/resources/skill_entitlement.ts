@@ -24,7 +24,7 @@ export const skillEntitlement: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/skill-entitlement/archetypes/{id}' },
     list: { method: 'GET', path: '/api/v1/skill-entitlement/archetypes' },
   },
-  importId: { format: '{archetype}', example: 'sales' },
+  importId: { format: '{archetype}', example: 'sales', what: 'the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec)' },
   // The API answers for every archetype; one whose set comes from the packs has no managed set.
   managedWhen: { attribute: 'source', equals: 'manual' },
   attributes: {

@@ -26,7 +26,7 @@ export const ssoConnection: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/identity/sso/connections/{id}' },
     list: { method: 'GET', path: '/api/v1/identity/sso/connections' },
   },
-  importId: { format: '{id}', example: 'sso_5e1f0a2b3c4d5e6f' },
+  importId: { format: '{id}', example: 'sso_5e1f0a2b3c4d5e6f', idPrefix: 'sso', what: "the SSO connection's id (sso_...), not its name" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Connection id.' },
     name: {

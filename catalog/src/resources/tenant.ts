@@ -16,7 +16,7 @@ export const tenant: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/tenants/{id}' },
     list: { method: 'GET', path: '/api/v1/tenants' },
   },
-  importId: { format: '{id}', example: 'tnt_3f9a1c2e7b5d4a60' },
+  importId: { format: '{id}', example: 'tnt_3f9a1c2e7b5d4a60', idPrefix: 'tnt', what: "the tenant's id (tnt_...), not its slug" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Tenant id.' },
     slug: {

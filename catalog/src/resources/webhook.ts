@@ -23,7 +23,7 @@ export const webhook: ResourceDef = {
     delete: { method: 'DELETE', path: '/api/v1/webhooks/{id}' },
     list: { method: 'GET', path: '/api/v1/webhooks' },
   },
-  importId: { format: '{id}', example: 'whk_3f9a1c2b7d4e6058' },
+  importId: { format: '{id}', example: 'whk_3f9a1c2b7d4e6058', idPrefix: 'whk', what: "the webhook's id (whk_...), not its URL" },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Webhook id.' },
     url: {

@@ -4,7 +4,7 @@
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
 import { randomUUID } from 'node:crypto';
-import { defaultOf, isManaged, type ResourceDef } from '@claresia/catalog';
+import { defaultOf, isManaged, parseImportId, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
@@ -247,15 +247,10 @@ export class GenericResource {
 
   /** `terraform import` / import blocks: the ID format of the catalog, e.g. `{id}` or `{hub_id}/{id}`. */
   importState(id: string): Result<ObjectValue | null> {
-    const format = this.def.importId.format;
-    const names = [...format.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const pattern = new RegExp('^' + format.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, '([^/]+)') + '$');
-    const m = pattern.exec(id);
-    if (!m) {
-      return { value: null, diagnostics: [error('Invalid import ID', `Expected ${format} (for example ${this.def.importId.example}), got "${id}".`)] };
-    }
+    const parsed = parseImportId(this.def, id);
+    if ('problem' in parsed) return { value: null, diagnostics: [error('Invalid import ID', parsed.problem)] };
     const state: ObjectValue = Object.fromEntries(Object.keys(this.type.object).map((k) => [k, null]));
-    names.forEach((n, i) => (state[n] = decodeURIComponent(m[i + 1]!)));
+    Object.assign(state, parsed.values);
     return { value: state, diagnostics: [] };
   }
 

@@ -72,7 +72,7 @@ function resourceSpec(b: SchemaBuilder, def: ResourceDef): Spec {
     }
   }
   return {
-    description: `${def.description}\n\n## Import\n\nImport ID: \`${def.importId.format}\`, for example \`${def.importId.example}\`.`,
+    description: `${def.description}\n\n## Import\n\nImport ID: \`${def.importId.format}\`${def.importId.what ? ` (${def.importId.what})` : ''}, for example \`${def.importId.example}\`.`,
     properties,
     required,
     inputProperties,

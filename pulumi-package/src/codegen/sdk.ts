@@ -53,7 +53,7 @@ export function resourceFile(def: ResourceDef): string {
   const secretOuts = outs.filter(([, a]) => isSecret(a)).map(([n]) => camel(n));
   const always = (a: Attribute) => a.mode === 'required' || (a.mode === 'optional_computed' && a.default !== undefined);
   let s = HEADER + `import * as pulumi from '@pulumi/pulumi';\nimport { resourceOptsDefaults } from '../options.js';\n\n`;
-  s += doc(`${def.description}\n\nImport ID: \`${def.importId.format}\`, for example \`${def.importId.example}\`.`, '');
+  s += doc(`${def.description}\n\nImport ID: \`${def.importId.format}\`${def.importId.what ? ` (${def.importId.what})` : ''}, for example \`${def.importId.example}\`.`, '');
   s += `export class ${T} extends pulumi.CustomResource {\n`;
   s += `  /** @internal */\n  public static readonly __pulumiType = '${resourceToken(def)}';\n\n`;
   s += `  /** An existing ${T}, looked up by its id (${def.importId.format}); \`state\` narrows the lookup. */\n`;

@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type * as pulumiProvider from '@pulumi/pulumi/provider/index.js';
-import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
+import { dataSources, parseImportId, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
 import { camel, functionToken, titleFromUrn } from '../names.js';
 import { schemaJson } from '../codegen/generate.js';
@@ -132,6 +132,11 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
 
   async read(id: string, urn: string, props: Props = {}, o: { inputs?: Props } = {}): Promise<pulumiProvider.ReadResult> {
     const r = this.resource(urn);
+    if (Object.keys(props).length === 0) {
+      // An import or a get by id: an id of the wrong shape is named as such, not "not found".
+      const parsed = parseImportId(r.def, id);
+      if ('problem' in parsed) throw new Error(`${r.def.title} ${parsed.problem}`);
+    }
     try {
       const found = await r.read(this.client(), id, props, o.inputs ?? {});
       // An empty id tells the engine the object is gone (deleted outside Pulumi).

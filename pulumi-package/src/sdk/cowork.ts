@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * An applied Cowork pack: it gives each archetype it covers the pack's default skill set, minus the skills blocked by policy. Applying, changing or removing a pack recomputes the entitlements it produced; sets managed as claresia_skill_entitlement are left alone.
  *
- * Import ID: `{pack}`, for example `go-to-market`.
+ * Import ID: `{pack}` (the pack name, as the claresia_skill_catalog data source lists packs), for example `go-to-market`.
  */
 export class Cowork extends pulumi.CustomResource {
   /** @internal */

@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * Maps an IdP group provisioned over SCIM (its name starts with `claresia-`) to a Claresia role (tenant_admin, auditor or member), optionally with an archetype grant: members of the group receive that archetype's skills on top of their roster archetype. A user's role is the highest role of their groups, read on every API call. Every tenant starts with claresia-admins → tenant_admin, claresia-auditors → auditor, claresia-users → member and claresia-eng-pilot → member with the eng grant; they can be changed or deleted like any mapping. Once a tenant's directory has any `claresia-*` group, a user in none of the mapped groups has no access (sessions revoked, no skills published); a tenant without `claresia-*` groups keeps roster-based access (every active user is a member). A group that the IdP has not pushed yet may be mapped.
  *
- * Import ID: `{id}`, for example `gm_3f9a0c1d7e2b4a58`.
+ * Import ID: `{id}` (the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name), for example `gm_3f9a0c1d7e2b4a58`.
  */
 export class GroupMapping extends pulumi.CustomResource {
   /** @internal */

@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the Hub's key co-signs every governance event of the tenant.
  *
- * Import ID: `{id}`, for example `hub_0c4f7a92d1e8b635`.
+ * Import ID: `{id}` (the Hub's id (hub_...)), for example `hub_0c4f7a92d1e8b635`.
  */
 export class Hub extends pulumi.CustomResource {
   /** @internal */

@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned.
  *
- * Import ID: `{id}`, for example `llm_5d2c9e0a41b7f368`.
+ * Import ID: `{id}` (the connector's id (llm_...), not its name), for example `llm_5d2c9e0a41b7f368`.
  */
 export class LlmConnector extends pulumi.CustomResource {
   /** @internal */

@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * A roster sync from the tenant's SCIM directories (runbook step 8): creating it runs `POST /api/v1/roster/scim:sync`, which brings every SCIM user into the roster classified by archetype and reports what the IdPs wrote since the previous sync. The sync runs once; change `triggers` to run another (the resource is replaced). Destroying it forgets the record and leaves the roster as it is.
  *
- * Import ID: `{id}`, for example `ssync_4f1c2b7a9e0d3c5b`.
+ * Import ID: `{id}` (the roster sync's id (ssync_...)), for example `ssync_4f1c2b7a9e0d3c5b`.
  */
 export class RosterSync extends pulumi.CustomResource {
   /** @internal */

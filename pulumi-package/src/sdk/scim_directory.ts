@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * A SCIM 2.0 directory (runbook step 5): the endpoint an IdP (Okta, Entra ID, Google Workspace, OneLogin, JumpCloud, Keycloak) provisions users and groups into. Returns the endpoint URL and a bearer token shown once (at creation and at POST .../{id}/token:rotate); the token is stored hashed. An optional IP allowlist of CIDRs restricts which addresses may call the endpoint.
  *
- * Import ID: `{id}`, for example `scim_7c1e4a9b2d3f5e60`.
+ * Import ID: `{id}` (the SCIM directory's id (scim_...), as in its endpoint URL), for example `scim_7c1e4a9b2d3f5e60`.
  */
 export class ScimDirectory extends pulumi.CustomResource {
   /** @internal */

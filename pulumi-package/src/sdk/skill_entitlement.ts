@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * The set of skills one archetype is entitled to. Applying a Cowork pack fills these in; a set managed here replaces the pack default for that archetype and is kept when packs are applied again; deleting it hands the archetype back to the applied packs. Skills a pack blocks by policy are refused. An archetype whose set comes from the packs (source not "manual", for instance after the set was deleted outside Terraform) has no managed set: plan shows a create, and there is nothing to import.
  *
- * Import ID: `{archetype}`, for example `sales`.
+ * Import ID: `{archetype}` (the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec)), for example `sales`.
  */
 export class SkillEntitlement extends pulumi.CustomResource {
   /** @internal */

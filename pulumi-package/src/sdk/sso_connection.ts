@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * Single sign-on for the tenant (runbook step 4): SAML 2.0 from a metadata URL, uploaded metadata XML, or an IdP SSO URL plus X.509 certificate and entity ID; or OpenID Connect from a discovery URL plus client id and secret. Returns the ACS URL (SAML) or redirect URI (OIDC) and the SP entity ID to register at the IdP. Status turns green after a successful test login (POST .../{id}/test).
  *
- * Import ID: `{id}`, for example `sso_5e1f0a2b3c4d5e6f`.
+ * Import ID: `{id}` (the SSO connection's id (sso_...), not its name), for example `sso_5e1f0a2b3c4d5e6f`.
  */
 export class SsoConnection extends pulumi.CustomResource {
   /** @internal */

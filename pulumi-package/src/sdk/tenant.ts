@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * An enterprise customer of Claresia. Created by an operator; its first service account credentials are returned once, at creation.
  *
- * Import ID: `{id}`, for example `tnt_3f9a1c2e7b5d4a60`.
+ * Import ID: `{id}` (the tenant's id (tnt_...), not its slug), for example `tnt_3f9a1c2e7b5d4a60`.
  */
 export class Tenant extends pulumi.CustomResource {
   /** @internal */

@@ -5,7 +5,7 @@ import { resourceOptsDefaults } from '../options.js';
 /**
  * An HTTPS endpoint that receives user lifecycle events as JSON POSTs: `{id, type, created_at, data}`. Each delivery carries `X-Claresia-Event-Id` (the same for every retry: receivers deduplicate on it) and `X-Claresia-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the secret>`; reject a timestamp older than a few minutes to stop replays. A delivery answered with a 5xx, 408 or 429, or met by a timeout or a network error, is retried with exponential backoff (capped at one hour) for up to 24 hours after the event, then marked failed; any 2xx counts as delivered and any other status fails the delivery at once. Deliveries are listed at GET /api/v1/webhooks/{id}/deliveries.
  *
- * Import ID: `{id}`, for example `whk_3f9a1c2b7d4e6058`.
+ * Import ID: `{id}` (the webhook's id (whk_...), not its URL), for example `whk_3f9a1c2b7d4e6058`.
  */
 export class Webhook extends pulumi.CustomResource {
   /** @internal */
