@@ -64,7 +64,11 @@ export async function gatherFacts(db: Queryable, tenantId: string): Promise<Fact
   let scim: Facts['scim'] = null;
   if (await present(db, ['scim_directories', 'scim_users'], missing)) {
     const [dirs] = (await scope.table('scim_directories').count({ c: '*' })) as Array<{ c: unknown }>;
-    const [users] = (await scope.table('scim_users').count({ c: '*' }).max({ at: 'updated_at' })) as Array<{ c: unknown; at: unknown }>;
+    // A user deleted through SCIM is gone for the tenant's count, but its DELETE was still the IdP syncing.
+    const [users] = (await scope
+      .table('scim_users')
+      .select(db.raw('count(*) FILTER (WHERE deleted_at IS NULL) AS c'))
+      .max({ at: 'updated_at' })) as Array<{ c: unknown; at: unknown }>;
     // Synced: the last sync the SCIM module recorded, or the last change an IdP pushed.
     scim = { directories: n(dirs?.c), users: n(users?.c), last_sync_at: latest(events.scim_sync_at, d(users?.at)) };
   }

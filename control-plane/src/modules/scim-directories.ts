@@ -65,7 +65,8 @@ async function remove(ctx: RequestContext) {
     const members = ((await scope.table('scim_group_members').where({ group_id: g.id }).select('user_id')) as Array<{ user_id: string }>).map((m) => m.user_id);
     await emitScimChange(ctx.db as Tx, { ...base, kind: 'group', op: 'deleted', userIds: members, groupId: g.id, addedUserIds: [], removedUserIds: members, groupName: g.display_name }, ctx.app.keys);
   }
-  const [users] = (await scope.table('scim_users').where({ directory_id: row.id }).count({ n: '*' })) as Array<{ n: number | string }>;
+  // Users a SCIM DELETE deleted were removed then (scim.user_deleted); their rows only go now.
+  const [users] = (await scope.table('scim_users').where({ directory_id: row.id }).whereNull('deleted_at').count({ n: '*' })) as Array<{ n: number | string }>;
   await scope.table('scim_group_members').where({ directory_id: row.id }).delete();
   await scope.table('scim_groups').where({ directory_id: row.id }).delete();
   await scope.table('scim_users').where({ directory_id: row.id }).delete();
