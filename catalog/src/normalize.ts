@@ -16,6 +16,17 @@ export function defaultOf(attr: Attribute, get: (attribute: string) => unknown):
   return typeof by === 'string' && Object.hasOwn(attr.defaultBy.values, by) ? attr.defaultBy.values[by] : undefined;
 }
 
+/**
+ * Whether two values of a collection attribute are both empty or absent: an empty map, list or
+ * set and none at all mean the same to the API, so a change between them is no change (not a
+ * replacement of a resource whose triggers went from {} to nothing).
+ */
+export function bothEmpty(attr: Attribute, a: unknown, b: unknown): boolean {
+  if (typeof attr.type === 'string' || 'object' in attr.type) return false;
+  const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v).length === 0);
+  return empty(a) && empty(b);
+}
+
 export function normalizeValue(attr: Attribute, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (attr.normalize) {

@@ -93,4 +93,33 @@ describe('claresia_roster_sync with terraform', function () {
     await ws.ok(['destroy', '-auto-approve']);
     assert.equal((await cp.request('GET', `/api/v1/roster/syncs/${id}`, { token: t.token })).status, 404);
   });
+
+  it('treats triggers = {} and no triggers alike: no replacement, no new sync', async () => {
+    const bare = (triggers: string) => `${providerBlock}\nresource "claresia_roster_sync" "plain" {\n${triggers}}\n`;
+    ws.write('main.tf', bare('  triggers = {}\n'));
+    await ws.ok(['apply', '-auto-approve']);
+    const id = ws.state().resources[0].instances[0].attributes.id;
+    const events = await syncEvents();
+    // Terraform records the configuration's null in place of {}: an update that calls no API.
+    for (const triggers of ['', '  triggers = {}\n']) {
+      ws.write('main.tf', bare(triggers));
+      const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /0 to add, 1 to change, 0 to destroy/);
+      assert.doesNotMatch(plan.stdout, /must be replaced/);
+      await ws.ok(['apply', '-auto-approve']);
+      await ws.ok(['plan', '-detailed-exitcode'], 0);
+    }
+    assert.equal(ws.state().resources[0].instances[0].attributes.id, id);
+    assert.equal(await syncEvents(), events, 'no new sync ran');
+  });
+
+  it('refuses at plan a trigger value longer than the API keeps', async () => {
+    ws.write('main.tf', `${providerBlock}\nresource "claresia_roster_sync" "long" {\n  triggers = { note = "${'x'.repeat(501)}" }\n}\n`);
+    const plan = await ws.tf('plan');
+    assert.notEqual(plan.code, 0);
+    assert.match(plan.stderr.replace(/\s+/g, ' '), /triggers/);
+    assert.match(plan.stderr.replace(/\s+/g, ' '), /500/);
+    ws.write('main.tf', providerBlock);
+    await ws.ok(['apply', '-auto-approve']);
+  });
 });

@@ -55,6 +55,13 @@ describe('pulumi Check and Diff on collections and nested objects', () => {
     assert.deepEqual(await checkInputs(def, { ruleSet: { maxRate: UNKNOWN } }), []);
   });
 
+  it('takes an empty map and no map as the same, not as a replacement', () => {
+    const sync = resourceByName('roster_sync');
+    assert.deepEqual(diffResource(sync, { triggers: {} }, {}, { triggers: {} }).changes, []);
+    assert.deepEqual(diffResource(sync, {}, { triggers: {} }, {}).changes, []);
+    assert.deepEqual(diffResource(sync, { triggers: {} }, { triggers: { round: '2' } }, { triggers: {} }).changes, [{ property: 'triggers', kind: 'update', replace: true }]);
+  });
+
   it('compares nested objects in the API form', () => {
     const olds = { ruleSet: { maxRate: 5, labelName: 'a' } };
     assert.equal(diffResource(def, olds, { ruleSet: { maxRate: 5, labelName: 'a' } }, olds).changes.length, 0);

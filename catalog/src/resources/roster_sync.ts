@@ -27,6 +27,7 @@ export const rosterSync: ResourceDef = {
       mode: 'optional',
       forceNew: true,
       maxItems: 50,
+      maxLength: 500,
       description: 'Arbitrary values; a change runs a new sync. Keys and values are kept as given (at most 50 entries, 500 characters each).',
       example: { directory_token_rotated_at: '2026-11-30T09:00:00Z' },
     },

@@ -4,7 +4,7 @@
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
 import { randomUUID } from 'node:crypto';
-import { defaultOf, isManaged, parseImportId, type ResourceDef } from '@claresia/catalog';
+import { bothEmpty, defaultOf, isManaged, parseImportId, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
@@ -111,7 +111,11 @@ export class GenericResource {
       }
       // Without an update operation every input is fixed for the life of the object.
       const immutable = attr.forceNew || !this.def.api.update;
-      if (immutable && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null)) requiresReplace.push([name]);
+      // {} to no value (or back) is no change to the object: Terraform still records it (it
+      // holds planned values of non-computed attributes to the configuration), in place.
+      if (immutable && attr.mode !== 'computed' && !semanticallyEqual(attr, planned[name] ?? null, prior[name] ?? null) && !bothEmpty(attr, planned[name] ?? null, prior[name] ?? null)) {
+        requiresReplace.push([name]);
+      }
     }
     const diagnostics: Diagnostic[] = [];
     if (prior !== null) {
@@ -154,7 +158,9 @@ export class GenericResource {
         if ((config[name] ?? null) !== null && (prior[version] ?? null) !== (planned[version] ?? null)) changed.add(name);
         continue;
       }
-      if (!equalValues(ctyTypeOf(attr.type), prior[name] ?? null, planned[name] ?? null)) changed.add(name);
+      const was: Value = prior[name] ?? null;
+      const next: Value = planned[name] ?? null;
+      if (!equalValues(ctyTypeOf(attr.type), was, next) && !bothEmpty(attr, was, next)) changed.add(name);
     }
     return changed;
   }

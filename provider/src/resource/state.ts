@@ -5,7 +5,7 @@
  * normalised form of the value Terraform already holds, the held value is kept; otherwise
  * the API's value wins (that is drift, and plan shows it).
  */
-import { normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { bothEmpty, normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, equalValues, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, providerSideAttributes } from '../schema.js';
 
@@ -46,7 +46,8 @@ export function stateFromApi(def: ResourceDef, api: Record<string, unknown>, hel
       out[name] = prior === UNKNOWN ? null : prior;
       continue;
     }
-    out[name] = prior !== null && semanticallyEqual(attr, prior, fromServer) ? prior : fromServer;
+    // An empty collection for none at all (or the reverse) is the value held, not drift.
+    out[name] = (prior !== null && semanticallyEqual(attr, prior, fromServer)) || bothEmpty(attr, prior, fromServer) ? prior : fromServer;
   }
   for (const name of providerSideAttributes(def)) out[name] = held?.[name] ?? null;
   return out;

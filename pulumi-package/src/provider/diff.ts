@@ -6,7 +6,7 @@
  * of a resource that has no update operation.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { defaultOf, normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { bothEmpty, defaultOf, normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { toApiValue } from './convert.js';
 import { hasUnknown, reveal, UNREAD_WRITE_ONLY, type Props } from './values.js';
@@ -65,7 +65,8 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
     // next update and compared from then on.
     if (attr.writeOnly && prev === null && (attr.mode === 'required' || unread(olds).includes(prop))) continue;
     let changed: boolean;
-    if (next === null) {
+    if (bothEmpty(attr, next, prev)) changed = false;
+    else if (next === null) {
       if (attr.mode === 'optional_computed') {
         // Left to the API: back to its default when it has one, else whatever it chose.
         const fallback = inputDefault(attr, news);
