@@ -31,6 +31,24 @@ import type { Module } from './module.js';
 
 const SCIM_JSON = 'application/scim+json';
 const DEFAULT_COUNT = 100;
+/** The media types a body is read as: SCIM's own (RFC 7644 §3.8), and the one generic HTTP clients send. */
+const BODY_TYPES = [SCIM_JSON, 'application/json'];
+
+const notSupported = (what: string) => new ScimError(501, undefined, `this service provider does not support ${what}`);
+
+/**
+ * A body in another media type, or with none named, is refused with 415 (RFC 9110 §15.5.16) rather
+ * than read as something else: the IdP is told which header to fix, not that its JSON is not an
+ * object. A DELETE with Content-Length: 0 has no body, so needs no type.
+ */
+function unsupportedBody(req: Request): ScimError | undefined {
+  const length = req.header('content-length');
+  const hasBody = req.header('transfer-encoding') !== undefined || (length !== undefined && Number(length) > 0);
+  if (!hasBody || req.is(BODY_TYPES)) return undefined;
+  const type = req.header('content-type');
+  const accepted = `${BODY_TYPES.join(' or ')} (UTF-8)`;
+  return new ScimError(415, undefined, type ? `the Content-Type header must be ${accepted}, not "${type.slice(0, 100)}"` : `a request body needs a Content-Type header: ${accepted}`);
+}
 
 interface Authed {
   directory: StoredDirectory;
@@ -163,8 +181,14 @@ export function scimRouter(app: AppContext): express.Router {
     }
   });
 
+  // Neither is offered (ServiceProviderConfig: bulk.supported false): 501 tells the IdP so, where
+  // 404 would read as a wrong base URL. After authentication, so a stranger learns nothing.
+  router.all('/Me', (_req, _res, next) => next(notSupported('/Me (RFC 7644 §3.11): a directory token stands for the IdP, not for a user')));
+  router.all('/Bulk', (_req, _res, next) => next(notSupported('/Bulk (RFC 7644 §3.7): send each operation as a request of its own')));
+
   // After authentication, so that a malformed body is an error of a known directory (and reported by scim:sync).
-  router.use(express.json({ limit: '2mb', strict: false, type: ['application/scim+json', 'application/json', 'application/*+json'] }));
+  router.use((req: Request, _res: Response, next: NextFunction) => next(unsupportedBody(req)));
+  router.use(express.json({ limit: '2mb', strict: false, type: BODY_TYPES }));
 
   const authed = (res: Response) => res.locals.scim as Authed;
   const reader = (res: Response) => new DirectoryScope(app, db, authed(res).directory, authed(res).baseUrl);
@@ -320,7 +344,8 @@ export function scimRouter(app: AppContext): express.Router {
     if (err instanceof ScimError) scim = err;
     else if (e?.type === 'entity.parse.failed') scim = invalidSyntax('the body is not valid JSON');
     else if (e?.type === 'entity.too.large') scim = new ScimError(413, undefined, 'the body is too large');
-    else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') scim = invalidSyntax('unsupported body encoding');
+    else if (e?.type === 'charset.unsupported') scim = new ScimError(415, undefined, `the Content-Type header names charset "${String((err as { charset?: unknown }).charset).slice(0, 40)}": send UTF-8`);
+    else if (e?.type === 'encoding.unsupported') scim = new ScimError(415, undefined, 'the Content-Encoding header names an encoding this server does not read: send gzip, deflate, br or none');
     // e.g. a path parameter that is not valid percent-encoding (the router's URIError, status 400).
     else if (err instanceof URIError || (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)) scim = invalidSyntax('the request URL or body is malformed');
     else {

@@ -92,5 +92,77 @@ for (const kind of dbKinds()) {
       const badExt = await s('PATCH', `/Users/${u.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: `${ENTERPRISE}:roles`, value: 'x' }] });
       assert.deepEqual([badExt.status, badExt.body.scimType], [400, 'invalidPath'], 'roles is not an attribute of the extension');
     });
+    it('§3.11, §3.7: /Me and /Bulk answer 501 in the error schema, whatever the method; 401 without a token', async () => {
+      const spc = await s('GET', '/ServiceProviderConfig');
+      assert.equal(spc.body.bulk.supported, false, 'ServiceProviderConfig says so too');
+      const before = await scimCounts(cp);
+      const cases: Array<[string, string, unknown]> = [
+        ['GET', '/Me', undefined],
+        ['PUT', '/Me', user('me@acme.example')],
+        ['PATCH', '/Me', { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }] }],
+        ['DELETE', '/Me', undefined],
+        ['POST', '/Me', user('me@acme.example')],
+        ['POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: user('bulk@acme.example') }] }],
+        ['GET', '/Bulk', undefined],
+        ['POST', '/Bulk', 'not json'],
+      ];
+      for (const [method, path, body] of cases) {
+        const r = await s(method, path, body, typeof body === 'string' ? { 'Content-Type': 'text/plain' } : {});
+        const what = `${method} ${path}`;
+        assert.equal(r.status, 501, `${what}: ${r.text}`);
+        assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'], what);
+        assert.equal(r.body.status, '501', what);
+        assert.equal(r.body.scimType, undefined, what);
+        assert.match(r.body.detail, path === '/Me' ? /does not support \/Me/ : /does not support \/Bulk/, what);
+        assert.match(r.headers.get('content-type')!, /^application\/scim\+json/, what);
+      }
+      assert.deepEqual(await scimCounts(cp), before, 'nothing written');
+      for (const path of ['/Me', '/Bulk']) {
+        const anon = await cp.request('POST', `${d.base}${path}`, { body: {}, headers: { 'Content-Type': 'application/scim+json' } });
+        assert.equal(anon.status, 401, `${path} without a token: ${anon.text}`);
+        const wrong = await cp.request('GET', `${d.base}${path}`, { token: 'scim_nope' });
+        assert.equal(wrong.status, 401, `${path} with a wrong token`);
+      }
+    });
+
+    it('§3.8: a body needs Content-Type application/scim+json or application/json (UTF-8), else 415 naming the header; bodiless requests need none', async () => {
+      // fetch adds text/plain to a string body: bytes go without a Content-Type.
+      const send = (method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) =>
+        fetch(`${cp.url}${d.base}${path}`, { method, headers: { Authorization: `Bearer ${d.token}`, ...headers }, ...(body === undefined ? {} : { body: new TextEncoder().encode(body) }) }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+      const u = await s('POST', '/Users', user('ctype@acme.example'));
+      assert.equal(u.status, 201, u.text);
+      const before = await scimCounts(cp);
+      const patch = JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'Refused' }] });
+      const refused: Array<[string, string, string, Record<string, string>, RegExp]> = [
+        ['POST', '/Users', JSON.stringify(user('none@acme.example')), {}, /Content-Type header/],
+        ['PATCH', `/Users/${u.body.id}`, patch, {}, /Content-Type header/],
+        ['PUT', `/Users/${u.body.id}`, JSON.stringify(user('ctype@acme.example', { title: 'Refused' })), { 'Content-Type': 'text/plain' }, /Content-Type header.*"text\/plain"/],
+        ['POST', '/Groups', JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'g' }), { 'Content-Type': 'application/x-www-form-urlencoded' }, /Content-Type header/],
+        ['POST', '/Users/.search', '{}', { 'Content-Type': 'text/json' }, /Content-Type header/],
+        ['PATCH', `/Users/${u.body.id}`, patch, { 'Content-Type': 'application/scim+json; charset=latin1' }, /Content-Type header names charset "latin1": send UTF-8/],
+        ['PATCH', `/Users/${u.body.id}`, patch, { 'Content-Type': 'application/scim+json', 'Content-Encoding': 'compress' }, /Content-Encoding header/],
+      ];
+      for (const [method, path, body, headers, detail] of refused) {
+        const r = await send(method, path, body, headers);
+        const what = `${method} ${path} ${JSON.stringify(headers)}`;
+        assert.equal(r.status, 415, `${what}: ${r.text}`);
+        const err = JSON.parse(r.text);
+        assert.deepEqual([err.schemas, err.status], [['urn:ietf:params:scim:api:messages:2.0:Error'], '415'], what);
+        assert.match(err.detail, detail, what);
+        assert.match(r.headers.get('content-type')!, /^application\/scim\+json/, what);
+      }
+      assert.deepEqual(await scimCounts(cp), before, 'refused requests change nothing');
+
+      for (const type of ['application/scim+json', 'application/scim+json; charset=utf-8', 'application/json', 'Application/JSON;charset=UTF-8']) {
+        const r = await send('PATCH', `/Users/${u.body.id}`, JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: type }] }), { 'Content-Type': type });
+        assert.equal(r.status, 200, `${type}: ${r.text}`);
+        assert.equal(JSON.parse(r.text).title, type);
+      }
+      assert.equal((await send('GET', `/Users/${u.body.id}`, undefined)).status, 200, 'a GET needs no Content-Type');
+      const empty = await s('POST', '/Users', user('empty@acme.example'));
+      assert.equal((await send('DELETE', `/Users/${empty.body.id}`, '')).status, 204, 'a DELETE with Content-Length: 0 and no Content-Type');
+      const bare = await s('POST', '/Users', user('bare@acme.example'));
+      assert.equal((await send('DELETE', `/Users/${bare.body.id}`, undefined)).status, 204, 'a DELETE without a body');
+    });
   });
 }
