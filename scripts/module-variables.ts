@@ -364,7 +364,7 @@ function attributeCheck(res: ResourceDef, spec: VariableSpec, name: string, e: E
     if (format) {
       const catalogPattern = formatPattern(format)?.source;
       // https-uri is a uri first; the catalog's pattern only adds the scheme.
-      const own = OWN_FORMAT_PATTERNS[format === 'https-uri' ? 'uri' : format];
+      const own = OWN_FORMAT_PATTERNS[format === 'https-uri' || format === 'outbound-url' ? 'uri' : format];
       if (!catalogPattern && !own) throw new Error(`${spec.name}.${name}: no pattern for format ${format}`);
       for (const p of [own, catalogPattern]) if (p) elCond.push(`can(regex(${quote(p)}, ${el}))`);
       elSays.push(FORMAT_MESSAGES[format].replace(/^must /, ''));

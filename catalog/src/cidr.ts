@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 
 /**
  * CIDR blocks as the API reads them (a SCIM directory's IP allowlist). A CIDR must have its host
- * bits zero (203.0.113.0/24, not 203.0.113.7/24): the API stores what it is given, so a plan
- * after apply stays empty, and a mistyped host address is refused instead of silently widened.
+ * bits zero (203.0.113.0/24, not 203.0.113.7/24): a mistyped host address is refused instead of
+ * silently widened.
  * Here rather than in the API so that `terraform plan` and a Pulumi preview refuse what it refuses.
  */
 export interface ParsedCidr {
@@ -47,6 +47,18 @@ export function parseCidr(value: string): ParsedCidr | string {
   if (prefix > (v === 4 ? 32 : 128)) return `prefix /${prefix} is too long for IPv${v}`;
   if (!hostBitsZero(address, prefix, family)) return `has host bits set; write the network address (e.g. ${family === 'ipv4' ? '203.0.113.0/24' : '2001:db8::/32'})`;
   return { address, prefix, family };
+}
+
+/**
+ * A valid CIDR in its one canonical spelling: IPv6 lowercased and compressed as RFC 5952 has it
+ * (the WHATWG URL serializer writes exactly that). Anything else is returned as given, for the
+ * format check to refuse.
+ */
+export function canonicalCidr(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const p = parseCidr(value);
+  if (typeof p === 'string' || p.family === 'ipv4') return value;
+  return `${new URL(`http://[${p.address}]/`).hostname.slice(1, -1)}/${p.prefix}`;
 }
 
 /** What the API would refuse in this CIDR, or undefined when it takes it. */

@@ -14,6 +14,8 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
   'skill-id': { pattern: SKILL_ID_PATTERN },
   'rbac-group': { pattern: RBAC_GROUP_PATTERN },
+  // The API judges the scheme with the address (outbound-url.ts): its schema asks for a URL only.
+  'outbound-url': { format: 'uri' },
 };
 
 /** What a value of each format must be, in the words every client reports it with. */
@@ -27,6 +29,7 @@ export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> =
   'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
   'skill-id': 'must be a skill id such as claresia.exec.web-research (claresia.<pack>.<skill>)',
   'rbac-group': 'must be an RBAC group: claresia- and a name, such as claresia-data-pilot',
+  'outbound-url': 'must be an https:// URL (http:// only to a loopback or private address, which a development control plane accepts)',
 };
 
 const formatRegExps = new Map<string, RegExp>();

@@ -1,10 +1,6 @@
+import { canonicalCidr } from './cidr.js';
 import type { Attribute } from './types.js';
 
-/**
- * The one place where a value is normalised the way the API stores it. The control plane
- * applies it before writing; the IaC providers apply it to configured values so that the
- * value they plan equals the value they read back.
- */
 /**
  * The value the API stores for an absent optional_computed attribute, given the object's
  * other values (keyed as `get` reads them); undefined when the API chooses freely.
@@ -27,8 +23,16 @@ export function bothEmpty(attr: Attribute, a: unknown, b: unknown): boolean {
   return empty(a) && empty(b);
 }
 
-export function normalizeValue(attr: Attribute, value: unknown): unknown {
-  if (value === null || value === undefined) return value;
+/**
+ * The one place where a value is normalised the way the API stores it. The control plane
+ * applies it before writing; the IaC providers apply it to configured values so that the
+ * value they plan equals the value they read back.
+ */
+export function normalizeValue(attr: Attribute, given: unknown): unknown {
+  if (given === null || given === undefined) return given;
+  // One network, one spelling (2001:DB8::/32 and 2001:0db8::/32 are 2001:db8::/32), so a set
+  // holds it once and a plan compares it as the API stores it.
+  const value = attr.format === 'cidr' ? (Array.isArray(given) ? given.map(canonicalCidr) : canonicalCidr(given)) : given;
   switch (attr.normalize) {
     case 'lowercase':
       return typeof value === 'string' ? value.trim().toLowerCase() : value;

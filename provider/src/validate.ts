@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { cidrProblem, FORMAT_MESSAGES, formatPattern, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { cidrProblem, FORMAT_MESSAGES, formatPattern, outboundUrlProblem, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -23,6 +23,10 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
         return FORMAT_MESSAGES.uri;
       }
       return format === 'https-uri' && u.protocol !== 'https:' ? FORMAT_MESSAGES['https-uri'] : undefined;
+    }
+    case 'outbound-url': {
+      const problem = outboundUrlProblem(v);
+      return problem === 'invalid' ? FORMAT_MESSAGES.uri : problem === 'scheme' ? FORMAT_MESSAGES['outbound-url'] : undefined;
     }
     case 'date-time':
       return Number.isNaN(Date.parse(v)) ? FORMAT_MESSAGES['date-time'] : undefined;

@@ -42,6 +42,17 @@ describe('resource catalog', () => {
     assert.equal(normalizeValue(t.attributes.billing_contact!, null), null);
   });
 
+  it('spells a CIDR one way, so a set holds each network once and a plan compares it as stored', () => {
+    const allow = resourceByName('scim_directory').attributes.ip_allowlist!;
+    assert.deepEqual(normalizeValue(allow, ['2001:DB8::/32', '2001:0db8::/32', '2001:db8::/32', '203.0.113.0/24', '2001:db8:0:0:1:0:0:0/80']), [
+      '2001:db8:0:0:1::/80',
+      '2001:db8::/32',
+      '203.0.113.0/24',
+    ]);
+    // What is no CIDR stays as given, for the format check to refuse in its own words.
+    assert.deepEqual(normalizeValue(allow, ['not-a-cidr', '2001:db8::1/32']), ['2001:db8::1/32', 'not-a-cidr']);
+  });
+
   // These invariants are what the IaC layers rely on when they derive schemas generically.
   for (const r of resources) {
     describe(`entry ${r.name}`, () => {

@@ -187,6 +187,20 @@ describe('provider handlers', () => {
     }
   });
 
+  it('refuses at plan an http:// URL no control plane calls, and leaves http to a private address to the API', async () => {
+    const wh = resourceByName('webhook');
+    const W = resourceType(wh);
+    const blank = Object.fromEntries(Object.keys(W.object).map((k) => [k, null])) as ObjectValue;
+    const check = async (url: string) => ((await p.ValidateResourceConfig!({ type_name: 'claresia_webhook', config: dv(W, { ...blank, url, events: ['user.created'], secret: 'whsec-0123456789abcdef0123456789abcdef' }), client_capabilities: { write_only_attributes_allowed: true } })).diagnostics as any[]) ?? [];
+    for (const url of ['http://hooks.example.com/x', 'http://203.0.113.9/x', 'ftp://hooks.example.com/x']) {
+      const d = await check(url);
+      assert.equal(d.length, 1, url);
+      assert.equal(d[0].attribute.steps[0].attribute_name, 'url');
+      assert.match(d[0].detail, /must be an https:\/\/ URL \(http:\/\/ only to a loopback or private address/, url);
+    }
+    for (const url of ['https://hooks.example.com/x', 'http://127.0.0.1:8080/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://[::1]:9/x']) assert.deepEqual(await check(url), [], url);
+  });
+
   it('points a bad timeout at its key inside the timeouts value, the step Terraform finds the line of', async () => {
     const hub = resourceByName('hub');
     const H = resourceType(hub);

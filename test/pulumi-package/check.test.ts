@@ -55,6 +55,23 @@ describe('pulumi Check and Diff on collections and nested objects', () => {
     assert.deepEqual(await checkInputs(def, { ruleSet: { maxRate: UNKNOWN } }), []);
   });
 
+  it('refuses an http:// URL to a public host as no control plane takes it; http to a private address is the API\'s to judge', async () => {
+    const wh = resourceByName('webhook');
+    assert.deepEqual(await checkInputs(wh, { url: 'http://hooks.example.com/x', events: ['user.created'], secret: 'whsec-0123456789abcdef0123456789abcdef' }), [
+      { property: 'url', reason: 'url must be an https:// URL (http:// only to a loopback or private address, which a development control plane accepts)' },
+    ]);
+    assert.deepEqual(await checkInputs(wh, { url: 'http://127.0.0.1:9/x', events: ['user.created'], secret: 'whsec-0123456789abcdef0123456789abcdef' }), []);
+    const llm = resourceByName('llm_connector');
+    assert.equal((await checkInputs(llm, { platform: 'claude', name: 'x', credential: 'sk-12345678', baseUrl: 'http://api.example.com' }))[0]?.property, 'baseUrl');
+  });
+
+  it('compares CIDRs as the API spells them', () => {
+    const dir = resourceByName('scim_directory');
+    const olds = { idp: 'okta', ipAllowlist: ['2001:db8::/32'] };
+    assert.deepEqual(diffResource(dir, olds, { idp: 'okta', ipAllowlist: ['2001:DB8::/32', '2001:0db8::/32'] }, olds).changes, []);
+    assert.equal(diffResource(dir, olds, { idp: 'okta', ipAllowlist: ['2001:db9::/32'] }, olds).changes.length, 1);
+  });
+
   it('takes an empty map and no map as the same, not as a replacement', () => {
     const sync = resourceByName('roster_sync');
     assert.deepEqual(diffResource(sync, { triggers: {} }, {}, { triggers: {} }).changes, []);

@@ -57,7 +57,7 @@ export const llmConnector: ResourceDef = {
     base_url: {
       type: 'string',
       mode: 'optional_computed',
-      format: 'uri',
+      format: 'outbound-url',
       maxLength: 2048,
       defaultBy: { attribute: 'platform', values: LLM_DEFAULT_BASE_URLS },
       description:

@@ -49,7 +49,7 @@ export const ssoConnection: ResourceDef = {
     metadata_url: {
       type: 'string',
       mode: 'optional',
-      format: 'uri',
+      format: 'outbound-url',
       maxLength: 2000,
       description: 'SAML: https URL of the IdP metadata; fetched when the connection is created or changed.',
     },
@@ -63,7 +63,7 @@ export const ssoConnection: ResourceDef = {
       type: 'string',
       mode: 'optional_computed',
       derivedFrom: FROM_METADATA,
-      format: 'uri',
+      format: 'outbound-url',
       maxLength: 2000,
       description: 'SAML: the IdP single sign-on URL (HTTP-Redirect binding). Read from the metadata when one is given.',
     },
@@ -88,7 +88,7 @@ export const ssoConnection: ResourceDef = {
     discovery_url: {
       type: 'string',
       mode: 'optional',
-      format: 'uri',
+      format: 'outbound-url',
       maxLength: 2000,
       description: 'OIDC: https URL of the issuer or its /.well-known/openid-configuration document.',
     },

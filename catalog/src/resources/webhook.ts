@@ -29,7 +29,7 @@ export const webhook: ResourceDef = {
     url: {
       type: 'string',
       mode: 'required',
-      format: 'uri',
+      format: 'outbound-url',
       maxLength: 2048,
       description: 'Where events are POSTed. Must be https and resolve to a public address.',
       example: 'https://hooks.example.com/claresia',
