@@ -18,7 +18,7 @@ import { applyProjection, readProjection, type Projection } from '../scim/projec
 import { authenticateAndTake, rateLimitFrom, refund, type Gate } from '../scim/rate-limit.js';
 import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../scim/schema.js';
 import { Utf8Body } from '../scim/utf8-body.js';
-import { createUsers, deprovisionUser, findUser, groupsOf, listUsers, patchUser, renderUser, addUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
+import { createUsers, deleteUser, findUser, groupsOf, listUsers, patchUser, renderUser, addUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
 
 /**
@@ -301,7 +301,7 @@ export function scimRouter(app: AppContext): express.Router {
   router.delete(
     '/Users/:id',
     write(async (ds, req) => {
-      await deprovisionUser(ds, String(req.params.id), ifMatch(req));
+      await deleteUser(ds, String(req.params.id), ifMatch(req));
       return { status: 204 };
     }),
   );

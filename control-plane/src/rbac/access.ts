@@ -82,8 +82,10 @@ export function subjectAccess(db: Queryable, tenantId: string, subjectId: string
  */
 export async function findPersonByEmail(db: Queryable, tenantId: string, email: string): Promise<{ subjectId: string; access: Access } | undefined> {
   const e = email.trim().toLowerCase();
+  // A user the IdP deleted is nobody's sign-in any more: their roster member (inactive) answers.
   const user = await db('scim_users')
     .where('tenant_id', tenantId)
+    .whereNull('deleted_at')
     .where((q) => q.whereRaw('lower(email) = ?', [e]).orWhere('user_name_lower', e))
     .orderBy([{ column: 'active', order: 'desc' }, { column: 'seq', order: 'asc' }])
     .first('id');

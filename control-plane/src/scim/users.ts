@@ -332,7 +332,7 @@ export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperat
  * revoked, roster member inactive, a publish, `user_deactivated`); the row stays, inactive and
  * marked deleted, so what reads users outside SCIM sees a de-provisioned one that cannot come back.
  */
-export async function deprovisionUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
+export async function deleteUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
   const row = await findUser(ds, id, true);
   checkIfMatch(ifMatch, row.version);
   if (row.active) await storeUser(ds, row, { ...json<ScimDoc>(row.resource), active: false }, 'delete');

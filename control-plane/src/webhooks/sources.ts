@@ -30,7 +30,8 @@ async function fromScim(trx: Tx, change: ScimChange): Promise<void> {
       user_id: id,
       directory_id: change.directoryId,
       idp: change.idp,
-      // A DELETE leaves no row: the id is all there is to report.
+      // A SCIM DELETE keeps the row (deleted_at); one removed with its directory is gone, and then
+      // the id is all there is to report.
       user_name: u?.user_name ?? null,
       external_id: u?.external_id ?? null,
       email: u?.email ?? null,
