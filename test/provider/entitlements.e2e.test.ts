@@ -133,6 +133,22 @@ describe('entitlements and SCIM directory with terraform', function () {
     }
   });
 
+  it('imports a SCIM directory whose empty allowlist the configuration leaves out, with nothing to change', async () => {
+    const made = await cp.request('POST', '/api/v1/identity/scim/configure', { token: tenant.token, body: { idp: 'entra' } });
+    assert.equal(made.status, 201, made.text);
+    const other = workspace({ env: ws.env });
+    try {
+      other.write('main.tf', `${providerBlock}\nimport {\n  to = claresia_scim_directory.entra\n  id = "${made.body.id}"\n}\nresource "claresia_scim_directory" "entra" {\n  idp = "entra"\n}\n`);
+      const plan = await other.ok(['plan', '-detailed-exitcode'], 2);
+      assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
+      await other.ok(['apply', '-auto-approve']);
+      await other.ok(['plan', '-detailed-exitcode'], 0);
+    } finally {
+      other.close();
+    }
+    assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${made.body.id}`, { token: tenant.token })).status, 204);
+  });
+
   it('points an API refusal of one element of a set at that attribute, and records nothing', async () => {
     const other = workspace({ env: ws.env });
     try {

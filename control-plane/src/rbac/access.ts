@@ -82,10 +82,10 @@ export function subjectAccess(db: Queryable, tenantId: string, subjectId: string
  */
 export async function findPersonByEmail(db: Queryable, tenantId: string, email: string): Promise<{ subjectId: string; access: Access } | undefined> {
   const e = email.trim().toLowerCase();
-  // A user the IdP deleted is nobody's sign-in any more: their roster member (inactive) answers.
+  // A user the IdP deleted is still found (inactive, after any live copy): it refuses the sign-in,
+  // where falling through to the roster could find a member a later CSV import made active again.
   const user = await db('scim_users')
     .where('tenant_id', tenantId)
-    .whereNull('deleted_at')
     .where((q) => q.whereRaw('lower(email) = ?', [e]).orWhere('user_name_lower', e))
     .orderBy([{ column: 'active', order: 'desc' }, { column: 'seq', order: 'asc' }])
     .first('id');

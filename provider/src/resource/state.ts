@@ -46,8 +46,11 @@ export function stateFromApi(def: ResourceDef, api: Record<string, unknown>, hel
       out[name] = prior === UNKNOWN ? null : prior;
       continue;
     }
-    // An empty collection for none at all (or the reverse) is the value held, not drift.
-    out[name] = (prior !== null && semanticallyEqual(attr, prior, fromServer)) || bothEmpty(attr, prior, fromServer) ? prior : fromServer;
+    // An empty collection for none at all (or the reverse) is the value held, not drift, where
+    // none at all is the attribute's own empty value; one the API defaults (to []) takes the API's,
+    // which is what a plan of an absent value will say (an import holds null for it).
+    const heldEmpty = attr.mode === 'optional' && attr.default === undefined && bothEmpty(attr, prior, fromServer);
+    out[name] = (prior !== null && semanticallyEqual(attr, prior, fromServer)) || heldEmpty ? prior : fromServer;
   }
   for (const name of providerSideAttributes(def)) out[name] = held?.[name] ?? null;
   return out;
