@@ -56,6 +56,9 @@ for (const kind of dbKinds()) {
       // Each half is form-urlencoded first: a client library encodes what it sends.
       const encoded = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials' }, headers: basic(encodeURIComponent(t.clientId), encodeURIComponent(t.clientSecret)) });
       assert.equal(encoded.status, 200, encoded.text);
+      // Another scheme is not client authentication: the body's credentials stand.
+      const proxied = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret }, headers: { Authorization: 'Bearer proxy-token' } });
+      assert.equal(proxied.status, 200, proxied.text);
 
       const events = await cp.count('governance_events');
       const sessions = await cp.count('auth_sessions');
@@ -68,10 +71,11 @@ for (const kind of dbKinds()) {
       const both = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret }, headers: basic(t.clientId, t.clientSecret) });
       assert.equal(both.status, 400);
       assert.equal(both.body.error.field, 'authorization');
-      for (const header of ['Basic !!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from(`${t.clientId}:%E0%A4%A`).toString('base64')}`, 'Bearer x']) {
+      for (const header of ['Basic !!!', 'Basic', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Basic ${Buffer.from(`${t.clientId}:%E0%A4%A`).toString('base64')}`]) {
         const bad = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials' }, headers: { Authorization: header } });
-        assert.equal(bad.status, 400, header);
-        assert.equal(bad.body.error.field, 'authorization', header);
+        assert.equal(bad.status, 401, header);
+        assert.deepEqual([bad.body.error.code, bad.body.error.field], ['invalid_client', 'authorization'], header);
+        assert.match(bad.headers.get('www-authenticate') ?? '', /^Basic realm=/);
       }
       const none = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_secret: 'x' } });
       assert.equal(none.status, 400);

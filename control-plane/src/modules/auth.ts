@@ -28,6 +28,8 @@ const SERVICE_ACCOUNT_CREATE = {
 const CLIENT_ID_MAX = TOKEN_REQUEST.properties.client_id.maxLength;
 const CLIENT_SECRET_MAX = TOKEN_REQUEST.properties.client_secret.maxLength;
 
+const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="claresia", charset="UTF-8"' };
+
 interface ClientCredentials {
   client_id: string;
   client_secret: string;
@@ -41,9 +43,9 @@ interface ClientCredentials {
  * A client must use one way only.
  */
 function clientCredentials(header: string | undefined, body: { client_id?: string; client_secret?: string }): ClientCredentials {
-  const basic = /^Basic\s+(\S*)\s*$/i.exec(header ?? '');
+  const basic = /^Basic(?:\s+(\S*))?\s*$/i.exec(header ?? '');
+  // Only Basic authenticates a client here; another scheme (a proxy's, say) is not ours to judge.
   if (!basic) {
-    if (header) throw badRequest('Authorization: send the client credentials as HTTP Basic or in the body', 'authorization', 'invalid_value');
     if (body.client_id === undefined) throw badRequest('client_id is required (in the body or as HTTP Basic)', 'client_id', 'missing_field');
     if (body.client_secret === undefined) throw badRequest('client_secret is required (in the body or as HTTP Basic)', 'client_secret', 'missing_field');
     return { client_id: body.client_id, client_secret: body.client_secret, basic: false };
@@ -51,7 +53,7 @@ function clientCredentials(header: string | undefined, body: { client_id?: strin
   if (body.client_id !== undefined || body.client_secret !== undefined) {
     throw badRequest('send the client credentials either as HTTP Basic or in the body, not both', 'authorization', 'invalid_value');
   }
-  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const formDecode = (s: string) => {
     try {
@@ -63,7 +65,8 @@ function clientCredentials(header: string | undefined, body: { client_id?: strin
   const id = colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined;
   const secret = colon > 0 ? formDecode(decoded.slice(colon + 1)) : undefined;
   if (!id || !secret || id.length > CLIENT_ID_MAX || secret.length > CLIENT_SECRET_MAX) {
-    throw badRequest('Authorization: HTTP Basic must carry client_id:client_secret, each form-urlencoded', 'authorization', 'invalid_value');
+    // RFC 6749 §5.2: client authentication that fails is invalid_client, with the challenge.
+    throw new ApiError(401, 'invalid_client', 'Authorization: HTTP Basic must carry client_id:client_secret, each form-urlencoded', 'authorization', BASIC_CHALLENGE);
   }
   return { client_id: id, client_secret: secret, basic: true };
 }
@@ -86,8 +89,7 @@ export const authModule: Module = {
         const creds = clientCredentials(ctx.req.header('authorization'), ctx.body);
         const sa = await checkClientCredentials(ctx.db, creds.client_id, creds.client_secret);
         if (!sa) {
-          const challenge = creds.basic ? { 'WWW-Authenticate': 'Basic realm="claresia", charset="UTF-8"' } : undefined;
-          throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', creds.basic ? 'authorization' : 'client_secret', challenge);
+          throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', creds.basic ? 'authorization' : 'client_secret', creds.basic ? BASIC_CHALLENGE : undefined);
         }
         const actor = `service_account:${sa.client_id}`;
         const token = await issueToken(ctx.db, ctx.app.keys, ctx.app.config.tokenTtlSeconds, { tenantId: sa.tenant_id, type: 'service_account', id: sa.id, actor });
