@@ -42,6 +42,7 @@ export async function membersOf(ds: DirectoryScope, groupIds: string[]): Promise
     .table('scim_group_members as m')
     .join('scim_users as u', 'u.id', 'm.user_id')
     .whereIn('m.group_id', groupIds)
+    .whereNull('u.deleted_at')
     .orderBy('u.seq')
     .select('m.group_id', 'u.id', 'u.display_name', 'u.user_name')) as Array<{ group_id: string; id: string; display_name: string | null; user_name: string }>;
   for (const r of rows) {
@@ -96,8 +97,10 @@ async function checkMembers(ds: DirectoryScope, ids: string[]): Promise<void> {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
-    // A deleted user is gone for SCIM and cannot be a member again.
-    for (const r of (await ds.table('scim_users').whereIn('scim_users.id', chunk).whereNull('scim_users.deleted_at').select('scim_users.id')) as Array<{ id: string }>) found.add(r.id);
+    // A deleted user is gone for SCIM and cannot be a member again. FOR SHARE: a DELETE of the
+    // user in flight is waited for and its deleted_at seen, rather than the user being added
+    // back into a group the DELETE just took them out of.
+    for (const r of (await ds.table('scim_users').whereIn('scim_users.id', chunk).whereNull('scim_users.deleted_at').forShare().select('scim_users.id')) as Array<{ id: string }>) found.add(r.id);
   }
   const missing = ids.find((id) => !found.has(id));
   if (missing !== undefined) throw invalidValue(`members: no user "${missing.slice(0, 100)}" in this directory`);
