@@ -57,6 +57,13 @@ describe('outbound URL check at write time', function () {
     assert.deepEqual(dns.asked, ['intranet.example', 'ula.example', 'public.example']);
   });
 
+  it('judges a URL only browsers follow by its name alone: no DNS, localhost still refused', async () => {
+    const dns = table({ 'adfs.acme.example': ['10.1.2.3'] });
+    assert.equal((await checkOutboundTarget('https://adfs.acme.example/adfs/ls', {}, { resolve: dns.resolve, lookup: false })).hostname, 'adfs.acme.example');
+    assert.deepEqual(dns.asked, []);
+    assert.equal((await refusal(checkOutboundTarget('https://localhost/sso', {}, { resolve: dns.resolve, lookup: false }))).reason, 'address_not_allowed');
+  });
+
   it('accepts a name that does not resolve or whose lookup outlasts the deadline', async () => {
     assert.equal((await checkOutboundTarget('https://hooks.invalid/x')).hostname, 'hooks.invalid');
     const never: ResolveAll = () => new Promise(() => {});

@@ -9,13 +9,27 @@ export type ResolveAll = (host: string) => Promise<ReadonlyArray<{ address: stri
 export interface TargetCheckOptions {
   /** How long a write may wait for DNS before the name is given the benefit of the doubt. */
   lookupTimeoutMs?: number;
-  /** The system resolver (getaddrinfo, /etc/hosts included) unless a test supplies another. */
+  /** The DNS resolver below unless a test supplies another. */
   resolve?: ResolveAll;
+  /** false: judge the name without DNS (a URL only browsers follow; see sso/settings.ts). */
+  lookup?: boolean;
 }
 
 const LOOKUP_TIMEOUT_MS = 2_000;
 
-const systemResolve: ResolveAll = (host) => dns.promises.lookup(host, { all: true });
+/**
+ * c-ares queries (A and AAAA) with their own timeout, not getaddrinfo: a getaddrinfo that hangs
+ * holds one of libuv's four pool threads (shared with file and crypto work) until the system
+ * resolver gives up, and a tenant could post names whose servers never answer. /etc/hosts is not
+ * read; the check is advisory, and localhost is judged by name.
+ */
+const resolver = new dns.promises.Resolver({ timeout: 1_000, tries: 1 });
+const systemResolve: ResolveAll = async (host) => {
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+  const found = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+  if (!found.length) throw new Error(`${host} does not resolve`);
+  return found.map((address) => ({ address }));
+};
 
 /** RFC 6761 §6.3: `localhost` and every name under it are loopback, whatever a resolver says. */
 export function isLocalhostName(host: string): boolean {
@@ -27,8 +41,6 @@ export function isLocalhostName(host: string): boolean {
  * Resolves within the deadline; undefined when the name does not resolve, DNS fails or the
  * deadline passes. The refusal is advisory (the connection-time guard in guarded-fetch is what
  * keeps requests off private networks), so a resolver that is down must not block the write.
- * A timed-out getaddrinfo keeps its libuv thread until the system resolver gives up; nothing
- * waits for it.
  */
 async function addressesWithin(host: string, opts: TargetCheckOptions): Promise<ReadonlyArray<{ address: string }> | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -58,6 +70,7 @@ export async function checkOutboundTarget(raw: string | URL, policy: FetchPolicy
   if (isLocalhostName(host)) {
     throw new OutboundError('address_not_allowed', `points to a private, loopback or reserved address (${host} is a loopback name)`);
   }
+  if (opts.lookup === false) return url;
   const addresses = await addressesWithin(host, opts);
   if (addresses && firstNonPublic(addresses) !== undefined) {
     throw new OutboundError('address_not_allowed', `points to a private, loopback or reserved address (${host} resolves to one)`);

@@ -46,10 +46,15 @@ function metadata(xml: string, field: string) {
   }
 }
 
-/** Host names are resolved too, so a name for a private address is refused when it is stored. */
-async function browserUrl(url: string, field: string, policy: FetchPolicy): Promise<void> {
+/**
+ * A URL of the IdP. One the control plane fetches (metadata_url) has its host name resolved too,
+ * so a name for a private address is refused when it is stored; one only browsers follow (the
+ * SSO URL) is judged without DNS (its literal address, localhost): an on-premises IdP's public
+ * name may well resolve to a private address, and the control plane never connects to it.
+ */
+async function browserUrl(url: string, field: string, policy: FetchPolicy, fetched = false): Promise<void> {
   try {
-    await checkOutboundTarget(url, policy);
+    await checkOutboundTarget(url, policy, { lookup: fetched });
   } catch (err) {
     if (err instanceof OutboundError) throw badRequest(`${field} ${err.message}`, field, 'url_not_allowed');
     throw err;
@@ -85,7 +90,7 @@ export async function resolveSettings(protocol: string, merged: IdpSettings, pol
 
   const source = (['metadata_url', 'metadata_xml'] as const).find((f) => given(merged[f]));
   if (source) {
-    if (source === 'metadata_url') await browserUrl(merged.metadata_url!, 'metadata_url', policy);
+    if (source === 'metadata_url') await browserUrl(merged.metadata_url!, 'metadata_url', policy, true);
     const xml = source === 'metadata_url' ? await fetchMetadata(merged.metadata_url!, policy) : merged.metadata_xml!;
     const md = metadata(xml, source);
     await browserUrl(md.ssoUrl, source, policy);
