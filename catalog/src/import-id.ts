@@ -26,7 +26,7 @@ export function parseImportId(def: ResourceDef, id: string): { values: Record<st
       (name === def.idAttribute && idPrefix !== undefined && !new RegExp(`^${idPrefix}_[0-9a-f]+$`).test(v)) ||
       (attr?.enum !== undefined && !attr.enum.includes(v)) ||
       (attr?.pattern !== undefined && !new RegExp(attr.pattern).test(v));
-    if (wrong) return { problem: `"${v}" is not ${what ?? `a ${name}`}: ${expected}.` };
+    if (wrong) return { problem: `"${v}" is not ${what ?? `a ${name} of this resource`}; for example ${example}.` };
     values[name] = v;
   }
   return { values };

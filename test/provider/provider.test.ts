@@ -264,9 +264,9 @@ describe('provider handlers', () => {
     assert.equal((res.diagnostics as any[])[0].summary, 'Invalid import ID');
     // What people type instead of the id, each named before any API call.
     for (const [type, id, detail] of [
-      ['claresia_group_mapping', 'claresia-data-pilot', `"claresia-data-pilot" is not the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name: expected the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name, for example gm_3f9a0c1d7e2b4a58.`],
-      ['claresia_skill_entitlement', 'salesx', `"salesx" is not the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec): expected the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec), for example sales.`],
-      ['claresia_cowork', 'Go To Market', `"Go To Market" is not the pack name, as the claresia_skill_catalog data source lists packs: expected the pack name, as the claresia_skill_catalog data source lists packs, for example go-to-market.`],
+      ['claresia_group_mapping', 'claresia-data-pilot', `"claresia-data-pilot" is not the mapping's id (gm_..., listed by GET /api/v1/identity/group-mappings), not the group name; for example gm_3f9a0c1d7e2b4a58.`],
+      ['claresia_skill_entitlement', 'salesx', `"salesx" is not the archetype (eng, data, product, design, sales, marketing, support, finance, legal, hr, ops or exec); for example sales.`],
+      ['claresia_cowork', 'Go To Market', `"Go To Market" is not the pack name, as the claresia_skill_catalog data source lists packs; for example go-to-market.`],
     ] as const) {
       const bad = await p.ImportResourceState!({ type_name: type, id });
       assert.deepEqual((bad.diagnostics as any[]).map((d) => [d.summary, d.detail]), [['Invalid import ID', detail]], type);

@@ -127,7 +127,7 @@ for (const kind of dbKinds()) {
       const requests = async () => [...(await (await fetch(`${cp.url}/metrics`)).text()).matchAll(/^claresia_http_requests_total\{(?![^}]*metrics)[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
       const before = await requests();
       for (const [type, id, words] of [
-        ['Tenant', 'acme-r1', /Tenant "acme-r1" is not the tenant's id \(tnt_...\), not its slug: expected .*for example tnt_/],
+        ['Tenant', 'acme-r1', /Tenant "acme-r1" is not the tenant's id \(tnt_...\), not its slug; for example tnt_/],
         ['GroupMapping', 'claresia-admins', /GroupMapping "claresia-admins" is not the mapping's id \(gm_\.\.\., listed by GET \/api\/v1\/identity\/group-mappings\), not the group name/],
         ['SkillEntitlement', 'wizards', /SkillEntitlement "wizards" is not the archetype \(eng, data/],
       ] as const) {
