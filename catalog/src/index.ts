@@ -21,6 +21,7 @@ export * from './rules.js';
 export * from './cidr.js';
 export * from './import-id.js';
 export * from './outbound-url.js';
+export * from './format-checks.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';
 export { ROLES, RBAC_GROUP_PREFIX } from './resources/group_mapping.js';

@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { cidrProblem, FORMAT_MESSAGES, formatPattern, outboundUrlProblem, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { FORMAT_MESSAGES, formatPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -24,10 +24,8 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
       }
       return format === 'https-uri' && u.protocol !== 'https:' ? FORMAT_MESSAGES['https-uri'] : undefined;
     }
-    case 'outbound-url': {
-      const problem = outboundUrlProblem(v);
-      return problem === 'invalid' ? FORMAT_MESSAGES.uri : problem === 'scheme' ? FORMAT_MESSAGES['outbound-url'] : undefined;
-    }
+    case 'outbound-url':
+      return formatProblemBeyondSchema(format, v);
     case 'date-time':
       return Number.isNaN(Date.parse(v)) ? FORMAT_MESSAGES['date-time'] : undefined;
     case 'uuid':
@@ -35,7 +33,7 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
     case 'cidr':
       // The API's pattern first (its words for a value that is no CIDR at all), then what it
       // checks beyond a pattern: host bits zero, a real address.
-      return formatPattern(format)!.test(v) ? cidrProblem(v) : FORMAT_MESSAGES[format];
+      return formatPattern(format)!.test(v) ? formatProblemBeyondSchema(format, v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
     case 'skill-id':
     case 'rbac-group':

@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import { isIP } from 'node:net';
+import { isLocalhostName } from '@claresia/catalog';
 import { firstNonPublic } from './address-policy.js';
 import { checkOutboundUrl, OutboundError, type FetchPolicy } from './guarded-fetch.js';
 
@@ -30,12 +31,6 @@ const systemResolve: ResolveAll = async (host) => {
   if (!found.length) throw new Error(`${host} does not resolve`);
   return found.map((address) => ({ address }));
 };
-
-/** RFC 6761 §6.3: `localhost` and every name under it are loopback, whatever a resolver says. */
-export function isLocalhostName(host: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
-  return name === 'localhost' || name.endsWith('.localhost');
-}
 
 /**
  * Resolves within the deadline; undefined when the name does not resolve, DNS fails or the

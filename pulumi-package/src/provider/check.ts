@@ -5,7 +5,7 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, cidrProblem, FORMAT_MESSAGES, formatMessageOfPattern, outboundUrlProblem, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, formatMessageOfPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -136,8 +136,10 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
         if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
         seen.add(msg);
       }
-    } else if (attr.format === 'cidr') failures.push(...elementFailures(prop, value, cidrProblem));
-    else if (attr.format === 'outbound-url') failures.push(...elementFailures(prop, value, (v) => (outboundUrlProblem(v) === 'scheme' ? FORMAT_MESSAGES['outbound-url'] : undefined)));
+    } else if (attr.format) {
+      const format = attr.format;
+      failures.push(...elementFailures(prop, value, (v) => formatProblemBeyondSchema(format, v)));
+    }
   }
   failures.push(...ruleFailures(def, news));
   for (const prop of Object.keys(news)) {
@@ -146,10 +148,7 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
   return failures;
 }
 
-/**
- * What the API checks beyond a format's pattern, per element: a CIDR's host bits, an outbound
- * URL's scheme for its address.
- */
+/** What the API checks beyond a format's schema (formatProblemBeyondSchema), per element. */
 function elementFailures(prop: string, value: unknown, check: (v: string) => string | undefined): Failure[] {
   const items = Array.isArray(value) ? value.map((v, i) => [`${prop}[${i}]`, v] as const) : [[prop, value] as const];
   return items.flatMap(([path, v]) => {

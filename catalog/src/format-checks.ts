@@ -1,0 +1,17 @@
+import { cidrProblem } from './cidr.js';
+import { outboundUrlProblem } from './outbound-url.js';
+import type { AttrFormat } from './types.js';
+
+const BEYOND_SCHEMA: Partial<Record<AttrFormat, (value: string) => string | undefined>> = {
+  cidr: cidrProblem,
+  'outbound-url': outboundUrlProblem,
+};
+
+/**
+ * What the API checks of a value of this format beyond its JSON Schema (a CIDR's host bits, an
+ * outbound URL's scheme for its address), in the words every client reports it with; undefined
+ * when it takes the value. Terraform's plan and Pulumi's Check both ask here.
+ */
+export function formatProblemBeyondSchema(format: AttrFormat, value: string): string | undefined {
+  return BEYOND_SCHEMA[format]?.(value);
+}
