@@ -92,13 +92,16 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
     const flip: string[] = [];
     const kept: string[] = [];
     const gone: string[] = [];
+    const heldAt = new Map<string, boolean>();
     for (const m of members) {
       const { flipped, held } = await settle(scope, m, active, live);
+      heldAt.set(m.email, held);
       if (flipped) flip.push(m.id);
       if (!active) (held && m.active ? kept : gone).push(m.id);
     }
-    // The person is still active through another copy: their sessions are not taken away.
-    const stillHeld = !active && !!address && (await holdersOf(scope, address, live)).length > 0;
+    // The person is still active through another copy: their sessions are not taken away. The
+    // member at their address has answered that already, when there is one.
+    const stillHeld = !active && !!address && (heldAt.get(address) ?? (await holdersOf(scope, address, live)).length > 0);
     const revoked = active ? new Map<string, number>() : await revokeUserSessions(trx, change.tenantId, [...(stillHeld ? [] : [userId]), ...gone]);
     const publish = await requestRepublish(scope, actor, `user ${userId} ${active ? 'reactivated' : 'deactivated'}`);
     if (!active) {
