@@ -37,11 +37,17 @@ function isLanguageList(v: string): boolean {
   });
 }
 
-/** SCIM booleans, also as IdPs send them: Entra writes "True" and "False". */
-export function toBoolean(v: unknown, where: string): boolean {
+/** A SCIM boolean, also as IdPs send them (Entra writes "True" and "False"); undefined when it is none. */
+export function readBoolean(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
-  throw invalidValue(`${where} must be a boolean (true or false)`);
+  return undefined;
+}
+
+export function toBoolean(v: unknown, where: string): boolean {
+  const b = readBoolean(v);
+  if (b === undefined) throw invalidValue(`${where} must be a boolean (true or false)`);
+  return b;
 }
 
 function cleanString(attr: ScimAttr, v: unknown, where: string): string | undefined {

@@ -1,4 +1,4 @@
-import { cleanDocument, type ScimDoc } from './document.js';
+import { cleanDocument, readBoolean, type ScimDoc } from './document.js';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget } from './errors.js';
 import type { PatchPath } from './filter/ast.js';
 import { equalitiesOf, matchesValue } from './filter/match.js';
@@ -58,8 +58,7 @@ function valueKey(attr: ScimAttr, v: unknown): string {
   return `j:${JSON.stringify(v)}`;
 }
 
-/** `true`, or the string "True" as Entra ID writes booleans. */
-const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+const isTrue = (v: unknown): boolean => readBoolean(v) === true;
 
 /**
  * RFC 7644 §3.5.2: a PATCH that makes a value primary makes every other value of the attribute
