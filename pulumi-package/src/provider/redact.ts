@@ -10,18 +10,13 @@ const MASK = '[secret]';
 /** Every string and number inside a secret, at any depth of the given property bags. */
 export function secretTexts(...bags: Array<Props | undefined>): string[] {
   const found = new Set<string>();
-  const leaves = (v: unknown): void => {
-    if (isSecretValue(v)) leaves(v.value);
-    else if (Array.isArray(v)) v.forEach(leaves);
-    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(leaves);
-    else if ((typeof v === 'string' && v !== UNKNOWN) || typeof v === 'number') found.add(String(v));
+  const walk = (v: unknown, inSecret: boolean): void => {
+    if (isSecretValue(v)) walk(v.value, true);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, inSecret));
+    else if (typeof v === 'object' && v !== null) Object.values(v).forEach((x) => walk(x, inSecret));
+    else if (inSecret && ((typeof v === 'string' && v !== UNKNOWN) || typeof v === 'number')) found.add(String(v));
   };
-  const walk = (v: unknown): void => {
-    if (isSecretValue(v)) leaves(v.value);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(walk);
-  };
-  for (const bag of bags) if (bag) walk(bag);
+  for (const bag of bags) if (bag) walk(bag, false);
   return [...found];
 }
 
