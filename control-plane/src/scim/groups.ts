@@ -8,6 +8,7 @@ import { compileFilter } from './filter/sql.js';
 import { GROUP_FILTERS } from './filter/tables.js';
 import { applyPatch, type PatchOperation } from './patch.js';
 import { CORE_GROUP, GROUP_TYPE } from './schema.js';
+import { isRbacGroup } from '../rbac/roles.js';
 
 export interface GroupRow {
   id: string;
@@ -21,9 +22,6 @@ export interface GroupRow {
   created_at: Date;
   updated_at: Date;
 }
-
-/** Groups whose name starts with this map to Claresia roles (see group mappings). */
-export const RBAC_PREFIX = 'claresia-';
 
 export async function findGroup(ds: DirectoryScope, id: string, lock = false): Promise<GroupRow> {
   // Ids are ours (prefix_hex); anything else cannot exist and is not worth a query.
@@ -141,7 +139,7 @@ export async function createGroup(ds: DirectoryScope, body: unknown): Promise<st
   await ds.changed(
     { kind: 'group', op: 'created', userIds: ids, groupId: id, addedUserIds: ids, removedUserIds: [], groupName: name },
     id,
-    { type: 'scim.group_created', data: { display_name: name, rbac: name.toLowerCase().startsWith(RBAC_PREFIX), members_added: ids.length } },
+    { type: 'scim.group_created', data: { display_name: name, rbac: isRbacGroup(name), members_added: ids.length } },
   );
   return id;
 }
@@ -189,7 +187,7 @@ async function storeGroup(ds: DirectoryScope, row: GroupRow, beforeIds: string[]
     row.id,
     {
       type: 'scim.group_updated',
-      data: { display_name: name, ...(renamed ? { renamed_from: row.display_name } : {}), rbac: name.toLowerCase().startsWith(RBAC_PREFIX), members_added: added.length, members_removed: removed.length, via },
+      data: { display_name: name, ...(renamed ? { renamed_from: row.display_name } : {}), rbac: isRbacGroup(name), members_added: added.length, members_removed: removed.length, via },
     },
   );
   return row.id;
@@ -225,7 +223,7 @@ export async function leaveAllGroups(ds: DirectoryScope, userId: string): Promis
   return groups.map((g) => ({
     change: { kind: 'group', op: 'updated', userIds: [userId], groupId: g.id, addedUserIds: [], removedUserIds: [userId], groupName: g.display_name },
     subjectId: g.id,
-    event: { type: 'scim.group_updated', data: { display_name: g.display_name, rbac: g.display_name.toLowerCase().startsWith(RBAC_PREFIX), members_added: 0, members_removed: 1, via: 'user_deleted' } },
+    event: { type: 'scim.group_updated', data: { display_name: g.display_name, rbac: isRbacGroup(g.display_name), members_added: 0, members_removed: 1, via: 'user_deleted' } },
   }));
 }
 
@@ -239,6 +237,6 @@ export async function deleteGroup(ds: DirectoryScope, id: string, ifMatch?: stri
   await ds.changed(
     { kind: 'group', op: 'deleted', userIds: ids, groupId: row.id, addedUserIds: [], removedUserIds: ids, groupName: row.display_name },
     row.id,
-    { type: 'scim.group_deleted', data: { display_name: row.display_name, rbac: row.display_name_lower.startsWith(RBAC_PREFIX), members_removed: ids.length } },
+    { type: 'scim.group_deleted', data: { display_name: row.display_name, rbac: isRbacGroup(row.display_name_lower), members_removed: ids.length } },
   );
 }
