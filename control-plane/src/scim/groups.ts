@@ -208,6 +208,20 @@ export async function patchGroup(ds: DirectoryScope, id: string, ops: PatchOpera
 }
 
 /**
+ * Locks the groups a user is in, in the order two writers both take them (seq). A user's
+ * DELETE calls it before it locks the user: a group PATCH locks its group and then its members
+ * (checkMembers), so taking the user first and its groups after could deadlock with one.
+ */
+export async function lockGroupsOf(ds: DirectoryScope, userId: string): Promise<void> {
+  await ds
+    .table('scim_groups')
+    .whereIn('scim_groups.id', ds.table('scim_group_members').where('user_id', userId).select('group_id'))
+    .orderBy('scim_groups.seq')
+    .forUpdate()
+    .select('scim_groups.id');
+}
+
+/**
  * Takes a user out of every group (a SCIM DELETE of the user): each group's version moves, and
  * each change is returned for the caller to record with its own (ds.changedAll).
  */

@@ -3,7 +3,7 @@ import { newId } from '../crypto/secrets.js';
 import { checkIfMatch, etagOf, json, type DirectoryScope } from './context.js';
 import { cleanDocument, type ScimDoc } from './document.js';
 import { scimNotFound, uniqueness } from './errors.js';
-import { leaveAllGroups } from './groups.js';
+import { leaveAllGroups, lockGroupsOf } from './groups.js';
 import { compileFilter } from './filter/sql.js';
 import { USER_FILTERS } from './filter/tables.js';
 import type { Filter } from './filter/ast.js';
@@ -333,6 +333,8 @@ export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperat
  * marked deleted, so what reads users outside SCIM sees a de-provisioned one that cannot come back.
  */
 export async function deleteUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
+  // Its groups first, then the user: the order a group PATCH takes them in.
+  await lockGroupsOf(ds, id);
   const row = await findUser(ds, id, true);
   checkIfMatch(ifMatch, row.version);
   if (row.active) await storeUser(ds, row, { ...json<ScimDoc>(row.resource), active: false }, 'delete');
