@@ -221,6 +221,41 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await found('emails[type eq "other"].value pr and not (emails[type eq "work"].value pr)'), ['bob']);
       assert.deepEqual(await found('emails[type eq "work"].value ne "alice@acme.example"'), [], 'some work email other than this one: none');
       assert.deepEqual(await found('emails[primary eq true].value sw "alice"'), ['alice']);
+      // Lookups by a value, which the email-values index answers beside the exact test.
+      assert.deepEqual(await found('emails eq "ALICE@acme.example"'), ['alice', 'bob']);
+      assert.deepEqual(await found('emails.value eq "bob@home.example"'), ['bob']);
+      assert.deepEqual(await found('emails[type eq "other" and value eq "alice@acme.example"]'), ['bob']);
+      assert.deepEqual(await found('emails[value eq "alice@acme.example" and value eq "alice@home.example"]'), [], 'one value cannot be both');
+      assert.deepEqual(await found('not (emails eq "alice@acme.example")'), []);
+      assert.deepEqual(await found('emails eq "alice@acme.example" and not (emails[type eq "work"].value eq "alice@acme.example")'), ['bob']);
+    });
+
+    it('an email lookup is answered from the index over email values, not by reading the directory', async function () {
+      // The plan PostgreSQL makes for a directory of some size; PGlite's planner is the same code.
+      if (kind !== 'pg') this.skip();
+      const d = await makeDirectory(cp, await cp.createTenant(), 'entra');
+      const s = scim(cp, d);
+      const seed = await s('POST', '/Users', user('seed@acme.example'));
+      assert.equal(seed.status, 201, seed.text);
+      // 5,000 more users of the directory, copies of the seed under their own names and addresses.
+      const cols = ((await cp.db.raw(`SELECT column_name FROM information_schema.columns WHERE table_name = 'scim_users' AND table_schema = current_schema() AND column_name <> 'seq'`)).rows as Array<{ column_name: string }>).map((r) => r.column_name);
+      const own: Record<string, string> = {
+        id: `'usr_' || md5(i::text)`,
+        user_name: `'u' || i || '@acme.example'`,
+        user_name_lower: `'u' || i || '@acme.example'`,
+        emails: `jsonb_build_array(jsonb_build_object('value', 'U' || i || '@acme.example', 'type', 'work'))`,
+        rendered: 'NULL',
+        external_id: 'NULL',
+      };
+      await cp.db.raw(`INSERT INTO scim_users (${cols.join(', ')}) SELECT ${cols.map((c) => own[c] ?? c).join(', ')} FROM scim_users, generate_series(1, 5000) AS i WHERE id = ?`, [seed.body.id]);
+      await cp.db.raw('ANALYZE scim_users');
+      for (const filter of ['emails[type eq "work"].value eq "u77@acme.example"', 'emails eq "U77@ACME.example"', 'emails[value eq "u77@acme.example" and type eq "work"]']) {
+        const c = compileFilter(USER_FILTERS, parseFilter(filter));
+        const q = cp.db('scim_users').where({ tenant_id: d.tenant.id, directory_id: d.id }).whereNull('deleted_at').whereRaw(c.sql, c.bindings as never[]).orderBy('seq').limit(100);
+        const plan = ((await cp.db.raw(`EXPLAIN ${q.toQuery()}`)).rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n');
+        assert.match(plan, /scim_users_email_values/, `${filter}:\n${plan}`);
+        assert.deepEqual(((await q.select('user_name')) as Array<{ user_name: string }>).map((r) => r.user_name), ['u77@acme.example'], filter);
+      }
     });
 
     it('sw finds exactly the values that start with the prefix, whatever their characters', async () => {

@@ -33,6 +33,11 @@ export interface MultiTarget {
   /** The sub-attribute a bare `emails eq "x"` compares. */
   defaultSub: string;
   exists(inner: Sql): Sql;
+  /**
+   * A text[] expression with an index of the lower-cased `value` of every value, for a
+   * condition beside `exists` that the index can answer (the exact test stays `exists`).
+   */
+  loweredValues?: string;
 }
 
 export type Target = ScalarTarget | MultiTarget;
@@ -181,12 +186,13 @@ class Compiler {
         const sub = target.sub(subName);
         if (!sub) throw invalidFilter(`filter: "${name}" cannot be filtered`);
         // EXISTS is true or false whatever its inside gives, so the inside starts un-negated.
-        return target.exists(compareScalar(sub, op, value, name, false));
+        const exists = target.exists(compareScalar(sub, op, value, name, false));
+        return op === 'eq' && subName.toLowerCase() === 'value' && typeof value === 'string' ? withIndexedValues(target, [value], exists) : exists;
       }
       case 'valuePath': {
         const { r, target } = this.resolve(f.path);
         if (target.kind !== 'multi') throw invalidFilter(`filter: "${describe(f.path)}" is not multi-valued; "[...]" does not apply`);
-        return target.exists(this.compileInner(f.filter, target, r.attr.name, false));
+        return withIndexedValues(target, valuesRequired(f.filter), target.exists(this.compileInner(f.filter, target, r.attr.name, false)));
       }
     }
   }
@@ -218,15 +224,36 @@ class Compiler {
   }
 }
 
+/** The `value eq "x"` comparisons every match of a `[...]` filter satisfies: those ANDed at its top. */
+function valuesRequired(f: Filter): string[] {
+  if (f.kind === 'and') return [...valuesRequired(f.left), ...valuesRequired(f.right)];
+  return f.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string' && !f.path.schema && !f.path.sub && f.path.attr.toLowerCase() === 'value' ? [f.value] : [];
+}
+
+/**
+ * Adds to `exists` (some value has one of `values` as its value) a condition it implies that an
+ * index answers. It compares the value lower-cased as compareScalar does, against the same
+ * column's values lower-cased by PostgreSQL as the EXISTS does, so it holds wherever EXISTS
+ * does and the answer is the same; only a case-insensitive value sub-attribute qualifies.
+ */
+function withIndexedValues(target: MultiTarget, values: string[], exists: Sql): Sql {
+  if (!target.loweredValues || !values.length || target.sub('value')?.caseExact !== false) return exists;
+  return {
+    sql: `(${exists.sql} AND ${target.loweredValues} @> ARRAY[${values.map(() => '?').join(', ')}]::text[])`,
+    bindings: [...exists.bindings, ...values.map((v) => v.toLowerCase())],
+  };
+}
+
 export function compileFilter(table: FilterTable, f: Filter): Sql {
   return new Compiler(table).compile(f);
 }
 
 /** Multi-valued complex attributes stored as a JSON array (emails, phoneNumbers, addresses). */
-export function jsonArrayTarget(arrayExpr: string, subs: Record<string, 'string' | 'boolean'>, caseExactSubs: string[] = []): MultiTarget {
+export function jsonArrayTarget(arrayExpr: string, subs: Record<string, 'string' | 'boolean'>, caseExactSubs: string[] = [], loweredValues?: string): MultiTarget {
   return {
     kind: 'multi',
     defaultSub: 'value',
+    loweredValues,
     sub(name) {
       const key = Object.keys(subs).find((k) => k.toLowerCase() === name.toLowerCase());
       if (!key) return undefined;
