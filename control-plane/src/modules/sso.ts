@@ -142,7 +142,10 @@ async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
   const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
   const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
   const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, states.samlCache(), ctx.body.SAMLResponse);
-  if (states.purposeOf(requestId) === 'login') return completeUserLogin(ctx.db as Tx, ctx.app, row, profile, requestId);
+  // One answer per request: a copy of the response posted alongside finds the state taken.
+  const purpose = states.purposeOf(requestId);
+  if (!purpose) throw loginFailed('invalid_in_response_to', 'this login was already completed', 'SAMLResponse');
+  if (purpose === 'login') return completeUserLogin(ctx.db as Tx, ctx.app, row, profile, requestId);
   return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, requestId) };
 }
 

@@ -27,6 +27,8 @@ export interface LoginState {
 export class LoginStates {
   /** Purposes of the SAML request ids node-saml looked up while validating a response. */
   private readonly seen = new Map<string, LoginPurpose>();
+  /** SAML request ids whose row this instance deleted: the one answer allowed to use each. */
+  private readonly consumed = new Set<string>();
 
   constructor(
     private readonly scope: TenantScope,
@@ -37,9 +39,12 @@ export class LoginStates {
     private readonly purpose: LoginPurpose = 'test',
   ) {}
 
-  /** The purpose of a SAML login whose response was just validated (its row is gone by then). */
+  /**
+   * The purpose of a SAML login whose response was just validated, if this instance consumed
+   * its state; undefined when another answer to the same request got there first.
+   */
   purposeOf(id: string): LoginPurpose | undefined {
-    return this.seen.get(id);
+    return this.consumed.has(id) ? this.seen.get(id) : undefined;
   }
 
   async save(id: string, secrets?: Record<string, string>, createdAt = new Date()): Promise<Date> {
@@ -80,7 +85,9 @@ export class LoginStates {
         return { value, createdAt: created.getTime() };
       },
       getAsync: async (key: string): Promise<string | null> => {
-        const row = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId, protocol: this.protocol }).first();
+        // The lock makes a concurrent answer to the same request wait until this one commits
+        // (then it finds the row gone) instead of validating against a row about to disappear.
+        const row = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId, protocol: this.protocol }).forUpdate().first();
         if (!row || new Date(row.expires_at) <= new Date()) return null;
         this.seen.set(key, row.purpose);
         return new Date(row.created_at).toISOString();
@@ -88,6 +95,8 @@ export class LoginStates {
       removeAsync: async (key: string | null): Promise<string | null> => {
         if (!key) return null;
         const n = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId }).delete();
+        // node-saml ignores what this returns, so the caller asks purposeOf instead.
+        if (n) this.consumed.add(key);
         return n ? key : null;
       },
     };
