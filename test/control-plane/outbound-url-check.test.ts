@@ -57,6 +57,14 @@ describe('outbound URL check at write time', function () {
     assert.deepEqual(dns.asked, ['intranet.example', 'ula.example', 'public.example']);
   });
 
+  it('refuses a name with an IPv4-compatible, NAT64-private or 6to4 address; a NAT64 name of a public IPv4 address passes', async () => {
+    const dns = table({ 'compat.example': ['::7f00:1'], 'nat64-private.example': ['64:ff9b::a00:1'], '6to4.example': ['2002:c0a8:101::1'], 'nat64.example': ['64:ff9b::808:808'] });
+    for (const host of ['compat.example', 'nat64-private.example', '6to4.example']) {
+      assert.equal((await refusal(checkOutboundTarget(`https://${host}/hook`, {}, { resolve: dns.resolve }))).reason, 'address_not_allowed', host);
+    }
+    assert.equal((await checkOutboundTarget('https://nat64.example/hook', {}, { resolve: dns.resolve })).hostname, 'nat64.example');
+  });
+
   it('judges a URL only browsers follow by its name alone: no DNS, localhost still refused', async () => {
     const dns = table({ 'adfs.acme.example': ['10.1.2.3'] });
     assert.equal((await checkOutboundTarget('https://adfs.acme.example/adfs/ls', {}, { resolve: dns.resolve, lookup: false })).hostname, 'adfs.acme.example');
@@ -102,7 +110,8 @@ for (const kind of dbKinds()) {
 
     it('webhook: localhost is refused at create and at update, writing nothing; an unresolvable name is accepted', async () => {
       const before = { rows: await strict.count('webhooks'), events: await events('webhook.created') };
-      for (const url of ['https://localhost:8443/hook', 'https://127.0.0.1/']) {
+      // ::7f00:1 and ::127.0.0.1 are IPv4-compatible spellings of 127.0.0.1 (::/96).
+      for (const url of ['https://localhost:8443/hook', 'https://127.0.0.1/', 'https://[::7f00:1]/x', 'https://[::127.0.0.1]/x', 'https://[64:ff9b::a9fe:a9fe]/x', 'https://[2002:a00:1::1]/x']) {
         const res = await api('POST', '/api/v1/webhooks', { url, events: ['user.created'], secret: SECRET });
         assert.equal(res.status, 400, `${url}: ${res.text}`);
         assert.equal(res.body.error.field, 'url');
