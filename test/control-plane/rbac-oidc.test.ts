@@ -38,8 +38,8 @@ for (const kind of dbKinds()) {
       await idp?.close();
     });
 
-    async function signIn(email: string) {
-      idp.user = { sub: `sub-${email}`, claims: { email, email_verified: true, given_name: 'Test', family_name: 'User', groups: [] } };
+    async function signIn(email: string, claims: Record<string, unknown> = { email_verified: true }) {
+      idp.user = { sub: `sub-${email}`, claims: { email, given_name: 'Test', family_name: 'User', groups: [], ...claims } };
       const start = await fetch(`${cp.url}/api/v1/auth/sso/${conn.id}/login`, { redirect: 'manual' });
       assert.equal(start.status, 302);
       const back = new URL(await followUntil(start.headers.get('location')!, conn.acs_url));
@@ -59,6 +59,44 @@ for (const kind of dbKinds()) {
       assert.equal(replay.body.error.code, 'invalid_state');
       const conn_ = await cp.db('sso_connections').where({ id: conn.id }).first();
       assert.equal(conn_.status, 'green');
+    });
+
+    it('refuses an email the IdP says is not verified (boolean or string), with 403 naming email, recorded, no token', async () => {
+      const sessions = () => cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' });
+      const before = await sessions();
+      // Keycloak and Okta send a boolean; Cognito and some gateways send a string.
+      for (const value of [false, 'false', 'False', null]) {
+        const { res } = await signIn('ADA@acme.example', { email_verified: value });
+        assert.equal(res.status, 403, `${JSON.stringify(value)}: ${res.text}`);
+        assert.equal(res.body.error.code, 'email_not_verified');
+        assert.equal(res.body.error.field, 'email');
+        assert.equal(res.body.access_token, undefined);
+      }
+      assert.equal(await sessions(), before);
+      const denied = await cp.db('governance_events').where({ tenant_id: t.id, type: 'auth.login_denied' }).whereRaw("data->>'reason' = 'email_not_verified'");
+      assert.equal(denied.length, 4);
+      assert.equal(denied[0].subject, null, 'an unverified address is not matched to a user');
+    });
+
+    it('signs in when email_verified is the string "true", or when the IdP never sends the claim (Entra ID)', async () => {
+      const asString = (await signIn('ada@acme.example', { email_verified: 'true' })).res;
+      assert.equal(asString.status, 200, asString.text);
+      assert.equal(asString.body.role, 'auditor');
+      const absent = (await signIn('ada@acme.example', {})).res;
+      assert.equal(absent.status, 200, absent.text);
+    });
+
+    it('a test login with an unverified email fails and leaves the connection as it was', async () => {
+      idp.user = { sub: 'sub-admin', claims: { email: 'admin@acme.example', email_verified: false, given_name: 'A', family_name: 'B', groups: [] } };
+      const test = await cp.request('POST', `/api/v1/identity/sso/connections/${conn.id}/test`, { token: t.token });
+      assert.equal(test.status, 201, test.text);
+      const back = new URL(await followUntil(test.body.redirect_url, conn.acs_url));
+      const before = await cp.db('sso_connections').where({ id: conn.id }).first('status', 'last_tested_at');
+      const res = await cp.request('GET', back.pathname + back.search);
+      assert.equal(res.status, 403, res.text);
+      assert.deepEqual([res.body.error.code, res.body.error.field], ['email_not_verified', 'email']);
+      assert.deepEqual(await cp.db('sso_connections').where({ id: conn.id }).first('status', 'last_tested_at'), before);
+      assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'auth.login', subject: conn.id }), 1, 'only the first test login');
     });
 
     it('refuses a user whose only claresia-* group is unmapped with 403 and no token', async () => {

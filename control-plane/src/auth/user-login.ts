@@ -4,10 +4,16 @@ import { appendEvent } from '../audit/chain.js';
 import type { ConnectionRow } from '../sso/connections.js';
 import type { SsoProfile } from '../sso/profile.js';
 import { findPersonByEmail, type Denial } from '../rbac/access.js';
+import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { ensureDefaultMappings } from '../rbac/mappings.js';
 import { issueToken } from './tokens.js';
 
-const DENIALS: Record<Denial, { code: string; message: string }> = {
+type Refusal = Denial | 'email_not_verified';
+
+const DENIALS: Record<Refusal, { code: string; message: string }> = {
+  // An unverified address may be anyone's (self-registration, an editable profile), so it
+  // must not be matched against the tenant's users at all.
+  email_not_verified: EMAIL_NOT_VERIFIED,
   not_found: { code: 'user_not_found', message: "no user with this email in the tenant's SCIM directories or roster" },
   inactive: { code: 'user_inactive', message: 'the user is de-provisioned (inactive in the directory)' },
   no_role: { code: 'no_role', message: 'the user is in no claresia-* group mapped to a role (see /api/v1/identity/group-mappings)' },
@@ -22,8 +28,8 @@ export async function completeUserLogin(trx: Tx, app: AppContext, row: Connectio
   const tenantId = row.tenant_id;
   const email = profile.email;
   await ensureDefaultMappings(trx, app.keys, tenantId, `sso:${email}`);
-  const person = await findPersonByEmail(trx, tenantId, email);
-  const denial: Denial | undefined = !person ? 'not_found' : person.access.role ? undefined : person.access.reason;
+  const person = profile.emailVerified === false ? undefined : await findPersonByEmail(trx, tenantId, email);
+  const denial: Refusal | undefined = profile.emailVerified === false ? 'email_not_verified' : !person ? 'not_found' : person.access.role ? undefined : person.access.reason;
   if (denial || !person) {
     const d = DENIALS[denial ?? 'not_found'];
     await appendEvent(trx, app.keys, tenantId, {

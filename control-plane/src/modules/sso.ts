@@ -6,11 +6,12 @@ import type { Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
-import { badRequest } from '../http/errors.js';
+import { ApiError, badRequest } from '../http/errors.js';
 import { enforceRules } from '../http/validate.js';
 import { expressPath, type Reply, type RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type ConnectionRow } from '../sso/connections.js';
+import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { loginFailed } from '../sso/errors.js';
 import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
 import { discover, finishOidcLogin } from '../sso/oidc.js';
@@ -121,6 +122,8 @@ async function startTest(ctx: RequestContext) {
 
 /** A validated answer turns the connection green; the login is recorded as `auth.login`. */
 async function markGreen(trx: Tx, app: AppContext, row: ConnectionRow, profile: SsoProfile, loginId: string) {
+  // A test that users with this answer would fail must not pass either.
+  if (profile.emailVerified === false) throw new ApiError(403, EMAIL_NOT_VERIFIED.code, `test login refused: ${EMAIL_NOT_VERIFIED.message}`, 'email');
   const now = new Date();
   await new TenantScope(trx, row.tenant_id).table(TABLE).where({ id: row.id }).update({ status: 'green', last_tested_at: now, updated_at: now });
   await appendEvent(trx, app.keys, row.tenant_id, {

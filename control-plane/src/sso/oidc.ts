@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { checkOutboundUrl, fetchWithPolicy, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
 import { badRequest } from '../http/errors.js';
 import { loginFailed, outboundProblem } from './errors.js';
+import { emailVerifiedClaim } from './email-verified.js';
 import { requireProfile, type SsoProfile } from './profile.js';
 
 export interface OidcSettings {
@@ -101,5 +102,7 @@ export async function finishOidcLogin(
     const c = classify(err);
     throw loginFailed(c.code, c.message, 'code');
   }
-  return requireProfile(String(claims.sub), claims, 'OpenID Connect claims');
+  const profile = requireProfile(String(claims.sub), claims, 'OpenID Connect claims');
+  const verified = emailVerifiedClaim(claims);
+  return verified === undefined ? profile : { ...profile, emailVerified: verified };
 }

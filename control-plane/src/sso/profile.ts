@@ -7,6 +7,11 @@ export interface SsoProfile {
   firstName: string;
   lastName: string;
   groups: string[];
+  /**
+   * Whether the IdP vouches that the email belongs to this user: false when it says it does
+   * not (OIDC email_verified), undefined when the protocol or the IdP makes no such statement.
+   */
+  emailVerified?: boolean;
 }
 
 /**
