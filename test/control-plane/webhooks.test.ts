@@ -33,6 +33,7 @@ for (const kind of dbKinds()) {
       await receiver?.close();
       restoreEnv();
     });
+    afterEach(() => receiver.answer(200));
 
     it('manages webhooks (secret write-only) and refuses bad input by field, writing nothing', async () => {
       const before = await cp.count('webhooks');
@@ -136,21 +137,49 @@ for (const kind of dbKinds()) {
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
     });
 
-    it('a 4xx answer fails the delivery at once; a disabled webhook gets no new deliveries', async () => {
+    it('a 4xx answer is retried until the receiver takes the event; 410 fails that delivery at once and leaves the webhook active', async () => {
       const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: SECRET })).body;
+      // A receiver refusing the signature (say, mid-rotation), then a WAF's 403, then fixed.
+      receiver.answer(401);
+      const u = await scim(cp, dir)('POST', '/Users', user('refused@acme.example'));
+      assert.equal(u.status, 201, u.text);
+      const byUser = () => receiver.received.filter((r) => r.json?.data?.user_id === u.body.id);
+      await until('two 401s', () => byUser().filter((r) => r.status === 401).length >= 2);
+      const [retrying] = await deliveriesOf(hook.id);
+      assert.equal(retrying.status, 'pending', JSON.stringify(retrying));
+      assert.equal(retrying.last_status_code, 401);
+      assert.ok(retrying.next_attempt_at, 'a next attempt is planned');
+      receiver.answer(403);
+      await until('a 403', () => byUser().some((r) => r.status === 403));
+      receiver.answer(200);
+      const [done] = await until('delivered after the 4xx', async () => {
+        const items = await deliveriesOf(hook.id, 'delivered');
+        return items.length === 1 && items;
+      });
+      assert.ok(done.attempts >= 4, `attempts ${done.attempts}`);
+      assert.equal(new Set(byUser().map((r) => r.eventId)).size, 1, 'one event id across every attempt');
+
       receiver.answer(410);
-      const u = await scim(cp, dir)('POST', '/Users', user('gone@acme.example'));
+      const gone = await scim(cp, dir)('POST', '/Users', user('gone@acme.example'));
       const [d] = await until('failed', async () => {
         const items = await deliveriesOf(hook.id, 'failed');
         return items.length === 1 && items;
       });
       assert.equal(d.attempts, 1);
       assert.equal(d.last_status_code, 410);
+      assert.equal(d.event_id, receiver.received.find((r) => r.json?.data?.user_id === gone.body.id)!.eventId);
+      assert.equal((await api('GET', `/api/v1/webhooks/${hook.id}`)).body.status, 'active', 'a 410 does not disable the webhook');
       receiver.answer(200);
+      const next = await scim(cp, dir)('POST', '/Users', user('after-gone@acme.example'));
+      await until('the next event delivered', () => receiver.accepted().some((r) => r.json?.data?.user_id === next.body.id));
+      await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+    });
+
+    it('a disabled webhook gets no new deliveries', async () => {
+      const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: SECRET })).body;
       await api('PATCH', `/api/v1/webhooks/${hook.id}`, { status: 'disabled' });
-      await scim(cp, dir)('POST', '/Users', user('after@acme.example'));
-      assert.equal((await deliveriesOf(hook.id)).length, 1);
-      assert.ok(u.status === 201);
+      assert.equal((await scim(cp, dir)('POST', '/Users', user('after@acme.example'))).status, 201);
+      assert.equal((await deliveriesOf(hook.id)).length, 0);
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
     });
 

@@ -4,12 +4,14 @@ import { badRequest } from '../http/errors.js';
 import type { Reply, RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { checkWebhookUrl, loadWebhook, openWebhookSecret, presentWebhook, sealWebhookSecret, WEBHOOKS, type WebhookRow } from '../webhooks/store.js';
+import { DELIVERY_SCHEMA, DELIVERY_STATUSES, deliveriesOf, loadDelivery, presentDelivery, type DeliveryRow } from '../webhooks/deliveries.js';
+import { redeliver } from '../webhooks/redeliver.js';
+import { rotateSecret } from '../webhooks/rotation.js';
 import '../webhooks/deliver.js';
 import '../webhooks/sources.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('webhook');
-const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'];
 
 function checkEvents(events: string[] | null | undefined): string[] {
   if (!events || events.length === 0) throw badRequest('events must name at least one event type', 'events', 'invalid_value');
@@ -35,6 +37,8 @@ async function update(ctx: RequestContext): Promise<Reply> {
   for (const k of ['url', 'events', 'secret', 'status'] as const) if (patch[k] === null) throw badRequest(`${k} cannot be null`, k, 'invalid_value');
   const set: Record<string, unknown> = {};
   const changes: Record<string, unknown> = {};
+  const now = new Date();
+  let overlapUntil: Date | undefined;
   if (patch.url !== undefined && patch.url !== before.url) {
     set.url = await checkWebhookUrl(ctx.app, patch.url!);
     changes.url = { from: before.url, to: patch.url };
@@ -51,13 +55,15 @@ async function update(ctx: RequestContext): Promise<Reply> {
     changes.status = { from: before.status, to: patch.status };
   }
   if (patch.secret !== undefined && patch.secret !== (await openWebhookSecret(scope, ctx.app.keys, before))) {
-    Object.assign(set, await sealWebhookSecret(scope, ctx.app.keys, before.id, patch.secret!));
+    const rotated = await rotateSecret(scope, ctx.app.keys, before, patch.secret!, now);
+    Object.assign(set, rotated);
+    overlapUntil = rotated.previous_secret_expires_at;
     // Only that it changed: the chain never holds the secret.
     changes.secret = 'replaced';
   }
   if (Object.keys(set).length > 0) {
-    await scope.table(WEBHOOKS).where({ id: before.id }).update({ ...set, updated_at: new Date() });
-    await ctx.audit({ type: 'webhook.updated', subject: before.id, data: { changes } });
+    await scope.table(WEBHOOKS).where({ id: before.id }).update({ ...set, updated_at: now });
+    await ctx.audit({ type: 'webhook.updated', subject: before.id, data: { changes, ...(overlapUntil ? { previous_secret_signs_until: overlapUntil.toISOString() } : {}) } });
   }
   return { body: presentWebhook(await loadWebhook(scope, before.id)) };
 }
@@ -71,25 +77,19 @@ async function remove(ctx: RequestContext): Promise<Reply> {
   return { status: 204 };
 }
 
-const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-
 /** Newest first, keyset-paged on (created_at, id); `?status=` narrows to pending, delivered or failed. */
 async function deliveries(ctx: RequestContext): Promise<Reply> {
   const scope = ctx.tenant();
   const hook = await loadWebhook(scope, ctx.params.id!);
   const { limit, cursor } = parseListQuery(ctx.query);
   const status = ctx.query.status === undefined ? undefined : String(ctx.query.status);
-  if (status !== undefined && !DELIVERY_STATUSES.includes(status)) throw badRequest(`status must be one of: ${DELIVERY_STATUSES.join(', ')}`, 'status', 'invalid_value');
-  let q = scope
-    .table('webhook_deliveries as d')
-    .join('webhook_events as e', 'e.id', 'd.event_id')
-    .where('d.webhook_id', hook.id)
+  if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of: ${DELIVERY_STATUSES.join(', ')}`, 'status', 'invalid_value');
+  let q = deliveriesOf(scope, hook.id)
     .orderBy([
       { column: 'd.created_at', order: 'desc' },
       { column: 'd.id', order: 'desc' },
     ])
-    .limit(limit + 1)
-    .select('d.*', 'e.type as event_type');
+    .limit(limit + 1);
   if (status) q = q.where('d.status', status);
   if (cursor) {
     const [at, id] = cursor.split('|');
@@ -97,27 +97,33 @@ async function deliveries(ctx: RequestContext): Promise<Reply> {
     if (!id || Number.isNaN(t.getTime())) throw badRequest('cursor is not one this API returned', 'cursor', 'invalid_value');
     q = q.whereRaw('(d.created_at, d.id) < (?, ?)', [t, id]);
   }
-  const rows = (await q) as Array<Record<string, any>>;
+  const rows = (await q) as DeliveryRow[];
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     body: {
-      items: page.map((r) => ({
-        id: r.id,
-        event_id: r.event_id,
-        event_type: r.event_type,
-        status: r.status,
-        attempts: r.attempts,
-        last_status_code: r.last_status_code ?? null,
-        last_error: r.last_error ?? null,
-        next_attempt_at: iso(r.next_attempt_at),
-        delivered_at: iso(r.delivered_at),
-        failed_at: iso(r.failed_at),
-        created_at: iso(r.created_at),
-      })),
+      items: page.map(presentDelivery),
       next_cursor: rows.length > limit && last ? `${new Date(last.created_at).toISOString()}|${last.id}` : null,
     },
   };
+}
+
+async function readDelivery(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const hook = await loadWebhook(scope, ctx.params.id!);
+  return { body: presentDelivery(await loadDelivery(scope, hook.id, ctx.params.delivery_id!)) };
+}
+
+async function retryDelivery(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const hook = await loadWebhook(scope, ctx.params.id!);
+  const before = await redeliver(scope, hook, ctx.params.delivery_id!, new Date());
+  await ctx.audit({
+    type: 'webhook.delivery_retried',
+    subject: hook.id,
+    data: { delivery_id: before.id, event_id: before.event_id, event_type: before.event_type, previous_status: before.status, previous_attempts: before.attempts, previous_status_code: before.last_status_code ?? null },
+  });
+  return { body: presentDelivery(await loadDelivery(scope, hook.id, before.id)) };
 }
 
 export const webhooksModule: Module = {
@@ -131,13 +137,27 @@ export const webhooksModule: Module = {
       update,
       delete: remove,
     });
+    const deliveriesPath = `${def.api.read.path}/deliveries`;
     r.route({
       method: 'GET',
-      path: `${def.api.read.path}/deliveries`,
+      path: deliveriesPath,
       auth: 'tenant',
       tag,
       summary: "A webhook's deliveries, newest first: status (pending, delivered, failed), attempts, last HTTP status and error; ?status= and ?limit=, ?cursor=",
+      response: { type: 'object', properties: { items: { type: 'array', items: DELIVERY_SCHEMA }, next_cursor: { type: ['string', 'null'] } } },
       handler: deliveries,
+    });
+    r.route({ method: 'GET', path: `${deliveriesPath}/{delivery_id}`, auth: 'tenant', tag, summary: 'One delivery of a webhook', response: DELIVERY_SCHEMA, handler: readDelivery });
+    r.route({
+      method: 'POST',
+      path: `${deliveriesPath}/{delivery_id}:retry`,
+      auth: 'tenant',
+      tag,
+      summary:
+        'Send a failed (or delivered) delivery again: same event id, the webhook\'s current URL and secrets; pending again, retried for 24 h from now. ' +
+        '409 if it is still pending or the webhook is disabled. Recorded as webhook.delivery_retried',
+      response: DELIVERY_SCHEMA,
+      handler: retryDelivery,
     });
   },
 };

@@ -5,7 +5,7 @@ import { defineJob, RetryLater } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/settings.js';
 import { guardedFetch, OutboundError } from '../net/guarded-fetch.js';
 import { DELIVER_QUEUE, type DeliverPayload } from './events.js';
-import { openWebhookSecret } from './store.js';
+import { forgetExpiredSecret, signingSecrets } from './rotation.js';
 import { signatureHeader } from './signature.js';
 
 interface DeliveryContext {
@@ -17,6 +17,10 @@ interface DeliveryContext {
   url: string;
   secret_enc: string;
   secret_key_id: string | null;
+  previous_secret_enc: string | null;
+  previous_secret_key_id: string | null;
+  previous_secret_expires_at: Date | null;
+  redelivered_at: Date | null;
   event_id: string;
   type: string;
   data: unknown;
@@ -45,6 +49,10 @@ async function load(app: AppContext, deliveryId: string): Promise<DeliveryContex
       'w.url',
       'w.secret_enc',
       'w.secret_key_id',
+      'w.previous_secret_enc',
+      'w.previous_secret_key_id',
+      'w.previous_secret_expires_at',
+      'd.redelivered_at',
       'e.id as event_id',
       'e.type',
       'e.data',
@@ -52,10 +60,17 @@ async function load(app: AppContext, deliveryId: string): Promise<DeliveryContex
     )) as DeliveryContext | undefined;
 }
 
-/** 5xx, 408 and 429 are the receiver's temporary trouble; any other non-2xx is an answer, and final. */
-const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
+/**
+ * Every answer but a 2xx is retried within the horizon, 4xx included: a 401 from a receiver that
+ * has not yet taken a rotated secret, a WAF's 403 or a 404 from a half-finished deploy is as
+ * passing as a 503, and failing at once lost the event for good. 410 Gone is the one exception:
+ * the receiver says the endpoint is gone on purpose, so that delivery fails at once (the webhook
+ * stays active: one 410 during a cut-over must not stop every later event; an admin disables it,
+ * and redelivers what failed).
+ */
+const finalStatus = (status: number) => status === 410;
 
-async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secret: string): Promise<Outcome> {
+async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secrets: readonly string[]): Promise<Outcome> {
   const body = eventBody(d);
   try {
     const res = await guardedFetch(
@@ -68,7 +83,7 @@ async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secret:
           'x-claresia-event-id': d.event_id,
           'x-claresia-event-type': d.type,
           'x-claresia-delivery-id': d.id,
-          'x-claresia-signature': signatureHeader(secret, body, Math.floor(Date.now() / 1000)),
+          'x-claresia-signature': signatureHeader(secrets, body, Math.floor(Date.now() / 1000)),
         },
         body,
         redirect: 'manual',
@@ -76,8 +91,8 @@ async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secret:
       { timeoutMs: s.webhookTimeoutMs, maxBytes: 64 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false },
     );
     if (res.status >= 200 && res.status < 300) return { kind: 'delivered', status: res.status };
-    if (retryable(res.status)) return { kind: 'retry', status: res.status, error: `HTTP ${res.status}` };
-    return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
+    if (finalStatus(res.status)) return { kind: 'failed', status: res.status, error: `HTTP ${res.status}` };
+    return { kind: 'retry', status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
     if (!(err instanceof OutboundError)) throw err;
     // A URL refused outright will be refused on every attempt, and an oversized answer will come back as large.
@@ -89,14 +104,20 @@ async function post(app: AppContext, s: JobSettings, d: DeliveryContext, secret:
 /**
  * One attempt at one delivery. A delivery that is no longer pending (already delivered by an
  * earlier run of this job, or its webhook deleted) is left alone, which is what makes a job run
- * twice harmless. Retries follow capped exponential backoff until the horizon after the event;
- * the last one is made at the horizon itself, then the delivery is failed.
+ * twice harmless. Retries follow capped exponential backoff until the horizon after the event
+ * (or after the admin's redelivery); the last one is made at the horizon itself, then the
+ * delivery is failed. The webhook's URL and secrets are read for each attempt, so a retry made
+ * after a rotation is signed with the new secret (and the previous one while it overlaps).
  */
 async function deliver(app: AppContext, job: Job<DeliverPayload>, s: JobSettings): Promise<void> {
   const d = await load(app, job.payload.delivery_id);
   if (!d || d.status !== 'pending') return;
-  const secret = await openWebhookSecret(new TenantScope(app.db, d.tenant_id), app.keys, { id: d.webhook_id, secret_enc: d.secret_enc, secret_key_id: d.secret_key_id });
-  const outcome = await post(app, s, d, secret);
+  const hook = { ...d, id: d.webhook_id };
+  const started = Date.now();
+  const scope = new TenantScope(app.db, d.tenant_id);
+  const secrets = await signingSecrets(scope, app.keys, hook, started);
+  await forgetExpiredSecret(scope, hook, started);
+  const outcome = await post(app, s, d, secrets);
   const attempts = d.attempts + 1;
   const now = Date.now();
   const pending = { id: d.id, status: 'pending' };
@@ -104,9 +125,11 @@ async function deliver(app: AppContext, job: Job<DeliverPayload>, s: JobSettings
     await app.db('webhook_deliveries').where(pending).update({ status: 'delivered', attempts, last_status_code: outcome.status, last_error: null, next_attempt_at: null, delivered_at: new Date(now) });
     return;
   }
-  const deadline = new Date(d.event_created_at).getTime() + s.webhookHorizonMs;
+  const from = Math.max(new Date(d.event_created_at).getTime(), d.redelivered_at ? new Date(d.redelivered_at).getTime() : 0);
+  const deadline = from + s.webhookHorizonMs;
   if (outcome.kind === 'failed' || now >= deadline) {
-    const error = outcome.kind === 'failed' ? outcome.error : `${outcome.error}; gave up ${Math.round(s.webhookHorizonMs / 1000)} s after the event`;
+    const after = d.redelivered_at ? 'the redelivery' : 'the event';
+    const error = outcome.kind === 'failed' ? outcome.error : `${outcome.error}; gave up ${Math.round(s.webhookHorizonMs / 1000)} s after ${after}`;
     await app.db('webhook_deliveries').where(pending).update({ status: 'failed', attempts, last_status_code: outcome.status, last_error: error.slice(0, 500), next_attempt_at: null, failed_at: new Date(now) });
     return;
   }

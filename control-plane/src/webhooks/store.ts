@@ -13,6 +13,10 @@ export interface WebhookRow {
   events: string[];
   secret_enc: string;
   secret_key_id: string | null;
+  /** The secret a rotation replaced, signing beside the current one until it expires (rotation.ts). */
+  previous_secret_enc: string | null;
+  previous_secret_key_id: string | null;
+  previous_secret_expires_at: Date | null;
   status: 'active' | 'disabled';
   created_at: Date;
   updated_at: Date;
