@@ -64,6 +64,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!operatorToken) throw new Error('CLARESIA_OPERATOR_TOKEN is required when DATABASE_URL is set');
   if (operatorToken.length < 16) throw new Error('CLARESIA_OPERATOR_TOKEN must be at least 16 characters');
+  // A bearer token with a "." is read as a JWT, and one with white space is not one token:
+  // either would start a control plane whose operator can never sign in.
+  if (operatorToken.includes('.')) {
+    throw new Error('CLARESIA_OPERATOR_TOKEN must not contain "." (a dotted bearer token is taken for a JWT, so it could never sign in); use letters, digits, "-" and "_"');
+  }
+  if (/\s/.test(operatorToken)) throw new Error('CLARESIA_OPERATOR_TOKEN must not contain white space; use letters, digits, "-" and "_"');
   if (!masterKeyB64) throw new Error('CLARESIA_MASTER_KEY (32 bytes, base64) is required when DATABASE_URL is set');
   const masterKey = Buffer.from(masterKeyB64, 'base64');
   if (masterKey.length !== 32) throw new Error('CLARESIA_MASTER_KEY must be 32 bytes encoded as base64');

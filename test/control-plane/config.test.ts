@@ -28,3 +28,12 @@ describe('control plane configuration: the PostgreSQL pool', () => {
     }
   });
 });
+
+describe('control plane configuration: the operator token', () => {
+  it('refuses at start-up a token no request could ever present: one with a "." (read as a JWT) or white space', () => {
+    assert.throws(() => loadConfig({ ...SERVER, CLARESIA_OPERATOR_TOKEN: 'op_0123456789.abcdef' }), /^Error: CLARESIA_OPERATOR_TOKEN must not contain "\."/);
+    assert.throws(() => loadConfig({ ...SERVER, CLARESIA_OPERATOR_TOKEN: 'op_0123456789 abcdef' }), /^Error: CLARESIA_OPERATOR_TOKEN must not contain white space/);
+    assert.throws(() => loadConfig({ ...SERVER, CLARESIA_OPERATOR_TOKEN: 'op_0123456789abcdef\n' }), /^Error: CLARESIA_OPERATOR_TOKEN must not contain white space/);
+    assert.equal(loadConfig({ ...SERVER, CLARESIA_OPERATOR_TOKEN: 'op_0123456789-abc_DEF' }).operatorToken, 'op_0123456789-abc_DEF');
+  });
+});
