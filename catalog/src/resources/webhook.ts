@@ -10,9 +10,12 @@ export const webhook: ResourceDef = {
     'An HTTPS endpoint that receives user lifecycle events as JSON POSTs: `{id, type, created_at, data}`. Each delivery ' +
     'carries `X-Claresia-Event-Id` (the same for every retry: receivers deduplicate on it) and `X-Claresia-Signature: ' +
     't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the secret>`; reject a timestamp older than a few ' +
-    'minutes to stop replays. A delivery answered with a 5xx, 408 or 429, or met by a timeout or a network error, is ' +
-    'retried with exponential backoff (capped at one hour) for up to 24 hours after the event, then marked failed; any 2xx ' +
-    'counts as delivered and any other status fails the delivery at once. Deliveries are listed at GET /api/v1/webhooks/{id}/deliveries.',
+    'minutes to stop replays. The header may carry several `v1` values (for 24 hours after the secret changes, one under ' +
+    'the new secret and one under the secret it replaced): accept the delivery when any `v1` matches the secret you ' +
+    'hold. Any answer other than a 2xx, a timeout or a network error is retried with exponential backoff (capped at one ' +
+    'hour) for up to 24 hours after the event, then the delivery is marked failed; 410 Gone fails the delivery at once ' +
+    '(the webhook stays active). Deliveries are listed at GET /api/v1/webhooks/{id}/deliveries, and one is sent again, ' +
+    'with the same event id, by POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:retry.',
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'id',
@@ -53,7 +56,9 @@ export const webhook: ResourceDef = {
       maxLength: 256,
       description:
         'The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen ' +
-        'by the caller rather than generated, because a generated value would have to be returned, and so kept in state.',
+        'by the caller rather than generated, because a generated value would have to be returned, and so kept in state. ' +
+        'When it changes, the secret it replaces keeps signing beside it for 24 hours (a second `v1` in the signature ' +
+        'header), so receivers can move to the new secret at any time within that day.',
     },
     status: {
       type: 'string',

@@ -14,7 +14,7 @@ export interface WebhookConfig extends cdktf.TerraformMetaArguments {
   */
   readonly events: string[];
   /**
-  * The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen by the caller rather than generated, because a generated value would have to be returned, and so kept in state. Write-only: sent to the API, never stored in state.
+  * The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen by the caller rather than generated, because a generated value would have to be returned, and so kept in state. When it changes, the secret it replaces keeps signing beside it for 24 hours (a second `v1` in the signature header), so receivers can move to the new secret at any time within that day. Write-only: sent to the API, never stored in state.
   *
   * Docs: {@link ../../../../docs/resources/webhook.md Webhook#secret}
   */
