@@ -20,4 +20,6 @@ export const unauthorized = (message: string) =>
   new ApiError(401, 'unauthorized', message, 'authorization', { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const notFound = (what: string, field?: string) => new ApiError(404, 'not_found', `${what} not found`, field);
+/** A 404 that says in a sentence of its own why nothing is there and what to do, where "<what> not found" would not read. */
+export const notFoundBecause = (message: string, field?: string) => new ApiError(404, 'not_found', message, field);
 export const conflict = (message: string, field?: string) => new ApiError(409, 'conflict', message, field);

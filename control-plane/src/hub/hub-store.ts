@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { notFound } from '../http/errors.js';
+import { notFound, notFoundBecause } from '../http/errors.js';
 import { fingerprintOf, inspectCaBundle } from './certificates.js';
 
 export interface HubRow {
@@ -46,7 +46,7 @@ export async function currentHub(scope: TenantScope, lock = false): Promise<HubR
   let q = liveHubs(scope).first();
   if (lock) q = q.forUpdate();
   const row = (await q) as HubRow | undefined;
-  if (!row) throw notFound('hub (this tenant has none; POST /api/v1/hub/provision)');
+  if (!row) throw notFoundBecause('this tenant has no Hub; provision one with POST /api/v1/hub/provision');
   return row;
 }
 

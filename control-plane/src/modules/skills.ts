@@ -1,5 +1,5 @@
 import { normalizeObject, resourceByName, updateSchema, type JsonSchema } from '@claresia/catalog';
-import { badRequest, conflict, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound, notFoundBecause } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { parseListQuery } from '../http/list-query.js';
 import { validateBody } from '../http/validate.js';
@@ -16,6 +16,7 @@ import {
   type CoworkRow,
   type EntitlementRow,
 } from '../skills/entitlements.js';
+import { lockEntitlements } from '../skills/lock.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Module } from './module.js';
 
@@ -29,15 +30,19 @@ const presentEnt = (e: EntitlementRow) => ({ archetype: e.archetype, skills: e.s
 /** `?id=a&id=b` (or comma-separated): the many-ids read the IaC layers refresh with. */
 const audit = (ctx: RequestContext) => (e: { type: string; subject?: string | null; data?: Record<string, unknown> }) => ctx.audit(e);
 
+const notApplied = (pack: string) => notFoundBecause(`cowork pack ${pack} is not applied; apply it with POST /api/v1/skill-entitlement/coworks/${pack}/apply`, 'pack');
+
 async function loadCowork(ctx: RequestContext, pack: string): Promise<CoworkRow> {
   const c = (await appliedPacks(ctx.tenant())).find((p) => p.pack === pack);
-  if (!c) throw notFound(packByName(pack) ? `cowork pack ${pack} is not applied; it` : `cowork pack ${pack}`, 'pack');
+  if (!c) throw packByName(pack) ? notApplied(pack) : notFound(`cowork pack ${pack}`, 'pack');
   return c;
 }
 
 /**
  * Applies (or re-applies) a pack with its blocked skills. Refused, changing nothing, when a
- * manually managed archetype set holds a skill the pack would block.
+ * manually managed archetype set holds a skill the pack would block. `blockedIn` undefined
+ * (the caller did not name the field) keeps what is stored: re-running the runbook's apply
+ * must not hand out skills that policy blocked; only an explicit list changes them.
  */
 async function applyPack(ctx: RequestContext, pack: string, blockedIn: unknown, mode: 'create' | 'update' | 'upsert') {
   const scope = ctx.tenant();
@@ -46,10 +51,12 @@ async function applyPack(ctx: RequestContext, pack: string, blockedIn: unknown, 
     if (mode === 'create') throw badRequest(msg, 'pack', 'unknown_pack');
     throw notFound(`cowork pack ${pack}`, 'pack');
   }
+  await lockEntitlements(scope);
   const existing = (await scope.table('cowork_applications').where('pack', pack).forUpdate().first()) as CoworkRow | undefined;
   if (existing && mode === 'create') throw conflict(`pack ${pack} is already applied; change it with PATCH ${coworkDef.api.read.path.replace('{id}', pack)}`, 'pack');
-  if (!existing && mode === 'update') throw notFound(`cowork pack ${pack} is not applied; it`, 'pack');
-  const blocked = (blockedIn as string[] | undefined) ?? (mode === 'update' && existing ? (typeof existing.blocked_skills === 'string' ? JSON.parse(existing.blocked_skills) : existing.blocked_skills) : []);
+  if (!existing && mode === 'update') throw notApplied(pack);
+  const stored: string[] = existing ? (typeof existing.blocked_skills === 'string' ? JSON.parse(existing.blocked_skills) : existing.blocked_skills) : [];
+  const blocked = (blockedIn as string[] | undefined) ?? stored;
   checkSkills('blocked_skills', blocked);
   for (const e of await entitlements(scope)) {
     if (e.source !== 'manual') continue;
@@ -77,6 +84,7 @@ async function setArchetype(ctx: RequestContext, archetype: string, skillsIn: st
   }
   const skills = skillsIn;
   checkSkills('skills', skills);
+  await lockEntitlements(scope);
   const blocked = blockedBy(await appliedPacks(scope));
   skills.forEach((s, i) => {
     if (blocked.has(s)) throw badRequest(`skills[${i}]: "${s}" is blocked by policy in cowork pack ${blocked.get(s)}`, `skills[${i}]`, 'blocked_skill');
@@ -137,6 +145,7 @@ export const skillsModule: Module = {
       },
       delete: async (ctx) => {
         const scope = ctx.tenant();
+        await lockEntitlements(scope);
         const c = await loadCowork(ctx, ctx.params.id!);
         await scope.table('cowork_applications').where('pack', c.pack).delete();
         await ctx.audit({ type: 'cowork.removed', subject: c.pack, data: { pack: c.pack } });
@@ -150,12 +159,15 @@ export const skillsModule: Module = {
       path: '/api/v1/skill-entitlement/coworks/{pack}/apply',
       auth: 'tenant',
       tag,
-      summary: 'Apply a Cowork pack (or apply it again) with the skills blocked by policy; 201 the first time, then 200',
+      summary:
+        'Apply a Cowork pack (or apply it again) with the skills blocked by policy; 201 the first time, then 200. The body ' +
+        '({"blocked_skills": [...]}) is optional: without blocked_skills a pack applied before keeps the skills it blocks, ' +
+        'and only "blocked_skills": [] (or null) unblocks them all',
       handler: (ctx) => {
         // The runbook calls it with or without a body.
         const raw = ctx.body === undefined || (typeof ctx.body === 'object' && ctx.body !== null && Object.keys(ctx.body).length === 0) ? {} : validateBody(APPLY, ctx.body);
         const b = normalizeObject(coworkDef.attributes, raw) as { blocked_skills?: string[] | null };
-        return applyPack(ctx, ctx.params.pack!, b.blocked_skills ?? [], 'upsert');
+        return applyPack(ctx, ctx.params.pack!, b.blocked_skills === null ? [] : b.blocked_skills, 'upsert');
       },
     });
 
@@ -183,7 +195,17 @@ export const skillsModule: Module = {
       },
       delete: async (ctx) => {
         const scope = ctx.tenant();
+        await lockEntitlements(scope);
         const before = await findSet(scope, ctx.params.id!);
+        // Only a managed set can go: deleting what the packs give would recreate it at once, an
+        // answer of 204 for nothing but two events and a publish.
+        if (before.source !== 'manual') {
+          const packs = before.source.split(',');
+          throw notFoundBecause(
+            `archetype ${before.archetype} has no managed skill set; its skills come from ${packs.length > 1 ? 'packs' : 'pack'} ${packs.join(', ')} (remove or change the pack instead)`,
+            'archetype',
+          );
+        }
         // A managed set goes away; the archetype falls back to what applied packs give it.
         await writeEntitlement(scope, audit(ctx), before.archetype, null, 'manual', before);
         await recomputeFromPacks(scope, audit(ctx));
