@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { appendEvent, appendEvents } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
-import { sha256Hex } from '../crypto/secrets.js';
+import { newId, sha256Hex } from '../crypto/secrets.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { backoffMs, dropQueuedSiblings, type Job } from '../jobs/queue.js';
 import { defineJob } from '../jobs/registry.js';
@@ -24,10 +24,21 @@ interface Target {
  * What one publish starts from, read in one short transaction: nothing is held across the
  * network. Publishes queued behind this one are dropped first: their changes committed before
  * this point, so the set read next includes them.
+ *
+ * The first attempt picks the publish's id and stores it in the job before anything is sent, so
+ * every retry (after a failure, or a worker that died mid-call) sends the same key. A random id
+ * rather than the job's: job ids start over in a database restored from a backup, and a platform
+ * would replay its answers to the old ones.
  */
 async function snapshot(app: AppContext, job: Job<PublishPayload>) {
   const tenantId = job.payload.tenant_id;
   return app.db.transaction(async (trx) => {
+    if (!job.payload.publish_id) {
+      const payload = { ...job.payload, publish_id: newId('pub', 12) };
+      const kept = await trx('jobs').where({ id: job.id, locked_by: job.locked_by }).update({ payload: JSON.stringify(payload) });
+      if (kept === 0) throw new Error('publish job was taken by another worker');
+      job.payload = payload;
+    }
     await dropQueuedSiblings(trx, PUBLISH_QUEUE, tenantId, job.id);
     const scope = new TenantScope(trx, tenantId);
     const pending = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
@@ -39,8 +50,10 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
   });
 }
 
-export function grantSetOf(grants: GrantSet['grants']): GrantSet {
-  return { grants, contentHash: `sha256:${sha256Hex(canonicalJson(grants))}` };
+/** The set as one publish sends it; its key changes with the content, so a retry after a change is applied. */
+export function grantSetOf(grants: GrantSet['grants'], tenantId: string, publishId: string): GrantSet {
+  const contentHash = `sha256:${sha256Hex(canonicalJson(grants))}`;
+  return { grants, contentHash, idempotencyKey: `${tenantId}:${publishId}:${contentHash}` };
 }
 
 /**
@@ -49,12 +62,13 @@ export function grantSetOf(grants: GrantSet['grants']): GrantSet {
  * The requests pending at the start are completed only when every platform took the set;
  * otherwise the job fails and is retried. The job remembers which platforms took which set, so
  * a retry of an unchanged set calls only the platforms that have not (and records nothing twice);
- * a platform called again would see the same Idempotency-Key, which changes nothing anyway.
+ * a platform called again within this publish would see the same Idempotency-Key, which changes
+ * nothing anyway.
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
   const { pending, grants, targets: all } = await snapshot(app, job);
-  const set = grantSetOf(grants);
+  const set = grantSetOf(grants, tenantId, job.payload.publish_id!);
   const took = job.payload.took ?? {};
   const targets = all.filter((t) => took[t.connector.id] !== set.contentHash);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
@@ -96,7 +110,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
           type: 'distribution.published',
           actor: ACTOR,
           subject: c.id,
-          data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, attempt: job.attempts },
+          data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, publish_id: job.payload.publish_id, attempt: job.attempts },
         })),
     );
     if (failed.length === 0 && pending.length > 0) {

@@ -8,6 +8,11 @@ export interface PublishPayload {
   tenant_id: string;
   /** Set by a failed attempt: connector id to the content hash it took, so retries skip it. */
   took?: Record<string, string>;
+  /**
+   * This publish's own id, chosen by its first attempt and kept for its retries: the platforms'
+   * Idempotency-Key is built from it (see GrantSet).
+   */
+  publish_id?: string;
 }
 
 /**

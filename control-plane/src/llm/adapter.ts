@@ -26,13 +26,21 @@ export type CheckResult =
   | { ok: false; code: CheckFailure; message: string; missingScopes?: string[] };
 
 /**
- * A tenant's complete set of (user, skill) grants, as published. `contentHash` (sha256 of the
- * canonical list) goes out as the Idempotency-Key: publishing the same set again changes nothing
- * on the platform, and a retried request is recognised as the one already applied.
+ * A tenant's complete set of (user, skill) grants, as published, with `contentHash` (sha256 of
+ * the canonical list, sent in the body for the platform's records).
+ *
+ * `idempotencyKey` names one publish of this content, never the content alone: a platform keeps
+ * every key it answered and replays the first answer without applying the body again, so a
+ * content key would make a set that returns to an earlier state (a user re-activated, then
+ * de-provisioned again) a replay, leaving the grants of the state in between in place. Retries of
+ * one publish carry the same key, so a call that was applied but whose answer was lost is not
+ * applied twice; a later publish of an unchanged set is applied again, which a full-set replace
+ * makes a no-op.
  */
 export interface GrantSet {
   grants: readonly Grant[];
   contentHash: string;
+  idempotencyKey: string;
 }
 
 export type PublishResult = { ok: true; status: number } | { ok: false; message: string };
@@ -62,7 +70,7 @@ export async function sendPublish(platform: Platform, s: PlatformSession, method
   try {
     res = await s.fetch(platformUrl(s.baseUrl, path), {
       method,
-      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': set.contentHash },
+      headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': set.idempotencyKey },
       body: JSON.stringify(body),
       redirect: 'error',
     });
