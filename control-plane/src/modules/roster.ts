@@ -5,6 +5,7 @@ import { newId } from '../crypto/secrets.js';
 import { ARCHETYPES, ARCHETYPE_LABELS } from '../roster/archetypes.js';
 import { CLASSIFIER_ID, THRESHOLD } from '../roster/classifier.js';
 import { importRosterCsv } from '../roster/csv-import.js';
+import { charsetOf, isKnownCharset } from '../roster/csv-decode.js';
 import { presentMember, type MemberRow } from '../roster/members.js';
 import { rosterSummary } from '../roster/summary.js';
 // Registers the roster's part of POST /api/v1/roster/scim:sync (classifying synced users).
@@ -42,16 +43,26 @@ export const rosterModule: Module = {
       path: '/api/v1/roster/csv',
       auth: 'tenant',
       tag,
-      summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing',
+      summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing. UTF-8 unless Content-Type names a charset (windows-1252, iso-8859-1, utf-16 with a byte-order mark, ...)',
       transaction: false,
       async handler(ctx) {
-        const type = (ctx.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        const contentType = ctx.req.header('content-type') ?? '';
+        const type = contentType.split(';')[0]!.trim().toLowerCase();
         if (!['text/csv', 'application/csv', 'text/plain'].includes(type)) {
           throw new ApiError(415, 'unsupported_media_type', 'send the roster as Content-Type: text/csv', 'Content-Type');
         }
+        const charset = charsetOf(contentType);
+        if (charset !== undefined && !isKnownCharset(charset)) {
+          throw new ApiError(
+            415,
+            'unsupported_media_type',
+            `charset "${charset.slice(0, 40)}" is not one the roster import can read; save the file as "CSV UTF-8", or declare its real charset (for example charset=windows-1252, iso-8859-1 or utf-16)`,
+            'Content-Type',
+          );
+        }
         const declared = ctx.req.header('content-length');
         // The upload is read and checked with no transaction open; only the write is transactional.
-        const body = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), (write) =>
+        const body = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), charset, (write) =>
           ctx.transaction(async (tx) => {
             const scope = tx.tenant();
             const report = await write(scope, (e) => tx.audit(e));

@@ -10,6 +10,7 @@ import { ApiError, badRequest } from '../http/errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 import { EMAIL } from './email.js';
+import { CsvDecodeError, decodeCsv } from './csv-decode.js';
 
 /**
  * `POST /api/v1/roster/csv`, in two phases so no transaction waits on the network:
@@ -91,13 +92,15 @@ interface Spooled extends IncomingMember {
 }
 
 /** Phase 1: parses and validates the upload, spooling valid rows as JSON lines. */
-async function validateAndSpool(input: Readable, declaredLength: number | undefined, spool: Writable): Promise<number> {
+async function validateAndSpool(input: Readable, declaredLength: number | undefined, charset: string | undefined, spool: Writable): Promise<number> {
   if (declaredLength !== undefined && declaredLength > CSV_MAX_BYTES) throw tooLarge();
   const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false, trim: false });
   const capped = byteCap(CSV_MAX_BYTES);
+  const decoded = decodeCsv(charset);
   input.on('error', (e) => capped.destroy(e));
-  capped.on('error', (e) => parser.destroy(e));
-  input.pipe(capped).pipe(parser);
+  capped.on('error', (e) => decoded.destroy(e));
+  decoded.on('error', (e) => parser.destroy(e));
+  input.pipe(capped).pipe(decoded).pipe(parser);
 
   const errors: RowError[] = [];
   let errorCount = 0;
@@ -159,6 +162,7 @@ async function validateAndSpool(input: Readable, declaredLength: number | undefi
     }
   } catch (err) {
     input.unpipe?.();
+    if (err instanceof CsvDecodeError) throw new ImportFailed([{ line: err.line, field: 'body', message: err.message }], 1);
     if (err instanceof CsvError) {
       const lines = (err as CsvError & { lines?: number }).lines ?? 0;
       throw badRequest(`line ${lines}: the CSV cannot be parsed (${err.code.toLowerCase().replace(/^csv_/, '').replace(/_/g, ' ')})`, 'body', 'invalid_csv');
@@ -199,11 +203,13 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
 
 /**
  * Validates the whole upload first, then calls `inTransaction` to write it; `write` is
- * handed the scope and audit of that transaction.
+ * handed the scope and audit of that transaction. `charset` is the Content-Type's, if any
+ * (csv-decode.ts); without one the upload must be UTF-8.
  */
 export async function importRosterCsv<T>(
   input: Readable,
   declaredLength: number | undefined,
+  charset: string | undefined,
   inTransaction: (write: (scope: TenantScope, audit: Audit) => Promise<ImportReport>) => Promise<T>,
 ): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'claresia-roster-'));
@@ -212,7 +218,7 @@ export async function importRosterCsv<T>(
     const spool = createWriteStream(file, { mode: 0o600 });
     let rows: number;
     try {
-      rows = await validateAndSpool(input, declaredLength, spool);
+      rows = await validateAndSpool(input, declaredLength, charset, spool);
     } finally {
       spool.end();
       await finished(spool).catch(() => undefined);
