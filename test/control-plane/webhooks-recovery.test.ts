@@ -197,6 +197,7 @@ for (const kind of dbKinds()) {
       assert.ok(retry?.post, Object.keys(doc.paths).filter((p: string) => p.includes('webhooks')).join(', '));
       assert.ok(doc.paths['/api/v1/webhooks/{id}/deliveries/{delivery_id}']?.get);
       assert.ok(JSON.stringify(retry.post).includes('redelivered_at'));
+      assert.equal(retry.post['x-claresia-role'], 'tenant_admin', 'a redelivery is an admin action');
     });
   });
 
