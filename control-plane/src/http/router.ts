@@ -10,6 +10,7 @@ import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { ApiError, forbidden } from './errors.js';
 import { enforceRules, validateBody } from './validate.js';
+import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
@@ -58,6 +59,11 @@ export interface RouteSpec<B = any> {
   tag: string;
   /** JSON Schema of the body; validated before the handler runs. */
   body?: JsonSchema;
+  /**
+   * The body may also come as application/x-www-form-urlencoded (an OAuth token request, an
+   * IdP's SAML POST binding); every other route reads JSON only.
+   */
+  form?: boolean;
   /** Attributes that exist but cannot be changed, for a precise error on update. */
   immutable?: readonly string[];
   /** Set when the catalog already documents this operation. */
@@ -85,6 +91,12 @@ export interface ResourceHandlers {
 
 /** Per-operation options of a catalog resource's routes (a read that must write, a role). */
 export type ResourceRouteOptions = Partial<Record<keyof ResourceHandlers, Pick<RouteSpec, 'transaction' | 'role'>>>;
+
+/** Big enough for the SAML POST binding: a 1 MiB SAMLResponse, %-escaped in part. */
+const FORM_LIMIT = '2mb';
+
+/** Bodies a route could not parse, refused when its handler reads ctx.body. */
+const unreadableBodies = new WeakMap<Request, ApiError>();
 
 /** `{id}` becomes an Express parameter; a literal `:` (as in `token:rotate`) is escaped. */
 export function expressPath(template: string): string {
@@ -122,8 +134,14 @@ export class ApiRouter {
     const needed = spec.role ?? (spec.method === 'GET' ? 'auditor' : 'tenant_admin');
     if (spec.auth === 'tenant' || spec.auth === 'any') this.roles.set(`${spec.method} ${spec.path}`, needed);
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-    this.router[method](expressPath(spec.path), async (req: Request, res: Response) => {
+    // Form bodies are parsed only where a route takes them; elsewhere one is refused with 415.
+    const parsers = spec.form ? [express.urlencoded({ extended: false, limit: FORM_LIMIT, type: FORM_TYPE })] : [];
+    this.router[method](expressPath(spec.path), ...parsers, async (req: Request, res: Response) => {
       const principal = await this.authorize(spec.auth, req, needed);
+      const unreadable = unreadableBody(req, spec.form === true);
+      if (unreadable && spec.body) throw unreadable;
+      refuseNul(req.params, req.query, req.body);
+      if (unreadable) unreadableBodies.set(req, unreadable);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
       const inTransaction = spec.transaction ?? spec.method !== 'GET';
       const reply = inTransaction ? await this.write(spec, req, principal, body) : await this.run(spec, req, principal, body, this.app.db);
@@ -177,6 +195,7 @@ export class ApiRouter {
 
   private context<B>(req: Request, principal: Principal, body: B, db: Queryable): RequestContext<B> {
     const keys = this.app.keys;
+    const unreadable = unreadableBodies.get(req);
     const ctx: RequestContext<B> = {
       app: this.app,
       req,
@@ -198,6 +217,15 @@ export class ApiRouter {
       },
       transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx)))),
     };
+    // A route without a schema that reads its optional JSON body must not take a body it could
+    // not parse as "no body"; one that streams its own (a CSV upload) never reads ctx.body.
+    if (unreadable) {
+      Object.defineProperty(ctx, 'body', {
+        get() {
+          throw unreadable;
+        },
+      });
+    }
     return ctx;
   }
 

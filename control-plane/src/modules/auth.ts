@@ -85,6 +85,7 @@ export const authModule: Module = {
       summary: 'Exchange service-account client credentials for a short-lived JWT',
       tag: 'auth',
       body: TOKEN_REQUEST,
+      form: true,
       async handler(ctx) {
         const creds = clientCredentials(ctx.req.header('authorization'), ctx.body);
         const sa = await checkClientCredentials(ctx.db, creds.client_id, creds.client_secret);

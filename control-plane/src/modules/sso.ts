@@ -216,6 +216,7 @@ export const ssoModule: Module = {
       summary: "SAML Assertion Consumer Service: validates the IdP's response and marks the connection green",
       tag,
       body: ACS_BODY,
+      form: true,
       handler: samlAcs,
     });
   },
