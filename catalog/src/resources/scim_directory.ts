@@ -20,7 +20,12 @@ export const scimDirectory: ResourceDef = {
   },
   importId: { format: '{id}', example: 'scim_7c1e4a9b2d3f5e60', idPrefix: 'scim', what: "the SCIM directory's id (scim_...), as in its endpoint URL" },
   attributes: {
-    id: { type: 'string', mode: 'computed', description: 'Directory id (directory_id in the runbook).' },
+    id: { type: 'string', mode: 'computed', description: 'Directory id (scim_...), the last segment of endpoint_url.' },
+    directory_id: {
+      type: 'string',
+      mode: 'computed',
+      description: "The same value as id, under the name the onboarding runbook uses (its scripts read directory_id from the configure answer).",
+    },
     idp: {
       type: 'string',
       mode: 'required',

@@ -11,6 +11,15 @@ import type { Module } from './module.js';
 
 const def = resourceByName('scim_directory');
 
+/**
+ * The API view, with the id also under the name the runbook gives it: customers' scripts read
+ * `directory_id` from configure (API.md, step 5), and the catalog declares both.
+ */
+function present(ctx: RequestContext, row: StoredDirectory, token: string | null = null) {
+  const { id, ...rest } = presentDirectory(row, ctx.app.publicUrl(), token);
+  return { id, directory_id: id, ...rest };
+}
+
 async function create(ctx: RequestContext) {
   const scope = ctx.tenant();
   const body = normalizeObject(def.attributes, ctx.body) as { idp: string; ip_allowlist?: string[] };
@@ -21,7 +30,7 @@ async function create(ctx: RequestContext) {
   await scope.insert(TABLE, { id, idp: body.idp, token_hash: hash, ip_allowlist: JSON.stringify(ipAllowlist), token_rotated_at: now, created_at: now, updated_at: now });
   await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'scim_idp', idp: body.idp, directory_id: id, ip_allowlist: ipAllowlist } });
   const row = await loadDirectory(scope, id);
-  return { status: 201, body: presentDirectory(row, ctx.app.publicUrl(), token), headers: { Location: `/api/v1/identity/scim/directories/${id}` } };
+  return { status: 201, body: present(ctx, row, token), headers: { Location: `/api/v1/identity/scim/directories/${id}` } };
 }
 
 async function update(ctx: RequestContext) {
@@ -36,7 +45,7 @@ async function update(ctx: RequestContext) {
       await ctx.audit({ type: 'connector.changed', subject: before.id, data: { kind: 'scim_idp', idp: before.idp, changes: { ip_allowlist: { from: prev, to: next } } } });
     }
   }
-  return { body: presentDirectory(await loadDirectory(scope, before.id), ctx.app.publicUrl()) };
+  return { body: present(ctx, await loadDirectory(scope, before.id)) };
 }
 
 async function rotate(ctx: RequestContext) {
@@ -46,7 +55,7 @@ async function rotate(ctx: RequestContext) {
   // The old hash is overwritten in this transaction: the old token stops working at commit.
   await scope.table(TABLE).where({ id: row.id }).update({ token_hash: hash, token_rotated_at: new Date(), updated_at: new Date() });
   await ctx.audit({ type: 'connector.credential_rotated', subject: row.id, data: { kind: 'scim_idp', idp: row.idp } });
-  return { body: presentDirectory(await loadDirectory(scope, row.id), ctx.app.publicUrl(), token) };
+  return { body: present(ctx, await loadDirectory(scope, row.id), token) };
 }
 
 /**
@@ -80,7 +89,7 @@ async function remove(ctx: RequestContext) {
 }
 
 async function list(ctx: RequestContext) {
-  return { body: await pageById<StoredDirectory, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (r) => presentDirectory(r, ctx.app.publicUrl())) };
+  return { body: await pageById<StoredDirectory, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (r) => present(ctx, r)) };
 }
 
 export const scimDirectoriesModule: Module = {
@@ -90,7 +99,7 @@ export const scimDirectoriesModule: Module = {
     r.resource(def, {
       create,
       list,
-      read: async (ctx) => ({ body: presentDirectory(await loadDirectory(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+      read: async (ctx) => ({ body: present(ctx, await loadDirectory(ctx.tenant(), ctx.params.id!)) }),
       update,
       delete: remove,
     });

@@ -22,6 +22,10 @@ export class ScimDirectory extends pulumi.CustomResource {
   }
 
   /**
+   * The same value as id, under the name the onboarding runbook uses (its scripts read directory_id from the configure answer).
+   */
+  declare public readonly directoryId: pulumi.Output<string | undefined>;
+  /**
    * The identity provider that provisions into this directory; recorded as the actor `<idp>:scim`. Changing it replaces the resource.
    */
   declare public readonly idp: pulumi.Output<"okta" | "entra" | "google" | "onelogin" | "jumpcloud" | "keycloak">;
@@ -52,6 +56,7 @@ export class ScimDirectory extends pulumi.CustomResource {
     opts = opts || {};
     if (opts.id) {
       const state = argsOrState as ScimDirectoryState | undefined;
+      inputs['directoryId'] = state?.directoryId;
       inputs['idp'] = state?.idp;
       inputs['ipAllowlist'] = state?.ipAllowlist;
       inputs['endpointUrl'] = state?.endpointUrl;
@@ -63,6 +68,7 @@ export class ScimDirectory extends pulumi.CustomResource {
       if (args?.idp === undefined && !opts.urn) throw new Error("Missing required property 'idp'");
       inputs['idp'] = args?.idp;
       inputs['ipAllowlist'] = args?.ipAllowlist;
+      inputs['directoryId'] = undefined;
       inputs['endpointUrl'] = undefined;
       inputs['bearerToken'] = undefined;
       inputs['tokenRotatedAt'] = undefined;
@@ -88,6 +94,10 @@ export interface ScimDirectoryArgs {
 
 /** What `ScimDirectory.get` may be given to narrow a lookup. */
 export interface ScimDirectoryState {
+  /**
+   * The same value as id, under the name the onboarding runbook uses (its scripts read directory_id from the configure answer).
+   */
+  directoryId?: pulumi.Input<string>;
   /**
    * The identity provider that provisions into this directory; recorded as the actor `<idp>:scim`. Changing it replaces the resource.
    */

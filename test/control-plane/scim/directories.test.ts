@@ -37,6 +37,30 @@ for (const kind of dbKinds()) {
       assert.equal(list.body.next_cursor, null);
     });
 
+    it('returns directory_id (the id, under the runbook name) from configure, read, list, update and rotate', async () => {
+      const t = await cp.createTenant();
+      const made = await cp.request('POST', '/api/v1/identity/scim/configure', { token: t.token, body: { idp: 'keycloak' } });
+      assert.equal(made.status, 201, made.text);
+      const id = made.body.id;
+      assert.equal(made.body.directory_id, id, 'a runbook script reads .directory_id from the configure answer');
+      assert.equal(made.body.endpoint_url, `${cp.url}/scim/v2/${made.body.directory_id}`);
+      const path = `/api/v1/identity/scim/directories/${id}`;
+      const answers = {
+        read: await cp.request('GET', path, { token: t.token }),
+        update: await cp.request('PATCH', path, { token: t.token, body: { ip_allowlist: ['127.0.0.0/8'] } }),
+        rotate: await cp.request('POST', `${path}/token:rotate`, { token: t.token }),
+      };
+      for (const [what, r] of Object.entries(answers)) {
+        assert.equal(r.status, 200, `${what}: ${r.text}`);
+        assert.equal(r.body.directory_id, id, what);
+      }
+      const list = await cp.request('GET', `/api/v1/identity/scim/directories?id=${id}`, { token: t.token });
+      assert.equal(list.body.items[0].directory_id, id);
+      // The catalog declares it, so the OpenAPI document (and the IaC schemas built from the catalog) carry it.
+      const doc = await cp.request('GET', '/api/v1/openapi.json');
+      assert.ok(doc.body.components.schemas.ScimDirectory.properties.directory_id, 'the answer schema (additionalProperties: false) allows directory_id');
+    });
+
     it('rejects bad configuration with the field named, writing nothing', async () => {
       const t = await cp.createTenant();
       const before = { dirs: await cp.count('scim_directories'), events: await cp.count('governance_events') };

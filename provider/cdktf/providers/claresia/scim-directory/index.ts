@@ -88,6 +88,11 @@ export class ScimDirectory extends cdktf.TerraformResource {
     return this.getStringAttribute('created_at');
   }
 
+  // directory_id - computed: true, optional: false, required: false
+  public get directoryId() {
+    return this.getStringAttribute('directory_id');
+  }
+
   // endpoint_url - computed: true, optional: false, required: false
   public get endpointUrl() {
     return this.getStringAttribute('endpoint_url');
