@@ -28,7 +28,10 @@ for (const kind of dbKinds()) {
       for (let i = 1; i < items.length; i++) assert.equal(items[i].prev_hash, items[i - 1].hash);
       assert.ok(items.every((e: any) => e.signature && e.key_id));
       const v = await cp.request('GET', '/api/v1/hub/governance-events:verify', { token: t.token });
-      assert.deepEqual(v.body, { tenant_id: t.id, ok: true, events_checked: 7, head_seq: 7 });
+      const { checkpoint, ...result } = v.body;
+      assert.deepEqual(result, { tenant_id: t.id, ok: true, events_checked: 7, head_seq: 7, head_hash: items[6].hash });
+      assert.deepEqual(Object.keys(checkpoint).sort(), ['hash', 'key_id', 'seq', 'signature', 'signed_at', 'tenant_id']);
+      assert.deepEqual([checkpoint.tenant_id, checkpoint.seq, checkpoint.hash], [t.id, 7, items[6].hash]);
     });
 
     it('filters by type and time and pages with a cursor', async () => {
@@ -44,6 +47,50 @@ for (const kind of dbKinds()) {
       const bad = await cp.request('GET', '/api/v1/hub/governance-events?since=yesterday', { token: t.token });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.field, 'since');
+    });
+
+    it('answers 404 for a tenant that does not exist and takes since/until only as RFC 3339 times', async () => {
+      const t = await tenantWithEvents(1);
+      for (const path of ['/api/v1/hub/governance-events:verify', '/api/v1/hub/governance-events', '/api/v1/hub/governance-keys']) {
+        const missing = await cp.request('GET', `${path}?tenant_id=tnt_doesnotexist`, { token: cp.operatorToken });
+        assert.equal(missing.status, 404, path);
+        assert.deepEqual([missing.body.error.code, missing.body.error.field], ['not_found', 'tenant_id'], path);
+        assert.equal((await cp.request('GET', `${path}?tenant_id=${t.id}`, { token: cp.operatorToken })).status, 200, path);
+      }
+      const at = (q: string) => cp.request('GET', `/api/v1/hub/governance-events?${q}`, { token: t.token });
+      for (const [q, field] of [
+        ['since=1', 'since'],
+        ['since=2026-12-01', 'since'],
+        ['since=2026-12-01T10:00:00', 'since'],
+        ['until=2026-02-30T10:00:00Z', 'until'],
+        ['until=Tue%2C%2001%20Dec%202026%2010%3A00%3A00%20GMT', 'until'],
+      ]) {
+        const r = await at(q!);
+        assert.equal(r.status, 400, q);
+        assert.equal(r.body.error.field, field, q);
+      }
+      // An offset's "+" must be encoded: a bare one arrives as a space, and the message says so.
+      assert.match((await at('since=2026-12-01T10:00:00+02:00')).body.error.message, /%2B/);
+      const ok = await at('since=2020-01-01T10:00:00.5%2B02:00&until=2999-01-01t00:00:00z');
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.items.length, 3);
+    });
+
+    it('publishes the audit public keys, whose checkpoint signature verifies', async () => {
+      const t = await tenantWithEvents(1);
+      const keys = await cp.request('GET', '/api/v1/hub/governance-keys', { token: t.token });
+      assert.equal(keys.status, 200);
+      const audit = await cp.server.ctx.keys.activeKey(cp.db, 'audit');
+      const published = keys.body.keys.find((k: any) => k.key_id === audit.id);
+      assert.equal(published.use, 'audit');
+      assert.equal(published.retired_at, null);
+      assert.equal(published.public_key_pem, audit.publicKey.export({ type: 'spki', format: 'pem' }));
+      assert.deepEqual(published.jwk, { ...audit.publicKey.export({ format: 'jwk' }), kid: audit.id, alg: 'EdDSA', use: 'sig' });
+      assert.ok(!keys.body.keys.some((k: any) => k.use !== 'audit'), 'no Hub key for a tenant without a Hub');
+      const { checkpoint } = (await cp.request('GET', '/api/v1/hub/governance-events:verify', { token: t.token })).body;
+      const { verify, createPublicKey } = await import('node:crypto');
+      const message = JSON.stringify({ context: 'claresia.audit_head.v1', hash: checkpoint.hash, seq: checkpoint.seq, signed_at: checkpoint.signed_at, tenant_id: t.id });
+      assert.ok(verify(null, Buffer.from(message), createPublicKey(published.public_key_pem), Buffer.from(checkpoint.signature, 'base64')));
     });
 
     it('names exactly the event that was tampered with', async () => {

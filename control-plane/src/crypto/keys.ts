@@ -10,6 +10,41 @@ export interface SigningKey {
   publicKey: KeyObject;
 }
 
+/**
+ * A key the master key vouches for: its public half is derived from the private half it
+ * decrypted, never read from the row, and its purpose and tenant are the ones its sealing is
+ * bound to (see keyAad).
+ */
+export interface TrustedKey {
+  id: string;
+  purpose: string;
+  tenantId: string | null;
+  publicKey: KeyObject;
+}
+
+interface KeyRow {
+  id: string;
+  purpose: string;
+  tenant_id: string | null;
+  private_key_enc: string | null;
+}
+
+/**
+ * What a key's sealed private half is bound to. Keys sealed since migration 0520 bind their id,
+ * purpose and tenant, so a row relabelled in the database (a Hub key passed off as the audit key,
+ * one tenant's Hub key as another's) no longer opens. A row with a private_key_enc of someone
+ * else's making does not open at all (only the master key makes a sealed value), and its
+ * public_key column is never trusted.
+ */
+const keyAad = (row: Pick<KeyRow, 'id' | 'purpose' | 'tenant_id'>) => `signing_key/2:${JSON.stringify([row.id, row.purpose, row.tenant_id ?? null])}`;
+/**
+ * Keys sealed before 0520 bound only their id. They still open, and the purpose and tenant of
+ * their row are taken as written: relabelling one gains nothing, since every key signs only its
+ * own tenant's event hashes (or JWTs, which are never 32-byte digests), so no signature can be
+ * carried to other content.
+ */
+const legacyKeyAad = (id: string) => `signing_key:${id}`;
+
 /** Control-plane key purposes; a Hub's key has purpose `hub` and a tenant id. */
 export type KeyPurpose = 'audit' | 'jwt' | 'hub';
 
@@ -19,7 +54,7 @@ export type KeyPurpose = 'audit' | 'jwt' | 'hub';
  */
 export class KeyRing {
   private readonly cache = new Map<string, SigningKey>();
-  private readonly publicCache = new Map<string, KeyObject>();
+  private readonly trusted = new Map<string, TrustedKey>();
   private readonly opened = new Map<string, SigningKey>();
 
   constructor(private readonly masterKey: Buffer) {}
@@ -65,7 +100,7 @@ export class KeyRing {
    * A key from a signing_keys row the caller already read (e.g. joined to the audit head), kept
    * opened by id: a key's material never changes, only whether it is retired.
    */
-  fromRow(row: { id: string; public_key: string; private_key_enc: string }): SigningKey {
+  fromRow(row: { id: string; purpose: string; tenant_id: string | null; private_key_enc: string }): SigningKey {
     const cached = this.opened.get(row.id);
     if (cached) return cached;
     const key = this.toSigningKey(row);
@@ -73,14 +108,31 @@ export class KeyRing {
     return key;
   }
 
-  async publicKey(db: Queryable, keyId: string): Promise<KeyObject | undefined> {
-    const cached = this.publicCache.get(keyId);
+  /**
+   * The key with this id if the master key vouches for it, else undefined (no such row, or a row
+   * whose private half does not open: forged, relabelled, or sealed under another master key).
+   * Failures are not remembered: another replica may create the key a moment later.
+   */
+  async trustedKey(db: Queryable, keyId: string): Promise<TrustedKey | undefined> {
+    const cached = this.trusted.get(keyId);
     if (cached) return cached;
-    const row = await db('signing_keys').where({ id: keyId }).first();
-    if (!row) return undefined;
-    const k = createPublicKey(row.public_key);
-    this.publicCache.set(keyId, k);
-    return k;
+    const row = (await db('signing_keys').where({ id: keyId }).first('id', 'purpose', 'tenant_id', 'private_key_enc')) as KeyRow | undefined;
+    return row ? this.trustRow(row) : undefined;
+  }
+
+  /** Like trustedKey, for rows the caller already read (e.g. every audit key, to publish them). */
+  trustRow(row: KeyRow): TrustedKey | undefined {
+    const cached = this.trusted.get(row.id);
+    if (cached) return cached;
+    let privateKey: KeyObject;
+    try {
+      privateKey = this.openPrivateKey(row);
+    } catch {
+      return undefined;
+    }
+    const key = { id: row.id, purpose: row.purpose, tenantId: row.tenant_id ?? null, publicKey: createPublicKey(privateKey) };
+    this.trusted.set(row.id, key);
+    return key;
   }
 
   private async insertKey(db: Queryable, purpose: KeyPurpose, tenantId: string | null) {
@@ -91,20 +143,32 @@ export class KeyRing {
       tenant_id: tenantId,
       purpose,
       public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      private_key_enc: this.seal(privateKey.export({ type: 'pkcs8', format: 'der' }), `signing_key:${id}`),
+      private_key_enc: this.seal(privateKey.export({ type: 'pkcs8', format: 'der' }), keyAad({ id, purpose, tenant_id: tenantId })),
       created_at: new Date(),
     };
     await db('signing_keys').insert(row);
     return row;
   }
 
-  private toSigningKey(row: { id: string; public_key: string; private_key_enc: string }): SigningKey {
-    const der = this.open(row.private_key_enc, `signing_key:${row.id}`);
-    return {
-      id: row.id,
-      privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }),
-      publicKey: createPublicKey(row.public_key),
-    };
+  /**
+   * The public half comes from the private one, not from the row's public_key: a replaced
+   * public_key would otherwise make every replica started afterwards accept JWTs signed by
+   * whoever replaced it.
+   */
+  private toSigningKey(row: KeyRow): SigningKey {
+    const privateKey = this.openPrivateKey(row);
+    return { id: row.id, privateKey, publicKey: createPublicKey(privateKey) };
+  }
+
+  private openPrivateKey(row: KeyRow): KeyObject {
+    if (!row.private_key_enc) throw new Error(`signing key ${row.id} has no private key`);
+    let der: Buffer;
+    try {
+      der = this.open(row.private_key_enc, keyAad(row));
+    } catch {
+      der = this.open(row.private_key_enc, legacyKeyAad(row.id));
+    }
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
 
   /** A fresh data key for a new tenant, returned wrapped. */
@@ -138,4 +202,15 @@ export function verifyBytes(key: KeyObject, data: Buffer, signature: string): bo
   } catch {
     return false;
   }
+}
+
+/** verifyBytes on libuv's thread pool, so that checking a long chain leaves the event loop free. */
+export function verifyBytesAsync(key: KeyObject, data: Buffer, signature: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(null, data, key, Buffer.from(signature, 'base64'), (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
 }

@@ -1,20 +1,31 @@
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { verifyChain } from '../audit/chain.js';
-import { badRequest } from '../http/errors.js';
+import { signHead } from '../audit/head.js';
+import { eventListSchema, keysSchema, verifySchema } from '../audit/openapi.js';
+import { publishedKeys } from '../audit/published-keys.js';
+import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import type { Module } from './module.js';
 
+// ajv-formats gives a function or (in other versions) { validate, compare }.
+const dateTime = fullFormats['date-time'] as ((s: string) => boolean) | { validate: (s: string) => boolean };
+const rfc3339 = typeof dateTime === 'function' ? dateTime : dateTime.validate;
+
 function parseTime(v: unknown, field: string): Date | undefined {
   if (v === undefined) return undefined;
-  const d = new Date(String(v));
-  if (Number.isNaN(d.getTime())) throw badRequest(`${field} must be an RFC 3339 time`, field, 'invalid_value');
+  const s = String(v);
+  const d = new Date(s);
+  if (typeof v !== 'string' || !rfc3339(s) || Number.isNaN(d.getTime()))
+    throw badRequest(`${field} must be an RFC 3339 time with a time zone, such as 2026-01-31T09:00:00Z (in a URL, write + as %2B)`, field, 'invalid_value');
   return d;
 }
 
 /** Operators name the tenant with ?tenant_id=; tenant tokens always see their own chain. */
-function tenantOf(ctx: RequestContext): string {
+async function tenantOf(ctx: RequestContext): Promise<string> {
   if (ctx.principal.kind === 'tenant') return ctx.principal.tenantId;
   const t = ctx.query.tenant_id;
   if (typeof t !== 'string' || !t) throw badRequest('tenant_id is required with the operator token', 'tenant_id', 'missing_field');
+  if (!(await ctx.db('tenants').where({ id: t }).first('id'))) throw notFound(`tenant ${t}`, 'tenant_id');
   return t;
 }
 
@@ -22,6 +33,7 @@ export function presentEvent(e: Record<string, any>) {
   return {
     id: String(e.id),
     seq: Number(e.seq),
+    format: Number(e.format ?? 1),
     type: e.type,
     actor: e.actor,
     subject: e.subject,
@@ -45,8 +57,9 @@ export const auditModule: Module = {
       auth: 'any',
       summary: 'List governance events, newest last; filter by type and time, page with cursor',
       tag: 'audit',
+      response: eventListSchema,
       async handler(ctx) {
-        const tenantId = tenantOf(ctx);
+        const tenantId = await tenantOf(ctx);
         const limit = Number(ctx.query.limit ?? 100);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000', 'limit', 'invalid_value');
         const since = parseTime(ctx.query.since, 'since');
@@ -67,10 +80,29 @@ export const auditModule: Module = {
       method: 'GET',
       path: '/api/v1/hub/governance-events:verify',
       auth: 'any',
-      summary: "Verify the signatures and hash chain of the tenant's governance events",
+      summary:
+        "Verify the signatures, co-signatures and hash chain of the tenant's governance events; when they check out, the answer carries the head signed now (a checkpoint to keep)",
       tag: 'audit',
+      response: verifySchema,
       async handler(ctx) {
-        return { body: await verifyChain(ctx.db, ctx.app.keys, tenantOf(ctx)) };
+        const tenantId = await tenantOf(ctx);
+        const result = await verifyChain(ctx.db, ctx.app.keys, tenantId);
+        if (!result.ok) return { body: result };
+        // Signed only for a chain that checks out: the control plane never vouches for a broken one.
+        const checkpoint = signHead(await ctx.app.keys.activeKey(ctx.db, 'audit'), tenantId, result.head_seq, result.head_hash!);
+        return { body: { ...result, checkpoint } };
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: '/api/v1/hub/governance-keys',
+      auth: 'any',
+      summary: "The public keys that sign the tenant's governance events and chain head (the audit keys, retired ones too) and co-sign them (the tenant's Hub keys), for verifying offline",
+      tag: 'audit',
+      response: keysSchema,
+      async handler(ctx) {
+        const tenantId = await tenantOf(ctx);
+        return { body: { tenant_id: tenantId, keys: await publishedKeys(ctx.db, ctx.app.keys, tenantId) } };
       },
     });
   },
