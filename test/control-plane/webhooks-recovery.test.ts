@@ -191,6 +191,57 @@ for (const kind of dbKinds()) {
       await api('DELETE', `/api/v1/webhooks/${other.id}`);
     });
 
+    it('sends again the failed deliveries of a time range after an outage; refuses bad ranges by field, changing nothing', async () => {
+      const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: OLD })).body;
+      const since = new Date(Date.now() - 1000).toISOString();
+      receiver.answer(410);
+      for (const i of [1, 2, 3]) await newUser(`outage${i}@acme.example`);
+      const failed = await until('three failed', async () => {
+        const items = await deliveriesOf(hook.id, 'failed');
+        return items.length === 3 && items.reverse();
+      });
+      const path = `/api/v1/webhooks/${hook.id}/deliveries:retry`;
+      const events = () => cp.count('governance_events', { tenant_id: t.id, type: 'webhook.deliveries_retried' });
+      const before = await events();
+      const bad: Array<[unknown, string]> = [
+        [{}, 'since'],
+        [{ since: 'yesterday' }, 'since'],
+        [{ since: '2026-01-01' }, 'since'],
+        [{ since, until: since }, 'until'],
+        [{ since, until: 'soon' }, 'until'],
+        [{ since, status: 'failed' }, 'status'],
+      ];
+      for (const [body, field] of bad) {
+        const r = await api('POST', path, body);
+        assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+        assert.equal(r.body.error.field, field, r.text);
+      }
+      await api('PATCH', `/api/v1/webhooks/${hook.id}`, { status: 'disabled' });
+      const disabled = await api('POST', path, { since });
+      assert.equal(disabled.status, 409, disabled.text);
+      assert.equal(disabled.body.error.field, 'status');
+      await api('PATCH', `/api/v1/webhooks/${hook.id}`, { status: 'active' });
+      assert.equal((await deliveriesOf(hook.id, 'failed')).length, 3, 'nothing changed');
+      assert.equal(await events(), before);
+
+      // The range ends before the third event: the first two only, oldest first.
+      receiver.answer(200);
+      const some = await api('POST', path, { since, until: failed[2].created_at });
+      assert.equal(some.status, 200, some.text);
+      assert.deepEqual(some.body, { redelivered: 2, delivery_ids: [failed[0].id, failed[1].id], more: false });
+      const rest = await api('POST', path, { since });
+      assert.deepEqual(rest.body, { redelivered: 1, delivery_ids: [failed[2].id], more: false });
+      await until('all delivered', async () => (await deliveriesOf(hook.id, 'delivered')).length === 3);
+      const accepted = new Set(receiver.accepted().map((r) => r.eventId));
+      for (const d of failed) assert.ok(accepted.has(d.event_id), d.event_id);
+      const again = await api('POST', path, { since });
+      assert.deepEqual(again.body, { redelivered: 0, delivery_ids: [], more: false });
+      assert.equal(await events(), before + 2, 'one event per call that sent something');
+      const [last] = (await eventsOf('webhook.deliveries_retried')).slice(-1);
+      assert.deepEqual(last!.data, { since, until: null, count: 1, more: false });
+      await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+    });
+
     it('documents the delivery routes in the OpenAPI document', async () => {
       const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
       const retry = doc.paths['/api/v1/webhooks/{id}/deliveries/{delivery_id}:retry'];

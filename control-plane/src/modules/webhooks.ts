@@ -1,11 +1,11 @@
-import { normalizeObject, resourceByName } from '@claresia/catalog';
+import { normalizeObject, resourceByName, type JsonSchema } from '@claresia/catalog';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { Reply, RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { checkWebhookUrl, loadWebhook, openWebhookSecret, presentWebhook, sealWebhookSecret, WEBHOOKS, type WebhookRow } from '../webhooks/store.js';
 import { DELIVERY_SCHEMA, DELIVERY_STATUSES, deliveriesOf, loadDelivery, presentDelivery, type DeliveryRow } from '../webhooks/deliveries.js';
-import { redeliver } from '../webhooks/redeliver.js';
+import { redeliver, REDELIVER_BATCH, redeliverFailed } from '../webhooks/redeliver.js';
 import { rotateSecret } from '../webhooks/rotation.js';
 import '../webhooks/deliver.js';
 import '../webhooks/sources.js';
@@ -126,6 +126,29 @@ async function retryDelivery(ctx: RequestContext): Promise<Reply> {
   return { body: presentDelivery(await loadDelivery(scope, hook.id, before.id)) };
 }
 
+const REDELIVER_RANGE: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['since'],
+  properties: {
+    since: { type: 'string', format: 'date-time', description: 'Failed deliveries of events from this time (RFC 3339) on.' },
+    until: { type: 'string', format: 'date-time', description: 'And before this time; now if left out.' },
+  },
+};
+
+async function retryFailed(ctx: RequestContext<{ since: string; until?: string }>): Promise<Reply> {
+  const scope = ctx.tenant();
+  const hook = await loadWebhook(scope, ctx.params.id!);
+  const since = new Date(ctx.body.since);
+  const until = ctx.body.until === undefined ? undefined : new Date(ctx.body.until);
+  if (until && until.getTime() <= since.getTime()) throw badRequest('until must be later than since', 'until', 'invalid_value');
+  const { ids, more } = await redeliverFailed(scope, hook, { since, ...(until ? { until } : {}) }, new Date());
+  if (ids.length > 0) {
+    await ctx.audit({ type: 'webhook.deliveries_retried', subject: hook.id, data: { since: since.toISOString(), until: until?.toISOString() ?? null, count: ids.length, more } });
+  }
+  return { body: { redelivered: ids.length, delivery_ids: ids, more } };
+}
+
 export const webhooksModule: Module = {
   name: 'webhooks',
   routes(r) {
@@ -158,6 +181,21 @@ export const webhooksModule: Module = {
         '409 if it is still pending or the webhook is disabled. Recorded as webhook.delivery_retried',
       response: DELIVERY_SCHEMA,
       handler: retryDelivery,
+    });
+    r.route({
+      method: 'POST',
+      path: `${deliveriesPath}:retry`,
+      auth: 'tenant',
+      tag,
+      summary:
+        `Send again the failed deliveries of events from since (to until), oldest first, at most ${REDELIVER_BATCH} a call: more: true means call again. ` +
+        '409 if the webhook is disabled. Recorded as webhook.deliveries_retried',
+      body: REDELIVER_RANGE,
+      response: {
+        type: 'object',
+        properties: { redelivered: { type: 'integer' }, delivery_ids: { type: 'array', items: { type: 'string' } }, more: { type: 'boolean' } },
+      },
+      handler: retryFailed,
     });
   },
 };

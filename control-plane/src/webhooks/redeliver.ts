@@ -26,3 +26,32 @@ export async function redeliver(scope: TenantScope, hook: WebhookRow, deliveryId
   await enqueue(scope.db, DELIVER_QUEUE, payload, { key: d.id, tenantId: scope.tenantId, maxAttempts: 1000 });
   return d;
 }
+
+/** Failed deliveries one call sends again; a caller with more repeats the call (those sent are pending, so not taken twice). */
+export const REDELIVER_BATCH = 500;
+
+/**
+ * Sends again the webhook's failed deliveries of events from `since` (to `until`), oldest first,
+ * at most REDELIVER_BATCH of them: the recovery after a receiver outage longer than the retry
+ * horizon. Each is pending with a fresh count of attempts and its own job, as a single redelivery.
+ */
+export async function redeliverFailed(scope: TenantScope, hook: WebhookRow, range: { since: Date; until?: Date }, now: Date): Promise<{ ids: string[]; more: boolean }> {
+  if (hook.status !== 'active') throw conflict(`webhook ${hook.id} is ${hook.status}; set its status to active before redelivering`, 'status');
+  let q = scope
+    .table(DELIVERIES)
+    .where({ webhook_id: hook.id, status: 'failed' })
+    .where('created_at', '>=', range.since)
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .limit(REDELIVER_BATCH + 1)
+    .forUpdate();
+  if (range.until) q = q.where('created_at', '<', range.until);
+  const rows = (await q.select('id')) as Array<{ id: string }>;
+  const ids = rows.slice(0, REDELIVER_BATCH).map((r) => r.id);
+  if (ids.length === 0) return { ids, more: false };
+  await scope.table(DELIVERIES).whereIn('id', ids).update({ status: 'pending', attempts: 0, next_attempt_at: now, delivered_at: null, failed_at: null, redelivered_at: now });
+  for (const id of ids) {
+    const payload: DeliverPayload = { delivery_id: id };
+    await enqueue(scope.db, DELIVER_QUEUE, payload, { key: id, tenantId: scope.tenantId, maxAttempts: 1000 });
+  }
+  return { ids, more: rows.length > REDELIVER_BATCH };
+}
