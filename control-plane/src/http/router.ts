@@ -37,6 +37,8 @@ export interface RequestContext<B = any> {
    * routes with `transaction: false` that must call out (an IdP, a platform) before they write.
    */
   transaction<T>(fn: (ctx: RequestContext<B>) => Promise<T>): Promise<T>;
+  /** What the route's `prepare` step returned (undefined without one). */
+  prepared?: unknown;
 }
 
 export interface Reply {
@@ -75,6 +77,12 @@ export interface RouteSpec<B = any> {
    * they use ctx.transaction for their short writes and do not get Idempotency-Key replay.
    */
   transaction?: boolean;
+  /**
+   * Work that waits on the network (an IdP's metadata), run on the pool before the route's
+   * transaction opens, so a slow host holds no connection; the handler then gets its result as
+   * ctx.prepared and keeps its transaction and Idempotency-Key replay. Must not write.
+   */
+  prepare?(ctx: RequestContext<B>): Promise<unknown>;
   handler(ctx: RequestContext<B>): Promise<Reply>;
 }
 
@@ -90,7 +98,7 @@ export interface ResourceHandlers {
 }
 
 /** Per-operation options of a catalog resource's routes (a read that must write, a role). */
-export type ResourceRouteOptions = Partial<Record<keyof ResourceHandlers, Pick<RouteSpec, 'transaction' | 'role'>>>;
+export type ResourceRouteOptions = Partial<Record<keyof ResourceHandlers, Pick<RouteSpec, 'transaction' | 'role' | 'prepare'>>>;
 
 /** Big enough for the SAML POST binding: a 1 MiB SAMLResponse, %-escaped in part. */
 const FORM_LIMIT = '2mb';
@@ -144,7 +152,8 @@ export class ApiRouter {
       if (unreadable) unreadableBodies.set(req, unreadable);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
       const inTransaction = spec.transaction ?? spec.method !== 'GET';
-      const reply = inTransaction ? await this.write(spec, req, principal, body) : await this.run(spec, req, principal, body, this.app.db);
+      const prepared = spec.prepare ? await spec.prepare(this.context(req, principal, body, this.app.db)) : undefined;
+      const reply = inTransaction ? await this.write(spec, req, principal, body, prepared) : await this.run(spec, req, principal, body, this.app.db, prepared);
       res.status(reply.status ?? 200);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.end();
@@ -164,6 +173,7 @@ export class ApiRouter {
     };
     for (const op of ['create', 'list', 'read', 'update', 'delete'] as const) {
       let handler = handlers[op];
+      let prepare = options[op]?.prepare;
       // A create body is the whole resource, so the catalog's rules over several attributes
       // are checked here; an update's body is a change, checked by its module against the stored resource.
       if (op === 'create' && handler && def.rules?.length) {
@@ -172,11 +182,19 @@ export class ApiRouter {
           enforceRules(def, ctx.body as Record<string, unknown>);
           return create(ctx);
         };
+        // Broken rules are refused before any fetch the create prepares.
+        const before = prepare;
+        if (before) {
+          prepare = (ctx) => {
+            enforceRules(def, ctx.body as Record<string, unknown>);
+            return before(ctx);
+          };
+        }
       }
       if (!handler) continue;
       const api = def.api[op];
       if (!api) throw new Error(`catalog entry ${def.name} declares no ${op} operation`);
-      this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...options[op], handler });
+      this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...options[op], ...(prepare ? { prepare } : {}), handler });
     }
   }
 
@@ -189,11 +207,11 @@ export class ApiRouter {
     return p;
   }
 
-  private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable): Promise<Reply> {
-    return spec.handler(this.context(req, principal, body, db));
+  private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable, prepared?: unknown): Promise<Reply> {
+    return spec.handler(this.context(req, principal, body, db, prepared));
   }
 
-  private context<B>(req: Request, principal: Principal, body: B, db: Queryable): RequestContext<B> {
+  private context<B>(req: Request, principal: Principal, body: B, db: Queryable, prepared?: unknown): RequestContext<B> {
     const keys = this.app.keys;
     const unreadable = unreadableBodies.get(req);
     const ctx: RequestContext<B> = {
@@ -204,6 +222,7 @@ export class ApiRouter {
       body,
       principal,
       db,
+      prepared,
       actor: principal ? actorOf(principal) : 'anonymous',
       tenant() {
         if (principal?.kind !== 'tenant') throw forbidden('this operation needs a tenant token');
@@ -215,7 +234,7 @@ export class ApiRouter {
         if (db === ctx.app.db) throw new Error('audit events are written inside a write transaction');
         return appendEvent(db as Tx, keys, tid, { ...event, actor: event.actor ?? ctx.actor });
       },
-      transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx)))),
+      transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx, prepared)))),
     };
     // A route without a schema that reads its optional JSON body must not take a body it could
     // not parse as "no body"; one that streams its own (a CSV upload) never reads ctx.body.
@@ -230,7 +249,7 @@ export class ApiRouter {
   }
 
   /** Writes run in one transaction; a POST with Idempotency-Key replays its first success. */
-  private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B): Promise<Reply> {
+  private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, prepared?: unknown): Promise<Reply> {
     const key = spec.method === 'POST' && principal ? req.header('idempotency-key') : undefined;
     if (key !== undefined && (key.length < 1 || key.length > 255)) {
       throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
@@ -251,7 +270,7 @@ export class ApiRouter {
           return { status: prior.status, body: stored, headers: { 'Idempotent-Replayed': 'true' } } as Reply;
         }
       }
-      const reply = await this.run(spec, req, principal, body, trx);
+      const reply = await this.run(spec, req, principal, body, trx, prepared);
       if (key) {
         await trx('idempotency_keys').insert({
           scope,

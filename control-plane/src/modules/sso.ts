@@ -6,7 +6,7 @@ import type { Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appendEvent } from '../audit/chain.js';
 import { newId } from '../crypto/secrets.js';
-import { ApiError, badRequest } from '../http/errors.js';
+import { ApiError, badRequest, conflict } from '../http/errors.js';
 import { enforceRules } from '../http/validate.js';
 import { expressPath, type Reply, type RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -15,7 +15,7 @@ import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { loginFailed } from '../sso/errors.js';
 import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
 import { discover, finishOidcLogin } from '../sso/oidc.js';
-import { beginLogin, fetchPolicyOf } from '../sso/begin.js';
+import { fetchPolicyOf, prepareLogin, type LoginStarter } from '../sso/begin.js';
 import { completeUserLogin } from '../auth/user-login.js';
 import type { SsoProfile } from '../sso/profile.js';
 import { finishSamlLogin } from '../sso/saml.js';
@@ -53,11 +53,21 @@ async function sealSettings(ctx: RequestContext, tenantId: string, id: string, s
   return { ...rest, client_secret_enc: client_secret ? await ctx.app.keys.encryptForTenant(ctx.db, tenantId, client_secret, secretPurpose(id)) : null };
 }
 
-async function create(ctx: RequestContext) {
-  const scope = ctx.tenant();
+interface PreparedCreate {
+  body: Record<string, any>;
+  settings: IdpSettings;
+}
+
+/** The IdP's metadata or discovery document is read before the create's transaction opens. */
+async function prepareCreate(ctx: RequestContext): Promise<PreparedCreate> {
   const body = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
   const patch = Object.fromEntries(IDP_FIELDS.map((f) => [f, body[f] ?? null])) as unknown as IdpSettings;
-  const settings = await resolveSettings(body.protocol, patch, fetchPolicyOf(ctx.app));
+  return { body, settings: await resolveSettings(body.protocol, patch, fetchPolicyOf(ctx.app)) };
+}
+
+async function create(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const { body, settings } = ctx.prepared as PreparedCreate;
   const id = newId('sso');
   const now = new Date();
   const row = { id, name: body.name, protocol: body.protocol, ...(await sealSettings(ctx, scope.tenantId, id, settings)), status: 'untested', last_tested_at: null, created_at: now, updated_at: now };
@@ -67,23 +77,47 @@ async function create(ctx: RequestContext) {
   return { status: 201, body: present(stored, ctx.app.publicUrl()), headers: { Location: `/api/v1/identity/sso/connections/${id}` } };
 }
 
-async function update(ctx: RequestContext) {
-  const scope = ctx.tenant();
-  const before = await loadConnection(scope, ctx.params.id!, true);
+/** The stored columns an update's new IdP settings were derived from. */
+const IDP_COLUMNS = ['metadata_url', 'metadata_xml', 'idp_sso_url', 'idp_certificate', 'idp_entity_id', 'discovery_url', 'client_id', 'client_secret_enc'] as const;
+
+interface PreparedUpdate {
+  patch: Record<string, any>;
+  /** The connection as read before the IdP was consulted. */
+  read: ConnectionRow;
+  /** Present when the request touches IdP settings: the stored ones and the checked new ones. */
+  idp?: { stored: IdpSettings; settings: IdpSettings };
+}
+
+/** New IdP settings are checked against the IdP (metadata, discovery) before the transaction opens. */
+async function prepareUpdate(ctx: RequestContext): Promise<PreparedUpdate> {
+  const read = await loadConnection(ctx.tenant(), ctx.params.id!);
   const patch = normalizeObject(def.attributes, ctx.body) as Record<string, any>;
   if (patch.name === null) throw badRequest('name cannot be null', 'name', 'invalid_value');
+  const touched = IDP_FIELDS.filter((f) => patch[f] !== undefined);
+  if (!touched.length) return { patch, read };
+  const stored = await storedSettings(ctx, read);
+  const merged = { ...stored } as IdpSettings;
+  for (const f of touched) (merged as unknown as Record<string, unknown>)[f] = patch[f];
+  // The connection as it would be, against the catalog's rules; only what this request sent
+  // can be refused, since stored settings read from metadata are not the caller's.
+  enforceRules(def, { ...merged, protocol: read.protocol }, Object.fromEntries(touched.map((f) => [f, patch[f]])));
+  return { patch, read, idp: { stored, settings: await resolveSettings(read.protocol, merged, fetchPolicyOf(ctx.app)) } };
+}
+
+async function update(ctx: RequestContext) {
+  const scope = ctx.tenant();
+  const { patch, read, idp } = ctx.prepared as PreparedUpdate;
+  const before = await loadConnection(scope, read.id, true);
+  // The new settings were merged over what was stored then; writing them over someone else's
+  // change made meanwhile would silently undo it.
+  if (idp && IDP_COLUMNS.some((c) => before[c] !== read[c])) {
+    throw conflict(`sso connection ${read.id} had its IdP settings changed by another request meanwhile; read it and send the change again`, 'id');
+  }
   const changes: Record<string, unknown> = {};
   if (patch.name !== undefined && patch.name !== before.name) changes.name = { from: before.name, to: patch.name };
-  const touched = IDP_FIELDS.filter((f) => patch[f] !== undefined);
   let columns: Record<string, unknown> = {};
-  if (touched.length) {
-    const stored = await storedSettings(ctx, before);
-    const merged = { ...stored } as IdpSettings;
-    for (const f of touched) (merged as unknown as Record<string, unknown>)[f] = patch[f];
-    // The connection as it would be, against the catalog's rules; only what this request sent
-    // can be refused, since stored settings read from metadata are not the caller's.
-    enforceRules(def, { ...merged, protocol: before.protocol }, Object.fromEntries(touched.map((f) => [f, patch[f]])));
-    const settings = await resolveSettings(before.protocol, merged, fetchPolicyOf(ctx.app));
+  if (idp) {
+    const { stored, settings } = idp;
     for (const f of IDP_FIELDS) {
       if (settings[f] === stored[f]) continue;
       // The secret is recorded as changed, never by value.
@@ -111,11 +145,23 @@ async function list(ctx: RequestContext) {
   return { body: await pageById<ConnectionRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (r) => present(r, ctx.app.publicUrl())) };
 }
 
+interface PreparedTest {
+  row: ConnectionRow;
+  start: LoginStarter;
+}
+
+async function prepareTest(ctx: RequestContext): Promise<PreparedTest> {
+  const row = await loadConnection(ctx.tenant(), ctx.params.id!);
+  return { row, start: await prepareLogin(ctx.app, row) };
+}
+
 /** Starts a real test login: the URL to send the admin's browser to. */
 async function startTest(ctx: RequestContext) {
   const scope = ctx.tenant();
-  const row = await loadConnection(scope, ctx.params.id!);
-  const begun = await beginLogin(ctx.app, scope, row, 'test');
+  const { row: read, start } = ctx.prepared as PreparedTest;
+  // Still there, and not deleted until this login's state is written.
+  const row = await loadConnection(scope, read.id, true);
+  const begun = await start(scope, 'test');
   await ctx.audit({ type: 'sso.test_started', subject: row.id, data: { protocol: row.protocol, login_id: begun.loginId } });
   return { status: 201, body: { connection_id: row.id, protocol: row.protocol, redirect_url: begun.redirectUrl, login_id: begun.loginId, expires_at: begun.expiresAt.toISOString() } };
 }
@@ -194,19 +240,24 @@ export const ssoModule: Module = {
   },
   routes(r) {
     const tag = 'sso_connection';
-    r.resource(def, {
-      create,
-      list,
-      read: async (ctx) => ({ body: present(await loadConnection(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
-      update,
-      delete: remove,
-    });
+    r.resource(
+      def,
+      {
+        create,
+        list,
+        read: async (ctx) => ({ body: present(await loadConnection(ctx.tenant(), ctx.params.id!), ctx.app.publicUrl()) }),
+        update,
+        delete: remove,
+      },
+      { create: { prepare: prepareCreate }, update: { prepare: prepareUpdate } },
+    );
     r.route({
       method: 'POST',
       path: `${BASE}/test`,
       auth: 'tenant',
       summary: 'Start a test login: returns the URL to open in a browser; the IdP answers to acs_url',
       tag,
+      prepare: prepareTest,
       handler: startTest,
     });
     r.route({

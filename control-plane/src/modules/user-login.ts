@@ -2,7 +2,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { ApiError, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { subjectAccess } from '../rbac/access.js';
-import { beginLogin } from '../sso/begin.js';
+import { prepareLogin, type LoginStarter } from '../sso/begin.js';
 import { TABLE as SSO_TABLE, type ConnectionRow } from '../sso/connections.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
 import type { Module } from './module.js';
@@ -11,15 +11,28 @@ import type { Module } from './module.js';
  * A person signs in through one of the tenant's SSO connections: the browser is sent to the
  * IdP, whose answer arrives at the connection's ACS / callback (the same URL the test login
  * uses) and ends in a user JWT there. The connection must have passed a test login (status
- * green): an untested connection is not trusted to vouch for users.
+ * green): an untested connection is not trusted to vouch for users. Anyone may call this, so
+ * the IdP is consulted before the transaction opens (see prepareLogin).
  */
-async function startLogin(ctx: RequestContext) {
+async function prepareStart(ctx: RequestContext): Promise<PreparedStart> {
   const row = (await ctx.db<ConnectionRow>(SSO_TABLE).where({ id: ctx.params.connection_id }).first()) as ConnectionRow | undefined;
   if (!row) throw notFound(`sso connection ${ctx.params.connection_id}`, 'connection_id');
   if (row.status !== 'green') {
     throw new ApiError(409, 'connection_not_active', `sso connection ${row.id} is ${row.status}: an admin must complete a test login (POST .../${row.id}/test) before users sign in through it`, 'connection_id');
   }
-  const begun = await beginLogin(ctx.app, new TenantScope(ctx.db, row.tenant_id), row, 'login');
+  return { row, start: await prepareLogin(ctx.app, row) };
+}
+
+interface PreparedStart {
+  row: ConnectionRow;
+  start: LoginStarter;
+}
+
+async function startLogin(ctx: RequestContext) {
+  const { row, start } = ctx.prepared as PreparedStart;
+  // Kept from being deleted until the state is written; a connection gone meanwhile is a 404, not a broken reference.
+  if (!(await ctx.db(SSO_TABLE).where({ id: row.id }).forShare().first('id'))) throw notFound(`sso connection ${row.id}`, 'connection_id');
+  const begun = await start(new TenantScope(ctx.db, row.tenant_id), 'login');
   return {
     status: 302,
     headers: { Location: begun.redirectUrl, 'Cache-Control': 'no-store' },
@@ -65,6 +78,7 @@ export const userLoginModule: Module = {
       summary: "Start a user's sign-in through an SSO connection: redirects to the IdP; the IdP's answer at the connection's ACS / callback returns a user JWT",
       tag: 'auth',
       transaction: true,
+      prepare: prepareStart,
       handler: startLogin,
     });
     r.route({

@@ -16,26 +16,36 @@ export interface BegunLogin {
   expiresAt: Date;
 }
 
+/** Starts the login and records its state through `scope` (a short write transaction). */
+export type LoginStarter = (scope: TenantScope, purpose: LoginPurpose) => Promise<BegunLogin>;
+
 /**
- * Starts an SP-initiated login through a connection (AuthnRequest, or authorization request
- * with PKCE) and records its state with its purpose, so the one ACS / callback URL the IdP
- * knows can tell an admin's test from a user signing in.
+ * Readies an SP-initiated login through a connection (AuthnRequest, or authorization request
+ * with PKCE). What waits on the IdP (the OIDC discovery document) happens here, on the pool,
+ * so the caller opens its transaction only afterwards: an anonymous sign-in start against a
+ * slow IdP must not hold a database connection. The starter records the state with its
+ * purpose, so the one ACS / callback URL the IdP knows can tell an admin's test from a user
+ * signing in.
  */
-export async function beginLogin(app: AppContext, scope: TenantScope, row: ConnectionRow, purpose: LoginPurpose): Promise<BegunLogin> {
+export async function prepareLogin(app: AppContext, row: ConnectionRow): Promise<LoginStarter> {
   const ep = spEndpoints(app.publicUrl(), row.id, row.protocol);
   if (row.protocol === 'saml') {
-    const states = new LoginStates(scope, app.keys, row.id, 'saml', purpose);
-    const started = await startSamlLogin(
-      { idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep },
-      states.samlCache(),
-      row.id,
-    );
-    const saved = await scope.table('sso_login_states').where({ id: started.requestId }).first('expires_at');
-    return { redirectUrl: started.url, loginId: started.requestId, expiresAt: new Date(saved.expires_at) };
+    return async (scope, purpose) => {
+      const states = new LoginStates(scope, app.keys, row.id, 'saml', purpose);
+      const started = await startSamlLogin(
+        { idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep },
+        states.samlCache(),
+        row.id,
+      );
+      const saved = await scope.table('sso_login_states').where({ id: started.requestId }).first('expires_at');
+      return { redirectUrl: started.url, loginId: started.requestId, expiresAt: new Date(saved.expires_at) };
+    };
   }
-  const clientSecret = await app.keys.decryptForTenant(scope.db, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
+  const clientSecret = await app.keys.decryptForTenant(app.db, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
   const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
-  const started = await startOidcLogin(config, ep.acs_url);
-  const expiresAt = await new LoginStates(scope, app.keys, row.id, 'oidc', purpose).save(started.state, started.secrets);
-  return { redirectUrl: started.url, loginId: started.state, expiresAt };
+  return async (scope, purpose) => {
+    const started = await startOidcLogin(config, ep.acs_url);
+    const expiresAt = await new LoginStates(scope, app.keys, row.id, 'oidc', purpose).save(started.state, started.secrets);
+    return { redirectUrl: started.url, loginId: started.state, expiresAt };
+  };
 }
