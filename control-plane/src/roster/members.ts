@@ -77,14 +77,33 @@ export interface UpsertResult {
 }
 
 /**
+ * Serialises the roster writers of one tenant (CSV imports, SCIM syncs) until the transaction
+ * ends. Each reads which members exist and then writes and audits on that reading: two imports
+ * of one file read "absent" side by side, both counted every row created and audited member ids
+ * that lost the insert race and were never stored. Taking it again in the same transaction is
+ * free, so every batch takes it; a writer that changes members before its first batch takes it
+ * first (scim-sync.ts), or it would wait here holding row locks an import is waiting for.
+ */
+export async function lockRoster(scope: TenantScope): Promise<void> {
+  await scope.db.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`roster:${scope.tenantId}`]);
+}
+
+/**
  * Writes one batch of members (classified on the way) and records `rbac.archetype_assigned`
  * for each person whose effective archetype is new or changed. An admin's override is never
  * touched: it keeps deciding the archetype whatever the title says now.
  */
 export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally): Promise<UpsertResult[]> {
   if (batch.length === 0) return [];
+  await lockRoster(scope);
+  // FOR UPDATE: an override PUT in flight is waited for and seen, not overwritten by an
+  // archetype computed from the row as it was before (the PUT locks the row the same way).
   const existing = new Map<string, MemberRow>(
-    ((await scope.table<MemberRow>('roster_members').whereIn('email', batch.map((b) => b.email))) as MemberRow[]).map((m) => [m.email, m]),
+    ((await scope
+      .table<MemberRow>('roster_members')
+      .whereIn('email', batch.map((b) => b.email))
+      .orderBy('email')
+      .forUpdate()) as MemberRow[]).map((m) => [m.email, m]),
   );
   const now = new Date();
   const writes: Record<string, unknown>[] = [];

@@ -4,7 +4,7 @@ import { EMAIL, scimEmail } from './email.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { followAddressChanges, type Move } from './address-moves.js';
 import { ADDRESS_SQL, byPreference, HOLDER_COLUMNS, type Holder } from './holders.js';
-import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
+import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
  * Step 8 from SCIM: every `POST /api/v1/roster/scim:sync` also brings the tenant's SCIM users
@@ -83,6 +83,7 @@ async function sharedAddressOwners(scope: TenantScope): Promise<Map<string, stri
 
 export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Promise<RosterSyncReport> {
   const out: RosterSyncReport = { members: 0, created: 0, updated: 0, unchanged: 0, matched: 0, unmatched: 0, deactivated: 0, moved: 0, skipped_without_email: 0, unmatched_users: [] };
+  await lockRoster(scope);
   const moves = await followAddressChanges(scope);
   out.moved = moves.length;
   const owners = await sharedAddressOwners(scope);
