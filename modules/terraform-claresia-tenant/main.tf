@@ -27,6 +27,13 @@ resource "claresia_sso_connection" "this" {
   client_secret   = var.sso_client_secret
   # Only OIDC has a secret; a version without one would plan a perpetual difference.
   client_secret_wo_version = var.sso.protocol == "oidc" ? var.sso.client_secret_version : null
+
+  # Its provider signs in as the tenant, which Terraform does not see as a reference: without
+  # this, a replaced tenant (new slug, region or mode) would be planned alone, and the new
+  # tenant left without this object until a second apply.
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id]
+  }
 }
 
 resource "claresia_scim_directory" "this" {
@@ -35,6 +42,10 @@ resource "claresia_scim_directory" "this" {
 
   idp          = var.scim.idp
   ip_allowlist = var.scim.ip_allowlist
+
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
+  }
 }
 
 resource "claresia_group_mapping" "this" {
@@ -44,6 +55,10 @@ resource "claresia_group_mapping" "this" {
   group     = each.key
   role      = each.value.role
   archetype = each.value.archetype
+
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
+  }
 }
 
 resource "claresia_llm_connector" "this" {
@@ -55,6 +70,10 @@ resource "claresia_llm_connector" "this" {
   base_url              = each.value.base_url
   credential            = var.llm_credentials[each.key]
   credential_wo_version = each.value.credential_version
+
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
+  }
 }
 
 resource "claresia_hub" "this" {
@@ -65,6 +84,10 @@ resource "claresia_hub" "this" {
   mtls_endpoint_url       = var.hub.mtls_endpoint_url
   customer_ca_certificate = var.hub.customer_ca_certificate
   timeouts                = { create = var.hub.create_timeout }
+
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
+  }
 }
 
 resource "claresia_cowork" "this" {
@@ -73,6 +96,10 @@ resource "claresia_cowork" "this" {
 
   pack           = each.key
   blocked_skills = each.value.blocked_skills
+
+  lifecycle {
+    replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
+  }
 }
 
 # Read after everything above exists: the tenant's provider is not configured until the tenant is.

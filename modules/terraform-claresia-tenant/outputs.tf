@@ -92,7 +92,9 @@ output "control_plane_client_certificate_sha256" {
 
 output "customer_ca_certificate_sha256" {
   description = "Mode C: SHA-256 fingerprints of the CA certificates given in hub.customer_ca_certificate, in order. Empty otherwise."
-  value       = claresia_hub.this.customer_ca_certificate_sha256 == null ? [] : split(",", claresia_hub.this.customer_ca_certificate_sha256)
+  # The conditional chooses a string, not a list: its arms are both evaluated, and a null reaching
+  # split() had made the value an empty tuple where a list(string) was planned.
+  value = compact(split(",", claresia_hub.this.customer_ca_certificate_sha256 == null ? "" : claresia_hub.this.customer_ca_certificate_sha256))
 }
 
 output "cowork_packs" {

@@ -86,12 +86,14 @@ function resourceDoc(def: ResourceDef): string {
         `(failing on ${def.async!.failed.map((s) => `\`${s}\``).join(', ')}). Each limit defaults to 20 minutes:\n`,
       '- `timeouts` (Object, Optional) `create`, `update` and `delete` as durations such as `30s`, `20m`, `1h`. A resource still not ready at its limit stays in state, tainted.\n',
     );
+    const wait = def.async!.waitArgument;
+    if (wait) parts.push(`- \`${wait.name}\` (Boolean, Optional) ${wait.description} Defaults to \`true\`.\n`);
   }
   // Import reads the API, and these live only in Terraform: a configuration that sets them
   // plans them once after an import. Said here so that a first plan is not taken for drift.
   const afterImport = [
     ...versions.map((v) => `\`${v.version}\` is not imported: when the configuration sets it, the first plan after import shows it being set, and that apply sends \`${v.attribute}\` once.`),
-    ...(hasTimeouts(def) ? ['`timeouts` are not imported: when the configuration sets them, the first plan after import shows them being set; that apply calls no API.'] : []),
+    ...(hasTimeouts(def) ? [`\`timeouts\`${def.async!.waitArgument ? ` and \`${def.async!.waitArgument.name}\`` : ''} are not imported: when the configuration sets them, the first plan after import shows them being set; that apply calls no API.`] : []),
   ];
   if (afterImport.length) importLines.push('', ...afterImport.map((l) => `- ${l}`));
   parts.push('## Import\n', importLines.join('\n') + '\n');
@@ -128,7 +130,7 @@ function indexDoc(): string {
     'provider "claresia" {\n  alias         = "acme"\n  client_id     = claresia_tenant.acme.client_id\n  client_secret = claresia_tenant.acme.client_secret\n}',
     '```\n',
     'Every argument can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
-      'Credentials written in the provider block replace the environment\'s credentials as a whole. Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects.\n',
+      'A `token` written in the provider block takes no credential from the environment, and a `client_id` or `client_secret` written there never picks up `CLARESIA_TOKEN`; the other half of the pair may come from `CLARESIA_CLIENT_ID` or `CLARESIA_CLIENT_SECRET` (after `terraform import` of a tenant, its secret, shown once at creation, is not in state). Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects.\n',
     'Terraform 1.11 or later: credentials and secrets you send (LLM credentials, OIDC client secrets) are write-only attributes and never reach the state file. ' +
       'Change the matching `<name>_wo_version` to send a new value.\n',
     'When a provider block takes its credentials from a tenant created in the same run, Terraform cannot read data sources through it while planning: ' +

@@ -4,3 +4,4 @@ export { resourceSchema, providerSchema, resourceType, providerType, ctyTypeOf }
 export { encodeMsgpack, decodeMsgpack, encodeJson, decodeJson } from './values/codec.js';
 export { UNKNOWN, type CtyType, type Value, type ObjectValue } from './values/cty.js';
 export { GenericResource } from './resource/generic.js';
+export { resolveConfig } from './config.js';

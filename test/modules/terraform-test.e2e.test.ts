@@ -77,6 +77,74 @@ describe('terraform-claresia-tenant: terraform test', function () {
       }
     });
 
+    it('a replaced tenant takes everything inside it along in one apply, and every output can be used in Mode A', async () => {
+      const { ws, dir } = await moduleWorkspace(env());
+      try {
+        // A caller of the module as users write one, with every output of the Hub in use.
+        ws.write(
+          'main.tf',
+          `terraform {
+  required_providers {
+    claresia = { source = "claresia/claresia" }
+  }
+}
+variable "slug" { type = string }
+provider "claresia" {}
+provider "claresia" {
+  alias         = "tenant"
+  client_id     = module.tenant.client_id
+  client_secret = module.tenant.client_secret
+}
+module "tenant" {
+  source    = "./terraform-claresia-tenant"
+  providers = { claresia = claresia, claresia.tenant = claresia.tenant }
+  tenant = {
+    slug            = var.slug
+    display_name    = "Acme (replaced)"
+    region          = "eu-west-1"
+    deployment_mode = "A"
+    billing_contact = "billing@acme.example"
+  }
+  scim         = { idp = "okta" }
+  cowork_packs = { starter = { blocked_skills = [] } }
+}
+resource "terraform_data" "uses_outputs" {
+  input = {
+    ca        = module.tenant.customer_ca_certificate_sha256
+    client    = module.tenant.control_plane_client_certificate_sha256
+    endpoint  = module.tenant.mtls_endpoint_url
+    hub       = module.tenant.hub_id
+  }
+}
+`,
+        );
+        const init = await run(ws, ws.dir, ['init', '-input=false']);
+        assert.equal(init.code, 0, init.stdout + init.stderr);
+        const first = await run(ws, ws.dir, ['apply', '-auto-approve', '-var', 'slug=acme-before']);
+        assert.equal(first.code, 0, first.stdout + first.stderr);
+        const tenantOf = (slug: string) => cp.db('tenants').where({ slug }).whereNot({ status: 'offboarded' }).first('id');
+        const before = (await tenantOf('acme-before'))!.id as string;
+
+        // A new slug replaces the tenant: the plan says so of everything inside it too.
+        const plan = await run(ws, ws.dir, ['plan', '-var', 'slug=acme-after']);
+        assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+        for (const r of ['claresia_tenant.this', 'claresia_scim_directory.this[0]', 'claresia_hub.this', 'claresia_cowork.this["starter"]']) {
+          assert.match(plan.stdout, new RegExp(`module\\.tenant\\.${r.replace(/[[\]."]/g, '\\$&')} (must|will) be replaced`), `${r} is replaced with its tenant`);
+        }
+        const second = await run(ws, ws.dir, ['apply', '-auto-approve', '-var', 'slug=acme-after']);
+        assert.equal(second.code, 0, second.stdout + second.stderr);
+        const after = (await tenantOf('acme-after'))!.id as string;
+        assert.notEqual(after, before);
+        assert.equal(await cp.count('scim_directories', { tenant_id: after }), 1, 'the new tenant has its directory after one apply');
+        assert.equal(await cp.count('hubs', { tenant_id: after }), 1, 'and its Hub');
+        const again = await run(ws, ws.dir, ['plan', '-detailed-exitcode', '-var', 'slug=acme-after']);
+        assert.equal(again.code, 0, again.stdout + again.stderr);
+        assert.equal((await run(ws, ws.dir, ['destroy', '-auto-approve', '-var', 'slug=acme-after'])).code, 0);
+      } finally {
+        ws.close();
+      }
+    });
+
     it('a bad input fails the plan with a sentence naming the field, and creates nothing', async () => {
       const { ws, dir } = await moduleWorkspace(env());
       try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resourceByName } from '@claresia/catalog';
-import { createProvider, decodeMsgpack, encodeMsgpack, resourceType, providerType, UNKNOWN, type ObjectValue } from '@claresia/terraform-provider';
+import { createProvider, decodeMsgpack, encodeMsgpack, resolveConfig, resourceType, providerType, UNKNOWN, type ObjectValue } from '@claresia/terraform-provider';
 
 const tenant = resourceByName('tenant');
 const llm = resourceByName('llm_connector');
@@ -297,6 +297,33 @@ describe('provider handlers', () => {
     } finally {
       Object.assign(process.env, saved);
     }
+  });
+});
+
+describe('provider configuration: the block and the environment', () => {
+  const endpoint = 'https://api.claresia.example';
+  const block = (v: Record<string, unknown>): ObjectValue => ({ endpoint, token: null, client_id: null, client_secret: null, request_timeout: null, max_retries: null, ...v }) as ObjectValue;
+  const said = (r: ReturnType<typeof resolveConfig>) => r.diagnostics.map((d: any) => [d.summary, d.attribute?.steps?.map((s: any) => s.attribute_name).join('.') ?? null]);
+
+  it("takes the other half of a client_id/client_secret pair from the environment (an imported tenant's secret), never an operator token", () => {
+    const r = resolveConfig(block({ client_id: 'cid_tenant', client_secret: null }), { CLARESIA_TOKEN: 'op_operator', CLARESIA_CLIENT_SECRET: 'cs_from_env' });
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.options?.token, undefined, 'the operator token in the environment is not used');
+    assert.deepEqual([r.options?.clientId, r.options?.clientSecret], ['cid_tenant', 'cs_from_env']);
+  });
+
+  it('names the missing half of the pair, and says why an imported tenant has no secret', () => {
+    const r = resolveConfig(block({ client_id: 'cid_tenant' }), { CLARESIA_TOKEN: 'op_operator' });
+    assert.deepEqual(said(r), [['Missing client_secret', 'client_secret']]);
+    assert.match((r.diagnostics[0] as any).detail, /CLARESIA_CLIENT_SECRET.*terraform import/s);
+    assert.deepEqual(said(resolveConfig(block({ client_secret: 'cs_x' }), {})), [['Missing client_id', 'client_id']]);
+  });
+
+  it('a token in the block takes no credential from the environment', () => {
+    const r = resolveConfig(block({ token: 'op_block' }), { CLARESIA_CLIENT_ID: 'cid_env', CLARESIA_CLIENT_SECRET: 'cs_env' });
+    assert.deepEqual([r.options?.token, r.options?.clientId], ['op_block', undefined]);
+    const env = resolveConfig(block({}), { CLARESIA_TOKEN: 'op_env' });
+    assert.equal(env.options?.token, 'op_env');
   });
 });
 
