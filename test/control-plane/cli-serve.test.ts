@@ -70,3 +70,23 @@ describe('claresia-control-plane serve on the embedded database', function () {
     assert.match(r.stderr, /CLARESIA_OPERATOR_TOKEN is required/);
   });
 });
+
+describe('claresia-control-plane, the installed command', function () {
+  this.timeout(60_000);
+
+  it('runs from any directory: its TypeScript loader is the one it depends on, not one found from the working directory', async () => {
+    const bin = path.resolve('control-plane/bin/claresia-control-plane.js');
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'claresia-cwd-'));
+    try {
+      const proc = spawn(process.execPath, [bin, '--help'], { cwd: elsewhere });
+      let out = '';
+      proc.stdout!.on('data', (d) => (out += d));
+      proc.stderr!.on('data', (d) => (out += d));
+      const code = await new Promise((r) => proc.once('exit', r));
+      assert.equal(code, 0, out);
+      assert.match(out, /usage: claresia-control-plane <command>/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
