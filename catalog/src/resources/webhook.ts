@@ -15,7 +15,8 @@ export const webhook: ResourceDef = {
     'hold. Any answer other than a 2xx, a timeout or a network error is retried with exponential backoff (capped at one ' +
     'hour) for up to 24 hours after the event, then the delivery is marked failed; 410 Gone fails the delivery at once ' +
     '(the webhook stays active). Deliveries are listed at GET /api/v1/webhooks/{id}/deliveries, and one is sent again, ' +
-    'with the same event id, by POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:retry.',
+    'with the same event id, by POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:retry (every failed one of a time ' +
+    'range by POST /api/v1/webhooks/{id}/deliveries:retry).',
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'id',
