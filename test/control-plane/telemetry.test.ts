@@ -1,22 +1,60 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 
 for (const kind of dbKinds()) {
   describe(`telemetry and going live [${kind}]`, function () {
     let cp: TestControlPlane;
+    let platforms: PlatformServer;
     let t: TenantFixture;
     let connector: string;
+    const credential = `claude-good-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
     const send = (body: unknown, tenant = t) => cp.request('POST', '/api/v1/telemetry/events', { token: tenant.token, body });
+    const addConnector = async (cred = credential) => {
+      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, body: { platform: 'claude', name: `Claude ${cred.slice(-6)}`, credential: cred, base_url: platforms.baseUrl('claude') } });
+      assert.equal(c.status, 201, c.text);
+      return c.body.id as string;
+    };
+    const unchanged = async (fn: () => Promise<void>) => {
+      const before = { events: await cp.count('telemetry_events'), gov: await cp.count('governance_events') };
+      await fn();
+      assert.deepEqual({ events: await cp.count('telemetry_events'), gov: await cp.count('governance_events') }, before);
+      assert.equal((await cp.request('GET', '/api/v1/tenant', { token: t.token })).body.status, 'onboarding');
+    };
 
     before(async () => {
-      cp = await startControlPlane({ db: kind });
+      platforms = await startPlatformServer();
+      platforms.addAccount('claude', { credential, scopes: ['skills'] });
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       t = await cp.createTenant();
-      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, body: { platform: 'claude', name: 'Claude', credential: 'sk-ant-test-credential' } });
-      assert.equal(c.status, 201, c.text);
-      connector = c.body.id;
+      connector = await addConnector();
     });
-    after(async () => cp?.close());
+    after(async () => {
+      await cp?.close();
+      await platforms?.close();
+    });
+
+    it('an untested or failing connector cannot complete the smoke test: 409 naming connector_id, nothing recorded', async () => {
+      const failing = await addConnector('claude-revoked-credential-000000000000');
+      const tested = await cp.request('POST', `/api/v1/llm/connectors/${failing}:test`, { token: t.token });
+      assert.equal(tested.status, 422, tested.text);
+      assert.equal(tested.body.connector.status, 'failed');
+      await unchanged(async () => {
+        for (const [id, status] of [
+          [connector, 'untested'],
+          [failing, 'failed'],
+        ]) {
+          const res = await send({ connector_id: id, skill_id: 'claresia.core.meeting-notes', invocation_id: `early-${id}` });
+          assert.equal(res.status, 409, res.text);
+          assert.equal(res.body.error.code, 'connector_not_connected');
+          assert.equal(res.body.error.field, 'connector_id');
+          assert.match(res.body.error.message, new RegExp(`is ${status}: .*POST /api/v1/llm/connectors/${id}:test`));
+        }
+      });
+      const ok = await cp.request('POST', `/api/v1/llm/connectors/${connector}:test`, { token: t.token });
+      assert.equal(ok.body.status, 'connected', ok.text);
+    });
 
     it('rejects telemetry from an unknown connector, an unknown skill or a bad body, changing nothing', async () => {
       const other = await cp.createTenant();
@@ -31,6 +69,10 @@ for (const kind of dbKinds()) {
         [{ ...good, occurred_at: 'yesterday' }, 'occurred_at', 'invalid_value'],
         [{ ...good, occurred_at: new Date(Date.now() + 86_400_000).toISOString() }, 'occurred_at', 'invalid_value'],
         [{ ...good, user_email: 'nobody' }, 'user_email', 'invalid_value'],
+        // An invocation cannot predate the tenant it was made in.
+        [{ ...good, occurred_at: '2001-01-01T00:00:00Z' }, 'occurred_at', 'invalid_value'],
+        [{ ...good, occurred_at: new Date(Date.now() - 3_600_000).toISOString() }, 'occurred_at', 'invalid_value'],
+        [{ ...good, occurred_at: new Date(Date.now() + 6 * 60_000).toISOString() }, 'occurred_at', 'invalid_value'],
       ];
       const before = { events: await cp.count('telemetry_events'), gov: await cp.count('governance_events') };
       for (const [body, field, code] of cases) {
@@ -67,6 +109,13 @@ for (const kind of dbKinds()) {
       const list = await cp.request('GET', '/api/v1/telemetry/events?skill_id=claresia.core.meeting-notes', { token: t.token });
       assert.equal(list.body.items.length, 5);
       assert.equal(list.body.items[0].user_email, 'ada@acme.example');
+    });
+
+    it('once live, invocations through any configured connector are recorded, whatever its last test said', async () => {
+      const fresh = await addConnector(`${credential}-unknown`);
+      const res = await send({ connector_id: fresh, skill_id: 'claresia.core.doc-summary', invocation_id: 'after-live', occurred_at: new Date(Date.now() - 60_000).toISOString() });
+      assert.equal(res.status, 202, res.text);
+      assert.deepEqual(res.body, { recorded: true, duplicate: false, tenant_live: false });
     });
   });
 }

@@ -2,7 +2,7 @@ import type { JsonSchema } from '@claresia/catalog';
 import { SKILL_ID_PATTERN } from '@claresia/catalog';
 import type { Tx } from '../db/connection.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { badRequest } from '../http/errors.js';
+import { ApiError, badRequest } from '../http/errors.js';
 import { isSkill } from '../skills/catalog.js';
 import type { Audit } from '../roster/members.js';
 import { tableExists } from '../health/schema-probe.js';
@@ -15,7 +15,7 @@ export const EVENT_SCHEMA: JsonSchema = {
     connector_id: { type: 'string', minLength: 1, maxLength: 40, description: 'The LLM connector the invocation came through.' },
     skill_id: { type: 'string', pattern: SKILL_ID_PATTERN, description: 'The skill invoked.' },
     invocation_id: { type: 'string', minLength: 1, maxLength: 100, description: "The platform's id for this invocation; a retried delivery is recorded once." },
-    occurred_at: { type: 'string', format: 'date-time', description: 'When it happened (RFC 3339); defaults to receipt time.' },
+    occurred_at: { type: 'string', format: 'date-time', description: 'When it happened (RFC 3339); defaults to receipt time. Not before the tenant was created, nor more than 5 minutes ahead.' },
     user_email: { type: 'string', format: 'email', maxLength: 254, description: 'Who invoked it, when the platform says.' },
   },
 };
@@ -34,18 +34,48 @@ export interface IngestResult {
   tenant_live: boolean;
 }
 
+/** How far a platform's clock may run ahead of ours, or behind when it stamps an invocation. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 /**
  * Records one skill invocation. The first one a tenant ever sends while onboarding is the
  * smoke test: the tenant becomes live and `tenant.live` is written, once; the conditional
  * update is what makes "once" hold when two invocations race.
+ *
+ * The smoke test proves the chain end to end, so while the tenant is onboarding only a
+ * connector whose test passed may complete it: an untested or failing connector's invocation
+ * is refused (and not recorded, since any recorded invocation turns the telemetry check green).
+ * The connector row is read FOR SHARE so a test that fails it meanwhile waits for this event.
+ * Once live, every configured connector's invocations are recorded, whatever its last test said.
  */
 export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation, audit: Audit): Promise<IngestResult> {
-  const known = (await tableExists(trx, 'llm_connectors')) && (await scope.table('llm_connectors').where('id', ev.connector_id).first('id'));
-  if (!known) throw badRequest(`connector_id: no LLM connector ${ev.connector_id} in this tenant; telemetry comes through a configured connector`, 'connector_id', 'unknown_connector');
+  const connector = (await tableExists(trx, 'llm_connectors'))
+    ? ((await scope.table('llm_connectors').where('id', ev.connector_id).forShare().first('id', 'status')) as { id: string; status: string } | undefined)
+    : undefined;
+  if (!connector) throw badRequest(`connector_id: no LLM connector ${ev.connector_id} in this tenant; telemetry comes through a configured connector`, 'connector_id', 'unknown_connector');
   if (!isSkill(ev.skill_id)) throw badRequest(`skill_id: unknown skill "${ev.skill_id}"`, 'skill_id', 'unknown_skill');
+  const tenant = (await trx('tenants').where({ id: scope.tenantId }).first('status', 'created_at')) as { status: string; created_at: Date };
   const now = new Date();
   const occurred = ev.occurred_at ? new Date(ev.occurred_at) : now;
-  if (occurred.getTime() > now.getTime() + 5 * 60_000) throw badRequest('occurred_at is in the future', 'occurred_at', 'invalid_value');
+  if (occurred.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+    throw badRequest(`occurred_at ${occurred.toISOString()} is more than ${CLOCK_SKEW_MS / 60_000} minutes in the future; send when the invocation happened`, 'occurred_at', 'invalid_value');
+  }
+  const created = new Date(tenant.created_at);
+  if (occurred.getTime() < created.getTime() - CLOCK_SKEW_MS) {
+    throw badRequest(
+      `occurred_at ${occurred.toISOString()} is before this tenant was created (${created.toISOString()}); send when the invocation happened`,
+      'occurred_at',
+      'invalid_value',
+    );
+  }
+  if (tenant.status === 'onboarding' && connector.status !== 'connected') {
+    throw new ApiError(
+      409,
+      'connector_not_connected',
+      `connector ${connector.id} is ${connector.status}: the smoke test that makes the tenant live needs a connector whose test passed; run POST /api/v1/llm/connectors/${connector.id}:test, then send the invocation again`,
+      'connector_id',
+    );
+  }
   const inserted = await scope
     .insert('telemetry_events', {
       connector_id: ev.connector_id,
