@@ -10,6 +10,7 @@ import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { ApiError, forbidden } from './errors.js';
 import { enforceRules, validateBody } from './validate.js';
+import { recordOf, remember, replay } from './idempotency.js';
 import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 
@@ -248,39 +249,24 @@ export class ApiRouter {
     return ctx;
   }
 
-  /** Writes run in one transaction; a POST with Idempotency-Key replays its first success. */
+  /**
+   * Writes run in one transaction; a POST with Idempotency-Key replays its first success to the
+   * same principal for 24 h (a reply that held a secret is not replayed: see http/idempotency.ts).
+   */
   private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, prepared?: unknown): Promise<Reply> {
     const key = spec.method === 'POST' && principal ? req.header('idempotency-key') : undefined;
     if (key !== undefined && (key.length < 1 || key.length > 255)) {
       throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
     }
-    const scope = principal?.kind === 'tenant' ? principal.tenantId : 'operator';
+    const record = key ? recordOf(principal, key) : undefined;
     const requestHash = sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`);
     return this.app.db.transaction(async (trx) => {
-      if (key) {
-        // Requests sharing a key wait for each other here, so the second one sees the
-        // first one's stored result instead of racing it into a conflict.
-        await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`idempotency:${scope}:${key}`]);
-        const prior = await trx('idempotency_keys').where({ scope, key }).first();
-        if (prior) {
-          if (prior.request_hash !== requestHash) {
-            throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
-          }
-          const stored = JSON.parse(this.app.keys.open(prior.response_enc, `idempotency:${scope}:${key}`).toString('utf8'));
-          return { status: prior.status, body: stored, headers: { 'Idempotent-Replayed': 'true' } } as Reply;
-        }
+      if (record) {
+        const prior = await replay(trx, this.app.keys, record, requestHash);
+        if (prior) return prior;
       }
       const reply = await this.run(spec, req, principal, body, trx, prepared);
-      if (key) {
-        await trx('idempotency_keys').insert({
-          scope,
-          key,
-          request_hash: requestHash,
-          status: reply.status ?? 200,
-          response_enc: this.app.keys.seal(JSON.stringify(reply.body ?? null), `idempotency:${scope}:${key}`),
-          created_at: new Date(),
-        });
-      }
+      if (record) await remember(trx, this.app.keys, record, requestHash, { status: reply.status ?? 200, body: reply.body, headers: reply.headers ?? {} });
       return reply;
     });
   }

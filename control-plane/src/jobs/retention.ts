@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/connection.js';
 import type { JobSettings } from './settings.js';
+import { IDEMPOTENCY_TTL_MS } from '../http/idempotency.js';
 
 // Rows per DELETE: a sweep after a long outage must not hold locks or a PGlite connection for long.
 const CHUNK = 1000;
@@ -52,6 +53,27 @@ export async function sweep(db: Queryable, retentionMs: number, now = new Date()
 }
 
 /**
+ * Idempotency-Key records past their 24 h (the API no longer replays them either), whatever the
+ * retention period: they are a retry cache, not a record, and hold replies.
+ */
+export async function sweepIdempotencyKeys(db: Queryable, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
+  const columns = ['scope', 'principal', 'key'];
+  let total = 0;
+  for (;;) {
+    const batch = (await db('idempotency_keys').where('created_at', '<', before).limit(CHUNK).select(columns)) as Array<Record<string, string>>;
+    if (!batch.length) return total;
+    const deleted = (await db('idempotency_keys')
+      .whereIn(columns, batch.map((r) => columns.map((c) => r[c]!)))
+      .where('created_at', '<', before)
+      .delete()
+      .returning('key')) as unknown[];
+    total += deleted.length;
+    if (batch.length < CHUNK) return total;
+  }
+}
+
+/**
  * Sweeps every `everyMs` in this replica (the first a minute after start, so start-up is not
  * slowed). Replicas may sweep at the same time: each DELETE takes what is still there.
  */
@@ -59,9 +81,9 @@ export function startSweeps(app: AppContext, s: Pick<JobSettings, 'retentionMs' 
   let running: Promise<void> | undefined;
   const run = () => {
     if (running) return;
-    running = sweep(app.db, s.retentionMs)
-      .then((swept) => {
-        if (swept.deliveries + swept.events + swept.dead_jobs > 0) app.logger.info({ swept }, 'retention sweep');
+    running = Promise.all([sweep(app.db, s.retentionMs), sweepIdempotencyKeys(app.db)])
+      .then(([swept, idempotencyKeys]) => {
+        if (swept.deliveries + swept.events + swept.dead_jobs + idempotencyKeys > 0) app.logger.info({ swept: { ...swept, idempotency_keys: idempotencyKeys } }, 'retention sweep');
       })
       .catch((err: Error) => app.logger.error({ err: { message: err.message } }, 'retention sweep failed'))
       .finally(() => (running = undefined));
