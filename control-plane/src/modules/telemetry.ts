@@ -13,7 +13,7 @@ export const telemetryModule: Module = {
       path: '/api/v1/telemetry/events',
       auth: 'tenant',
       tag,
-      summary: 'Record a skill invocation from a connected platform; the first one completes the smoke test and makes the tenant live',
+      summary: 'Record a skill invocation from a connected platform; while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)',
       body: EVENT_SCHEMA,
       async handler(ctx) {
         const res = await ingest(ctx.db as Tx, ctx.tenant(), ctx.body, (e) => ctx.audit(e));
