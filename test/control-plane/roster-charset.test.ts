@@ -115,6 +115,27 @@ for (const kind of dbKinds()) {
       assert.deepEqual([r.first_name, r.last_name, r.title], ['Renée', 'Größe', 'Ingénieure données']);
     });
 
+    it('reads UTF-16 arriving in odd-sized chunks, and names the line of a bad byte in a file with CR line ends', async () => {
+      const text = rows('odd@acme.example,Ödön,Őry,Software Engineer,,', 'even@acme.example,Éva,Ürge,Account Executive,,');
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += 7) chunks.push(bytes.subarray(i, i + 7));
+      const res = await upload(chunks, 'text/csv');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual([(await member('odd@acme.example')).first_name, (await member('even@acme.example')).last_name], ['Ödön', 'Ürge']);
+
+      // Excel for Mac's "CSV (Macintosh)" ends lines with CR alone.
+      const before = await state();
+      const mac = Buffer.concat([Buffer.from([HEADER, 'mac1@acme.example,A,B,Engineer,,', ''].join('\r')), cp1252('mac2@acme.example,José,B,Engineer,,\r')]);
+      const bad = await upload(mac, 'text/csv');
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal(bad.body.error.line, 3, bad.text);
+      assert.deepEqual(await state(), before);
+      const good = await upload(mac, 'text/csv; charset=windows-1252');
+      assert.equal(good.status, 200, good.text);
+      assert.equal((await member('mac2@acme.example')).first_name, 'José');
+    });
+
     it('refuses bytes that are not UTF-8 when no charset is declared, naming the line and what to do, writing nothing', async () => {
       const before = await state();
       const body = Buffer.concat([

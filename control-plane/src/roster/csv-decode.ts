@@ -74,28 +74,32 @@ function sniffBom(head: Buffer): { encoding: Encoding; length: number } | undefi
   return undefined;
 }
 
+const isUtf16 = (encoding: Encoding) => encoding === 'utf-16le' || encoding === 'utf-16be';
+
 /**
- * Offsets just past each line break in `buf`. In UTF-16 a break is the two-byte unit of U+000A at
- * an even offset; in UTF-8 and in the ASCII-compatible charsets byte 0x0A is never part of
- * another character, so it always ends a line.
+ * Offsets just past each line end in `buf` (LF, CRLF or a lone CR, as the CSV parser counts
+ * lines), for telling which line a decode failed on. In UTF-16 a line end is a code unit at an
+ * even offset; in UTF-8 and the ASCII-compatible charsets bytes 0x0A and 0x0D are never part of
+ * another character.
  */
 function* lineEnds(buf: Buffer, encoding: Encoding): Generator<number> {
-  if (encoding === 'utf-16le' || encoding === 'utf-16be') {
-    const [a, b] = encoding === 'utf-16le' ? [0x0a, 0x00] : [0x00, 0x0a];
-    for (let i = 0; i + 1 < buf.length; i += 2) if (buf[i] === a && buf[i + 1] === b) yield i + 2;
-    return;
+  const step = isUtf16(encoding) ? 2 : 1;
+  const unit = (i: number) => (step === 1 ? buf[i]! : encoding === 'utf-16le' ? buf[i]! | (buf[i + 1]! << 8) : (buf[i]! << 8) | buf[i + 1]!);
+  for (let i = 0; i + step <= buf.length; i += step) {
+    const u = unit(i);
+    if (u === 0x0a || (u === 0x0d && (i + 2 * step > buf.length || unit(i + step) !== 0x0a))) yield i + step;
   }
-  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) yield i + 1;
 }
 
-function lastLineEnd(buf: Buffer, encoding: Encoding): number {
-  if (encoding === 'utf-16le' || encoding === 'utf-16be') {
-    let last = 0;
-    for (const end of lineEnds(buf, encoding)) last = end;
-    return last;
-  }
-  return buf.lastIndexOf(0x0a) + 1;
+/** Just past the last LF in `chunk` (which starts at a code-unit boundary), or 0. */
+function lastLf(chunk: Buffer, encoding: Encoding): number {
+  if (!isUtf16(encoding)) return chunk.lastIndexOf(0x0a) + 1;
+  const [lo, hi] = encoding === 'utf-16le' ? [0x0a, 0x00] : [0x00, 0x0a];
+  for (let i = chunk.length - (chunk.length % 2) - 2; i >= 0; i -= 2) if (chunk[i] === lo && chunk[i + 1] === hi) return i + 2;
+  return 0;
 }
+
+const LINE_END = /\r\n|\r|\n/g;
 
 function explain(encoding: Encoding, declared: string | undefined): string {
   if (declared === undefined) {
@@ -108,25 +112,29 @@ function explain(encoding: Encoding, declared: string | undefined): string {
 }
 
 /**
- * A transform from the upload's bytes to UTF-8. It decodes whole lines at a time (a line is
- * never split between two decodes, so no decoder state crosses a chunk), which lets a failure
- * be traced to its line by decoding that block's lines one by one.
+ * A transform from the upload's bytes to UTF-8. It decodes up to the last LF seen, a block of
+ * whole lines at a time, so no decoder state crosses a chunk and a failure is traced to its line
+ * by decoding that block's lines one by one. Bytes after the last LF wait in `parts` (a file with
+ * CR line ends waits whole, up to the byte cap), joined once when a block is cut.
  */
 export function decodeCsv(declared: string | undefined): Transform {
   let encoding: Encoding | undefined;
   let decoder: TextDecoder | undefined;
-  let pending: Buffer = Buffer.alloc(0);
+  let head: Buffer = Buffer.alloc(0);
+  let parts: Buffer[] = [];
+  // UTF-16: a chunk's odd last byte, held so that every part holds whole code units.
+  let odd: Buffer | undefined;
   let linesBefore = 0;
 
-  const start = (head: Buffer): number => {
-    const bom = sniffBom(head);
+  const start = (bytes: Buffer): Buffer => {
+    const bom = sniffBom(bytes);
     if (bom) encoding = bom.encoding;
     else if (declared === 'utf-16') {
       throw new CsvDecodeError(1, 'charset=utf-16 needs a byte-order mark to tell the byte order; save the file with one, or declare charset=utf-16le or charset=utf-16be');
     } else encoding = declared === undefined ? 'utf-8' : new TextDecoder(declared).encoding;
     // The mark is dropped here, so the decoder must not look for one again.
     decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
-    return bom?.length ?? 0;
+    return bytes.subarray(bom?.length ?? 0);
   };
 
   const decode = (block: Buffer): string => {
@@ -151,24 +159,35 @@ export function decodeCsv(declared: string | undefined): Transform {
 
   const emit = (t: Transform, block: Buffer) => {
     const text = decode(block);
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) linesBefore++;
+    linesBefore += text.match(LINE_END)?.length ?? 0;
     if (text) t.push(text);
+  };
+
+  const take = (t: Transform, chunk: Buffer) => {
+    if (isUtf16(encoding!)) {
+      if (odd) chunk = Buffer.concat([odd, chunk]);
+      odd = chunk.length % 2 ? chunk.subarray(chunk.length - 1) : undefined;
+      if (odd) chunk = chunk.subarray(0, chunk.length - 1);
+    }
+    const cut = lastLf(chunk, encoding!);
+    if (cut === 0) {
+      parts.push(chunk);
+      return;
+    }
+    emit(t, parts.length ? Buffer.concat([...parts, chunk.subarray(0, cut)]) : chunk.subarray(0, cut));
+    parts = cut < chunk.length ? [chunk.subarray(cut)] : [];
   };
 
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       try {
-        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         if (!decoder) {
+          head = head.length ? Buffer.concat([head, chunk]) : chunk;
           // Three bytes tell every mark apart; a shorter upload is handled at the end.
-          if (pending.length < 3) return done();
-          pending = pending.subarray(start(pending));
+          if (head.length < 3) return done();
+          chunk = start(head);
         }
-        const cut = lastLineEnd(pending, encoding!);
-        if (cut > 0) {
-          emit(this, pending.subarray(0, cut));
-          pending = pending.subarray(cut);
-        }
+        take(this, chunk);
         done();
       } catch (err) {
         done(err as Error);
@@ -176,8 +195,9 @@ export function decodeCsv(declared: string | undefined): Transform {
     },
     flush(done) {
       try {
-        if (!decoder) pending = pending.subarray(start(pending));
-        if (pending.length) emit(this, pending);
+        if (!decoder) take(this, start(head));
+        const rest = Buffer.concat([...parts, ...(odd ? [odd] : [])]);
+        if (rest.length) emit(this, rest);
         done();
       } catch (err) {
         done(err as Error);
