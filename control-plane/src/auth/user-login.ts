@@ -6,6 +6,7 @@ import type { SsoProfile } from '../sso/profile.js';
 import { findPersonByEmail, type Denial } from '../rbac/access.js';
 import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { ensureDefaultMappings } from '../rbac/mappings.js';
+import { refuseOffboardedTenant } from './tenant-status.js';
 import { issueToken } from './tokens.js';
 
 type Refusal = Denial | 'email_not_verified';
@@ -27,6 +28,7 @@ const DENIALS: Record<Refusal, { code: string; message: string }> = {
 export async function completeUserLogin(trx: Tx, app: AppContext, row: ConnectionRow, profile: SsoProfile, loginId: string) {
   const tenantId = row.tenant_id;
   const email = profile.email;
+  await refuseOffboardedTenant(trx, tenantId, 'id', true);
   await ensureDefaultMappings(trx, app.keys, tenantId, `sso:${email}`);
   const person = profile.emailVerified === false ? undefined : await findPersonByEmail(trx, tenantId, email);
   const denial: Refusal | undefined = profile.emailVerified === false ? 'email_not_verified' : !person ? 'not_found' : person.access.role ? undefined : person.access.reason;

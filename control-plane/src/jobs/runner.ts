@@ -13,6 +13,11 @@ export interface Runner {
   readonly workerId: string;
 }
 
+async function offboarded(app: AppContext, tenantId: string): Promise<boolean> {
+  const row = (await app.db('tenants').where({ id: tenantId }).first('status')) as { status: string } | undefined;
+  return row?.status === 'offboarded';
+}
+
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
 /**
@@ -37,6 +42,14 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       extendLease(app.db, job, workerId, s.leaseMs).catch(() => {});
     }, Math.max(50, Math.floor(s.leaseMs / 3)));
     try {
+      if (job.tenant_id && (await offboarded(app, job.tenant_id))) {
+        // Nothing may act for an offboarded tenant (send its users' data, publish its grants);
+        // offboarding drops its queued jobs, this catches one that was running or being retried.
+        clearInterval(heartbeat);
+        await complete(app.db, job, workerId);
+        app.logger.warn({ job: job.id, queue: job.queue, tenant: job.tenant_id, attempt: job.attempts }, 'job dropped: its tenant is offboarded');
+        return;
+      }
       if (job.attempts > job.max_attempts) throw new Error(`job ran out of attempts (its worker stopped ${job.attempts - 1} times)`);
       await def.handle(app, job, s);
       clearInterval(heartbeat);

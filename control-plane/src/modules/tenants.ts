@@ -137,13 +137,41 @@ async function update(ctx: RequestContext, id: string) {
   return read(ctx, id);
 }
 
+/**
+ * Offboarding stops everything that acts for the tenant without a person asking: besides its
+ * credentials and sessions, its SCIM tokens (an IdP keeps pushing until someone removes the app
+ * there), sign-ins under way at its IdPs, its webhooks and the deliveries and publishes already
+ * queued. The SCIM token check, sign-in and the job runner refuse an offboarded tenant as well;
+ * this makes the refusal hold without them. The data stays, for the audit trail.
+ */
 async function offboard(ctx: RequestContext, id: string) {
   await load(ctx, id, true);
   const now = new Date();
-  await ctx.db('tenants').where({ id }).update({ status: 'offboarded', offboarded_at: now, updated_at: now });
-  await ctx.db('service_accounts').where({ tenant_id: id }).whereNull('revoked_at').update({ revoked_at: now });
-  const revoked = await revokeAllTenantSessions(ctx.db, id);
-  await ctx.audit({ type: 'tenant.offboarded', subject: id, data: { sessions_revoked: revoked } }, id);
+  const db = ctx.db;
+  await db('tenants').where({ id }).update({ status: 'offboarded', offboarded_at: now, updated_at: now });
+  await db('service_accounts').where({ tenant_id: id }).whereNull('revoked_at').update({ revoked_at: now });
+  const revoked = await revokeAllTenantSessions(db, id);
+  // token_hash is unique and required: a hash of a secret nobody was shown opens nothing.
+  const directories = (await db('scim_directories').where({ tenant_id: id }).select('id')) as Array<{ id: string }>;
+  for (const d of directories) await db('scim_directories').where({ id: d.id }).update({ token_hash: hashSecret(newSecret('revoked')), updated_at: now });
+  // A state being redeemed right now is skipped, not waited for: that sign-in holds it and then
+  // waits for this transaction's lock on the tenant, and is refused once it gets it.
+  const logins = ((await db('sso_login_states')
+    .whereIn('id', db('sso_login_states').where({ tenant_id: id }).select('id').forUpdate().skipLocked())
+    .delete()
+    .returning('id')) as unknown[]).length;
+  const webhooks = await db('webhooks').where({ tenant_id: id, status: 'active' }).update({ status: 'disabled', updated_at: now });
+  const deliveries = await db('webhook_deliveries').where({ tenant_id: id, status: 'pending' }).update({ status: 'failed', failed_at: now, next_attempt_at: null, last_error: 'tenant offboarded' });
+  const jobs = ((await db('jobs').where({ tenant_id: id, status: 'queued' }).delete().returning('id')) as unknown[]).length;
+  await ctx.audit(
+    {
+      type: 'tenant.offboarded',
+      subject: id,
+      data: { sessions_revoked: revoked, scim_tokens_revoked: directories.length, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
+    },
+    id,
+  );
+  ctx.app.logger.info({ tenant: id, jobs_dropped: jobs, deliveries_cancelled: deliveries }, 'tenant offboarded: its queued jobs were dropped');
   return { status: 204 };
 }
 

@@ -1,4 +1,5 @@
 import { TenantScope } from '../db/tenant-scope.js';
+import { refuseOffboardedTenant } from '../auth/tenant-status.js';
 import { ApiError, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { subjectAccess } from '../rbac/access.js';
@@ -17,6 +18,7 @@ import type { Module } from './module.js';
 async function prepareStart(ctx: RequestContext): Promise<PreparedStart> {
   const row = (await ctx.db<ConnectionRow>(SSO_TABLE).where({ id: ctx.params.connection_id }).first()) as ConnectionRow | undefined;
   if (!row) throw notFound(`sso connection ${ctx.params.connection_id}`, 'connection_id');
+  await refuseOffboardedTenant(ctx.db, row.tenant_id, 'connection_id');
   if (row.status !== 'green') {
     throw new ApiError(409, 'connection_not_active', `sso connection ${row.id} is ${row.status}: an admin must complete a test login (POST .../${row.id}/test) before users sign in through it`, 'connection_id');
   }

@@ -97,25 +97,54 @@ export interface Gate<D> {
   take: () => Promise<RateDecision>;
 }
 
+/** How often a directory's `last_request_at` is stamped at most: health judges freshness in hours. */
+export const LAST_REQUEST_RESOLUTION_SECONDS = 60;
+
+/**
+ * Stamps the directory's last authenticated request when the stamp is older than the
+ * resolution, so a directory's row is written about once a minute however busy its IdP is. A
+ * row another transaction holds (a token rotation) is skipped rather than waited for: the next
+ * request stamps it.
+ */
+const SEEN_SQL = `
+  seen AS (
+    UPDATE scim_directories SET last_request_at = now()
+    WHERE id IN (
+      SELECT s.id FROM scim_directories s WHERE s.id = (SELECT id FROM d)
+        AND (s.last_request_at IS NULL OR s.last_request_at < now() - (? * interval '1 second'))
+      FOR NO KEY UPDATE SKIP LOCKED)
+    RETURNING id
+  )`;
+
 /**
  * The directory a bearer token opens, and `count` requests counted against its tenant, in one
  * round trip: every SCIM request pays for this, so it is one statement rather than two, and
  * requests arriving together share it. Each request is decided as if they had come one after
  * the other. Returns undefined (and counts nothing) when the token is not this directory's.
+ * A directory of an offboarded tenant opens nothing (401, counted and stamped nowhere): its IdP
+ * may go on sending until someone removes the app there.
  */
 export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, count = 1, nowMs = Date.now()): Promise<Array<Gate<D>> | undefined> {
   const second = Math.floor(nowMs / 1000);
   const from = second - limit.windowSeconds;
+  // Data-modifying CTEs run whether or not the outer query reads them (the counter and the stamp).
   const res = await prepared(
     db.raw(
-      `WITH d AS (SELECT * FROM scim_directories WHERE token_hash = ? AND id = ?), ${COUNT_SQL('d')}
-       SELECT to_jsonb(d.*) AS directory, ${SUMS_SQL} FROM d, async_commit`,
-      [tokenHash, directoryId, second, count, from, second, from, second],
+      `WITH a AS (
+         SELECT sd.*, t.status AS tenant_status FROM scim_directories sd JOIN tenants t ON t.id = sd.tenant_id
+         WHERE sd.token_hash = ? AND sd.id = ?),
+       d AS (SELECT * FROM a WHERE tenant_status <> 'offboarded'),
+       ${SEEN_SQL}, ${COUNT_SQL('d')}
+       SELECT to_jsonb(a.*) AS directory, ${SUMS_SQL} FROM a, async_commit`,
+      [tokenHash, directoryId, LAST_REQUEST_RESOLUTION_SECONDS, second, count, from, second, from, second],
     ),
   );
   const row = res.rows[0] as (CounterRow & { directory: D | string }) | undefined;
   if (!row) return undefined;
-  const directory = (typeof row.directory === 'string' ? JSON.parse(row.directory) : row.directory) as D & { tenant_id: string };
+  const directory = (typeof row.directory === 'string' ? JSON.parse(row.directory) : row.directory) as D & { tenant_id: string; tenant_status: string };
+  if (directory.tenant_status === 'offboarded') {
+    throw new ScimError(401, undefined, "this SCIM directory's tenant has been offboarded; remove the Claresia app from the IdP", { 'WWW-Authenticate': 'Bearer realm="scim", error="invalid_token"' });
+  }
   const last = Number(row.current);
   return Array.from({ length: count }, (_, i) => ({
     directory,
