@@ -13,7 +13,7 @@ function healthy(): Facts {
     tenant: { status: 'live', deployment_mode: 'B' },
     missing: [],
     sso: { total: 1, tested: 1 },
-    scim: { directories: 1, users: 40, last_sync_at: sec(300) },
+    scim: { directories: 1, users: 40, last_sync_at: sec(300), last_request_at: sec(60) },
     connectors: [{ id: 'llm_1', platform: 'claude', status: 'connected', last_publish_at: sec(100) }],
     hub: { present: true, mode: 'B', status: 'ready', cmek_key_id: 'cmek_1', cmek_active: true },
     roster: { users: 40, unmatched: 0, archetypes: ['eng', 'sales'] },
@@ -44,10 +44,19 @@ describe('tenant health checks (facts to verdicts)', () => {
     const f = healthy();
     expectRed(identityCheck({ ...f, sso: { total: 0, tested: 0 } }), /no SSO connection/);
     expectRed(identityCheck({ ...f, sso: { total: 2, tested: 0 } }), /none tested/);
-    expectRed(identityCheck({ ...f, scim: { directories: 0, users: 0, last_sync_at: null } }), /no SCIM directory/);
-    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 0, last_sync_at: null } }), /not synced/);
-    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(3601) } }), /more than an hour/);
-    assert.equal(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(3599) } }).status, 'green');
+    expectRed(identityCheck({ ...f, scim: { directories: 0, users: 0, last_sync_at: null, last_request_at: null } }), /no SCIM directory/);
+    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 0, last_sync_at: null, last_request_at: null } }), /not synced/);
+    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(3601), last_request_at: null } }), /more than an hour/);
+    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(3601), last_request_at: sec(3700) } }), /reached the SCIM endpoint 60 min ago \(more than an hour; last change 60 min ago\)/);
+    assert.equal(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(3599), last_request_at: null } }).status, 'green');
+  });
+
+  it('identity: an IdP that only reads (nothing changed for hours) stays green while it keeps reaching SCIM', () => {
+    const f = healthy();
+    const polling = identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(5 * 3600), last_request_at: sec(40 * 60) } });
+    assert.equal(polling.status, 'green', polling.reason);
+    assert.match(polling.reason, /reached SCIM 40 min ago, last change 5 h ago/);
+    expectRed(identityCheck({ ...f, scim: { directories: 1, users: 5, last_sync_at: sec(5 * 3600), last_request_at: sec(61 * 60) } }), /61 min ago \(more than an hour; last change 5 h ago\)/);
     expectRed(identityCheck({ ...f, missing: ['scim_directories', 'scim_users'], scim: null }), /scim_directories, scim_users do not exist/);
   });
 
@@ -100,7 +109,7 @@ describe('tenant health checks (facts to verdicts)', () => {
     const fresh: Facts = {
       ...f,
       sso: { total: 0, tested: 0 },
-      scim: { directories: 0, users: 0, last_sync_at: null },
+      scim: { directories: 0, users: 0, last_sync_at: null, last_request_at: null },
       connectors: [],
       hub: { present: false },
       roster: { users: 0, unmatched: 0, archetypes: [] },

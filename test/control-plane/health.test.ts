@@ -118,7 +118,12 @@ for (const kind of dbKinds()) {
       assert.equal((await check('identity')).status, 'green');
       // An hour of silence from the IdP turns it red again.
       await cp.db('scim_users').where({ tenant_id: t.id }).update({ updated_at: new Date(Date.now() - 61 * 60_000) });
+      await cp.db('scim_directories').where({ tenant_id: t.id }).update({ last_request_at: new Date(Date.now() - 61 * 60_000) });
       assert.match((await check('identity')).reason, /more than an hour/);
+      // The IdP reading (nothing to change) is enough to show provisioning runs.
+      const read = await cp.request('GET', `/scim/v2/${dir.body.id}/Users`, { token: dir.body.bearer_token });
+      assert.equal(read.status, 200, read.text);
+      assert.equal((await check('identity')).status, 'green');
       await cp.db('scim_users').where({ tenant_id: t.id }).update({ updated_at: new Date() });
     });
 

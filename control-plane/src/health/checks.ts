@@ -35,9 +35,18 @@ export function identityCheck(f: Facts): Check {
   if (sso.tested === 0) return red('identity', `${sso.total} SSO connection(s), none tested successfully`, 'run a test login: POST /api/v1/identity/sso/connections/{id}/test');
   if (scim.directories === 0) return red('identity', 'SSO is green but no SCIM directory is configured', 'configure SCIM: POST /api/v1/identity/scim/configure');
   if (!scim.last_sync_at) return red('identity', 'SSO is green but the IdP has not synced any user over SCIM', 'assign users to the Claresia app in the IdP and start provisioning');
-  const age = f.now.getTime() - scim.last_sync_at.getTime();
-  if (age > SCIM_FRESH_MS) return red('identity', `SSO is green but the last SCIM sync was ${ago(f.now, scim.last_sync_at)} (more than an hour)`, 'check the provisioning status in the IdP, or run POST /api/v1/roster/scim:sync');
-  return green('identity', `SSO tested; SCIM synced ${ago(f.now, scim.last_sync_at)} (${scim.users} users)`);
+  // An IdP with nothing to change only reads (Entra's cycle, Okta's imports), so the last write
+  // alone would turn a healthy, stable tenant red an hour after its last change.
+  const seen = scim.last_request_at && scim.last_request_at > scim.last_sync_at ? scim.last_request_at : scim.last_sync_at;
+  const age = f.now.getTime() - seen.getTime();
+  if (age > SCIM_FRESH_MS) {
+    return red(
+      'identity',
+      `SSO is green but the IdP last reached the SCIM endpoint ${ago(f.now, seen)} (more than an hour; last change ${ago(f.now, scim.last_sync_at)})`,
+      'check the provisioning status and the SCIM token in the IdP, or run POST /api/v1/roster/scim:sync',
+    );
+  }
+  return green('identity', `SSO tested; the IdP reached SCIM ${ago(f.now, seen)}, last change ${ago(f.now, scim.last_sync_at)} (${scim.users} users)`);
 }
 
 export function distributionCheck(f: Facts): Check {

@@ -13,7 +13,11 @@ export interface Facts {
   tenant: { status: string; deployment_mode: string };
   missing: string[];
   sso: { total: number; tested: number } | null;
-  scim: { directories: number; users: number; last_sync_at: Date | null } | null;
+  /**
+   * last_sync_at: the last change an IdP pushed (or sync recorded); last_request_at: the last
+   * authenticated SCIM request of any method, reads included (stamped about once a minute).
+   */
+  scim: { directories: number; users: number; last_sync_at: Date | null; last_request_at: Date | null } | null;
   connectors: Array<{ id: string; platform: string; status: string; last_publish_at: Date | null }> | null;
   hub: { present: false } | { present: true; mode: string; status: string; cmek_key_id: string | null; cmek_active: boolean } | null;
   roster: { users: number; unmatched: number; archetypes: string[] };
@@ -63,14 +67,14 @@ export async function gatherFacts(db: Queryable, tenantId: string): Promise<Fact
 
   let scim: Facts['scim'] = null;
   if (await present(db, ['scim_directories', 'scim_users'], missing)) {
-    const [dirs] = (await scope.table('scim_directories').count({ c: '*' })) as Array<{ c: unknown }>;
+    const [dirs] = (await scope.table('scim_directories').count({ c: '*' }).max({ at: 'last_request_at' })) as Array<{ c: unknown; at: unknown }>;
     // A user deleted through SCIM is gone for the tenant's count, but its DELETE was still the IdP syncing.
     const [users] = (await scope
       .table('scim_users')
       .select(db.raw('count(*) FILTER (WHERE deleted_at IS NULL) AS c'))
       .max({ at: 'updated_at' })) as Array<{ c: unknown; at: unknown }>;
     // Synced: the last sync the SCIM module recorded, or the last change an IdP pushed.
-    scim = { directories: n(dirs?.c), users: n(users?.c), last_sync_at: latest(events.scim_sync_at, d(users?.at)) };
+    scim = { directories: n(dirs?.c), users: n(users?.c), last_sync_at: latest(events.scim_sync_at, d(users?.at)), last_request_at: d(dirs?.at) };
   }
 
   let connectors: Facts['connectors'] = null;
