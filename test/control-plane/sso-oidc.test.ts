@@ -163,6 +163,28 @@ for (const kind of dbKinds()) {
       assert.equal(wrongConn.status, 404);
     });
 
+    it("reports the IdP's refusal with its error_description on field error, with or without iss, cleaned and cut short", async () => {
+      const c = await connection('client-err');
+      for (const withIss of [true, false]) {
+        const start = await cp.request('POST', `/api/v1/identity/sso/connections/${c.id}/test`, { token: t.token });
+        assert.equal(start.status, 201, start.text);
+        const q = new URLSearchParams({
+          error: 'access_denied',
+          error_description: `AADSTS50105: The signed in user is not assigned to a role for the application.\r\n\u001b[31m${'y'.repeat(600)}`,
+          state: start.body.login_id,
+          ...(withIss ? { iss: idp.issuer } : {}),
+        });
+        const before = await snapshot(c.id);
+        const res = await cp.request('GET', `${new URL(c.acs_url).pathname}?${q}`);
+        assert.equal(res.status, 400, res.text);
+        assert.deepEqual([res.body.error.code, res.body.error.field], ['idp_error', 'error'], `iss ${withIss}`);
+        assert.match(res.body.error.message, /\(access_denied: AADSTS50105: The signed in user is not assigned to a role for the application\. \[31my+…\)$/);
+        assert.doesNotMatch(res.body.error.message, /[\u0000-\u001f]/);
+        assert.ok(res.body.error.message.length < 450, res.body.error.message);
+        assert.deepEqual(await snapshot(c.id), before);
+      }
+    });
+
     it('a wrong client secret fails at the token endpoint; a new secret makes the connection untested again', async () => {
       const c = await connection('client-e');
       assert.equal((await complete((await authorize(c)).callback)).status, 200);

@@ -166,6 +166,31 @@ for (const kind of dbKinds()) {
       assert.equal(res.status, 200, 'the connection still works after all that');
     });
 
+    it("reports the IdP's error status with its second-level code and message, cleaned and cut short", async () => {
+      const c = (await configure({ name: 'status', protocol: 'saml', metadata_url: idp.metadataUrl })).body;
+      const start = await cp.request('POST', `/api/v1/identity/sso/connections/${c.id}/test`, { token: t.token });
+      assert.equal(start.status, 201, start.text);
+      // IdPs do not sign error answers (Entra ID, ADFS), and node-saml reads them unsigned.
+      const message = `User is not assigned to this application.\r\n\t\u0085\u202e${'x'.repeat(600)}`;
+      const xml =
+        `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_err1" Version="2.0" ` +
+        `IssueInstant="${new Date().toISOString()}" Destination="${c.acs_url}" InResponseTo="${start.body.login_id}">` +
+        `<saml:Issuer>${idp.entityId}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder">` +
+        `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:RequestDenied"/></samlp:StatusCode>` +
+        `<samlp:StatusMessage>${message}</samlp:StatusMessage></samlp:Status></samlp:Response>`;
+      const before = await snapshot(c.id);
+      const res = await cp.request('POST', new URL(c.acs_url).pathname, {
+        raw: new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64') }).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual([res.body.error.code, res.body.error.field], ['idp_error', 'SAMLResponse']);
+      assert.match(res.body.error.message, /\(Responder\/RequestDenied: User is not assigned to this application\. x+…\)$/);
+      assert.doesNotMatch(res.body.error.message, /[\u0000-\u001f\u0085\u202e]/);
+      assert.ok(res.body.error.message.length < 450, res.body.error.message);
+      assert.deepEqual(await snapshot(c.id), before);
+    });
+
     it('rejects bad configurations naming the field, writing nothing', async () => {
       const expired = await selfSigned('Expired IdP', new Date(Date.now() - 2 * 86400_000), new Date(Date.now() - 86400_000));
       const manual = { name: 'm', protocol: 'saml', idp_sso_url: idp.ssoUrl, idp_certificate: idp.signing.certificatePem, idp_entity_id: idp.entityId };

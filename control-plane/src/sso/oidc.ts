@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { checkOutboundUrl, fetchWithPolicy, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
 import { badRequest } from '../http/errors.js';
 import { loginFailed, outboundProblem } from './errors.js';
+import { idpText } from './idp-text.js';
 import { emailVerifiedClaim } from './email-verified.js';
 import { requireProfile, type SsoProfile } from './profile.js';
 
@@ -65,9 +66,15 @@ export async function startOidcLogin(config: client.Configuration, redirectUri: 
   return { url: url.href, state, secrets: { code_verifier: verifier, nonce } };
 }
 
-function classify(err: unknown): { code: string; message: string } {
-  if (err instanceof client.AuthorizationResponseError) return { code: 'idp_error', message: `the IdP refused the login (${err.error})` };
-  if (err instanceof client.ResponseBodyError) return { code: 'token_exchange_failed', message: `the IdP refused the authorization code (${err.error})` };
+/** The IdP's error code with its own explanation, which is what tells an admin what to fix (Entra's AADSTS codes). */
+function idpReason(error: unknown, description: unknown): string {
+  const text = idpText(description);
+  return text ? `${idpText(error, 64)}: ${text}` : idpText(error, 64);
+}
+
+function classify(err: unknown): { code: string; message: string; field?: string } {
+  if (err instanceof client.AuthorizationResponseError) return { code: 'idp_error', message: `the IdP refused the login (${idpReason(err.error, err.error_description)})`, field: 'error' };
+  if (err instanceof client.ResponseBodyError) return { code: 'token_exchange_failed', message: `the IdP refused the authorization code (${idpReason(err.error, err.error_description)})` };
   if (err instanceof client.WWWAuthenticateChallengeError) {
     const challenge = err.cause[0];
     return { code: 'token_exchange_failed', message: `the IdP refused the client credentials (${challenge?.parameters.error ?? `HTTP ${err.status}`})` };
@@ -87,6 +94,12 @@ export async function finishOidcLogin(
   callbackUrl: URL,
   expected: { state: string; code_verifier: string; nonce: string },
 ): Promise<SsoProfile> {
+  // An error answer grants nothing, so it is reported as the IdP gave it even when it lacks
+  // what a success must carry (oidc-provider and others omit iss on some errors).
+  const error = callbackUrl.searchParams.get('error');
+  if (error !== null && !callbackUrl.searchParams.has('code')) {
+    throw loginFailed('idp_error', `the IdP refused the login (${idpReason(error, callbackUrl.searchParams.get('error_description'))})`, 'error');
+  }
   let claims: Record<string, unknown>;
   try {
     const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
@@ -100,7 +113,7 @@ export async function finishOidcLogin(
     claims = { ...userinfo, ...idClaims };
   } catch (err) {
     const c = classify(err);
-    throw loginFailed(c.code, c.message, 'code');
+    throw loginFailed(c.code, c.message, c.field ?? 'code');
   }
   const profile = requireProfile(String(claims.sub), claims, 'OpenID Connect claims');
   const verified = emailVerifiedClaim(claims);

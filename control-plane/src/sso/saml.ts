@@ -3,6 +3,7 @@ import { SAML, SamlStatusError, ValidateInResponseTo, type CacheProvider, type P
 import { DOMParser } from '@xmldom/xmldom';
 import { LOGIN_TTL_MS } from './login-state.js';
 import { loginFailed } from './errors.js';
+import { idpText } from './idp-text.js';
 import { requireProfile, type SsoProfile } from './profile.js';
 
 const ASSERTION_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -47,9 +48,29 @@ export async function startSamlLogin(s: SamlSettings, cache: CacheProvider, rela
   return { url, requestId };
 }
 
+const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+
+const lastPart = (uri: string | null | undefined) => (uri ?? '').split(':').pop() ?? '';
+
+/**
+ * The Status of an error Response (SAML Core 3.2.2.2): the top-level code, the second-level
+ * one that says what went wrong (AuthnFailed, RequestDenied, NoPassive...) and the message.
+ */
+function statusOf(samlResponse: string): string {
+  const doc = new DOMParser({ errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } }).parseFromString(Buffer.from(samlResponse, 'base64').toString('utf8'), 'text/xml');
+  const status = doc?.getElementsByTagNameNS(SAMLP_NS, 'Status')[0];
+  if (!status) return '';
+  const codes = Array.from(status.getElementsByTagNameNS(SAMLP_NS, 'StatusCode') as unknown as ArrayLike<Element>).map((c) => idpText(lastPart(c.getAttribute('Value')), 64));
+  const message = idpText(status.getElementsByTagNameNS(SAMLP_NS, 'StatusMessage')[0]?.textContent);
+  return [codes.filter(Boolean).slice(0, 2).join('/'), message].filter(Boolean).join(': ');
+}
+
 /** node-saml's reasons, as the codes the runbook and the portal use. */
-function classify(err: unknown): { code: string; message: string } {
-  if (err instanceof SamlStatusError) return { code: 'idp_error', message: 'the IdP answered with an error status instead of an assertion' };
+function classify(err: unknown, samlResponse: string): { code: string; message: string } {
+  if (err instanceof SamlStatusError) {
+    const status = statusOf(samlResponse);
+    return { code: 'idp_error', message: `the IdP answered with an error status instead of an assertion${status ? ` (${status})` : ''}` };
+  }
   const m = err instanceof Error ? err.message : String(err);
   if (/signature/i.test(m)) return { code: 'invalid_signature', message: 'the SAML response is not signed by the configured idp_certificate' };
   if (/audience/i.test(m)) return { code: 'invalid_audience', message: 'the assertion is not addressed to this connection (its Audience is not audience_uri)' };
@@ -78,7 +99,7 @@ export async function finishSamlLogin(s: SamlSettings, cache: CacheProvider, sam
   try {
     ({ profile } = await client(s, cache).validatePostResponseAsync({ SAMLResponse: samlResponse }));
   } catch (err) {
-    const c = classify(err);
+    const c = classify(err, samlResponse);
     throw loginFailed(c.code, c.message, FIELD);
   }
   if (!profile) throw loginFailed('invalid_saml_response', 'the SAML response carries no assertion', FIELD);
