@@ -3,6 +3,7 @@ import { buildOpenApi, dataSources, resources } from '@claresia/catalog';
 import type { AppContext } from './context.js';
 import { ApiRouter } from './http/router.js';
 import { withRoles } from './http/openapi-roles.js';
+import { withHttpConventions } from './http/openapi-http.js';
 import { errorHandler, notFound } from './http/fallback.js';
 import { createMetrics } from './http/metrics.js';
 import { pendingMigrations } from './db/migrate.js';
@@ -56,7 +57,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use('/api', express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
   const api = new ApiRouter(ctx);
   for (const m of modules) m.routes?.(api, ctx);
-  const openapi = withRoles(buildOpenApi(resources, dataSources, api.operations, { version: VERSION }), api.roles);
+  const openapi = withHttpConventions(withRoles(buildOpenApi(resources, dataSources, api.operations, { version: VERSION }), api.roles), api);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json({ ...openapi, servers: [{ url: ctx.publicUrl() }] });
   });

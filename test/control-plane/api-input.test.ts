@@ -110,6 +110,14 @@ for (const kind of dbKinds()) {
       assert.match(plain.body.error.message, /application\/json or application\/x-www-form-urlencoded/);
     });
 
+    it('documents the form body only on the routes that take one', async () => {
+      const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
+      const types = (path: string) => Object.keys(doc.paths[path].post.requestBody?.content ?? {}).sort();
+      assert.deepEqual(types('/api/v1/auth/token'), ['application/json', 'application/x-www-form-urlencoded']);
+      assert.deepEqual(types('/api/v1/identity/sso/connections/{id}/saml/acs'), ['application/json', 'application/x-www-form-urlencoded']);
+      assert.deepEqual(types('/api/v1/webhooks'), ['application/json']);
+    });
+
     it('answers unknown paths with the JSON error shape everywhere, and in the SCIM error schema under /scim', async () => {
       for (const path of ['/nope', '/', '/api/v1/nope', '/api/nope', '/favicon.ico']) {
         const res = await cp.request('GET', path);

@@ -163,6 +163,18 @@ for (const kind of dbKinds()) {
       assert.equal(await sweepIdempotencyKeys(cp.db, now), 0);
     });
 
+    it('documents the Idempotency-Key header on the POSTs that replay it, and only there', async () => {
+      const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
+      const takesKey = (path: string) => (doc.paths[path].post.parameters ?? []).some((p: any) => p.name === 'Idempotency-Key' && p.in === 'header');
+      for (const path of ['/api/v1/identity/scim/configure', '/api/v1/tenants', '/api/v1/service-accounts', '/api/v1/identity/scim/directories/{id}/token:rotate', '/api/v1/webhooks']) {
+        assert.ok(takesKey(path), path);
+      }
+      // Routes that call out before writing, and the anonymous token exchange, do not replay.
+      for (const path of ['/api/v1/roster/csv', '/api/v1/llm/connectors/{id}:test', '/api/v1/auth/token']) assert.ok(!takesKey(path), path);
+      const param = doc.paths['/api/v1/webhooks'].post.parameters.find((p: any) => p.name === 'Idempotency-Key');
+      assert.match(param.description, /24 h.*request_already_completed/s);
+    });
+
     it("the shared client's retry after a lost answer makes no second object and fails loudly instead of losing the secret", async () => {
       const proxy = await losingProxy(cp.url, (method, path) => method === 'POST' && path === '/api/v1/identity/scim/configure');
       try {

@@ -125,6 +125,10 @@ export class ApiRouter {
   readonly operations: ExtraOperation[] = [];
   /** The least role each tenant-callable route needs, by `METHOD path`, for the OpenAPI document. */
   readonly roles = new Map<string, Role>();
+  /** `METHOD path` of the POSTs that replay an Idempotency-Key, for the OpenAPI document. */
+  readonly idempotent = new Set<string>();
+  /** `METHOD path` of the routes that also take a form body, for the OpenAPI document. */
+  readonly forms = new Set<string>();
 
   constructor(private readonly app: AppContext) {}
 
@@ -142,6 +146,9 @@ export class ApiRouter {
     }
     const needed = spec.role ?? (spec.method === 'GET' ? 'auditor' : 'tenant_admin');
     if (spec.auth === 'tenant' || spec.auth === 'any') this.roles.set(`${spec.method} ${spec.path}`, needed);
+    // write() replays a key for a POST that runs in one transaction and has a caller to bind it to.
+    if (spec.method === 'POST' && spec.auth !== 'none' && spec.transaction !== false) this.idempotent.add(`${spec.method} ${spec.path}`);
+    if (spec.form) this.forms.add(`${spec.method} ${spec.path}`);
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     // Form bodies are parsed only where a route takes them; elsewhere one is refused with 415.
     const parsers = spec.form ? [express.urlencoded({ extended: false, limit: FORM_LIMIT, type: FORM_TYPE })] : [];
