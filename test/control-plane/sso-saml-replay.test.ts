@@ -67,6 +67,21 @@ for (const kind of dbKinds()) {
       assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions + 1);
     });
 
+    it('an assertion that names the request only on the Response is used once too', async () => {
+      idp.user = { nameId: 'admin@acme.example', attributes: { email: 'admin@acme.example', firstName: 'A', lastName: 'B', groups: ['claresia-admins'] } };
+      const start = await fetch(`${cp.url}/api/v1/auth/sso/${conn}/login`, { redirect: 'manual' });
+      assert.equal(start.status, 302);
+      // node-saml consumes the request id only when SubjectConfirmationData carries it.
+      idp.tweaks = { omitSubjectInResponseTo: true };
+      const post = await capturedForm(start.headers.get('location')!);
+      const logins = await ssoLogins();
+      const results = await Promise.all([post(), post(), post(), post()]);
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 400, 400, 400], results.map((r) => r.text).join('\n'));
+      const later = await post();
+      assert.deepEqual([later.status, later.body.error.code], [400, 'invalid_in_response_to']);
+      assert.equal(await ssoLogins(), logins + 1);
+    });
+
     it('an admin test login: exactly one copy is accepted', async () => {
       idp.user = { nameId: 'admin@acme.example', attributes: { email: 'admin@acme.example', firstName: 'A', lastName: 'B', groups: ['claresia-admins'] } };
       const test = await cp.request('POST', `/api/v1/identity/sso/connections/${conn}/test`, { token: t.token });

@@ -192,7 +192,7 @@ async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
   const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
   const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, states.samlCache(), ctx.body.SAMLResponse);
   // One answer per request: a copy of the response posted alongside finds the state taken.
-  const purpose = states.purposeOf(requestId);
+  const purpose = await states.consumeSaml(requestId);
   if (!purpose) throw loginFailed('invalid_in_response_to', 'this login was already completed', 'SAMLResponse');
   if (purpose === 'login') return completeUserLogin(ctx.db as Tx, ctx.app, row, profile, requestId);
   return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, requestId) };

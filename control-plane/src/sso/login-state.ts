@@ -40,10 +40,17 @@ export class LoginStates {
   ) {}
 
   /**
-   * The purpose of a SAML login whose response was just validated, if this instance consumed
-   * its state; undefined when another answer to the same request got there first.
+   * Uses up the state of the SAML login a response was just validated against, and returns its
+   * purpose; undefined when another answer to the same request got there first. node-saml
+   * deletes the state itself only when the assertion's SubjectConfirmationData names the
+   * request too, so it is deleted here otherwise; getAsync's lock makes the delete this
+   * transaction's alone.
    */
-  purposeOf(id: string): LoginPurpose | undefined {
+  async consumeSaml(id: string): Promise<LoginPurpose | undefined> {
+    if (!this.consumed.has(id) && this.seen.has(id)) {
+      const n = await this.scope.table(TABLE).where({ id, connection_id: this.connectionId, protocol: this.protocol }).delete();
+      if (n) this.consumed.add(id);
+    }
     return this.consumed.has(id) ? this.seen.get(id) : undefined;
   }
 
@@ -95,7 +102,7 @@ export class LoginStates {
       removeAsync: async (key: string | null): Promise<string | null> => {
         if (!key) return null;
         const n = await this.scope.table(TABLE).where({ id: key, connection_id: this.connectionId }).delete();
-        // node-saml ignores what this returns, so the caller asks purposeOf instead.
+        // node-saml ignores what this returns, so the caller asks consumeSaml instead.
         if (n) this.consumed.add(key);
         return n ? key : null;
       },
