@@ -47,6 +47,8 @@ for (const kind of dbKinds()) {
       assertError(await cp.request('GET', '/api/v1/roster?cursor=%00', { token: t.token }), 400, 'invalid_value', 'cursor');
       assertError(await cp.request('GET', '/api/v1/llm/connectors?id=llm_a&id=llm_%00', { token: t.token }), 400, 'invalid_value', 'id');
       assertError(await cp.request('DELETE', '/api/v1/webhooks/%00', { token: t.token }), 400, 'invalid_value', 'id');
+      // A route mounted beside the API router (the OIDC callback): named from the request.
+      assertError(await cp.request('GET', '/api/v1/identity/sso/connections/sso_%00/oidc/callback?state=s&code=c'), 400, 'invalid_value', 'path');
     });
 
     it('answers a malformed %-escape in a path with 400 naming the path, in the API and in SCIM', async () => {

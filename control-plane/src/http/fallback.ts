@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ScimError } from '../scim/errors.js';
 import { ApiError } from './errors.js';
+import { refuseNul } from './input-checks.js';
 
 /**
  * What the body parsers refuse, as the API's own errors: anything else from them would be a 500
@@ -19,6 +20,17 @@ const BODY_REFUSALS: Record<string, ApiError> = {
 
 /** PostgreSQL's refusals of a NUL character: in text (22021, "... 0x00") and in jsonb (22P05). */
 const nulRefused = (e: { code?: unknown; message?: string }) => e.code === '22P05' || (e.code === '22021' && /0x00/.test(e.message ?? ''));
+
+/** Where a NUL the database refused came from, for a route outside the API router's checks. */
+function nulField(req: Request): string {
+  try {
+    if (decodeURIComponent(req.path).includes('\u0000')) return 'path';
+    refuseNul({}, req.query as Record<string, unknown>, req.body);
+  } catch (err) {
+    if (err instanceof ApiError && err.field) return err.field;
+  }
+  return 'body';
+}
 
 /** A SCIM client (an IdP) parses the SCIM error schema; everyone else the API's error shape. */
 const isScim = (req: Request) => req.path === '/scim' || req.path.startsWith('/scim/');
@@ -53,9 +65,11 @@ export function errorHandler(logger: Logger) {
     if (err instanceof URIError && e.status === 400) {
       return send(req, res, new ApiError(400, 'invalid_request', 'the request path holds a malformed %-escape', 'path'));
     }
-    // A NUL the input checks did not see (a value a route decoded itself): still the caller's.
+    // A NUL the router's input checks did not see (a CSV field, a route mounted beside the
+    // router): still the caller's, named as closely as the request allows.
     if (e && nulRefused(e)) {
-      return send(req, res, new ApiError(400, 'invalid_value', 'the request holds a NUL character (U+0000), which cannot be stored', 'body'));
+      const field = nulField(req);
+      return send(req, res, new ApiError(400, 'invalid_value', `${field} holds a NUL character (U+0000), which cannot be stored`, field));
     }
     // Only the message and stack: bodies and headers may hold secrets.
     logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'unhandled error');

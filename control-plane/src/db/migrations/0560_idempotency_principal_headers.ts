@@ -16,8 +16,9 @@ export async function up(knex: Knex): Promise<void> {
     t.dropPrimary();
   });
   await knex.schema.alterTable('idempotency_keys', (t) => {
-    // "operator", "service_account:<id>" or "user:<id>"
-    t.string('principal', 80).notNullable();
+    // "operator", "service_account:<id>" or "user:<id>"; the default lets a replica of the
+    // previous release, during a rolling upgrade, still write rows (which no one replays).
+    t.string('principal', 80).notNullable().defaultTo('');
     // The reply's headers as JSON ({"Location": ...}); they never carry a secret.
     t.text('headers');
     t.boolean('secret_withheld').notNullable().defaultTo(false);
