@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { followUntil, startOidcIdp, type OidcIdp } from '../support/idp/oidc-idp.js';
 import { readAutoPostForm, startSamlIdp, type SamlIdp } from '../support/idp/saml-idp.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 import { until, withEnv } from '../support/until.js';
@@ -33,6 +34,7 @@ for (const kind of dbKinds()) {
     this.timeout(120_000);
     let cp: TestControlPlane;
     let idp: SamlIdp;
+    let oidc: OidcIdp;
     let receiver: WebhookReceiver;
     let platforms: PlatformServer;
     const logs: string[] = [];
@@ -44,6 +46,7 @@ for (const kind of dbKinds()) {
       this.timeout(180_000);
       restoreEnv = withEnv(FAST);
       idp = await startSamlIdp();
+      oidc = await startOidcIdp();
       receiver = await startWebhookReceiver();
       platforms = await startPlatformServer();
       const sink = new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) });
@@ -52,6 +55,7 @@ for (const kind of dbKinds()) {
     after(async () => {
       await cp?.close();
       await idp?.close();
+      await oidc?.close();
       await receiver?.close();
       await platforms?.close();
       restoreEnv();
@@ -209,6 +213,41 @@ for (const kind of dbKinds()) {
       assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions, 'no session issued');
       assert.equal(await cp.count('sso_login_states', { tenant_id: t.id }), 0);
       assert.equal((await cp.request('GET', `/api/v1/auth/sso/${conn}/login`)).status, 403);
+    });
+
+    it('SSO over OIDC: the callback issues no token for an offboarded tenant', async () => {
+      const t = await cp.createTenant();
+      const secret = 'oidc-client-secret-offboarding-1';
+      const res = await cp.request('POST', '/api/v1/identity/sso/configure', { token: t.token, body: { name: 'OIDC', protocol: 'oidc', discovery_url: oidc.discoveryUrl, client_id: `claresia-${t.id}`, client_secret: secret } });
+      assert.equal(res.status, 201, res.text);
+      const conn = res.body as { id: string; acs_url: string };
+      oidc.addClient(`claresia-${t.id}`, secret, conn.acs_url);
+      const test = await cp.request('POST', `/api/v1/identity/sso/connections/${conn.id}/test`, { token: t.token });
+      const tested = new URL(await followUntil(test.body.redirect_url, conn.acs_url));
+      assert.equal((await cp.request('GET', tested.pathname + tested.search)).body.status, 'green');
+      await provision(cp, await makeDirectory(cp, t, 'okta'), [{ email: 'ada@acme.example' }], { 'claresia-users': ['ada@acme.example'] });
+      oidc.user = { sub: 'sub-ada', claims: { email: 'ada@acme.example', email_verified: true, given_name: 'Ada', family_name: 'L', groups: [] } };
+      const callback = async () => {
+        const start = await fetch(`${cp.url}/api/v1/auth/sso/${conn.id}/login`, { redirect: 'manual' });
+        assert.equal(start.status, 302, await start.text());
+        const back = new URL(await followUntil(start.headers.get('location')!, conn.acs_url));
+        return () => cp.request('GET', back.pathname + back.search);
+      };
+
+      const racing = await callback();
+      await cp.db('tenants').where({ id: t.id }).update({ status: 'offboarded' });
+      const refused = await racing();
+      assert.equal(refused.status, 403, refused.text);
+      assert.deepEqual([refused.body.error.code, refused.body.access_token], ['tenant_offboarded', undefined]);
+      await cp.db('tenants').where({ id: t.id }).update({ status: 'onboarding' });
+
+      const begun = await callback();
+      const sessions = await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' });
+      assert.equal((await offboard(t)).status, 204);
+      const late = await begun();
+      assert.equal(late.status, 400, late.text);
+      assert.equal(late.body.error.code, 'invalid_state', 'its state went with the offboarding');
+      assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions, 'no session issued');
     });
   });
 }
