@@ -174,7 +174,9 @@ for (const kind of dbKinds()) {
       await until('no job of the tenant left', async () => (await cp.count('jobs', { tenant_id: t.id })) === 0);
       assert.equal(platforms.applied.length, applied, 'the retry never ran');
       const event = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.offboarded' }).first();
-      assert.ok(event.data.jobs_dropped >= 1, JSON.stringify(event.data));
+      // Dropped by the offboarding, or, if an attempt was running at that moment, by the runner before its retry.
+      const byRunner = logs.some((l) => l.includes('job dropped: its tenant is offboarded') && l.includes(t.id));
+      assert.ok(event.data.jobs_dropped + (byRunner ? 1 : 0) === 1, JSON.stringify(event.data));
     });
 
     it('SSO: a sign-in neither starts nor completes for an offboarded tenant; one begun before offboarding is cancelled', async () => {
