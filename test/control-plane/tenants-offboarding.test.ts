@@ -251,6 +251,28 @@ for (const kind of dbKinds()) {
       assert.equal(late.body.error.code, 'invalid_state', 'its state went with the offboarding');
       assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions, 'no session issued');
     });
+
+    it('offboarding while an IdP write is half done waits for it instead of deadlocking', async function () {
+      // PGlite has one connection: two transactions cannot hold locks at once there.
+      if (kind !== 'pg') this.skip();
+      const t = await cp.createTenant();
+      const dir = await makeDirectory(cp, t, 'okta');
+      // A SCIM user insert checks its foreign keys in name order: the directory, then the tenant.
+      const write = await cp.db.transaction();
+      try {
+        await write.raw('SELECT 1 FROM scim_directories WHERE id = ? FOR KEY SHARE', [dir.id]);
+        const offboarding = offboard(t);
+        await until('the offboarding waits for the directory', async () => {
+          const r = await cp.db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%update \"scim_directories\"%'");
+          return r.rows[0].n === 1;
+        });
+        await write.raw('SELECT 1 FROM tenants WHERE id = ? FOR KEY SHARE', [t.id]);
+        await write.commit();
+        assert.equal((await offboarding).status, 204);
+      } finally {
+        if (!write.isCompleted()) await write.rollback().catch(() => {});
+      }
+    });
   });
 }
 

@@ -59,9 +59,14 @@ async function firstAccount(db: Queryable, tenantId: string) {
   return (await firstClientId(db, tenantId))[0] as { client_id: string } | undefined;
 }
 
+/**
+ * `lock` serialises the writers of a tenant. It is NO KEY UPDATE: every insert that references
+ * the tenant takes KEY SHARE on its row, and a plain UPDATE lock would make those wait, while the
+ * offboarding waits for rows (a SCIM directory) those same transactions hold: a deadlock.
+ */
 async function load(ctx: RequestContext, id: string, lock = false): Promise<TenantRow> {
   let q = visibleTenants(ctx.db, ctx.principal).where('id', id).first<TenantRow>(PUBLIC_COLUMNS);
-  if (lock) q = q.forUpdate();
+  if (lock) q = q.forNoKeyUpdate();
   const row = await q;
   if (!row) throw notFound(`tenant ${id}`, 'id');
   return row;
