@@ -37,9 +37,11 @@ for (const kind of dbKinds()) {
       return { start, res, form };
     }
 
+    /** The connection and the audit chain, but for the auth.login_failed a refused answer adds. */
     async function snapshot(id: string) {
       const row = await cp.db('sso_connections').where({ id }).first();
-      return { events: await cp.count('governance_events', { tenant_id: t.id }), status: row?.status, tested: row?.last_tested_at };
+      const events = (await cp.db('governance_events').where({ tenant_id: t.id }).whereNot({ type: 'auth.login_failed' }).count({ n: '*' }))[0]!.n;
+      return { events: Number(events), status: row?.status, tested: row?.last_tested_at };
     }
 
     it('configures from a metadata URL, returns the ACS URL and audience under the public URL, and reads back the same', async () => {
@@ -158,9 +160,11 @@ for (const kind of dbKinds()) {
         assert.equal(res.body.error.code, code, `${label}: ${res.text}`);
         assert.equal(res.body.error.field, field, label);
         const after = await snapshot(c.id);
-        // Starting the test wrote its own event; the failed answer wrote nothing more.
+        // Starting the test wrote its own event; the failed answer wrote nothing more but its record.
         assert.equal(after.events, before.events + 1, label);
         assert.equal(after.status, 'untested', label);
+        const failed = await cp.db('governance_events').where({ tenant_id: t.id, type: 'auth.login_failed' }).orderBy('seq', 'desc').first();
+        assert.deepEqual([failed?.data.code, failed?.data.connection_id, failed?.data.field], [code, c.id, field], label);
       }
       const { res } = await testLogin(c.id);
       assert.equal(res.status, 200, 'the connection still works after all that');

@@ -7,6 +7,7 @@ import { findPersonByEmail, type Denial } from '../rbac/access.js';
 import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { ensureDefaultMappings } from '../rbac/mappings.js';
 import { refuseOffboardedTenant } from './tenant-status.js';
+import { linkSessionToConnection } from './sessions.js';
 import { issueToken } from './tokens.js';
 
 type Refusal = Denial | 'email_not_verified';
@@ -44,6 +45,7 @@ export async function completeUserLogin(trx: Tx, app: AppContext, row: Connectio
   }
   const role = person.access.role!;
   const token = await issueToken(trx, app.keys, app.config.tokenTtlSeconds, { tenantId, type: 'user', id: person.subjectId, actor: email });
+  await linkSessionToConnection(trx, tenantId, token.jti, row.id);
   await appendEvent(trx, app.keys, tenantId, {
     type: 'auth.login',
     actor: email,

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/connection.js';
 import { checkClientCredentials } from '../auth/service-accounts.js';
+import { recordLoginFailure } from '../auth/login-failures.js';
 import { issueToken, revokeSessionsOf } from '../auth/tokens.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
@@ -86,17 +87,31 @@ export const authModule: Module = {
       tag: 'auth',
       body: TOKEN_REQUEST,
       form: true,
+      // Its own transaction, so that a refusal can be recorded after the attempt rolled back; an
+      // anonymous route has no Idempotency-Key replay to lose.
+      transaction: false,
       async handler(ctx) {
-        const creds = clientCredentials(ctx.req.header('authorization'), ctx.body);
-        const sa = await checkClientCredentials(ctx.db, creds.client_id, creds.client_secret);
-        if (!sa) {
-          throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', creds.basic ? 'authorization' : 'client_secret', creds.basic ? BASIC_CHALLENGE : undefined);
+        let clientId: string | undefined = typeof ctx.body.client_id === 'string' ? ctx.body.client_id : undefined;
+        try {
+          const creds = clientCredentials(ctx.req.header('authorization'), ctx.body);
+          clientId = creds.client_id;
+          return await ctx.transaction(async (tx) => {
+            const sa = await checkClientCredentials(tx.db, creds.client_id, creds.client_secret);
+            if (!sa) {
+              throw new ApiError(401, 'invalid_client', 'client_id or client_secret is not valid', creds.basic ? 'authorization' : 'client_secret', creds.basic ? BASIC_CHALLENGE : undefined);
+            }
+            const actor = `service_account:${sa.client_id}`;
+            const token = await issueToken(tx.db, ctx.app.keys, ctx.app.config.tokenTtlSeconds, { tenantId: sa.tenant_id, type: 'service_account', id: sa.id, actor });
+            await tx.audit({ type: 'auth.login', actor, subject: sa.id, data: { method: 'client_credentials', jti: token.jti } }, sa.tenant_id);
+            const { jti: _jti, ...out } = token;
+            return { body: out, headers: { 'Cache-Control': 'no-store' } };
+          });
+        } catch (err) {
+          // The chain that hears of it is the tenant's whose client_id was tried, if it is one.
+          const owner = clientId ? ((await ctx.db('service_accounts').where({ client_id: clientId }).first('tenant_id').catch(() => undefined)) as { tenant_id: string } | undefined) : undefined;
+          await recordLoginFailure(ctx.app, { method: 'client_credentials', tenantId: owner?.tenant_id, clientId: clientId?.slice(0, 64), ip: ctx.req.ip }, err);
+          throw err;
         }
-        const actor = `service_account:${sa.client_id}`;
-        const token = await issueToken(ctx.db, ctx.app.keys, ctx.app.config.tokenTtlSeconds, { tenantId: sa.tenant_id, type: 'service_account', id: sa.id, actor });
-        await ctx.audit({ type: 'auth.login', actor, subject: sa.id, data: { method: 'client_credentials', jti: token.jti } }, sa.tenant_id);
-        const { jti: _jti, ...out } = token;
-        return { body: out, headers: { 'Cache-Control': 'no-store' } };
       },
     });
     r.route({

@@ -17,7 +17,11 @@ import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
 import { discover, finishOidcLogin } from '../sso/oidc.js';
 import { fetchPolicyOf, prepareLogin, type LoginStarter } from '../sso/begin.js';
 import { completeUserLogin } from '../auth/user-login.js';
-import type { SsoProfile } from '../sso/profile.js';
+import { recordLoginFailure } from '../auth/login-failures.js';
+import { revokeSessionsOfConnection } from '../auth/sessions.js';
+import { addsCertificatesOnly } from '../sso/certificate.js';
+import { requireGroups, type SsoProfile } from '../sso/profile.js';
+import { redeemAssertion } from '../sso/used-assertions.js';
 import { finishSamlLogin } from '../sso/saml.js';
 import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../sso/settings.js';
 import { spEndpoints } from '../sso/urls.js';
@@ -104,6 +108,22 @@ async function prepareUpdate(ctx: RequestContext): Promise<PreparedUpdate> {
   return { patch, read, idp: { stored, settings: await resolveSettings(read.protocol, merged, fetchPolicyOf(ctx.app)) } };
 }
 
+/**
+ * Whether a tested connection stays tested after an IdP-setting change: only when the change
+ * adds signing certificates (an IdP announcing its next key before it signs with it) and leaves
+ * everything else as it was, so every assertion the tested settings accepted is still accepted
+ * and nothing is trusted that a test has not shown to be the IdP's. Anything else needs a test.
+ */
+function stillTrusted(stored: IdpSettings, settings: IdpSettings): boolean {
+  return (
+    settings.idp_sso_url === stored.idp_sso_url &&
+    settings.idp_entity_id === stored.idp_entity_id &&
+    stored.idp_certificate !== null &&
+    settings.idp_certificate !== null &&
+    addsCertificatesOnly(stored.idp_certificate, settings.idp_certificate)
+  );
+}
+
 async function update(ctx: RequestContext) {
   const scope = ctx.tenant();
   const { patch, read, idp } = ctx.prepared as PreparedUpdate;
@@ -114,6 +134,7 @@ async function update(ctx: RequestContext) {
     throw conflict(`sso connection ${read.id} had its IdP settings changed by another request meanwhile; read it and send the change again`, 'id');
   }
   const changes: Record<string, unknown> = {};
+  let keepsGreen = false;
   if (patch.name !== undefined && patch.name !== before.name) changes.name = { from: before.name, to: patch.name };
   let columns: Record<string, unknown> = {};
   if (idp) {
@@ -123,11 +144,20 @@ async function update(ctx: RequestContext) {
       // The secret is recorded as changed, never by value.
       changes[f] = f === 'client_secret' ? 'changed' : f === 'metadata_xml' || f === 'idp_certificate' ? 'changed' : { from: stored[f], to: settings[f] };
     }
-    if (Object.keys(changes).some((k) => k !== 'name')) columns = { ...(await sealSettings(ctx, before.tenant_id, before.id, settings)), status: 'untested' };
+    if (Object.keys(changes).some((k) => k !== 'name')) {
+      keepsGreen = before.status === 'green' && stillTrusted(stored, settings);
+      columns = { ...(await sealSettings(ctx, before.tenant_id, before.id, settings)), status: keepsGreen ? 'green' : 'untested' };
+    }
   }
   if (Object.keys(changes).length) {
     await scope.table(TABLE).where({ id: before.id }).update({ ...columns, ...(changes.name ? { name: patch.name } : {}), updated_at: new Date() });
-    await ctx.audit({ type: 'connector.changed', subject: before.id, data: { kind: 'sso', protocol: before.protocol, changes } });
+    // What the old settings vouched for is not vouched for by the new ones, which no test has passed yet.
+    const revoked = columns.status === 'untested' ? await revokeSessionsOfConnection(ctx.db, before.tenant_id, before.id) : 0;
+    await ctx.audit({
+      type: 'connector.changed',
+      subject: before.id,
+      data: { kind: 'sso', protocol: before.protocol, changes, ...(columns.status ? { status: columns.status, sessions_revoked: revoked } : {}) },
+    });
   }
   return { body: present(await loadConnection(scope, before.id), ctx.app.publicUrl()) };
 }
@@ -137,7 +167,8 @@ async function remove(ctx: RequestContext) {
   const row = await loadConnection(scope, ctx.params.id!, true);
   await scope.table('sso_login_states').where({ connection_id: row.id }).delete();
   await scope.table(TABLE).where({ id: row.id }).delete();
-  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'sso', protocol: row.protocol, name: row.name } });
+  const revoked = await revokeSessionsOfConnection(ctx.db, scope.tenantId, row.id);
+  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'sso', protocol: row.protocol, name: row.name, sessions_revoked: revoked } });
   return { status: 204 };
 }
 
@@ -168,6 +199,7 @@ async function startTest(ctx: RequestContext) {
 
 /** A validated answer turns the connection green; the login is recorded as `auth.login`. */
 async function markGreen(trx: Tx, app: AppContext, row: ConnectionRow, profile: SsoProfile, loginId: string) {
+  requireGroups(profile);
   // A test that users with this answer would fail must not pass either.
   if (profile.emailVerified === false) throw new ApiError(403, EMAIL_NOT_VERIFIED.code, `test login refused: ${EMAIL_NOT_VERIFIED.message}`, 'email');
   const now = new Date();
@@ -185,17 +217,59 @@ async function markGreen(trx: Tx, app: AppContext, row: ConnectionRow, profile: 
   };
 }
 
-async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
-  const row = await connectionForIdp(ctx.db, ctx.params.id!, 'saml');
-  const scope = new TenantScope(ctx.db, row.tenant_id);
-  const ep = spEndpoints(ctx.app.publicUrl(), row.id, row.protocol);
-  const states = new LoginStates(scope, ctx.app.keys, row.id, 'saml');
-  const { profile, requestId } = await finishSamlLogin({ idp_sso_url: row.idp_sso_url!, idp_certificate: row.idp_certificate!, idp_entity_id: row.idp_entity_id!, ...ep }, states.samlCache(), ctx.body.SAMLResponse);
+/**
+ * The connection an IdP's answer was validated against, locked for the rest of the sign-in and
+ * still as it was: settings changed meanwhile are not the ones a test has shown to work (and
+ * their change revoked what the old ones issued), so the answer is refused.
+ */
+async function unchangedConnection(trx: Tx, read: ConnectionRow, purpose: LoginPurpose): Promise<ConnectionRow> {
+  const row = await connectionForIdp(trx, read.id, read.protocol, true);
+  if (IDP_COLUMNS.some((c) => row[c] !== read[c])) {
+    throw new ApiError(409, 'connection_changed', `sso connection ${row.id} had its IdP settings changed during this sign-in; start it again`, 'id');
+  }
+  if (purpose === 'login' && row.status !== 'green') {
+    throw new ApiError(409, 'connection_not_active', `sso connection ${row.id} is ${row.status}: an admin must complete a test login before users sign in through it`, 'id');
+  }
+  return row;
+}
+
+async function acceptSamlResponse(trx: Tx, app: AppContext, read: ConnectionRow, samlResponse: string) {
+  const scope = new TenantScope(trx, read.tenant_id);
+  const ep = spEndpoints(app.publicUrl(), read.id, read.protocol);
+  const states = new LoginStates(scope, app.keys, read.id, 'saml');
+  const { profile, requestId, assertion } = await finishSamlLogin({ idp_sso_url: read.idp_sso_url!, idp_certificate: read.idp_certificate!, idp_entity_id: read.idp_entity_id!, ...ep }, states.samlCache(), samlResponse);
   // One answer per request: a copy of the response posted alongside finds the state taken.
   const purpose = await states.consumeSaml(requestId);
   if (!purpose) throw loginFailed('invalid_in_response_to', 'this login was already completed', 'SAMLResponse');
-  if (purpose === 'login') return completeUserLogin(ctx.db as Tx, ctx.app, row, profile, requestId);
-  return { body: await markGreen(ctx.db as Tx, ctx.app, row, profile, requestId) };
+  const row = await unchangedConnection(trx, read, purpose);
+  // And one sign-in per assertion, whatever Response it arrives in.
+  if (!(await redeemAssertion(scope, row.id, assertion))) {
+    throw loginFailed('assertion_already_used', 'this assertion was already used to sign in; each sign-in needs a new one from the IdP', 'SAMLResponse');
+  }
+  if (purpose === 'login') return completeUserLogin(trx, app, row, profile, requestId);
+  return { body: await markGreen(trx, app, row, profile, requestId) };
+}
+
+/** A refused IdP answer is recorded (see recordLoginFailure) against the connection it was sent to, if there is one. */
+async function recordIdpAnswerFailure(app: AppContext, req: Request, protocol: 'saml' | 'oidc', err: unknown): Promise<void> {
+  const id = String(req.params.id ?? '');
+  const row = (await app.db<ConnectionRow>(TABLE).where({ id, protocol }).first('id', 'tenant_id').catch(() => undefined)) as Pick<ConnectionRow, 'id' | 'tenant_id'> | undefined;
+  await recordLoginFailure(app, { method: protocol, tenantId: row?.tenant_id, connectionId: row?.id ?? id.slice(0, 64), ip: req.ip }, err);
+}
+
+/**
+ * Runs without the router's transaction so that a refusal can still be recorded: the
+ * validation, the state and the sign-in share a transaction of their own, which a failure rolls
+ * back, and the failure is then written on its own.
+ */
+async function samlAcs(ctx: RequestContext<{ SAMLResponse: string }>) {
+  try {
+    const read = await connectionForIdp(ctx.db, ctx.params.id!, 'saml');
+    return await ctx.transaction((tx) => acceptSamlResponse(tx.db as Tx, ctx.app, read, ctx.body.SAMLResponse));
+  } catch (err) {
+    await recordIdpAnswerFailure(ctx.app, ctx.req, 'saml', err);
+    throw err;
+  }
 }
 
 /**
@@ -223,8 +297,9 @@ async function oidcCallback(app: AppContext, req: Request): Promise<Reply> {
   return app.db.transaction(async (trx) => {
     const taken = await new LoginStates(new TenantScope(trx, row.tenant_id), app.keys, row.id, 'oidc').take(state);
     if (!taken) throw loginFailed('invalid_state', 'this login was already completed', 'state');
-    if (purpose === 'login') return completeUserLogin(trx, app, row, profile, state);
-    return { body: await markGreen(trx, app, row, profile, state) };
+    const current = await unchangedConnection(trx, row, purpose);
+    if (purpose === 'login') return completeUserLogin(trx, app, current, profile, state);
+    return { body: await markGreen(trx, app, current, profile, state) };
   });
 }
 
@@ -233,7 +308,10 @@ export const ssoModule: Module = {
   mount(server: express.Express, app: AppContext) {
     server.get(expressPath(CALLBACK), async (req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      const reply = await oidcCallback(app, req);
+      const reply = await oidcCallback(app, req).catch(async (err: unknown) => {
+        await recordIdpAnswerFailure(app, req, 'oidc', err);
+        throw err;
+      });
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       res.status(reply.status ?? 200).json(reply.body);
     });
@@ -268,6 +346,8 @@ export const ssoModule: Module = {
       tag,
       body: ACS_BODY,
       form: true,
+      // Its own transaction (see samlAcs); an anonymous route has no Idempotency-Key replay to lose.
+      transaction: false,
       handler: samlAcs,
     });
   },

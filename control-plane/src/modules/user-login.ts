@@ -4,6 +4,7 @@ import { ApiError, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { subjectAccess } from '../rbac/access.js';
 import { prepareLogin, type LoginStarter } from '../sso/begin.js';
+import { admitLoginStart, loginStartsPerMinute } from '../sso/login-start-limit.js';
 import { TABLE as SSO_TABLE, type ConnectionRow } from '../sso/connections.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
 import type { Module } from './module.js';
@@ -32,9 +33,12 @@ interface PreparedStart {
 
 async function startLogin(ctx: RequestContext) {
   const { row, start } = ctx.prepared as PreparedStart;
-  // Kept from being deleted until the state is written; a connection gone meanwhile is a 404, not a broken reference.
-  if (!(await ctx.db(SSO_TABLE).where({ id: row.id }).forShare().first('id'))) throw notFound(`sso connection ${row.id}`, 'connection_id');
-  const begun = await start(new TenantScope(ctx.db, row.tenant_id), 'login');
+  // Kept from being deleted until the state is written; a connection gone meanwhile is a 404, not
+  // a broken reference. Exclusive among starts, so the count of pending starts below is exact.
+  if (!(await ctx.db(SSO_TABLE).where({ id: row.id }).forNoKeyUpdate().first('id'))) throw notFound(`sso connection ${row.id}`, 'connection_id');
+  const scope = new TenantScope(ctx.db, row.tenant_id);
+  await admitLoginStart(scope, row.id, loginStartsPerMinute(ctx.app.config.ssoLoginStartsPerMinute));
+  const begun = await start(scope, 'login');
   return {
     status: 302,
     headers: { Location: begun.redirectUrl, 'Cache-Control': 'no-store' },

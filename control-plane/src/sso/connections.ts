@@ -59,8 +59,13 @@ export async function loadConnection(scope: TenantScope, id: string, lock = fals
  * The IdP's answer arrives without a tenant credential, so the connection is found by its
  * id alone; the tenant it belongs to then scopes every further query.
  */
-export async function connectionForIdp(db: Queryable, id: string, protocol: 'saml' | 'oidc'): Promise<ConnectionRow> {
-  const row = (await db<ConnectionRow>(TABLE).where({ id, protocol }).first()) as ConnectionRow | undefined;
+export async function connectionForIdp(db: Queryable, id: string, protocol: 'saml' | 'oidc', lock = false): Promise<ConnectionRow> {
+  let q = db<ConnectionRow>(TABLE).where({ id, protocol }).first();
+  // A change of IdP settings or a delete (FOR UPDATE) waits until this sign-in is written, so the
+  // sessions it revokes include the one this sign-in issues. Not FOR SHARE: a test login then
+  // updates the row, and two holders of a shared lock both upgrading would deadlock.
+  if (lock) q = q.forNoKeyUpdate();
+  const row = (await q) as ConnectionRow | undefined;
   if (!row) throw notFound(`${protocol} sso connection ${id}`, 'id');
   return row;
 }

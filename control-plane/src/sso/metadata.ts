@@ -7,7 +7,8 @@ const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 export interface IdpMetadata {
   entityId: string;
   ssoUrl: string;
-  certificatePem: string;
+  /** Every signing certificate listed (KeyDescriptor use="signing" or without use), in order. */
+  certificatePems: string[];
 }
 
 /** The metadata is unusable; the message says what is missing, never echoes the document. */
@@ -26,7 +27,7 @@ export function derBase64ToPem(b64: string): string {
 
 /**
  * Reads what a service provider needs from IdP metadata (SAML 2.0 Metadata, section 2.4.3):
- * the entity ID, the HTTP-Redirect SingleSignOnService location and the signing certificate.
+ * the entity ID, the HTTP-Redirect SingleSignOnService location and the signing certificates.
  */
 export function parseIdpMetadata(xml: string): IdpMetadata {
   // Entity declarations are how XML bombs and external-entity reads start; metadata never needs one.
@@ -50,7 +51,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     const use = k.getAttribute('use');
     return !use || use === 'signing';
   });
-  const certText = signing.map((k) => children(k, DS, 'X509Certificate')[0]?.textContent?.trim()).find(Boolean);
-  if (!certText) throw new MetadataError('has no signing certificate (KeyDescriptor/ds:X509Certificate)');
-  return { entityId, ssoUrl, certificatePem: derBase64ToPem(certText) };
+  // During a key rollover the IdP lists its current and its next key, in no particular order.
+  const certTexts = signing.flatMap((k) => children(k, DS, 'X509Certificate').map((c) => c.textContent?.trim() ?? '')).filter(Boolean);
+  if (!certTexts.length) throw new MetadataError('has no signing certificate (KeyDescriptor/ds:X509Certificate)');
+  return { entityId, ssoUrl, certificatePems: [...new Set(certTexts.map(derBase64ToPem))] };
 }

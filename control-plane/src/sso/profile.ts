@@ -12,6 +12,12 @@ export interface SsoProfile {
    * not (OIDC email_verified), undefined when the protocol or the IdP makes no such statement.
    */
   emailVerified?: boolean;
+  /**
+   * Set (to where it was looked for) when the answer carried no groups at all. Okta sends none
+   * when its group filter matches none of the user's groups; a user's role comes from SCIM, so a
+   * sign-in takes that as no groups, while a test login insists (see requireGroups).
+   */
+  groupsAbsent?: string;
 }
 
 /**
@@ -30,11 +36,11 @@ function first(attrs: Record<string, unknown>, names: string[]): unknown {
   return undefined;
 }
 
-function missing(name: string, source: string): ApiError {
+export function missing(name: string, source: string): ApiError {
   return new ApiError(400, 'missing_attribute', `the ${source} has no ${name} attribute; map ${name} in the IdP's attribute statements`, name);
 }
 
-/** Extracts the required attributes; a missing one is named in the error. */
+/** Extracts the required attributes (groups may be absent); a missing one is named in the error. */
 export function requireProfile(subject: string, attrs: Record<string, unknown>, source: string): SsoProfile {
   const text = (key: keyof typeof ALIASES) => {
     const v = first(attrs, ALIASES[key]);
@@ -46,7 +52,14 @@ export function requireProfile(subject: string, attrs: Record<string, unknown>, 
   const firstName = text('firstName');
   const lastName = text('lastName');
   const g = first(attrs, ALIASES.groups);
-  if (g === undefined) throw missing('groups', source);
-  const groups = (Array.isArray(g) ? g : [g]).map(String);
-  return { subject, email: email.toLowerCase(), firstName, lastName, groups };
+  const groups = g === undefined ? [] : (Array.isArray(g) ? g : [g]).map(String);
+  return { subject, email: email.toLowerCase(), firstName, lastName, groups, ...(g === undefined ? { groupsAbsent: source } : {}) };
+}
+
+/**
+ * A test login checks the IdP's attribute mapping as the runbook asks for it, groups included:
+ * an admin who tests with a user the group filter matches must see the groups arrive.
+ */
+export function requireGroups(profile: SsoProfile): void {
+  if (profile.groupsAbsent) throw missing('groups', profile.groupsAbsent);
 }

@@ -1,7 +1,7 @@
 import { badRequest } from '../http/errors.js';
 import { guardedFetch, OutboundError, type FetchPolicy } from '../net/guarded-fetch.js';
 import { checkOutboundTarget } from '../net/outbound-target.js';
-import { CertificateError, checkSigningCertificate } from './certificate.js';
+import { CertificateError, checkSigningCertificates, usableMetadataCertificates } from './certificate.js';
 import { outboundProblem } from './errors.js';
 import { MetadataError, parseIdpMetadata } from './metadata.js';
 import { discover } from './oidc.js';
@@ -27,14 +27,14 @@ function given(v: unknown): boolean {
   return v !== undefined && v !== null;
 }
 
-function certificate(pem: string, field: string): string {
+/** The certificates checked (see certificate.ts), a problem reported against `field`. */
+function certificates(check: () => string, field: string): string {
   try {
-    checkSigningCertificate(pem);
+    return check();
   } catch (err) {
     if (err instanceof CertificateError) throw badRequest(`${field} ${err.message}`, field, err.code);
     throw err;
   }
-  return pem.trim();
 }
 
 function metadata(xml: string, field: string) {
@@ -96,14 +96,14 @@ export async function resolveSettings(protocol: string, merged: IdpSettings, pol
     await browserUrl(md.ssoUrl, source, policy);
     out[source] = merged[source];
     out.idp_sso_url = md.ssoUrl;
-    out.idp_certificate = certificate(md.certificatePem, source);
+    out.idp_certificate = certificates(() => usableMetadataCertificates(md.certificatePems), source);
     out.idp_entity_id = md.entityId;
     return out;
   }
 
   await browserUrl(merged.idp_sso_url!, 'idp_sso_url', policy);
   out.idp_sso_url = merged.idp_sso_url;
-  out.idp_certificate = certificate(merged.idp_certificate!, 'idp_certificate');
+  out.idp_certificate = certificates(() => checkSigningCertificates(merged.idp_certificate!), 'idp_certificate');
   out.idp_entity_id = merged.idp_entity_id;
   return out;
 }

@@ -29,6 +29,10 @@ export interface ResponseTweaks {
   omitAttributes?: string[];
   /** Change the signed content after signing. */
   tamper?: boolean;
+  /** Wrap this already signed assertion (a captured one) in the new Response instead of signing a new one. */
+  replayAssertion?: string;
+  /** Leave NotOnOrAfter out of SubjectConfirmationData. */
+  omitSubjectNotOnOrAfter?: boolean;
 }
 
 export interface AuthnRequestSeen {
@@ -49,6 +53,12 @@ export interface SamlIdp {
   /** Applied to the next response only. */
   tweaks: ResponseTweaks;
   lastRequest?: AuthnRequestSeen;
+  /** The signed assertion of the last response, as it was sent. */
+  lastAssertion?: string;
+  /** Signing keys the metadata lists before / after the one the IdP signs with (a rollover). */
+  extraMetadataKeys: { before: KeyAndCert[]; after: KeyAndCert[] };
+  /** Signs with this key instead of `signing` (the IdP moved to its next key). */
+  signWith?: KeyAndCert;
   close(): Promise<void>;
 }
 
@@ -85,10 +95,13 @@ export async function startSamlIdp(): Promise<SamlIdp> {
       attributes: { email: 'Ada@Acme.example', firstName: 'Ada', lastName: 'Lovelace', groups: ['claresia-admins', 'engineering'] },
     },
     tweaks: {},
+    extraMetadataKeys: { before: [], after: [] },
     metadataXml: () => `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(idp.entityId)}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="false">
-    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${signing.certificateB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+${[...idp.extraMetadataKeys.before, signing, ...idp.extraMetadataKeys.after]
+  .map((k) => `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${k.certificateB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+  .join('\n')}
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(idp.ssoUrl)}/post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(idp.ssoUrl)}"/>
@@ -120,12 +133,12 @@ export async function startSamlIdp(): Promise<SamlIdp> {
       `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${assertionId}" Version="2.0" IssueInstant="${iso(0)}">` +
       `<saml:Issuer>${issuer}</saml:Issuer>` +
       `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${esc(idp.user.nameId)}</saml:NameID>` +
-      `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${t.omitSubjectInResponseTo ? '' : ` InResponseTo="${inResponseTo}"`} NotOnOrAfter="${notOnOrAfter}" Recipient="${recipient}"/></saml:SubjectConfirmation></saml:Subject>` +
+      `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${t.omitSubjectInResponseTo ? '' : ` InResponseTo="${inResponseTo}"`}${t.omitSubjectNotOnOrAfter ? '' : ` NotOnOrAfter="${notOnOrAfter}"`} Recipient="${recipient}"/></saml:SubjectConfirmation></saml:Subject>` +
       `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
       `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${assertionId}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
       `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` +
       `</saml:Assertion>`;
-    const key = t.signWithOtherKey ? other : signing;
+    const key = t.signWithOtherKey ? other : (idp.signWith ?? signing);
     const sig = new SignedXml({
       privateKey: key.privateKeyPem,
       publicCert: key.certificatePem,
@@ -140,6 +153,8 @@ export async function startSamlIdp(): Promise<SamlIdp> {
     sig.computeSignature(assertion, { location: { reference: `//*[local-name(.)='Assertion']/*[local-name(.)='Issuer']`, action: 'after' } });
     let signed = sig.getSignedXml();
     if (t.tamper) signed = signed.replace('claresia-admins', 'claresia-superusers');
+    if (t.replayAssertion) signed = t.replayAssertion;
+    idp.lastAssertion = signed;
     return (
       `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${iso(0)}" Destination="${recipient}" InResponseTo="${inResponseTo}">` +
       `<saml:Issuer>${issuer}</saml:Issuer>` +
