@@ -5,7 +5,8 @@ import type { ApiOperation, DataSourceDef, ResourceDef } from './types.js';
 export interface ExtraOperation extends ApiOperation {
   summary: string;
   tag: string;
-  auth: 'operator' | 'tenant' | 'none' | 'scim';
+  /** `ingest`: an LLM connector's ingest credential, or a tenant token. */
+  auth: 'operator' | 'tenant' | 'none' | 'scim' | 'ingest';
   requestBody?: JsonSchema;
   response?: JsonSchema;
   status?: '200' | '201' | '202' | '204';
@@ -27,6 +28,7 @@ function security(auth: string): unknown[] {
   if (auth === 'none') return [];
   if (auth === 'operator') return [{ operatorToken: [] }];
   if (auth === 'scim') return [{ scimToken: [] }];
+  if (auth === 'ingest') return [{ ingestCredential: [] }, { tenantToken: [] }];
   return [{ tenantToken: [] }];
 }
 
@@ -113,6 +115,7 @@ export function buildOpenApi(
         operatorToken: { type: 'http', scheme: 'bearer', description: 'CLARESIA_OPERATOR_TOKEN' },
         tenantToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From POST /api/v1/auth/token' },
         scimToken: { type: 'http', scheme: 'bearer', description: "A SCIM directory's bearer token" },
+        ingestCredential: { type: 'http', scheme: 'bearer', description: "An LLM connector's ingest credential (returned at create and ingest-credential:rotate)" },
       },
     },
   };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { dbKinds } from '../support/db.js';
@@ -33,6 +34,7 @@ for (const kind of dbKinds()) {
     const logLines: string[] = [];
     const good = {} as Record<PlatformName, string>;
     const short = {} as Record<PlatformName, string>;
+    const ingestCredentials: string[] = [];
 
     before(async () => {
       platforms = await startPlatformServer();
@@ -264,6 +266,75 @@ for (const kind of dbKinds()) {
       assert.equal((await cp.request('GET', '/api/v1/llm/connectors', { token: cp.operatorToken })).status, 403, 'connectors belong to tenants');
     });
 
+    it('issues an ingest credential at create, returned once and stored hashed; rotation replaces it at once and is audited', async () => {
+      const created = await create({ platform: 'claude', name: 'ingest', credential: good.claude, base_url: platforms.baseUrl('claude') }, t);
+      assert.equal(created.status, 201, created.text);
+      const first = created.body.ingest_credential as string;
+      ingestCredentials.push(first);
+      assert.match(first, /^ingest_[A-Za-z0-9_-]{43}$/);
+      assert.match(created.body.ingest_credential_rotated_at, /^\d{4}-\d\d-\d\dT/);
+      const id = created.body.id as string;
+      const row = await cp.db('llm_connectors').where({ id }).first();
+      assert.equal(row.ingest_credential_hash, createHash('sha256').update(first).digest('hex'), 'stored as its SHA-256');
+      assert.ok(!JSON.stringify(row).includes(first));
+      const read = await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token });
+      assert.equal(read.body.ingest_credential, null, 'returned once');
+      assert.equal(read.body.ingest_credential_rotated_at, created.body.ingest_credential_rotated_at);
+      const listed = await cp.request('GET', '/api/v1/llm/connectors', { token: t.token });
+      assert.ok(!listed.text.includes(first));
+      const patched = await cp.request('PATCH', `/api/v1/llm/connectors/${id}`, { token: t.token, body: { name: 'renamed' } });
+      assert.equal(patched.body.ingest_credential, null);
+
+      const rotatedEvents = await requestEvents();
+      const rotated = await cp.request('POST', `/api/v1/llm/connectors/${id}/ingest-credential:rotate`, { token: t.token });
+      assert.equal(rotated.status, 200, rotated.text);
+      const second = rotated.body.ingest_credential as string;
+      ingestCredentials.push(second);
+      assert.match(second, /^ingest_/);
+      assert.notEqual(second, first);
+      assert.ok(rotated.body.ingest_credential_rotated_at >= created.body.ingest_credential_rotated_at);
+      assert.equal((await cp.db('llm_connectors').where({ id }).first()).ingest_credential_hash, createHash('sha256').update(second).digest('hex'));
+      assert.equal(await requestEvents(), rotatedEvents + 1);
+      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'connector.credential_rotated', subject: id }).first();
+      assert.deepEqual(ev.data, { kind: 'llm', platform: 'claude', name: 'renamed', credential: 'ingest', replaced: true });
+      assert.ok(!JSON.stringify(ev).includes(second));
+      const body = { skill_id: 'claresia.core.meeting-notes', invocation_id: `rot-${id}` };
+      assert.equal((await cp.request('POST', '/api/v1/telemetry/events', { token: first, body })).status, 401, 'the old one stopped working');
+
+      // Only a tenant_admin of the same tenant rotates; nothing changes otherwise.
+      const other = await cp.createTenant();
+      assert.equal((await cp.request('POST', `/api/v1/llm/connectors/${id}/ingest-credential:rotate`, { token: other.token })).status, 404);
+      assert.equal((await cp.request('POST', `/api/v1/llm/connectors/${id}/ingest-credential:rotate`, { token: cp.operatorToken })).status, 403);
+      assert.equal((await cp.request('POST', '/api/v1/llm/connectors/llm_0000000000000000/ingest-credential:rotate', { token: t.token })).status, 404);
+      assert.equal((await cp.db('llm_connectors').where({ id }).first()).ingest_credential_hash, createHash('sha256').update(second).digest('hex'));
+
+      // A retried create with an Idempotency-Key does not show the secret again.
+      const key = `ingest-${id}`;
+      const once = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, headers: { 'Idempotency-Key': key }, body: { platform: 'slack', name: 'idem', credential: 'xoxb-test-credential' } });
+      assert.equal(once.status, 201, once.text);
+      ingestCredentials.push(once.body.ingest_credential);
+      const replay = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, headers: { 'Idempotency-Key': key }, body: { platform: 'slack', name: 'idem', credential: 'xoxb-test-credential' } });
+      assert.equal(replay.status, 409, replay.text);
+      assert.ok(!replay.text.includes(once.body.ingest_credential));
+    });
+
+    it('a connector made before ingest credentials existed has none until rotated, and says so', async () => {
+      const created = await create({ platform: 'claude', name: 'older', credential: good.claude, base_url: platforms.baseUrl('claude') }, t);
+      const id = created.body.id as string;
+      // What migration 0600 leaves on a row created by an earlier release.
+      await cp.db('llm_connectors').where({ id }).update({ ingest_credential_hash: null, ingest_credential_rotated_at: null });
+      const read = await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token });
+      assert.equal(read.body.ingest_credential, null);
+      assert.equal(read.body.ingest_credential_rotated_at, null);
+      const rotated = await cp.request('POST', `/api/v1/llm/connectors/${id}/ingest-credential:rotate`, { token: t.token });
+      assert.equal(rotated.status, 200, rotated.text);
+      ingestCredentials.push(rotated.body.ingest_credential);
+      assert.match(rotated.body.ingest_credential, /^ingest_/);
+      assert.notEqual(rotated.body.ingest_credential_rotated_at, null);
+      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'connector.credential_rotated', subject: id }).first();
+      assert.equal(ev.data.replaced, false, 'the first credential it ever had');
+    });
+
     it('documents the connector in OpenAPI without the credential in responses', async () => {
       const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
       assert.ok(doc.paths['/api/v1/llm/connectors'].post);
@@ -277,6 +348,8 @@ for (const kind of dbKinds()) {
       const all = logLines.join('');
       assert.ok(logLines.length > 10);
       for (const p of PLATFORMS) assert.ok(!all.includes(good[p]) && !all.includes(short[p]), `${p} credential reached the log`);
+      assert.ok(ingestCredentials.length >= 3);
+      for (const c of ingestCredentials) assert.ok(!all.includes(c), 'an ingest credential reached the log');
     });
   });
 }

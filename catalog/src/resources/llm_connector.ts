@@ -13,7 +13,8 @@ export const llmConnector: ResourceDef = {
   title: 'LlmConnector',
   description:
     'A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. ' +
-    'The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned.',
+    'The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned. ' +
+    'Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once.',
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'id',
@@ -73,6 +74,21 @@ export const llmConnector: ResourceDef = {
     status_reason: { type: 'string', mode: 'computed', derivedFrom: ['base_url', 'credential'], description: 'Why the last test failed (error code and message); null when connected.' },
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the credential was last tested (RFC 3339).' },
     last_publish_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When skill grants were last published to the platform (RFC 3339).' },
+    ingest_credential: {
+      type: 'string',
+      mode: 'computed',
+      sensitive: true,
+      returnedOnce: true,
+      description:
+        'The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. ' +
+        'Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.',
+    },
+    ingest_credential_rotated_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description: 'When the current ingest credential was issued (RFC 3339); null for a connector made before ingest credentials existed, which has none until rotated.',
+    },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
   },
   terraformExample: `resource "claresia_llm_connector" "claude" {

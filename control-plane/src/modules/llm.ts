@@ -9,11 +9,25 @@ import { testConnector } from '../llm/connector-test.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
+import { newIngestCredential } from '../telemetry/ingest-credential.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('llm_connector');
 const TABLE = 'llm_connectors';
 const TEST_PATH = `${def.api.read.path}:test`;
+const ROTATE_PATH = `${def.api.read.path}/ingest-credential:rotate`;
+
+type StoredConnector = ConnectorRow & { ingest_credential_rotated_at: Date | null };
+
+/**
+ * The API view: the ingest credential only in the answers to create and rotate (null
+ * otherwise); its issue time stays null for a connector made before credentials existed,
+ * which has none until rotated.
+ */
+function present(row: ConnectorRow, ingestCredential: string | null = null) {
+  const issued = (row as StoredConnector).ingest_credential_rotated_at;
+  return { ...presentConnector(row), ingest_credential: ingestCredential, ingest_credential_rotated_at: issued ? new Date(issued).toISOString() : null };
+}
 
 /** A base URL the control plane may call: https and public (its host name resolved too) unless configuration allows local test doubles. */
 async function checkBaseUrl(app: AppContext, raw: string): Promise<string> {
@@ -35,6 +49,7 @@ async function create(ctx: RequestContext): Promise<Reply> {
   const scope = ctx.tenant();
   const id = newId('llm');
   const now = new Date();
+  const ingest = newIngestCredential();
   await scope.insert(TABLE, {
     id,
     platform: adapter.platform,
@@ -42,12 +57,14 @@ async function create(ctx: RequestContext): Promise<Reply> {
     base_url: baseUrl,
     ...(await sealCredential(scope, ctx.app.keys, id, body.credential!)),
     status: 'untested',
+    ingest_credential_hash: ingest.hash,
+    ingest_credential_rotated_at: now,
     created_at: now,
     updated_at: now,
   });
   await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'llm', platform: adapter.platform, name: body.name, base_url: baseUrl } });
   const row = await loadConnector(scope, id);
-  return { status: 201, body: presentConnector(row), headers: { Location: def.api.read.path.replace('{id}', id) } };
+  return { status: 201, body: present(row, ingest.credential), headers: { Location: def.api.read.path.replace('{id}', id) } };
 }
 
 async function update(ctx: RequestContext): Promise<Reply> {
@@ -79,7 +96,23 @@ async function update(ctx: RequestContext): Promise<Reply> {
     await scope.table(TABLE).where({ id: before.id }).update({ ...set, updated_at: new Date() });
     await ctx.audit({ type: 'connector.config_changed', subject: before.id, data: { kind: 'llm', platform: before.platform, changes } });
   }
-  return { body: presentConnector(await loadConnector(scope, before.id)) };
+  return { body: present(await loadConnector(scope, before.id)) };
+}
+
+async function rotateIngestCredential(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const row = (await loadConnector(scope, ctx.params.id!, true)) as StoredConnector;
+  const ingest = newIngestCredential();
+  const now = new Date();
+  // The old hash is overwritten in this transaction: the old credential stops working at commit.
+  await scope.table(TABLE).where({ id: row.id }).update({ ingest_credential_hash: ingest.hash, ingest_credential_rotated_at: now, updated_at: now });
+  await ctx.audit({
+    type: 'connector.credential_rotated',
+    subject: row.id,
+    // Which credential, and whether there was one before (connectors older than ingest credentials had none).
+    data: { kind: 'llm', platform: row.platform, name: row.name, credential: 'ingest', replaced: row.ingest_credential_rotated_at !== null },
+  });
+  return { body: present(await loadConnector(scope, row.id), ingest.credential) };
 }
 
 async function remove(ctx: RequestContext): Promise<Reply> {
@@ -95,8 +128,8 @@ export const llmModule: Module = {
   routes(r) {
     r.resource(def, {
       create,
-      list: async (ctx) => ({ body: await pageById<ConnectorRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), presentConnector) }),
-      read: async (ctx) => ({ body: presentConnector(await loadConnector(ctx.tenant(), ctx.params.id!)) }),
+      list: async (ctx) => ({ body: await pageById<ConnectorRow, unknown>(ctx.tenant().table(TABLE), parseListQuery(ctx.query), (row) => present(row)) }),
+      read: async (ctx) => ({ body: present(await loadConnector(ctx.tenant(), ctx.params.id!)) }),
       update,
       delete: remove,
     });
@@ -108,6 +141,15 @@ export const llmModule: Module = {
       summary: "Test an LLM connector's credential with a real call to its platform",
       transaction: false,
       handler: testConnector,
+    });
+    r.route({
+      method: 'POST',
+      path: ROTATE_PATH,
+      auth: 'tenant',
+      tag: def.name,
+      summary:
+        "Issue a new ingest credential, the secret the platform sends telemetry with (returned once); the old one stops working at once. A connector made before ingest credentials existed gets its first one here",
+      handler: rotateIngestCredential,
     });
   },
 };

@@ -1,25 +1,50 @@
 import type { Tx } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
 import { badRequest } from '../http/errors.js';
+import type { ApiRouter } from '../http/router.js';
+import { validateBody } from '../http/validate.js';
 import { EVENT_SCHEMA, ingest, type SkillInvocation } from '../telemetry/ingest.js';
+import { authenticateTelemetryCaller, connectorOf } from '../telemetry/ingest-credential.js';
 import type { Module } from './module.js';
 
 const tag = 'telemetry';
+const EVENTS_PATH = '/api/v1/telemetry/events';
+
+/**
+ * The route is registered without auth or body so that the handler checks the caller first;
+ * the OpenAPI document should still say what it takes: either credential, that body, and
+ * (for a tenant token) the role.
+ */
+function documentEventsRoute(r: ApiRouter): void {
+  const op = r.operations.find((o) => o.method === 'POST' && o.path === EVENTS_PATH)!;
+  Object.assign(op, { auth: 'ingest', requestBody: EVENT_SCHEMA, status: '202' });
+  r.roles.set(`POST ${EVENTS_PATH}`, 'tenant_admin');
+}
 
 export const telemetryModule: Module = {
   name: 'telemetry',
   routes(r) {
-    r.route<SkillInvocation>({
+    r.route({
       method: 'POST',
-      path: '/api/v1/telemetry/events',
-      auth: 'tenant',
+      path: EVENTS_PATH,
+      // The router knows no connector credentials: the handler authenticates (either kind)
+      // before it reads the body, and runs its write in a transaction of its own.
+      auth: 'none',
+      transaction: false,
       tag,
-      summary: 'Record a skill invocation from a connected platform; while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)',
-      body: EVENT_SCHEMA,
+      summary:
+        "Record a skill invocation from a connected platform, sent with the connector's ingest credential (or a tenant_admin token naming connector_id); while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)",
       async handler(ctx) {
-        const res = await ingest(ctx.db as Tx, ctx.tenant(), ctx.body, (e) => ctx.audit(e));
+        const caller = await authenticateTelemetryCaller(ctx.app, ctx.app.db, ctx.req);
+        const body = validateBody<SkillInvocation>(EVENT_SCHEMA, ctx.body);
+        const ev = { ...body, connector_id: connectorOf(caller, body.connector_id) };
+        const res = await ctx.transaction((tx) =>
+          ingest(tx.db as Tx, new TenantScope(tx.db, caller.tenantId), ev, (e) => tx.audit({ ...e, actor: caller.actor }, caller.tenantId)),
+        );
         return { status: res.duplicate ? 200 : 202, body: res };
       },
     });
+    documentEventsRoute(r);
     r.route({
       method: 'GET',
       path: '/api/v1/telemetry/events',

@@ -10,9 +10,14 @@ import { tableExists } from '../health/schema-probe.js';
 export const EVENT_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['connector_id', 'skill_id', 'invocation_id'],
+  required: ['skill_id', 'invocation_id'],
   properties: {
-    connector_id: { type: 'string', minLength: 1, maxLength: 40, description: 'The LLM connector the invocation came through.' },
+    connector_id: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 40,
+      description: "The LLM connector the invocation came through. Required with a tenant token; with a connector's ingest credential it is that connector (omit it, or repeat it: another id is 400).",
+    },
     skill_id: { type: 'string', pattern: SKILL_ID_PATTERN, description: 'The skill invoked.' },
     invocation_id: { type: 'string', minLength: 1, maxLength: 100, description: "The platform's id for this invocation; a retried delivery is recorded once." },
     occurred_at: { type: 'string', format: 'date-time', description: 'When it happened (RFC 3339); defaults to receipt time. Not before the tenant was created, nor more than 5 minutes ahead.' },
@@ -21,7 +26,7 @@ export const EVENT_SCHEMA: JsonSchema = {
 };
 
 export interface SkillInvocation {
-  connector_id: string;
+  connector_id?: string;
   skill_id: string;
   invocation_id: string;
   occurred_at?: string;
@@ -45,16 +50,22 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
  * The smoke test proves the chain end to end, so while the tenant is onboarding only a
  * connector whose test passed may complete it: an untested or failing connector's invocation
  * is refused (and not recorded, since any recorded invocation turns the telemetry check green).
- * The connector row is read FOR SHARE so a test that fails it meanwhile waits for this event.
+ * Only then is the connector row read FOR SHARE, so a test that fails it meanwhile waits for
+ * this event; once live nothing depends on its status, and a share lock taken by every
+ * invocation would hold off connector changes and, with many at once, make PostgreSQL create
+ * MultiXacts. A tenant that goes live between the two reads only locks once more than needed.
  * Once live, every configured connector's invocations are recorded, whatever its last test said.
  */
-export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation, audit: Audit): Promise<IngestResult> {
-  const connector = (await tableExists(trx, 'llm_connectors'))
-    ? ((await scope.table('llm_connectors').where('id', ev.connector_id).forShare().first('id', 'status')) as { id: string; status: string } | undefined)
-    : undefined;
+export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation & { connector_id: string }, audit: Audit): Promise<IngestResult> {
+  const tenant = (await trx('tenants').where({ id: scope.tenantId }).first('status', 'created_at')) as { status: string; created_at: Date };
+  const onboarding = tenant.status === 'onboarding';
+  let connector: { id: string; status: string } | undefined;
+  if (await tableExists(trx, 'llm_connectors')) {
+    const q = scope.table('llm_connectors').where('id', ev.connector_id);
+    connector = (await (onboarding ? q.forShare() : q).first('id', 'status')) as typeof connector;
+  }
   if (!connector) throw badRequest(`connector_id: no LLM connector ${ev.connector_id} in this tenant; telemetry comes through a configured connector`, 'connector_id', 'unknown_connector');
   if (!isSkill(ev.skill_id)) throw badRequest(`skill_id: unknown skill "${ev.skill_id}"`, 'skill_id', 'unknown_skill');
-  const tenant = (await trx('tenants').where({ id: scope.tenantId }).first('status', 'created_at')) as { status: string; created_at: Date };
   const now = new Date();
   const occurred = ev.occurred_at ? new Date(ev.occurred_at) : now;
   if (occurred.getTime() > now.getTime() + CLOCK_SKEW_MS) {
@@ -68,7 +79,7 @@ export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation, a
       'invalid_value',
     );
   }
-  if (tenant.status === 'onboarding' && connector.status !== 'connected') {
+  if (onboarding && connector.status !== 'connected') {
     throw new ApiError(
       409,
       'connector_not_connected',
