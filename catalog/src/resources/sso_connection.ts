@@ -74,7 +74,12 @@ export const ssoConnection: ResourceDef = {
       format: 'pem-certificate',
       maxLength: 16 * 1024,
       normalize: 'trim',
-      description: 'SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given.',
+      description:
+        'SAML: the PEM X.509 certificate the IdP signs assertions with, or up to 4 of them one after the other while the IdP ' +
+        'rolls its key over (an assertion signed with any of them is accepted). Each must be within its validity period. ' +
+        'Read from the metadata when one is given: every signing certificate it lists that is currently valid. Adding a ' +
+        'certificate to a green connection keeps it green; any other change of IdP settings sets it untested until the next ' +
+        'test login and revokes the user sessions it issued.',
     },
     idp_entity_id: {
       type: 'string',

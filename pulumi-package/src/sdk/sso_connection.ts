@@ -42,7 +42,7 @@ export class SsoConnection extends pulumi.CustomResource {
    */
   declare public readonly idpSsoUrl: pulumi.Output<string | undefined>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with, or up to 4 of them one after the other while the IdP rolls its key over (an assertion signed with any of them is accepted). Each must be within its validity period. Read from the metadata when one is given: every signing certificate it lists that is currently valid. Adding a certificate to a green connection keeps it green; any other change of IdP settings sets it untested until the next test login and revokes the user sessions it issued. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   declare public readonly idpCertificate: pulumi.Output<string | undefined>;
   /**
@@ -146,7 +146,7 @@ export interface SsoConnectionArgs {
    */
   idpSsoUrl?: pulumi.Input<string>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with, or up to 4 of them one after the other while the IdP rolls its key over (an assertion signed with any of them is accepted). Each must be within its validity period. Read from the metadata when one is given: every signing certificate it lists that is currently valid. Adding a certificate to a green connection keeps it green; any other change of IdP settings sets it untested until the next test login and revokes the user sessions it issued. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpCertificate?: pulumi.Input<string>;
   /**
@@ -190,7 +190,7 @@ export interface SsoConnectionState {
    */
   idpSsoUrl?: pulumi.Input<string>;
   /**
-   * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
+   * SAML: the PEM X.509 certificate the IdP signs assertions with, or up to 4 of them one after the other while the IdP rolls its key over (an assertion signed with any of them is accepted). Each must be within its validity period. Read from the metadata when one is given: every signing certificate it lists that is currently valid. Adding a certificate to a green connection keeps it green; any other change of IdP settings sets it untested until the next test login and revokes the user sessions it issued. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
    */
   idpCertificate?: pulumi.Input<string>;
   /**
