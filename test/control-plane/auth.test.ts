@@ -36,7 +36,10 @@ for (const kind of dbKinds()) {
       const grant = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'password', client_id: t.clientId, client_secret: 'x' } });
       assert.equal(grant.status, 400);
       assert.equal(grant.body.error.field, 'grant_type');
-      assert.equal(await cp.count('governance_events'), events);
+      // The refused secret is recorded as a failed sign-in (review r2 #7), and nothing else is written.
+      assert.equal(await cp.count('governance_events'), events + 1);
+      const failed = await cp.db('governance_events').where({ type: 'auth.login_failed', subject: t.clientId });
+      assert.deepEqual(failed.map((e) => [e.tenant_id, e.data.code, e.data.field]), [[t.id, 'invalid_client', 'client_secret']]);
       assert.equal(await cp.count('auth_sessions'), sessions);
 
       const revoke = await cp.request('POST', '/api/v1/auth/revoke', { token: t.token });
@@ -80,7 +83,10 @@ for (const kind of dbKinds()) {
       const none = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_secret: 'x' } });
       assert.equal(none.status, 400);
       assert.deepEqual([none.body.error.code, none.body.error.field], ['missing_field', 'client_id']);
-      assert.equal(await cp.count('governance_events'), events);
+      // Refusals that name a client_id of the tenant are recorded as failed sign-ins (review r2 #7).
+      const failed = await cp.db('governance_events').where({ type: 'auth.login_failed', subject: t.clientId }).orderBy('seq');
+      assert.deepEqual(failed.map((e) => [e.data.code, e.data.field]), [['invalid_client', 'authorization'], ['invalid_value', 'authorization']]);
+      assert.equal(await cp.count('governance_events'), events + failed.length);
       assert.equal(await cp.count('auth_sessions'), sessions);
     });
 
