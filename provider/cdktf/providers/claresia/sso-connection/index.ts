@@ -32,7 +32,7 @@ export interface SsoConnectionConfig extends cdktf.TerraformMetaArguments {
   */
   readonly discoveryUrl?: string;
   /**
-  * SAML: the PEM X.509 certificate the IdP signs assertions with. Read from the metadata when one is given. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
+  * SAML: the PEM X.509 certificate the IdP signs assertions with, or up to 4 of them one after the other while the IdP rolls its key over (an assertion signed with any of them is accepted). Each must be within its validity period. Read from the metadata when one is given: every signing certificate it lists that is currently valid. Adding a certificate to a green connection keeps it green; any other change of IdP settings sets it untested until the next test login and revokes the user sessions it issued. Not allowed when protocol is "oidc". Conflicts with metadata_url, metadata_xml. Required when protocol is "saml" and metadata_url is not set and metadata_xml is not set.
   *
   * Docs: {@link ../../../../docs/resources/sso_connection.md SsoConnection#idp_certificate}
   */
