@@ -16,7 +16,10 @@ commands:
   verify-audit [--tenant ID]  check every tenant's (or one tenant's) governance event chain
   health [--url URL] [--json] tenant health as a table (exit 1 when red); needs CLARESIA_TOKEN
                               or CLARESIA_CLIENT_ID + CLARESIA_CLIENT_SECRET
-  roster-import FILE [--url URL]  stream a roster CSV to POST /api/v1/roster/csv with a progress bar
+  roster-import FILE [--url URL] [--charset LABEL]
+                              stream a roster CSV to POST /api/v1/roster/csv with a progress bar;
+                              --charset names the file's encoding when it is not UTF-8 (an Excel
+                              "CSV (Comma delimited)" export is windows-1252)
 
 configuration comes from the environment; see README.md.`;
 

@@ -1,19 +1,41 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { styleText } from 'node:util';
-import { apiError, openSession } from '../health/cli-session.js';
+import { apiError, flag, openSession } from '../health/cli-session.js';
 import { bar, useColour } from '../health/cli-table.js';
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
+const USAGE = 'usage: roster-import FILE.csv [--url URL] [--charset LABEL]';
+const VALUE_FLAGS = new Set(['--url', '--charset']);
+
+/** An HTTP token (RFC 9110), which is what a charset label is; anything else would break the header. */
+const CHARSET_LABEL = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/;
+
 /**
- * `claresia-control-plane roster-import FILE.csv [--url URL]`: streams the file to
- * POST /api/v1/roster/csv with a progress bar on stderr. The server reads as it writes, so the
- * bar tracks the import itself, not only the upload.
+ * The server's charset advice is in HTTP terms (Content-Type: text/csv; charset=...); this says
+ * how to follow it with this command.
+ */
+function charsetHint(file: string, sent: string | undefined, messages: string[]): string | undefined {
+  if (!messages.some((m) => /charset|UTF-8/i.test(m))) return undefined;
+  const example = `roster-import ${file} --charset windows-1252`;
+  return sent === undefined
+    ? `this command sends the file's charset with --charset LABEL (the Content-Type charset), e.g. ${example}`
+    : `--charset ${sent} was sent as the Content-Type charset; name the charset the file is really in (e.g. ${example}), or save it as "CSV UTF-8" and leave --charset out`;
+}
+
+/**
+ * `claresia-control-plane roster-import FILE.csv [--url URL] [--charset LABEL]`: streams the
+ * file to POST /api/v1/roster/csv with a progress bar on stderr. The server reads as it writes,
+ * so the bar tracks the import itself, not only the upload. --charset names the file's
+ * encoding (an Excel "CSV (Comma delimited)" export is windows-1252); without it the server
+ * reads UTF-8.
  */
 export async function rosterImportCommand(args: string[]): Promise<number> {
-  const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--url');
-  if (!file) throw new Error('usage: roster-import FILE.csv [--url URL]');
+  const file = args.find((a, i) => !a.startsWith('--') && !VALUE_FLAGS.has(args[i - 1] ?? ''));
+  if (!file) throw new Error(USAGE);
+  const charset = flag(args, '--charset');
+  if (charset !== undefined && !CHARSET_LABEL.test(charset)) throw new Error(`--charset must be a charset label such as windows-1252, iso-8859-1 or utf-16 (${USAGE})`);
   const size = statSync(file).size;
   const s = await openSession(args);
   const tty = !!process.stderr.isTTY;
@@ -39,7 +61,7 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
   const res = await fetch(`${s.url}/api/v1/roster/csv`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'text/csv', 'Content-Length': String(size) },
+    headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': charset === undefined ? 'text/csv' : `text/csv; charset=${charset}`, 'Content-Length': String(size) },
     body,
     duplex: 'half',
   } as RequestInit);
@@ -47,8 +69,10 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   const paint = (style: Parameters<typeof styleText>[0], t: string) => (colour ? styleText(style, t) : t);
   if (!res.ok) {
-    const err = (await res.clone().json().catch(() => ({}))) as { error?: { errors?: Array<{ line: number; field: string; message: string }>; error_count?: number } };
+    const err = (await res.clone().json().catch(() => ({}))) as { error?: { message?: string; errors?: Array<{ line: number; field: string; message: string }>; error_count?: number } };
     for (const e of err.error?.errors ?? []) process.stderr.write(`${paint('red', `line ${e.line}`)}  ${e.field}: ${e.message}\n`);
+    const hint = charsetHint(file, charset, [err.error?.message ?? '', ...(err.error?.errors ?? []).map((e) => e.message)]);
+    if (hint) process.stderr.write(`${paint('yellow', 'hint')}  ${hint}\n`);
     throw await apiError(res);
   }
   const r = (await res.json()) as { rows: number; created: number; updated: number; unchanged: number; matched: number; unmatched: number; unmatched_rows: Array<{ line: number; email: string; title: string | null }> };
