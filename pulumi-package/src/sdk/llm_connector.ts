@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { resourceOptsDefaults } from '../options.js';
 
 /**
- * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned.
+ * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned. Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once.
  *
  * Import ID: `{id}` (the connector's id (llm_...), not its name), for example `llm_5d2c9e0a41b7f368`.
  */
@@ -50,6 +50,14 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly lastPublishAt: pulumi.Output<string | undefined>;
   /**
+   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
+   */
+  declare public readonly ingestCredential: pulumi.Output<string | undefined>;
+  /**
+   * When the current ingest credential was issued (RFC 3339); null for a connector made before ingest credentials existed, which has none until rotated.
+   */
+  declare public readonly ingestCredentialRotatedAt: pulumi.Output<string | undefined>;
+  /**
    * Creation time (RFC 3339).
    */
   declare public readonly createdAt: pulumi.Output<string | undefined>;
@@ -67,6 +75,8 @@ export class LlmConnector extends pulumi.CustomResource {
       inputs['statusReason'] = state?.statusReason;
       inputs['lastTestedAt'] = state?.lastTestedAt;
       inputs['lastPublishAt'] = state?.lastPublishAt;
+      inputs['ingestCredential'] = state?.ingestCredential;
+      inputs['ingestCredentialRotatedAt'] = state?.ingestCredentialRotatedAt;
       inputs['createdAt'] = state?.createdAt;
     } else {
       const args = argsOrState as LlmConnectorArgs | undefined;
@@ -81,9 +91,12 @@ export class LlmConnector extends pulumi.CustomResource {
       inputs['statusReason'] = undefined;
       inputs['lastTestedAt'] = undefined;
       inputs['lastPublishAt'] = undefined;
+      inputs['ingestCredential'] = undefined;
+      inputs['ingestCredentialRotatedAt'] = undefined;
       inputs['createdAt'] = undefined;
     }
     opts = pulumi.mergeOptions(resourceOptsDefaults(), opts);
+    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ['ingestCredential'] });
     super(LlmConnector.__pulumiType, name, inputs, opts);
   }
 }
@@ -138,6 +151,14 @@ export interface LlmConnectorState {
    * When skill grants were last published to the platform (RFC 3339).
    */
   lastPublishAt?: pulumi.Input<string>;
+  /**
+   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
+   */
+  ingestCredential?: pulumi.Input<string>;
+  /**
+   * When the current ingest credential was issued (RFC 3339); null for a connector made before ingest credentials existed, which has none until rotated.
+   */
+  ingestCredentialRotatedAt?: pulumi.Input<string>;
   /**
    * Creation time (RFC 3339).
    */

@@ -154,6 +154,16 @@ export class LlmConnector extends cdktf.TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  // ingest_credential - computed: true, optional: false, required: false
+  public get ingestCredential() {
+    return this.getStringAttribute('ingest_credential');
+  }
+
+  // ingest_credential_rotated_at - computed: true, optional: false, required: false
+  public get ingestCredentialRotatedAt() {
+    return this.getStringAttribute('ingest_credential_rotated_at');
+  }
+
   // last_publish_at - computed: true, optional: false, required: false
   public get lastPublishAt() {
     return this.getStringAttribute('last_publish_at');
