@@ -68,6 +68,8 @@ for (const kind of dbKinds()) {
       assert.equal(again.status, 201, again.text);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       assert.equal(again.headers.get('location'), location, 'the replay carries the original Location');
+      const row = await cp.db('idempotency_keys').where({ key: 'gm-replay-1' }).first();
+      assert.ok(!row.headers.includes(location), 'stored headers are sealed');
       assert.deepEqual(again.body, first.body);
       assert.equal(await cp.count('group_mappings', { tenant_id: t.id, group_name: 'claresia-idem-replay' }), 1);
     });

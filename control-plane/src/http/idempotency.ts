@@ -90,7 +90,8 @@ export async function replay(trx: Tx, keys: KeyRing, r: IdempotencyRecord, reque
   if (prior.request_hash !== requestHash) {
     throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
   }
-  const headers: Record<string, string> = { ...(prior.headers ? (JSON.parse(prior.headers) as Record<string, string>) : {}), 'Idempotent-Replayed': 'true' };
+  const stored = prior.headers ? (JSON.parse(keys.open(prior.headers, `${aad(r)}:headers`).toString('utf8')) as Record<string, string>) : {};
+  const headers: Record<string, string> = { ...stored, 'Idempotent-Replayed': 'true' };
   const body = JSON.parse(keys.open(prior.response_enc, aad(r)).toString('utf8')) as unknown;
   if (prior.secret_withheld) throw secretNotReplayed(prior.status as number, body, headers);
   return { status: prior.status as number, body, headers };
@@ -104,7 +105,8 @@ export async function remember(trx: Tx, keys: KeyRing, r: IdempotencyRecord, req
     request_hash: requestHash,
     status: reply.status,
     response_enc: keys.seal(JSON.stringify(body), aad(r)),
-    headers: Object.keys(reply.headers).length ? JSON.stringify(reply.headers) : null,
+    // Sealed like the body: a redirect's Location may carry a state or a code.
+    headers: Object.keys(reply.headers).length ? keys.seal(JSON.stringify(reply.headers), `${aad(r)}:headers`) : null,
     secret_withheld: withheld.length > 0,
     created_at: now,
   });

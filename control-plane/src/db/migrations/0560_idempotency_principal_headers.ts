@@ -19,7 +19,7 @@ export async function up(knex: Knex): Promise<void> {
     // "operator", "service_account:<id>" or "user:<id>"; the default lets a replica of the
     // previous release, during a rolling upgrade, still write rows (which no one replays).
     t.string('principal', 80).notNullable().defaultTo('');
-    // The reply's headers as JSON ({"Location": ...}); they never carry a secret.
+    // The reply's headers ({"Location": ...}) as JSON, sealed as response_enc is.
     t.text('headers');
     t.boolean('secret_withheld').notNullable().defaultTo(false);
     t.primary(['scope', 'principal', 'key']);
