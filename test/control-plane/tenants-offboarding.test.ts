@@ -252,6 +252,21 @@ for (const kind of dbKinds()) {
       assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions, 'no session issued');
     });
 
+    it("telemetry: a connector's ingest credential is revoked", async () => {
+      const t = await cp.createTenant();
+      platforms.addAccount('chatgpt', { credential: `chatgpt-${t.id}`, scopes: ['api.model.read'] });
+      const c = await as(t)('POST', '/api/v1/llm/connectors', { platform: 'chatgpt', name: 'chatgpt', credential: `chatgpt-${t.id}`, base_url: platforms.baseUrl('chatgpt') });
+      assert.equal(c.status, 201, c.text);
+      assert.match(c.body.ingest_credential, /^ingest_/);
+      assert.equal((await offboard(t)).status, 204);
+      const stored = await cp.db('llm_connectors').where({ id: c.body.id }).first();
+      assert.equal(stored.ingest_credential_hash, null);
+      const sent = await cp.request('POST', '/api/v1/telemetry/events', { token: c.body.ingest_credential, body: { skill_id: 'claresia.core.meeting-notes', invocation_id: 'after-offboarding' } });
+      assert.equal(sent.status, 401, sent.text);
+      assert.equal(await cp.count('telemetry_events', { tenant_id: t.id }), 0);
+      assert.equal((await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.offboarded' }).first()).data.ingest_credentials_revoked, 1);
+    });
+
     it('offboarding while an IdP write is half done waits for it instead of deadlocking', async function () {
       // PGlite has one connection: two transactions cannot hold locks at once there.
       if (kind !== 'pg') this.skip();

@@ -145,7 +145,7 @@ async function update(ctx: RequestContext, id: string) {
 /**
  * Offboarding stops everything that acts for the tenant without a person asking: besides its
  * credentials and sessions, its SCIM tokens (an IdP keeps pushing until someone removes the app
- * there), sign-ins under way at its IdPs, its webhooks and the deliveries and publishes already
+ * there) and its connectors' telemetry ingest credentials, sign-ins under way at its IdPs, its webhooks and the deliveries and publishes already
  * queued. The SCIM token check, sign-in and the job runner refuse an offboarded tenant as well;
  * this makes the refusal hold without them. The data stays, for the audit trail.
  */
@@ -161,6 +161,7 @@ async function offboard(ctx: RequestContext, id: string) {
   for (const d of directories) await db('scim_directories').where({ id: d.id }).update({ token_hash: hashSecret(newSecret('revoked')), updated_at: now });
   // A state being redeemed right now is skipped, not waited for: that sign-in holds it and then
   // waits for this transaction's lock on the tenant, and is refused once it gets it.
+  const ingest = await db('llm_connectors').where({ tenant_id: id }).whereNotNull('ingest_credential_hash').update({ ingest_credential_hash: null, updated_at: now });
   const logins = ((await db('sso_login_states')
     .whereIn('id', db('sso_login_states').where({ tenant_id: id }).select('id').forUpdate().skipLocked())
     .delete()
@@ -172,7 +173,7 @@ async function offboard(ctx: RequestContext, id: string) {
     {
       type: 'tenant.offboarded',
       subject: id,
-      data: { sessions_revoked: revoked, scim_tokens_revoked: directories.length, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
+      data: { sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
     },
     id,
   );
