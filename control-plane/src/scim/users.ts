@@ -160,9 +160,13 @@ export async function groupsOf(ds: DirectoryScope, userIds: string[]): Promise<M
 const GROUP_REFS = `(SELECT COALESCE(json_agg(json_build_object('value', g.id, 'display', g.display_name) ORDER BY g.seq), '[]'::json)
   FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id WHERE m.user_id = scim_users.id) AS group_refs`;
 
-export async function findUser(ds: DirectoryScope, id: string, lock = false): Promise<UserRow> {
-  // Ids are ours (prefix_hex); anything else cannot exist and is not worth a query.
+/** Ids are ours (prefix_hex); anything else cannot exist and is not worth a query. */
+function checkUserId(id: string): void {
   if (!/^[a-z]{3}_[0-9a-f]{1,64}$/.test(id)) throw scimNotFound(`User ${id.slice(0, 100)} not found`);
+}
+
+export async function findUser(ds: DirectoryScope, id: string, lock = false): Promise<UserRow> {
+  checkUserId(id);
   // A deleted user is gone for SCIM (RFC 7644 §3.6), though its row stays for the rest of Claresia.
   let q = ds.table<UserRow>('scim_users').where('scim_users.id', id).whereNull('scim_users.deleted_at');
   // A locked read (before a write) needs no groups; FOR UPDATE cannot take an aggregate anyway.
@@ -334,6 +338,7 @@ export async function patchUser(ds: DirectoryScope, id: string, ops: PatchOperat
  */
 export async function deleteUser(ds: DirectoryScope, id: string, ifMatch?: string): Promise<void> {
   // Its groups first, then the user: the order a group PATCH takes them in.
+  checkUserId(id);
   await lockGroupsOf(ds, id);
   const row = await findUser(ds, id, true);
   checkIfMatch(ifMatch, row.version);
