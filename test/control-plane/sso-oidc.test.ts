@@ -51,9 +51,11 @@ for (const kind of dbKinds()) {
 
     const complete = (callback: URL) => cp.request('GET', callback.pathname + callback.search);
 
+    /** The connection, its states and the audit chain, but for the auth.login_failed a refused answer adds (review r2 #7). */
     async function snapshot(id: string) {
       const row = await cp.db('sso_connections').where({ id }).first();
-      return { events: await cp.count('governance_events', { tenant_id: t.id }), status: row.status, states: await cp.count('sso_login_states', { connection_id: id }) };
+      const events = (await cp.db('governance_events').where({ tenant_id: t.id }).whereNot({ type: 'auth.login_failed' }).count({ n: '*' }))[0]!.n;
+      return { events: Number(events), status: row.status, states: await cp.count('sso_login_states', { connection_id: id }) };
     }
 
     it('configures from a discovery URL; the client secret is write-only and encrypted at rest', async () => {

@@ -55,8 +55,11 @@ export class LoginStates {
   }
 
   async save(id: string, secrets?: Record<string, string>, createdAt = new Date()): Promise<Date> {
-    // Logins that were never completed are cleared as new ones start.
-    await this.scope.table(TABLE).where('expires_at', '<=', new Date()).delete();
+    // Logins that were never completed are cleared as new ones start. One that an answer holds
+    // locked is left to a later start: waiting for it here, while a sign-in start holds its
+    // connection, could deadlock with that answer, which locks the connection next.
+    const stale = this.scope.table(TABLE).where('expires_at', '<=', new Date()).select('id').forUpdate().skipLocked();
+    await this.scope.table(TABLE).whereIn('id', stale).delete();
     const expires = new Date(createdAt.getTime() + LOGIN_TTL_MS);
     const purpose = `sso_login_state:${id}`;
     await this.scope.insert(TABLE, {
