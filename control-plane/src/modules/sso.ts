@@ -342,7 +342,8 @@ export const ssoModule: Module = {
       method: 'POST',
       path: ACS,
       auth: 'none',
-      summary: "SAML Assertion Consumer Service: validates the IdP's response and marks the connection green",
+      summary:
+        "SAML Assertion Consumer Service: validates the IdP's response, then marks the connection green (test login) or returns a user JWT (sign-in); each signed assertion is accepted once. A refusal is recorded as auth.login_failed",
       tag,
       body: ACS_BODY,
       form: true,
