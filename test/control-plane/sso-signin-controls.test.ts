@@ -153,6 +153,23 @@ for (const kind of dbKinds()) {
       });
     });
 
+    describe('certificate validity at sign-in (review r2 #4)', () => {
+      it('a certificate that has expired since it was configured no longer verifies; a current one beside it still does', async () => {
+        const conn = await greenSamlConnection(cp, t, idp);
+        // Time passing, as the database would hold it: the key the IdP signs with is now past its end.
+        const lapsed = await selfSigned('Lapsed', new Date(Date.now() - 2 * 86400_000), new Date(Date.now() - 86400_000));
+        idp.signWith = lapsed;
+        await cp.db('sso_connections').where({ id: conn }).update({ idp_certificate: lapsed.certificatePem.trim() });
+        const refused = await signIn(cp, idp, conn, ADMIN);
+        assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.field], [400, 'invalid_signature', 'SAMLResponse']);
+        assert.match(refused.body.error.message, /expired/);
+        await cp.db('sso_connections').where({ id: conn }).update({ idp_certificate: `${lapsed.certificatePem}${idp.signing.certificatePem}`.trim() });
+        assert.equal((await signIn(cp, idp, conn, ADMIN)).status, 400, 'signed with the lapsed key');
+        idp.signWith = undefined;
+        assert.equal((await signIn(cp, idp, conn, ADMIN)).status, 200);
+      });
+    });
+
     describe('sessions end with their connection (review r2 #11)', () => {
       it('deleting a connection revokes the sessions it issued, and only those', async () => {
         const conn = await greenSamlConnection(cp, t, idp);
