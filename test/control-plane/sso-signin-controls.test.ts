@@ -171,6 +171,20 @@ for (const kind of dbKinds()) {
     });
 
     describe('sessions end with their connection (review r2 #11)', () => {
+      it('a sign-in begun before the IdP settings changed does not complete after: no session outlives the revocation', async () => {
+        const conn = await greenSamlConnection(cp, t, idp);
+        idp.user = { nameId: ADMIN, attributes: { email: ADMIN, firstName: 'A', lastName: 'B', groups: ['claresia-admins'] } };
+        const start = await fetch(`${cp.url}/api/v1/auth/sso/${conn}/login`, { redirect: 'manual' });
+        const form = readAutoPostForm(await (await fetch(start.headers.get('location')!)).text());
+        // The same key still verifies, but the connection now points elsewhere and awaits a test.
+        const patched = await cp.request('PATCH', `/api/v1/identity/sso/connections/${conn}`, { token: t.token, body: { metadata_url: null, idp_sso_url: `${idp.ssoUrl}?moved=1`, idp_entity_id: idp.entityId, idp_certificate: idp.signing.certificatePem } });
+        assert.equal(patched.body.status, 'untested', patched.text);
+        const sessions = await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' });
+        const res = await cp.request('POST', new URL(form.action).pathname, { raw: new URLSearchParams(form.fields).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+        assert.deepEqual([res.status, res.body.error?.code], [409, 'connection_not_active'], res.text);
+        assert.equal(await cp.count('auth_sessions', { tenant_id: t.id, subject_type: 'user' }), sessions);
+      });
+
       it('deleting a connection revokes the sessions it issued, and only those', async () => {
         const conn = await greenSamlConnection(cp, t, idp);
         const session = await signIn(cp, idp, conn, ADMIN);
