@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
+import { ClaresiaClient } from '@claresia/client';
 import { open } from '../../control-plane/src/crypto/secrets.js';
 import { sweepIdempotencyKeys } from '../../control-plane/src/jobs/retention.js';
 import { dbKinds } from '../support/db.js';
@@ -43,7 +43,8 @@ for (const kind of dbKinds()) {
     let cp: TestControlPlane;
     let t: TenantFixture;
     before(async () => {
-      cp = await startControlPlane({ db: kind });
+      // Private URLs: the SSO test's IdP is on loopback.
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       t = await cp.createTenant();
     });
     after(async () => cp?.close());
@@ -74,53 +75,73 @@ for (const kind of dbKinds()) {
       assert.equal(await cp.count('group_mappings', { tenant_id: t.id, group_name: 'claresia-idem-replay' }), 1);
     });
 
-    it('keeps no secret: a retried SCIM configure is 409 pointing at the directory it made, and makes no second one', async () => {
+    it('replays a secret-bearing answer whole to the same caller, sealed, and makes no second object', async () => {
       const first = await post('/api/v1/identity/scim/configure', { idp: 'google' }, 'scim-secret-1');
       assert.equal(first.status, 201, first.text);
       const token = first.body.bearer_token as string;
       assert.ok(token);
       const location = first.headers.get('location')!;
       const { row, body } = await storedReply('scim-secret-1');
-      assert.equal(row.secret_withheld, true);
-      assert.ok(!body.includes(token) && !JSON.stringify(row).includes(token), 'the bearer token is not kept');
-      assert.equal(JSON.parse(body).bearer_token, null);
+      assert.equal(row.holds_secret, true);
+      assert.ok(!JSON.stringify(row).includes(token), 'the stored reply is sealed');
+      assert.equal(JSON.parse(body).bearer_token, token);
 
       const again = await post('/api/v1/identity/scim/configure', { idp: 'google' }, 'scim-secret-1');
-      assert.equal(again.status, 409, again.text);
-      assert.equal(again.body.error.code, 'request_already_completed');
-      assert.equal(again.body.error.field, 'Idempotency-Key');
-      assert.ok(again.body.error.message.includes(location), again.body.error.message);
-      assert.match(again.body.error.message, /bearer_token.*shown only once.*rotate/);
-      assert.ok(!again.text.includes(token));
+      assert.equal(again.status, 201, again.text);
+      assert.deepEqual(again.body, first.body, 'the retry gets the token the first answer carried');
       assert.equal(again.headers.get('location'), location);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), 1);
-      // Rotation, the way to a new token, is itself a POST with a secret in its answer.
+      // A rotation is a POST with a secret in its answer too: its retry gets the same token, not a third.
       const rotate = await post(`${location}/token:rotate`, undefined, 'scim-rotate-1');
       assert.equal(rotate.status, 200, rotate.text);
       const rotatedAgain = await post(`${location}/token:rotate`, undefined, 'scim-rotate-1');
-      assert.equal(rotatedAgain.status, 409);
-      assert.ok(!rotatedAgain.text.includes(rotate.body.bearer_token));
+      assert.equal(rotatedAgain.status, 200, rotatedAgain.text);
+      assert.equal(rotatedAgain.body.bearer_token, rotate.body.bearer_token);
+      assert.equal((await cp.request('GET', `/scim/v2/${first.body.id}/Users`, { token: rotate.body.bearer_token })).status, 200, 'and that token is the live one');
     });
 
-    it('keeps no client secret of a new service account or of a new tenant', async () => {
+    it('replays the client secret of a new service account and of a new tenant', async () => {
       const sa = await post('/api/v1/service-accounts', { name: 'idem-bot' }, 'sa-secret-1');
       assert.equal(sa.status, 201, sa.text);
       const saAgain = await post('/api/v1/service-accounts', { name: 'idem-bot' }, 'sa-secret-1');
-      assert.equal(saAgain.status, 409);
-      assert.ok(saAgain.body.error.message.includes(sa.body.id), 'names the account that was created');
-      assert.ok(!saAgain.text.includes(sa.body.client_secret));
-      assert.ok(!(await storedReply('sa-secret-1')).body.includes(sa.body.client_secret));
+      assert.equal(saAgain.status, 201, saAgain.text);
+      assert.deepEqual(saAgain.body, sa.body);
+      assert.equal((await storedReply('sa-secret-1')).row.holds_secret, true);
       assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'idem-bot' }), 1);
 
       const tenant = { slug: 'idem-secret-co', display_name: 'Idem', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'billing@idem.example' };
       const created = await post('/api/v1/tenants', tenant, 'tenant-secret-1', cp.operatorToken);
       assert.equal(created.status, 201, created.text);
       const replayed = await post('/api/v1/tenants', tenant, 'tenant-secret-1', cp.operatorToken);
-      assert.equal(replayed.status, 409);
+      assert.equal(replayed.status, 201, replayed.text);
       assert.equal(replayed.headers.get('location'), `/api/v1/tenants/${created.body.id}`);
-      assert.ok(!replayed.text.includes(created.body.client_secret));
+      assert.equal(replayed.body.client_secret, created.body.client_secret);
       assert.equal(await cp.count('tenants', { slug: 'idem-secret-co' }), 1);
+      const login = await cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: replayed.body.client_id, client_secret: replayed.body.client_secret } });
+      assert.equal(login.status, 200, 'the replayed secret is the one that works');
+    });
+
+    it('keeps a secret-bearing answer one hour: later the key is forgotten, and the sweep deletes it while a plain answer stays', async () => {
+      const dir = await post('/api/v1/identity/scim/configure', { idp: 'okta' }, 'secret-hour-dir');
+      assert.equal(dir.status, 201, dir.text);
+      const location = dir.headers.get('location')!;
+      const rotate = await post(`${location}/token:rotate`, undefined, 'secret-hour-rotate');
+      assert.equal(rotate.status, 200);
+      await cp.db('idempotency_keys').where({ key: 'secret-hour-rotate' }).update({ created_at: new Date(Date.now() - 61 * 60_000) });
+      const later = await post(`${location}/token:rotate`, undefined, 'secret-hour-rotate');
+      assert.equal(later.status, 200, later.text);
+      assert.equal(later.headers.get('idempotent-replayed'), null, 'not replayed after the hour');
+      assert.notEqual(later.body.bearer_token, rotate.body.bearer_token);
+
+      const mapping = await post('/api/v1/identity/group-mappings', { group: 'claresia-hour', role: 'member' }, 'plain-hour-gm');
+      assert.equal(mapping.status, 201);
+      const aged = new Date(Date.now() - 61 * 60_000);
+      await cp.db('idempotency_keys').whereIn('key', ['secret-hour-dir', 'plain-hour-gm']).update({ created_at: aged });
+      await sweepIdempotencyKeys(cp.db);
+      assert.equal(await cp.count('idempotency_keys', { key: 'secret-hour-dir' }), 0, 'a secret is not kept past the hour');
+      assert.equal(await cp.count('idempotency_keys', { key: 'plain-hour-gm' }), 1);
+      assert.equal((await post('/api/v1/identity/group-mappings', { group: 'claresia-hour', role: 'member' }, 'plain-hour-gm')).headers.get('idempotent-replayed'), 'true');
     });
 
     it('binds a key to the caller: another service account of the tenant gets no replay of it', async () => {
@@ -174,27 +195,54 @@ for (const kind of dbKinds()) {
       // Routes that call out before writing, and the anonymous token exchange, do not replay.
       for (const path of ['/api/v1/roster/csv', '/api/v1/llm/connectors/{id}:test', '/api/v1/auth/token']) assert.ok(!takesKey(path), path);
       const param = doc.paths['/api/v1/webhooks'].post.parameters.find((p: any) => p.name === 'Idempotency-Key');
-      assert.match(param.description, /24 h.*request_already_completed/s);
+      assert.match(param.description, /24 h.*secret.*1 h/s);
     });
 
-    it("the shared client's retry after a lost answer makes no second object and fails loudly instead of losing the secret", async () => {
+    it("the shared client's retry after a lost answer makes no second object and gets the secret", async () => {
       const proxy = await losingProxy(cp.url, (method, path) => method === 'POST' && path === '/api/v1/identity/scim/configure');
       try {
         const client = new ClaresiaClient({ endpoint: proxy.url, token: t.token, maxRetries: 3, sleep: async () => {} });
         const before = await cp.count('scim_directories', { tenant_id: t.id });
-        const err = await client.post('/api/v1/identity/scim/configure', { body: { idp: 'jumpcloud' } }).then(
-          () => assert.fail('a retry must not be answered with a replay of the secret'),
-          (e: unknown) => e,
-        );
+        const { status, body: made } = await client.post('/api/v1/identity/scim/configure', { body: { idp: 'jumpcloud' } });
+        assert.equal(status, 201);
         assert.equal(proxy.lost(), 1, 'the first answer was lost after the directory was made');
-        assert.ok(err instanceof ClaresiaApiError, String(err));
-        assert.equal(err.status, 409);
-        assert.equal(err.code, 'request_already_completed');
-        assert.match(err.message, /\/api\/v1\/identity\/scim\/directories\/scim_/);
         assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), before + 1);
+        assert.match(made.bearer_token, /\S{20,}/);
+        const scim = await cp.request('GET', `/scim/v2/${made.id}/Users`, { token: made.bearer_token });
+        assert.equal(scim.status, 200, 'the token the retry got opens the directory');
       } finally {
         await proxy.close();
       }
+    });
+
+    it('a retried SSO configure is answered from its record without asking the IdP again', async () => {
+      let fetches = 0;
+      const idp: Server = createServer((req, res) => {
+        fetches++;
+        const origin = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ issuer: origin, authorization_endpoint: `${origin}/auth`, token_endpoint: `${origin}/token`, jwks_uri: `${origin}/jwks`, response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'] }));
+      });
+      await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+      const discovery = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/openid-configuration`;
+      const body = { name: 'Prepared once', protocol: 'oidc', discovery_url: discovery, client_id: 'claresia', client_secret: 'prepared-once-secret-1' };
+      const first = await post('/api/v1/identity/sso/configure', body, 'sso-prepare-once');
+      assert.equal(first.status, 201, first.text);
+      const asked = fetches;
+      assert.ok(asked > 0);
+      idp.closeAllConnections();
+      await new Promise<void>((resolve) => idp.close(() => resolve()));
+      // The IdP is gone: a retry that fetched again would fail with its error.
+      const again = await post('/api/v1/identity/sso/configure', body, 'sso-prepare-once');
+      assert.equal(again.status, 201, again.text);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(again.body, first.body);
+      assert.equal(fetches, asked);
+      // The same key with another body is still refused before anything is fetched.
+      const other = await post('/api/v1/identity/sso/configure', { ...body, name: 'Other' }, 'sso-prepare-once');
+      assert.equal(other.status, 422, other.text);
+      assert.equal(other.body.error.field, 'Idempotency-Key');
+      assert.equal(await cp.count('sso_connections', { tenant_id: t.id, name: 'Prepared once' }), 1);
     });
   });
 }

@@ -308,14 +308,15 @@ for (const kind of dbKinds()) {
       assert.equal((await cp.request('POST', '/api/v1/llm/connectors/llm_0000000000000000/ingest-credential:rotate', { token: t.token })).status, 404);
       assert.equal((await cp.db('llm_connectors').where({ id }).first()).ingest_credential_hash, createHash('sha256').update(second).digest('hex'));
 
-      // A retried create with an Idempotency-Key does not show the secret again.
+      // A retried create with an Idempotency-Key gets the first answer, secret included, and makes nothing more.
       const key = `ingest-${id}`;
       const once = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, headers: { 'Idempotency-Key': key }, body: { platform: 'slack', name: 'idem', credential: 'xoxb-test-credential' } });
       assert.equal(once.status, 201, once.text);
       ingestCredentials.push(once.body.ingest_credential);
       const replay = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, headers: { 'Idempotency-Key': key }, body: { platform: 'slack', name: 'idem', credential: 'xoxb-test-credential' } });
-      assert.equal(replay.status, 409, replay.text);
-      assert.ok(!replay.text.includes(once.body.ingest_credential));
+      assert.equal(replay.status, 201, replay.text);
+      assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+      assert.equal(replay.body.ingest_credential, once.body.ingest_credential);
     });
 
     it('a connector made before ingest credentials existed has none until rotated, and says so', async () => {

@@ -1,7 +1,7 @@
 import { resources } from '@claresia/catalog';
 import type { Principal } from '../auth/principal.js';
 import type { KeyRing } from '../crypto/keys.js';
-import type { Tx } from '../db/connection.js';
+import type { Queryable, Tx } from '../db/connection.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -11,12 +11,27 @@ import { ApiError } from './errors.js';
  */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
+/**
+ * How long a reply holding a secret is kept for its caller's retry. The shared client gives up
+ * within minutes (at its limits, 20 retries of 30 s attempts and Retry-After capped at 2 min,
+ * well under the hour); keeping a secret any longer only widens the time a leaked master key
+ * and database would reveal it.
+ */
+export const SECRET_REPLY_TTL_MS = 3600 * 1000;
+
+/** Whether a record is past its life: an hour if it holds a secret, 24 h otherwise. */
+export function expired(record: { created_at: Date | string; holds_secret: boolean }, now: Date): boolean {
+  const ttl = record.holds_secret ? SECRET_REPLY_TTL_MS : IDEMPOTENCY_TTL_MS;
+  return now.getTime() - new Date(record.created_at).getTime() >= ttl;
+}
+
 const TABLE = 'idempotency_keys';
 
 /**
  * Field names whose values are secrets: every attribute the catalog marks sensitive, write-only
  * or returned once, plus the OAuth token fields a hand-written route could answer with. A reply
- * holding one of them is never stored as it was: secrets are shown once (DESIGN.md).
+ * holding one of them is kept only for SECRET_REPLY_TTL_MS: secrets are shown once (DESIGN.md),
+ * and the one exception is the retry of the request that made it, by the same caller.
  */
 const SECRET_FIELDS: ReadonlySet<string> = new Set([
   ...resources.flatMap((r) => Object.entries(r.attributes).filter(([, a]) => a.sensitive || a.writeOnly || a.returnedOnce).map(([name]) => name)),
@@ -25,32 +40,11 @@ const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'id_token',
 ]);
 
-/** The body with every secret value replaced by null, and where those values were. */
-export function withoutSecrets(body: unknown, at = ''): { body: unknown; withheld: string[] } {
-  if (Array.isArray(body)) {
-    const withheld: string[] = [];
-    const out = body.map((v, i) => {
-      const r = withoutSecrets(v, `${at}[${i}]`);
-      withheld.push(...r.withheld);
-      return r.body;
-    });
-    return { body: out, withheld };
-  }
-  if (body === null || typeof body !== 'object') return { body, withheld: [] };
-  const withheld: string[] = [];
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    const field = at ? `${at}.${k}` : k;
-    if (SECRET_FIELDS.has(k) && v !== null && v !== undefined && v !== '') {
-      out[k] = null;
-      withheld.push(field);
-      continue;
-    }
-    const r = withoutSecrets(v, field);
-    out[k] = r.body;
-    withheld.push(...r.withheld);
-  }
-  return { body: out, withheld };
+/** Whether a reply body carries a secret value anywhere in it. */
+export function holdsSecret(body: unknown): boolean {
+  if (Array.isArray(body)) return body.some(holdsSecret);
+  if (body === null || typeof body !== 'object') return false;
+  return Object.entries(body as Record<string, unknown>).some(([k, v]) => (SECRET_FIELDS.has(k) && v !== null && v !== undefined && v !== '') || holdsSecret(v));
 }
 
 /** A key as one principal used it: two service accounts of a tenant never share records. */
@@ -74,32 +68,49 @@ export interface StoredReply {
 }
 
 /**
- * The answer to a request whose key this principal used before, inside the request's
- * transaction (undefined: run it). Requests sharing a key wait for each other on an advisory
- * lock, so a concurrent retry sees the first one's record instead of racing it into a conflict.
+ * The answer to a request whose key this principal used before (undefined: run it). Requests
+ * sharing a key wait for each other on an advisory lock, so a concurrent retry sees the first
+ * one's record instead of racing it into a conflict; the lock is the transaction's, so call this
+ * inside the transaction that will run the request.
  */
 export async function replay(trx: Tx, keys: KeyRing, r: IdempotencyRecord, requestHash: string, now = new Date()): Promise<StoredReply | undefined> {
   await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [aad(r)]);
   const prior = await trx(TABLE).where(r).first();
   if (!prior) return undefined;
-  if (now.getTime() - new Date(prior.created_at).getTime() >= IDEMPOTENCY_TTL_MS) {
-    // Expired, though not swept yet: the key starts afresh.
+  if (expired(prior, now)) {
+    // Not swept yet: the key starts afresh.
     await trx(TABLE).where(r).delete();
     return undefined;
   }
+  return answerOf(keys, r, prior, requestHash);
+}
+
+/**
+ * A short read, outside any transaction, for a route whose `prepare` step calls out (an IdP):
+ * a retry the record answers needs no second fetch. Takes no lock; a request this does not
+ * answer still goes through `replay` in its transaction, which decides.
+ */
+export async function peek(db: Queryable, keys: KeyRing, r: IdempotencyRecord, requestHash: string, now = new Date()): Promise<StoredReply | undefined> {
+  const prior = await db(TABLE).where(r).first();
+  if (!prior || expired(prior, now)) return undefined;
+  return answerOf(keys, r, prior, requestHash);
+}
+
+function answerOf(keys: KeyRing, r: IdempotencyRecord, prior: Record<string, any>, requestHash: string): StoredReply {
   if (prior.request_hash !== requestHash) {
     throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
   }
   const stored = prior.headers ? (JSON.parse(keys.open(prior.headers, `${aad(r)}:headers`).toString('utf8')) as Record<string, string>) : {};
-  const headers: Record<string, string> = { ...stored, 'Idempotent-Replayed': 'true' };
   const body = JSON.parse(keys.open(prior.response_enc, aad(r)).toString('utf8')) as unknown;
-  if (prior.secret_withheld) throw secretNotReplayed(prior.status as number, body, headers);
-  return { status: prior.status as number, body, headers };
+  return { status: prior.status as number, body, headers: { ...stored, 'Idempotent-Replayed': 'true' } };
 }
 
-/** Remembers a successful reply, without its secrets, in the transaction that made it. */
+/**
+ * Remembers a successful reply, whole and sealed, in the transaction that made it; one holding a
+ * secret is marked, so that it expires after SECRET_REPLY_TTL_MS.
+ */
 export async function remember(trx: Tx, keys: KeyRing, r: IdempotencyRecord, requestHash: string, reply: StoredReply, now = new Date()): Promise<void> {
-  const { body, withheld } = withoutSecrets(reply.body ?? null);
+  const body = reply.body ?? null;
   await trx(TABLE).insert({
     ...r,
     request_hash: requestHash,
@@ -107,33 +118,7 @@ export async function remember(trx: Tx, keys: KeyRing, r: IdempotencyRecord, req
     response_enc: keys.seal(JSON.stringify(body), aad(r)),
     // Sealed like the body: a redirect's Location may carry a state or a code.
     headers: Object.keys(reply.headers).length ? keys.seal(JSON.stringify(reply.headers), `${aad(r)}:headers`) : null,
-    secret_withheld: withheld.length > 0,
+    holds_secret: holdsSecret(body),
     created_at: now,
   });
-}
-
-/**
- * A retry of a request that completed with a secret in its answer. Replaying it without the
- * secret would let a client (Terraform keeps the first value of a returned-once attribute)
- * store nothing and never say so; running it again would make a second object. So the caller
- * is told what happened and how to get a new secret.
- */
-function secretNotReplayed(status: number, body: unknown, headers: Record<string, string>): ApiError {
-  const location = headers.Location ?? headers.location;
-  const id = body && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined;
-  const fields = secretFieldsOf(body);
-  const what = location ? ` for ${location}` : id ? ` for ${id}` : '';
-  return new ApiError(
-    409,
-    'request_already_completed',
-    `a request with this Idempotency-Key already completed (${status}${what}); its answer held ${fields}, ` +
-      'which is shown only once and is not kept for a retry: rotate it (or delete the object and create it again) to get a new one',
-    'Idempotency-Key',
-    headers,
-  );
-}
-
-function secretFieldsOf(body: unknown): string {
-  const names = body && typeof body === 'object' ? Object.keys(body as object).filter((k) => SECRET_FIELDS.has(k)) : [];
-  return names.length ? `a secret (${names.join(', ')})` : 'a secret';
 }

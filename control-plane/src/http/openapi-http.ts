@@ -9,7 +9,8 @@ const IDEMPOTENCY_KEY = {
   description:
     'Makes a retry safe: the same key and body from the same caller within 24 h gets the first answer again (with its Location and ' +
     'Idempotent-Replayed: true) instead of running twice; the same key with another body is 422 idempotency_key_reused. An answer ' +
-    'that held a secret is not kept: its retry is 409 request_already_completed, with the Location of what was made.',
+    'that held a secret (a token, a client secret) is replayed whole, to that caller only, for 1 h: after that the key is forgotten ' +
+    'and the request would run anew.',
 };
 
 /**

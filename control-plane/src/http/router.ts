@@ -10,7 +10,7 @@ import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { ApiError, forbidden } from './errors.js';
 import { enforceRules, validateBody } from './validate.js';
-import { recordOf, remember, replay } from './idempotency.js';
+import { peek, recordOf, remember, replay, type IdempotencyRecord } from './idempotency.js';
 import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 
@@ -160,8 +160,11 @@ export class ApiRouter {
       if (unreadable) unreadableBodies.set(req, unreadable);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
       const inTransaction = spec.transaction ?? spec.method !== 'GET';
-      const prepared = spec.prepare ? await spec.prepare(this.context(req, principal, body, this.app.db)) : undefined;
-      const reply = inTransaction ? await this.write(spec, req, principal, body, prepared) : await this.run(spec, req, principal, body, this.app.db, prepared);
+      const idempotency = inTransaction ? idempotencyOf(spec, req, principal, body) : undefined;
+      // A retry the record answers must not wait on (or fail with) the IdP the first one asked.
+      const known = spec.prepare && idempotency ? await peek(this.app.db, this.app.keys, idempotency.record, idempotency.requestHash) : undefined;
+      const prepared = spec.prepare && !known ? await spec.prepare(this.context(req, principal, body, this.app.db)) : undefined;
+      const reply = known ?? (inTransaction ? await this.write(spec, req, principal, body, idempotency, prepared) : await this.run(spec, req, principal, body, this.app.db, prepared));
       res.status(reply.status ?? 200);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.end();
@@ -258,23 +261,34 @@ export class ApiRouter {
 
   /**
    * Writes run in one transaction; a POST with Idempotency-Key replays its first success to the
-   * same principal for 24 h (a reply that held a secret is not replayed: see http/idempotency.ts).
+   * same principal, in full, for 24 h (an hour if it held a secret: see http/idempotency.ts).
    */
-  private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, prepared?: unknown): Promise<Reply> {
-    const key = spec.method === 'POST' && principal ? req.header('idempotency-key') : undefined;
-    if (key !== undefined && (key.length < 1 || key.length > 255)) {
-      throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
-    }
-    const record = key ? recordOf(principal, key) : undefined;
-    const requestHash = sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`);
+  private async write<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, idempotency: Idempotency | undefined, prepared?: unknown): Promise<Reply> {
     return this.app.db.transaction(async (trx) => {
-      if (record) {
-        const prior = await replay(trx, this.app.keys, record, requestHash);
+      if (idempotency) {
+        const prior = await replay(trx, this.app.keys, idempotency.record, idempotency.requestHash);
         if (prior) return prior;
       }
       const reply = await this.run(spec, req, principal, body, trx, prepared);
-      if (record) await remember(trx, this.app.keys, record, requestHash, { status: reply.status ?? 200, body: reply.body, headers: reply.headers ?? {} });
+      if (idempotency) {
+        await remember(trx, this.app.keys, idempotency.record, idempotency.requestHash, { status: reply.status ?? 200, body: reply.body, headers: reply.headers ?? {} });
+      }
       return reply;
     });
   }
+}
+
+interface Idempotency {
+  record: IdempotencyRecord;
+  requestHash: string;
+}
+
+/** The record a write's Idempotency-Key names, if it has one: POSTs with a caller only. */
+function idempotencyOf(spec: RouteSpec, req: Request, principal: Principal, body: unknown): Idempotency | undefined {
+  const key = spec.method === 'POST' && principal ? req.header('idempotency-key') : undefined;
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 255) {
+    throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+  }
+  return { record: recordOf(principal, key), requestHash: sha256Hex(`${spec.method} ${req.path}\n${canonicalJson(body ?? null)}`) };
 }

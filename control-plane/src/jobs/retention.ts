@@ -1,7 +1,8 @@
+import type { Knex } from 'knex';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/connection.js';
 import type { JobSettings } from './settings.js';
-import { IDEMPOTENCY_TTL_MS } from '../http/idempotency.js';
+import { IDEMPOTENCY_TTL_MS, SECRET_REPLY_TTL_MS } from '../http/idempotency.js';
 
 // Rows per DELETE: a sweep after a long outage must not hold locks or a PGlite connection for long.
 const CHUNK = 1000;
@@ -53,19 +54,20 @@ export async function sweep(db: Queryable, retentionMs: number, now = new Date()
 }
 
 /**
- * Idempotency-Key records past their 24 h (the API no longer replays them either), whatever the
- * retention period: they are a retry cache, not a record, and hold replies.
+ * Idempotency-Key records past their life (the API no longer replays them either), whatever the
+ * retention period: they are a retry cache, not a record. A reply holding a secret goes after an
+ * hour, every other after 24 h.
  */
 export async function sweepIdempotencyKeys(db: Queryable, now = new Date()): Promise<number> {
   const before = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
+  const secretBefore = new Date(now.getTime() - SECRET_REPLY_TTL_MS);
+  const past = (q: Knex.QueryBuilder) => q.where((w) => w.where('created_at', '<', before).orWhere((o) => o.where('holds_secret', true).where('created_at', '<', secretBefore)));
   const columns = ['scope', 'principal', 'key'];
   let total = 0;
   for (;;) {
-    const batch = (await db('idempotency_keys').where('created_at', '<', before).limit(CHUNK).select(columns)) as Array<Record<string, string>>;
+    const batch = (await past(db('idempotency_keys')).limit(CHUNK).select(columns)) as Array<Record<string, string>>;
     if (!batch.length) return total;
-    const deleted = (await db('idempotency_keys')
-      .whereIn(columns, batch.map((r) => columns.map((c) => r[c]!)))
-      .where('created_at', '<', before)
+    const deleted = (await past(db('idempotency_keys').whereIn(columns, batch.map((r) => columns.map((c) => r[c]!))))
       .delete()
       .returning('key')) as unknown[];
     total += deleted.length;
