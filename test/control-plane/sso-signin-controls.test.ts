@@ -255,6 +255,18 @@ for (const kind of dbKinds()) {
         assert.equal((await failures(t.clientId)).length, 1);
       });
 
+      it('failures arriving at once are counted once each: the cap holds across concurrent requests', async () => {
+        const sa = await cp.request('POST', '/api/v1/service-accounts', { token: t.token, body: { name: 'ci' } });
+        assert.equal(sa.status, 201, sa.text);
+        await awayFromMinuteEnd();
+        const tries = Array.from({ length: 10 }, () => cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: sa.body.client_id, client_secret: 'cs_guess' } }));
+        assert.deepEqual([...new Set((await Promise.all(tries)).map((r) => r.status))], [401]);
+        assert.equal((await failures(sa.body.client_id)).length, FAILURES_AUDITED_PER_MINUTE);
+        const verify = await cp.request('GET', '/api/v1/hub/governance-events:verify', { token: t.token });
+        assert.equal(verify.status, 200, verify.text);
+        assert.equal(verify.body.ok, true, verify.text);
+      });
+
       it('a refused OIDC callback is recorded against its connection', async () => {
         const oidc: OidcIdp = await startOidcIdp();
         try {
