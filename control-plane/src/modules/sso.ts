@@ -134,7 +134,6 @@ async function update(ctx: RequestContext) {
     throw conflict(`sso connection ${read.id} had its IdP settings changed by another request meanwhile; read it and send the change again`, 'id');
   }
   const changes: Record<string, unknown> = {};
-  let keepsGreen = false;
   if (patch.name !== undefined && patch.name !== before.name) changes.name = { from: before.name, to: patch.name };
   let columns: Record<string, unknown> = {};
   if (idp) {
@@ -145,7 +144,7 @@ async function update(ctx: RequestContext) {
       changes[f] = f === 'client_secret' ? 'changed' : f === 'metadata_xml' || f === 'idp_certificate' ? 'changed' : { from: stored[f], to: settings[f] };
     }
     if (Object.keys(changes).some((k) => k !== 'name')) {
-      keepsGreen = before.status === 'green' && stillTrusted(stored, settings);
+      const keepsGreen = before.status === 'green' && stillTrusted(stored, settings);
       columns = { ...(await sealSettings(ctx, before.tenant_id, before.id, settings)), status: keepsGreen ? 'green' : 'untested' };
     }
   }
