@@ -1,4 +1,4 @@
-import type { DataSourceDef, ResourceDef } from './types.js';
+import type { Attribute, DataSourceDef, ResourceDef } from './types.js';
 import { tenant } from './resources/tenant.js';
 import { ssoConnection } from './resources/sso_connection.js';
 import { llmConnector } from './resources/llm_connector.js';
@@ -39,6 +39,15 @@ export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, 
 /** Whether an API answer is an object this resource manages (see ResourceDef.managedWhen). */
 export function isManaged(def: ResourceDef, api: Record<string, unknown>): boolean {
   return !def.managedWhen || api[def.managedWhen.attribute] === def.managedWhen.equals;
+}
+
+/**
+ * The IaC tools' own argument that lets create and update return before the object is ready
+ * (see AsyncStatus.waitArgument), as an input attribute; never part of an API request.
+ */
+export function waitArgumentAttribute(def: ResourceDef): [string, Attribute] | undefined {
+  const w = def.async?.waitArgument;
+  return w ? [w.name, { type: 'boolean', mode: 'optional', default: true, description: w.description }] : undefined;
 }
 
 export function resourceByName(name: string): ResourceDef {

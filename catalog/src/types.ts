@@ -100,6 +100,22 @@ export interface AsyncStatus {
   pending: readonly string[];
   ready: readonly string[];
   failed: readonly string[];
+  /**
+   * The attribute that says what a pending object waits for, or why it failed: clients quote it
+   * when a wait ends badly, since the status alone does not tell the user what to do.
+   */
+  reasonAttribute?: string;
+  /**
+   * Attributes worth quoting next to the reason (what the user must act on, such as the
+   * fingerprint of a certificate to install), when the object has them.
+   */
+  reasonContext?: readonly string[];
+  /**
+   * An argument of the IaC tools only, never sent to the API: false makes create (and update)
+   * return as soon as the API has answered, with the object still pending, for a setup where
+   * something downstream of the object's outputs is what makes it ready.
+   */
+  waitArgument?: { name: string; description: string };
 }
 
 /** How `terraform import` and `pulumi import` name an existing object. */

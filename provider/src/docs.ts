@@ -93,7 +93,8 @@ function resourceDoc(def: ResourceDef): string {
   // plans them once after an import. Said here so that a first plan is not taken for drift.
   const afterImport = [
     ...versions.map((v) => `\`${v.version}\` is not imported: when the configuration sets it, the first plan after import shows it being set, and that apply sends \`${v.attribute}\` once.`),
-    ...(hasTimeouts(def) ? [`\`timeouts\`${def.async!.waitArgument ? ` and \`${def.async!.waitArgument.name}\`` : ''} are not imported: when the configuration sets them, the first plan after import shows them being set; that apply calls no API.`] : []),
+    ...(hasTimeouts(def) ? ['`timeouts` are not imported: when the configuration sets them, the first plan after import shows them being set; that apply calls no API.'] : []),
+    ...(def.async?.waitArgument ? [`\`${def.async.waitArgument.name}\` is not imported: when the configuration sets it, the first plan after import shows it being set; that apply calls no API.`] : []),
   ];
   if (afterImport.length) importLines.push('', ...afterImport.map((l) => `- ${l}`));
   parts.push('## Import\n', importLines.join('\n') + '\n');
@@ -130,7 +131,7 @@ function indexDoc(): string {
     'provider "claresia" {\n  alias         = "acme"\n  client_id     = claresia_tenant.acme.client_id\n  client_secret = claresia_tenant.acme.client_secret\n}',
     '```\n',
     'Every argument can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
-      'A `token` written in the provider block takes no credential from the environment, and a `client_id` or `client_secret` written there never picks up `CLARESIA_TOKEN`; the other half of the pair may come from `CLARESIA_CLIENT_ID` or `CLARESIA_CLIENT_SECRET` (after `terraform import` of a tenant, its secret, shown once at creation, is not in state). Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects.\n',
+      'A `token` written in the provider block takes no credential from the environment, and a `client_id` or `client_secret` written there never picks up `CLARESIA_TOKEN`; the other half of the pair may come from `CLARESIA_CLIENT_ID` or `CLARESIA_CLIENT_SECRET` (after `terraform import` of a tenant, its secret, shown once at creation, is not in state). Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects: a retry whose first answer was lost gets that answer again, secrets included (the control plane keeps it for the caller for 24 h, an answer holding a secret for 1 h).\n',
     'Terraform 1.11 or later: credentials and secrets you send (LLM credentials, OIDC client secrets) are write-only attributes and never reach the state file. ' +
       'Change the matching `<name>_wo_version` to send a new value.\n',
     'When a provider block takes its credentials from a tenant created in the same run, Terraform cannot read data sources through it while planning: ' +

@@ -22,6 +22,11 @@ export function hasTimeouts(def: ResourceDef): boolean {
   return !!def.async;
 }
 
+/** The catalog's argument that lets create and update return before the object is ready, if it has one. */
+export function waitArgument(def: ResourceDef): string | undefined {
+  return def.async?.waitArgument?.name;
+}
+
 /**
  * Terraform never compares write-only values (they are not in state), so each write-only
  * attribute gets a companion `<name>_wo_version`: changing it is how a configuration says
@@ -42,7 +47,8 @@ export function writeOnlyVersions(def: ResourceDef): ReadonlyArray<{ version: st
 export function providerSideAttributes(def: ResourceDef): readonly string[] {
   let a = sideOf.get(def);
   if (!a) {
-    a = [...(hasTimeouts(def) ? [TIMEOUTS_ATTRIBUTE] : []), ...writeOnlyVersions(def).map((v) => v.version)];
+    const wait = waitArgument(def);
+    a = [...(hasTimeouts(def) ? [TIMEOUTS_ATTRIBUTE] : []), ...(wait ? [wait] : []), ...writeOnlyVersions(def).map((v) => v.version)];
     sideOf.set(def, a);
   }
   return a;
@@ -57,6 +63,8 @@ export function resourceType(def: ResourceDef): { object: Record<string, CtyType
   const object: Record<string, CtyType> = {};
   for (const [name, attr] of Object.entries(def.attributes)) object[name] = ctyTypeOf(attr.type);
   if (hasTimeouts(def)) object[TIMEOUTS_ATTRIBUTE] = { object: Object.fromEntries(TIMEOUT_OPERATIONS.map((o) => [o, 'string' as CtyType])) };
+  const wait = waitArgument(def);
+  if (wait) object[wait] = 'bool';
   for (const v of writeOnlyVersions(def)) object[v.version] = 'number';
   return { object };
 }
@@ -120,6 +128,16 @@ export function resourceSchema(def: ResourceDef): Record<string, unknown> {
         nesting: NestingMode.SINGLE,
         attributes: TIMEOUT_OPERATIONS.map((o) => ({ name: o, type: Buffer.from('"string"'), optional: true, description: `Limit for ${o}.` })),
       },
+    });
+  }
+  const wait = def.async?.waitArgument;
+  if (wait) {
+    attributes.push({
+      name: wait.name,
+      type: Buffer.from('"bool"'),
+      optional: true,
+      description: `${wait.description} Defaults to \`true\`.`,
+      description_kind: StringKind.MARKDOWN,
     });
   }
   for (const v of writeOnlyVersions(def)) {

@@ -8,7 +8,9 @@ export const hub: ResourceDef = {
     "The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the " +
     "tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), " +
     "reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the " +
-    "Hub's key co-signs every governance event of the tenant.",
+    "Hub's key co-signs every governance event of the tenant. In Mode C, changing customer_ca_certificate or mtls_endpoint_url " +
+    "keeps the Hub, its key and its client certificate: status goes back to provisioning while the control plane proves the " +
+    "link again with the same certificate, then to ready (or failed with the reason).",
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'id',
@@ -16,11 +18,27 @@ export const hub: ResourceDef = {
     // The runbook path; the Hub's own id paths live under /hubs so they cannot collide with /hub/governance-events.
     create: { method: 'POST', path: '/api/v1/hub/provision' },
     read: { method: 'GET', path: '/api/v1/hubs/{id}' },
+    update: { method: 'PATCH', path: '/api/v1/hubs/{id}' },
     delete: { method: 'DELETE', path: '/api/v1/hubs/{id}' },
     list: { method: 'GET', path: '/api/v1/hubs' },
   },
   importId: { format: '{id}', example: 'hub_0c4f7a92d1e8b635', idPrefix: 'hub', what: "the Hub's id (hub_...)" },
-  async: { attribute: 'status', pending: ['provisioning'], ready: ['ready'], failed: ['failed'] },
+  async: {
+    attribute: 'status',
+    pending: ['provisioning'],
+    ready: ['ready'],
+    failed: ['failed'],
+    reasonAttribute: 'status_reason',
+    reasonContext: ['control_plane_client_certificate_sha256'],
+    waitArgument: {
+      name: 'wait_for_ready',
+      description:
+        'Whether create and update wait until status is ready (the default). Set false in Mode C when the endpoint\'s trust store ' +
+        'is managed in the same configuration: create then returns as soon as the control plane has issued ' +
+        'control_plane_client_certificate (status provisioning), so the certificate can be installed downstream, and the Hub turns ' +
+        'ready by itself once the endpoint trusts it. Never sent to the API; changing it changes nothing in place.',
+    },
+  },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Hub id.' },
     mode: {
@@ -42,21 +60,22 @@ export const hub: ResourceDef = {
     mtls_endpoint_url: {
       type: 'string',
       mode: 'optional',
-      forceNew: true,
       format: 'https-uri',
       maxLength: 2048,
-      description: "The customer's Hub endpoint in Mode C, which demands a client certificate (https).",
+      description:
+        "The customer's Hub endpoint in Mode C, which demands a client certificate (https). Changing it keeps the Hub and its client " +
+        'certificate; the link is proven again at the new address.',
       example: 'https://hub.acme.example:8443/claresia',
     },
     customer_ca_certificate: {
       type: 'string',
       mode: 'optional',
-      forceNew: true,
       format: 'pem-certificate',
       maxLength: 65536,
       normalize: 'trim',
       description:
-        "Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now.",
+        "Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. " +
+        'To rotate the CA, first add the new CA next to the old one: the Hub and its client certificate stay, and the link is proven again.',
     },
     cmek_key_id: { type: 'string', mode: 'computed', description: 'Mode B: id of the customer-managed key created for the Hub.' },
     control_plane_client_certificate: {
@@ -69,22 +88,46 @@ export const hub: ResourceDef = {
       mode: 'computed',
       description: 'Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).',
     },
+    control_plane_client_certificate_not_after: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description: 'Mode C: when the client certificate expires (RFC 3339); monitor it.',
+    },
     customer_ca_certificate_sha256: {
       type: 'string',
       mode: 'computed',
       description: 'Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).',
+      derivedFrom: ['customer_ca_certificate'],
     },
     endpoint: {
       type: 'string',
       mode: 'computed',
       description: "Where the Hub is reached: the customer's mTLS endpoint in Mode C, the control plane's Hub API in Modes A and B.",
+      derivedFrom: ['mtls_endpoint_url'],
     },
-    status: { type: 'string', mode: 'computed', description: 'provisioning, then ready or failed.' },
-    status_reason: { type: 'string', mode: 'computed', description: 'What provisioning is waiting for, or why it failed.' },
+    status: {
+      type: 'string',
+      mode: 'computed',
+      description: 'provisioning, then ready or failed.',
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
+    status_reason: {
+      type: 'string',
+      mode: 'computed',
+      description: 'What provisioning is waiting for, or why it failed.',
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
     hub_key_id: { type: 'string', mode: 'computed', description: 'Id of the Hub key that co-signs governance events once the Hub is ready.' },
     tenant_id: { type: 'string', mode: 'computed', description: 'The tenant the Hub belongs to.' },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
-    ready_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When provisioning finished (RFC 3339).' },
+    ready_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description: 'When the link was last proven and the Hub became ready (RFC 3339).',
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
   },
   rules: [
     {
@@ -100,6 +143,8 @@ export const hub: ResourceDef = {
   mode                    = "C"
   mtls_endpoint_url       = "https://hub.acme.example:8443/claresia"
   customer_ca_certificate = file("acme-hub-ca.pem")
+  # The endpoint's trust store takes the certificate below, in this same apply: do not block on it here.
+  wait_for_ready = false
 }
 
 output "control_plane_client_certificate" {

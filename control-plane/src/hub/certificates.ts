@@ -47,6 +47,11 @@ export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
 }
 
+/** When a certificate stops being valid, as RFC 3339. */
+export function certificateNotAfter(pem: string): string {
+  return new Date(new X509Certificate(pem).validTo).toISOString();
+}
+
 export interface IssuedCertificate {
   certificatePem: string;
   privateKeyPem: string;

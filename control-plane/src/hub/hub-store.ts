@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { notFound, notFoundBecause } from '../http/errors.js';
-import { fingerprintOf, inspectCaBundle } from './certificates.js';
+import { certificateNotAfter, fingerprintOf, inspectCaBundle } from './certificates.js';
 
 export interface HubRow {
   id: string;
@@ -18,6 +18,7 @@ export interface HubRow {
   hub_key_id: string | null;
   attempts: number;
   next_attempt_at: Date | null;
+  last_probe_at: Date | null;
   lease_until: Date | null;
   give_up_at: Date | null;
   created_at: Date;
@@ -61,6 +62,7 @@ export function presentHub(app: AppContext, row: HubRow) {
     cmek_key_id: row.cmek_key_id,
     control_plane_client_certificate: row.client_certificate,
     control_plane_client_certificate_sha256: row.client_certificate ? fingerprintOf(row.client_certificate) : null,
+    control_plane_client_certificate_not_after: row.client_certificate ? certificateNotAfter(row.client_certificate) : null,
     // Checked when stored; read back without the time check so an expired CA still shows its fingerprint.
     customer_ca_certificate_sha256: row.customer_ca_certificate ? caFingerprints(row.customer_ca_certificate) : null,
     endpoint: row.mode === 'C' ? row.mtls_endpoint_url : `${app.publicUrl()}/api/v1/hub`,

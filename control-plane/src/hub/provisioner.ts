@@ -31,8 +31,8 @@ async function claim(app: AppContext, s: ProvisionerSettings): Promise<HubRow | 
     if (!row) return undefined;
     await trx(HUBS)
       .where({ id: row.id })
-      .update({ lease_until: new Date(now.getTime() + s.leaseMs), attempts: row.attempts + 1 });
-    return { ...row, attempts: row.attempts + 1 };
+      .update({ lease_until: new Date(now.getTime() + s.leaseMs), attempts: row.attempts + 1, last_probe_at: now });
+    return { ...row, attempts: row.attempts + 1, last_probe_at: now };
   });
 }
 
@@ -50,6 +50,7 @@ async function work(app: AppContext, s: ProvisionerSettings, hub: HubRow): Promi
 }
 
 async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
+  if (hub.hub_key_id) return reverified(app, trx, hub, result);
   const scope = new TenantScope(trx, hub.tenant_id);
   // Mode B: the tenant's credentials move under its CMEK key before the Hub counts as ready.
   const rewrapped = hub.mode === 'B' ? await rewrapConnectorCredentials(scope, app.keys, hub.cmek_key_id) : 0;
@@ -88,6 +89,39 @@ async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResul
   });
 }
 
+/**
+ * A Hub that was ready before its link settings changed: the same key keeps co-signing, so
+ * only the proof of the new link is recorded.
+ */
+async function reverified(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
+  const now = new Date();
+  await new TenantScope(trx, hub.tenant_id).table(HUBS).where({ id: hub.id }).update({ status: 'ready', status_reason: null, ready_at: now, lease_until: null, next_attempt_at: null });
+  const view = presentHub(app, hub);
+  await appendEvent(trx, app.keys, hub.tenant_id, {
+    type: 'hub.link_verified',
+    actor: ACTOR,
+    subject: hub.id,
+    data: {
+      tenant_id: hub.tenant_id,
+      hub_id: hub.id,
+      hub_key_id: hub.hub_key_id,
+      endpoint: hub.mtls_endpoint_url,
+      control_plane_client_certificate_sha256: view.control_plane_client_certificate_sha256,
+      customer_ca_certificate_sha256: view.customer_ca_certificate_sha256,
+      endpoint_http_status: result.httpStatus,
+    },
+  });
+}
+
+/**
+ * How long until the next link check: doubling from retryMs, capped low while the wait is young
+ * (someone is probably installing the certificate now) and higher once it has gone on for long.
+ */
+export function retryDelayMs(s: ProvisionerSettings, attempts: number, waitStartedAt: Date | undefined, now: Date): number {
+  const young = waitStartedAt === undefined || now.getTime() - waitStartedAt.getTime() < s.earlyWindowMs;
+  return Math.min(s.retryMs * 2 ** Math.max(0, attempts - 1), young ? s.earlyMaxRetryMs : s.maxRetryMs);
+}
+
 async function retryOrFail(app: AppContext, s: ProvisionerSettings, trx: Tx, hub: HubRow, reason: string): Promise<void> {
   const now = new Date();
   const scope = new TenantScope(trx, hub.tenant_id);
@@ -101,7 +135,9 @@ async function retryOrFail(app: AppContext, s: ProvisionerSettings, trx: Tx, hub
     });
     return;
   }
-  const delay = Math.min(s.retryMs * 2 ** Math.max(0, hub.attempts - 1), s.maxRetryMs);
+  // Every start of a wait (provision, retry, a change of link settings) sets give_up_at one deadline ahead.
+  const started = hub.give_up_at ? new Date(new Date(hub.give_up_at).getTime() - s.linkDeadlineMs) : undefined;
+  const delay = retryDelayMs(s, hub.attempts, started, now);
   await scope
     .table(HUBS)
     .where({ id: hub.id })
@@ -113,6 +149,9 @@ async function finish(app: AppContext, s: ProvisionerSettings, claimed: HubRow, 
   await app.db.transaction(async (trx) => {
     const hub = (await trx<HubRow>(HUBS).where({ id: claimed.id }).forUpdate().first()) as HubRow | undefined;
     if (!hub || hub.deleted_at || hub.status !== 'provisioning') return;
+    // The link settings changed while this check ran: its answer is about the old ones, and the
+    // change already made the Hub due again.
+    if (hub.mtls_endpoint_url !== claimed.mtls_endpoint_url || hub.customer_ca_certificate !== claimed.customer_ca_certificate) return;
     if (result.ok) await succeed(app, trx, hub, result);
     else await retryOrFail(app, s, trx, hub, result.reason);
   });
@@ -135,6 +174,24 @@ export async function provisionDueHubs(app: AppContext, s: ProvisionerSettings):
     await finish(app, s, hub, result);
     n++;
   }
+}
+
+/**
+ * A client is waiting on this provisioning Mode C Hub (an apply polling it): bring its next link
+ * check forward to now, unless one began less than pollProbeMinMs ago, so a certificate
+ * installed late in a backoff is seen within seconds. One conditional UPDATE: replicas and
+ * concurrent readers cannot make it probe more often than that.
+ */
+export async function probeSoon(db: Queryable, s: ProvisionerSettings, hub: HubRow): Promise<void> {
+  if (hub.mode !== 'C' || hub.status !== 'provisioning' || hub.deleted_at) return;
+  const now = new Date();
+  const n = await db(HUBS)
+    .where({ id: hub.id, tenant_id: hub.tenant_id, status: 'provisioning' })
+    .whereNull('deleted_at')
+    .where('next_attempt_at', '>', now)
+    .where((q) => q.whereNull('last_probe_at').orWhere('last_probe_at', '<=', new Date(now.getTime() - s.pollProbeMinMs)))
+    .update({ next_attempt_at: now });
+  if (n > 0) wakeProvisionerAfterCommit(db);
 }
 
 const provisioners = new CommitWakers();

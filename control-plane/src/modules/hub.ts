@@ -10,7 +10,7 @@ import { checkOutboundTarget } from '../net/outbound-target.js';
 import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hub/certificates.js';
 import { createCmekKey, disableCmekKey } from '../hub/cmek.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
-import { startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
+import { probeSoon, startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -25,6 +25,26 @@ interface ProvisionBody {
   customer_ca_certificate?: string;
 }
 
+/** A Mode C endpoint the control plane may call (https, an allowed address), or a 400 naming the field. */
+async function checkEndpoint(ctx: RequestContext, raw: string): Promise<void> {
+  try {
+    const url = await checkOutboundTarget(raw, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
+    if (url.protocol !== 'https:') throw new OutboundError('scheme_not_allowed', 'must be an https:// URL');
+  } catch (err) {
+    if (err instanceof OutboundError) throw badRequest(`mtls_endpoint_url ${err.message}`, 'mtls_endpoint_url', 'invalid_value');
+    throw err;
+  }
+}
+
+function checkCaBundle(pem: string): ReturnType<typeof inspectCaBundle> {
+  try {
+    return inspectCaBundle(pem);
+  } catch (err) {
+    if (err instanceof CertificateError) throw badRequest(`customer_ca_certificate: ${err.message}`, 'customer_ca_certificate', 'invalid_certificate');
+    throw err;
+  }
+}
+
 /** Everything about the request that can be wrong, checked before anything is written. */
 async function checkRequest(ctx: RequestContext, scope: TenantScope, body: ProvisionBody) {
   const tenant = await ctx.db('tenants').where({ id: scope.tenantId }).first('deployment_mode', 'region');
@@ -36,19 +56,8 @@ async function checkRequest(ctx: RequestContext, scope: TenantScope, body: Provi
   // Which fields each mode needs or refuses is the catalog's rules, checked before this handler runs.
   let ca: ReturnType<typeof inspectCaBundle> | undefined;
   if (body.mode === 'C') {
-    try {
-      const url = await checkOutboundTarget(body.mtls_endpoint_url!, { allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
-      if (url.protocol !== 'https:') throw new OutboundError('scheme_not_allowed', 'must be an https:// URL');
-    } catch (err) {
-      if (err instanceof OutboundError) throw badRequest(`mtls_endpoint_url ${err.message}`, 'mtls_endpoint_url', 'invalid_value');
-      throw err;
-    }
-    try {
-      ca = inspectCaBundle(body.customer_ca_certificate!);
-    } catch (err) {
-      if (err instanceof CertificateError) throw badRequest(`customer_ca_certificate: ${err.message}`, 'customer_ca_certificate', 'invalid_certificate');
-      throw err;
-    }
+    await checkEndpoint(ctx, body.mtls_endpoint_url!);
+    ca = checkCaBundle(body.customer_ca_certificate!);
   }
   return { region: body.region ?? (tenant.region as string), ca };
 }
@@ -122,6 +131,68 @@ async function decommission(ctx: RequestContext, hub: HubRow): Promise<Reply> {
   return { status: 204 };
 }
 
+type LinkField = 'mtls_endpoint_url' | 'customer_ca_certificate';
+const LINK_FIELDS: readonly LinkField[] = ['mtls_endpoint_url', 'customer_ca_certificate'];
+
+/**
+ * Mode C: a new endpoint address or CA bundle, in place. The Hub keeps its id, its key and its
+ * client certificate (which the customer has pinned), so a CA rotation or a move needs nothing
+ * re-installed. The Hub goes back to provisioning until the link is proven with the new
+ * settings: the control plane uses them from now on, and health must not call a link good
+ * that nobody has checked. Its key keeps co-signing meanwhile, and a failed re-check can be
+ * fixed by another PATCH or retried.
+ */
+async function update(ctx: RequestContext): Promise<Reply> {
+  const scope = ctx.tenant();
+  const hub = await loadHub(scope, ctx.params.id!, true);
+  const patch = normalizeObject(def.attributes, ctx.body as Record<string, unknown>) as Partial<Record<LinkField, string | null>>;
+  const next: Partial<Record<LinkField, string>> = {};
+  for (const field of LINK_FIELDS) {
+    const v = patch[field];
+    if (v === undefined) continue;
+    if (hub.mode !== 'C') throw badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
+    if (v === null) throw badRequest(`${field} is required in Mode C`, field, 'invalid_value');
+    if (v !== hub[field]) next[field] = v;
+  }
+  if (next.mtls_endpoint_url !== undefined) await checkEndpoint(ctx, next.mtls_endpoint_url);
+  const ca = next.customer_ca_certificate !== undefined ? checkCaBundle(next.customer_ca_certificate) : undefined;
+  if (Object.keys(next).length === 0) return { body: presentHub(ctx.app, hub) };
+  const now = new Date();
+  const changed = Object.keys(next).join(' and ');
+  await scope.table(HUBS).where({ id: hub.id }).update({
+    ...next,
+    status: 'provisioning',
+    status_reason: `waiting: proving the link again after a change of ${changed}`,
+    attempts: 0,
+    next_attempt_at: now,
+    lease_until: null,
+    give_up_at: new Date(now.getTime() + provisionerSettings().linkDeadlineMs),
+  });
+  const before = presentHub(ctx.app, hub);
+  await ctx.audit({
+    type: 'hub.config_changed',
+    subject: hub.id,
+    data: {
+      tenant_id: hub.tenant_id,
+      hub_id: hub.id,
+      previous_status: hub.status,
+      changes: {
+        ...(next.mtls_endpoint_url !== undefined ? { mtls_endpoint_url: { from: hub.mtls_endpoint_url, to: next.mtls_endpoint_url } } : {}),
+        ...(ca ? { customer_ca_certificate_sha256: { from: before.customer_ca_certificate_sha256?.split(',') ?? [], to: ca.fingerprints } } : {}),
+      },
+      control_plane_client_certificate_sha256: before.control_plane_client_certificate_sha256,
+    },
+  });
+  wakeProvisionerAfterCommit(scope.db);
+  return { body: presentHub(ctx.app, await loadHub(scope, hub.id)) };
+}
+
+/** A read by a client that is waiting on a provisioning Hub asks for its next link check soon. */
+async function readHub(ctx: RequestContext, hub: HubRow): Promise<Reply> {
+  await probeSoon(ctx.db, provisionerSettings(), hub);
+  return { body: presentHub(ctx.app, hub) };
+}
+
 /** A failed Hub gets another round of attempts (e.g. once the customer has installed the client certificate). */
 async function retry(ctx: RequestContext): Promise<Reply> {
   const scope = ctx.tenant();
@@ -147,12 +218,13 @@ export const hubModule: Module = {
     r.resource(def, {
       create: provision,
       list: async (ctx) => ({ body: await pageById<HubRow, unknown>(liveHubs(ctx.tenant()), parseListQuery(ctx.query), (h) => presentHub(app, h)) }),
-      read: async (ctx) => ({ body: presentHub(app, await loadHub(ctx.tenant(), ctx.params.id!)) }),
+      read: async (ctx) => readHub(ctx, await loadHub(ctx.tenant(), ctx.params.id!)),
+      update,
       delete: async (ctx) => decommission(ctx, await loadHub(ctx.tenant(), ctx.params.id!, true)),
     });
     // The runbook's paths: the caller's one Hub, without its id.
     const hubRef = { $ref: '#/components/schemas/Hub' };
-    r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => ({ body: presentHub(app, await currentHub(ctx.tenant())) }) });
+    r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => readHub(ctx, await currentHub(ctx.tenant())) });
     r.route({ ...base, method: 'DELETE', path: '/api/v1/hub', summary: "Decommission the tenant's Hub", handler: async (ctx) => decommission(ctx, await currentHub(ctx.tenant(), true)) });
     r.route({ ...base, method: 'POST', path: `${def.api.read.path}:retry`, summary: 'Retry provisioning a failed Hub', response: hubRef, handler: retry });
   },

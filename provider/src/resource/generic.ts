@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { bothEmpty, defaultOf, isManaged, parseImportId, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
-import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from '../schema.js';
+import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, waitArgument, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
 import { ruleDiagnostics, validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
@@ -44,6 +44,21 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * A wait that ended badly. Carries the last answer polled, so the state handed back with the
+ * error is the object as it is now, not as the create answered, and the attribute its reason
+ * is about, so the diagnostic points at that line.
+ */
+class WaitError extends Error {
+  constructor(
+    message: string,
+    readonly last: Record<string, unknown> | undefined,
+    readonly attribute: string | undefined,
+  ) {
+    super(message);
+  }
 }
 
 /** Path placeholders: the state's attributes, and `{id}` for the resource's id attribute whatever its name. */
@@ -200,13 +215,14 @@ export class GenericResource {
     const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, signal, idempotencyKey: randomUUID() });
     let api = res.body as Record<string, unknown>;
     let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
-    if (this.def.async) {
+    if (this.def.async && this.waits(planned)) {
       try {
         api = await this.waitReady(client, state, 'create', signal);
         state = keepPlannedComputed(this.def, stateFromApi(this.def, api, state), planned);
       } catch (err) {
         // The object exists: hand its state back so Terraform records it (tainted) rather than losing it.
-        diagnostics.push(fromError(err, `${this.typeName} was created but did not become ready`, this.def.attributes));
+        if (err instanceof WaitError && err.last) state = keepPlannedComputed(this.def, stateFromApi(this.def, err.last, state), planned);
+        diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was created but did not become ready`));
       }
     }
     return { value: this.settleUnknowns(state), diagnostics };
@@ -231,11 +247,12 @@ export class GenericResource {
       const res = await client.request(op.method, expand(op.path, pathValues(this.def, prior)), { body, signal });
       let api = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? (res.body as Record<string, unknown>) : await this.fetch(client, prior, signal);
       if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
-      if (this.def.async) {
+      if (this.def.async && this.waits(planned)) {
         try {
           api = await this.waitReady(client, { ...prior, [TIMEOUTS_ATTRIBUTE]: planned[TIMEOUTS_ATTRIBUTE] ?? null }, 'update', signal);
         } catch (err) {
-          diagnostics.push(fromError(err, `${this.typeName} was updated but did not become ready`, this.def.attributes));
+          if (err instanceof WaitError && err.last) api = err.last;
+          diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was updated but did not become ready`));
         }
       }
       state = stateFromApi(this.def, api, planned);
@@ -273,18 +290,58 @@ export class GenericResource {
     return (typeof raw === 'string' ? parseDuration(raw) : undefined) ?? DEFAULT_TIMEOUT_MS;
   }
 
+  /** Whether apply waits for readiness: the catalog's wait argument, when the resource has one, can say no. */
+  private waits(planned: ObjectValue): boolean {
+    const arg = waitArgument(this.def);
+    return !arg || planned[arg] !== false;
+  }
+
+  /** A failed wait as Terraform shows it: at the attribute its reason names, when there is one. */
+  private waitDiagnostic(err: unknown, action: string): Diagnostic {
+    if (!(err instanceof WaitError)) return fromError(err, action, this.def.attributes);
+    return error(`${action}: ${err.message}`, undefined, err.attribute ? [err.attribute] : undefined);
+  }
+
+  /**
+   * Why an object is not ready, in the API's words, with what the user must act on (the
+   * catalog's reasonContext) and where to watch it; and the input the reason names, if any.
+   */
+  private explain(api: Record<string, unknown>): { text: string; attribute?: string } {
+    const a = this.def.async!;
+    const reason = a.reasonAttribute ? api[a.reasonAttribute] : undefined;
+    const said = typeof reason === 'string' && reason !== '' ? reason : undefined;
+    const context = (a.reasonContext ?? []).filter((n) => typeof api[n] === 'string' && api[n] !== '').map((n) => `${n} = ${String(api[n])}`);
+    const where = `GET ${expand(this.def.api.read.path, { ...api, id: api[this.def.idAttribute] })} shows its progress`;
+    const text = [said && `: ${said}`, '. ', [...context, where].join('; '), '.'].filter(Boolean).join('');
+    // Point at the input the reason is about; longest names first, so that a name inside
+    // another one cannot win.
+    const inputs = Object.entries(this.def.attributes)
+      .filter(([, attr]) => attr.mode !== 'computed')
+      .map(([n]) => n)
+      .sort((x, y) => y.length - x.length);
+    const attribute = said ? inputs.find((n) => new RegExp(`\\b${n}\\b`).test(said)) : undefined;
+    return { text, attribute };
+  }
+
   /** Polls an asynchronous resource until its status is ready (or failed, or time runs out). */
   private async waitReady(client: ClaresiaClient, state: ObjectValue, op: 'create' | 'update', signal?: AbortSignal): Promise<Record<string, unknown>> {
     const a = this.def.async!;
+    const id = String(state[this.def.idAttribute]);
     const deadline = Date.now() + this.timeoutMs(state, op);
     for (let i = 0; ; i++) {
       const api = await this.fetch(client, state, signal ?? AbortSignal.timeout(60_000));
-      if (!api) throw new Error(`${this.typeName} ${String(state[this.def.idAttribute])} disappeared while waiting for it`);
+      if (!api) throw new WaitError(`${this.typeName} ${id} disappeared while waiting for it`, undefined, undefined);
       const status = String(api[a.attribute]);
       if (a.ready.includes(status)) return api;
-      if (a.failed.includes(status)) throw new Error(`${this.typeName} ${String(state[this.def.idAttribute])} ended in status ${status}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})`);
-      log('debug', 'waiting for resource', { type: this.typeName, status });
+      if (a.failed.includes(status)) {
+        const why = this.explain(api);
+        throw new WaitError(`${this.typeName} ${id} ended in ${a.attribute} ${status}${why.text}`, api, why.attribute);
+      }
+      if (Date.now() > deadline) {
+        const why = this.explain(api);
+        throw new WaitError(`timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})${why.text}`, api, why.attribute);
+      }
+      log('debug', 'waiting for resource', { type: this.typeName, id, status, ...(a.reasonAttribute ? { [a.reasonAttribute]: api[a.reasonAttribute] } : {}) });
       await pause(Math.min(5000, 250 * 2 ** i), signal);
     }
   }

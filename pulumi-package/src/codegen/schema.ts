@@ -3,7 +3,7 @@
  * from GetSchema; the SDK generator and the docs read it. Nested object attributes become
  * named types `claresia:index:<Resource><Property>`.
  */
-import type { Attribute, AttrType, DataSourceDef, ResourceDef } from '@claresia/catalog';
+import { waitArgumentAttribute, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { camel, functionToken, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 import { replacesOnChange } from '../provider/diff.js';
@@ -71,6 +71,8 @@ function resourceSpec(b: SchemaBuilder, def: ResourceDef): Spec {
       if (a.mode === 'required' || (a.mode === 'optional_computed' && a.default !== undefined)) required.push(camel(name));
     }
   }
+  const wait = waitArgumentAttribute(def);
+  if (wait) inputProperties[camel(wait[0])] = b.property(def, wait[1], [wait[0]]);
   return {
     description: `${def.description}\n\n## Import\n\nImport ID: \`${def.importId.format}\`${def.importId.what ? ` (${def.importId.what})` : ''}, for example \`${def.importId.example}\`.`,
     properties,

@@ -4,7 +4,7 @@
  * package with the Pulumi runtime. Property names and types come from the same place as the
  * package schema, so the SDK and `schema.json` cannot disagree.
  */
-import type { Attribute, AttrType, DataSourceDef, ResourceDef } from '@claresia/catalog';
+import { waitArgumentAttribute, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
 import { camel, functionToken, isInput, isSecret, PACKAGE, resourceToken } from '../names.js';
 import { PROVIDER_CONFIG } from '../provider-config.js';
 import { REGENERATE } from './schema.js';
@@ -43,7 +43,8 @@ function outputAttrs(def: ResourceDef): Array<[string, Attribute]> {
 }
 
 function inputAttrs(def: ResourceDef): Array<[string, Attribute]> {
-  return Object.entries(def.attributes).filter(([n, a]) => n !== 'id' && isInput(a));
+  const wait = waitArgumentAttribute(def);
+  return [...Object.entries(def.attributes).filter(([n, a]) => n !== 'id' && isInput(a)), ...(wait ? [wait] : [])];
 }
 
 export function resourceFile(def: ResourceDef): string {

@@ -5,7 +5,7 @@
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, formatMessageOfPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import { attributeSchema, formatMessageOfPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, waitArgumentAttribute, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -142,6 +142,13 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
     }
   }
   failures.push(...ruleFailures(def, news));
+  const wait = waitArgumentAttribute(def);
+  if (wait) {
+    const prop = camel(wait[0]);
+    known.add(prop);
+    const v = reveal(news[prop]);
+    if (v !== undefined && v !== null && !hasUnknown(v) && typeof v !== 'boolean') failures.push({ property: prop, reason: `${prop} must be a boolean` });
+  }
   for (const prop of Object.keys(news)) {
     if (!known.has(prop)) failures.push({ property: prop, reason: `${prop} is not an input of ${def.title}` });
   }

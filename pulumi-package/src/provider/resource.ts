@@ -26,6 +26,16 @@ export class ResourceInitError extends Error {
   }
 }
 
+/** A wait that ended badly, with the last answer polled (the object as it is now). */
+class WaitError extends Error {
+  constructor(
+    message: string,
+    readonly last: Props | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** `out` with each property whose value in one of `sources` holds a secret anywhere wrapped as a whole. */
 function keepSecret(out: Props, ...sources: Props[]): Props {
   const secretIn = new Set(sources.flatMap((s) => [...secretKeys(s)]));
@@ -128,11 +138,11 @@ export class GenericResource {
     const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() });
     let api = res.body;
     const id = String(api[this.def.idAttribute]);
-    if (this.def.async) {
+    if (this.def.async && this.waits(inputs)) {
       try {
         api = await this.waitReady(client, id, inputs, timeoutMs);
       } catch (err) {
-        throw new ResourceInitError((err as Error).message, id, this.outputs(api, {}, inputs), inputs);
+        throw new ResourceInitError((err as Error).message, id, this.outputs(err instanceof WaitError && err.last ? err.last : api, {}, inputs), inputs);
       }
     }
     return { id, outs: this.outputs(api, {}, inputs) };
@@ -201,7 +211,14 @@ export class GenericResource {
     const res = await client.request<Props>(op.method, this.expand(op.path, id, olds), { body: this.body(news, names) });
     let api: Props | undefined = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? res.body : await this.fetch(client, id, olds);
     if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
-    if (this.def.async) api = await this.waitReady(client, id, olds, timeoutMs);
+    if (this.def.async && this.waits(news)) {
+      try {
+        api = await this.waitReady(client, id, olds, timeoutMs);
+      } catch (err) {
+        // Updated, but not ready: the engine keeps the new outputs and reports why.
+        throw new ResourceInitError((err as Error).message, id, this.outputs(err instanceof WaitError && err.last ? err.last : api, olds, news), news);
+      }
+    }
     return this.outputs(api, olds, news);
   }
 
@@ -213,7 +230,7 @@ export class GenericResource {
    */
   private async resumeWait(client: ClaresiaClient, id: string, olds: Props, news: Props, timeoutMs?: number): Promise<Props> {
     const a = this.def.async!;
-    if (a.ready.includes(String(reveal(olds[camel(a.attribute)])))) return olds;
+    if (a.ready.includes(String(reveal(olds[camel(a.attribute)]))) || !this.waits(news)) return olds;
     try {
       return this.outputs(await this.waitReady(client, id, olds, timeoutMs), olds, news);
     } catch (err) {
@@ -232,18 +249,38 @@ export class GenericResource {
     if (this.def.async) await this.poll(client, id, props, timeoutMs, (api) => api === undefined, 'to be deleted');
   }
 
+  /** Whether create and update wait for readiness: the catalog's wait argument, when there is one, can say no. */
+  private waits(inputs: Props): boolean {
+    const arg = this.def.async?.waitArgument;
+    return !arg || reveal(inputs[camel(arg.name)]) !== false;
+  }
+
+  /** Why an object is not ready, in the API's words, with what the user must act on and where to watch it. */
+  private explain(id: string, api: Props): string {
+    const a = this.def.async!;
+    const reason = a.reasonAttribute ? api[a.reasonAttribute] : undefined;
+    const context = (a.reasonContext ?? []).filter((n) => typeof api[n] === 'string' && api[n] !== '').map((n) => `${camel(n)} = ${String(api[n])}`);
+    const where = `GET ${this.expand(this.def.api.read.path, id, {})} shows its progress`;
+    return `${typeof reason === 'string' && reason !== '' ? `: ${reason}` : ''}. ${[...context, where].join('; ')}.`;
+  }
+
   private async waitReady(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<Props> {
     const a = this.def.async!;
-    const api = await this.poll(client, id, props, timeoutMs, (api) => {
-      if (!api) throw new Error(`${this.def.title} ${id} disappeared while it was being provisioned`);
-      const status = String(api[a.attribute]);
-      if (a.failed.includes(status)) {
-        const why = api[`${a.attribute}_reason`];
-        throw new Error(`${this.def.title} ${id} ended in ${a.attribute} ${status}${typeof why === 'string' ? `: ${why}` : ''}`);
-      }
-      return a.ready.includes(status);
-    }, `${a.attribute} to be ${a.ready.join(' or ')}`);
-    return api!;
+    let last: Props | undefined;
+    try {
+      const api = await this.poll(client, id, props, timeoutMs, (api) => {
+        if (!api) throw new Error(`${this.def.title} ${id} disappeared while it was being provisioned`);
+        last = api;
+        const status = String(api[a.attribute]);
+        if (a.failed.includes(status)) throw new Error(`${this.def.title} ${id} ended in ${a.attribute} ${status}${this.explain(id, api)}`);
+        return a.ready.includes(status);
+      }, `${a.attribute} to be ${a.ready.join(' or ')}`);
+      return api!;
+    } catch (err) {
+      let message = (err as Error).message;
+      if (last && /timed out/.test(message)) message = `${message} (still ${String(last[a.attribute])})${this.explain(id, last)}`;
+      throw new WaitError(message, last);
+    }
   }
 
   /** Polls with growing pauses until done(api) or the timeout. */

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { resourceOptsDefaults } from '../options.js';
 
 /**
- * The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the Hub's key co-signs every governance event of the tenant.
+ * The tenant's governance Hub, one per tenant. Mode A is hosted by Claresia; Mode B is dedicated and encrypts the tenant's credentials under a customer-managed key (CMEK) created for it; Mode C is the customer's own endpoint (BYOC), reached over mutual TLS. Provisioning finishes in the background: poll status until ready or failed. Once ready, the Hub's key co-signs every governance event of the tenant. In Mode C, changing customer_ca_certificate or mtls_endpoint_url keeps the Hub, its key and its client certificate: status goes back to provisioning while the control plane proves the link again with the same certificate, then to ready (or failed with the reason).
  *
  * Import ID: `{id}` (the Hub's id (hub_...)), for example `hub_0c4f7a92d1e8b635`.
  */
@@ -30,11 +30,11 @@ export class Hub extends pulumi.CustomResource {
    */
   declare public readonly region: pulumi.Output<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1" | undefined>;
   /**
-   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Changing it keeps the Hub and its client certificate; the link is proven again at the new address. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   declare public readonly mtlsEndpointUrl: pulumi.Output<string | undefined>;
   /**
-   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. To rotate the CA, first add the new CA next to the old one: the Hub and its client certificate stay, and the link is proven again. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   declare public readonly customerCaCertificate: pulumi.Output<string | undefined>;
   /**
@@ -49,6 +49,10 @@ export class Hub extends pulumi.CustomResource {
    * Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).
    */
   declare public readonly controlPlaneClientCertificateSha256: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: when the client certificate expires (RFC 3339); monitor it.
+   */
+  declare public readonly controlPlaneClientCertificateNotAfter: pulumi.Output<string | undefined>;
   /**
    * Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).
    */
@@ -78,7 +82,7 @@ export class Hub extends pulumi.CustomResource {
    */
   declare public readonly createdAt: pulumi.Output<string | undefined>;
   /**
-   * When provisioning finished (RFC 3339).
+   * When the link was last proven and the Hub became ready (RFC 3339).
    */
   declare public readonly readyAt: pulumi.Output<string | undefined>;
 
@@ -95,6 +99,7 @@ export class Hub extends pulumi.CustomResource {
       inputs['cmekKeyId'] = state?.cmekKeyId;
       inputs['controlPlaneClientCertificate'] = state?.controlPlaneClientCertificate;
       inputs['controlPlaneClientCertificateSha256'] = state?.controlPlaneClientCertificateSha256;
+      inputs['controlPlaneClientCertificateNotAfter'] = state?.controlPlaneClientCertificateNotAfter;
       inputs['customerCaCertificateSha256'] = state?.customerCaCertificateSha256;
       inputs['endpoint'] = state?.endpoint;
       inputs['status'] = state?.status;
@@ -110,9 +115,11 @@ export class Hub extends pulumi.CustomResource {
       inputs['region'] = args?.region;
       inputs['mtlsEndpointUrl'] = args?.mtlsEndpointUrl;
       inputs['customerCaCertificate'] = args?.customerCaCertificate;
+      inputs['waitForReady'] = args?.waitForReady;
       inputs['cmekKeyId'] = undefined;
       inputs['controlPlaneClientCertificate'] = undefined;
       inputs['controlPlaneClientCertificateSha256'] = undefined;
+      inputs['controlPlaneClientCertificateNotAfter'] = undefined;
       inputs['customerCaCertificateSha256'] = undefined;
       inputs['endpoint'] = undefined;
       inputs['status'] = undefined;
@@ -138,13 +145,17 @@ export interface HubArgs {
    */
   region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
   /**
-   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Changing it keeps the Hub and its client certificate; the link is proven again at the new address. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   mtlsEndpointUrl?: pulumi.Input<string>;
   /**
-   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. To rotate the CA, first add the new CA next to the old one: the Hub and its client certificate stay, and the link is proven again. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   customerCaCertificate?: pulumi.Input<string>;
+  /**
+   * Whether create and update wait until status is ready (the default). Set false in Mode C when the endpoint's trust store is managed in the same configuration: create then returns as soon as the control plane has issued control_plane_client_certificate (status provisioning), so the certificate can be installed downstream, and the Hub turns ready by itself once the endpoint trusts it. Never sent to the API; changing it changes nothing in place. Defaults to true.
+   */
+  waitForReady?: pulumi.Input<boolean>;
 }
 
 /** What `Hub.get` may be given to narrow a lookup. */
@@ -158,11 +169,11 @@ export interface HubState {
    */
   region?: pulumi.Input<"us-east-1" | "us-west-2" | "eu-west-1" | "eu-central-1" | "ap-southeast-2" | "ap-northeast-1">;
   /**
-   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Changing it keeps the Hub and its client certificate; the link is proven again at the new address. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   mtlsEndpointUrl?: pulumi.Input<string>;
   /**
-   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+   * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. To rotate the CA, first add the new CA next to the old one: the Hub and its client certificate stay, and the link is proven again. Required when mode is "C". Not allowed when mode is "A" or "B".
    */
   customerCaCertificate?: pulumi.Input<string>;
   /**
@@ -177,6 +188,10 @@ export interface HubState {
    * Mode C: SHA-256 fingerprint of the client certificate (colon-separated hex, as openssl prints it).
    */
   controlPlaneClientCertificateSha256?: pulumi.Input<string>;
+  /**
+   * Mode C: when the client certificate expires (RFC 3339); monitor it.
+   */
+  controlPlaneClientCertificateNotAfter?: pulumi.Input<string>;
   /**
    * Mode C: SHA-256 fingerprint of each customer CA certificate (colon-separated hex; comma-separated for a bundle).
    */
@@ -206,7 +221,7 @@ export interface HubState {
    */
   createdAt?: pulumi.Input<string>;
   /**
-   * When provisioning finished (RFC 3339).
+   * When the link was last proven and the Hub became ready (RFC 3339).
    */
   readyAt?: pulumi.Input<string>;
 }

@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface HubConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+  * Mode C: PEM of the CA (or CA bundle, up to 10) that issued the endpoint's server certificate; each must be a CA certificate valid now. To rotate the CA, first add the new CA next to the old one: the Hub and its client certificate stay, and the link is proven again. Required when mode is "C". Not allowed when mode is "A" or "B".
   *
   * Docs: {@link ../../../../docs/resources/hub.md Hub#customer_ca_certificate}
   */
@@ -20,7 +20,7 @@ export interface HubConfig extends cdktf.TerraformMetaArguments {
   */
   readonly mode: string;
   /**
-  * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Required when mode is "C". Not allowed when mode is "A" or "B". Changing it replaces the resource.
+  * The customer's Hub endpoint in Mode C, which demands a client certificate (https). Changing it keeps the Hub and its client certificate; the link is proven again at the new address. Required when mode is "C". Not allowed when mode is "A" or "B".
   *
   * Docs: {@link ../../../../docs/resources/hub.md Hub#mtls_endpoint_url}
   */
@@ -37,6 +37,12 @@ export interface HubConfig extends cdktf.TerraformMetaArguments {
   * Docs: {@link ../../../../docs/resources/hub.md Hub#timeouts}
   */
   readonly timeouts?: HubTimeouts;
+  /**
+  * Whether create and update wait until status is ready (the default). Set false in Mode C when the endpoint's trust store is managed in the same configuration: create then returns as soon as the control plane has issued control_plane_client_certificate (status provisioning), so the certificate can be installed downstream, and the Hub turns ready by itself once the endpoint trusts it. Never sent to the API; changing it changes nothing in place. Defaults to `true`.
+  *
+  * Docs: {@link ../../../../docs/resources/hub.md Hub#wait_for_ready}
+  */
+  readonly waitForReady?: boolean | cdktf.IResolvable;
 }
 export interface HubTimeouts {
   /**
@@ -259,6 +265,7 @@ export class Hub extends cdktf.TerraformResource {
     this._mtlsEndpointUrl = config.mtlsEndpointUrl;
     this._region = config.region;
     this._timeouts.internalValue = config.timeouts;
+    this._waitForReady = config.waitForReady;
   }
 
   // ==========
@@ -273,6 +280,11 @@ export class Hub extends cdktf.TerraformResource {
   // control_plane_client_certificate - computed: true, optional: false, required: false
   public get controlPlaneClientCertificate() {
     return this.getStringAttribute('control_plane_client_certificate');
+  }
+
+  // control_plane_client_certificate_not_after - computed: true, optional: false, required: false
+  public get controlPlaneClientCertificateNotAfter() {
+    return this.getStringAttribute('control_plane_client_certificate_not_after');
   }
 
   // control_plane_client_certificate_sha256 - computed: true, optional: false, required: false
@@ -402,6 +414,22 @@ export class Hub extends cdktf.TerraformResource {
     return this._timeouts.internalValue;
   }
 
+  // wait_for_ready - computed: false, optional: true, required: false
+  private _waitForReady?: boolean | cdktf.IResolvable;
+  public get waitForReady() {
+    return this.getBooleanAttribute('wait_for_ready');
+  }
+  public set waitForReady(value: boolean | cdktf.IResolvable) {
+    this._waitForReady = value;
+  }
+  public resetWaitForReady() {
+    this._waitForReady = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get waitForReadyInput() {
+    return this._waitForReady;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -413,6 +441,7 @@ export class Hub extends cdktf.TerraformResource {
       mtls_endpoint_url: cdktf.stringToTerraform(this._mtlsEndpointUrl),
       region: cdktf.stringToTerraform(this._region),
       timeouts: hubTimeoutsToTerraform(this._timeouts.internalValue),
+      wait_for_ready: cdktf.booleanToTerraform(this._waitForReady),
     };
   }
 
@@ -447,6 +476,12 @@ export class Hub extends cdktf.TerraformResource {
         isBlock: true,
         type: "struct",
         storageClassType: "HubTimeouts",
+      },
+      wait_for_ready: {
+        value: cdktf.booleanToHclTerraform(this._waitForReady),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
     };
 
