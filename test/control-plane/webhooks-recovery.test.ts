@@ -58,15 +58,20 @@ for (const kind of dbKinds()) {
       assert.equal(v1s(early).length, 1, early.signature);
       assert.ok(verifies(OLD, early));
 
-      const rotated = await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEW });
+      // The overlap is asked for with the secret, and kept for the next rotation.
+      const rotated = await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEW, secret_overlap_seconds: DAY_MS / 1000 });
       assert.equal(rotated.status, 200, rotated.text);
       assert.ok(!JSON.stringify(rotated.body).includes('whsec'), 'no secret in the answer');
       const row = await cp.db('webhooks').where({ id: hook.id }).first();
       assert.ok(row.previous_secret_enc && !row.previous_secret_enc.includes(OLD) && !row.secret_enc.includes(NEW), 'both sealed at rest');
       const until24h = new Date(row.previous_secret_expires_at).getTime() - Date.now();
       assert.ok(until24h > DAY_MS - 60_000 && until24h <= DAY_MS, `overlap ends in ${until24h} ms`);
+      assert.equal(rotated.body.secret_overlap_seconds, DAY_MS / 1000);
+      assert.equal(rotated.body.previous_secret_expires_at, new Date(row.previous_secret_expires_at).toISOString(), 'the answer says until when the old secret signs');
+      assert.equal((await api('GET', `/api/v1/webhooks/${hook.id}`)).body.previous_secret_expires_at, rotated.body.previous_secret_expires_at, 'and so does a read');
       const [updated] = (await eventsOf('webhook.updated')).filter((e) => e.subject === hook.id);
       assert.equal(updated!.data.changes.secret, 'replaced');
+      assert.deepEqual(updated!.data.changes.secret_overlap_seconds, { from: 0, to: DAY_MS / 1000 });
       assert.equal(updated!.data.previous_secret_signs_until, new Date(row.previous_secret_expires_at).toISOString());
       assert.ok(!JSON.stringify(await cp.db('governance_events').where({ tenant_id: t.id })).includes('whsec'), 'no secret in the chain');
 
@@ -104,12 +109,77 @@ for (const kind of dbKinds()) {
       assert.ok(verifies(NEWER, single) && !verifies(NEW, single));
       const after = await cp.db('webhooks').where({ id: hook.id }).first();
       assert.deepEqual([after.previous_secret_enc, after.previous_secret_key_id, after.previous_secret_expires_at], [null, null, null]);
+      assert.equal((await api('GET', `/api/v1/webhooks/${hook.id}`)).body.previous_secret_expires_at, null);
 
       // Re-sending the same secret (a Terraform re-apply) is no rotation.
       const events = (await eventsOf('webhook.updated')).length;
       assert.equal((await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEWER })).status, 200);
       assert.equal((await cp.db('webhooks').where({ id: hook.id }).first()).previous_secret_enc, null);
       assert.equal((await eventsOf('webhook.updated')).length, events);
+      await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+    });
+
+    it('rotates without an overlap unless asked: one v1 under the new secret, the header receivers were written to', async () => {
+      const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: OLD })).body;
+      assert.equal(hook.secret_overlap_seconds, 0);
+      assert.equal(hook.previous_secret_expires_at, null);
+      const rotated = await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEW });
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.equal(rotated.body.previous_secret_expires_at, null);
+      assert.equal((await cp.db('webhooks').where({ id: hook.id }).first()).previous_secret_enc, null, 'the replaced secret is not kept');
+      const [updated] = (await eventsOf('webhook.updated')).filter((e) => e.subject === hook.id);
+      assert.equal(updated!.data.previous_secret_signs_until, null);
+      const uid = await newUser('no-overlap@acme.example');
+      const got = await until('delivered', () => receiver.accepted().find((r) => r.json?.data?.user_id === uid));
+      assert.equal(v1s(got).length, 1, got.signature);
+      // The receiver check this README documented until the overlap existed: one v1, the last one read.
+      const lastV1 = new Map(got.signature.split(',').map((kv) => kv.split('=', 2) as [string, string])).get('v1');
+      assert.equal(lastV1, v1s(got)[0]!.slice(3));
+      assert.ok(verifies(NEW, got) && !verifies(OLD, got));
+      await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+    });
+
+    it('ends a running overlap when the overlap is lowered (a leaked secret), and refuses a bad overlap by field, changing nothing', async () => {
+      const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: OLD, secret_overlap_seconds: 3600 })).body;
+      assert.equal(hook.secret_overlap_seconds, 3600);
+      const rotated = (await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEW })).body;
+      const end = new Date(rotated.previous_secret_expires_at).getTime() - Date.now();
+      assert.ok(end > 3_540_000 && end <= 3_600_000, `the stored overlap applies: ${end} ms`);
+
+      const before = await cp.db('webhooks').where({ id: hook.id }).first();
+      const events = await cp.count('governance_events', { tenant_id: t.id, type: 'webhook.updated' });
+      for (const bad of [-1, 604801, 1.5, '60', null]) {
+        const r = await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEWER, secret_overlap_seconds: bad });
+        assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
+        assert.equal(r.body.error.field, 'secret_overlap_seconds', r.text);
+      }
+      assert.deepEqual(await cp.db('webhooks').where({ id: hook.id }).first(), before, 'nothing changed');
+      assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'webhook.updated' }), events);
+
+      // Raising it does not lengthen the running overlap; lowering it shortens it; 0 ends it.
+      const raised = (await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret_overlap_seconds: 7200 })).body;
+      assert.equal(raised.previous_secret_expires_at, rotated.previous_secret_expires_at);
+      const lowered = (await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret_overlap_seconds: 60 })).body;
+      const left = new Date(lowered.previous_secret_expires_at).getTime() - Date.now();
+      assert.ok(left > 0 && left <= 60_000, `${left} ms`);
+      const ended = await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret_overlap_seconds: 0 });
+      assert.equal(ended.status, 200, ended.text);
+      assert.equal(ended.body.previous_secret_expires_at, null);
+      const row = await cp.db('webhooks').where({ id: hook.id }).first();
+      assert.deepEqual([row.previous_secret_enc, row.previous_secret_expires_at], [null, null], 'the leaked secret is not kept');
+      const [last] = (await eventsOf('webhook.updated')).filter((e) => e.subject === hook.id).slice(-1);
+      assert.deepEqual(last!.data, { changes: { secret_overlap_seconds: { from: 60, to: 0 } }, previous_secret_signs_until: null });
+      const uid = await newUser('leaked@acme.example');
+      const got = await until('delivered', () => receiver.accepted().find((r) => r.json?.data?.user_id === uid));
+      assert.equal(v1s(got).length, 1, got.signature);
+      assert.ok(verifies(NEW, got) && !verifies(OLD, got), 'the replaced secret no longer signs');
+
+      // With a running overlap, a rotation that sends 0 with the new secret keeps nothing.
+      await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: NEWER, secret_overlap_seconds: 3600 });
+      assert.notEqual((await api('GET', `/api/v1/webhooks/${hook.id}`)).body.previous_secret_expires_at, null);
+      const leak = (await api('PATCH', `/api/v1/webhooks/${hook.id}`, { secret: OLD, secret_overlap_seconds: 0 })).body;
+      assert.equal(leak.previous_secret_expires_at, null);
+      assert.equal((await cp.db('webhooks').where({ id: hook.id }).first()).previous_secret_enc, null);
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
     });
 
@@ -138,7 +208,7 @@ for (const kind of dbKinds()) {
       assert.match(res.body.redelivered_at, /^\d{4}-/);
       const got = await until('redelivered', () => receiver.accepted().find((r) => r.json?.data?.user_id === uid));
       assert.equal(got.eventId, failed.event_id, 'the same event id, for receivers that deduplicate');
-      assert.ok(verifies(NEW, got) && verifies(OLD, got), 'signed as it went out, after the rotation');
+      assert.ok(verifies(NEW, got) && !verifies(OLD, got), 'signed as it went out, after the rotation');
       const done = await until('delivered', async () => {
         const d = (await api('GET', path)).body;
         return d.status === 'delivered' && d;
@@ -210,6 +280,8 @@ for (const kind of dbKinds()) {
         [{ since, until: since }, 'until'],
         [{ since, until: 'soon' }, 'until'],
         [{ since, status: 'failed' }, 'status'],
+        [{ since, after: '' }, 'after'],
+        [{ since, after: 'dlv_nope' }, 'after'],
       ];
       for (const [body, field] of bad) {
         const r = await api('POST', path, body);
@@ -228,18 +300,57 @@ for (const kind of dbKinds()) {
       receiver.answer(200);
       const some = await api('POST', path, { since, until: failed[2].created_at });
       assert.equal(some.status, 200, some.text);
-      assert.deepEqual(some.body, { redelivered: 2, delivery_ids: [failed[0].id, failed[1].id], more: false });
+      assert.deepEqual(some.body, { redelivered: 2, delivery_ids: [failed[0].id, failed[1].id], more: false, next_after: null });
       const rest = await api('POST', path, { since });
-      assert.deepEqual(rest.body, { redelivered: 1, delivery_ids: [failed[2].id], more: false });
+      assert.deepEqual(rest.body, { redelivered: 1, delivery_ids: [failed[2].id], more: false, next_after: null });
       await until('all delivered', async () => (await deliveriesOf(hook.id, 'delivered')).length === 3);
       const accepted = new Set(receiver.accepted().map((r) => r.eventId));
       for (const d of failed) assert.ok(accepted.has(d.event_id), d.event_id);
       const again = await api('POST', path, { since });
-      assert.deepEqual(again.body, { redelivered: 0, delivery_ids: [], more: false });
+      assert.deepEqual(again.body, { redelivered: 0, delivery_ids: [], more: false, next_after: null });
       assert.equal(await events(), before + 2, 'one event per call that sent something');
       const [last] = (await eventsOf('webhook.deliveries_retried')).slice(-1);
-      assert.deepEqual(last!.data, { since, until: null, count: 1, more: false });
+      assert.deepEqual(last!.data, { since, until: null, after: null, count: 1, more: false });
       await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+    });
+
+    it('moves through a range past one batch with after, while the receiver keeps failing what it is sent', async () => {
+      const hook = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.created'], secret: OLD })).body;
+      const other = (await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.updated'], secret: OLD })).body;
+      // An outage's worth of failed deliveries, more than one call takes; written directly, as the delivery worker leaves them.
+      const base = Date.now() - 3_600_000;
+      const since = new Date(base - 1000).toISOString();
+      const n = 503;
+      const rows = Array.from({ length: n }, (_, i) => ({ i, at: new Date(base + Math.floor(i / 2)), event: `evt_range${String(i).padStart(6, '0')}`, id: `dlv_range${String(i).padStart(6, '0')}` }));
+      await cp.db.batchInsert('webhook_events', rows.map((r) => ({ id: r.event, tenant_id: t.id, type: 'user.created', data: JSON.stringify({ user_id: r.id }), created_at: r.at })), 200);
+      await cp.db.batchInsert(
+        'webhook_deliveries',
+        rows.map((r) => ({ id: r.id, tenant_id: t.id, webhook_id: hook.id, event_id: r.event, status: 'failed', attempts: 1, last_status_code: 410, created_at: r.at, failed_at: r.at })),
+        200,
+      );
+      const path = `/api/v1/webhooks/${hook.id}/deliveries:retry`;
+      receiver.answer(410);
+      const first = await api('POST', path, { since });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.redelivered, 500);
+      assert.equal(first.body.more, true);
+      assert.deepEqual(first.body.delivery_ids, rows.slice(0, 500).map((r) => r.id), 'oldest first, ties by id');
+      assert.equal(first.body.next_after, rows[499]!.id);
+      await until('the batch failed again', async () => (await cp.count('webhook_deliveries', { webhook_id: hook.id, status: 'failed' })) === n, 60_000);
+
+      // Those 500 are failed again, so a call from since alone would take them again; after moves on. It must name a delivery of this webhook.
+      const refused = await api('POST', path, { since, after: other.id });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.error.field, 'after');
+      receiver.answer(200);
+      const next = await api('POST', path, { since, after: first.body.next_after });
+      assert.equal(next.status, 200, next.text);
+      assert.deepEqual(next.body, { redelivered: 3, delivery_ids: rows.slice(500).map((r) => r.id), more: false, next_after: null });
+      await until('the rest delivered', async () => (await cp.count('webhook_deliveries', { webhook_id: hook.id, status: 'delivered' })) === 3);
+      const [audit] = (await eventsOf('webhook.deliveries_retried')).slice(-1);
+      assert.deepEqual(audit!.data, { since, until: null, after: rows[499]!.id, count: 3, more: false });
+      await api('DELETE', `/api/v1/webhooks/${hook.id}`);
+      await api('DELETE', `/api/v1/webhooks/${other.id}`);
     });
 
     it('documents the delivery routes in the OpenAPI document', async () => {

@@ -55,7 +55,7 @@ for (const kind of dbKinds()) {
 
       const created = await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['user.updated', 'user.created'], secret: SECRET });
       assert.equal(created.status, 201, created.text);
-      assert.deepEqual(Object.keys(created.body).sort(), ['created_at', 'events', 'id', 'status', 'url']);
+      assert.deepEqual(Object.keys(created.body).sort(), ['created_at', 'events', 'id', 'previous_secret_expires_at', 'secret_overlap_seconds', 'status', 'url']);
       assert.deepEqual(created.body.events, ['user.created', 'user.updated']);
       assert.equal(created.body.status, 'active');
       const row = await cp.db('webhooks').where({ id: created.body.id }).first();

@@ -1,8 +1,10 @@
 /**
  * claresia_webhook with the real terraform: create (events compared as a set, the write-only
  * secret in no state), a delivery signed with that secret, events changed in place, a new
- * secret sent only with a new secret_wo_version, an unknown event type refused at plan naming
- * the attribute, import by id (clean once its secret_wo_version is set), destroy.
+ * secret sent only with a new secret_wo_version, the rotation overlap (none by default; the
+ * configured one applies to a rotation that changes only the secret; lowered to 0, it ends),
+ * an unknown event type or a bad overlap refused at plan naming the attribute, import by id
+ * (clean once its secret_wo_version is set), destroy.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,8 +18,9 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 
 const SECRET = 'whsec-terraform-0123456789';
 const ROTATED = 'whsec-terraform-rotated-9876543210';
+const THIRD = 'whsec-terraform-third-5555555555';
 
-const config = (url: string, events: string[], version = 1) => `${providerBlock}
+const config = (url: string, events: string[], version = 1, overlap?: number) => `${providerBlock}
 variable "webhook_secret" {
   type      = string
   sensitive = true
@@ -28,7 +31,8 @@ resource "claresia_webhook" "hook" {
   url               = "${url}"
   events            = ${JSON.stringify(events)}
   secret            = var.webhook_secret
-  secret_wo_version = ${version}
+  secret_wo_version = ${version}${overlap === undefined ? '' : `
+  secret_overlap_seconds = ${overlap}`}
 }
 `;
 
@@ -72,6 +76,8 @@ describe('claresia_webhook with terraform', function () {
     assert.match(h.id, /^whk_[0-9a-f]{16}$/);
     assert.equal(h.secret, null);
     assert.deepEqual([...h.events].sort(), ['user.created', 'user.updated']);
+    assert.equal(h.secret_overlap_seconds, 0);
+    assert.equal(h.previous_secret_expires_at, null);
     assert.ok(!readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8').includes(SECRET), 'the secret is in no state');
     await ws.ok(['plan', '-detailed-exitcode'], 0);
     const got = await delivered('tf1@acme.example');
@@ -89,39 +95,75 @@ describe('claresia_webhook with terraform', function () {
 
     ws.env.TF_VAR_webhook_secret = ROTATED;
     await ws.ok(['plan', '-detailed-exitcode'], 0);
-    ws.write('main.tf', config(receiver.url, ['user.created', 'user.deactivated'], 2));
+    // The overlap asked for in the same apply as the new secret is the one that rotation gets.
+    ws.write('main.tf', config(receiver.url, ['user.created', 'user.deactivated'], 2, 86400));
+    const rotation = await ws.ok(['plan']);
+    assert.match(rotation.stdout, /previous_secret_expires_at\s+= \(known after apply\)/);
     await ws.ok(['apply', '-auto-approve']);
     await ws.ok(['plan', '-detailed-exitcode'], 0);
+    const api = (await read(id)).body;
+    assert.equal(hook().secret_overlap_seconds, 86400);
+    assert.equal(hook().previous_secret_expires_at, api.previous_secret_expires_at);
+    assert.ok(Date.parse(api.previous_secret_expires_at) > Date.now() + 86_000_000, api.previous_secret_expires_at);
     const got = await delivered('tf2@acme.example');
     assert.ok(verifySignature(ROTATED, got.body, got.signature, Math.floor(Date.now() / 1000)), 'signed with the new secret');
-    // The replaced secret signs beside the new one for the control plane's 24 h rotation overlap.
     assert.ok(verifySignature(SECRET, got.body, got.signature, Math.floor(Date.now() / 1000)), 'and with the replaced one, during the overlap');
     assert.equal(got.signature.split(',').filter((p) => p.startsWith('v1=')).length, 2);
+
+    // A later rotation changes only the secret (PATCH sends what changed): the configured overlap still applies.
+    ws.env.TF_VAR_webhook_secret = THIRD;
+    ws.write('main.tf', config(receiver.url, ['user.created', 'user.deactivated'], 3, 86400));
+    await ws.ok(['apply', '-auto-approve']);
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    const third = await delivered('tf3@acme.example');
+    assert.ok(verifySignature(THIRD, third.body, third.signature, Math.floor(Date.now() / 1000)));
+    assert.ok(verifySignature(ROTATED, third.body, third.signature, Math.floor(Date.now() / 1000)), 'the replaced secret signs during the overlap');
+
+    // The replaced secret leaked: overlap 0 ends the overlap at once; one v1 again.
+    ws.write('main.tf', config(receiver.url, ['user.created', 'user.deactivated'], 3, 0));
+    await ws.ok(['apply', '-auto-approve']);
+    assert.equal(hook().previous_secret_expires_at, null);
+    assert.equal((await read(id)).body.previous_secret_expires_at, null);
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
+    const single = await delivered('tf4@acme.example');
+    assert.equal(single.signature.split(',').filter((p) => p.startsWith('v1=')).length, 1, single.signature);
+    assert.ok(!verifySignature(ROTATED, single.body, single.signature, Math.floor(Date.now() / 1000)));
+
+    // Back to no overlap in the configuration: removing the attribute plans nothing (0 is the default).
+    ws.write('main.tf', config(receiver.url, ['user.created', 'user.deactivated'], 3));
+    await ws.ok(['plan', '-detailed-exitcode'], 0);
   });
 
   it('refuses an unknown event type at plan, naming the attribute', async () => {
-    ws.write('main.tf', config(receiver.url, ['user.created', 'user.exploded'], 2));
+    ws.write('main.tf', config(receiver.url, ['user.created', 'user.exploded'], 3));
     const bad = await ws.tf('plan');
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /events/);
     assert.match(bad.stderr, /user\.deactivated/, 'lists the accepted types');
     // The API refuses a webhook with no events: so does the plan, before anything is sent.
-    ws.write('main.tf', config(receiver.url, [], 2));
+    ws.write('main.tf', config(receiver.url, [], 3));
     const none = await ws.tf('plan');
     assert.notEqual(none.code, 0);
     assert.match(none.stderr, /Invalid value for events[\s\S]*events\s+= \[\][\s\S]*must have at least 1 element/);
+    ws.write('main.tf', config(receiver.url, ['user.created'], 3, 604801));
+    const long = await ws.tf('plan');
+    assert.notEqual(long.code, 0);
+    assert.match(long.stderr, /secret_overlap_seconds/);
   });
 
   it('imports by id (then only secret_wo_version is planned), re-plans clean, destroys', async () => {
     const id = hook().id;
-    ws.write('main.tf', config(receiver.url, ['user.deactivated', 'user.created'], 2));
+    ws.write('main.tf', config(receiver.url, ['user.deactivated', 'user.created'], 3));
     await ws.ok(['state', 'rm', 'claresia_webhook.hook']);
     await ws.ok(['import', 'claresia_webhook.hook', id]);
     assert.equal(hook().id, id);
     // Import cannot know the write-only version: setting it (which re-sends the secret) is the only change.
     const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
-    assert.match(plan.stdout, /\+ secret_wo_version = 2/);
-    assert.match(plan.stdout, /\(5 unchanged attributes hidden\)/);
+    assert.match(plan.stdout, /\+ secret_wo_version\s+= 3/);
+    assert.match(plan.stdout, /\(\d+ unchanged attributes hidden\)/);
+    assert.doesNotMatch(plan.stdout, /secret_overlap_seconds/, 'read back on import, so not planned');
+    // Sending the secret may rotate it (Terraform cannot compare it), so this is not known before the apply.
+    assert.match(plan.stdout, /previous_secret_expires_at\s+= \(known after apply\)/);
     assert.match(plan.stdout, /0 to add, 1 to change, 0 to destroy/);
     await ws.ok(['apply', '-auto-approve']);
     await ws.ok(['plan', '-detailed-exitcode'], 0);

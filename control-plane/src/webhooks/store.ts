@@ -17,6 +17,8 @@ export interface WebhookRow {
   previous_secret_enc: string | null;
   previous_secret_key_id: string | null;
   previous_secret_expires_at: Date | null;
+  /** How long the secret a rotation replaces keeps signing; 0 switches at once (rotation.ts). */
+  secret_overlap_seconds: number;
   status: 'active' | 'disabled';
   created_at: Date;
   updated_at: Date;
@@ -26,9 +28,21 @@ export const WEBHOOKS = 'webhooks';
 
 const parseEvents = (v: unknown): string[] => (typeof v === 'string' ? JSON.parse(v) : (v as string[]));
 
-/** The API shape: every attribute but the write-only secret. */
+/**
+ * The API shape: every attribute but the write-only secret. Whether a replaced secret still
+ * signs is judged at the read, not by whether the delivery worker has yet dropped it.
+ */
 export function presentWebhook(row: WebhookRow) {
-  return { id: row.id, url: row.url, events: [...parseEvents(row.events)].sort(), status: row.status, created_at: new Date(row.created_at).toISOString() };
+  const signsUntil = row.previous_secret_enc && row.previous_secret_expires_at && new Date(row.previous_secret_expires_at).getTime() > Date.now() ? new Date(row.previous_secret_expires_at) : null;
+  return {
+    id: row.id,
+    url: row.url,
+    events: [...parseEvents(row.events)].sort(),
+    status: row.status,
+    secret_overlap_seconds: Number(row.secret_overlap_seconds ?? 0),
+    previous_secret_expires_at: signsUntil ? signsUntil.toISOString() : null,
+    created_at: new Date(row.created_at).toISOString(),
+  };
 }
 
 export async function loadWebhook(scope: TenantScope, id: string, lock = false): Promise<WebhookRow> {

@@ -14,11 +14,17 @@ export interface WebhookConfig extends cdktf.TerraformMetaArguments {
   */
   readonly events: string[];
   /**
-  * The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen by the caller rather than generated, because a generated value would have to be returned, and so kept in state. When it changes, the secret it replaces keeps signing beside it for 24 hours (a second `v1` in the signature header), so receivers can move to the new secret at any time within that day. Write-only: sent to the API, never stored in state.
+  * The HMAC-SHA256 signing key, 16 to 256 characters. Write-only: encrypted at rest and never returned. It is chosen by the caller rather than generated, because a generated value would have to be returned, and so kept in state. When it changes, deliveries are signed with the new secret from then on, and also with the replaced one for `secret_overlap_seconds`. Write-only: sent to the API, never stored in state.
   *
   * Docs: {@link ../../../../docs/resources/webhook.md Webhook#secret}
   */
   readonly secret: string;
+  /**
+  * How long, in seconds (at most 604800, 7 days), a replaced secret keeps signing deliveries beside the new one after `secret` changes, as a second `v1` in the signature header, so receivers can move to the new secret at any time within that window. 0 switches at once and keeps one `v1`: the default, because receivers that read a single `v1` reject a two-`v1` header, and what a leaked secret calls for (send 0 with the new secret). A receiver that has not switched yet answers non-2xx, and those deliveries are retried for 24 hours. Lowering it while a replaced secret still signs ends that overlap no later than the new value from now (0: at once). Defaults to `0`.
+  *
+  * Docs: {@link ../../../../docs/resources/webhook.md Webhook#secret_overlap_seconds}
+  */
+  readonly secretOverlapSeconds?: number;
   /**
   * Change this number to send a new value of `secret` (Terraform does not compare write-only values).
   *
@@ -90,6 +96,7 @@ export class Webhook extends cdktf.TerraformResource {
     });
     this._events = config.events;
     this._secret = config.secret;
+    this._secretOverlapSeconds = config.secretOverlapSeconds;
     this._secretWoVersion = config.secretWoVersion;
     this._status = config.status;
     this._url = config.url;
@@ -122,6 +129,11 @@ export class Webhook extends cdktf.TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  // previous_secret_expires_at - computed: true, optional: false, required: false
+  public get previousSecretExpiresAt() {
+    return this.getStringAttribute('previous_secret_expires_at');
+  }
+
   // secret - computed: false, optional: false, required: true
   private _secret?: string;
   public get secret() {
@@ -133,6 +145,22 @@ export class Webhook extends cdktf.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get secretInput() {
     return this._secret;
+  }
+
+  // secret_overlap_seconds - computed: true, optional: true, required: false
+  private _secretOverlapSeconds?: number;
+  public get secretOverlapSeconds() {
+    return this.getNumberAttribute('secret_overlap_seconds');
+  }
+  public set secretOverlapSeconds(value: number) {
+    this._secretOverlapSeconds = value;
+  }
+  public resetSecretOverlapSeconds() {
+    this._secretOverlapSeconds = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get secretOverlapSecondsInput() {
+    return this._secretOverlapSeconds;
   }
 
   // secret_wo_version - computed: false, optional: true, required: false
@@ -188,6 +216,7 @@ export class Webhook extends cdktf.TerraformResource {
     return {
       events: cdktf.listMapper(cdktf.stringToTerraform, false)(this._events),
       secret: cdktf.stringToTerraform(this._secret),
+      secret_overlap_seconds: cdktf.numberToTerraform(this._secretOverlapSeconds),
       secret_wo_version: cdktf.numberToTerraform(this._secretWoVersion),
       status: cdktf.stringToTerraform(this._status),
       url: cdktf.stringToTerraform(this._url),
@@ -207,6 +236,12 @@ export class Webhook extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      secret_overlap_seconds: {
+        value: cdktf.numberToHclTerraform(this._secretOverlapSeconds),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
       },
       secret_wo_version: {
         value: cdktf.numberToHclTerraform(this._secretWoVersion),
