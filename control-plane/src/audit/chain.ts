@@ -75,53 +75,59 @@ export async function appendEvents(trx: Tx, keys: KeyRing, tenantId: string, eve
   if (!events.length) return [];
   const held = heldHeads.get(trx)?.get(tenantId);
   if (held) {
-    const chain = await sealAll(keys, trx, tenantId, events, held);
-    const last = chain[chain.length - 1]!;
-    const signed = await headSignature(keys, trx, last);
-    // The guess holds when the head and the tenant's Hub key are what this transaction last saw.
-    const ids = rawRows(
-      await trx.raw(
-        `WITH h AS (
-           SELECT seq, hash FROM audit_heads WHERE tenant_id = ? FOR UPDATE
-         ), ev AS (
-           INSERT INTO governance_events (${INSERT_COLUMNS})
-           SELECT v.* FROM (VALUES ${chain.map(() => ROW).join(', ')}) AS v, h
-            WHERE h.seq = ? AND h.hash = ?
-              AND (SELECT k.id FROM signing_keys k WHERE k.tenant_id = ? AND k.purpose = 'hub' AND k.retired_at IS NULL) IS NOT DISTINCT FROM ?::text
-           RETURNING id, seq
-         ), moved AS (
-           UPDATE audit_heads SET ${MOVE_HEAD} WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM ev)
-         )
-         SELECT id, seq FROM ev`,
-        [tenantId, ...chain.flatMap(insertValues), held.seq, held.hash, tenantId, held.hubKeyId, ...signed, tenantId],
-      ),
-    );
-    if (ids.length) return appended(trx, keys, held, chain, ids);
+    const done = await appendAfter(trx, keys, tenantId, events, held);
+    if (done) return done;
   }
-  // The head, locked, then the tenant's Hub key in a statement of its own. Read in the locking
-  // statement, the key would come from that statement's snapshot, taken before it waited for the
-  // lock, and miss a Hub key committed (with its hub.provisioned event) by the lock's holder: this
-  // event would then follow hub.provisioned without a co-signature.
-  const [headRow] = rawRows(await trx.raw('SELECT seq, hash FROM audit_heads WHERE tenant_id = ? FOR UPDATE', [tenantId]));
-  if (!headRow) throw new Error(`tenant ${tenantId} has no audit chain`);
-  const hubRow = await trx('signing_keys').where({ tenant_id: tenantId, purpose: 'hub' }).whereNull('retired_at').first('id', 'private_key_enc');
-  const head: Head = { seq: Number(headRow.seq), hash: headRow.hash, hubKeyId: hubRow?.id ?? null, hubPrivateKeyEnc: hubRow?.private_key_enc };
-  const chain = await sealAll(keys, trx, tenantId, events, head);
-  const last = chain[chain.length - 1]!;
-  const signed = await headSignature(keys, trx, last);
-  // The events and the head's move in one statement (one round trip).
-  const ids = rawRows(
+  // The head, locked, and the tenant's Hub key, in one round trip. The key comes from the
+  // statement's snapshot, taken before it waited for the lock, so it can miss a Hub key
+  // committed (with its hub.provisioned event) by the lock's holder; appendAfter checks it again
+  // with the lock held, and only then is it read on its own.
+  const [headRow] = rawRows(
     await trx.raw(
-      `WITH ev AS (
-         INSERT INTO governance_events (${INSERT_COLUMNS}) SELECT v.* FROM (VALUES ${chain.map(() => ROW).join(', ')}) AS v RETURNING id, seq
-       ), moved AS (
-         UPDATE audit_heads SET ${MOVE_HEAD} WHERE tenant_id = ?
-       )
-       SELECT id, seq FROM ev`,
-      [...chain.flatMap(insertValues), ...signed, tenantId],
+      `SELECT h.seq, h.hash, k.id AS hub_key_id, k.private_key_enc AS hub_private_key_enc
+         FROM audit_heads h
+         LEFT JOIN signing_keys k ON k.tenant_id = h.tenant_id AND k.purpose = 'hub' AND k.retired_at IS NULL
+        WHERE h.tenant_id = ?
+          FOR UPDATE OF h`,
+      [tenantId],
     ),
   );
-  return appended(trx, keys, head, chain, ids);
+  if (!headRow) throw new Error(`tenant ${tenantId} has no audit chain`);
+  const head: Head = { seq: Number(headRow.seq), hash: headRow.hash, hubKeyId: headRow.hub_key_id ?? null, hubPrivateKeyEnc: headRow.hub_private_key_enc };
+  const done = await appendAfter(trx, keys, tenantId, events, head);
+  if (done) return done;
+  const hub = await trx('signing_keys').where({ tenant_id: tenantId, purpose: 'hub' }).whereNull('retired_at').first('id', 'private_key_enc');
+  const again = await appendAfter(trx, keys, tenantId, events, { ...head, hubKeyId: hub?.id ?? null, hubPrivateKeyEnc: hub?.private_key_enc });
+  if (!again) throw new Error(`the audit head of tenant ${tenantId} moved while this transaction held it`);
+  return again;
+}
+
+/**
+ * Appends the events after `head` and moves the head, in one statement, if the head and the
+ * tenant's Hub key still are what `head` says (checked in the statement itself, with the head
+ * locked); undefined, having written nothing, otherwise.
+ */
+async function appendAfter(trx: Tx, keys: KeyRing, tenantId: string, events: NewEvent[], head: Head): Promise<StoredEvent[] | undefined> {
+  const chain = await sealAll(keys, trx, tenantId, events, head);
+  const signed = await headSignature(keys, trx, chain[chain.length - 1]!);
+  const ids = rawRows(
+    await trx.raw(
+      `WITH h AS (
+         SELECT seq, hash FROM audit_heads WHERE tenant_id = ? FOR UPDATE
+       ), ev AS (
+         INSERT INTO governance_events (${INSERT_COLUMNS})
+         SELECT v.* FROM (VALUES ${chain.map(() => ROW).join(', ')}) AS v, h
+          WHERE h.seq = ? AND h.hash = ?
+            AND (SELECT k.id FROM signing_keys k WHERE k.tenant_id = ? AND k.purpose = 'hub' AND k.retired_at IS NULL) IS NOT DISTINCT FROM ?::text
+         RETURNING id, seq
+       ), moved AS (
+         UPDATE audit_heads SET ${MOVE_HEAD} WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM ev)
+       )
+       SELECT id, seq FROM ev`,
+      [tenantId, ...chain.flatMap(insertValues), head.seq, head.hash, tenantId, head.hubKeyId, ...signed, tenantId],
+    ),
+  );
+  return ids.length ? appended(trx, keys, head, chain, ids) : undefined;
 }
 
 /** Each event linked to the one before it, the first to `head`. */
