@@ -2,6 +2,7 @@ import type { JsonSchema } from '@claresia/catalog';
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { newId } from '../crypto/secrets.js';
+import { parseLimit } from '../http/limit-param.js';
 import { ARCHETYPES, ARCHETYPE_LABELS } from '../roster/archetypes.js';
 import { CLASSIFIER_ID, THRESHOLD } from '../roster/classifier.js';
 import { importRosterCsv } from '../roster/csv-import.js';
@@ -91,9 +92,9 @@ export const rosterModule: Module = {
       path: '/api/v1/roster',
       auth: 'tenant',
       tag,
-      summary: 'The roster: members with their archetype, the unmatched ones, and totals (?archetype=, ?unmatched=true, ?cursor=, ?limit=)',
+      summary: 'The roster: members with their archetype, the unmatched ones, and totals (?archetype=, ?unmatched=true, ?cursor=, ?limit= from 1 to 1000, default 100)',
       async handler(ctx) {
-        const limit = Math.min(Math.max(Number(ctx.query.limit ?? 100) || 100, 1), 1000);
+        const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table<MemberRow>('roster_members').orderBy('email').limit(limit + 1);
         if (ctx.query.archetype !== undefined) {
           const a = String(ctx.query.archetype);

@@ -3,6 +3,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { badRequest } from '../http/errors.js';
 import type { ApiRouter } from '../http/router.js';
 import { validateBody } from '../http/validate.js';
+import { parseLimit } from '../http/limit-param.js';
 import { EVENT_SCHEMA, ingest, type SkillInvocation } from '../telemetry/ingest.js';
 import { authenticateTelemetryCaller, connectorOf } from '../telemetry/ingest-credential.js';
 import type { Module } from './module.js';
@@ -50,9 +51,9 @@ export const telemetryModule: Module = {
       path: '/api/v1/telemetry/events',
       auth: 'tenant',
       tag,
-      summary: 'Recent skill invocations, newest first (?skill_id=, ?limit=)',
+      summary: 'Recent skill invocations, newest first (?skill_id=, ?limit= from 1 to 1000, default 100)',
       async handler(ctx) {
-        const limit = Math.min(Math.max(Number(ctx.query.limit ?? 100) || 100, 1), 1000);
+        const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table('telemetry_events').orderBy('id', 'desc').limit(limit);
         if (ctx.query.skill_id !== undefined) {
           if (typeof ctx.query.skill_id !== 'string') throw badRequest('skill_id must be one value', 'skill_id');
