@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
@@ -132,7 +133,12 @@ for (const kind of dbKinds()) {
       const res = await send(c.credential, { skill_id: 'claresia.core.meeting-notes', invocation_id: 'after-offboarding' });
       assert.equal(res.status, 401, res.text);
       assert.equal(res.body.error.field, 'authorization');
-      assert.match(res.body.error.message, /offboarded/);
+      // Offboarding clears the hash; a credential that still matched (a row it missed) is refused for the tenant.
+      await cp.db('llm_connectors').where({ id: c.id }).update({ ingest_credential_hash: createHash('sha256').update(c.credential).digest('hex') });
+      const matching = await send(c.credential, { skill_id: 'claresia.core.meeting-notes', invocation_id: 'after-offboarding' });
+      assert.equal(matching.status, 401, matching.text);
+      assert.equal(matching.body.error.field, 'authorization');
+      assert.match(matching.body.error.message, /tenant has been offboarded/);
       assert.deepEqual(await counts(), before);
     });
 
