@@ -1,7 +1,8 @@
-import { normalizeObject, resourceByName } from '@claresia/catalog';
+import { normalizeObject, resourceByName, type JsonSchema } from '@claresia/catalog';
 import { newId } from '../crypto/secrets.js';
 import type { RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
+import { validateBody } from '../http/validate.js';
 import { json } from '../scim/context.js';
 import { loadDirectory, newDirectoryToken, normalizeAllowlist, presentDirectory, TABLE, type StoredDirectory } from '../scim/directories.js';
 import { emitScimChange } from '../scim/hooks.js';
@@ -10,6 +11,12 @@ import type { Tx } from '../db/connection.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('scim_directory');
+
+/**
+ * The sync takes no options; a body is optional (the runbook sends none), but one naming a field
+ * is refused, so a caller who believes it passed a setting learns it did not.
+ */
+const SYNC_BODY: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
 
 /**
  * The API view, with the id also under the name the runbook gives it: customers' scripts read
@@ -117,7 +124,10 @@ export const scimDirectoriesModule: Module = {
       auth: 'tenant',
       summary: 'Report what the IdPs wrote through SCIM since the last sync (created, updated, de-provisioned, groups, errors); records roster.scim_sync_completed',
       tag: 'roster',
-      handler: async (ctx) => ({ body: await runScimSync(ctx.db as Tx, ctx.tenant(), (e) => ctx.audit(e)) }),
+      handler: async (ctx) => {
+        if (ctx.body !== undefined) validateBody(SYNC_BODY, ctx.body);
+        return { body: await runScimSync(ctx.db as Tx, ctx.tenant(), (e) => ctx.audit(e)) };
+      },
     });
   },
 };
