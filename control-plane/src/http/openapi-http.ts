@@ -1,4 +1,7 @@
-type Operation = { parameters?: unknown[]; requestBody?: { content?: Record<string, unknown> }; [k: string]: unknown };
+import type { RouteDoc } from './router.js';
+import { mountedPaths } from './openapi-mounted.js';
+
+type Operation = { parameters?: unknown[]; requestBody?: { required?: boolean; content?: Record<string, unknown> }; responses?: unknown; security?: unknown[]; [k: string]: unknown };
 type OpenApi = { paths?: Record<string, Record<string, Operation>> };
 
 const IDEMPOTENCY_KEY = {
@@ -13,19 +16,81 @@ const IDEMPOTENCY_KEY = {
     'and the request would run anew.',
 };
 
+const CLIENT_BASIC = {
+  type: 'http',
+  scheme: 'basic',
+  description: "A service account's client_id and client_secret as HTTP Basic credentials (RFC 6749 §2.3.1), instead of in the body",
+};
+
+/** The security requirement of an auth mode; 'any' takes either token. */
+function security(auth: RouteDoc['auth'], also: readonly string[] = []): unknown[] {
+  const own = auth === 'operator' ? [{ operatorToken: [] }] : auth === 'tenant' ? [{ tenantToken: [] }] : auth === 'any' ? [{ operatorToken: [] }, { tenantToken: [] }] : [{}];
+  const all = [...own, ...also.map((name) => ({ [name]: [] }))];
+  return all.length === 1 && auth === 'none' ? [] : all;
+}
+
+function responses(op: Operation, statuses: readonly number[], schema: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const status of statuses) {
+    if (status === 204) out[status] = { description: 'No content' };
+    else if (status >= 300 && status < 400) out[status] = { description: 'Redirect', headers: { Location: { schema: { type: 'string' } } } };
+    else out[status] = { description: status === 202 ? 'Accepted' : status === 201 ? 'Created' : 'OK', content: { 'application/json': { schema } } };
+  }
+  return { ...out, default: (op.responses as Record<string, unknown> | undefined)?.default };
+}
+
+/** The schema a catalog-built operation gave its success answer, kept when the route names none. */
+function successSchema(op: Operation): unknown {
+  for (const [status, r] of Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>)) {
+    if (status !== 'default' && r.content?.['application/json']?.schema) return r.content['application/json'].schema;
+  }
+  return { type: 'object' };
+}
+
 /**
- * What the router adds to every operation and the catalog cannot know: which POSTs replay an
- * Idempotency-Key (those that run in one transaction), and which bodies may also come as a form.
- * Keys are `METHOD path`, as the router registers them.
+ * What the router knows of every operation and the catalog cannot: which POSTs replay an
+ * Idempotency-Key (those that run in one transaction), which bodies may also come as a form or
+ * come in another media type, the success statuses and query parameters of the hand-written
+ * routes, who may call a route open to operator and tenant alike, and the routes mounted beside
+ * the router (SCIM, the OIDC callback). Keys are `METHOD path`, as the router registers them.
  */
-export function withHttpConventions<T extends OpenApi>(doc: T, routes: { idempotent: ReadonlySet<string>; forms: ReadonlySet<string> }): T {
+export function withHttpConventions<T extends OpenApi>(
+  doc: T,
+  routes: { idempotent: ReadonlySet<string>; forms: ReadonlySet<string>; docs: ReadonlyMap<string, RouteDoc> },
+): T {
   for (const [path, ops] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(ops)) {
       const id = `${method.toUpperCase()} ${path}`;
+      const route = routes.docs.get(id);
+      if (route) describe(op, route);
       if (routes.idempotent.has(id)) op.parameters = [...(op.parameters ?? []), IDEMPOTENCY_KEY];
       const json = op.requestBody?.content?.['application/json'];
       if (routes.forms.has(id) && json) op.requestBody!.content!['application/x-www-form-urlencoded'] = json;
     }
   }
+  doc.paths = { ...doc.paths, ...(mountedPaths() as NonNullable<OpenApi['paths']>) };
+  const components = (doc as { components?: { securitySchemes?: Record<string, unknown> } }).components;
+  if (components?.securitySchemes) components.securitySchemes.clientBasic = CLIENT_BASIC;
   return doc;
+}
+
+function describe(op: Operation, route: RouteDoc): void {
+  if (route.auth === 'any' || route.alsoAccepts) op.security = security(route.auth, route.alsoAccepts);
+  if (route.statuses) op.responses = responses(op, route.statuses, route.response ?? successSchema(op));
+  if (route.query) {
+    const query = Object.entries(route.query).map(([name, q]) => ({
+      name,
+      in: 'query',
+      required: q.required ?? false,
+      schema: q.schema,
+      ...(q.description ? { description: q.description } : {}),
+      // A list in the query comes as ?name=a&name=b.
+      ...(q.schema.type === 'array' ? { style: 'form', explode: true } : {}),
+    }));
+    op.parameters = [...(op.parameters ?? []), ...query];
+  }
+  if (route.accepts) {
+    const content = Object.fromEntries(Object.entries(route.accepts.content).map(([type, schema]) => [type, { schema }]));
+    op.requestBody = { required: !route.accepts.optional, content };
+  }
 }

@@ -13,6 +13,7 @@ import { enforceRules, validateBody } from './validate.js';
 import { peek, recordOf, remember, replay, type IdempotencyRecord } from './idempotency.js';
 import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
+import { LIST_QUERY } from './openapi-params.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -73,6 +74,20 @@ export interface RouteSpec<B = any> {
   catalogOperation?: boolean;
   response?: JsonSchema;
   /**
+   * The success statuses of a hand-written route, for the OpenAPI document (default 200): a
+   * generated client reads any status the document does not name as an error.
+   */
+  status?: number | readonly number[];
+  /** The query parameters the handler reads, for the OpenAPI document. */
+  query?: Readonly<Record<string, QueryDoc>>;
+  /**
+   * A body the handler reads itself (no `body` to validate first): its schema by media type, and
+   * whether it may be left out. For the OpenAPI document only.
+   */
+  accepts?: { content: Readonly<Record<string, JsonSchema>>; optional?: boolean };
+  /** Security schemes besides the one `auth` implies, each enough alone (HTTP Basic on the token route). */
+  alsoAccepts?: readonly string[];
+  /**
    * Whether the handler runs in one transaction (default: every method but GET). Set it false
    * for writes that wait on the network, so no connection is held meanwhile (PGlite has one);
    * they use ctx.transaction for their short writes and do not get Idempotency-Key replay.
@@ -85,6 +100,23 @@ export interface RouteSpec<B = any> {
    */
   prepare?(ctx: RequestContext<B>): Promise<unknown>;
   handler(ctx: RequestContext<B>): Promise<Reply>;
+}
+
+/** A query parameter as the OpenAPI document describes it. */
+export interface QueryDoc {
+  schema: JsonSchema;
+  description?: string;
+  required?: boolean;
+}
+
+/** What the OpenAPI document needs of a route beyond the catalog's operation (http/openapi-http.ts). */
+export interface RouteDoc {
+  auth: AuthMode;
+  statuses?: readonly number[];
+  query?: Readonly<Record<string, QueryDoc>>;
+  accepts?: RouteSpec['accepts'];
+  alsoAccepts?: readonly string[];
+  response?: JsonSchema;
 }
 
 type Handler = RouteSpec['handler'];
@@ -129,6 +161,8 @@ export class ApiRouter {
   readonly idempotent = new Set<string>();
   /** `METHOD path` of the routes that also take a form body, for the OpenAPI document. */
   readonly forms = new Set<string>();
+  /** `METHOD path` to what the OpenAPI document says of the route beyond its operation. */
+  readonly docs = new Map<string, RouteDoc>();
 
   constructor(private readonly app: AppContext) {}
 
@@ -149,6 +183,14 @@ export class ApiRouter {
     // write() replays a key for a POST that runs in one transaction and has a caller to bind it to.
     if (spec.method === 'POST' && spec.auth !== 'none' && spec.transaction !== false) this.idempotent.add(`${spec.method} ${spec.path}`);
     if (spec.form) this.forms.add(`${spec.method} ${spec.path}`);
+    this.docs.set(`${spec.method} ${spec.path}`, {
+      auth: spec.auth,
+      ...(spec.status !== undefined ? { statuses: typeof spec.status === 'number' ? [spec.status] : spec.status } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(spec.accepts ? { accepts: spec.accepts } : {}),
+      ...(spec.alsoAccepts ? { alsoAccepts: spec.alsoAccepts } : {}),
+      ...(spec.response ? { response: spec.response } : {}),
+    });
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     // Form bodies are parsed only where a route takes them; elsewhere one is refused with 415.
     const parsers = spec.form ? [express.urlencoded({ extended: false, limit: FORM_LIMIT, type: FORM_TYPE })] : [];
@@ -205,7 +247,8 @@ export class ApiRouter {
       if (!handler) continue;
       const api = def.api[op];
       if (!api) throw new Error(`catalog entry ${def.name} declares no ${op} operation`);
-      this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...options[op], ...(prepare ? { prepare } : {}), handler });
+      const query = op === 'list' ? { query: LIST_QUERY } : {};
+      this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...query, ...options[op], ...(prepare ? { prepare } : {}), handler });
     }
   }
 

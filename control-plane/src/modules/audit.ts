@@ -5,6 +5,7 @@ import { eventListSchema, keysSchema, verifySchema } from '../audit/openapi.js';
 import { publishedKeys } from '../audit/published-keys.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
+import { limitQuery } from '../http/openapi-params.js';
 import type { Module } from './module.js';
 
 // ajv-formats gives a function or (in other versions) { validate, compare }.
@@ -21,6 +22,8 @@ function parseTime(v: unknown, field: string): Date | undefined {
 }
 
 /** Operators name the tenant with ?tenant_id=; tenant tokens always see their own chain. */
+const TENANT_ID_QUERY = { schema: { type: 'string' }, description: 'The tenant, with the operator token (required then); a tenant token always reads its own' };
+
 async function tenantOf(ctx: RequestContext): Promise<string> {
   if (ctx.principal.kind === 'tenant') return ctx.principal.tenantId;
   const t = ctx.query.tenant_id;
@@ -57,6 +60,14 @@ export const auditModule: Module = {
       auth: 'any',
       summary: 'List governance events, newest last; filter by type and time, page with cursor',
       tag: 'audit',
+      query: {
+        type: { schema: { type: 'array', items: { type: 'string' } }, description: 'Only events of these types (repeat the parameter)' },
+        since: { schema: { type: 'string', format: 'date-time' }, description: 'Events at or after this RFC 3339 time' },
+        until: { schema: { type: 'string', format: 'date-time' }, description: 'Events before this RFC 3339 time' },
+        limit: limitQuery(1000),
+        cursor: { schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'next_cursor of the previous page' },
+        tenant_id: TENANT_ID_QUERY,
+      },
       response: eventListSchema,
       async handler(ctx) {
         const tenantId = await tenantOf(ctx);
@@ -83,6 +94,7 @@ export const auditModule: Module = {
       summary:
         "Verify the signatures, co-signatures and hash chain of the tenant's governance events; when they check out, the answer carries the head signed now (a checkpoint to keep)",
       tag: 'audit',
+      query: { tenant_id: TENANT_ID_QUERY },
       response: verifySchema,
       async handler(ctx) {
         const tenantId = await tenantOf(ctx);
@@ -99,6 +111,7 @@ export const auditModule: Module = {
       auth: 'any',
       summary: "The public keys that sign the tenant's governance events and chain head (the audit keys, retired ones too) and co-sign them (the tenant's Hub keys), for verifying offline",
       tag: 'audit',
+      query: { tenant_id: TENANT_ID_QUERY },
       response: keysSchema,
       async handler(ctx) {
         const tenantId = await tenantOf(ctx);

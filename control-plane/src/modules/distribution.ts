@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import '../distribution/publisher.js';
 import '../distribution/triggers.js';
+import { limitQuery } from '../http/openapi-params.js';
 import type { Module } from './module.js';
 
 /**
@@ -30,7 +31,7 @@ export const distributionModule: Module = {
   name: 'distribution',
   routes(r) {
     const tag = 'skill_entitlement';
-    r.route({ method: 'GET', path: REQUESTS, auth: 'tenant', tag, summary: 'Publish requests, newest first: pending until every connected platform has the grants, then completed (or failed)', handler: listRequests });
+    r.route({ method: 'GET', path: REQUESTS, auth: 'tenant', tag, summary: 'Publish requests, newest first: pending until every connected platform has the grants, then completed (or failed)', query: { status: { schema: { type: 'string', enum: STATUSES } }, limit: limitQuery(500) }, handler: listRequests });
     r.route({
       method: 'GET',
       path: `${REQUESTS}/{id}`,

@@ -46,6 +46,7 @@ export const rosterModule: Module = {
       tag,
       summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing. UTF-8 unless Content-Type names a charset (windows-1252, iso-8859-1, utf-16 with a byte-order mark, ...)',
       transaction: false,
+      accepts: { content: { 'text/csv': { type: 'string', description: 'A header row, then one member a line' } } },
       async handler(ctx) {
         const contentType = ctx.req.header('content-type') ?? '';
         const type = contentType.split(';')[0]!.trim().toLowerCase();
@@ -93,6 +94,12 @@ export const rosterModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'The roster: members with their archetype, the unmatched ones, and totals (?archetype=, ?unmatched=true, ?cursor=, ?limit= from 1 to 1000, default 100)',
+      query: {
+        archetype: { schema: { type: 'string', enum: [...ARCHETYPES] }, description: 'Only members of this archetype' },
+        unmatched: { schema: { type: 'string', enum: ['true'] }, description: 'Only members the classifier matched to no archetype' },
+        cursor: { schema: { type: 'string' }, description: 'next_cursor of the previous page' },
+        limit: { schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      },
       async handler(ctx) {
         const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table<MemberRow>('roster_members').orderBy('email').limit(limit + 1);

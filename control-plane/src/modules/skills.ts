@@ -101,6 +101,18 @@ async function setArchetype(ctx: RequestContext, archetype: string, skillsIn: st
 
 const APPLY = updateSchema(coworkDef);
 
+const REPUBLISH_ANSWER: JsonSchema = {
+  type: 'object',
+  required: ['id', 'status', 'requested_at', 'reason', 'coalesced'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'completed', 'failed'] },
+    requested_at: { type: 'string', format: 'date-time' },
+    reason: { type: ['string', 'null'] },
+    coalesced: { type: 'boolean', description: 'true when a pending request already covered this one' },
+  },
+};
+
 const REPUBLISH: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -163,6 +175,9 @@ export const skillsModule: Module = {
         'Apply a Cowork pack (or apply it again) with the skills blocked by policy; 201 the first time, then 200. The body ' +
         '({"blocked_skills": [...]}) is optional: without blocked_skills a pack applied before keeps the skills it blocks, ' +
         'and only "blocked_skills": [] (or null) unblocks them all',
+      status: [201, 200],
+      accepts: { content: { 'application/json': APPLY }, optional: true },
+      response: { $ref: '#/components/schemas/Cowork' },
       handler: (ctx) => {
         // The runbook calls it with or without a body.
         const raw = ctx.body === undefined || (typeof ctx.body === 'object' && ctx.body !== null && Object.keys(ctx.body).length === 0) ? {} : validateBody(APPLY, ctx.body);
@@ -220,6 +235,9 @@ export const skillsModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'Ask for the entitlements to be published to every connected platform (the distribution worker does the publishing)',
+      status: 202,
+      accepts: { content: { 'application/json': REPUBLISH }, optional: true },
+      response: REPUBLISH_ANSWER,
       async handler(ctx) {
         const scope = ctx.tenant();
         const body = ctx.body === undefined ? {} : validateBody<{ reason?: string }>(REPUBLISH, ctx.body);
