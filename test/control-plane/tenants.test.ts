@@ -75,12 +75,16 @@ for (const kind of dbKinds()) {
 
     it('updates in place, records the change, refuses immutable fields', async () => {
       const t = await cp.createTenant();
-      const patch = await cp.request('PATCH', '/api/v1/tenant', { token: t.token, body: { display_name: '  Renamed  ', support_tier: 'premium' } });
+      const patch = await cp.request('PATCH', '/api/v1/tenant', { token: t.token, body: { display_name: '  Renamed  ' } });
       assert.equal(patch.status, 200);
       assert.equal(patch.body.display_name, 'Renamed');
-      assert.equal(patch.body.support_tier, 'premium');
-      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.config_changed' }).first();
-      assert.deepEqual(ev.data.changes.support_tier, { from: 'standard', to: 'premium' });
+      // The support plan is the operator's to change (tenants-support-tier.test.ts).
+      const tier = await cp.request('PATCH', `/api/v1/tenants/${t.id}`, { token: cp.operatorToken, body: { support_tier: 'premium' } });
+      assert.equal(tier.status, 200, tier.text);
+      assert.equal(tier.body.support_tier, 'premium');
+      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.config_changed' }).orderBy('seq');
+      assert.deepEqual(ev.map((e: any) => Object.keys(e.data.changes)), [['display_name'], ['support_tier']]);
+      assert.deepEqual(ev[1].data.changes.support_tier, { from: 'standard', to: 'premium' });
       const eventsBefore = await cp.count('governance_events', { tenant_id: t.id });
       const immut = await cp.request('PATCH', `/api/v1/tenants/${t.id}`, { token: cp.operatorToken, body: { region: 'us-east-1' } });
       assert.equal(immut.status, 400);
@@ -92,7 +96,7 @@ for (const kind of dbKinds()) {
       const noop = await cp.request('PATCH', '/api/v1/tenant', { token: t.token, body: { support_tier: 'premium' } });
       assert.equal(noop.status, 200);
       assert.equal(await cp.count('governance_events', { tenant_id: t.id }), eventsBefore, 'no-op and rejected updates write no event');
-      const reset = await cp.request('PATCH', '/api/v1/tenant', { token: t.token, body: { support_tier: null } });
+      const reset = await cp.request('PATCH', `/api/v1/tenants/${t.id}`, { token: cp.operatorToken, body: { support_tier: null } });
       assert.equal(reset.body.support_tier, 'standard', 'clearing an optional attribute restores its default');
     });
 

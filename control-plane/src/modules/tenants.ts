@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../db/connection.js';
 import { isUniqueViolation } from '../db/connection.js';
 import { startChain } from '../audit/chain.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
-import { conflict, notFound, badRequest } from '../http/errors.js';
+import { ApiError, conflict, notFound, badRequest } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Principal } from '../auth/principal.js';
@@ -119,6 +119,22 @@ async function read(ctx: RequestContext, id: string) {
   return { body: present(row, await firstAccount(ctx.db, id)) };
 }
 
+/**
+ * The support plan is part of the commercial agreement, so only the operator changes it; a
+ * tenant's own credentials would otherwise buy themselves enterprise support. Naming it with the
+ * value it already has is accepted, so a script that sends back the tenant it read still works.
+ * billing_contact stays the tenant's: where its invoices go is the customer's own business.
+ */
+const OPERATOR_ONLY = ['support_tier'];
+
+function refuseOperatorFields(principal: Principal, changes: Record<string, unknown>): void {
+  if (principal.kind === 'operator') return;
+  const field = OPERATOR_ONLY.find((f) => f in changes);
+  if (field) {
+    throw new ApiError(403, 'forbidden', `${field} is set by the operator (Claresia or your MSP), not with the tenant's own credentials; ask them to change it`, field);
+  }
+}
+
 async function update(ctx: RequestContext, id: string) {
   const before = await load(ctx, id, true);
   const patch = normalizeObject(def.attributes, ctx.body) as Record<string, unknown>;
@@ -135,6 +151,7 @@ async function update(ctx: RequestContext, id: string) {
     const old = (before as unknown as Record<string, unknown>)[k];
     if (old !== v) changes[k] = { from: old, to: v };
   }
+  refuseOperatorFields(ctx.principal, changes);
   if (Object.keys(changes).length > 0) {
     await ctx.db('tenants').where({ id }).update({ ...patch, updated_at: new Date() });
     await ctx.audit({ type: 'tenant.config_changed', subject: id, data: { changes } }, id);
@@ -225,7 +242,7 @@ export const tenantsModule: Module = {
       method: 'PATCH',
       path: '/api/v1/tenant',
       auth: 'tenant',
-      summary: "Update the caller's tenant",
+      summary: "Update the caller's tenant; support_tier is the operator's to change (a change of it is 403 naming support_tier), billing_contact and display_name are the tenant's",
       tag,
       body: UPDATE,
       immutable: IMMUTABLE,
