@@ -22,7 +22,7 @@ export interface TrustedKey {
   publicKey: KeyObject;
 }
 
-interface KeyRow {
+export interface KeyRow {
   id: string;
   purpose: string;
   tenant_id: string | null;
