@@ -108,6 +108,10 @@ for (const kind of dbKinds()) {
       const t = await tenantWithEvents(6);
       const all = await rows(t);
       const keep = all[all.length - 4];
+      // The head moved back over a tail still there.
+      const head = await cp.db('audit_heads').where({ tenant_id: t.id }).first();
+      await cp.db('audit_heads').where({ tenant_id: t.id }).update({ seq: keep.seq, hash: keep.hash });
+      assert.match((await verifyOf(t)).first_broken.reason, new RegExp(`goes on to event ${head.seq} but its head says ${keep.seq}`));
       await cp.db('governance_events').whereIn('id', all.slice(-3).map((r: any) => r.id)).delete();
       await cp.db('audit_heads').where({ tenant_id: t.id }).update({ seq: keep.seq, hash: keep.hash });
       const v = await verifyOf(t);
