@@ -87,6 +87,8 @@ export const authModule: Module = {
       tag: 'auth',
       body: TOKEN_REQUEST,
       form: true,
+      alsoAccepts: ['clientBasic'],
+      response: { type: 'object', required: ['access_token', 'token_type', 'expires_in'], properties: { access_token: { type: 'string' }, token_type: { const: 'Bearer' }, expires_in: { type: 'integer' } } },
       // Its own transaction, so that a refusal can be recorded after the attempt rolled back; an
       // anonymous route has no Idempotency-Key replay to lose.
       transaction: false,
@@ -121,6 +123,7 @@ export const authModule: Module = {
       role: 'member',
       summary: 'Revoke the token this request is made with',
       tag: 'auth',
+      status: 204,
       async handler(ctx) {
         const p = ctx.principal;
         if (p.kind !== 'tenant') throw new Error('unreachable');
@@ -147,6 +150,7 @@ export const authModule: Module = {
       auth: 'tenant',
       summary: 'Create a service account; its client_secret is returned once',
       tag: 'auth',
+      status: 201,
       body: SERVICE_ACCOUNT_CREATE,
       async handler(ctx) {
         const scope = ctx.tenant();
@@ -163,6 +167,7 @@ export const authModule: Module = {
       auth: 'tenant',
       summary: 'Delete a service account and revoke its tokens',
       tag: 'auth',
+      status: 204,
       async handler(ctx) {
         const scope = ctx.tenant();
         const row = await scope.table('service_accounts').where({ id: ctx.params.id }).whereNull('revoked_at').forUpdate().first();
