@@ -225,7 +225,7 @@ export const hubModule: Module = {
     // The runbook's paths: the caller's one Hub, without its id.
     const hubRef = { $ref: '#/components/schemas/Hub' };
     r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => readHub(ctx, await currentHub(ctx.tenant())) });
-    r.route({ ...base, method: 'DELETE', path: '/api/v1/hub', summary: "Decommission the tenant's Hub", handler: async (ctx) => decommission(ctx, await currentHub(ctx.tenant(), true)) });
+    r.route({ ...base, method: 'DELETE', path: '/api/v1/hub', summary: "Decommission the tenant's Hub", status: 204, handler: async (ctx) => decommission(ctx, await currentHub(ctx.tenant(), true)) });
     r.route({ ...base, method: 'POST', path: `${def.api.read.path}:retry`, summary: 'Retry provisioning a failed Hub', response: hubRef, handler: retry });
   },
   async start(app) {
