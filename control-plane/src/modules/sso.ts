@@ -334,6 +334,12 @@ export const ssoModule: Module = {
       auth: 'tenant',
       summary: 'Start a test login: returns the URL to open in a browser; the IdP answers to acs_url',
       tag,
+      status: 201,
+      response: {
+        type: 'object',
+        required: ['connection_id', 'protocol', 'redirect_url', 'login_id', 'expires_at'],
+        properties: { connection_id: { type: 'string' }, protocol: { enum: ['saml', 'oidc'] }, redirect_url: { type: 'string' }, login_id: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' } },
+      },
       prepare: prepareTest,
       handler: startTest,
     });
