@@ -32,6 +32,8 @@ export const telemetryModule: Module = {
       // before it reads the body, and runs its write in a transaction of its own.
       auth: 'none',
       transaction: false,
+      // 200 for an invocation_id already recorded.
+      status: [202, 200],
       tag,
       summary:
         "Record a skill invocation from a connected platform, sent with the connector's ingest credential (or a tenant_admin token naming connector_id); while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)",
@@ -52,6 +54,7 @@ export const telemetryModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'Recent skill invocations, newest first (?skill_id=, ?limit= from 1 to 1000, default 100)',
+      query: { skill_id: { schema: { type: 'string' }, description: 'Only invocations of this skill' }, limit: { schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
       async handler(ctx) {
         const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table('telemetry_events').orderBy('id', 'desc').limit(limit);
