@@ -85,6 +85,7 @@ export const userLoginModule: Module = {
         "Start a user's sign-in through an SSO connection: redirects to the IdP; the IdP's answer at the connection's ACS / callback returns a user JWT. 429 too_many_login_starts (with Retry-After) when the connection has too many sign-ins started in the last minute and not completed",
       tag: 'auth',
       transaction: true,
+      status: 302,
       prepare: prepareStart,
       handler: startLogin,
     });
