@@ -6,6 +6,7 @@ import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, conflict, notFound, badRequest } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
+import { LIST_QUERY } from '../http/openapi-params.js';
 import type { Principal } from '../auth/principal.js';
 import { revokeAllTenantSessions } from '../auth/service-accounts.js';
 import type { Module } from './module.js';
@@ -210,6 +211,7 @@ export const tenantsModule: Module = {
       summary: '',
       tag,
       catalogOperation: true,
+      query: LIST_QUERY,
       async handler(ctx) {
         // The first service account comes in the same statement: a second query over the page's
         // ids cost a round trip and ~1 ms per 200 ids to bind and plan (the refresh of a plan
