@@ -360,6 +360,11 @@ for (const kind of dbKinds()) {
       assert.ok(doc.paths['/api/v1/webhooks/{id}/deliveries/{delivery_id}']?.get);
       assert.ok(JSON.stringify(retry.post).includes('redelivered_at'));
       assert.equal(retry.post['x-claresia-role'], 'tenant_admin', 'a redelivery is an admin action');
+      const range = JSON.stringify(doc.paths['/api/v1/webhooks/{id}/deliveries:retry']?.post ?? {});
+      assert.ok(range.includes('"after"') && range.includes('next_after'), 'the range cursor is documented');
+      const hook = JSON.stringify(doc.paths['/api/v1/webhooks/{id}']);
+      assert.ok(hook.includes('secret_overlap_seconds') || JSON.stringify(doc.components).includes('secret_overlap_seconds'), 'the overlap is documented');
+      assert.ok(JSON.stringify(doc).includes('previous_secret_expires_at'));
     });
   });
 
