@@ -115,6 +115,8 @@ async function validateAndSpool(input: Readable, declaredLength: number | undefi
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const line = info.lines;
       if (!header) {
+        const nulAt = record.findIndex((h) => h.includes('\u0000'));
+        if (nulAt >= 0) throw badRequest(`line 1: column ${nulAt + 1} of the header holds a NUL character (U+0000); the columns are ${COLUMNS.join(', ')}`, 'header', 'invalid_csv');
         header = record.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
         const unknown = header.find((h) => !COLUMNS.includes(h));
         if (unknown !== undefined) throw badRequest(`line 1: unknown column "${unknown}"; the columns are ${COLUMNS.join(', ')}`, unknown || 'header', 'invalid_csv');
@@ -126,6 +128,13 @@ async function validateAndSpool(input: Readable, declaredLength: number | undefi
       }
       rows++;
       if (rows > CSV_MAX_ROWS) throw new ApiError(413, 'payload_too_large', `the CSV has more than ${CSV_MAX_ROWS} rows; split it into smaller imports`, 'body');
+      // PostgreSQL cannot store U+0000 in text: caught here, it is an error of its line and
+      // column like any other, instead of a refusal of the whole body at write time.
+      const nul = header.filter((_h, i) => record[i]?.includes('\u0000'));
+      if (nul.length > 0) {
+        for (const f of nul) fail(line, f, `${f} holds a NUL character (U+0000), which cannot be stored`);
+        continue;
+      }
       const v: Record<string, string | null> = {};
       header.forEach((h, i) => (v[h] = clean(record[i])));
       let ok = true;
