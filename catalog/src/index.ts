@@ -8,6 +8,7 @@ import { skillEntitlement } from './resources/skill_entitlement.js';
 import { skillCatalog } from './data-sources/skill_catalog.js';
 import { archetypes } from './data-sources/archetypes.js';
 import { tenantHealth } from './data-sources/tenant_health.js';
+import { hubReady } from './data-sources/hub_ready.js';
 import { scimDirectory } from './resources/scim_directory.js';
 import { groupMapping } from './resources/group_mapping.js';
 import { webhook } from './resources/webhook.js';
@@ -34,7 +35,7 @@ export { LLM_DEFAULT_BASE_URLS } from './resources/llm_connector.js';
  */
 export const resources: readonly ResourceDef[] = [tenant, ssoConnection, scimDirectory, groupMapping, llmConnector, hub, rosterSync, cowork, skillEntitlement, webhook].map(withRuleNotes);
 
-export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth];
+export const dataSources: readonly DataSourceDef[] = [skillCatalog, archetypes, tenantHealth, hubReady];
 
 /** Whether an API answer is an object this resource manages (see ResourceDef.managedWhen). */
 export function isManaged(def: ResourceDef, api: Record<string, unknown>): boolean {

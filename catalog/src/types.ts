@@ -176,5 +176,11 @@ export interface DataSourceDef {
   api: { read: ApiOperation };
   /** Arguments are the non-computed attributes; the rest is returned. */
   attributes: Record<string, Attribute>;
+  /**
+   * A read that waits: api.read is polled until the object's status is ready (the answer) or
+   * failed (an error quoting its reason), for at most `timeoutArgument` seconds. That argument
+   * bounds the wait only and is not sent to the API.
+   */
+  waitsFor?: { async: AsyncStatus; timeoutArgument: string };
   terraformExample: string;
 }

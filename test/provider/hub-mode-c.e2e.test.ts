@@ -42,6 +42,17 @@ resource "terraform_data" "trust_store" {
     environment = { CERT = self.input }
   }
 }
+
+# Read during this apply, once the trust store exists: waits for the Hub to turn ready.
+data "claresia_hub_ready" "c" {
+  id              = claresia_hub.c.id
+  timeout_seconds = 60
+  depends_on      = [terraform_data.trust_store]
+}
+
+output "ready" {
+  value = { status = data.claresia_hub_ready.c.status, sha256 = data.claresia_hub_ready.c.control_plane_client_certificate_sha256 }
+}
 `
     : ''
 }
@@ -91,6 +102,8 @@ describe('claresia_hub Mode C with terraform', function () {
       await watcher;
       assert.ok(installed);
       const inst = hubIn(ws);
+      const outputs = JSON.parse((await ws.ok(['output', '-json'])).stdout);
+      assert.deepEqual(outputs.ready.value, { status: 'ready', sha256: inst.attributes.control_plane_client_certificate_sha256 }, 'claresia_hub_ready waited, in the same apply, for the Hub to turn ready');
       assert.equal(inst.status, undefined, 'not tainted');
       assert.equal(inst.attributes.status, 'provisioning', 'create returned once the certificate was issued');
       assert.equal(inst.attributes.wait_for_ready, false);
@@ -152,6 +165,33 @@ describe('claresia_hub Mode C with terraform', function () {
       assert.ok(text.includes(`control_plane_client_certificate_sha256 = ${fp}`), text);
       assert.ok(text.includes(`GET /api/v1/hubs/${inst.attributes.id} shows its progress`), text);
       assert.match(inst.attributes.status_reason, /refused the control plane's client certificate/, 'the state holds the last poll, not the create answer');
+    } finally {
+      ws.close();
+      await stranger.close();
+    }
+  });
+
+  it('claresia_hub_ready fails with the reason when the Hub does not turn ready in time', async () => {
+    const t = await cp.createTenant({ deployment_mode: 'C' });
+    const stranger = await startMtlsEndpoint();
+    const ws = tenantWorkspace(t);
+    try {
+      ws.write(
+        'main.tf',
+        `${hubConfig({ url: stranger.url, ca: stranger.ca.pem, waitForReady: false })}
+data "claresia_hub_ready" "c" {
+  id              = claresia_hub.c.id
+  timeout_seconds = 3
+}
+`,
+      );
+      const r = await ws.tf('apply', '-auto-approve');
+      assert.notEqual(r.code, 0);
+      const text = r.stderr.replace(/\s+/g, ' ');
+      const inst = hubIn(ws);
+      assert.equal(inst.status, undefined, 'the Hub itself is not tainted: only the wait failed');
+      assert.match(text, new RegExp(`/api/v1/hubs/${inst.attributes.id} is still provisioning after 3 s: waiting: the endpoint refused the control plane's client certificate`));
+      assert.ok(text.includes(`control_plane_client_certificate_sha256 = ${inst.attributes.control_plane_client_certificate_sha256}`), text);
     } finally {
       ws.close();
       await stranger.close();

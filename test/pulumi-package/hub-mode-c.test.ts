@@ -13,7 +13,7 @@ import { startControlPlane, type TenantFixture, type TestControlPlane } from '..
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { selfSigned } from '../support/platforms/certs.js';
 import { withEnv } from '../support/until.js';
-import { js, launchPlugin, pb, pulumiDir, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { js, launchPlugin, pb, pulumiDir, req, secret, struct, urnOf, type Plugin } from './support/engine.js';
 
 const FAST_WORKER = {
   CLARESIA_HUB_POLL_MS: '40',
@@ -86,7 +86,22 @@ for (const kind of dbKinds()) {
         assert.match(outs.controlPlaneClientCertificate, /BEGIN CERTIFICATE/);
         assert.equal(outs.waitForReady, undefined);
 
+        const invoke = (args: Record<string, unknown>) => {
+          const r = new pb.InvokeRequest();
+          r.setTok('claresia:index:getHubReady');
+          r.setArgs(struct(args));
+          return p.call<any>('invoke', r);
+        };
+        const notYet = await invoke({ id, timeoutSeconds: 1 }).then(
+          (r: any) => r,
+          (e: any) => e,
+        );
+        const notYetText = String(notYet.details ?? notYet.getFailuresList?.().map((f: any) => f.getReason()).join(' ') ?? notYet);
+        assert.match(notYetText, new RegExp(`/api/v1/hubs/${id} is still provisioning after 1 s: waiting: `));
         endpoint.trust(outs.controlPlaneClientCertificate);
+        const ready = js((await invoke({ id, timeoutSeconds: 30 })).getReturn());
+        assert.equal(ready.status, 'ready', 'getHubReady waited for the Hub to turn ready');
+        assert.equal(ready.controlPlaneClientCertificateSha256, outs.controlPlaneClientCertificateSha256);
         // Changing only waitForReady is no change to the Hub.
         const flip = await p.call<any>('diff', req.diff(H('c'), id, outs, { ...inputs, waitForReady: true }, inputs));
         assert.equal(flip.getChanges(), pb.DiffResponse.DiffChanges.DIFF_NONE);

@@ -36,7 +36,8 @@ export class GenericDataSource {
   }
 
   async read(client: ClaresiaClient, config: ObjectValue, signal?: AbortSignal): Promise<ObjectValue> {
-    const used = new Set<string>();
+    const wait = this.def.waitsFor;
+    const used = new Set<string>(wait ? [wait.timeoutArgument] : []);
     const path = this.def.api.read.path.replace(/\{(\w+)\}/g, (_m, k: string) => {
       used.add(k);
       return encodeURIComponent(String(config[k]));
@@ -47,12 +48,47 @@ export class GenericDataSource {
       if (attr.mode === 'computed' || used.has(name) || v === null || v === undefined) continue;
       query[name] = Array.isArray(v) ? v.map(String) : String(v);
     }
-    const res = await client.request(this.def.api.read.method, path, { query, signal });
-    const body = (res.body ?? {}) as Record<string, unknown>;
+    const body = wait ? await this.waitReady(client, path, query, config, signal) : (((await client.request(this.def.api.read.method, path, { query, signal })).body ?? {}) as Record<string, unknown>);
     const out: ObjectValue = {};
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       out[name] = attr.mode === 'computed' ? ((body[name] ?? null) as Value) : (config[name] ?? null);
     }
     return out;
   }
+
+  /** Polls the read path until the object is ready; an error that says why when it fails or time runs out. */
+  private async waitReady(client: ClaresiaClient, path: string, query: Record<string, string | string[]>, config: ObjectValue, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const { async: a, timeoutArgument } = this.def.waitsFor!;
+    const configured = config[timeoutArgument];
+    const seconds = typeof configured === 'number' ? configured : Number(this.def.attributes[timeoutArgument]?.default ?? 1200);
+    const deadline = Date.now() + seconds * 1000;
+    for (let i = 0; ; i++) {
+      const res = await client.request(this.def.api.read.method, path, { query, signal, accept: [404] });
+      if (res.status === 404) throw new Error(`${path} does not exist`);
+      const api = (res.body ?? {}) as Record<string, unknown>;
+      const status = String(api[a.attribute]);
+      if (a.ready.includes(status)) return api;
+      const reason = a.reasonAttribute && typeof api[a.reasonAttribute] === 'string' ? `: ${String(api[a.reasonAttribute])}` : '';
+      const context = (a.reasonContext ?? []).filter((n) => typeof api[n] === 'string').map((n) => `${n} = ${String(api[n])}`);
+      const why = `${reason}${context.length ? `. ${context.join('; ')}` : ''}. GET ${path} shows its progress.`;
+      if (a.failed.includes(status)) throw new Error(`${path} is ${status}${why}`);
+      if (Date.now() > deadline) throw new Error(`${path} is still ${status} after ${seconds} s${why}`);
+      await pause(Math.min(5000, 250 * 2 ** i), signal);
+    }
+  }
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -26,6 +26,7 @@ export { Webhook, type WebhookArgs, type WebhookState } from './webhook.js';
 export { getSkillCatalog, getSkillCatalogOutput, type GetSkillCatalogResult } from './get_skill_catalog.js';
 export { getArchetypes, getArchetypesOutput, type GetArchetypesResult } from './get_archetypes.js';
 export { getTenantHealth, getTenantHealthOutput, type GetTenantHealthResult } from './get_tenant_health.js';
+export { getHubReady, getHubReadyOutput, type GetHubReadyResult, type GetHubReadyArgs, type GetHubReadyOutputArgs } from './get_hub_ready.js';
 export { Provider, type ProviderArgs } from './provider.js';
 
 // Lets the runtime rebuild resource references (e.g. outputs of a stack reference) as SDK objects.

@@ -10,6 +10,7 @@ export * as ssoConnection from './sso-connection/index.js';
 export * as tenant from './tenant/index.js';
 export * as webhook from './webhook/index.js';
 export * as dataClaresiaArchetypes from './data-claresia-archetypes/index.js';
+export * as dataClaresiaHubReady from './data-claresia-hub-ready/index.js';
 export * as dataClaresiaSkillCatalog from './data-claresia-skill-catalog/index.js';
 export * as dataClaresiaTenantHealth from './data-claresia-tenant-health/index.js';
 export * as provider from './provider/index.js';
