@@ -69,8 +69,10 @@ async function timedPlan(ws: Workspace): Promise<{ seconds: number; cpu?: number
 }
 
 /** GET requests on the tenant routes so far, from the control plane's metrics. */
-async function tenantGets(url: string): Promise<{ list: number; by_id: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function tenantGets(url: string, operatorToken: string): Promise<{ list: number; by_id: number }> {
+  const res = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${operatorToken}` } });
+  if (!res.ok) throw new Error(`metrics: ${res.status} ${await res.text()}`);
+  const text = await res.text();
   const out = { list: 0, by_id: 0 };
   for (const m of text.matchAll(/^claresia_http_requests_total\{([^}]*)\} (\d+)/gm)) {
     if (!m[1]!.includes('method="GET"')) continue;
@@ -95,7 +97,7 @@ async function pair(n: number, env: Record<string, string>) {
     out.terraform_data_apply_s = await timedTf(builtin, ['apply', '-auto-approve']);
     // The plans alternate, ROUNDS of each, and the ratio is of their medians: one plan of each
     // was a single sample of a shared 2-core machine, and the ratio moved by ~0.3 between runs.
-    const before = await tenantGets(env.CLARESIA_ENDPOINT!);
+    const before = await tenantGets(env.CLARESIA_ENDPOINT!, env.CLARESIA_TOKEN!);
     const plans: number[] = [];
     const builtinPlans: number[] = [];
     const cpu = { claresia: 0, terraform_data: 0 };
@@ -107,7 +109,7 @@ async function pair(n: number, env: Record<string, string>) {
       cpu.claresia += ours.cpu ?? NaN;
       cpu.terraform_data += theirs.cpu ?? NaN;
     }
-    const after = await tenantGets(env.CLARESIA_ENDPOINT!);
+    const after = await tenantGets(env.CLARESIA_ENDPOINT!, env.CLARESIA_TOKEN!);
     out.plan_rounds = PLAN_ROUNDS;
     out.claresia_plan_s = median(plans);
     out.terraform_data_plan_s = median(builtinPlans);

@@ -2,7 +2,7 @@
 // Create round trips over gRPC against a control plane on the embedded database; and a refresh
 // of N tenants at once (wall time, and GET requests the control plane answered) against N
 // sequential GETs by id through the same control plane. Run alone with `npm run bench -- pulumi`.
-import { startControlPlane } from '../test/support/control-plane.js';
+import { startControlPlane, type ControlPlaneFixture } from '../test/support/control-plane.js';
 import { js, launchPlugin, req, secret, urnOf } from '../test/pulumi-package/support/engine.js';
 
 const N = Number(process.env.BENCH_PULUMI_REFRESH ?? 200);
@@ -19,8 +19,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 /** GET requests the control plane has answered, from its /metrics. */
-async function gets(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function gets(cp: ControlPlaneFixture): Promise<number> {
+  const text = await cp.metrics();
   let n = 0;
   for (const m of text.matchAll(/^claresia_http_requests_total\{([^}]*)\} (\d+)/gm)) if (/method="GET"/.test(m[1]!) && /route="\/api\/v1\/tenants/.test(m[1]!)) n += Number(m[2]);
   return n;
@@ -51,9 +51,9 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const s of states.slice(0, 50)) diffs.push((await timed(() => p.call('diff', req.diff(urnOf('Tenant', 'x'), s.id, s.outs, s.inputs, s.inputs))))[0]);
 
     // Refresh as the engine runs it: every Read in flight at once.
-    const before = await gets(cp.url);
+    const before = await gets(cp);
     const [refreshMs] = await timed(() => Promise.all(states.map((s, i) => p.call('read', req.read(urnOf('Tenant', `t${i}`), s.id, s.outs, s.inputs)))));
-    const refreshGets = (await gets(cp.url)) - before;
+    const refreshGets = (await gets(cp)) - before;
     // The same reads one GET by id at a time, straight at the API.
     const [sequentialMs] = await timed(async () => {
       for (const s of states) await cp.request('GET', `/api/v1/tenants/${s.id}`, { token: cp.operatorToken });

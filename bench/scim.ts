@@ -91,8 +91,8 @@ type GcTotals = Record<string, { count: number; seconds: number }>;
 const EVENT_LOOP_SAMPLE_MS = 10;
 
 /** The control plane's event-loop delay since the last scrape and its GC totals by kind. */
-async function serverView(url: string): Promise<{ lagMaxMs: number; lagP99Ms: number; gc: GcTotals }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function serverView(cp: ControlPlaneFixture): Promise<{ lagMaxMs: number; lagP99Ms: number; gc: GcTotals }> {
+  const text = await cp.metrics();
   const gauge = (name: string) => Math.max(0, Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS);
   const gc: GcTotals = {};
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} (\S+)/gm)) {
@@ -218,9 +218,9 @@ async function measure(cp: ControlPlaneFixture) {
   // /metrics, and the client thread's own delay: where a tail of the client's figures comes
   // from (collections, or an event loop that did not run, on either side).
   const atRate = async (requests: ClientJob['requests']) => {
-    const before = await serverView(cp.url); // a scrape also resets the event-loop delay histogram
+    const before = await serverView(cp); // a scrape also resets the event-loop delay histogram
     const r = await overHttp({ ...endpoint, clients: 4, ratePerSecond: RATE, warmup: RATE * WARMUP_AT_RATE_SECONDS, requests });
-    const after = await serverView(cp.url);
+    const after = await serverView(cp);
     return { ...r, server: { event_loop_delay_max_ms: after.lagMaxMs, event_loop_delay_p99_ms: after.lagP99Ms, gc: gcBetween(before.gc, after.gc) } };
   };
   const byUserNameAtRate = await atRate(userNameLookups(29, RATE * AT_RATE_SECONDS));

@@ -6,6 +6,7 @@ import { withRoles } from './http/openapi-roles.js';
 import { withHttpConventions } from './http/openapi-http.js';
 import { errorHandler, notFound } from './http/fallback.js';
 import { createMetrics } from './http/metrics.js';
+import { metricsAccess } from './http/metrics-access.js';
 import { pendingMigrations } from './db/migrate.js';
 import { modules } from './modules/index.js';
 
@@ -45,7 +46,7 @@ export function createApp(ctx: AppContext): express.Express {
       res.status(503).json({ status: 'database_unavailable' });
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(ctx.config), async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   });

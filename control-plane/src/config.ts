@@ -19,6 +19,8 @@ export interface Config {
    */
   databasePool?: { max: number; idleSeconds: number };
   operatorToken: string;
+  /** Bearer token for scraping /metrics, so a monitoring system needs no operator token (which also opens /metrics). */
+  metricsToken?: string;
   /** 32 bytes that wrap every other secret at rest (data keys, signing keys). */
   masterKey: Buffer;
   tokenTtlSeconds: number;
@@ -70,6 +72,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('CLARESIA_OPERATOR_TOKEN must not contain "." (a dotted bearer token is taken for a JWT, so it could never sign in); use letters, digits, "-" and "_"');
   }
   if (/\s/.test(operatorToken)) throw new Error('CLARESIA_OPERATOR_TOKEN must not contain white space; use letters, digits, "-" and "_"');
+  const metricsToken = env.CLARESIA_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new Error('CLARESIA_METRICS_TOKEN must be at least 16 characters with no white space (it is sent as "Authorization: Bearer <token>")');
+  }
   if (!masterKeyB64) throw new Error('CLARESIA_MASTER_KEY (32 bytes, base64) is required when DATABASE_URL is set');
   const masterKey = Buffer.from(masterKeyB64, 'base64');
   if (masterKey.length !== 32) throw new Error('CLARESIA_MASTER_KEY must be 32 bytes encoded as base64');
@@ -81,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databasePool: { max: integerEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10, 1), idleSeconds: integerEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600, 1) },
     operatorToken,
+    ...(metricsToken ? { metricsToken } : {}),
     masterKey,
     tokenTtlSeconds: integerEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
     logLevel: env.LOG_LEVEL || 'info',

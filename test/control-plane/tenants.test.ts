@@ -186,8 +186,7 @@ for (const kind of dbKinds()) {
       const ready = await cp.request('GET', '/readyz');
       assert.equal(ready.status, 200);
       assert.equal(ready.body.status, 'ready');
-      const m = await cp.request('GET', '/metrics');
-      assert.match(m.text, /claresia_http_requests_total\{method="POST",route="\/api\/v1\/tenants",status="201"\}/);
+      assert.match(await cp.metrics(), /claresia_http_requests_total\{method="POST",route="\/api\/v1\/tenants",status="201"\}/);
     });
   });
 }

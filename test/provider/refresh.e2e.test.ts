@@ -7,7 +7,7 @@ import { startControlPlane, type TestControlPlane } from '../support/control-pla
 import { buildProvider, providerBlock, workspace } from './support/terraform.js';
 
 async function tenantGets(cp: TestControlPlane): Promise<{ list: number; byId: number }> {
-  const text = await (await fetch(`${cp.url}/metrics`)).text();
+  const text = await cp.metrics();
   const out = { list: 0, byId: 0 };
   for (const m of text.matchAll(/^claresia_http_requests_total\{([^}]*)\} (\d+)/gm)) {
     const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));

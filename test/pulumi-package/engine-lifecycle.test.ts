@@ -124,7 +124,7 @@ for (const kind of dbKinds()) {
     });
 
     it('import by an id of the wrong shape says what the id should be, before any API call', async () => {
-      const requests = async () => [...(await (await fetch(`${cp.url}/metrics`)).text()).matchAll(/^claresia_http_requests_total\{(?![^}]*metrics)[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      const requests = async () => [...(await cp.metrics()).matchAll(/^claresia_http_requests_total\{(?![^}]*metrics)[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
       const before = await requests();
       for (const [type, id, words] of [
         ['Tenant', 'acme-r1', /Tenant "acme-r1" is not the tenant's id \(tnt_...\), not its slug; for example tnt_/],

@@ -14,7 +14,7 @@ const NONE = pb.DiffResponse.DiffChanges.DIFF_NONE;
 
 /** GET requests the control plane answered on routes matching `route`, from its /metrics. */
 async function getCount(cp: TestControlPlane, route: RegExp): Promise<{ list: number; byId: number }> {
-  const text = await (await fetch(`${cp.url}/metrics`)).text();
+  const text = await cp.metrics();
   let list = 0;
   let byId = 0;
   for (const m of text.matchAll(/^claresia_http_requests_total\{([^}]*)\} (\d+)/gm)) {

@@ -27,6 +27,8 @@ export interface ControlPlaneFixture {
   request<T = any>(method: string, path: string, opts?: Parameters<typeof http>[3]): Promise<HttpResult<T>>;
   /** Creates a tenant with the operator token and logs in as its first service account. */
   createTenant(overrides?: Record<string, unknown>): Promise<TenantFixture>;
+  /** The Prometheus text of GET /metrics, scraped with the operator token (the endpoint is not public). */
+  metrics(): Promise<string>;
   /** Rows in a table (optionally filtered): how tests prove that bad input wrote nothing. */
   count(table: string, where?: Record<string, unknown>): Promise<number>;
   close(): Promise<void>;
@@ -127,6 +129,11 @@ function fixture(
       });
       if (tok.status !== 200) throw new Error(`token: ${tok.status} ${tok.text}`);
       return { id: res.body.id, slug: res.body.slug, clientId: res.body.client_id, clientSecret: res.body.client_secret, token: tok.body.access_token, body: res.body };
+    },
+    async metrics() {
+      const res = await http(url, 'GET', '/metrics', { token: operatorToken });
+      if (res.status !== 200) throw new Error(`metrics: ${res.status} ${res.text}`);
+      return res.text;
     },
     async count(table, where = {}) {
       const [row] = await db(table).where(where).count<{ n: number }[]>({ n: '*' });

@@ -162,7 +162,7 @@ for (const kind of dbKinds()) {
         assert.equal((await scim(cp, d)('POST', '/Users', user(`metrics-${d.id}@example.com`))).status, 201);
         assert.equal((await scim(cp, d)('GET', '/Users?filter=' + encodeURIComponent('userName eq "nobody@example.com"'))).status, 200);
       }
-      const text = (await cp.request('GET', '/metrics')).text;
+      const text = await cp.metrics();
       for (const d of dirs) assert.ok(!text.includes(d.id), `no metric names directory ${d.id}`);
       assert.match(text, /claresia_http_requests_total\{method="POST",route="\/scim\/v2\/:directoryId\/Users",status="201"\} [2-9]/);
       assert.match(text, /claresia_http_request_duration_seconds_count\{method="GET",route="\/scim\/v2\/:directoryId\/Users"\} [2-9]/);
