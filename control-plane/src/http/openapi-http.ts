@@ -33,7 +33,8 @@ function responses(op: Operation, statuses: readonly number[], schema: unknown):
   const out: Record<string, unknown> = {};
   for (const status of statuses) {
     if (status === 204) out[status] = { description: 'No content' };
-    else if (status >= 300 && status < 400) out[status] = { description: 'Redirect', headers: { Location: { schema: { type: 'string' } } } };
+    // A redirect also says in JSON where it goes, for a client that does not follow it.
+    else if (status >= 300 && status < 400) out[status] = { description: 'Redirect', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema } } };
     else out[status] = { description: status === 202 ? 'Accepted' : status === 201 ? 'Created' : 'OK', content: { 'application/json': { schema } } };
   }
   return { ...out, default: (op.responses as Record<string, unknown> | undefined)?.default };
