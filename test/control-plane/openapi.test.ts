@@ -177,6 +177,12 @@ for (const kind of dbKinds()) {
       const sa = await call({ method: 'POST', path: '/api/v1/service-accounts', auth: tenant(), body: { name: 'openapi-bot' } });
       assert.equal(sa.status, 201, sa.text);
       assert.equal((await call({ method: 'GET', path: '/api/v1/service-accounts', auth: tenant() })).status, 200);
+      assert.equal((await call({ method: 'GET', path: '/api/v1/service-accounts/{id}', params: { id: sa.body.id }, auth: tenant() })).status, 200);
+      // The token requests below use the replaced secret, which the overlap keeps working.
+      const rotated = await call({ method: 'POST', path: '/api/v1/service-accounts/{id}/secret:rotate', params: { id: sa.body.id }, auth: tenant(), body: { secret_overlap_seconds: 3600 } });
+      assert.equal(rotated.status, 200, rotated.text);
+      const first = await call({ method: 'POST', path: '/api/v1/tenants/{id}/client-secret:rotate', params: { id: t.id }, auth: operator() });
+      assert.equal(first.status, 200, first.text);
       const json = await call({ method: 'POST', path: '/api/v1/auth/token', body: { grant_type: 'client_credentials', client_id: sa.body.client_id, client_secret: sa.body.client_secret } });
       assert.equal(json.status, 200, json.text);
       const form = await call({

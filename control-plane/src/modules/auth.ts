@@ -1,9 +1,11 @@
 import type { Tx } from '../db/connection.js';
-import { checkClientCredentials } from '../auth/service-accounts.js';
+import { liveUntil, overlapFrom, rotationBody } from '../auth/credential-overlap.js';
+import { checkClientCredentials, rotateClientSecret, type ServiceAccountRow } from '../auth/service-accounts.js';
 import { recordLoginFailure } from '../auth/login-failures.js';
 import { issueToken, revokeSessionsOf } from '../auth/tokens.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
-import { ApiError, badRequest, notFound } from '../http/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
+import type { RequestContext } from '../http/router.js';
 import type { Module } from './module.js';
 
 // client_id and client_secret may come as HTTP Basic instead (RFC 6749 §2.3.1), so the body
@@ -24,6 +26,32 @@ const SERVICE_ACCOUNT_CREATE = {
   required: ['name'],
   additionalProperties: false,
   properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+};
+
+/**
+ * A rotation keeps the replaced secret working for a day unless asked otherwise: a client secret
+ * sits in CI variables and secret stores that are updated one by one, and a rotation that breaks
+ * them all at once is one people put off. A leaked secret is rotated with 0.
+ */
+const SECRET_OVERLAP_FIELD = 'secret_overlap_seconds';
+const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+const SECRET_ROTATE = rotationBody(SECRET_OVERLAP_FIELD, DEFAULT_SECRET_OVERLAP_SECONDS, 'client secret');
+
+const ACCOUNT = {
+  type: 'object',
+  required: ['id', 'name', 'client_id', 'created_at', 'previous_secret_expires_at'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    client_id: { type: 'string' },
+    created_at: { type: 'string', format: 'date-time' },
+    previous_secret_expires_at: { type: ['string', 'null'], format: 'date-time', description: 'Until when the secret the last rotation replaced still works; null when none does' },
+  },
+};
+const ROTATED = {
+  ...ACCOUNT,
+  required: [...ACCOUNT.required, 'client_secret'],
+  properties: { ...ACCOUNT.properties, client_secret: { type: 'string', description: 'The new secret, shown this once' } },
 };
 
 const CLIENT_ID_MAX = TOKEN_REQUEST.properties.client_id.maxLength;
@@ -72,8 +100,20 @@ function clientCredentials(header: string | undefined, body: { client_id?: strin
   return { client_id: id, client_secret: secret, basic: true };
 }
 
-function presentAccount(r: { id: string; name: string; client_id: string; created_at: Date }) {
-  return { id: r.id, name: r.name, client_id: r.client_id, created_at: new Date(r.created_at).toISOString() };
+function presentAccount(r: { id: string; name: string; client_id: string; created_at: Date; previous_secret_expires_at?: Date | null }) {
+  return { id: r.id, name: r.name, client_id: r.client_id, created_at: new Date(r.created_at).toISOString(), previous_secret_expires_at: liveUntil(r.previous_secret_expires_at) };
+}
+
+/** Rotates one account's secret and records it (the overlap's end, never a secret); the answer carries the new secret once. */
+async function rotateAccount(ctx: RequestContext, account: ServiceAccountRow, tenantId: string) {
+  const overlap = overlapFrom(SECRET_ROTATE, SECRET_OVERLAP_FIELD, DEFAULT_SECRET_OVERLAP_SECONDS, ctx.body);
+  const { clientSecret, previousSecretExpiresAt } = await rotateClientSecret(ctx.db, account, overlap);
+  const until = previousSecretExpiresAt ? new Date(previousSecretExpiresAt).toISOString() : null;
+  await ctx.audit(
+    { type: 'service_account.secret_rotated', subject: account.id, data: { client_id: account.client_id, secret_overlap_seconds: overlap, previous_secret_expires_at: until } },
+    tenantId,
+  );
+  return { body: { ...presentAccount({ ...account, previous_secret_expires_at: previousSecretExpiresAt }), client_secret: clientSecret }, headers: { 'Cache-Control': 'no-store' } };
 }
 
 export const authModule: Module = {
@@ -104,7 +144,9 @@ export const authModule: Module = {
             }
             const actor = `service_account:${sa.client_id}`;
             const token = await issueToken(tx.db, ctx.app.keys, ctx.app.config.tokenTtlSeconds, { tenantId: sa.tenant_id, type: 'service_account', id: sa.id, actor });
-            await tx.audit({ type: 'auth.login', actor, subject: sa.id, data: { method: 'client_credentials', jti: token.jti } }, sa.tenant_id);
+            // A login with the replaced secret is marked, so an admin can tell which clients have not switched yet.
+            const data = { method: 'client_credentials', jti: token.jti, ...(sa.matched === 'previous' ? { secret: 'previous' } : {}) };
+            await tx.audit({ type: 'auth.login', actor, subject: sa.id, data }, sa.tenant_id);
             const { jti: _jti, ...out } = token;
             return { body: out, headers: { 'Cache-Control': 'no-store' } };
           });
@@ -139,6 +181,7 @@ export const authModule: Module = {
       auth: 'tenant',
       summary: "List the tenant's service accounts",
       tag: 'auth',
+      response: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ACCOUNT } } },
       async handler(ctx) {
         const rows = await ctx.tenant().table('service_accounts').whereNull('revoked_at').orderBy('created_at');
         return { body: { items: rows.map(presentAccount) } };
@@ -159,6 +202,57 @@ export const authModule: Module = {
         await scope.insert('service_accounts', row);
         await ctx.audit({ type: 'service_account.created', subject: row.id, data: { client_id: row.client_id, name: row.name } });
         return { status: 201, body: { ...presentAccount(row), client_secret: clientSecret } };
+      },
+    });
+    r.route({
+      method: 'GET',
+      path: '/api/v1/service-accounts/{id}',
+      auth: 'tenant',
+      summary: 'Read a service account (never its secret); previous_secret_expires_at tells until when a replaced secret still works',
+      tag: 'auth',
+      response: ACCOUNT,
+      async handler(ctx) {
+        const row = await ctx.tenant().table('service_accounts').where({ id: ctx.params.id }).whereNull('revoked_at').first();
+        if (!row) throw notFound(`service account ${ctx.params.id!.slice(0, 100)}`, 'id');
+        return { body: presentAccount(row) };
+      },
+    });
+    r.route({
+      method: 'POST',
+      path: '/api/v1/service-accounts/{id}/secret:rotate',
+      auth: 'tenant',
+      summary:
+        'Issue a new client_secret (returned once); the replaced one keeps working for secret_overlap_seconds (default 86400, 0: it stops at once), then stops',
+      tag: 'auth',
+      accepts: { content: { 'application/json': SECRET_ROTATE }, optional: true },
+      response: ROTATED,
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        const row = (await scope.table('service_accounts').where({ id: ctx.params.id }).whereNull('revoked_at').forUpdate().first()) as ServiceAccountRow | undefined;
+        if (!row) throw notFound(`service account ${ctx.params.id!.slice(0, 100)}`, 'id');
+        return rotateAccount(ctx, row, scope.tenantId);
+      },
+    });
+    r.route({
+      method: 'POST',
+      path: '/api/v1/tenants/{id}/client-secret:rotate',
+      auth: 'operator',
+      summary:
+        "Issue a new client_secret for the tenant's client_id (its first service account, created with the tenant), returned once; the replaced one keeps working for secret_overlap_seconds (default 86400, 0: at once)",
+      tag: 'auth',
+      accepts: { content: { 'application/json': SECRET_ROTATE }, optional: true },
+      response: ROTATED,
+      async handler(ctx) {
+        const tenant = (await ctx.db('tenants').where({ id: ctx.params.id }).forUpdate().first('id', 'status')) as { id: string; status: string } | undefined;
+        if (!tenant) throw notFound(`tenant ${ctx.params.id!.slice(0, 100)}`, 'id');
+        if (tenant.status === 'offboarded') throw conflict(`tenant ${tenant.id} has been offboarded; it has no credentials to rotate`, 'id');
+        // The pair the tenant was created with and reports as its client_id; the operator does not
+        // reach the accounts the tenant made itself.
+        const first = (await ctx.db('service_accounts').where({ tenant_id: tenant.id }).orderBy('created_at').forUpdate().first()) as ServiceAccountRow | undefined;
+        if (!first || first.revoked_at) {
+          throw conflict(`the service account created with tenant ${tenant.id} has been deleted; a tenant_admin rotates the others at POST /api/v1/service-accounts/{id}/secret:rotate`, 'client_id');
+        }
+        return rotateAccount(ctx, first, tenant.id);
       },
     });
     r.route({
