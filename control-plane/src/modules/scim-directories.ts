@@ -115,6 +115,7 @@ export const scimDirectoriesModule: Module = {
       path: `${def.api.read.path}/token:rotate`,
       auth: 'tenant',
       summary: 'Issue a new bearer token (returned once); the old one stops working at once',
+      response: { $ref: '#/components/schemas/ScimDirectory' },
       tag,
       handler: rotate,
     });
