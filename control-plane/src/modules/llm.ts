@@ -140,6 +140,16 @@ export const llmModule: Module = {
       tag: def.name,
       summary: "Test an LLM connector's credential with a real call to its platform",
       transaction: false,
+      response: {
+        type: 'object',
+        description: 'The connector (as LlmConnector) with what the platform answered; a refusal is 422 with the connector and missing_scopes',
+        required: ['id', 'status', 'test'],
+        properties: {
+          id: { type: 'string' },
+          status: { type: 'string' },
+          test: { type: 'object', required: ['ok'], properties: { ok: { const: true }, account: {}, scopes: { type: 'array', items: { type: 'string' } } } },
+        },
+      },
       handler: testConnector,
     });
     r.route({
@@ -149,6 +159,7 @@ export const llmModule: Module = {
       tag: def.name,
       summary:
         "Issue a new ingest credential, the secret the platform sends telemetry with (returned once); the old one stops working at once. A connector made before ingest credentials existed gets its first one here",
+      response: { $ref: '#/components/schemas/LlmConnector' },
       handler: rotateIngestCredential,
     });
   },
