@@ -16,6 +16,19 @@ const STATUSES = ['pending', 'completed', 'failed'];
 const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
 const present = (r: Record<string, any>) => ({ id: r.id, status: r.status, reason: r.reason ?? null, requested_by: r.requested_by, requested_at: iso(r.requested_at), completed_at: iso(r.completed_at) });
 
+const REQUEST = {
+  type: 'object',
+  required: ['id', 'status', 'reason', 'requested_by', 'requested_at', 'completed_at'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: STATUSES },
+    reason: { type: ['string', 'null'] },
+    requested_by: { type: 'string' },
+    requested_at: { type: 'string', format: 'date-time' },
+    completed_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
 /** The tenant's publish requests, newest first (`?status=`, `?limit=` up to 500). */
 async function listRequests(ctx: RequestContext) {
   const status = ctx.query.status === undefined ? undefined : String(ctx.query.status);
@@ -31,13 +44,14 @@ export const distributionModule: Module = {
   name: 'distribution',
   routes(r) {
     const tag = 'skill_entitlement';
-    r.route({ method: 'GET', path: REQUESTS, auth: 'tenant', tag, summary: 'Publish requests, newest first: pending until every connected platform has the grants, then completed (or failed)', query: { status: { schema: { type: 'string', enum: STATUSES } }, limit: limitQuery(500) }, handler: listRequests });
+    r.route({ method: 'GET', path: REQUESTS, auth: 'tenant', tag, summary: 'Publish requests, newest first: pending until every connected platform has the grants, then completed (or failed)', query: { status: { schema: { type: 'string', enum: STATUSES } }, limit: limitQuery(500) }, response: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: REQUEST } } }, handler: listRequests });
     r.route({
       method: 'GET',
       path: `${REQUESTS}/{id}`,
       auth: 'tenant',
       tag,
       summary: 'One publish request (the id POST .../distribution:republish answered)',
+      response: REQUEST,
       async handler(ctx) {
         const row = await ctx.tenant().table('distribution_requests').where('id', ctx.params.id!).first();
         if (!row) throw notFound(`distribution request ${ctx.params.id}`, 'id');
