@@ -3,7 +3,7 @@ import { loadConfig } from './config.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { migrateLatest } from './db/migrate.js';
 import { openConfiguredDatabase, startServer } from './server.js';
-import { verifyChain } from './audit/chain.js';
+import { verifyAndRecord } from './audit/verification.js';
 import { KeyRing } from './crypto/keys.js';
 import { healthCommand } from './health/cli-table.js';
 import { rosterImportCommand } from './roster/cli-import.js';
@@ -13,7 +13,9 @@ const USAGE = `usage: claresia-control-plane <command>
 commands:
   serve                       run the API (migrates first)
   migrate                     apply pending database migrations
-  verify-audit [--tenant ID]  check every tenant's (or one tenant's) governance event chain
+  verify-audit [--tenant ID]  check every tenant's (or one tenant's) governance event chain;
+                              exit 0 when all check out, 1 when one is broken, 2 when the
+                              tenant named does not exist
   health [--url URL] [--json] tenant health as a table (exit 1 when red); needs CLARESIA_TOKEN
                               or CLARESIA_CLIENT_ID + CLARESIA_CLIENT_SECRET
   roster-import FILE [--url URL] [--charset LABEL]
@@ -64,12 +66,20 @@ async function verifyAudit(args: string[]) {
     const i = args.indexOf('--tenant');
     const only = i >= 0 ? args[i + 1] : undefined;
     if (i >= 0 && !only) throw new Error('--tenant needs a tenant id');
+    // Not a verdict on any chain (a typo, a tenant of another database): 2, like a usage error,
+    // so a scheduled run that alerts on 1 does not report tampering for it.
+    if (only && !(await db('tenants').where({ id: only }).first('id'))) {
+      process.stderr.write(`error: tenant ${only} does not exist\n`);
+      process.exitCode = 2;
+      return;
+    }
     const tenants: string[] = only ? [only] : (await db('audit_heads').orderBy('tenant_id').pluck('tenant_id'));
     const keys = new KeyRing(config.masterKey);
     let broken = 0;
     for (const t of tenants) {
-      const r = await verifyChain(db, keys, t);
-      if (r.ok) process.stdout.write(`ok      ${t}  ${r.events_checked} events\n`);
+      const r = await verifyAndRecord(db, keys, t);
+      const gaps = r.legacy_gaps.length ? `; ${r.legacy_gaps.length} format-1 event(s) without a Hub co-signature (legacy gaps): seq ${r.legacy_gaps.join(', ')}` : '';
+      if (r.ok) process.stdout.write(`ok      ${t}  ${r.events_checked} events${gaps}\n`);
       else {
         broken++;
         const b = r.first_broken!;

@@ -29,7 +29,7 @@ for (const kind of dbKinds()) {
       assert.ok(items.every((e: any) => e.signature && e.key_id));
       const v = await cp.request('GET', '/api/v1/hub/governance-events:verify', { token: t.token });
       const { checkpoint, ...result } = v.body;
-      assert.deepEqual(result, { tenant_id: t.id, ok: true, events_checked: 7, head_seq: 7, head_hash: items[6].hash });
+      assert.deepEqual(result, { tenant_id: t.id, ok: true, events_checked: 7, head_seq: 7, head_hash: items[6].hash, legacy_gaps: [] });
       assert.deepEqual(Object.keys(checkpoint).sort(), ['hash', 'key_id', 'seq', 'signature', 'signed_at', 'tenant_id']);
       assert.deepEqual([checkpoint.tenant_id, checkpoint.seq, checkpoint.hash], [t.id, 7, items[6].hash]);
     });

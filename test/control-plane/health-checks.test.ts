@@ -20,6 +20,7 @@ function healthy(): Facts {
     entitlements: { archetypes: ['eng', 'sales', 'hr'], last_change_at: sec(130) },
     telemetry: { events: 3, first_at: sec(50) },
     events: { login: true, config_changed: false, live: true, scim_sync_at: sec(300) },
+    audit: { ok: true, head_seq: 42, legacy_gaps: [] },
   };
 }
 
@@ -102,6 +103,14 @@ describe('tenant health checks (facts to verdicts)', () => {
     const f = healthy();
     expectRed(telemetryCheck({ ...f, telemetry: { events: 0, first_at: null } }), /smoke test not run/);
     expectRed(auditCheck({ ...f, events: { ...f.events, live: false } }), /no tenant.live/);
+  });
+
+  it('audit: red with the first broken link when the chain does not verify, even with tenant.live', () => {
+    const f = healthy();
+    const broken = { ...f, audit: { ok: false, head_seq: 42, first_broken: { seq: 3, id: 17, reason: 'content does not match its hash' }, legacy_gaps: [] } };
+    expectRed(auditCheck(broken), /does not verify: event 3 \(id 17\): content does not match its hash/);
+    assert.match(auditCheck(f).reason, /verified through event 42/);
+    assert.match(auditCheck({ ...f, audit: { ...f.audit, legacy_gaps: [7, 8] } }).reason, /2 event\(s\) from before the upgrade/);
   });
 
   it('derives onboarding progress from the same facts', () => {

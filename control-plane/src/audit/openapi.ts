@@ -46,7 +46,7 @@ export const eventListSchema: JsonSchema = {
 
 export const verifySchema: JsonSchema = {
   type: 'object',
-  required: ['tenant_id', 'ok', 'events_checked', 'head_seq'],
+  required: ['tenant_id', 'ok', 'events_checked', 'head_seq', 'legacy_gaps'],
   properties: {
     tenant_id: { type: 'string' },
     ok: { type: 'boolean' },
@@ -54,6 +54,15 @@ export const verifySchema: JsonSchema = {
     head_seq: { type: 'integer' },
     head_hash: { type: 'string', description: 'When ok' },
     checkpoint: { ...signedHead, description: `When ok. ${signedHead.description as string}` },
+    legacy_gaps: {
+      type: 'array',
+      items: { type: 'integer' },
+      description:
+        'The seq of each format-1 event (written before migration 0520) that should carry a Hub co-signature and does not. ' +
+        'The release before 0520 could write such an event when it was appended while the Hub was being provisioned; format 1 ' +
+        'does not hash the key ids, so it cannot be told from a co-signature stripped later. Reported, not a break: ok stays true. ' +
+        'A format-2 event without its co-signature is a break.',
+    },
     first_broken: {
       type: 'object',
       description: 'When not ok: the first event that does not check out (id null when it is missing), and why',

@@ -12,6 +12,33 @@ export interface VerifyResult {
   head_hash?: string;
   /** The first event that does not check out, and why. */
   first_broken?: { seq: number; id: number | null; reason: string };
+  /**
+   * Format-1 events (written before migration 0520) that should carry a Hub co-signature and do
+   * not. The release before 0520 could write one without it (an event appended while the Hub's
+   * provisioner held the head), and format 1 does not hash the key ids, so such an event cannot be
+   * told from one whose co-signature was stripped later: reported, not counted as a break. A
+   * format-2 event without one is a break.
+   */
+  legacy_gaps: number[];
+}
+
+/** Where a walk stopped on a chain that checked out: enough to go on from there later. */
+export interface ResumePoint {
+  seq: number;
+  hash: string;
+  /** The format of event `seq` (a later event may not be in a lower one). */
+  format: number;
+  /** The Hub key every event after `seq` must be co-signed with, if any. */
+  hub_key_id: string | null;
+  legacy_gaps: number[];
+}
+
+export interface Walk {
+  result: VerifyResult;
+  /** Where the chain checked out to, when it did. */
+  resume?: ResumePoint;
+  /** Rows read from governance_events: the cost of the walk. */
+  events_read: number;
 }
 
 /**
@@ -37,6 +64,16 @@ interface Broken {
  * after it. Events never change once committed, so later appends cannot make the walk inconsistent.
  */
 export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string, pageSize = 1000): Promise<VerifyResult> {
+  return (await walkChain(db, keys, tenantId, { pageSize })).result;
+}
+
+/**
+ * verifyChain, optionally going on from a point an earlier walk checked (events up to it are
+ * not read again: only the link from it, the events after it and the head are checked).
+ */
+export async function walkChain(db: Queryable, keys: KeyRing, tenantId: string, opts: { from?: ResumePoint; pageSize?: number } = {}): Promise<Walk> {
+  const pageSize = opts.pageSize ?? 1000;
+  const from = opts.from;
   const [head] = rawRows(
     await db.raw(
       `SELECT h.seq, h.hash, h.key_id, h.signature, h.signed_at,
@@ -47,23 +84,29 @@ export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string
     ),
   );
   const headSeq = head ? Number(head.seq) : 0;
-  let checked = 0;
-  const fail = (b: Broken): VerifyResult => ({ tenant_id: tenantId, ok: false, events_checked: checked, head_seq: headSeq, first_broken: b });
+  let checked = from?.seq ?? 0;
+  let read = 0;
+  const legacyGaps = [...(from?.legacy_gaps ?? [])];
+  const fail = (b: Broken): Walk => ({
+    result: { tenant_id: tenantId, ok: false, events_checked: checked, head_seq: headSeq, first_broken: b, legacy_gaps: legacyGaps },
+    events_read: read,
+  });
   if (!head) return fail({ seq: 1, id: null, reason: 'the tenant has no chain head' });
   const lastSeq = head.last_seq === null || head.last_seq === undefined ? 0 : Number(head.last_seq);
   if (lastSeq > headSeq) return fail({ seq: headSeq + 1, id: null, reason: `the chain goes on to event ${lastSeq} but its head says ${headSeq}` });
+  if (from && from.seq > headSeq) return fail({ seq: headSeq + 1, id: null, reason: `events up to ${from.seq} were verified but the chain head says ${headSeq}` });
 
   const trusted = (id: string | null) => (id ? keys.trustedKey(db, id) : Promise.resolve(undefined));
   const isAuditKey = (k: TrustedKey | undefined): k is TrustedKey => k?.purpose === 'audit' && k.tenantId === null;
   const isHubKey = (k: TrustedKey | undefined): k is TrustedKey => k?.purpose === 'hub' && k.tenantId === tenantId;
 
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let lastFormat = 1;
+  let prevHash = from?.hash ?? GENESIS_HASH;
+  let expectedSeq = (from?.seq ?? 0) + 1;
+  let lastFormat = from?.format ?? 1;
   // The Hub key every event must be co-signed with from here on: set by hub.provisioned (whose
   // data names the key, under the hash in every format) or by the first co-signed event, cleared
   // by hub.deleted (the last event the Hub co-signs).
-  let hubKeyId: string | null = null;
+  let hubKeyId: string | null = from?.hub_key_id ?? null;
 
   /** Checks a batch; the signatures of the events that pass the other checks are verified together. */
   async function checkBatch(rows: Array<Record<string, any>>): Promise<Broken | undefined> {
@@ -116,6 +159,8 @@ export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string
         }
         hubKeyId = r.hub_key_id;
         cosignature = verifyBytesAsync(hub.publicKey, digest, r.hub_signature ?? '');
+      } else if (hubKeyId && format === 1) {
+        legacyGaps.push(seq);
       } else if (hubKeyId) {
         broken = at(`hub co-signature is missing: every event since the Hub's key ${hubKeyId} appeared must carry one`);
         break;
@@ -142,6 +187,7 @@ export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string
       .orderBy('seq')
       .limit(pageSize);
     if (rows.length === 0) break;
+    read += rows.length;
     for (let i = 0; i < rows.length; i += BATCH) {
       const broken = await checkBatch(rows.slice(i, i + BATCH));
       if (broken) return fail(broken);
@@ -158,5 +204,9 @@ export async function verifyChain(db: Queryable, keys: KeyRing, tenantId: string
     // Every append since migration 0520 signs the head; only a chain last written before it may end unsigned.
     return fail({ seq: headSeq, id: null, reason: 'the chain head is not signed' });
   }
-  return { tenant_id: tenantId, ok: true, events_checked: checked, head_seq: headSeq, head_hash: head.hash };
+  return {
+    result: { tenant_id: tenantId, ok: true, events_checked: checked, head_seq: headSeq, head_hash: head.hash, legacy_gaps: legacyGaps },
+    resume: { seq: headSeq, hash: head.hash, format: lastFormat, hub_key_id: hubKeyId, legacy_gaps: legacyGaps },
+    events_read: read,
+  };
 }

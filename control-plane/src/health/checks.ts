@@ -102,8 +102,18 @@ export function telemetryCheck(f: Facts): Check {
 }
 
 export function auditCheck(f: Facts): Check {
+  const a = f.audit;
+  if (!a.ok) {
+    const b = a.first_broken!;
+    return red(
+      'audit',
+      `the governance chain does not verify: event ${b.seq}${b.id !== null ? ` (id ${b.id})` : ''}: ${b.reason}`,
+      'see GET /api/v1/hub/governance-events:verify; restore the governance events from a backup or contact Claresia support. This check stays red until that verify answers ok',
+    );
+  }
   if (!f.events.live) return red('audit', 'no tenant.live event in the governance trail', 'complete the smoke test: the first skill invocation records tenant.live');
-  return green('audit', 'tenant.live is in the signed governance trail');
+  const gaps = a.legacy_gaps.length ? `; ${a.legacy_gaps.length} event(s) from before the upgrade to format 2 lack a Hub co-signature (legacy_gaps in :verify)` : '';
+  return green('audit', `tenant.live is in the governance trail, verified through event ${a.head_seq}${gaps}`);
 }
 
 export function allChecks(f: Facts): Check[] {

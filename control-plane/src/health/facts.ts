@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/connection.js';
+import type { KeyRing } from '../crypto/keys.js';
+import { auditStatus } from '../audit/verification.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { rosterSummary } from '../roster/summary.js';
 import { columnsOf, tableExists } from './schema-probe.js';
@@ -24,6 +26,8 @@ export interface Facts {
   entitlements: { archetypes: string[]; last_change_at: Date | null };
   telemetry: { events: number; first_at: Date | null };
   events: { login: boolean; config_changed: boolean; live: boolean; scim_sync_at: Date | null };
+  /** The governance chain, verified from where the last verification stopped (audit/verification.ts). */
+  audit: { ok: boolean; head_seq: number; first_broken?: { seq: number; id: number | null; reason: string }; legacy_gaps: number[] };
 }
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -52,11 +56,12 @@ async function eventFacts(scope: TenantScope) {
   return { login: at.has('auth.login'), config_changed: at.has('tenant.config_changed'), live: at.has('tenant.live'), scim_sync_at: at.get('roster.scim_sync_completed') ?? null };
 }
 
-export async function gatherFacts(db: Queryable, tenantId: string): Promise<Facts> {
+export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string): Promise<Facts> {
   const scope = new TenantScope(db, tenantId);
   const missing: string[] = [];
   const tenant = await db('tenants').where({ id: tenantId }).first('status', 'deployment_mode');
   const events = await eventFacts(scope);
+  const { ok, head_seq, first_broken, legacy_gaps } = await auditStatus(db, keys, tenantId);
 
   let sso: Facts['sso'] = null;
   if (await present(db, ['sso_connections'], missing)) {
@@ -119,5 +124,6 @@ export async function gatherFacts(db: Queryable, tenantId: string): Promise<Fact
     entitlements: { archetypes: granted, last_change_at: lastChange },
     telemetry: { events: n(tel?.c), first_at: d(tel?.at) },
     events,
+    audit: { ok, head_seq, first_broken, legacy_gaps },
   };
 }

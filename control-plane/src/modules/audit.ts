@@ -1,8 +1,8 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { verifyChain } from '../audit/chain.js';
 import { signHead } from '../audit/head.js';
 import { eventListSchema, keysSchema, verifySchema } from '../audit/openapi.js';
 import { publishedKeys } from '../audit/published-keys.js';
+import { verifyAndRecord } from '../audit/verification.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { limitQuery } from '../http/openapi-params.js';
@@ -98,7 +98,8 @@ export const auditModule: Module = {
       response: verifySchema,
       async handler(ctx) {
         const tenantId = await tenantOf(ctx);
-        const result = await verifyChain(ctx.db, ctx.app.keys, tenantId);
+        // Recorded, so the health check's audit verdict follows what this walk found.
+        const result = await verifyAndRecord(ctx.db, ctx.app.keys, tenantId);
         if (!result.ok) return { body: result };
         // Signed only for a chain that checks out: the control plane never vouches for a broken one.
         const checkpoint = signHead(await ctx.app.keys.activeKey(ctx.db, 'audit'), tenantId, result.head_seq, result.head_hash!);

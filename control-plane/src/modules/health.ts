@@ -17,7 +17,7 @@ export const healthModule: Module = {
       summary: '',
       catalogOperation: true,
       async handler(ctx) {
-        const facts = await gatherFacts(ctx.db, ctx.tenant().tenantId);
+        const facts = await gatherFacts(ctx.db, ctx.app.keys, ctx.tenant().tenantId);
         const checks = allChecks(facts);
         return {
           body: {
