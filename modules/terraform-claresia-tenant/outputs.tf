@@ -55,6 +55,12 @@ output "llm_connectors" {
   value       = { for k, c in claresia_llm_connector.this : k => { id = c.id, status = c.status } }
 }
 
+output "llm_ingest_credentials" {
+  description = "Each LLM connector's ingest credential by its key in `llm_connectors`: the secret its platform sends skill invocations to POST /api/v1/telemetry/events with (returned once, at creation; null after an import)."
+  value       = { for k, c in claresia_llm_connector.this : k => c.ingest_credential }
+  sensitive   = true
+}
+
 output "hub_id" {
   description = "Id of the Hub."
   value       = claresia_hub.this.id

@@ -33,7 +33,7 @@ describe('terraform-claresia-tenant README and HCL reader', () => {
     for (const name of ['tenant_id', 'acs_url', 'audience_uri', 'scim_endpoint_url', 'scim_bearer_token', 'cmek_key_id', 'control_plane_client_certificate', 'control_plane_client_certificate_sha256', 'customer_ca_certificate_sha256', 'mtls_endpoint_url', 'health']) {
       assert.ok(outs.some((o) => o.name === name), `output ${name}`);
     }
-    assert.deepEqual(outs.filter((o) => o.sensitive).map((o) => o.name).sort(), ['client_secret', 'scim_bearer_token']);
+    assert.deepEqual(outs.filter((o) => o.sensitive).map((o) => o.name).sort(), ['client_secret', 'llm_ingest_credentials', 'scim_bearer_token']);
   });
 
   it('has a plan-only run expecting each variable to fail for every validation rule it has', () => {
