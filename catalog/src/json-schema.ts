@@ -12,6 +12,8 @@ const FORMAT_PATTERNS: Partial<Record<NonNullable<Attribute['format']>, JsonSche
       '^(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)/(?:3[0-2]|[12]?\\d)$|^[0-9a-fA-F:]+/(?:12[0-8]|1[01]\\d|\\d?\\d)$',
   },
   'pem-certificate': { pattern: '-----BEGIN CERTIFICATE-----' },
+  // Its own pattern, so that a failed pattern is reported in this format's words.
+  'pem-ca-bundle': { pattern: '-----BEGIN CERTIFICATE-----[\\s\\S]*-----END CERTIFICATE-----' },
   'skill-id': { pattern: SKILL_ID_PATTERN },
   'rbac-group': { pattern: RBAC_GROUP_PATTERN },
   // The API judges the scheme with the address (outbound-url.ts): its schema asks for a URL only.
@@ -27,6 +29,7 @@ export const FORMAT_MESSAGES: Record<NonNullable<Attribute['format']>, string> =
   uuid: 'must be a UUID',
   cidr: 'must be a CIDR block such as 203.0.113.0/24',
   'pem-certificate': 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
+  'pem-ca-bundle': 'must be PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)',
   'skill-id': 'must be a skill id such as claresia.exec.web-research (claresia.<pack>.<skill>)',
   'rbac-group': 'must be an RBAC group: claresia- and a name, such as claresia-data-pilot',
   'outbound-url': 'must be an https:// URL (http:// only to a loopback or private address, which a development control plane accepts)',

@@ -21,7 +21,7 @@ export type AttrType =
  */
 export type AttrMode = 'required' | 'optional' | 'optional_computed' | 'computed';
 
-export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate' | 'skill-id' | 'rbac-group' | 'outbound-url';
+export type AttrFormat = 'email' | 'uri' | 'https-uri' | 'date-time' | 'uuid' | 'cidr' | 'pem-certificate' | 'pem-ca-bundle' | 'skill-id' | 'rbac-group' | 'outbound-url';
 
 export interface Attribute {
   type: AttrType;

@@ -31,8 +31,9 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
     case 'uuid':
       return UUID.test(v) ? undefined : FORMAT_MESSAGES['uuid'];
     case 'cidr':
-      // The API's pattern first (its words for a value that is no CIDR at all), then what it
-      // checks beyond a pattern: host bits zero, a real address.
+    case 'pem-ca-bundle':
+      // The API's pattern first (its words for a value that is no CIDR or PEM at all), then what
+      // it checks beyond a pattern: host bits zero, a real address; CA certificates valid now.
       return formatPattern(format)!.test(v) ? formatProblemBeyondSchema(format, v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
     case 'skill-id':

@@ -198,6 +198,31 @@ data "claresia_hub_ready" "c" {
     }
   });
 
+  it('plan refuses a CA bundle the API would refuse (a leaf, an expired CA, a chain starting with the leaf), at its line, in the API words, creating nothing', async () => {
+    const t = await cp.createTenant({ deployment_mode: 'C' });
+    const ws = tenantWorkspace(t);
+    try {
+      const leaf = await selfSigned('hub.acme.example', { ca: false });
+      const expired = await selfSigned('Old CA', { notBefore: new Date('2020-01-01'), notAfter: new Date('2021-01-01') });
+      const cases: Array<[string, RegExp]> = [
+        [leaf.pem, /must hold only CA certificates valid now: the certificate is not a CA certificate \(basicConstraints CA:TRUE is missing\)/],
+        [expired.pem, /must hold only CA certificates valid now: the certificate expired on 2021-01-01T00:00:00\.000Z/],
+        [`${leaf.pem.trim()}\n${endpoint.ca.pem.trim()}`, /must hold only CA certificates valid now: certificate 1 is not a CA certificate/],
+      ];
+      for (const [ca, message] of cases) {
+        ws.write('main.tf', hubConfig({ url: endpoint.url, ca }));
+        const r = await ws.tf('plan');
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /Invalid value for customer_ca_certificate/);
+        assert.match(r.stderr.replace(/\s+/g, ' '), message);
+        assert.match(r.stderr, /on main\.tf line \d+, in resource "claresia_hub" "c":\n.*customer_ca_certificate = <<-PEM/);
+      }
+      assert.equal(await cp.count('hubs', { tenant_id: t.id }), 0);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('a Hub that fails says why and points at the input the reason names', async () => {
     const t = await cp.createTenant({ deployment_mode: 'C' });
     const wrongCa = await selfSigned('Not the endpoint CA');

@@ -126,6 +126,25 @@ for (const kind of dbKinds()) {
       }
     });
 
+    it('Check refuses a CA bundle the API would refuse, in its words, at customerCaCertificate', async () => {
+      const t = await cp.createTenant({ deployment_mode: 'C' });
+      const p = await tenantPlugin(t);
+      try {
+        const leaf = await selfSigned('hub.acme.example', { ca: false });
+        const check = await p.call<any>('check', req.check(H('l'), { mode: 'C', mtlsEndpointUrl: endpoint.url, customerCaCertificate: leaf.pem }));
+        assert.deepEqual(
+          check.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]),
+          [['customerCaCertificate', 'customerCaCertificate must hold only CA certificates valid now: the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)']],
+        );
+        const api = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: endpoint.url, customer_ca_certificate: leaf.pem } });
+        assert.equal(api.status, 400);
+        assert.equal(api.body.error.field, 'customer_ca_certificate');
+        assert.equal(api.body.error.message, 'customer_ca_certificate: the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)', 'the same words as the API');
+      } finally {
+        await p.stop();
+      }
+    });
+
     it('a Hub that fails is reported with the API reason and its state as last polled', async () => {
       const t = await cp.createTenant({ deployment_mode: 'C' });
       const p = await tenantPlugin(t);

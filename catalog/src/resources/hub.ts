@@ -70,7 +70,7 @@ export const hub: ResourceDef = {
     customer_ca_certificate: {
       type: 'string',
       mode: 'optional',
-      format: 'pem-certificate',
+      format: 'pem-ca-bundle',
       maxLength: 65536,
       normalize: 'trim',
       description:

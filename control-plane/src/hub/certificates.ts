@@ -5,43 +5,8 @@ import { KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto'
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Why a customer CA certificate is refused; the message is shown with the field name. */
-export class CertificateError extends Error {}
-
-export interface CaBundle {
-  /** SHA-256 fingerprints, colon-separated hex as openssl prints them, one per certificate. */
-  fingerprints: string[];
-}
-
-/**
- * Checks the CA bundle a BYOC customer gives us to verify their endpoint's server certificate:
- * every certificate must parse, be a CA (basicConstraints CA:TRUE) and be valid at `now`
- * (null skips the time check, for reading back what was accepted earlier).
- */
-export function inspectCaBundle(pem: string, now: Date | null = new Date()): CaBundle {
-  const blocks = pem.match(PEM_BLOCK) ?? [];
-  if (blocks.length === 0) throw new CertificateError('holds no PEM certificate');
-  if (blocks.length > 10) throw new CertificateError('holds more than 10 certificates');
-  const fingerprints: string[] = [];
-  blocks.forEach((block, i) => {
-    const which = blocks.length > 1 ? `certificate ${i + 1}` : 'the certificate';
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(block);
-    } catch {
-      throw new CertificateError(`${which} is not a valid X.509 certificate`);
-    }
-    if (!cert.ca) throw new CertificateError(`${which} is not a CA certificate (basicConstraints CA:TRUE is missing)`);
-    const from = new Date(cert.validFrom);
-    const to = new Date(cert.validTo);
-    if (now && to < now) throw new CertificateError(`${which} expired on ${to.toISOString()}`);
-    if (now && from > now) throw new CertificateError(`${which} is not valid before ${from.toISOString()}`);
-    fingerprints.push(cert.fingerprint256);
-  });
-  return { fingerprints };
-}
+// The check is the catalog's, so that terraform plan and a Pulumi preview refuse what this refuses.
+export { CaBundleError as CertificateError, inspectCaBundle, type CaBundle } from '@claresia/catalog';
 
 export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
