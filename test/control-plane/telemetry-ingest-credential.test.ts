@@ -49,6 +49,16 @@ for (const kind of dbKinds()) {
       const live = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.live' }).first();
       assert.equal(live.actor, `claude:${c.id}`, 'the audit trail names the connector whose credential sent it');
       assert.equal(live.data.smoke_test.connector_id, c.id);
+      // It opens this route only: not the tenant's API, not even the telemetry it sent.
+      for (const [method, path] of [
+        ['GET', '/api/v1/tenant'],
+        ['GET', EVENTS],
+        ['GET', `/api/v1/llm/connectors/${c.id}`],
+        ['POST', `/api/v1/llm/connectors/${c.id}/ingest-credential:rotate`],
+      ]) {
+        const other = await cp.request(method!, path!, { token: c.credential });
+        assert.equal(other.status, 401, `${method} ${path}: ${other.text}`);
+      }
       // Repeating its own id is allowed; a retried delivery is recorded once.
       const again = await send(c.credential, { connector_id: c.id, skill_id: 'claresia.core.meeting-notes', invocation_id: 'smoke-1' });
       assert.equal(again.status, 200, again.text);
