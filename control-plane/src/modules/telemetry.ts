@@ -12,13 +12,13 @@ const tag = 'telemetry';
 const EVENTS_PATH = '/api/v1/telemetry/events';
 
 /**
- * The route is registered without auth or body so that the handler checks the caller first;
- * the OpenAPI document should still say what it takes: either credential, that body, and
- * (for a tenant token) the role.
+ * The route is registered without auth so that the handler checks the caller first; the
+ * OpenAPI document should still say who may call it: a connector's ingest credential, or a
+ * tenant token with the role a write needs. The router has no auth mode to say that.
  */
 function documentEventsRoute(r: ApiRouter): void {
   const op = r.operations.find((o) => o.method === 'POST' && o.path === EVENTS_PATH)!;
-  Object.assign(op, { auth: 'ingest', requestBody: EVENT_SCHEMA, status: '202' });
+  op.auth = 'ingest';
   r.roles.set(`POST ${EVENTS_PATH}`, 'tenant_admin');
 }
 
@@ -34,6 +34,8 @@ export const telemetryModule: Module = {
       transaction: false,
       // 200 for an invocation_id already recorded.
       status: [202, 200],
+      // Validated by the handler once the caller is known, not by the router before.
+      accepts: { content: { 'application/json': EVENT_SCHEMA } },
       tag,
       summary:
         "Record a skill invocation from a connected platform, sent with the connector's ingest credential (or a tenant_admin token naming connector_id); while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)",
