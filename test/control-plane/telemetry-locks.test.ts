@@ -50,10 +50,11 @@ for (const kind of dbKinds()) {
         outcome = await until('the invocation to be answered or to wait on a lock', async () => {
           if (answered) return 'answered' as const;
           // Only the invocation's read of the connector: the publish job the connector's test
-          // started may also be waiting for the row, and says nothing about telemetry.
+          // started may also be waiting for the row, and says nothing about telemetry. Not only
+          // behind the holder: the read may queue behind that job's wait for the same row.
           const r = await cp.db.raw(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND ? = ANY (pg_blocking_pids(pid))
-               AND query ILIKE '%from "llm_connectors"%' AND query NOT ILIKE '%update%'`,
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> ?
+               AND query ILIKE 'select%from "llm_connectors"%' AND query NOT ILIKE '%update%'`,
             [holder],
           );
           return r.rows[0].n > 0 ? ('waited' as const) : false;
