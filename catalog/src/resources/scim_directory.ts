@@ -54,6 +54,14 @@ export const scimDirectory: ResourceDef = {
       description: 'The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed.',
     },
     token_rotated_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the current token was issued.' },
+    previous_token_expires_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description:
+        'While the token replaced by the last rotation still works beside the current one (POST .../{id}/token:rotate with ' +
+        'token_overlap_seconds above 0), when it stops (RFC 3339); null otherwise.',
+    },
     created_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'Creation time (RFC 3339).' },
   },
   terraformExample: `resource "claresia_scim_directory" "okta" {

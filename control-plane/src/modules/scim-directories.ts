@@ -1,4 +1,5 @@
-import { normalizeObject, resourceByName, type JsonSchema } from '@claresia/catalog';
+import { normalizeObject, resourceByName, responseSchema, type JsonSchema } from '@claresia/catalog';
+import { liveUntil, overlapEnd, overlapFrom, rotationBody } from '../auth/credential-overlap.js';
 import { newId } from '../crypto/secrets.js';
 import type { RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -19,12 +20,26 @@ const def = resourceByName('scim_directory');
 const SYNC_BODY: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
 
 /**
+ * A rotation ends the old token at once unless asked otherwise, as it always has: scripts that
+ * rotate after a leak rely on it, and an overlap is a choice made knowing the IdP will be
+ * updated within it.
+ */
+const TOKEN_OVERLAP_FIELD = 'token_overlap_seconds';
+const DEFAULT_TOKEN_OVERLAP_SECONDS = 0;
+const TOKEN_ROTATE = rotationBody(TOKEN_OVERLAP_FIELD, DEFAULT_TOKEN_OVERLAP_SECONDS, 'bearer token');
+
+interface OverlapColumns {
+  previous_token_hash: string | null;
+  previous_token_expires_at: Date | null;
+}
+
+/**
  * The API view, with the id also under the name the runbook gives it: customers' scripts read
  * `directory_id` from configure (API.md, step 5), and the catalog declares both.
  */
 function present(ctx: RequestContext, row: StoredDirectory, token: string | null = null) {
   const { id, ...rest } = presentDirectory(row, ctx.app.publicUrl(), token);
-  return { id, directory_id: id, ...rest };
+  return { id, directory_id: id, ...rest, previous_token_expires_at: liveUntil((row as StoredDirectory & Partial<OverlapColumns>).previous_token_expires_at) };
 }
 
 async function create(ctx: RequestContext) {
@@ -56,13 +71,26 @@ async function update(ctx: RequestContext) {
 }
 
 async function rotate(ctx: RequestContext) {
+  const overlap = overlapFrom(TOKEN_ROTATE, TOKEN_OVERLAP_FIELD, DEFAULT_TOKEN_OVERLAP_SECONDS, ctx.body);
   const scope = ctx.tenant();
   const row = await loadDirectory(scope, ctx.params.id!, true);
   const { token, hash } = newDirectoryToken();
-  // The old hash is overwritten in this transaction: the old token stops working at commit.
-  await scope.table(TABLE).where({ id: row.id }).update({ token_hash: hash, token_rotated_at: new Date(), updated_at: new Date() });
-  await ctx.audit({ type: 'connector.credential_rotated', subject: row.id, data: { kind: 'scim_idp', idp: row.idp } });
-  return { body: present(ctx, await loadDirectory(scope, row.id), token) };
+  // With no overlap the old hash is simply overwritten, so the old token stops working at commit.
+  // With one, only the token just replaced is kept: a second rotation ends the first one's overlap.
+  const [kept] = (await scope
+    .table(TABLE)
+    .where({ id: row.id })
+    .update({
+      token_hash: hash,
+      previous_token_hash: overlap > 0 ? row.token_hash : null,
+      previous_token_expires_at: overlapEnd(ctx.db, overlap),
+      token_rotated_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning(['previous_token_expires_at'])) as Array<{ previous_token_expires_at: Date | null }>;
+  const until = kept!.previous_token_expires_at ? new Date(kept!.previous_token_expires_at).toISOString() : null;
+  await ctx.audit({ type: 'connector.credential_rotated', subject: row.id, data: { kind: 'scim_idp', idp: row.idp, token_overlap_seconds: overlap, previous_token_expires_at: until } });
+  return { body: present(ctx, await loadDirectory(scope, row.id), token), headers: { 'Cache-Control': 'no-store' } };
 }
 
 /**

@@ -176,7 +176,7 @@ async function offboard(ctx: RequestContext, id: string) {
   const revoked = await revokeAllTenantSessions(db, id);
   // token_hash is unique and required: a hash of a secret nobody was shown opens nothing.
   const directories = (await db('scim_directories').where({ tenant_id: id }).select('id')) as Array<{ id: string }>;
-  for (const d of directories) await db('scim_directories').where({ id: d.id }).update({ token_hash: hashSecret(newSecret('revoked')), updated_at: now });
+  for (const d of directories) await db('scim_directories').where({ id: d.id }).update({ token_hash: hashSecret(newSecret('revoked')), previous_token_hash: null, previous_token_expires_at: null, updated_at: now });
   // A state being redeemed right now is skipped, not waited for: that sign-in holds it and then
   // waits for this transaction's lock on the tenant, and is refused once it gets it.
   const ingest = await db('llm_connectors').where({ tenant_id: id }).whereNotNull('ingest_credential_hash').update({ ingest_credential_hash: null, updated_at: now });

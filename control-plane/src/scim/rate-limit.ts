@@ -122,7 +122,9 @@ const SEEN_SQL = `
  * requests arriving together share it. Each request is decided as if they had come one after
  * the other. Returns undefined (and counts nothing) when the token is not this directory's.
  * A directory of an offboarded tenant opens nothing (401, counted and stamped nowhere): its IdP
- * may go on sending until someone removes the app there.
+ * may go on sending until someone removes the app there. The token a rotation replaced opens the
+ * directory too until its overlap ends (by the database clock); the row is found by its primary
+ * key either way, and the hashes compared on that one row, so the overlap costs no extra lookup.
  */
 export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenHash: string, limit: ScimRateLimit, count = 1, nowMs = Date.now()): Promise<Array<Gate<D>> | undefined> {
   const second = Math.floor(nowMs / 1000);
@@ -132,11 +134,11 @@ export async function authenticateAndTake<D>(db: Db, directoryId: string, tokenH
     db.raw(
       `WITH a AS (
          SELECT sd.*, t.status AS tenant_status FROM scim_directories sd JOIN tenants t ON t.id = sd.tenant_id
-         WHERE sd.token_hash = ? AND sd.id = ?),
+         WHERE sd.id = ? AND (sd.token_hash = ? OR (sd.previous_token_hash = ? AND sd.previous_token_expires_at > now()))),
        d AS (SELECT * FROM a WHERE tenant_status <> 'offboarded'),
        ${SEEN_SQL}, ${COUNT_SQL('d')}
        SELECT to_jsonb(a.*) AS directory, ${SUMS_SQL} FROM a, async_commit`,
-      [tokenHash, directoryId, LAST_REQUEST_RESOLUTION_SECONDS, second, count, from, second, from, second],
+      [directoryId, tokenHash, tokenHash, LAST_REQUEST_RESOLUTION_SECONDS, second, count, from, second, from, second],
     ),
   );
   const row = res.rows[0] as (CounterRow & { directory: D | string }) | undefined;

@@ -46,6 +46,10 @@ export class ScimDirectory extends pulumi.CustomResource {
    */
   declare public readonly tokenRotatedAt: pulumi.Output<string | undefined>;
   /**
+   * While the token replaced by the last rotation still works beside the current one (POST .../{id}/token:rotate with token_overlap_seconds above 0), when it stops (RFC 3339); null otherwise.
+   */
+  declare public readonly previousTokenExpiresAt: pulumi.Output<string | undefined>;
+  /**
    * Creation time (RFC 3339).
    */
   declare public readonly createdAt: pulumi.Output<string | undefined>;
@@ -62,6 +66,7 @@ export class ScimDirectory extends pulumi.CustomResource {
       inputs['endpointUrl'] = state?.endpointUrl;
       inputs['bearerToken'] = state?.bearerToken;
       inputs['tokenRotatedAt'] = state?.tokenRotatedAt;
+      inputs['previousTokenExpiresAt'] = state?.previousTokenExpiresAt;
       inputs['createdAt'] = state?.createdAt;
     } else {
       const args = argsOrState as ScimDirectoryArgs | undefined;
@@ -72,6 +77,7 @@ export class ScimDirectory extends pulumi.CustomResource {
       inputs['endpointUrl'] = undefined;
       inputs['bearerToken'] = undefined;
       inputs['tokenRotatedAt'] = undefined;
+      inputs['previousTokenExpiresAt'] = undefined;
       inputs['createdAt'] = undefined;
     }
     opts = pulumi.mergeOptions(resourceOptsDefaults(), opts);
@@ -118,6 +124,10 @@ export interface ScimDirectoryState {
    * When the current token was issued.
    */
   tokenRotatedAt?: pulumi.Input<string>;
+  /**
+   * While the token replaced by the last rotation still works beside the current one (POST .../{id}/token:rotate with token_overlap_seconds above 0), when it stops (RFC 3339); null otherwise.
+   */
+  previousTokenExpiresAt?: pulumi.Input<string>;
   /**
    * Creation time (RFC 3339).
    */

@@ -132,6 +132,11 @@ export class ScimDirectory extends cdktf.TerraformResource {
     return this._ipAllowlist;
   }
 
+  // previous_token_expires_at - computed: true, optional: false, required: false
+  public get previousTokenExpiresAt() {
+    return this.getStringAttribute('previous_token_expires_at');
+  }
+
   // token_rotated_at - computed: true, optional: false, required: false
   public get tokenRotatedAt() {
     return this.getStringAttribute('token_rotated_at');
