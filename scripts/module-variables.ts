@@ -219,7 +219,7 @@ export const SPECS: readonly VariableSpec[] = [
     name: 'hub',
     resource: 'hub',
     description:
-      "The Hub (runbook step 7), in the tenant's deployment_mode. Mode B needs region (where the dedicated Hub and its customer-managed key live). Mode C needs mtls_endpoint_url (https, demanding a client certificate) and customer_ca_certificate (the PEM CA bundle, up to 10, that issued the endpoint's server certificate). create_timeout bounds how long apply waits for the Hub to be ready; in Mode C that includes the time your endpoint takes to trust the control plane's client certificate.",
+      "The Hub (runbook step 7), in the tenant's deployment_mode. Mode B needs region (where the dedicated Hub and its customer-managed key live). Mode C needs mtls_endpoint_url (https, demanding a client certificate) and customer_ca_certificate (the PEM CA bundle, up to 10, that issued the endpoint's server certificate). create_timeout bounds how long apply waits for the Hub to be ready; in Mode C that includes the time your endpoint takes to trust the control plane's client certificate. In Mode C with a trust store fed from this module's control_plane_client_certificate output in the same apply, set wait_for_ready = false (create then returns once the certificate is issued) and pass that trust store to hub_ready_after: hub_status and health are read after it, once the Hub is ready.",
     shape: 'object',
     default: '{}',
     notNull: true,
@@ -240,6 +240,8 @@ export const SPECS: readonly VariableSpec[] = [
         default: '"20m"',
         extra: [{ condition: (v) => `can(regex("^([0-9]+(\\\\.[0-9]+)?(ms|s|m|h))+$", ${v}))`, says: 'be a duration such as 30s, 20m or 1h30m' }],
       },
+      // claresia_hub's own argument (the catalog's async wait argument), not an API attribute.
+      wait_for_ready: { type: 'bool', default: 'true' },
     },
   },
   {

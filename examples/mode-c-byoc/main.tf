@@ -3,13 +3,20 @@
 # 1. Give the endpoint's URL and the CA that issued its server certificate:
 #      TF_VAR_mtls_endpoint_url=https://hub.acme.example:8443/claresia
 #      TF_VAR_customer_ca_certificate="$(cat acme-hub-ca.pem)"
-# 2. terraform apply. The control plane issues a client certificate for this Hub at once and
-#    apply waits (hub_create_timeout) until your endpoint accepts it: install the certificate
-#    (GET /api/v1/hub with the tenant's credentials shows it while apply waits) in your
-#    endpoint's trust store, pinned to its SHA-256 fingerprint.
-# 3. The outputs below are what your own infrastructure consumes afterwards: the PEM to trust,
-#    the fingerprint to pin, and the fingerprints of the CA bundle the control plane verifies
-#    your endpoint against (compare them with your PKI's).
+# 2. terraform apply. The control plane issues a client certificate for this Hub at once, and
+#    the Hub turns ready once your endpoint accepts it. The Hub does not block on that
+#    (hub.wait_for_ready = false): terraform_data.endpoint_trust below takes the certificate in
+#    the same apply (replace it with your trust store: a secret store, a config push, a
+#    local-exec), and hub_ready_after makes the module's hub_status and health wait (up to 20
+#    minutes) until the endpoint trusts it. If nothing in this configuration installs it, set
+#    wait_for_ready = true instead: create then waits (hub_create_timeout) while you install it
+#    out of band (GET /api/v1/hub with the tenant's credentials shows it).
+# 3. The outputs below are what your own infrastructure consumes: the PEM to trust, the
+#    fingerprint to pin, and the fingerprints of the CA bundle the control plane verifies your
+#    endpoint against (compare them with your PKI's).
+# 4. Rotating your CA: first give the bundle with the old and the new CA, then only the new one
+#    once the endpoint serves a certificate from it. Both apply in place: the Hub, its key and
+#    the pinned client certificate stay; the control plane proves the link again.
 
 terraform {
   required_version = ">= 1.11.0"
@@ -35,9 +42,15 @@ variable "customer_ca_certificate" {
 }
 
 variable "hub_create_timeout" {
-  description = "How long apply waits for your endpoint to trust the control plane's client certificate."
+  description = "With hub_wait_for_ready = true: how long create waits for your endpoint to trust the control plane's client certificate."
   type        = string
   default     = "30m"
+}
+
+variable "hub_wait_for_ready" {
+  description = "false when this configuration installs the client certificate in your endpoint's trust store (terraform_data.endpoint_trust)."
+  type        = bool
+  default     = false
 }
 
 variable "anthropic_api_key" {
@@ -90,15 +103,20 @@ module "tenant" {
     mtls_endpoint_url       = var.mtls_endpoint_url
     customer_ca_certificate = var.customer_ca_certificate
     create_timeout          = var.hub_create_timeout
+    wait_for_ready          = var.hub_wait_for_ready
   }
+  # hub_status and health describe the Hub once the endpoint trusts its certificate.
+  hub_ready_after = terraform_data.endpoint_trust.id
 
   cowork_packs = { builders = {} }
 }
 
 # What the customer's infrastructure takes from the module, in one place: a trust-store entry
-# for the endpoint (the PEM, pinned by fingerprint). Replaced whenever the Hub, and so its
-# certificate, is replaced, so a downstream pipeline keyed on it re-installs the new one.
+# for the endpoint (the PEM, pinned by fingerprint), made in the same apply as the Hub.
+# Replaced whenever the Hub, and so its certificate, is replaced (a CA rotation or an endpoint
+# move is not: the certificate stays), so a downstream pipeline keyed on it re-installs the new one.
 resource "terraform_data" "endpoint_trust" {
+  triggers_replace = module.tenant.hub_id
   input = {
     endpoint            = module.tenant.mtls_endpoint_url
     client_certificate  = module.tenant.control_plane_client_certificate

@@ -83,11 +83,29 @@ resource "claresia_hub" "this" {
   region                  = var.hub.region
   mtls_endpoint_url       = var.hub.mtls_endpoint_url
   customer_ca_certificate = var.hub.customer_ca_certificate
+  wait_for_ready          = var.hub.wait_for_ready
   timeouts                = { create = var.hub.create_timeout }
 
   lifecycle {
     replace_triggered_by = [claresia_tenant.this.id] # see claresia_sso_connection
   }
+}
+
+# hub.wait_for_ready = false: the Hub is created without waiting for it to turn ready (in Mode C,
+# for the endpoint to trust control_plane_client_certificate, which a trust store fed from this
+# module's outputs installs in the same apply). The wait happens here instead, after
+# var.hub_ready_after: a data source that depends on a resource with changes pending is read
+# during apply, once they are made; later plans read it at once, the Hub being ready.
+resource "terraform_data" "hub_ready_after" {
+  count = var.hub.wait_for_ready ? 0 : 1
+  input = var.hub_ready_after
+}
+
+data "claresia_hub_ready" "this" {
+  count      = var.hub.wait_for_ready ? 0 : 1
+  provider   = claresia.tenant
+  id         = claresia_hub.this.id
+  depends_on = [terraform_data.hub_ready_after]
 }
 
 resource "claresia_cowork" "this" {
@@ -111,6 +129,7 @@ data "claresia_tenant_health" "this" {
     claresia_group_mapping.this,
     claresia_llm_connector.this,
     claresia_hub.this,
+    data.claresia_hub_ready.this,
     claresia_cowork.this,
   ]
 }

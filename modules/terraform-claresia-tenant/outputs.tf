@@ -72,8 +72,8 @@ output "hub_endpoint" {
 }
 
 output "hub_status" {
-  description = "The Hub's status after apply: ready (apply waits for it)."
-  value       = claresia_hub.this.status
+  description = "The Hub's status after apply: ready (apply waits for it, at the Hub's create or, with hub.wait_for_ready = false, after hub_ready_after)."
+  value       = var.hub.wait_for_ready ? claresia_hub.this.status : data.claresia_hub_ready.this[0].status
 }
 
 output "cmek_key_id" {
@@ -94,6 +94,11 @@ output "control_plane_client_certificate" {
 output "control_plane_client_certificate_sha256" {
   description = "Mode C: SHA-256 fingerprint of the control plane's client certificate (colon-separated hex, as `openssl x509 -fingerprint -sha256` prints it), to pin at your endpoint. Null otherwise."
   value       = claresia_hub.this.control_plane_client_certificate_sha256
+}
+
+output "control_plane_client_certificate_not_after" {
+  description = "Mode C: when the control plane's client certificate expires (RFC 3339), to monitor. Null otherwise."
+  value       = claresia_hub.this.control_plane_client_certificate_not_after
 }
 
 output "customer_ca_certificate_sha256" {

@@ -326,12 +326,13 @@ variable "llm_credentials" {
 }
 
 variable "hub" {
-  description = "The Hub (runbook step 7), in the tenant's deployment_mode. Mode B needs region (where the dedicated Hub and its customer-managed key live). Mode C needs mtls_endpoint_url (https, demanding a client certificate) and customer_ca_certificate (the PEM CA bundle, up to 10, that issued the endpoint's server certificate). create_timeout bounds how long apply waits for the Hub to be ready; in Mode C that includes the time your endpoint takes to trust the control plane's client certificate."
+  description = "The Hub (runbook step 7), in the tenant's deployment_mode. Mode B needs region (where the dedicated Hub and its customer-managed key live). Mode C needs mtls_endpoint_url (https, demanding a client certificate) and customer_ca_certificate (the PEM CA bundle, up to 10, that issued the endpoint's server certificate). create_timeout bounds how long apply waits for the Hub to be ready; in Mode C that includes the time your endpoint takes to trust the control plane's client certificate. In Mode C with a trust store fed from this module's control_plane_client_certificate output in the same apply, set wait_for_ready = false (create then returns once the certificate is issued) and pass that trust store to hub_ready_after: hub_status and health are read after it, once the Hub is ready."
   type = object({
     region                  = optional(string)
     mtls_endpoint_url       = optional(string)
     customer_ca_certificate = optional(string)
     create_timeout          = optional(string, "20m")
+    wait_for_ready          = optional(bool, true)
   })
   default  = {}
   nullable = false
@@ -347,8 +348,8 @@ variable "hub" {
   }
 
   validation {
-    condition     = var.hub.customer_ca_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----", var.hub.customer_ca_certificate)) && length(trimspace(var.hub.customer_ca_certificate)) <= 65536 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) >= 1 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) <= 10
-    error_message = "hub.customer_ca_certificate must be a PEM certificate (-----BEGIN CERTIFICATE-----), hold at most 65536 characters besides surrounding spaces and hold 1 to 10 PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)."
+    condition     = var.hub.customer_ca_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----[\\s\\S]*-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) && length(trimspace(var.hub.customer_ca_certificate)) <= 65536 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) >= 1 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) <= 10
+    error_message = "hub.customer_ca_certificate must be PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), hold at most 65536 characters besides surrounding spaces and hold 1 to 10 PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)."
   }
 
   validation {

@@ -21,7 +21,7 @@ describe('terraform-claresia-tenant README and HCL reader', () => {
   it('documents every variable and output with its description, type and sensitivity', () => {
     const vars = readModuleVariables(moduleDir);
     const names = vars.map((v) => v.name);
-    assert.deepEqual(names, ['tenant', 'sso', 'sso_client_secret', 'scim', 'group_mappings', 'llm_connectors', 'llm_credentials', 'hub', 'cowork_packs']);
+    assert.deepEqual(names, ['tenant', 'sso', 'sso_client_secret', 'scim', 'group_mappings', 'llm_connectors', 'llm_credentials', 'hub', 'hub_ready_after', 'cowork_packs']);
     const byName = Object.fromEntries(vars.map((v) => [v.name, v]));
     assert.equal(byName.tenant!.required, true);
     assert.match(byName.tenant!.type, /^object\(\{\n\s+slug\s+= string/);

@@ -67,8 +67,22 @@ run "mode_c_plans_with_endpoint_and_ca" {
   variables {
     tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "billing@initech.example" }
     hub = {
-      mtls_endpoint_url       = "https://hub.initech.example:8443/claresia"
-      customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2Fub3RhcmVhbGNlcnQwCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n"
+      mtls_endpoint_url = "https://hub.initech.example:8443/claresia"
+      # A real CA certificate (valid to 2126): the provider checks the bundle at plan as the API does.
+      customer_ca_certificate = <<-PEM
+        -----BEGIN CERTIFICATE-----
+        MIIBuDCCAV2gAwIBAgIURGYwUD4o1JUg80NjhI4EfF/fRZMwCgYIKoZIzj0EAwIw
+        KDEmMCQGA1UEAwwdSW5pdGVjaCBIdWIgQ0EgKHRlc3QgZml4dHVyZSkwIBcNMjYx
+        MjAxMjA0NjA5WhgPMjEyNjExMDcyMDQ2MDlaMCgxJjAkBgNVBAMMHUluaXRlY2gg
+        SHViIENBICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
+        761aAB6nkOxUqjtPMVFr0XN0a62QJPgxb525tjfm1SZGQK5U4EL/VQ3kXGHxXHt6
+        ep+F9Wjnhn9T9ThjfnA1uqNjMGEwHQYDVR0OBBYEFHqDSeAjjnoJMttW5G7vgZjQ
+        aTWmMB8GA1UdIwQYMBaAFHqDSeAjjnoJMttW5G7vgZjQaTWmMA8GA1UdEwEB/wQF
+        MAMBAf8wDgYDVR0PAQH/BAQDAgEGMAoGCCqGSM49BAMCA0kAMEYCIQCn+uMU1tuM
+        RVzijSkRyNgjDP2/esIbtTMWLM7cP2OYeAIhAJOsGY1j0US8fg3F+fwPNnNNCJbp
+        rCAjPZFQAZWYyk2q
+        -----END CERTIFICATE-----
+      PEM
       create_timeout          = "1h30m"
     }
   }
