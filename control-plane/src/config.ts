@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { integerEnv } from './env-number.js';
+import type { ApiRateLimitConfig } from './http/rate-limit.js';
 
 export interface Config {
   port: number;
@@ -30,6 +31,12 @@ export interface Config {
    * loopback addresses over plain http too. Only for development and tests with local IdPs.
    */
   allowPrivateUrls?: boolean;
+  /**
+   * Request budgets of /api/v1 per tenant, for the operator token, and per client address for
+   * calls without a token (http/rate-limit.ts); unset parts come from the CLARESIA_API_RATE_*,
+   * CLARESIA_API_OPERATOR_RATE_* and CLARESIA_API_ANONYMOUS_RATE_* environment variables.
+   */
+  apiRateLimit?: ApiRateLimitConfig;
   /** Where generated dev-only secrets came from, so `serve` can tell the user. */
   generated: { operatorToken?: string; masterKey?: string };
 }

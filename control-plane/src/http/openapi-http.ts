@@ -13,8 +13,40 @@ const IDEMPOTENCY_KEY = {
     'Makes a retry safe: the same key and body from the same caller within 24 h gets the first answer again (with its Location and ' +
     'Idempotent-Replayed: true) instead of running twice; the same key with another body is 422 idempotency_key_reused. An answer ' +
     'that held a secret (a token, a client secret) is replayed whole, to that caller only, for 1 h: after that the key is forgotten ' +
-    'and the request would run anew.',
+    'and the request would run anew. A POST that does not list this parameter does not replay: it answers a key sent anyway with ' +
+    'Idempotency-Key-Ignored: true.',
 };
+
+/**
+ * What a POST that does not replay a key answers to one sent anyway: a response header rather
+ * than a parameter, so generated clients are not invited to send a key that does nothing.
+ */
+const IDEMPOTENCY_KEY_IGNORED = {
+  schema: { type: 'string', const: 'true' },
+  description:
+    'Present when the request carried an Idempotency-Key, which this operation does not honour (it calls out before it writes, or ' +
+    'takes no token): the request ran anew and a repeat runs again. Check the outcome before retrying.',
+};
+
+const integerHeader = (description: string) => ({ schema: { type: 'integer', minimum: 0 }, description });
+
+/** The request budget every answer reports (http/rate-limit.ts); a client paces itself by them. */
+const RATE_HEADERS = {
+  'RateLimit-Limit': integerHeader('Requests the budget allows per window'),
+  'RateLimit-Remaining': integerHeader('Requests left now; at 0, wait RateLimit-Reset seconds'),
+  'RateLimit-Reset': integerHeader('Seconds until the budget has room again'),
+  'RateLimit-Policy': { schema: { type: 'string' }, description: '<requests per window>;w=<window seconds>' },
+};
+
+/** The answer over the budget: the error shape of every other failure, with when to come back. */
+function tooManyRequests(op: Operation): unknown {
+  const fallback = (op.responses as Record<string, { content?: unknown }> | undefined)?.default;
+  return {
+    description: "Over the caller's request budget (its tenant's, the operator's, or its address's without a token); nothing was done",
+    headers: { 'Retry-After': integerHeader('Seconds to wait before sending again'), ...RATE_HEADERS },
+    ...(fallback?.content ? { content: fallback.content } : {}),
+  };
+}
 
 const CLIENT_BASIC = {
   type: 'http',
@@ -64,7 +96,9 @@ export function withHttpConventions<T extends OpenApi>(
       const id = `${method.toUpperCase()} ${path}`;
       const route = routes.docs.get(id);
       if (route) describe(op, route);
+      if (op.responses) op.responses = { ...(op.responses as object), 429: tooManyRequests(op) };
       if (routes.idempotent.has(id)) op.parameters = [...(op.parameters ?? []), IDEMPOTENCY_KEY];
+      else if (method === 'post') markKeyIgnored(op);
       const json = op.requestBody?.content?.['application/json'];
       if (routes.forms.has(id) && json) op.requestBody!.content!['application/x-www-form-urlencoded'] = json;
     }
@@ -73,6 +107,13 @@ export function withHttpConventions<T extends OpenApi>(
   const components = (doc as { components?: { securitySchemes?: Record<string, unknown> } }).components;
   if (components?.securitySchemes) components.securitySchemes.clientBasic = CLIENT_BASIC;
   return doc;
+}
+
+/** Every answer of the operation (its errors included) may carry Idempotency-Key-Ignored. */
+function markKeyIgnored(op: Operation): void {
+  // Copies: the catalog shares one error response between operations.
+  const entries = Object.entries((op.responses ?? {}) as Record<string, { headers?: Record<string, unknown> } | undefined>);
+  op.responses = Object.fromEntries(entries.map(([status, r]) => [status, r && { ...r, headers: { ...r.headers, 'Idempotency-Key-Ignored': IDEMPOTENCY_KEY_IGNORED } }]));
 }
 
 function describe(op: Operation, route: RouteDoc): void {

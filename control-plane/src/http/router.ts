@@ -14,6 +14,8 @@ import { peek, recordOf, remember, replay, type IdempotencyRecord } from './idem
 import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 import { LIST_QUERY } from './openapi-params.js';
+import { refuseUnknownQuery } from './query-check.js';
+import { apiRateLimitsFrom, rateHeaders, takeApiRequest, type ApiRateLimits } from './rate-limit.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -164,7 +166,12 @@ export class ApiRouter {
   /** `METHOD path` to what the OpenAPI document says of the route beyond its operation. */
   readonly docs = new Map<string, RouteDoc>();
 
-  constructor(private readonly app: AppContext) {}
+  private readonly limits: ApiRateLimits;
+
+  constructor(private readonly app: AppContext) {
+    // Read at start, so a bad CLARESIA_API_*RATE_* value stops the control plane with its name.
+    this.limits = apiRateLimitsFrom(app.config.apiRateLimit);
+  }
 
   route<B = any>(spec: RouteSpec<B>): void {
     if (!spec.catalogOperation) {
@@ -195,13 +202,20 @@ export class ApiRouter {
     // Form bodies are parsed only where a route takes them; elsewhere one is refused with 415.
     const parsers = spec.form ? [express.urlencoded({ extended: false, limit: FORM_LIMIT, type: FORM_TYPE })] : [];
     this.router[method](expressPath(spec.path), ...parsers, async (req: Request, res: Response) => {
-      const principal = await this.authorize(spec.auth, req, needed);
+      const principal = await this.admit(spec.auth, req, res, needed);
+      const inTransaction = spec.transaction ?? spec.method !== 'GET';
+      // Nothing will remember this answer (a route that calls out before it writes, or one without
+      // a caller to bind the key to): say so on every answer, errors included, rather than let a
+      // caller believe a retry is safe. Refusing the key instead would break clients that send
+      // one on every POST, as the shared client does.
+      if (spec.method === 'POST' && !(inTransaction && principal) && req.header('idempotency-key') !== undefined) res.setHeader('Idempotency-Key-Ignored', 'true');
       const unreadable = unreadableBody(req, spec.form === true);
       if (unreadable && spec.body) throw unreadable;
       refuseNul(req.params, req.query, req.body);
+      // Only reads are checked: a read's query is its filter, and a filter dropped widens the answer.
+      if (spec.method === 'GET') refuseUnknownQuery(spec.query, req.query as Record<string, unknown>);
       if (unreadable) unreadableBodies.set(req, unreadable);
       const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
-      const inTransaction = spec.transaction ?? spec.method !== 'GET';
       const idempotency = inTransaction ? idempotencyOf(spec, req, principal, body) : undefined;
       // A retry the record answers must not wait on (or fail with) the IdP the first one asked.
       const known = spec.prepare && idempotency ? await peek(this.app.db, this.app.keys, idempotency.record, idempotency.requestHash) : undefined;
@@ -250,6 +264,38 @@ export class ApiRouter {
       const query = op === 'list' ? { query: LIST_QUERY } : {};
       this.route({ method: api.method, path: api.path, auth: def.auth, summary: '', tag: def.name, catalogOperation: true, ...bodies[op], ...query, ...options[op], ...(prepare ? { prepare } : {}), handler });
     }
+  }
+
+  /**
+   * Authenticates the caller and counts the request against its budget (http/rate-limit.ts):
+   * its tenant's, the operator's, or, without a token or with a refused one, its address's. The
+   * RateLimit headers go on every answer so the client paces itself before a 429.
+   */
+  private async admit(mode: AuthMode, req: Request, res: Response, needed: Role): Promise<Principal> {
+    let principal: Principal;
+    try {
+      principal = await this.authorize(mode, req, needed);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
+      throw err;
+    }
+    if (principal?.kind === 'tenant') await this.count(res, `tenant:${principal.tenantId}`, this.limits.tenant);
+    else if (principal?.kind === 'operator') await this.count(res, 'operator', this.limits.operator);
+    else {
+      // A route that checks its own bearer credential (telemetry from a platform, with the
+      // connector's ingest credential) is paced per credential at a tenant's budget: platforms
+      // send from a few addresses shared by all their customers, which one address budget
+      // would throttle together. Everything else without a token is paced by its address.
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+      if (bearer) await this.count(res, `credential:${sha256Hex(bearer).slice(0, 40)}`, this.limits.tenant);
+      else await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
+    }
+    return principal;
+  }
+
+  private async count(res: Response, bucket: string, limit: ApiRateLimits['tenant']): Promise<void> {
+    const state = await takeApiRequest(this.app.db, bucket, limit);
+    for (const [k, v] of Object.entries(rateHeaders(state))) res.setHeader(k, v);
   }
 
   private async authorize(mode: AuthMode, req: Request, needed: Role): Promise<Principal> {

@@ -67,7 +67,7 @@ for (const kind of dbKinds()) {
       const cases: Array<[unknown, string, string]> = [
         [{}, 'idp', 'missing_field'],
         [{ idp: 'myspace' }, 'idp', 'invalid_value'],
-        [{ idp: 'okta', ip_allowlist: ['10.0.0.1/8'] }, 'ip_allowlist', 'invalid_value'],
+        [{ idp: 'okta', ip_allowlist: ['10.0.0.1/8'] }, 'ip_allowlist[0]', 'invalid_value'],
         // Not a CIDR at all: refused by the catalog's format, naming the element, as terraform plan does.
         [{ idp: 'okta', ip_allowlist: ['10.0.0.0/33'] }, 'ip_allowlist[0]', 'invalid_value'],
         [{ idp: 'okta', ip_allowlist: ['203.0.113.0/24', 'not-a-cidr'] }, 'ip_allowlist[1]', 'invalid_value'],

@@ -1,0 +1,149 @@
+import type { Db } from '../db/connection.js';
+import { integerEnv } from '../env-number.js';
+import { ApiError } from './errors.js';
+
+/**
+ * A request budget: at most `burstPerSecond` in any one second, and at most
+ * `sustainedPerSecond * windowSeconds` over the last `windowSeconds` seconds.
+ */
+export interface ApiRateLimit {
+  sustainedPerSecond: number;
+  burstPerSecond: number;
+  windowSeconds: number;
+}
+
+/**
+ * Who pays for a request. A tenant's service accounts and users share one budget, so a tenant
+ * cannot multiply it by minting accounts. The operator token (one, for every tenant an MSP
+ * onboards) gets a budget of its own, larger: it is trusted, and a script creating tenants for
+ * many customers must not be slowed to one tenant's pace; it is still bounded, so a runaway
+ * loop cannot take the database pool. Calls without a token (the token exchange, an SSO sign-in
+ * start) and calls whose token was refused pay per client address, with a smaller budget: no
+ * legitimate caller needs many of them.
+ */
+export interface ApiRateLimits {
+  tenant: ApiRateLimit;
+  operator: ApiRateLimit;
+  anonymous: ApiRateLimit;
+}
+
+/**
+ * A Terraform apply at parallelism 10 against a nearby control plane sends at most a few
+ * hundred requests a second, and a plan of hundreds of resources is one list request per type;
+ * these defaults leave that well inside the budget and stop only a flood.
+ */
+export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = {
+  tenant: { sustainedPerSecond: 200, burstPerSecond: 1000, windowSeconds: 10 },
+  operator: { sustainedPerSecond: 500, burstPerSecond: 2000, windowSeconds: 10 },
+  anonymous: { sustainedPerSecond: 50, burstPerSecond: 200, windowSeconds: 10 },
+};
+
+/** The longest window a budget may have; counters older than this are swept. */
+export const MAX_WINDOW_SECONDS = 3600;
+
+export type ApiRateLimitConfig = { [K in keyof ApiRateLimits]?: Partial<ApiRateLimit> };
+
+const ENV_PREFIX: Record<keyof ApiRateLimits, string> = {
+  tenant: 'CLARESIA_API_RATE',
+  operator: 'CLARESIA_API_OPERATOR_RATE',
+  anonymous: 'CLARESIA_API_ANONYMOUS_RATE',
+};
+
+/** The configured budgets, else CLARESIA_API_[OPERATOR_|ANONYMOUS_]RATE_{PER_SECOND,BURST,WINDOW_SECONDS}, else the defaults. */
+export function apiRateLimitsFrom(configured: ApiRateLimitConfig | undefined, env: NodeJS.ProcessEnv = process.env): ApiRateLimits {
+  const one = (who: keyof ApiRateLimits): ApiRateLimit => {
+    const c = configured?.[who];
+    const d = DEFAULT_API_RATE_LIMITS[who];
+    const p = ENV_PREFIX[who];
+    return {
+      sustainedPerSecond: c?.sustainedPerSecond ?? integerEnv(env, `${p}_PER_SECOND`, d.sustainedPerSecond, 1),
+      burstPerSecond: c?.burstPerSecond ?? integerEnv(env, `${p}_BURST`, d.burstPerSecond, 1),
+      windowSeconds: c?.windowSeconds ?? integerEnv(env, `${p}_WINDOW_SECONDS`, d.windowSeconds, 1, MAX_WINDOW_SECONDS),
+    };
+  };
+  const limits = { tenant: one('tenant'), operator: one('operator'), anonymous: one('anonymous') };
+  for (const [who, l] of Object.entries(limits)) {
+    if (!(l.windowSeconds >= 1 && l.windowSeconds <= MAX_WINDOW_SECONDS)) throw new Error(`apiRateLimit.${who}.windowSeconds must be from 1 to ${MAX_WINDOW_SECONDS}`);
+  }
+  return limits;
+}
+
+interface CounterRow {
+  current: number | string;
+  earlier: number | string;
+  oldest: number | string | null;
+}
+
+// One round trip per request: the upsert, and the sums of the window's earlier seconds (the
+// upsert's own row is not visible to them). Committed without waiting for the WAL to reach
+// disk, as SCIM's counters are: every request of a tenant bumps one row, and each would hold it
+// through an fsync; a crash can only forget a fraction of a second of counts.
+const TAKE_SQL = `
+  WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+  up AS (
+    INSERT INTO api_rate_counters (bucket, second, n) VALUES (?, ?, 1)
+    ON CONFLICT (bucket, second) DO UPDATE SET n = api_rate_counters.n + 1
+    RETURNING n
+  )
+  SELECT (SELECT n FROM up) AS current,
+    (SELECT COALESCE(SUM(c.n), 0) FROM api_rate_counters c WHERE c.bucket = ? AND c.second > ? AND c.second < ?) AS earlier,
+    (SELECT MIN(c.second) FROM api_rate_counters c WHERE c.bucket = ? AND c.second > ? AND c.second < ? AND c.n > 0) AS oldest
+  FROM async_commit`;
+
+/** What a counted request may know of its budget: the RateLimit headers of every answer. */
+export interface RateState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the budget has room again (meaningful when remaining is 0). */
+  reset: number;
+  windowSeconds: number;
+}
+
+/** The headers of draft-ietf-httpapi-ratelimit-headers that the shared client reads to pace itself. */
+export function rateHeaders(s: RateState): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(s.limit),
+    'RateLimit-Remaining': String(s.remaining),
+    'RateLimit-Reset': String(s.reset),
+    'RateLimit-Policy': `${s.limit};w=${s.windowSeconds}`,
+  };
+}
+
+/**
+ * Counts one request against `bucket` and answers its budget; throws a 429 (with Retry-After
+ * and the RateLimit headers) when the request is over it. A refused request is taken back out
+ * of the count, so a caller retrying too early does not push its own wait further out.
+ */
+export async function takeApiRequest(db: Db, bucket: string, limit: ApiRateLimit, nowMs = Date.now()): Promise<RateState> {
+  const second = Math.floor(nowMs / 1000);
+  const from = second - limit.windowSeconds;
+  const res = await db.raw(TAKE_SQL, [bucket, second, bucket, from, second, bucket, from, second]);
+  const row = res.rows[0] as CounterRow;
+  const current = Number(row.current);
+  const total = current + Number(row.earlier);
+  const budget = limit.sustainedPerSecond * limit.windowSeconds;
+  if (current === 1) {
+    // The first request of a second drops this bucket's seconds no window reaches any more, and
+    // any bucket's older than the longest window: an address or a credential may never come
+    // back to clear its own.
+    await db('api_rate_counters')
+      .where((q) => q.where('bucket', bucket).andWhere('second', '<=', from))
+      .orWhere('second', '<', second - MAX_WINDOW_SECONDS)
+      .delete();
+  }
+  const burstLeft = limit.burstPerSecond - current;
+  const windowLeft = budget - total;
+  // Room comes back at the next second for the burst, and when the oldest counted second
+  // leaves the window for the sustained budget.
+  const oldest = row.oldest === null ? second : Number(row.oldest);
+  const windowReset = Math.max(1, oldest + limit.windowSeconds - second);
+  const reset = windowLeft <= burstLeft ? windowReset : 1;
+  const state: RateState = { limit: budget, remaining: Math.max(0, Math.min(burstLeft, windowLeft)), reset, windowSeconds: limit.windowSeconds };
+  if (burstLeft >= 0 && windowLeft >= 0) return state;
+  await db('api_rate_counters').where({ bucket, second }).decrement('n', 1);
+  const retryAfter = burstLeft < 0 ? 1 : windowReset;
+  throw new ApiError(429, 'rate_limited', `too many requests; retry after ${retryAfter} s`, undefined, {
+    'Retry-After': String(retryAfter),
+    ...rateHeaders({ ...state, remaining: 0, reset: retryAfter }),
+  });
+}
