@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resourceByName } from '@claresia/catalog';
 import { createProvider, decodeMsgpack, encodeMsgpack, resolveConfig, resourceType, providerType, UNKNOWN, type ObjectValue } from '@claresia/terraform-provider';
+import { selfSigned } from '../support/platforms/certs.js';
 
 const tenant = resourceByName('tenant');
 const llm = resourceByName('llm_connector');
@@ -228,7 +229,8 @@ describe('provider handlers', () => {
     assert.equal(noRegion[0].summary, 'Missing required argument region');
     assert.match(noRegion[0].detail, /^region is required in Mode B/);
     assert.deepEqual(noRegion[0].attribute.steps, [{ attribute_name: 'region' }]);
-    const modeA = await check({ mode: 'A', customer_ca_certificate: '-----BEGIN CERTIFICATE-----' });
+    // A CA the API would take, so that only the rule speaks (the bundle itself is checked at plan too).
+    const modeA = await check({ mode: 'A', customer_ca_certificate: (await selfSigned('Rule test CA')).pem });
     assert.deepEqual(modeA.map((d) => [d.summary, d.attribute.steps]), [['Invalid combination of arguments: customer_ca_certificate', [{ attribute_name: 'customer_ca_certificate' }]]]);
     assert.deepEqual(await check({ mode: 'B', region: 'eu-west-1' }), []);
     // Unknown until apply: the mode, the required value, the refused value. None may fail the plan.
