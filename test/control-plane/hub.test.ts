@@ -153,6 +153,25 @@ for (const kind of dbKinds()) {
       assert.equal(await cp.count('hubs', { tenant_id: t.id }), 1);
     });
 
+    it("offboarding a tenant decommissions its Hub: the Hub key stops co-signing, a Mode B CMEK key is disabled, and the chain still verifies", async () => {
+      const t = await cp.createTenant({ deployment_mode: 'B' });
+      const res = await provision(t, { mode: 'B', region: 'eu-central-1' });
+      assert.equal(res.status, 201, res.text);
+      const hub = await untilSettled(t, res.body.id);
+      assert.equal(hub.status, 'ready');
+
+      assert.equal((await cp.request('DELETE', `/api/v1/tenants/${t.id}`, { token: cp.operatorToken })).status, 204);
+      assert.ok((await cp.db('hubs').where({ id: hub.id }).first()).deleted_at, 'the Hub is out of service');
+      assert.ok((await cp.db('cmek_keys').where({ id: res.body.cmek_key_id }).first()).disabled_at, 'its CMEK key is disabled');
+      assert.equal(await cp.count('signing_keys', { tenant_id: t.id, purpose: 'hub', retired_at: null }), 0, 'no Hub key of the tenant is active');
+      const types = ((await cp.db('governance_events').where({ tenant_id: t.id }).orderBy('seq').select('type')) as Array<{ type: string }>).map((e) => e.type);
+      assert.deepEqual(types.slice(-3), ['hub.deleted', 'cmek.key_disabled', 'tenant.offboarded']);
+      const offboarded = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.offboarded' }).first();
+      assert.equal(offboarded.data.hub_decommissioned, hub.id);
+      const verify = await cp.request('GET', `/api/v1/hub/governance-events:verify?tenant_id=${t.id}`, { token: cp.operatorToken });
+      assert.equal(verify.body.ok, true, verify.text);
+    });
+
     it('Mode B needs a region, creates a CMEK key and seals the tenant credentials under it', async () => {
       const t = await cp.createTenant({ deployment_mode: 'B' });
       const cred = 'sk-ant-admin-' + 'x'.repeat(24);

@@ -137,6 +137,9 @@ resource "terraform_data" "uses_outputs" {
         assert.notEqual(after, before);
         assert.equal(await cp.count('scim_directories', { tenant_id: after }), 1, 'the new tenant has its directory after one apply');
         assert.equal(await cp.count('hubs', { tenant_id: after }), 1, 'and its Hub');
+        // The old tenant's children were deleted with the new tenant's credentials, which cannot
+        // see them: its offboarding is what takes its Hub out of service.
+        assert.ok((await cp.db('hubs').where({ tenant_id: before }).first()).deleted_at, "the old tenant's Hub is decommissioned");
         const again = await run(ws, ws.dir, ['plan', '-detailed-exitcode', '-var', 'slug=acme-after']);
         assert.equal(again.code, 0, again.stdout + again.stderr);
         assert.equal((await run(ws, ws.dir, ['destroy', '-auto-approve', '-var', 'slug=acme-after'])).code, 0);

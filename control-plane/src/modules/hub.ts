@@ -8,11 +8,11 @@ import type { Reply, RequestContext } from '../http/router.js';
 import { OutboundError } from '../net/guarded-fetch.js';
 import { checkOutboundTarget } from '../net/outbound-target.js';
 import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hub/certificates.js';
-import { createCmekKey, disableCmekKey } from '../hub/cmek.js';
+import { createCmekKey } from '../hub/cmek.js';
+import { decommissionHub } from '../hub/decommission.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
 import { probeSoon, startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
-import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import type { Module } from './module.js';
 
@@ -113,21 +113,8 @@ async function provision(ctx: RequestContext<ProvisionBody>): Promise<Reply> {
   return { status: 201, body: presentHub(ctx.app, hub), headers: { Location: def.api.read.path.replace('{id}', id) } };
 }
 
-/**
- * Decommissions the Hub: its last event is still co-signed by it, then its key is retired. A
- * Mode B tenant's credentials move back under the tenant data key before the CMEK key is disabled.
- */
 async function decommission(ctx: RequestContext, hub: HubRow): Promise<Reply> {
-  const scope = ctx.tenant();
-  const now = new Date();
-  await scope.table(HUBS).where({ id: hub.id }).update({ deleted_at: now, lease_until: null, next_attempt_at: null });
-  await ctx.audit({ type: 'hub.deleted', subject: hub.id, data: { tenant_id: hub.tenant_id, mode: hub.mode, status: hub.status } });
-  await scope.table('signing_keys').where({ purpose: 'hub' }).whereNull('retired_at').update({ retired_at: now });
-  if (hub.cmek_key_id) {
-    const rewrapped = await rewrapConnectorCredentials(scope, ctx.app.keys, null);
-    await disableCmekKey(scope, hub.cmek_key_id, now);
-    await ctx.audit({ type: 'cmek.key_disabled', subject: hub.cmek_key_id, data: { key_id: hub.cmek_key_id, hub_id: hub.id, credentials_rewrapped: rewrapped } });
-  }
+  await decommissionHub(ctx.tenant(), ctx.app.keys, (e) => ctx.audit(e), hub);
   return { status: 204 };
 }
 

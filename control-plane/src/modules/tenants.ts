@@ -9,6 +9,9 @@ import { pageById, parseListQuery } from '../http/list-query.js';
 import { LIST_QUERY } from '../http/openapi-params.js';
 import type { Principal } from '../auth/principal.js';
 import { revokeAllTenantSessions } from '../auth/service-accounts.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { decommissionHub } from '../hub/decommission.js';
+import { HUBS, type HubRow } from '../hub/hub-store.js';
 import type { Module } from './module.js';
 
 const def = resourceByName('tenant');
@@ -187,11 +190,16 @@ async function offboard(ctx: RequestContext, id: string) {
   const webhooks = await db('webhooks').where({ tenant_id: id, status: 'active' }).update({ status: 'disabled', updated_at: now });
   const deliveries = await db('webhook_deliveries').where({ tenant_id: id, status: 'pending' }).update({ status: 'failed', failed_at: now, next_attempt_at: null, last_error: 'tenant offboarded' });
   const jobs = ((await db('jobs').where({ tenant_id: id, status: 'queued' }).delete().returning('id')) as unknown[]).length;
+  // The Hub goes with its tenant: its key stops co-signing and a Mode B CMEK key is disabled. A
+  // module that replaces the tenant deletes the old Hub with the new tenant's credentials, which
+  // cannot see it, so this is where it is taken out of service.
+  const hub = (await db(HUBS).where({ tenant_id: id }).whereNull('deleted_at').forUpdate().first()) as HubRow | undefined;
+  if (hub) await decommissionHub(new TenantScope(db, id), ctx.app.keys, (e) => ctx.audit(e, id), hub, now);
   await ctx.audit(
     {
       type: 'tenant.offboarded',
       subject: id,
-      data: { sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
+      data: { hub_decommissioned: hub?.id ?? null, sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
     },
     id,
   );
