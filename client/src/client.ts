@@ -56,6 +56,13 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+interface Budget {
+  left: number;
+  resetAt: number;
+  /** Set past a reset, while one request finds out what is left. */
+  probing?: boolean;
+}
+
 /**
  * The one HTTP client of the control-plane API (Terraform provider and Pulumi provider).
  * JSON in and out; retries 429 and 5xx with backoff honouring Retry-After; idempotency keys on
@@ -69,8 +76,13 @@ export class ClaresiaClient {
   private exchanging: Promise<string> | undefined;
   private inFlight = 0;
   private readonly queue: Array<() => void> = [];
-  /** Set when the server said the rate-limit window is spent: hold new requests until then. */
-  private pausedUntil = 0;
+  /**
+   * The request budget as the last RateLimit headers told it, less what was sent since; unset
+   * while the server sends none. Requests wait when it is spent instead of drawing a 429.
+   */
+  private budget: Budget | undefined;
+  /** Requests sent and not answered yet. */
+  private unanswered = 0;
 
   constructor(opts: ClientOptions) {
     if (!opts.endpoint) throw new ClaresiaConfigError('the control-plane endpoint is not set');
@@ -123,11 +135,16 @@ export class ClaresiaClient {
     const sleep = this.opts.sleep ?? ((ms: number) => defaultSleep(ms, o.signal));
     let refreshedAuth = false;
     for (let attempt = 0; ; attempt++) {
-      const wait = this.pausedUntil - Date.now();
-      if (wait > 0) await sleep(wait);
+      await this.spendBudget(sleep);
       let res: Answer;
+      this.unanswered++;
       try {
-        res = await this.once(method, path, o);
+        try {
+          res = await this.once(method, path, o);
+          this.noteRateLimit(res.headers);
+        } finally {
+          this.unanswered--;
+        }
       } catch (err) {
         // A rejected token exchange is an answer, not a network failure: do not retry it.
         if (o.signal?.aborted || err instanceof ClaresiaApiError || err instanceof ClaresiaNetworkError || err instanceof ClaresiaConfigError) throw err;
@@ -143,7 +160,6 @@ export class ClaresiaClient {
           timedOut,
         );
       }
-      this.noteRateLimit(res.headers);
       if (res.status === 401 && !refreshedAuth && this.usesExchange()) {
         // The JWT expired or was revoked mid-run: exchange the credentials once more.
         refreshedAuth = true;
@@ -260,12 +276,40 @@ export class ClaresiaClient {
 
   /** Honour draft-ietf-httpapi-ratelimit-headers when the server sends them: stop before a 429. */
   private noteRateLimit(h: AnswerHeaders) {
-    const remaining = h.get('ratelimit-remaining') ?? h.get('x-ratelimit-remaining');
-    const reset = h.get('ratelimit-reset') ?? h.get('x-ratelimit-reset');
-    if (remaining === null || reset === null) return;
-    if (Number(remaining) <= 0) {
-      const secs = Number(reset);
-      if (Number.isFinite(secs) && secs >= 0 && secs < 3600) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + secs * 1000);
+    const remaining = Number(h.get('ratelimit-remaining') ?? h.get('x-ratelimit-remaining') ?? NaN);
+    const secs = Number(h.get('ratelimit-reset') ?? h.get('x-ratelimit-reset') ?? NaN);
+    if (!Number.isFinite(remaining) || !Number.isFinite(secs) || secs < 0 || secs >= 3600) {
+      // An answer that says nothing once the budget has reset: nothing is known to be spent, so
+      // requests stop waiting for news that may never come.
+      if (this.budget && (this.budget.probing || this.budget.resetAt <= Date.now())) this.budget = undefined;
+      return;
+    }
+    // The other requests on their way may not have been counted yet: assume they will be.
+    this.budget = { left: remaining - (this.unanswered - 1), resetAt: Date.now() + secs * 1000 };
+  }
+
+  /**
+   * Takes one request from the budget, first waiting for its reset when it is spent. Past a
+   * reset nobody knows what is left until an answer says, so one request goes to find out and
+   * the others wait a second more (or until that answer). Each budget is waited for once: a
+   * sleep that returns early (a test's) does not spin.
+   */
+  private async spendBudget(sleep: (ms: number) => Promise<void>) {
+    const waited = new Set<Budget>();
+    for (;;) {
+      const b = this.budget;
+      if (!b || b.left > 0) {
+        if (b) b.left--;
+        return;
+      }
+      const wait = b.resetAt - Date.now();
+      if (wait > 0 && !waited.has(b)) {
+        waited.add(b);
+        await sleep(wait);
+        continue;
+      }
+      this.budget = { left: 0, resetAt: Date.now() + 1000, probing: true };
+      return;
     }
   }
 
