@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { openDatabase, type Db } from '@claresia/control-plane';
+import { leaseSize, takeApiRequest } from '../../control-plane/src/http/rate-limit.js';
 
 // Budgets small enough to spend in a test, with windows long enough that a slow CI machine
 // spends them inside one window: a tenant gets 10 requests per 10 s, an address without a token 6.
@@ -52,6 +54,37 @@ for (const kind of dbKinds()) {
       const op = await cp.request('GET', '/api/v1/tenants', { token: cp.operatorToken });
       assert.equal(op.status, 200, op.text);
       assert.equal(op.headers.get('ratelimit-limit'), '1000', 'the operator has a budget of its own');
+    });
+
+    it('a replica counts a few requests ahead, yet the replicas together never admit more than the budget', async function () {
+      // One fixed second, so the burst is the bound: 200 in it, counted 10 at a time.
+      const limit = { sustainedPerSecond: 100, burstPerSecond: 200, windowSeconds: 10 };
+      assert.equal(leaseSize(limit), 10);
+      const now = Date.UTC(2030, 0, 1);
+      // A second replica needs a second connection to the same database: the real server only.
+      const other: Db | undefined = kind === 'pg' ? openDatabase({ databaseUrl: cp.databaseUrl! }) : undefined;
+      const replicas = other ? [cp.db, other] : [cp.db];
+      try {
+        let admitted = 0;
+        const refused = new Set<number>();
+        for (let i = 0; refused.size < replicas.length && i < 1000; i++) {
+          const r = i % replicas.length;
+          try {
+            await takeApiRequest(replicas[r]!, 'test:lease', limit, now);
+            admitted++;
+          } catch (err) {
+            assert.equal((err as { status?: number }).status, 429);
+            refused.add(r);
+          }
+        }
+        assert.ok(admitted <= 200, `admitted ${admitted}`);
+        // Each replica may hold at most 9 counted and unused when the other runs out.
+        assert.ok(admitted >= 200 - 9 * (replicas.length - 1), `admitted ${admitted}`);
+        const counted = await cp.db('api_rate_counters').where({ bucket: 'test:lease' }).sum({ n: 'n' }).first();
+        assert.ok(Number(counted!.n) <= 200, `counted ${counted!.n}`);
+      } finally {
+        await other?.destroy();
+      }
     });
 
     it('documents the 429 and its headers on every operation', async () => {
