@@ -33,7 +33,7 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
     case 'cidr':
     case 'pem-ca-bundle':
       // The API's pattern first (its words for a value that is no CIDR or PEM at all), then what
-      // it checks beyond a pattern: host bits zero, a real address; CA certificates valid now.
+      // it checks beyond a pattern: host bits zero, a real address; CA certificates only (their dates are the API's to judge).
       return formatPattern(format)!.test(v) ? formatProblemBeyondSchema(format, v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
     case 'skill-id':

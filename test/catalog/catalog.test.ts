@@ -90,3 +90,15 @@ describe('resource catalog', () => {
     assert.equal(new Set(creates).size, creates.length);
   });
 });
+
+describe('CA bundles at plan time', () => {
+  it('refuses what is not a CA bundle, and leaves the dates to the API: a CA that expired in an unchanged bundle must not stop every plan', async () => {
+    const { formatProblemBeyondSchema, inspectCaBundle } = await import('@claresia/catalog');
+    const { selfSigned } = await import('../support/platforms/certs.js');
+    const leaf = await selfSigned('hub.acme.example', { ca: false });
+    const expired = await selfSigned('Old CA', { notBefore: new Date('2020-01-01'), notAfter: new Date('2021-01-01') });
+    assert.equal(formatProblemBeyondSchema('pem-ca-bundle', leaf.pem), 'must hold only CA certificates: the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)');
+    assert.equal(formatProblemBeyondSchema('pem-ca-bundle', expired.pem), undefined);
+    assert.throws(() => inspectCaBundle(expired.pem), /expired on 2021-01-01/, 'the API still refuses it when it is given');
+  });
+});

@@ -205,9 +205,8 @@ data "claresia_hub_ready" "c" {
       const leaf = await selfSigned('hub.acme.example', { ca: false });
       const expired = await selfSigned('Old CA', { notBefore: new Date('2020-01-01'), notAfter: new Date('2021-01-01') });
       const cases: Array<[string, RegExp]> = [
-        [leaf.pem, /must hold only CA certificates valid now: the certificate is not a CA certificate \(basicConstraints CA:TRUE is missing\)/],
-        [expired.pem, /must hold only CA certificates valid now: the certificate expired on 2021-01-01T00:00:00\.000Z/],
-        [`${leaf.pem.trim()}\n${endpoint.ca.pem.trim()}`, /must hold only CA certificates valid now: certificate 1 is not a CA certificate/],
+        [leaf.pem, /must hold only CA certificates: the certificate is not a CA certificate \(basicConstraints CA:TRUE is missing\)/],
+        [`${leaf.pem.trim()}\n${endpoint.ca.pem.trim()}`, /must hold only CA certificates: certificate 1 is not a CA certificate/],
       ];
       for (const [ca, message] of cases) {
         ws.write('main.tf', hubConfig({ url: endpoint.url, ca }));
@@ -217,6 +216,14 @@ data "claresia_hub_ready" "c" {
         assert.match(r.stderr.replace(/\s+/g, ' '), message);
         assert.match(r.stderr, /on main\.tf line \d+, in resource "claresia_hub" "c":\n.*customer_ca_certificate = <<-PEM/);
       }
+      assert.equal(await cp.count('hubs', { tenant_id: t.id }), 0);
+      // Dates are the API's: an expired CA passes plan (an unchanged bundle whose CA expired must
+      // not stop every plan of the workspace) and is refused when it is sent.
+      ws.write('main.tf', hubConfig({ url: endpoint.url, ca: expired.pem }));
+      assert.equal((await ws.tf('plan')).code, 0);
+      const apply = await ws.tf('apply', '-auto-approve');
+      assert.notEqual(apply.code, 0);
+      assert.match(apply.stderr.replace(/\s+/g, ' '), /customer_ca_certificate: the certificate expired on 2021-01-01T00:00:00\.000Z/);
       assert.equal(await cp.count('hubs', { tenant_id: t.id }), 0);
     } finally {
       ws.close();
