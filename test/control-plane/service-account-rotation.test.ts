@@ -84,6 +84,72 @@ for (const kind of dbKinds()) {
       assert.equal((await login(sa.client_id, stop.body.client_secret)).status, 200);
     });
 
+    // Review v2 F4: a JWT minted with a leaked secret kept tenant_admin for its whole TTL after the
+    // rotation meant for the leak, long enough to rotate again or create an account of its own.
+    it("with secret_overlap_seconds 0 also revokes the account's tokens (and only its), and reports how many", async () => {
+      const t = await cp.createTenant();
+      const sa = await account(t);
+      const other = await account(t);
+      const tokenOf = async (clientId: string, clientSecret: string) => {
+        const r = await login(clientId, clientSecret);
+        assert.equal(r.status, 200, r.text);
+        return r.body.access_token as string;
+      };
+      const leaked = [await tokenOf(sa.client_id, sa.client_secret), await tokenOf(sa.client_id, sa.client_secret)];
+      const otherToken = await tokenOf(other.client_id, other.client_secret);
+      const works = async (token: string) => (await cp.request('GET', '/api/v1/service-accounts', { token })).status;
+
+      // An overlap keeps the tokens: the clients still switching rely on them.
+      const soft = await cp.request('POST', `/api/v1/service-accounts/${sa.id}/secret:rotate`, { token: t.token, body: { secret_overlap_seconds: 600 } });
+      assert.equal(soft.status, 200, soft.text);
+      for (const token of leaked) assert.equal(await works(token), 200, 'an overlap revokes nothing');
+      const softEvent = await cp.db('governance_events').where({ tenant_id: t.id, type: 'service_account.secret_rotated', subject: sa.id }).orderBy('seq', 'desc').first();
+      assert.equal(softEvent.data.sessions_revoked, undefined);
+
+      const now = await cp.request('POST', `/api/v1/service-accounts/${sa.id}/secret:rotate`, { token: t.token, body: { secret_overlap_seconds: 0 } });
+      assert.equal(now.status, 200, now.text);
+      for (const token of leaked) {
+        const r = await cp.request('GET', '/api/v1/service-accounts', { token });
+        assert.equal(r.status, 401, 'a token minted with the leaked secret is revoked');
+        assert.equal((await cp.request('POST', `/api/v1/service-accounts/${sa.id}/secret:rotate`, { token, body: { secret_overlap_seconds: 0 } })).status, 401, 'and cannot rotate the secret back into its hands');
+      }
+      assert.equal(await works(t.token), 200, "the caller's own token (another account) stays");
+      assert.equal(await works(otherToken), 200, "another account's token stays");
+      const ev = await cp.db('governance_events').where({ tenant_id: t.id, type: 'service_account.secret_rotated', subject: sa.id }).orderBy('seq', 'desc').first();
+      assert.deepEqual(ev.data, { client_id: sa.client_id, secret_overlap_seconds: 0, previous_secret_expires_at: null, sessions_revoked: 2 });
+      assert.equal(await works(await tokenOf(sa.client_id, now.body.client_secret)), 200, 'the new secret mints working tokens');
+
+      // An account rotating its own secret with 0 gets the new secret, and its token is revoked with the rest.
+      const own = await tokenOf(other.client_id, other.client_secret);
+      const self = await cp.request('POST', `/api/v1/service-accounts/${other.id}/secret:rotate`, { token: own, body: { secret_overlap_seconds: 0 } });
+      assert.equal(self.status, 200, self.text);
+      assert.match(self.body.client_secret, /^cs_/);
+      assert.equal(await works(own), 401);
+      assert.equal(await works(otherToken), 401);
+      assert.equal(await works(await tokenOf(other.client_id, self.body.client_secret)), 200);
+    });
+
+    it("the operator's rotation with 0 revokes the tokens of the tenant's first account too; its default overlap keeps them", async () => {
+      const t = await cp.createTenant();
+      const path = `/api/v1/tenants/${t.id}/client-secret:rotate`;
+      const works = async (token: string) => (await cp.request('GET', '/api/v1/tenant', { token })).status;
+      const kept = await cp.request('POST', path, { token: cp.operatorToken });
+      assert.equal(kept.status, 200, kept.text);
+      assert.equal(await works(t.token), 200, 'the default overlap revokes nothing');
+
+      const rot = await cp.request('POST', path, { token: cp.operatorToken, body: { secret_overlap_seconds: 0 } });
+      assert.equal(rot.status, 200, rot.text);
+      assert.equal(await works(t.token), 401, 'the token minted with the lost secret is revoked');
+      const events = await cp.db('governance_events').where({ tenant_id: t.id, type: 'service_account.secret_rotated' }).orderBy('seq');
+      assert.deepEqual(
+        events.map((e) => e.data.sessions_revoked),
+        [undefined, 1],
+      );
+      const fresh = await login(t.clientId, rot.body.client_secret);
+      assert.equal(fresh.status, 200);
+      assert.equal(await works(fresh.body.access_token), 200);
+    });
+
     it('refuses bad input naming the field, other tenants, the operator and unknown accounts, and changes nothing', async () => {
       const t = await cp.createTenant();
       const other = await cp.createTenant();

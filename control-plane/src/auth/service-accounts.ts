@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/connection.js';
 import { constantTimeEqual, hashSecret, newSecret } from '../crypto/secrets.js';
 import { overlapEnd } from './credential-overlap.js';
+import { revokeSessionsOf } from './tokens.js';
 
 export interface ServiceAccountRow {
   id: string;
@@ -45,6 +46,12 @@ export async function checkClientCredentials(db: Queryable, clientId: string, cl
  * Gives the account a new client secret, returned once. With an overlap the secret it replaces
  * keeps working until the overlap ends; with 0 it stops at commit. Only the secret just replaced
  * is kept: rotating again during an overlap ends the older one's at once.
+ *
+ * 0 is the rotation for a leaked secret, so it also revokes every token the account holds: a JWT
+ * minted with the leaked secret would otherwise keep its role for its whole TTL, and could rotate
+ * the secret again or create another account, outliving the rotation. An overlap keeps them, as
+ * the clients still switching rely on theirs. `sessionsRevoked` is undefined when none are revoked
+ * by design (an overlap), a count otherwise.
  */
 export async function rotateClientSecret(db: Queryable, account: Pick<ServiceAccountRow, 'id' | 'tenant_id' | 'secret_hash'>, overlapSeconds: number) {
   const clientSecret = newSecret('cs');
@@ -56,7 +63,8 @@ export async function rotateClientSecret(db: Queryable, account: Pick<ServiceAcc
       previous_secret_expires_at: overlapEnd(db, overlapSeconds),
     })
     .returning(['previous_secret_expires_at'])) as Array<{ previous_secret_expires_at: Date | null }>;
-  return { clientSecret, previousSecretExpiresAt: row!.previous_secret_expires_at };
+  const sessionsRevoked = overlapSeconds > 0 ? undefined : await revokeSessionsOf(db, account.tenant_id, 'service_account', account.id);
+  return { clientSecret, previousSecretExpiresAt: row!.previous_secret_expires_at, sessionsRevoked };
 }
 
 export async function revokeAllTenantSessions(db: Queryable, tenantId: string): Promise<number> {

@@ -104,15 +104,16 @@ function presentAccount(r: { id: string; name: string; client_id: string; create
   return { id: r.id, name: r.name, client_id: r.client_id, created_at: new Date(r.created_at).toISOString(), previous_secret_expires_at: liveUntil(r.previous_secret_expires_at) };
 }
 
-/** Rotates one account's secret and records it (the overlap's end, never a secret); the answer carries the new secret once. */
+/**
+ * Rotates one account's secret and records it (the overlap's end and, with 0, how many of its
+ * tokens were revoked; never a secret); the answer carries the new secret once.
+ */
 async function rotateAccount(ctx: RequestContext, account: ServiceAccountRow, tenantId: string) {
   const overlap = overlapFrom(SECRET_ROTATE, SECRET_OVERLAP_FIELD, DEFAULT_SECRET_OVERLAP_SECONDS, ctx.body);
-  const { clientSecret, previousSecretExpiresAt } = await rotateClientSecret(ctx.db, account, overlap);
+  const { clientSecret, previousSecretExpiresAt, sessionsRevoked } = await rotateClientSecret(ctx.db, account, overlap);
   const until = previousSecretExpiresAt ? new Date(previousSecretExpiresAt).toISOString() : null;
-  await ctx.audit(
-    { type: 'service_account.secret_rotated', subject: account.id, data: { client_id: account.client_id, secret_overlap_seconds: overlap, previous_secret_expires_at: until } },
-    tenantId,
-  );
+  const data = { client_id: account.client_id, secret_overlap_seconds: overlap, previous_secret_expires_at: until, ...(sessionsRevoked === undefined ? {} : { sessions_revoked: sessionsRevoked }) };
+  await ctx.audit({ type: 'service_account.secret_rotated', subject: account.id, data }, tenantId);
   return { body: { ...presentAccount({ ...account, previous_secret_expires_at: previousSecretExpiresAt }), client_secret: clientSecret }, headers: { 'Cache-Control': 'no-store' } };
 }
 
@@ -222,7 +223,7 @@ export const authModule: Module = {
       path: '/api/v1/service-accounts/{id}/secret:rotate',
       auth: 'tenant',
       summary:
-        'Issue a new client_secret (returned once); the replaced one keeps working for secret_overlap_seconds (default 86400, 0: it stops at once), then stops',
+        "Issue a new client_secret (returned once); the replaced one keeps working for secret_overlap_seconds (default 86400), then stops; 0, for a leaked secret, stops it at once and revokes the account's tokens",
       tag: 'auth',
       accepts: { content: { 'application/json': SECRET_ROTATE }, optional: true },
       response: ROTATED,
@@ -238,7 +239,7 @@ export const authModule: Module = {
       path: '/api/v1/tenants/{id}/client-secret:rotate',
       auth: 'operator',
       summary:
-        "Issue a new client_secret for the tenant's client_id (its first service account, created with the tenant), returned once; the replaced one keeps working for secret_overlap_seconds (default 86400, 0: at once)",
+        "Issue a new client_secret for the tenant's client_id (its first service account, created with the tenant), returned once; the replaced one keeps working for secret_overlap_seconds (default 86400); 0 stops it at once and revokes the account's tokens",
       tag: 'auth',
       accepts: { content: { 'application/json': SECRET_ROTATE }, optional: true },
       response: ROTATED,
