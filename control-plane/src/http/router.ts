@@ -43,6 +43,12 @@ export interface RequestContext<B = any> {
   transaction<T>(fn: (ctx: RequestContext<B>) => Promise<T>): Promise<T>;
   /** What the route's `prepare` step returned (undefined without one). */
   prepared?: unknown;
+  /**
+   * On a route with `countsOwnCaller`, counts this request against the budget of the caller its
+   * handler has just authenticated: a tenant's, or a connector's (a tenant's size). Call it only
+   * once the credential matched; a request that never gets here is counted by its address.
+   */
+  countAs(who: { tenant: string } | { connector: string }): Promise<void>;
 }
 
 export interface Reply {
@@ -96,6 +102,12 @@ export interface RouteSpec<B = any> {
    */
   transaction?: boolean;
   /**
+   * Only with auth 'none': the handler authenticates a caller the router cannot (a connector's
+   * ingest credential) and counts the request with ctx.countAs once the credential matched.
+   * Until then nothing is counted; a request that fails or ends before is counted by address.
+   */
+  countsOwnCaller?: boolean;
+  /**
    * Work that waits on the network (an IdP's metadata), run on the pool before the route's
    * transaction opens, so a slow host holds no connection; the handler then gets its result as
    * ctx.prepared and keeps its transaction and Idempotency-Key replay. Must not write.
@@ -140,6 +152,9 @@ const FORM_LIMIT = '2mb';
 
 /** Bodies a route could not parse, refused when its handler reads ctx.body. */
 const unreadableBodies = new WeakMap<Request, ApiError>();
+
+/** Requests of a `countsOwnCaller` route that are not counted yet, with the response their headers go on. */
+const uncounted = new WeakMap<Request, Response>();
 
 /** `{id}` becomes an Express parameter; a literal `:` (as in `token:rotate`) is escaped. */
 export function expressPath(template: string): string {
@@ -201,31 +216,50 @@ export class ApiRouter {
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     // Form bodies are parsed only where a route takes them; elsewhere one is refused with 415.
     const parsers = spec.form ? [express.urlencoded({ extended: false, limit: FORM_LIMIT, type: FORM_TYPE })] : [];
+    if (spec.countsOwnCaller && spec.auth !== 'none') throw new Error(`${spec.method} ${spec.path}: countsOwnCaller needs auth 'none'`);
     this.router[method](expressPath(spec.path), ...parsers, async (req: Request, res: Response) => {
-      const principal = await this.admit(spec.auth, req, res, needed);
-      const inTransaction = spec.transaction ?? spec.method !== 'GET';
-      // Nothing will remember this answer (a route that calls out before it writes, or one without
-      // a caller to bind the key to): say so on every answer, errors included, rather than let a
-      // caller believe a retry is safe. Refusing the key instead would break clients that send
-      // one on every POST, as the shared client does.
-      if (spec.method === 'POST' && !(inTransaction && principal) && req.header('idempotency-key') !== undefined) res.setHeader('Idempotency-Key-Ignored', 'true');
-      const unreadable = unreadableBody(req, spec.form === true);
-      if (unreadable && spec.body) throw unreadable;
-      refuseNul(req.params, req.query, req.body);
-      // Only reads are checked: a read's query is its filter, and a filter dropped widens the answer.
-      if (spec.method === 'GET') refuseUnknownQuery(spec.query, req.query as Record<string, unknown>);
-      if (unreadable) unreadableBodies.set(req, unreadable);
-      const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
-      const idempotency = inTransaction ? idempotencyOf(spec, req, principal, body) : undefined;
-      // A retry the record answers must not wait on (or fail with) the IdP the first one asked.
-      const known = spec.prepare && idempotency ? await peek(this.app.db, this.app.keys, idempotency.record, idempotency.requestHash) : undefined;
-      const prepared = spec.prepare && !known ? await spec.prepare(this.context(req, principal, body, this.app.db)) : undefined;
-      const reply = known ?? (inTransaction ? await this.write(spec, req, principal, body, idempotency, prepared) : await this.run(spec, req, principal, body, this.app.db, prepared));
-      res.status(reply.status ?? 200);
-      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      if (reply.body === undefined) res.end();
-      else res.json(reply.body);
+      if (!spec.countsOwnCaller) return this.serve(spec, req, res, needed);
+      uncounted.set(req, res);
+      try {
+        await this.serve(spec, req, res, needed, () => this.countAddressOnce(req, res));
+      } catch (err) {
+        await this.countAddressOnce(req, res);
+        throw err;
+      }
     });
+  }
+
+  /** A request whose handler did not name its caller's budget is counted by its address, once. */
+  private async countAddressOnce(req: Request, res: Response): Promise<void> {
+    if (!uncounted.delete(req)) return;
+    await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
+  }
+
+  private async serve<B>(spec: RouteSpec<B>, req: Request, res: Response, needed: Role, beforeAnswer?: () => Promise<void>): Promise<void> {
+    const principal = await this.admit(spec, req, res, needed);
+    const inTransaction = spec.transaction ?? spec.method !== 'GET';
+    // Nothing will remember this answer (a route that calls out before it writes, or one without
+    // a caller to bind the key to): say so on every answer, errors included, rather than let a
+    // caller believe a retry is safe. Refusing the key instead would break clients that send
+    // one on every POST, as the shared client does.
+    if (spec.method === 'POST' && !(inTransaction && principal) && req.header('idempotency-key') !== undefined) res.setHeader('Idempotency-Key-Ignored', 'true');
+    const unreadable = unreadableBody(req, spec.form === true);
+    if (unreadable && spec.body) throw unreadable;
+    refuseNul(req.params, req.query, req.body);
+    // Only reads are checked: a read's query is its filter, and a filter dropped widens the answer.
+    if (spec.method === 'GET') refuseUnknownQuery(spec.query, req.query as Record<string, unknown>);
+    if (unreadable) unreadableBodies.set(req, unreadable);
+    const body = spec.body ? validateBody<B>(spec.body, req.body, spec.immutable) : (req.body as B);
+    const idempotency = inTransaction ? idempotencyOf(spec, req, principal, body) : undefined;
+    // A retry the record answers must not wait on (or fail with) the IdP the first one asked.
+    const known = spec.prepare && idempotency ? await peek(this.app.db, this.app.keys, idempotency.record, idempotency.requestHash) : undefined;
+    const prepared = spec.prepare && !known ? await spec.prepare(this.context(req, principal, body, this.app.db)) : undefined;
+    const reply = known ?? (inTransaction ? await this.write(spec, req, principal, body, idempotency, prepared) : await this.run(spec, req, principal, body, this.app.db, prepared));
+    await beforeAnswer?.();
+    res.status(reply.status ?? 200);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.body === undefined) res.end();
+    else res.json(reply.body);
   }
 
   /**
@@ -268,43 +302,33 @@ export class ApiRouter {
 
   /**
    * Authenticates the caller and counts the request against its budget (http/rate-limit.ts):
-   * its tenant's, the operator's, or, without a token or with a refused one, its address's. The
-   * RateLimit headers go on every answer so the client paces itself before a 429.
+   * its tenant's, the operator's, or, without a token or with a refused one, its address's. A
+   * token that authenticated spends its own budget even when it lacks the right (403): it is the
+   * caller's, and its refusal costs work too. On a route without a token, an Authorization header
+   * is not looked at: anyone can make one up. The RateLimit headers go on every answer so the
+   * client paces itself before a 429.
    */
-  private async admit(mode: AuthMode, req: Request, res: Response, needed: Role): Promise<Principal> {
+  private async admit(spec: RouteSpec, req: Request, res: Response, needed: Role): Promise<Principal> {
+    if (spec.auth === 'none') {
+      if (!spec.countsOwnCaller) await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
+      return undefined as unknown as Principal;
+    }
     let principal: Principal;
     try {
-      principal = await this.authorize(mode, req, needed);
+      principal = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
       throw err;
     }
-    if (principal?.kind === 'tenant') await this.count(res, `tenant:${principal.tenantId}`, this.limits.tenant);
-    else if (principal?.kind === 'operator') await this.count(res, 'operator', this.limits.operator);
-    else {
-      // A route that checks its own bearer credential (telemetry from a platform, with the
-      // connector's ingest credential) is paced per credential at a tenant's budget: platforms
-      // send from a few addresses shared by all their customers, which one address budget
-      // would throttle together. Everything else without a token is paced by its address.
-      const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
-      if (bearer) await this.count(res, `credential:${sha256Hex(bearer).slice(0, 40)}`, this.limits.tenant);
-      else await this.count(res, `ip:${req.socket.remoteAddress ?? 'unknown'}`, this.limits.anonymous);
-    }
+    if (principal.kind === 'tenant') await this.count(res, `tenant:${principal.tenantId}`, this.limits.tenant);
+    else await this.count(res, 'operator', this.limits.operator);
+    authorize(spec.auth, principal, needed);
     return principal;
   }
 
   private async count(res: Response, bucket: string, limit: ApiRateLimits['tenant']): Promise<void> {
     const state = await takeApiRequest(this.app.db, bucket, limit);
     for (const [k, v] of Object.entries(rateHeaders(state))) res.setHeader(k, v);
-  }
-
-  private async authorize(mode: AuthMode, req: Request, needed: Role): Promise<Principal> {
-    if (mode === 'none') return undefined as unknown as Principal;
-    const p = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
-    if (mode === 'operator' && p.kind !== 'operator') throw forbidden('this operation needs the operator token');
-    if (mode === 'tenant' && p.kind !== 'tenant') throw forbidden('this operation needs a tenant token from POST /api/v1/auth/token');
-    if (p.kind === 'tenant' && !atLeast(p.role, needed)) throw forbidden(`this operation needs the ${needed} role; this token has ${p.role}`);
-    return p;
   }
 
   private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable, prepared?: unknown): Promise<Reply> {
@@ -333,6 +357,13 @@ export class ApiRouter {
         if (!tid) throw new Error('audit event without a tenant');
         if (db === ctx.app.db) throw new Error('audit events are written inside a write transaction');
         return appendEvent(db as Tx, keys, tid, { ...event, actor: event.actor ?? ctx.actor });
+      },
+      countAs: async (who) => {
+        const res = uncounted.get(req);
+        if (!res) throw new Error('countAs: this route is counted by the router, or was counted already');
+        uncounted.delete(req);
+        const bucket = 'tenant' in who ? `tenant:${who.tenant}` : `connector:${who.connector}`;
+        await this.count(res, bucket, this.limits.tenant);
       },
       transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx, prepared)))),
     };
@@ -365,6 +396,13 @@ export class ApiRouter {
       return reply;
     });
   }
+}
+
+/** Throws 403 when an authenticated caller may not use the route. */
+function authorize(mode: Exclude<AuthMode, 'none'>, p: Principal, needed: Role): void {
+  if (mode === 'operator' && p.kind !== 'operator') throw forbidden('this operation needs the operator token');
+  if (mode === 'tenant' && p.kind !== 'tenant') throw forbidden('this operation needs a tenant token from POST /api/v1/auth/token');
+  if (p.kind === 'tenant' && !atLeast(p.role, needed)) throw forbidden(`this operation needs the ${needed} role; this token has ${p.role}`);
 }
 
 interface Idempotency {

@@ -31,6 +31,10 @@ export const telemetryModule: Module = {
       // The router knows no connector credentials: the handler authenticates (either kind)
       // before it reads the body, and runs its write in a transaction of its own.
       auth: 'none',
+      // Platforms send from a few addresses shared by all their customers, so a connector is
+      // paced by its own budget (a tenant's size), and a tenant token by its tenant's: but only
+      // once the credential matched; a made-up one is counted by its address.
+      countsOwnCaller: true,
       transaction: false,
       // 200 for an invocation_id already recorded.
       status: [202, 200],
@@ -41,6 +45,7 @@ export const telemetryModule: Module = {
         "Record a skill invocation from a connected platform, sent with the connector's ingest credential (or a tenant_admin token naming connector_id); while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)",
       async handler(ctx) {
         const caller = await authenticateTelemetryCaller(ctx.app, ctx.app.db, ctx.req);
+        await ctx.countAs(caller.kind === 'connector' ? { connector: caller.connectorId } : { tenant: caller.tenantId });
         const body = validateBody<SkillInvocation>(EVENT_SCHEMA, ctx.body);
         const ev = { ...body, connector_id: connectorOf(caller, body.connector_id) };
         const res = await ctx.transaction((tx) =>
