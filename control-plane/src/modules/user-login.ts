@@ -4,7 +4,7 @@ import { ApiError, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { subjectAccess } from '../rbac/access.js';
 import { prepareLogin, type LoginStarter } from '../sso/begin.js';
-import { admitLoginStart, loginStartsPerMinute } from '../sso/login-start-limit.js';
+import { loginStartsPerMinute, makeRoomForLoginStart } from '../sso/login-start-limit.js';
 import { TABLE as SSO_TABLE, type ConnectionRow } from '../sso/connections.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
 import type { Module } from './module.js';
@@ -34,10 +34,10 @@ interface PreparedStart {
 async function startLogin(ctx: RequestContext) {
   const { row, start } = ctx.prepared as PreparedStart;
   // Kept from being deleted until the state is written; a connection gone meanwhile is a 404, not
-  // a broken reference. Exclusive among starts, so the count of pending starts below is exact.
+  // a broken reference. Exclusive among starts, so the room made below is exact.
   if (!(await ctx.db(SSO_TABLE).where({ id: row.id }).forNoKeyUpdate().first('id'))) throw notFound(`sso connection ${row.id}`, 'connection_id');
   const scope = new TenantScope(ctx.db, row.tenant_id);
-  await admitLoginStart(scope, row.id, loginStartsPerMinute(ctx.app.config.ssoLoginStartsPerMinute));
+  await makeRoomForLoginStart(scope, row.id, loginStartsPerMinute(ctx.app.config.ssoLoginStartsPerMinute));
   const begun = await start(scope, 'login');
   return {
     status: 302,
@@ -82,7 +82,7 @@ export const userLoginModule: Module = {
       path: '/api/v1/auth/sso/{connection_id}/login',
       auth: 'none',
       summary:
-        "Start a user's sign-in through an SSO connection: redirects to the IdP; the IdP's answer at the connection's ACS / callback returns a user JWT. 429 too_many_login_starts (with Retry-After) when the connection has too many sign-ins started in the last minute and not completed",
+        "Start a user's sign-in through an SSO connection: redirects to the IdP; the IdP's answer at the connection's ACS / callback returns a user JWT. When the connection has too many sign-ins started in the last minute and not completed, the oldest of them are forgotten (their users start again)",
       tag: 'auth',
       transaction: true,
       status: 302,

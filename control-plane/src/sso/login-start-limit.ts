@@ -1,10 +1,9 @@
 import type { TenantScope } from '../db/tenant-scope.js';
 import { integerEnv } from '../env-number.js';
-import { ApiError } from '../http/errors.js';
 
 declare module '../config.js' {
   interface Config {
-    /** Anonymous sign-in starts a connection may have pending from the last minute; CLARESIA_SSO_LOGIN_STARTS_PER_MINUTE otherwise. */
+    /** Anonymous sign-in starts a connection keeps pending from the last minute; CLARESIA_SSO_LOGIN_STARTS_PER_MINUTE otherwise. */
     ssoLoginStartsPerMinute?: number;
   }
 }
@@ -21,21 +20,25 @@ export function loginStartsPerMinute(configured: number | undefined): number {
 
 /**
  * Anyone may start a sign-in, and each start stores a state until it is answered or expires.
- * Refuses (429 with Retry-After) a start when the connection already has `limit` sign-ins begun in
- * the last minute and not completed. The caller holds the connection row locked, so concurrent
- * starts are counted one after the other, on every replica.
+ * Refusing starts beyond a count would let anyone who knows the (public) login URL lock every
+ * user of the tenant out, so the count bounds storage instead: when the connection already has
+ * `limit` sign-ins begun in the last minute and not completed, the oldest of them are forgotten
+ * to make room. A state is only a nonce; a person whose state was forgotten starts again. States
+ * older than a minute are never taken, so a flood cannot cut short a sign-in already under way at
+ * the IdP for longer than that. The caller holds the connection row locked, so concurrent starts
+ * make room one after the other, on every replica. Returns how many states were forgotten.
  */
-export async function admitLoginStart(scope: TenantScope, connectionId: string, limit: number, now = new Date()): Promise<void> {
+export async function makeRoomForLoginStart(scope: TenantScope, connectionId: string, limit: number, now = new Date()): Promise<number> {
   const since = new Date(now.getTime() - 60_000);
-  const [row] = (await scope
+  const beyond = scope
     .table('sso_login_states')
     .where({ connection_id: connectionId, purpose: 'login' })
     .andWhere('created_at', '>', since)
-    .select(scope.db.raw('count(*) AS n'), scope.db.raw('min(created_at) AS oldest'))) as Array<{ n: number | string; oldest: Date | string | null }>;
-  if (Number(row?.n ?? 0) < limit) return;
-  const freeAt = new Date(row!.oldest!).getTime() + 60_000;
-  const retryAfter = Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000));
-  throw new ApiError(429, 'too_many_login_starts', `too many sign-ins started through this connection in the last minute; retry after ${retryAfter} s`, 'connection_id', {
-    'Retry-After': String(retryAfter),
-  });
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .offset(limit - 1)
+    .select('id');
+  return scope.table('sso_login_states').whereIn('id', beyond).delete();
 }
