@@ -7,6 +7,8 @@ import { until } from '../support/until.js';
 import { hashOf, verifyOffline } from '../support/governance-offline.js';
 import { appendEvent } from '../../control-plane/src/audit/chain.js';
 import { auditStatus } from '../../control-plane/src/audit/verification.js';
+import { loadRecorded, recordWalk } from '../../control-plane/src/audit/verified-point.js';
+import { walkChain } from '../../control-plane/src/audit/verify.js';
 
 /**
  * The health check's audit verdict follows verification (review r3 M3), at the cost of what was
@@ -93,6 +95,57 @@ for (const kind of dbKinds()) {
       await cp.db('governance_events').where({ id: victim.id }).update({ data: JSON.stringify(victim.data) });
       assert.equal((await verifyOf(t)).ok, true);
       assert.equal((await auditOf(t)).status, 'green');
+    });
+
+    it('stays red when a database writer clears the recorded break, as the break leaves no point to resume from (review v2 F3)', async () => {
+      const t = await liveTenant(3);
+      assert.equal((await auditOf(t)).status, 'green');
+      // The reviewer's script: an event health had already verified, then :verify.
+      const victim = (await rows(t))[1];
+      await cp.db('governance_events').where({ id: victim.id }).update({ actor: 'someone-else' });
+      assert.equal((await verifyOf(t)).ok, false);
+      assert.equal((await auditOf(t)).status, 'red');
+      const clearBreak = () => cp.db('audit_verified').where({ tenant_id: t.id }).update({ broken_seq: null, broken_id: null, broken_reason: null, broken_at: null });
+      await clearBreak();
+      const red = await auditOf(t);
+      assert.equal(red.status, 'red', red.reason);
+      assert.match(red.reason, new RegExp(`event ${victim.seq} \\(id ${victim.id}\\): content does not match its hash`));
+      await clearBreak();
+      assert.equal((await auditOf(t)).status, 'red', 'again');
+    });
+
+    it('drops the point a row recorded beside its break (as written before review v2 F3), so clearing the break does not turn health green', async () => {
+      const t = await liveTenant(3);
+      assert.equal((await auditOf(t)).status, 'green');
+      const victim = (await rows(t))[1];
+      await cp.db('governance_events').where({ id: victim.id }).update({ actor: 'someone-else' });
+      // What :verify recorded before the fix: the break, with the signed point left in place.
+      await cp.db('audit_verified').where({ tenant_id: t.id }).update({ broken_seq: victim.seq, broken_id: victim.id, broken_reason: 'content does not match its hash', broken_at: new Date() });
+      assert.equal((await auditOf(t)).status, 'red');
+      await cp.db('audit_verified').where({ tenant_id: t.id }).update({ broken_seq: null, broken_id: null, broken_reason: null, broken_at: null });
+      const red = await auditOf(t);
+      assert.equal(red.status, 'red', red.reason);
+      assert.match(red.reason, new RegExp(`event ${victim.seq} \\(id ${victim.id}\\): content does not match its hash`));
+    });
+
+    it('does not put a point back beside a break another replica recorded meanwhile', async () => {
+      const t = await liveTenant(3);
+      const keys = cp.server.ctx.keys;
+      assert.equal((await auditStatus(cp.db, keys, t.id)).ok, true);
+      await patch(t, 'one more');
+      const victim = (await rows(t))[1];
+      await cp.db('governance_events').where({ id: victim.id }).update({ actor: 'someone-else' });
+      // Replica A has loaded the point and walks on from it (the new event checks out) ...
+      const from = await loadRecorded(cp.db, keys, t.id);
+      assert.ok(from.point);
+      const walk = await walkChain(cp.db, keys, t.id, { from: from.point });
+      assert.equal(walk.result.ok, true);
+      // ... while replica B's :verify finds the break; A records its walk after.
+      assert.equal((await verifyOf(t)).ok, false);
+      await recordWalk(cp.db, keys, t.id, walk, false);
+      await cp.db('audit_verified').where({ tenant_id: t.id }).update({ broken_seq: null, broken_id: null, broken_reason: null, broken_at: null });
+      const after = await auditStatus(cp.db, keys, t.id);
+      assert.deepEqual([after.ok, after.resumed, after.first_broken?.seq], [false, false, Number(victim.seq)]);
     });
 
     it('sees a rewritten event at the point it had verified to, without a :verify', async () => {

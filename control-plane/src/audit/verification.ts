@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/connection.js';
 import type { KeyRing } from '../crypto/keys.js';
-import { loadRecorded, recordWalk } from './verified-point.js';
+import { dropPoint, loadRecorded, recordWalk } from './verified-point.js';
 import { walkChain, type VerifyResult } from './verify.js';
 
 /**
@@ -28,11 +28,16 @@ export interface AuditStatus {
  * The chain's state as the health check reports it, at the cost of what was appended since the
  * last verification: a recorded break is reported as it stands (until a full verify checks out),
  * otherwise the walk goes on from the recorded point, or starts from the first event when there
- * is none (or it no longer holds). What it finds is recorded for the next call.
+ * is none (or it no longer holds; a recorded break leaves none). What it finds is recorded for
+ * the next call.
  */
 export async function auditStatus(db: Queryable, keys: KeyRing, tenantId: string): Promise<AuditStatus> {
   const recorded = await loadRecorded(db, keys, tenantId);
-  if (recorded.broken) return { ok: false, head_seq: recorded.point?.seq ?? 0, first_broken: recorded.broken, legacy_gaps: recorded.point?.legacy_gaps ?? [], events_read: 0, resumed: false };
+  if (recorded.broken) {
+    // A point kept beside a break would let a writer who clears the (unsigned) break resume past it.
+    if (recorded.point) await dropPoint(db, tenantId);
+    return { ok: false, head_seq: recorded.point?.seq ?? 0, first_broken: recorded.broken, legacy_gaps: recorded.point?.legacy_gaps ?? [], events_read: 0, resumed: false };
+  }
   const from = recorded.point;
   const walk = await walkChain(db, keys, tenantId, { from });
   // Nothing new checked out: nothing to write (health is read often).

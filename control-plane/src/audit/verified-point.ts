@@ -56,10 +56,24 @@ export async function loadRecorded(db: Queryable, keys: KeyRing, tenantId: strin
   return { point, broken };
 }
 
+const NO_POINT = 'seq = NULL, hash = NULL, format = NULL, hub_key_id = NULL, legacy_gaps = NULL, key_id = NULL, signature = NULL, verified_at = NULL';
+
+/**
+ * Drops the point of a row that also records a break, as rows written before review v2 F3 do
+ * (or one a replica's walk from a point put back while another recorded a break).
+ */
+export async function dropPoint(db: Queryable, tenantId: string): Promise<void> {
+  await db.raw(`UPDATE audit_verified SET ${NO_POINT} WHERE tenant_id = ? AND broken_reason IS NOT NULL`, [tenantId]);
+}
+
 /**
  * Records the outcome of a walk. A walk that checked out moves the point forward (never back:
  * another replica may have gone further); a full one also clears a recorded break, as the chain
- * checks out again (restored from a backup). A walk that failed records its break.
+ * checks out again (restored from a backup). A walk that failed records its break and drops the
+ * point: the break columns are not signed, so a database writer can clear them, and with no
+ * point left the next health read walks from the first event and finds the break itself
+ * (review v2 F3). For the same reason a walk that only went on from a point does not put one
+ * back while a break is recorded (another replica's full walk may have found it meanwhile).
  */
 export async function recordWalk(db: Queryable, keys: KeyRing, tenantId: string, walk: Walk, full: boolean): Promise<void> {
   const now = new Date().toISOString();
@@ -67,7 +81,8 @@ export async function recordWalk(db: Queryable, keys: KeyRing, tenantId: string,
     const b = walk.result.first_broken!;
     await db.raw(
       `INSERT INTO audit_verified (tenant_id, broken_seq, broken_id, broken_reason, broken_at) VALUES (?, ?, ?, ?, ?::timestamptz)
-       ON CONFLICT (tenant_id) DO UPDATE SET broken_seq = EXCLUDED.broken_seq, broken_id = EXCLUDED.broken_id, broken_reason = EXCLUDED.broken_reason, broken_at = EXCLUDED.broken_at`,
+       ON CONFLICT (tenant_id) DO UPDATE SET broken_seq = EXCLUDED.broken_seq, broken_id = EXCLUDED.broken_id, broken_reason = EXCLUDED.broken_reason, broken_at = EXCLUDED.broken_at,
+         ${NO_POINT}`,
       [tenantId, b.seq, b.id, b.reason, now],
     );
     return;
@@ -85,7 +100,8 @@ export async function recordWalk(db: Queryable, keys: KeyRing, tenantId: string,
        broken_id = CASE WHEN ? THEN NULL ELSE audit_verified.broken_id END,
        broken_reason = CASE WHEN ? THEN NULL ELSE audit_verified.broken_reason END,
        broken_at = CASE WHEN ? THEN NULL ELSE audit_verified.broken_at END
-     WHERE audit_verified.seq IS NULL OR audit_verified.seq <= EXCLUDED.seq OR (? AND audit_verified.broken_reason IS NOT NULL)`,
+     WHERE (audit_verified.broken_reason IS NULL AND (audit_verified.seq IS NULL OR audit_verified.seq <= EXCLUDED.seq))
+        OR (? AND audit_verified.broken_reason IS NOT NULL)`,
     [tenantId, p.seq, p.hash, p.format, p.hub_key_id, JSON.stringify(p.legacy_gaps), key.id, signature, now, full, full, full, full, full],
   );
 }
