@@ -18,8 +18,10 @@ export interface ApiRateLimit {
  * onboards) gets a budget of its own, larger: it is trusted, and a script creating tenants for
  * many customers must not be slowed to one tenant's pace; it is still bounded, so a runaway
  * loop cannot take the database pool. Calls without a token (the token exchange, an SSO sign-in
- * start) and calls whose token was refused pay per client address, with a smaller budget: no
- * legitimate caller needs many of them.
+ * start) and calls whose token did not authenticate pay per client address, with a smaller
+ * budget: no legitimate caller needs many of them. A token that authenticated but lacks the
+ * right (403) pays from its own budget, and a connector's ingest credential, once matched, from
+ * a budget of the tenant's size of its own (modules/telemetry.ts).
  */
 export interface ApiRateLimits {
   tenant: ApiRateLimit;
