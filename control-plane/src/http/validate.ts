@@ -34,8 +34,13 @@ const TYPE_WORDS: Record<string, string> = {
 const COMPARISON_WORDS: Record<string, string> = { '>=': 'at least', '<=': 'at most', '>': 'greater than', '<': 'less than' };
 
 /** A message that names the rule but never echoes the value (it may be a secret). */
+/** "1 item", "3 items". */
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 function describe(e: ErrorObject, immutable: readonly string[]): { field: string; message: string; code: string } {
   const p = e.params as Record<string, unknown>;
+  // The value's own path (the body itself at the top); required and additionalProperties name a child instead.
+  const here = fieldPath(e.instancePath) || 'body';
   switch (e.keyword) {
     case 'required': {
       const field = fieldPath(e.instancePath, String(p.missingProperty));
@@ -48,78 +53,78 @@ function describe(e: ErrorObject, immutable: readonly string[]): { field: string
       return { field, message: `${field} is not a known field`, code: 'unknown_field' };
     }
     case 'enum': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} must be one of: ${(p.allowedValues as unknown[]).join(', ')}`, code: 'invalid_value' };
     }
     case 'format': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} must be a valid ${String(p.format)}`, code: 'invalid_value' };
     }
     case 'pattern': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       // A format the catalog spells as a pattern (CIDR, https URL, PEM) is named, not shown as a regex.
       const words = formatMessageOfPattern(String(p.pattern));
       if (words) return { field, message: `${field} ${words}`, code: 'invalid_value' };
       return { field, message: `${field} does not match the required pattern ${String(p.pattern)}`, code: 'invalid_value' };
     }
     case 'type': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       const types = String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t);
       return { field, message: `${field} must be ${types.join(' or ')}`, code: 'invalid_type' };
     }
     case 'uniqueItems': {
       // The later copy is named (the one to remove); ajv's i and j come in either order.
-      const list = fieldPath(e.instancePath) || 'body';
+      const list = here;
       const later = Math.max(Number(p.i), Number(p.j));
       const earlier = Math.min(Number(p.i), Number(p.j));
       return { field: `${list}[${later}]`, message: `${list}[${later}] duplicates ${list}[${earlier}]; list each value once`, code: 'invalid_value' };
     }
     case 'minItems':
     case 'maxItems': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       const n = Number(p.limit);
       const bound = e.keyword === 'minItems' ? 'at least' : 'at most';
-      return { field, message: `${field} must have ${bound} ${n} ${n === 1 ? 'item' : 'items'}`, code: 'invalid_value' };
+      return { field, message: `${field} must have ${bound} ${counted(n, 'item')}`, code: 'invalid_value' };
     }
     case 'items': {
       // A list with a fixed number of entries, and more given.
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       const n = Number(p.limit);
-      return { field, message: `${field} must have at most ${n} ${n === 1 ? 'item' : 'items'}`, code: 'invalid_value' };
+      return { field, message: `${field} must have at most ${counted(n, 'item')}`, code: 'invalid_value' };
     }
     case 'minLength':
     case 'maxLength': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       const n = Number(p.limit);
       if (e.keyword === 'minLength' && n === 1) return { field, message: `${field} must not be empty`, code: 'invalid_value' };
       const bound = e.keyword === 'minLength' ? 'at least' : 'at most';
-      return { field, message: `${field} must be ${bound} ${n} ${n === 1 ? 'character' : 'characters'} long`, code: 'invalid_value' };
+      return { field, message: `${field} must be ${bound} ${counted(n, 'character')} long`, code: 'invalid_value' };
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} must be ${COMPARISON_WORDS[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}`, code: 'invalid_value' };
     }
     case 'const': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} must be ${JSON.stringify(p.allowedValue)}`, code: 'invalid_value' };
     }
     case 'minProperties':
     case 'maxProperties': {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       const n = Number(p.limit);
       const bound = e.keyword === 'minProperties' ? 'at least' : 'at most';
-      return { field, message: `${field} must have ${bound} ${n} ${n === 1 ? 'field' : 'fields'}`, code: 'invalid_value' };
+      return { field, message: `${field} must have ${bound} ${counted(n, 'field')}`, code: 'invalid_value' };
     }
     case 'false schema': {
       // A place where the schema allows nothing: an entry past the end of a fixed list, a field that must be absent.
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} is not allowed here`, code: 'invalid_value' };
     }
     default: {
-      const field = fieldPath(e.instancePath) || 'body';
+      const field = here;
       return { field, message: `${field} ${e.message ?? 'is invalid'}`, code: 'invalid_value' };
     }
   }
