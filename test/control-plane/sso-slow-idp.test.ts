@@ -15,6 +15,8 @@ interface GatedIdp {
   discoveryUrl: string;
   metadataUrl: string;
   waiting: number;
+  /** Discovery documents asked for so far. */
+  discoveries: number;
   hold(): void;
   release(): void;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ async function startGatedIdp(metadataXml: string): Promise<GatedIdp> {
   let gate: Promise<void> | undefined;
   let open = () => {};
   const server = http.createServer(async (req, res) => {
+    if (new URL(req.url ?? '/', idp.origin).pathname === '/.well-known/openid-configuration') idp.discoveries++;
     if (gate) {
       idp.waiting++;
       let gone = false;
@@ -64,6 +67,7 @@ async function startGatedIdp(metadataXml: string): Promise<GatedIdp> {
     discoveryUrl: `${origin}/.well-known/openid-configuration`,
     metadataUrl: `${origin}/metadata`,
     waiting: 0,
+    discoveries: 0,
     hold() {
       gate = new Promise<void>((r) => (open = r));
     },
@@ -139,7 +143,8 @@ for (const kind of dbKinds()) {
         watch(cp.request('PATCH', `/api/v1/identity/sso/connections/${samlConn.body.id}`, { token: a.token, body: { metadata_url: `${slow.metadataUrl}?v=2` } }).then((r) => r.status)),
       ];
       // Were each of them holding a connection, no more than the pool's size could get this far.
-      await until(`all ${pending.length} slow requests waiting at the IdP at once (${slow.waiting} are)`, () => slow.waiting === pending.length, 30_000);
+      // The three OIDC starts share one discovery fetch (discovery-cache.ts).
+      await until(`the slow requests waiting at the IdP at once (${slow.waiting} are)`, () => slow.waiting === 3, 30_000);
 
       const other = await cp.request('PATCH', '/api/v1/tenant', { token: b.token, body: { display_name: 'Written meanwhile' } });
       assert.equal(other.status, 200, other.text);
@@ -155,6 +160,45 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await Promise.all(pending.map((p) => p.result)), [302, 302, 201, 201, 200]);
       assert.equal(await cp.count('sso_login_states', { connection_id: oidc.body.id }), 3);
       assert.equal((await cp.db('sso_connections').where({ id: samlConn.body.id }).first()).metadata_url, `${slow.metadataUrl}?v=2`);
+    });
+
+    it('sign-in starts share one discovery fetch, kept afterwards, until the client settings change; a failed fetch is not kept', async function () {
+      this.timeout(60_000);
+      const conn = await cp.request('POST', '/api/v1/identity/sso/configure', {
+        token: a.token,
+        body: { name: 'Cached OIDC', protocol: 'oidc', discovery_url: `${slow.discoveryUrl}?c=1`, client_id: 'claresia', client_secret: 'cached-idp-client-secret-1' },
+      });
+      assert.equal(conn.status, 201, conn.text);
+      await cp.db('sso_connections').where({ id: conn.body.id }).update({ status: 'green' });
+      const start = () => fetch(`${cp.url}/api/v1/auth/sso/${conn.body.id}/login`, { redirect: 'manual' }).then((r) => r.status);
+
+      const before = slow.discoveries;
+      slow.hold();
+      const concurrent = [start(), start(), start()];
+      await until(`a start waiting at the IdP (${slow.waiting} are)`, () => slow.waiting >= 1);
+      slow.release();
+      assert.deepEqual(await Promise.all(concurrent), [302, 302, 302]);
+      assert.equal(await start(), 302);
+      assert.equal(slow.discoveries - before, 1, 'four starts, one discovery document');
+
+      // A new client secret is a new client: its first start fetches again.
+      const patched = await cp.request('PATCH', `/api/v1/identity/sso/connections/${conn.body.id}`, { token: a.token, body: { client_secret: 'cached-idp-client-secret-2' } });
+      assert.equal(patched.status, 200, patched.text);
+      await cp.db('sso_connections').where({ id: conn.body.id }).update({ status: 'green' });
+      const afterPatch = slow.discoveries;
+      assert.equal(await start(), 302);
+      assert.equal(await start(), 302);
+      assert.equal(slow.discoveries - afterPatch, 1);
+
+      // An IdP that fails is asked again by the next start, not remembered as failing.
+      const moved = await cp.request('PATCH', `/api/v1/identity/sso/connections/${conn.body.id}`, { token: a.token, body: { discovery_url: `${slow.discoveryUrl}?c=2` } });
+      assert.equal(moved.status, 200, moved.text);
+      await cp.db('sso_connections').where({ id: conn.body.id }).update({ status: 'green', discovery_url: `${slow.origin}/gone` });
+      assert.equal(await start(), 400);
+      await cp.db('sso_connections').where({ id: conn.body.id }).update({ discovery_url: `${slow.discoveryUrl}?c=2` });
+      const afterFailure = slow.discoveries;
+      assert.equal(await start(), 302);
+      assert.equal(slow.discoveries - afterFailure, 1);
     });
 
     it('a PATCH whose IdP settings were checked against a connection changed meanwhile is refused and writes nothing', async function () {

@@ -14,7 +14,8 @@ import { connectionForIdp, loadConnection, present, secretPurpose, TABLE, type C
 import { EMAIL_NOT_VERIFIED } from '../sso/email-verified.js';
 import { loginFailed } from '../sso/errors.js';
 import { LoginStates, type LoginPurpose } from '../sso/login-state.js';
-import { discover, finishOidcLogin } from '../sso/oidc.js';
+import { finishOidcLogin } from '../sso/oidc.js';
+import { cachedDiscover } from '../sso/discovery-cache.js';
 import { fetchPolicyOf, prepareLogin, type LoginStarter } from '../sso/begin.js';
 import { completeUserLogin } from '../auth/user-login.js';
 import { recordLoginFailure } from '../auth/login-failures.js';
@@ -289,7 +290,7 @@ async function oidcCallback(app: AppContext, req: Request): Promise<Reply> {
     return { row: row as ConnectionRow, secrets, clientSecret, purpose: pending.purpose as LoginPurpose };
   });
   const ep = spEndpoints(app.publicUrl(), row.id, 'oidc');
-  const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
+  const config = await cachedDiscover(row.id, { discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
   const current = new URL(ep.acs_url);
   current.search = new URL(req.originalUrl, 'http://x').search;
   const profile = await finishOidcLogin(config, current, { state, ...secrets });

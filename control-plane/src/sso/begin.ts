@@ -3,7 +3,8 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import type { FetchPolicy } from '../net/guarded-fetch.js';
 import { secretPurpose, type ConnectionRow } from './connections.js';
 import { LoginStates, type LoginPurpose } from './login-state.js';
-import { discover, startOidcLogin } from './oidc.js';
+import { startOidcLogin } from './oidc.js';
+import { cachedDiscover } from './discovery-cache.js';
 import { startSamlLogin } from './saml.js';
 import { spEndpoints } from './urls.js';
 
@@ -21,9 +22,9 @@ export type LoginStarter = (scope: TenantScope, purpose: LoginPurpose) => Promis
 
 /**
  * Readies an SP-initiated login through a connection (AuthnRequest, or authorization request
- * with PKCE). What waits on the IdP (the OIDC discovery document) happens here, on the pool,
- * so the caller opens its transaction only afterwards: an anonymous sign-in start against a
- * slow IdP must not hold a database connection. The starter records the state with its
+ * with PKCE). What waits on the IdP (the OIDC discovery document, kept a while per replica
+ * by discovery-cache.ts) happens here, on the pool, so the caller opens its transaction only
+ * afterwards: an anonymous sign-in start against a slow IdP must not hold a database connection. The starter records the state with its
  * purpose, so the one ACS / callback URL the IdP knows can tell an admin's test from a user
  * signing in.
  */
@@ -42,7 +43,7 @@ export async function prepareLogin(app: AppContext, row: ConnectionRow): Promise
     };
   }
   const clientSecret = await app.keys.decryptForTenant(app.db, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
-  const config = await discover({ discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
+  const config = await cachedDiscover(row.id, { discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
   return async (scope, purpose) => {
     const started = await startOidcLogin(config, ep.acs_url);
     const expiresAt = await new LoginStates(scope, app.keys, row.id, 'oidc', purpose).save(started.state, started.secrets);
