@@ -15,7 +15,8 @@ export const VERSION = '0.1.0';
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // req.ip is then the client's address as the trusted proxies report it (config.ts).
+  app.set('trust proxy', ctx.config.trustedProxies?.length ? ctx.config.trustedProxies : false);
   const metrics = createMetrics();
 
   app.use((req, res, next) => {

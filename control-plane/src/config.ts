@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isIP } from 'node:net';
+import { parseCidr } from '@claresia/catalog';
 import { integerEnv } from './env-number.js';
 import type { ApiRateLimitConfig } from './http/rate-limit.js';
 
@@ -37,6 +39,13 @@ export interface Config {
    * CLARESIA_API_OPERATOR_RATE_* and CLARESIA_API_ANONYMOUS_RATE_* environment variables.
    */
   apiRateLimit?: ApiRateLimitConfig;
+  /**
+   * Load balancers and ingresses whose X-Forwarded-For is believed (addresses, CIDRs, or
+   * Express's names loopback, linklocal, uniquelocal). Behind a proxy every caller otherwise
+   * has the proxy's address: one anonymous budget for all tenants and SCIM allowlists that
+   * can only list the proxy. Empty: the peer address, whatever the headers say.
+   */
+  trustedProxies?: string[];
   /** Where generated dev-only secrets came from, so `serve` can tell the user. */
   generated: { operatorToken?: string; masterKey?: string };
 }
@@ -99,6 +108,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: integerEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
     logLevel: env.LOG_LEVEL || 'info',
     allowPrivateUrls: env.CLARESIA_ALLOW_PRIVATE_URLS === '1' || env.CLARESIA_ALLOW_PRIVATE_URLS === 'true',
+    trustedProxies: trustedProxiesEnv(env.CLARESIA_TRUSTED_PROXIES),
     generated,
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** CLARESIA_TRUSTED_PROXIES checked here, so a typo stops start-up instead of trusting nothing or everything. */
+export function trustedProxiesEnv(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  for (const [i, entry] of entries.entries()) {
+    if (PROXY_NAMES.has(entry) || isIP(entry)) continue;
+    const parsed = entry.includes('/') ? parseCidr(entry) : 'must be an IP address, a CIDR such as 10.0.0.0/8, or loopback, linklocal or uniquelocal';
+    if (typeof parsed === 'string') throw new Error(`CLARESIA_TRUSTED_PROXIES entry ${i + 1} ("${entry.slice(0, 64)}") ${parsed}`);
+  }
+  return entries;
 }

@@ -166,7 +166,7 @@ export function scimRouter(app: AppContext): express.Router {
       const gate = tokenHash ? await gates.run(`${directoryId}\n${tokenHash}`, { directoryId, tokenHash }) : undefined;
       if (!gate) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
       const { directory } = gate;
-      if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.socket.remoteAddress)) {
+      if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.ip)) {
         await refund(db, directory.tenant_id, gate.second);
         throw new ScimError(403, undefined, "this address is not in the directory's IP allowlist");
       }
