@@ -10,6 +10,15 @@ export interface Bulk<In, Out> {
   run(trx: Tx, inputs: In[]): Promise<Array<PromiseSettledResult<Out>>>;
 }
 
+/**
+ * A write that PostgreSQL chose as a deadlock victim, or that lost a serialization race, did
+ * nothing: rolled back whole, it is run again, as its lock order cannot rule out every cycle
+ * with another replica (a user added to another group between a SCIM DELETE's group lock and
+ * its user lock). An IdP would retry too, but it reports a failed sync first.
+ */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ALONE_ATTEMPTS = 3;
+
 type Write = { fn: (trx: Tx) => Promise<unknown> } | { bulk: Bulk<unknown, unknown>; input: unknown };
 
 /**
@@ -24,7 +33,8 @@ type Write = { fn: (trx: Tx) => Promise<unknown> } | { bulk: Bulk<unknown, unkno
  * Every write of a batch commits or none does. When any of them fails (its own error, a
  * uniqueness violation that aborted the transaction, a deadlock with another replica's batch),
  * the batch is rolled back and each write is run again alone, so a write's outcome never depends
- * on which others shared its batch: the failing one fails by itself and the rest commit.
+ * on which others shared its batch: the failing one fails by itself and the rest commit. Alone,
+ * a deadlock victim is run again (RETRYABLE).
  */
 export class GroupCommit {
   private readonly batches: KeyedBatches<Write, unknown>;
@@ -48,10 +58,15 @@ export class GroupCommit {
   private async eachAlone(writes: Write[]): Promise<Array<PromiseSettledResult<unknown>>> {
     const out: Array<PromiseSettledResult<unknown>> = [];
     for (const w of writes) {
-      try {
-        out.push(await this.db.transaction(async (trx) => ('fn' in w ? { status: 'fulfilled', value: await w.fn(trx) } : (await w.bulk.run(trx, [w.input]))[0]!)));
-      } catch (reason) {
-        out.push({ status: 'rejected', reason });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          out.push(await this.db.transaction(async (trx) => ('fn' in w ? { status: 'fulfilled', value: await w.fn(trx) } : (await w.bulk.run(trx, [w.input]))[0]!)));
+          break;
+        } catch (reason) {
+          if (attempt < ALONE_ATTEMPTS && RETRYABLE.has((reason as { code?: string }).code ?? '')) continue;
+          out.push({ status: 'rejected', reason });
+          break;
+        }
       }
     }
     return out;

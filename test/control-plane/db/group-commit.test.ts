@@ -3,6 +3,7 @@ import { GroupCommit } from '../../../control-plane/src/db/group-commit.js';
 import { appendEvent, verifyChain } from '../../../control-plane/src/audit/chain.js';
 import { rawRows, type Tx } from '../../../control-plane/src/db/connection.js';
 import { dbKinds } from '../../support/db.js';
+import { until } from '../../support/until.js';
 import { startControlPlane, type TestControlPlane } from '../../support/control-plane.js';
 
 for (const kind of dbKinds()) {
@@ -74,6 +75,38 @@ for (const kind of dbKinds()) {
       );
       assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'test.batched' }), 3);
+    });
+
+    it('a write alone that PostgreSQL picks as a deadlock victim is run again and commits', async function () {
+      // PGlite has one connection: nothing can wait on anything there.
+      if (kind !== 'pg') this.skip();
+      this.timeout(30_000);
+      const [a, b] = [await cp.createTenant(), await cp.createTenant()];
+      const commits = new GroupCommit(cp.db);
+      const lock = (trx: Tx, id: string) => trx.raw('SELECT id FROM tenants WHERE id = ? FOR UPDATE', [id]);
+      // Another replica's transaction holds b, then wants a. The write starts waiting first, so its
+      // deadlock_timeout runs out first and PostgreSQL picks it as the victim.
+      const other = await cp.db.transaction();
+      try {
+        await lock(other, b.id);
+        let attempts = 0;
+        const write = commits.run(a.id, async (trx) => {
+          attempts++;
+          await lock(trx, a.id);
+          await lock(trx, b.id);
+          await event(trx, a.id, attempts);
+          return attempts;
+        });
+        // Asked outside `other`: a transaction sees one snapshot of pg_stat_activity.
+        const waiting = () => cp.db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT id FROM tenants WHERE id = % FOR UPDATE'");
+        await until('the write waiting for the lock on b', async () => rawRows(await waiting())[0].n === 1);
+        await lock(other, a.id);
+        await other.commit();
+        assert.equal(await write, 2, 'the victim ran once more');
+      } finally {
+        if (!other.isCompleted()) await other.rollback();
+      }
+      assert.deepEqual(await cp.db('governance_events').where({ tenant_id: a.id, type: 'test.batched' }).pluck('subject'), ['s2'], 'the first attempt left nothing');
     });
 
     it('keeps keys apart: another tenant does not wait for this one', async () => {
