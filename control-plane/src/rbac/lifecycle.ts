@@ -18,7 +18,8 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  *
  * - De-provisioning (active true to false by PATCH, PUT or DELETE): every session of the user is
  *   revoked (the next call is 401), their roster member becomes inactive (so they leave every
- *   archetype's entitlement set) and a publish is queued (`rbac.access_revoked`). SCIM itself
+ *   archetype's entitlement set; a member a CSV made is tied to the user, so a later import
+ *   leaves it off) and a publish is queued (`rbac.access_revoked`). SCIM itself
  *   records `user_deactivated` with actor `<idp>:scim`. When another directory still holds an
  *   active user with the same address (one person in two IdPs), the member stays active and the
  *   sessions stay: only that copy is gone. A member left at the user's old address (changed since
@@ -60,13 +61,17 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
  * active, pointed at that copy (whose state is what decides its grants); re-activation turns on
  * only a member whose address the user holds (one left at an old address stays off).
  */
-async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery): Promise<{ flipped: boolean; held: boolean }> {
+async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery, userId: string): Promise<{ flipped: boolean; held: boolean }> {
   const holders = await holdersOf(scope, m.email, live);
   const held = holders.length > 0;
   const flipped = m.active !== active && held === active;
   const follows = held && m.scim_user_id !== null && !holders.some((h) => h.id === m.scim_user_id);
-  if (flipped || follows) {
-    await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active } : {}), ...(follows ? { scim_user_id: holders[0]!.id } : {}), updated_at: new Date() });
+  // A member a CSV made points at no user: tied to this one, it stays with the person, so what
+  // reads the member later (a re-import, the grants) sees whom SCIM took away.
+  const claims = !active && !held && m.scim_user_id === null;
+  if (flipped || follows || claims) {
+    const link = follows ? { scim_user_id: holders[0]!.id } : claims ? { scim_user_id: userId } : {};
+    await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active } : {}), ...link, updated_at: new Date() });
   }
   return { flipped, held };
 }
@@ -94,7 +99,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
     const gone: string[] = [];
     const heldAt = new Map<string, boolean>();
     for (const m of members) {
-      const { flipped, held } = await settle(scope, m, active, live);
+      const { flipped, held } = await settle(scope, m, active, live, userId);
       heldAt.set(m.email, held);
       if (flipped) flip.push(m.id);
       if (!active) (held && m.active ? kept : gone).push(m.id);

@@ -75,3 +75,56 @@ export async function holdersOf(scope: TenantScope, address: string, opts: Holde
   const rows = (await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
   return rows.filter((u) => !opts.except?.has(u.id) && scimEmail(u.email, u.user_name) === address).sort(byPreference);
 }
+
+/**
+ * Addresses whose person SCIM has de-provisioned: held by SCIM users, and by no active,
+ * undeleted one. A deleted user counts as a holder here (it is de-provisioned, and its row
+ * stays so that it keeps counting): unlike holdersOf, which asks who speaks for a person, this
+ * asks whether the directory has taken her away, and a CSV row or a member's stale
+ * `scim_user_id` must not outvote that. Each address maps to the user that speaks for it
+ * (byPreference, so the copy changed last). `only` restricts the answer to those addresses.
+ *
+ * Set-based: one pass over the tenant's users, fit for a publish or a whole import.
+ */
+export async function deprovisionedAddresses(scope: TenantScope, only?: ReadonlySet<string>): Promise<Map<string, string>> {
+  if (only && only.size === 0) return new Map();
+  const address = scope.db.raw(ADDRESS_SQL('u')) as unknown as string;
+  // Only addresses an inactive user holds can come out; the live copies of those are read too.
+  const inactive = scope.table('scim_users as d').where('d.active', false).select(scope.db.raw(ADDRESS_SQL('d')));
+  const rows = (await scope
+    .table('scim_users as u')
+    .whereIn(address, inactive)
+    .select([...HOLDER_COLUMNS.map((c) => `u.${c}`), 'u.deleted_at'])) as Array<Holder & { deleted_at: Date | string | null }>;
+  const byAddress = new Map<string, Array<Holder & { deleted_at: Date | string | null }>>();
+  for (const u of rows) {
+    const a = scimEmail(u.email, u.user_name);
+    if (!a || (only && !only.has(a))) continue;
+    byAddress.set(a, [...(byAddress.get(a) ?? []), u]);
+  }
+  const out = new Map<string, string>();
+  for (const [a, users] of byAddress) {
+    if (users.some((u) => u.active && u.deleted_at === null)) continue;
+    out.set(a, users.sort(byPreference)[0]!.id);
+  }
+  return out;
+}
+
+/** Which of `addresses` an active, undeleted SCIM user holds: the person is the IdP's to remove. */
+export async function liveAddresses(scope: TenantScope, addresses: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < addresses.length; i += 1000) {
+    const chunk = new Set(addresses.slice(i, i + 1000));
+    const rows = (await scope
+      .table('scim_users as u')
+      .where('u.active', true)
+      .whereNull('u.deleted_at')
+      // What the filter indexes cover, as in holdersOf.
+      .where((w) => w.whereIn(scope.db.raw('lower(u.email)') as unknown as string, [...chunk]).orWhereIn('u.user_name_lower', [...chunk]))
+      .select('u.email', 'u.user_name')) as Array<{ email: string | null; user_name: string }>;
+    for (const r of rows) {
+      const a = scimEmail(r.email, r.user_name);
+      if (a && chunk.has(a)) out.add(a);
+    }
+  }
+  return out;
+}

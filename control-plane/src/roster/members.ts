@@ -2,6 +2,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import { newId } from '../crypto/secrets.js';
 import { classify, CLASSIFIER_ID } from './classifier.js';
 import type { Archetype } from './archetypes.js';
+import { deprovisionedAddresses } from './holders.js';
 
 /** One person as a source (a CSV row, a SCIM user) describes them. */
 export interface IncomingMember {
@@ -74,6 +75,16 @@ export interface UpsertResult {
   confidence: number;
   /** An existing member turned active or inactive, or now follows another SCIM user. */
   access_changed: boolean;
+  /** A CSV row at the address of a person SCIM de-provisioned: kept (or created) inactive. */
+  deprovisioned: boolean;
+}
+
+export interface UpsertOptions {
+  /**
+   * For CSV rows: the addresses SCIM has de-provisioned (holders.ts deprovisionedAddresses),
+   * when the caller read them once for a whole import. Read for the batch otherwise.
+   */
+  deprovisioned?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -93,9 +104,12 @@ export async function lockRoster(scope: TenantScope): Promise<void> {
  * for each person whose effective archetype is new or changed. An admin's override is never
  * touched: it keeps deciding the archetype whatever the title says now.
  */
-export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally): Promise<UpsertResult[]> {
+export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', batch: IncomingMember[], audit: Audit, tally: UpsertTally, opts: UpsertOptions = {}): Promise<UpsertResult[]> {
   if (batch.length === 0) return [];
   await lockRoster(scope);
+  // A CSV lists who works here, not who may sign in: a person the IdP took away stays away
+  // until the IdP brings them back (SCIM re-activation turns the member on again).
+  const deprovisioned = source === 'csv' ? (opts.deprovisioned ?? (await deprovisionedAddresses(scope, new Set(batch.map((b) => b.email))))) : undefined;
   // FOR UPDATE: an override PUT in flight is waited for and seen, not overwritten by an
   // archetype computed from the row as it was before (the PUT locks the row the same way).
   const existing = new Map<string, MemberRow>(
@@ -113,7 +127,8 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
     const c = classify(m.title, m.department);
     const before = existing.get(m.email);
     const archetype = (before?.override_archetype as Archetype | null | undefined) ?? c.archetype;
-    const result = { id: before?.id ?? newId('rm'), email: m.email, archetype, candidate: c.candidate, confidence: c.confidence, access_changed: false };
+    const heldBy = deprovisioned?.get(m.email);
+    const result = { id: before?.id ?? newId('rm'), email: m.email, archetype, candidate: c.candidate, confidence: c.confidence, access_changed: false, deprovisioned: heldBy !== undefined };
     results.push(result);
     if (archetype) tally.matched++;
     else tally.unmatched++;
@@ -126,12 +141,13 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
       department: m.department,
       manager_email: m.manager_email,
       source,
-      scim_user_id: m.scim_user_id ?? before?.scim_user_id ?? null,
+      // Tied to the de-provisioned user, so the member stays with that person from now on.
+      scim_user_id: m.scim_user_id ?? before?.scim_user_id ?? heldBy ?? null,
       classified_archetype: c.archetype,
       confidence: c.confidence,
       override_archetype: before?.override_archetype ?? null,
       archetype,
-      active: m.active ?? true,
+      active: heldBy === undefined && (m.active ?? true),
       created_at: before?.created_at ?? now,
       updated_at: now,
     };
