@@ -57,7 +57,7 @@ for (const kind of dbKinds()) {
       const tenant = { slug: 'acme-two', displayName: '   ', region: 'eu-west-1', deploymentMode: 'A', billingContact: ' Billing@Acme.example ' };
       const before = await cp.count('tenants');
       const res = await p.call<any>('check', req.check(T, tenant));
-      assert.deepEqual(res.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['displayName', 'displayName must NOT have fewer than 1 characters']]);
+      assert.deepEqual(res.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['displayName', 'displayName must not be empty']]);
       assert.equal(await cp.count('tenants'), before);
       const named = await p.call<any>('check', req.check(urnOf('LlmConnector', 'c'), { platform: 'claude', name: ' ', credential: 'sk-ant-0123456789' }));
       assert.deepEqual(named.getFailuresList().map((f: any) => f.getProperty()), ['name']);

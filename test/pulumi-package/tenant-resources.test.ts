@@ -76,11 +76,11 @@ for (const kind of dbKinds()) {
     it('SkillEntitlement: the archetype is the id, a set in any order diffs empty, PUT replaces the skill set', async () => {
       const U = urnOf('SkillEntitlement', 'sales');
       const dup = await p.call<any>('check', req.check(U, { archetype: 'sales', skills: ['claresia.gatespic.deal-desk', 'claresia.gatespic.deal-desk'] }));
-      assert.deepEqual(dup.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['skills', 'skills must NOT have duplicate items (items ## 1 and 0 are identical)']]);
+      assert.deepEqual(dup.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]), [['skills', 'skills[1] duplicates skills[0]; list each value once']]);
       const inputs = { archetype: 'sales', skills: ['claresia.gatespic.deal-desk', 'claresia.core.meeting-notes'] };
       const check = await p.call<any>('check', req.check(U, { archetype: 'wizard', skills: 'claresia.core.meeting-notes' }));
       assert.deepEqual(check.getFailuresList().map((f: any) => f.getProperty()), ['archetype', 'skills']);
-      assert.match(check.getFailuresList()[1].getReason(), /skills must be a array/);
+      assert.match(check.getFailuresList()[1].getReason(), /^skills must be a list$/);
       const created = await p.call<any>('create', req.create(U, inputs));
       assert.equal(created.getId(), 'sales');
       const outs = js(created.getProperties());

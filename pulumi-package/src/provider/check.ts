@@ -4,8 +4,8 @@
  * The rules are the API's own (the catalog's request JSON Schema, checked by ajv); unknown
  * values are skipped until they are known. Messages never repeat the value: it may be a secret.
  */
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { attributeSchema, formatMessageOfPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, waitArgumentAttribute, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { attributeSchema, describeSchemaError, formatMessageOfPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, waitArgumentAttribute, type Attribute, type JsonSchema, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput, isSecret } from '../names.js';
 import { hasUnknown, reveal, secret, UNKNOWN, type Props } from './values.js';
 import { toApiValue } from './convert.js';
@@ -65,24 +65,6 @@ async function validator(attr: Attribute): Promise<ValidateFunction> {
   return fn;
 }
 
-function reason(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'pattern': {
-      // A format the catalog spells as a pattern (CIDR, https URL, PEM) is named, not shown as a regex.
-      return formatMessageOfPattern(String(p.pattern)) ?? `must match ${String(p.pattern)}`;
-    }
-    case 'format':
-      return `must be a valid ${String(p.format)}`;
-    case 'type':
-      return `must be a ${String(p.type)}`;
-    default:
-      return e.message ?? 'is not valid';
-  }
-}
-
 /** `/0/name` under property `rules` becomes `rules[0].name`. */
 function propertyPath(prop: string, instancePath: string): string {
   let out = prop;
@@ -132,7 +114,7 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
     if (!fn(value)) {
       const seen = new Set<string>();
       for (const e of fn.errors ?? []) {
-        const msg = `${propertyPath(prop, e.instancePath)} ${reason(e)}`;
+        const msg = describeSchemaError(e, (path, child) => propertyPath(prop, child ? `${path}/${child}` : path), formatMessageOfPattern).message;
         if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
         seen.add(msg);
       }
