@@ -292,6 +292,11 @@ for (const kind of dbKinds()) {
       assert.equal((await call({ method: 'GET', path: '/api/v1/roster/members/{id}', params: { id: 'bea@openapi.example' }, auth: tenant() })).status, 200);
       assert.equal((await call({ method: 'PUT', path: '/api/v1/roster/members/{id}/archetype', params: { id: 'cy@openapi.example' }, auth: tenant(), body: { archetype: 'eng' } })).status, 200);
       assert.equal((await call({ method: 'GET', path: '/api/v1/roster/archetypes', auth: tenant() })).status, 200);
+      // Replace mode with its guard named: cy is left out of the file, and taken off.
+      const replace = await call({ method: 'POST', path: '/api/v1/roster/csv', auth: tenant(), query: { mode: 'replace', max_removals: '1' }, raw: csv.split('\n').slice(0, 2).join('\n') + '\n', contentType: 'text/csv' });
+      assert.equal(replace.status, 200, replace.text);
+      assert.equal(replace.body.deactivated, 1);
+      assert.equal((await call({ method: 'DELETE', path: '/api/v1/roster/members/{id}', params: { id: 'bea@openapi.example' }, auth: tenant() })).status, 204);
     });
 
     it('skills: a pack applied with and without a body (201 then 200), a republish (202) and its requests', async () => {

@@ -5,9 +5,13 @@ import { newId } from '../crypto/secrets.js';
 import { parseLimit } from '../http/limit-param.js';
 import { ARCHETYPES, ARCHETYPE_LABELS } from '../roster/archetypes.js';
 import { CLASSIFIER_ID, THRESHOLD } from '../roster/classifier.js';
-import { importRosterCsv } from '../roster/csv-import.js';
+import { importRosterCsv, type ImportOptions } from '../roster/csv-import.js';
+import { liveAddresses } from '../roster/holders.js';
+import { refuseUnknownQuery } from '../http/query-check.js';
+import { requestRepublish } from '../skills/entitlements.js';
+import type { QueryDoc } from '../http/router.js';
 import { charsetOf, isKnownCharset } from '../roster/csv-decode.js';
-import { presentMember, type MemberRow } from '../roster/members.js';
+import { lockRoster, presentMember, type MemberRow } from '../roster/members.js';
 import { rosterSummary } from '../roster/summary.js';
 // Registers the roster's part of POST /api/v1/roster/scim:sync (classifying synced users).
 import '../roster/scim-sync.js';
@@ -27,6 +31,30 @@ const OVERRIDE: JsonSchema = {
   },
 };
 
+const CSV_QUERY: Record<string, QueryDoc> = {
+  mode: {
+    schema: { type: 'string', enum: ['merge', 'replace'], default: 'merge' },
+    description:
+      'merge adds and updates the listed members; replace also turns inactive every active member an earlier CSV wrote that this file leaves out (members SCIM holds are left alone)',
+  },
+  max_removals: {
+    schema: { type: 'integer', minimum: 0 },
+    description: 'mode=replace only: the most members the import may take off. Without it, a replace that would take off more than a quarter of the active CSV members (and more than 5) is refused with 409 too_many_removals and nothing imported',
+  },
+};
+
+/** The import's options from its query; a typo is refused rather than imported as a merge. */
+function importOptions(query: Record<string, unknown>): ImportOptions {
+  refuseUnknownQuery(CSV_QUERY, query);
+  const mode = query.mode === undefined ? 'merge' : String(query.mode);
+  if (mode !== 'merge' && mode !== 'replace') throw badRequest('mode must be merge or replace', 'mode', 'invalid_value');
+  if (query.max_removals === undefined) return { mode };
+  const raw = String(query.max_removals);
+  if (mode !== 'replace') throw badRequest('max_removals only applies with mode=replace', 'max_removals', 'invalid_value');
+  if (!/^\d{1,9}$/.test(raw)) throw badRequest('max_removals must be a whole number from 0 to 999999999', 'max_removals', 'invalid_value');
+  return { mode, maxRemovals: Number(raw) };
+}
+
 async function findMember(ctx: RequestContext, idOrEmail: string, lock = false): Promise<MemberRow> {
   const field = idOrEmail.includes('@') ? 'email' : 'id';
   let q = ctx.tenant().table<MemberRow>('roster_members').where(field, field === 'email' ? idOrEmail.toLowerCase() : idOrEmail).first();
@@ -44,10 +72,13 @@ export const rosterModule: Module = {
       path: '/api/v1/roster/csv',
       auth: 'tenant',
       tag,
-      summary: 'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing. UTF-8 unless Content-Type names a charset (windows-1252, iso-8859-1, utf-16 with a byte-order mark, ...)',
+      summary:
+        'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing. UTF-8 unless Content-Type names a charset (windows-1252, iso-8859-1, utf-16 with a byte-order mark, ...). ?mode=replace also takes off CSV members the file leaves out',
       transaction: false,
+      query: CSV_QUERY,
       accepts: { content: { 'text/csv': { type: 'string', description: 'A header row, then one member a line' } } },
       async handler(ctx) {
+        const options = importOptions(ctx.query as Record<string, unknown>);
         const contentType = ctx.req.header('content-type') ?? '';
         const type = contentType.split(';')[0]!.trim().toLowerCase();
         if (!['text/csv', 'application/csv', 'text/plain'].includes(type)) {
@@ -64,25 +95,38 @@ export const rosterModule: Module = {
         }
         const declared = ctx.req.header('content-length');
         // The upload is read and checked with no transaction open; only the write is transactional.
-        const body = await importRosterCsv(ctx.req, declared === undefined ? undefined : Number(declared), charset, (write) =>
-          ctx.transaction(async (tx) => {
-            const scope = tx.tenant();
-            const report = await write(scope, (e) => tx.audit(e));
-            const id = newId('rimp');
-            await scope.insert('roster_imports', {
-              id,
-              source: 'csv',
-              actor: tx.actor,
-              rows: report.rows,
-              created: report.created,
-              updated: report.updated,
-              unmatched: report.unmatched,
-              finished_at: new Date(),
-            });
-            const { unmatched_rows: _list, ...counts } = report;
-            await tx.audit({ type: 'roster.csv_imported', subject: id, data: { ...counts, classifier: CLASSIFIER_ID } });
-            return { import_id: id, ...report };
-          }),
+        const body = await importRosterCsv(
+          ctx.req,
+          declared === undefined ? undefined : Number(declared),
+          charset,
+          (write) =>
+            ctx.transaction(async (tx) => {
+              const scope = tx.tenant();
+              const report = await write(scope, (e) => tx.audit(e));
+              const id = newId('rimp');
+              await scope.insert('roster_imports', {
+                id,
+                source: 'csv',
+                actor: tx.actor,
+                rows: report.rows,
+                created: report.created,
+                updated: report.updated,
+                unmatched: report.unmatched,
+                finished_at: new Date(),
+              });
+              const { unmatched_rows: _list, deprovisioned_rows: _held, deactivated_members: removed, ...counts } = report;
+              await tx.audit({
+                type: 'roster.csv_imported',
+                subject: id,
+                data: { ...counts, classifier: CLASSIFIER_ID, ...(removed.length ? { deactivated_members: removed.slice(0, 100) } : {}) },
+              });
+              // A new archetype asks for its own publish (distribution/triggers.ts); someone turned
+              // on or off without one would otherwise wait for an unrelated change. Requests made
+              // in one transaction are one publish.
+              if (report.access_changed || report.deactivated) await requestRepublish(scope, tx.actor, `roster CSV import ${id} turned members active or inactive`);
+              return { import_id: id, ...report };
+            }),
+          options,
         );
         return { status: 200, body };
       },
@@ -150,6 +194,38 @@ export const rosterModule: Module = {
           data: { email: m.email, archetype, previous: m.archetype, by: override ? 'override' : CLASSIFIER_ID, override_cleared: override === null, source: 'override' },
         });
         return { body: presentMember(await findMember(ctx, m.id)) };
+      },
+    });
+
+    r.route({
+      method: 'DELETE',
+      path: '/api/v1/roster/members/{id}',
+      auth: 'tenant',
+      tag,
+      status: 204,
+      summary:
+        'Take a member off the roster (by id or email): their grants go at the publish this queues, and a session of theirs is refused. For people a CSV brought; one an active SCIM user holds is 409 (de-provision them in the IdP). A later import that lists them adds them again',
+      async handler(ctx) {
+        const scope = ctx.tenant();
+        // Same order as imports and syncs (roster lock, then the row), so none of them waits on the other's locks.
+        await lockRoster(scope);
+        const m = await findMember(ctx, ctx.params.id!, true);
+        if ((await liveAddresses(scope, [m.email])).size) {
+          throw new ApiError(
+            409,
+            'managed_by_scim',
+            `${m.email} is an active user of the tenant's SCIM directory, which keeps them on the roster; de-provision them in the IdP (active: false or DELETE), which takes their access away`,
+            'id',
+          );
+        }
+        await scope.table('roster_members').where('id', m.id).delete();
+        const publish = await requestRepublish(scope, ctx.actor, `roster member ${m.email} removed`);
+        await ctx.audit({
+          type: 'roster.member_removed',
+          subject: m.id,
+          data: { email: m.email, archetype: m.archetype, source: m.source, was_active: m.active, distribution_request: publish.id },
+        });
+        return { status: 204 };
       },
     });
 

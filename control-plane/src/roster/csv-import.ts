@@ -8,7 +8,9 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
 import { ApiError, badRequest } from '../http/errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
+import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
+import { deprovisionedAddresses } from './holders.js';
+import { activeCsvMembers, deactivateUnlisted, defaultMaxRemovals, type Removed } from './csv-replace.js';
 import { EMAIL } from './email.js';
 import { CsvDecodeError, decodeCsv } from './csv-decode.js';
 
@@ -48,6 +50,24 @@ export interface ImportReport {
   matched: number;
   unmatched: number;
   unmatched_rows: Array<{ line: number; email: string; title: string | null; department: string | null; candidate: string | null; confidence: number }>;
+  /** Existing members the import turned active or inactive, or tied to a SCIM user. */
+  access_changed: number;
+  /** Rows naming a person SCIM de-provisioned: kept inactive (their IdP decides, not the file). */
+  deprovisioned: number;
+  deprovisioned_rows: Array<{ line: number; email: string }>;
+  mode: ImportMode;
+  /** mode=replace: active CSV members the file no longer lists, now inactive. */
+  deactivated: number;
+  deactivated_members: Removed[];
+}
+
+export type ImportMode = 'merge' | 'replace';
+
+export interface ImportOptions {
+  /** merge (the default) only adds and updates; replace also takes off CSV members the file leaves out (csv-replace.ts). */
+  mode?: ImportMode;
+  /** mode=replace: the most members it may take off; without it, csv-replace.ts's guard. */
+  maxRemovals?: number;
 }
 
 export class ImportFailed extends ApiError {
@@ -185,17 +205,32 @@ async function validateAndSpool(input: Readable, declaredLength: number | undefi
 }
 
 /** Phase 2: writes the spooled rows in batches; runs inside the caller's transaction. */
-async function applySpool(file: string, rows: number, scope: TenantScope, audit: Audit): Promise<ImportReport> {
+async function applySpool(file: string, rows: number, scope: TenantScope, audit: Audit, opts: ImportOptions): Promise<ImportReport> {
   const tally: UpsertTally = { created: 0, updated: 0, unchanged: 0, matched: 0, unmatched: 0 };
   const unmatchedRows: ImportReport['unmatched_rows'] = [];
+  const deprovisionedRows: ImportReport['deprovisioned_rows'] = [];
+  let accessChanged = 0;
+  let deprovisionedCount = 0;
+  const replace = opts.mode === 'replace';
+  // Read under the roster lock, so no other import or sync changes them until this one commits.
+  await lockRoster(scope);
+  const before = replace ? await activeCsvMembers(scope) : 0;
+  // Read once for the whole file (one pass over the tenant's SCIM users), not once a batch.
+  const deprovisioned = await deprovisionedAddresses(scope);
+  const listed = new Set<string>();
   let batch: Spooled[] = [];
   const flush = async () => {
     const b = batch;
     batch = [];
-    const results = await upsertMembers(scope, 'csv', b, audit, tally);
+    const results = await upsertMembers(scope, 'csv', b, audit, tally, { deprovisioned });
     results.forEach((r, i) => {
+      const m = b[i]!;
+      if (r.access_changed) accessChanged++;
+      if (r.deprovisioned) {
+        deprovisionedCount++;
+        if (deprovisionedRows.length < MAX_UNMATCHED_LISTED) deprovisionedRows.push({ line: m.line, email: m.email });
+      }
       if (!r.archetype && unmatchedRows.length < MAX_UNMATCHED_LISTED) {
-        const m = b[i]!;
         unmatchedRows.push({ line: m.line, email: m.email, title: m.title, department: m.department, candidate: r.candidate, confidence: r.confidence });
       }
     });
@@ -203,11 +238,24 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const l of lines) {
     if (!l) continue;
-    batch.push(JSON.parse(l) as Spooled);
+    const row = JSON.parse(l) as Spooled;
+    if (replace) listed.add(row.email);
+    batch.push(row);
     if (batch.length >= BATCH) await flush();
   }
   if (batch.length) await flush();
-  return { rows, ...tally, unmatched_rows: unmatchedRows };
+  const removed = replace ? await deactivateUnlisted(scope, listed, opts.maxRemovals ?? defaultMaxRemovals(before), before, opts.maxRemovals !== undefined) : [];
+  return {
+    rows,
+    ...tally,
+    unmatched_rows: unmatchedRows,
+    access_changed: accessChanged,
+    deprovisioned: deprovisionedCount,
+    deprovisioned_rows: deprovisionedRows,
+    mode: replace ? 'replace' : 'merge',
+    deactivated: removed.length,
+    deactivated_members: removed.slice(0, MAX_UNMATCHED_LISTED),
+  };
 }
 
 /**
@@ -220,6 +268,7 @@ export async function importRosterCsv<T>(
   declaredLength: number | undefined,
   charset: string | undefined,
   inTransaction: (write: (scope: TenantScope, audit: Audit) => Promise<ImportReport>) => Promise<T>,
+  opts: ImportOptions = {},
 ): Promise<T> {
   const dir = await mkdtemp(path.join(tmpdir(), 'claresia-roster-'));
   const file = path.join(dir, 'rows.ndjson');
@@ -232,7 +281,7 @@ export async function importRosterCsv<T>(
       spool.end();
       await finished(spool).catch(() => undefined);
     }
-    return await inTransaction((scope, audit) => applySpool(file, rows, scope, audit));
+    return await inTransaction((scope, audit) => applySpool(file, rows, scope, audit, opts));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,68 @@
+import type { TenantScope } from '../db/tenant-scope.js';
+import { ApiError } from '../http/errors.js';
+import { liveAddresses } from './holders.js';
+
+/**
+ * `POST /api/v1/roster/csv?mode=replace`: the file is the whole roster, so an active member a
+ * CSV wrote and the file no longer lists has left and turns inactive (its grants go at the next
+ * publish). Members SCIM wrote, and members an active SCIM user holds, are the IdP's to remove
+ * and are left alone.
+ *
+ * A file cut short (an export that stopped half way, a filtered view saved by mistake, another
+ * team's file) would otherwise take most of the company off the platforms. So a replace that
+ * would take off more than a quarter of the active CSV members (and more than five) is refused
+ * with nothing written, unless the caller says how many removals it expects (`max_removals`).
+ */
+
+export const GUARD_SHARE = 0.25;
+export const GUARD_FLOOR = 5;
+
+/** How many members a replace import may take off the roster when the caller names no limit. */
+export function defaultMaxRemovals(activeCsvMembers: number): number {
+  return Math.max(GUARD_FLOOR, Math.floor(activeCsvMembers * GUARD_SHARE));
+}
+
+/** The active CSV members before the import: what the guard measures a file against. */
+export async function activeCsvMembers(scope: TenantScope): Promise<number> {
+  const [row] = (await scope.table('roster_members').where({ source: 'csv', active: true }).count({ n: '*' })) as Array<{ n: number | string }>;
+  return Number(row!.n);
+}
+
+export interface Removed {
+  id: string;
+  email: string;
+}
+
+/**
+ * Turns inactive every active CSV member `listed` does not name, in the import's transaction.
+ * Throws (409, naming max_removals) when that is more than `maxRemovals`; the caller's
+ * transaction then rolls back the whole import.
+ */
+export async function deactivateUnlisted(scope: TenantScope, listed: ReadonlySet<string>, maxRemovals: number, before: number, explicit: boolean): Promise<Removed[]> {
+  const active = (await scope.table('roster_members').where({ source: 'csv', active: true }).orderBy('email').select('id', 'email')) as Removed[];
+  const unlisted = active.filter((m) => !listed.has(m.email));
+  const held = await liveAddresses(scope, unlisted.map((m) => m.email));
+  const removed = unlisted.filter((m) => !held.has(m.email));
+  if (removed.length > maxRemovals) {
+    const why = explicit
+      ? `more than the ${maxRemovals} that max_removals allows`
+      : `more than the ${maxRemovals} a replace may take off unasked (a quarter of the ${before} active CSV members, at least ${GUARD_FLOOR})`;
+    throw new ApiError(
+      409,
+      'too_many_removals',
+      `mode=replace would take ${removed.length} members off the roster (for example ${removed[0]!.email}), ${why}; nothing was imported. If the file really is the whole roster, send it again with max_removals=${removed.length}`,
+      'max_removals',
+    );
+  }
+  const now = new Date();
+  for (let i = 0; i < removed.length; i += 1000) {
+    await scope
+      .table('roster_members')
+      .whereIn(
+        'id',
+        removed.slice(i, i + 1000).map((m) => m.id),
+      )
+      .update({ active: false, updated_at: now });
+  }
+  return removed;
+}
