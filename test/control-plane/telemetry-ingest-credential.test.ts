@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { dbKinds } from '../support/db.js';
+import { until } from '../support/until.js';
+import { rawRows } from '../../control-plane/src/db/connection.js';
+import { lockTenantLifecycle } from '../../control-plane/src/auth/tenant-status.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 
@@ -149,6 +152,34 @@ for (const kind of dbKinds()) {
       assert.equal(matching.status, 401, matching.text);
       assert.equal(matching.body.error.field, 'authorization');
       assert.match(matching.body.error.message, /tenant has been offboarded/);
+      assert.deepEqual(await counts(), before);
+    });
+
+    it('an invocation authenticated just before an offboarding commits waits for it, then is refused and writes nothing (review v2 F10)', async function () {
+      // PGlite has one connection: no request can be in flight beside an open offboarding there.
+      if (kind !== 'pg') this.skip();
+      const t = await cp.createTenant();
+      const c = await connectedConnector(t);
+      assert.equal((await send(c.credential, { skill_id: 'claresia.core.meeting-notes', invocation_id: 'live-1' })).status, 202);
+      const before = await counts();
+      // An offboarding under way: what DELETE /tenants/{id} holds, the status written, not committed.
+      const offboarding = await cp.db.transaction();
+      let sent: Promise<Awaited<ReturnType<typeof send>>> | undefined;
+      try {
+        await lockTenantLifecycle(offboarding, t.id);
+        await offboarding('tenants').where({ id: t.id }).update({ status: 'offboarded', offboarded_at: new Date() });
+        let settled = false;
+        sent = send(c.credential, { skill_id: 'claresia.core.meeting-notes', invocation_id: 'during-offboarding' });
+        void sent.finally(() => (settled = true));
+        const waiting = async () => rawRows(await cp.db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'"))[0].n > 0;
+        await until('the invocation waiting for the offboarding, or answered', async () => settled || (await waiting()));
+        await offboarding.commit();
+      } finally {
+        if (!offboarding.isCompleted()) await offboarding.rollback();
+      }
+      const res = await sent!;
+      assert.equal(res.status, 401, res.text);
+      assert.match(res.body.error.message, /tenant has been offboarded/);
       assert.deepEqual(await counts(), before);
     });
 

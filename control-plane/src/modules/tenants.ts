@@ -9,6 +9,7 @@ import { pageById, parseListQuery } from '../http/list-query.js';
 import { LIST_QUERY } from '../http/openapi-params.js';
 import type { Principal } from '../auth/principal.js';
 import { revokeAllTenantSessions } from '../auth/service-accounts.js';
+import { lockTenantLifecycle } from '../auth/tenant-status.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { decommissionHub } from '../hub/decommission.js';
 import { HUBS, type HubRow } from '../hub/hub-store.js';
@@ -171,6 +172,8 @@ async function update(ctx: RequestContext, id: string) {
  * this makes the refusal hold without them. The data stays, for the audit trail.
  */
 async function offboard(ctx: RequestContext, id: string) {
+  // Before the row lock, in the order the writers holding lockTenantOpen take them.
+  await lockTenantLifecycle(ctx.db, id);
   await load(ctx, id, true);
   const now = new Date();
   const db = ctx.db;

@@ -2,7 +2,8 @@ import type { JsonSchema } from '@claresia/catalog';
 import { SKILL_ID_PATTERN } from '@claresia/catalog';
 import type { Tx } from '../db/connection.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { ApiError, badRequest } from '../http/errors.js';
+import { ApiError, badRequest, unauthorized } from '../http/errors.js';
+import { lockTenantOpen } from '../auth/tenant-status.js';
 import { isSkill } from '../skills/catalog.js';
 import type { Audit } from '../roster/members.js';
 import { tableExists } from '../health/schema-probe.js';
@@ -57,6 +58,8 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
  * Once live, every configured connector's invocations are recorded, whatever its last test said.
  */
 export async function ingest(trx: Tx, scope: TenantScope, ev: SkillInvocation & { connector_id: string }, audit: Audit): Promise<IngestResult> {
+  // The caller was authenticated before this transaction opened; an offboarding since then wins.
+  if (!(await lockTenantOpen(trx, scope.tenantId))) throw unauthorized("this connector's tenant has been offboarded; remove the Claresia integration from the platform");
   const tenant = (await trx('tenants').where({ id: scope.tenantId }).first('status', 'created_at')) as { status: string; created_at: Date };
   const onboarding = tenant.status === 'onboarding';
   let connector: { id: string; status: string } | undefined;
