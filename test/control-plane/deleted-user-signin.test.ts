@@ -1,7 +1,8 @@
 /**
  * A person the IdP deleted over SCIM stays out, whatever the roster says later: a CSV import that
- * still lists them (HR exports lag the IdP) makes their roster member active again, and sign-in
- * must still find the deleted SCIM user first and refuse.
+ * still lists them (HR exports lag the IdP) keeps their roster member inactive, and should a
+ * member at that address be active anyway (written before that rule), sign-in must still find
+ * the deleted SCIM user first and refuse.
  */
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
@@ -41,7 +42,9 @@ for (const kind of dbKinds()) {
       const csv = ['email,first_name,last_name,title,department,manager_email', `${email},Ann,L,Software Engineer,Engineering,`].join('\n');
       const imported = await cp.request('POST', '/api/v1/roster/csv', { token: t.token, raw: csv, headers: { 'content-type': 'text/csv' } });
       assert.equal(imported.status, 200, imported.text);
-      assert.equal((await cp.db('roster_members').where({ tenant_id: t.id, email }).first()).active, true, 'the CSV made the member active again');
+      assert.equal(imported.body.deprovisioned, 1);
+      assert.equal((await cp.db('roster_members').where({ tenant_id: t.id, email }).first()).active, false, 'the CSV left the member inactive');
+      await cp.db('roster_members').where({ tenant_id: t.id, email }).update({ active: true });
       const again = await signIn(cp, idp, conn, email);
       assert.notEqual(again.status, 200, again.text);
       assert.equal(again.body.access_token, undefined);
