@@ -69,11 +69,23 @@ export const llmConnector: ResourceDef = {
       type: 'string',
       mode: 'computed',
       derivedFrom: ['base_url', 'credential'],
-      description: 'untested until POST .../{id}:test runs, then connected or failed.',
+      description: 'untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.',
     },
-    status_reason: { type: 'string', mode: 'computed', derivedFrom: ['base_url', 'credential'], description: 'Why the last test failed (error code and message); null when connected.' },
+    status_reason: { type: 'string', mode: 'computed', derivedFrom: ['base_url', 'credential'], description: 'Why the last test or publish failed (error code and message); null when connected.' },
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the credential was last tested (RFC 3339).' },
-    last_publish_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When skill grants were last published to the platform (RFC 3339).' },
+    last_publish_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description: 'When the skill grants the platform last accepted were read (RFC 3339): every change made before this time reached the platform.',
+    },
+    last_publish_error: {
+      type: 'string',
+      mode: 'computed',
+      description:
+        "The platform's answer to the last publish that failed (HTTP status and error code, never its free text); null once a publish succeeds. A 401 or 403 also sets status to failed.",
+    },
+    last_publish_error_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When that publish failed (RFC 3339); null once a publish succeeds.' },
     ingest_credential: {
       type: 'string',
       mode: 'computed',

@@ -2,11 +2,12 @@ import type { AppContext } from '../context.js';
 import { appendEvent, appendEvents } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { newId, sha256Hex } from '../crypto/secrets.js';
+import { rawRows } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { backoffMs, dropQueuedSiblings, type Job } from '../jobs/queue.js';
-import { defineJob } from '../jobs/registry.js';
+import { defineJob, RetryLater } from '../jobs/registry.js';
 import type { JobSettings } from '../jobs/settings.js';
-import type { GrantSet, PublishResult } from '../llm/adapter.js';
+import type { GrantSet, PublishFailure, PublishResult } from '../llm/adapter.js';
 import { openCredential, type ConnectorRow } from '../llm/connector-store.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
@@ -25,6 +26,15 @@ interface Target {
  * network. Publishes queued behind this one are dropped first: their changes committed before
  * this point, so the set read next includes them.
  *
+ * Every pending request is then marked as this publish's (publish_id), before the grants are
+ * read: a change joining an untaken one updates that row in its own transaction, so the marking
+ * waits for it to commit and the grants read afterwards include it; a change arriving after the
+ * marking finds no request to join and gets its own, with its own publish. Requests an earlier
+ * publish took are taken over too: a tenant's publishes run one at a time, so that one is waiting
+ * to retry and was just dropped, and this set, read later, covers what it would have sent. `at`
+ * is the database clock right after the marking: every change this publish covers was made
+ * before it.
+ *
  * The first attempt picks the publish's id and stores it in the job before anything is sent, so
  * every retry (after a failure, or a worker that died mid-call) sends the same key. A random id
  * rather than the job's: job ids start over in a database restored from a backup, and a platform
@@ -39,14 +49,16 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
       if (kept === 0) throw new Error('publish job was taken by another worker');
       job.payload = payload;
     }
+    const publishId = job.payload.publish_id!;
     await dropQueuedSiblings(trx, PUBLISH_QUEUE, tenantId, job.id);
     const scope = new TenantScope(trx, tenantId);
-    const pending = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
+    await scope.table('distribution_requests').where('status', 'pending').update({ publish_id: publishId });
+    const at = new Date(rawRows(await trx.raw('SELECT clock_timestamp() AS at'))[0].at);
     const grants = await computeGrants(trx, tenantId);
     const rows = (await scope.table<ConnectorRow>('llm_connectors').where('status', 'connected').orderBy('id')) as ConnectorRow[];
     const targets: Target[] = [];
     for (const connector of rows) targets.push({ connector, credential: await openCredential(scope, app.keys, connector) });
-    return { pending, grants, targets };
+    return { grants, targets, at };
   });
 }
 
@@ -56,19 +68,28 @@ export function grantSetOf(grants: GrantSet['grants'], tenantId: string, publish
   return { grants, contentHash, idempotencyKey: `${tenantId}:${publishId}:${contentHash}` };
 }
 
+const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: ${message}`;
+
 /**
  * Publishes the tenant's full grant set to every connected platform at once, then records, in
- * one transaction, last_publish_at and `distribution.published` for each platform that took it.
- * The requests pending at the start are completed only when every platform took the set;
- * otherwise the job fails and is retried. The job remembers which platforms took which set, so
- * a retry of an unchanged set calls only the platforms that have not (and records nothing twice);
- * a platform called again within this publish would see the same Idempotency-Key, which changes
- * nothing anyway.
+ * one transaction, what each platform answered:
+ * - a platform that took the set: last_publish_at (the snapshot's time, so a change made while
+ *   the calls ran never counts as published) and `distribution.published`;
+ * - a platform that refused the credential (401, 403): retrying cannot help, so the connector
+ *   becomes `failed` with the reason (a passing :test republishes, see triggers.ts) and the
+ *   requests this publish took fail at once;
+ * - any failure: the platform's answer on the connector (last_publish_error) and on the requests.
+ * The requests are completed only when every platform took the set. Otherwise, if a failure may
+ * pass (an outage, a timeout, 429), the job is retried no sooner than the platform's Retry-After.
+ * The job remembers which platforms took which set, so a retry of an unchanged set calls only the
+ * platforms that have not (and records nothing twice); a platform called again within this
+ * publish would see the same Idempotency-Key, which changes nothing anyway.
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
-  const { pending, grants, targets: all } = await snapshot(app, job);
-  const set = grantSetOf(grants, tenantId, job.payload.publish_id!);
+  const { grants, targets: all, at } = await snapshot(app, job);
+  const publishId = job.payload.publish_id!;
+  const set = grantSetOf(grants, tenantId, publishId);
   const took = job.payload.took ?? {};
   const targets = all.filter((t) => took[t.connector.id] !== set.contentHash);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
@@ -83,54 +104,89 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     }),
   );
   const users = new Set(grants.map((g) => g.email)).size;
-  const failed: string[] = [];
+  const published: ConnectorRow[] = [];
+  const rejected: Array<{ connector: ConnectorRow; failure: PublishFailure }> = [];
+  const transient: Array<{ connector: ConnectorRow; failure: PublishFailure }> = [];
+  targets.forEach((t, i) => {
+    const r = results[i]!;
+    if (r.ok) published.push(t.connector);
+    else (r.rejected ? rejected : transient).push({ connector: t.connector, failure: r });
+  });
+  const failures = [...rejected, ...transient].map((f) => describe(f.connector, f.failure.message));
+  const error = failures.join('; ').slice(0, 1000);
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
-    const now = new Date();
-    const published: Target['connector'][] = [];
-    for (let i = 0; i < targets.length; i++) {
-      const r = results[i]!;
-      if (r.ok) published.push(targets[i]!.connector);
-      else failed.push(`${targets[i]!.connector.platform} ${targets[i]!.connector.id}: ${r.message}`);
-    }
+    const now = trx.fn.now();
     for (const c of published) took[c.id] = set.contentHash;
     // Every connector row first, the audit chain last, as every other writer of connectors does
     // (a Mode B Hub re-sealing credentials locks them all, then appends): taking the chain head
     // between two connector updates deadlocked with it.
     const still = published.length
-      ? new Set(((await scope.table('llm_connectors').whereIn('id', published.map((c) => c.id)).update({ last_publish_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id))
+      ? new Set(
+          ((await scope
+            .table('llm_connectors')
+            .whereIn('id', published.map((c) => c.id))
+            .update({ last_publish_at: at, last_publish_error: null, last_publish_error_at: null })
+            .returning('id')) as Array<{ id: string }>).map((r) => r.id),
+        )
       : new Set<string>();
-    await appendEvents(
-      trx,
-      app.keys,
-      tenantId,
-      published
+    for (const { connector, failure } of [...rejected, ...transient]) {
+      await scope.table('llm_connectors').where('id', connector.id).update({ last_publish_error: failure.message.slice(0, 500), last_publish_error_at: now });
+    }
+    const demoted: ConnectorRow[] = [];
+    for (const { connector, failure } of rejected) {
+      // Only the credential this publish used: one replaced meanwhile is untested, not refused.
+      const n = await scope
+        .table('llm_connectors')
+        .where({ id: connector.id, status: 'connected', credential_enc: connector.credential_enc })
+        .update({ status: 'failed', status_reason: `publish refused: ${failure.message}; update the credential, then test it: POST /api/v1/llm/connectors/${connector.id}:test`.slice(0, 1000) });
+      if (n > 0) demoted.push(connector);
+    }
+    const taken = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
+    let requests: string[] = [];
+    if (rejected.length) {
+      requests = ((await taken.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
+    } else if (transient.length) {
+      await taken.clone().update({ last_error: error, last_error_at: now });
+    } else {
+      await taken.clone().update({ status: 'completed', completed_at: now });
+    }
+    await appendEvents(trx, app.keys, tenantId, [
+      ...published
         .filter((c) => still.has(c.id)) // a connector deleted meanwhile gets no event
         .map((c) => ({
           type: 'distribution.published',
           actor: ACTOR,
           subject: c.id,
-          data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, publish_id: job.payload.publish_id, attempt: job.attempts },
+          data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, publish_id: publishId, attempt: job.attempts },
         })),
-    );
-    if (failed.length === 0 && pending.length > 0) {
-      await scope.table('distribution_requests').whereIn('id', pending).where('status', 'pending').update({ status: 'completed', completed_at: now });
-    }
+      ...demoted.map((c) => ({ type: 'connector.status_changed', actor: ACTOR, subject: c.id, data: { kind: 'llm', connector_id: c.id, platform: c.platform, status: 'failed', reason: rejected.find((r) => r.connector.id === c.id)!.failure.message } })),
+      ...(rejected.length ? [{ type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests, publish_id: publishId, attempts: job.attempts, error } }] : []),
+    ]);
   });
-  if (failed.length) {
+  if (transient.length) {
     await app.db('jobs').where({ id: job.id, locked_by: job.locked_by }).update({ payload: JSON.stringify({ ...job.payload, took }) });
-    throw new Error(`publish failed for ${failed.join('; ')}`);
+    // The platform's Retry-After is a floor, not a wish: coming back sooner only earns another 429.
+    const asked = Math.max(0, ...transient.map((f) => f.failure.retryAfterMs ?? 0));
+    const delay = Math.min(s.publishMaxRetryMs, Math.max(backoffMs(job.attempts, s.publishRetryMs, s.publishMaxRetryMs), asked));
+    throw new RetryLater(`publish failed for ${failures.join('; ')}`, delay);
   }
 }
 
-/** Out of attempts: the requests it covered are marked failed, and the chain says why. */
+/** Out of attempts: the requests it took are marked failed with the last error, and the chain says why. */
 async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string): Promise<void> {
   const tenantId = job.payload.tenant_id;
+  const publishId = job.payload.publish_id;
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
-    const ids = ((await scope.table('distribution_requests').where('status', 'pending').select('id')) as Array<{ id: string }>).map((r) => r.id);
-    if (ids.length) await scope.table('distribution_requests').whereIn('id', ids).update({ status: 'failed', completed_at: new Date() });
-    await appendEvent(trx, app.keys, tenantId, { type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests: ids, attempts: job.attempts, error } });
+    const ids = publishId
+      ? ((await scope
+          .table('distribution_requests')
+          .where({ publish_id: publishId, status: 'pending' })
+          .update({ status: 'failed', completed_at: trx.fn.now(), last_error: error.slice(0, 1000), last_error_at: trx.fn.now() })
+          .returning('id')) as Array<{ id: string }>).map((r) => r.id)
+      : [];
+    await appendEvent(trx, app.keys, tenantId, { type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests: ids, publish_id: publishId ?? null, attempts: job.attempts, error } });
   });
 }
 

@@ -24,6 +24,7 @@ const ago = (now: Date, t: Date) => {
   const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
+const latest = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b));
 const missingTables = (f: Facts, tables: string[]) => tables.filter((t) => f.missing.includes(t));
 
 export function identityCheck(f: Facts): Check {
@@ -49,23 +50,50 @@ export function identityCheck(f: Facts): Check {
   return green('identity', `SSO tested; the IdP reached SCIM ${ago(f.now, seen)}, last change ${ago(f.now, scim.last_sync_at)} (${scim.users} users)`);
 }
 
+const named = (c: { platform: string; id: string }) => `${c.platform} ${c.id}`;
+
+/**
+ * Red when any platform does not have the current grants, naming each one and why: a connector
+ * that is not connected gets no publish at all (so every later change misses it, whatever the
+ * others show); a publish that failed (and was not repaired by a later one) or has been waiting
+ * longer than the SLA; or a connector whose last publish predates the last change.
+ */
 export function distributionCheck(f: Facts): Check {
   if (!f.connectors) return red('distribution', 'cannot be verified: the table llm_connectors does not exist on this control plane', 'deploy a control plane version with LLM connectors, then run migrations');
   const connected = f.connectors.filter((c) => c.status === 'connected');
   if (f.connectors.length === 0) return red('distribution', 'no LLM platform is connected', 'add a connector: POST /api/v1/llm/connectors');
-  if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected (last test not passed)`, 'test the connector: POST /api/v1/llm/connectors/{id}:test');
-  const change = f.entitlements.last_change_at;
-  if (!change) return red('distribution', `${connected.length} platform(s) connected but there are no skill entitlements to publish`, 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
+  const down = f.connectors.filter((c) => c.status !== 'connected');
+  const downReason = down.map((c) => `${named(c)} is ${c.status}${c.status_reason ? ` (${c.status_reason})` : c.status === 'untested' ? ' (its credential or base URL changed, or it was never tested)' : ''}`).join('; ');
+  const downAction = `fix the credential if needed, then test: ${down.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ')}; it republishes when the test passes`;
+  if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected (last test not passed): ${downReason}`, downAction);
+  if (down.length) return red('distribution', `${down.length} of ${f.connectors.length} connector(s) not connected, so no grants reach them: ${downReason}`, downAction);
+  const p = f.publishing;
+  if (p?.failed) {
+    return red(
+      'distribution',
+      `the publish of request ${p.failed.id}${p.failed.reason ? ` (${p.failed.reason})` : ''} failed${p.failed.completed_at ? ` ${ago(f.now, p.failed.completed_at)}` : ''}: ${p.failed.last_error ?? 'no platform answer recorded'}`,
+      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error), then republish: POST /api/v1/skill-entitlement/distribution:republish`,
+    );
+  }
+  if (p?.open && f.now.getTime() - p.open.requested_at.getTime() > PUBLISH_SLA_MS) {
+    return red(
+      'distribution',
+      `request ${p.open.id}${p.open.reason ? ` (${p.open.reason})` : ''}, made ${ago(f.now, p.open.requested_at)}, is not published within 60 s${p.open.last_error ? `; the last attempt failed: ${p.open.last_error}` : ''}`,
+      `see GET /api/v1/skill-entitlement/distribution/requests/${p.open.id} and the connectors' last_publish_error; the publish is retried`,
+    );
+  }
+  const change = latest(f.entitlements.last_change_at, p?.last_change_at ?? null);
+  if (!f.entitlements.last_change_at || !change) return red('distribution', `${connected.length} platform(s) connected but there are no skill entitlements to publish`, 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
   const stale = connected.filter((c) => !c.last_publish_at || c.last_publish_at < change);
   const overdue = f.now.getTime() - change.getTime() > PUBLISH_SLA_MS;
   if (stale.length && overdue) {
     return red(
       'distribution',
-      `the last entitlement change (${ago(f.now, change)}) is not published to ${stale.map((c) => `${c.platform} ${c.id}`).join(', ')} within 60 s`,
+      `the last change (${ago(f.now, change)}) is not published to ${stale.map((c) => `${named(c)}${c.last_publish_error ? ` (last publish: ${c.last_publish_error})` : ''}`).join(', ')} within 60 s`,
       'republish: POST /api/v1/skill-entitlement/distribution:republish, then check the connector status',
     );
   }
-  if (stale.length) return green('distribution', `${connected.length} platform(s) connected; the change made ${ago(f.now, change)} is being published (within 60 s)`);
+  if (stale.length || p?.open) return green('distribution', `${connected.length} platform(s) connected; the change made ${ago(f.now, p?.open?.requested_at ?? change)} is being published (within 60 s)`);
   return green('distribution', `${connected.length} platform(s) connected and up to date with the last change`);
 }
 

@@ -20,14 +20,31 @@ export interface Facts {
    * authenticated SCIM request of any method, reads included (stamped about once a minute).
    */
   scim: { directories: number; users: number; last_sync_at: Date | null; last_request_at: Date | null } | null;
-  connectors: Array<{ id: string; platform: string; status: string; last_publish_at: Date | null }> | null;
+  /** last_publish_at: the time of the snapshot the connector's last successful publish sent. */
+  connectors: Array<{ id: string; platform: string; status: string; last_publish_at: Date | null; status_reason?: string | null; last_publish_error?: string | null }> | null;
   hub: { present: false } | { present: true; mode: string; status: string; cmek_key_id: string | null; cmek_active: boolean } | null;
   roster: { users: number; unmatched: number; archetypes: string[] };
   entitlements: { archetypes: string[]; last_change_at: Date | null };
+  /**
+   * Publish requests: every change to who gets which skill (entitlements, packs, archetype
+   * assignments, de-provisioning, RBAC groups and mappings) asks for one. `open`: the oldest not
+   * yet completed; `failed`: the latest failure not followed by a completed request (a later
+   * success publishes the full set, so it repairs it); `last_change_at`: the latest change any
+   * request covers.
+   */
+  publishing?: { open: PublishRequestFact | null; failed: PublishRequestFact | null; last_change_at: Date | null };
   telemetry: { events: number; first_at: Date | null };
   events: { login: boolean; config_changed: boolean; live: boolean; scim_sync_at: Date | null };
   /** The governance chain, verified from where the last verification stopped (audit/verification.ts). */
   audit: { ok: boolean; head_seq: number; first_broken?: { seq: number; id: number | null; reason: string }; legacy_gaps: number[] };
+}
+
+export interface PublishRequestFact {
+  id: string;
+  reason: string | null;
+  requested_at: Date;
+  completed_at: Date | null;
+  last_error: string | null;
 }
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -54,6 +71,19 @@ async function eventFacts(scope: TenantScope) {
     .max({ at: 'occurred_at' })) as Array<{ type: string; at: string }>;
   const at = new Map(rows.map((r) => [r.type, new Date(r.at)]));
   return { login: at.has('auth.login'), config_changed: at.has('tenant.config_changed'), live: at.has('tenant.live'), scim_sync_at: at.get('roster.scim_sync_completed') ?? null };
+}
+
+async function publishFacts(scope: TenantScope): Promise<NonNullable<Facts['publishing']>> {
+  const cols = ['id', 'reason', 'requested_at', 'completed_at', 'last_error'];
+  const fact = (r: Record<string, unknown> | undefined): PublishRequestFact | null =>
+    r ? { id: String(r.id), reason: (r.reason as string | null) ?? null, requested_at: d(r.requested_at)!, completed_at: d(r.completed_at), last_error: (r.last_error as string | null) ?? null } : null;
+  const open = await scope.table('distribution_requests').where('status', 'pending').orderBy([{ column: 'requested_at' }, { column: 'id' }]).first(cols);
+  const done = await scope.table('distribution_requests').where('status', 'completed').max({ at: 'completed_at' }).first();
+  let failed = scope.table('distribution_requests').where('status', 'failed');
+  if (done?.at) failed = failed.where('completed_at', '>', done.at);
+  const lastFailed = await failed.orderBy([{ column: 'completed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(cols);
+  const last = await scope.table('distribution_requests').max({ changed: 'changed_at', requested: 'requested_at' }).first();
+  return { open: fact(open), failed: fact(lastFailed), last_change_at: latest(d(last?.changed), d(last?.requested)) };
 }
 
 export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string): Promise<Facts> {
@@ -84,9 +114,17 @@ export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string
 
   let connectors: Facts['connectors'] = null;
   if (await present(db, ['llm_connectors'], missing)) {
-    const rows = (await scope.table('llm_connectors').select('id', 'platform', 'status', 'last_publish_at')) as Array<Record<string, unknown>>;
-    connectors = rows.map((r) => ({ id: String(r.id), platform: String(r.platform), status: String(r.status), last_publish_at: d(r.last_publish_at) }));
+    const rows = (await scope.table('llm_connectors').orderBy('id').select('id', 'platform', 'status', 'status_reason', 'last_publish_at', 'last_publish_error')) as Array<Record<string, unknown>>;
+    connectors = rows.map((r) => ({
+      id: String(r.id),
+      platform: String(r.platform),
+      status: String(r.status),
+      status_reason: (r.status_reason as string | null) ?? null,
+      last_publish_at: d(r.last_publish_at),
+      last_publish_error: (r.last_publish_error as string | null) ?? null,
+    }));
   }
+  const publishing = await publishFacts(scope);
 
   let hub: Facts['hub'] = null;
   if (await present(db, ['hubs'], missing)) {
@@ -122,6 +160,7 @@ export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string
     hub,
     roster: { users: summary.users, unmatched: summary.unmatched, archetypes: Object.keys(summary.by_archetype) },
     entitlements: { archetypes: granted, last_change_at: lastChange },
+    publishing,
     telemetry: { events: n(tel?.c), first_at: d(tel?.at) },
     events,
     audit: { ok, head_seq, first_broken, legacy_gaps },

@@ -43,7 +43,16 @@ export interface GrantSet {
   idempotencyKey: string;
 }
 
-export type PublishResult = { ok: true; status: number } | { ok: false; message: string };
+/**
+ * A failed publish: `message` is fit for logs, events and the API (status and a short machine
+ * code, never the platform's free text). `status` is the HTTP status when the platform answered;
+ * `retryAfterMs` its Retry-After (429, 503), which retries must not come before; `rejected` means
+ * the platform refused the credential itself (401, 403, Slack's auth errors), which retrying
+ * cannot fix.
+ */
+export type PublishFailure = { ok: false; message: string; status?: number; retryAfterMs?: number; rejected?: boolean };
+
+export type PublishResult = { ok: true; status: number } | PublishFailure;
 
 /** One LLM platform: proving a credential, and publishing the tenant's skill grants. */
 export interface PlatformAdapter {
@@ -65,7 +74,7 @@ export interface PlatformAdapter {
  * Sends one full-set publish and reduces the answer to success or a message fit for logs and
  * events: the HTTP status and a short machine code, never the platform's free text.
  */
-export async function sendPublish(platform: Platform, s: PlatformSession, method: 'PUT' | 'POST', path: string, headers: Record<string, string>, body: unknown, set: GrantSet): Promise<{ res: Response; json: any } | PublishResult> {
+export async function sendPublish(platform: Platform, s: PlatformSession, method: 'PUT' | 'POST', path: string, headers: Record<string, string>, body: unknown, set: GrantSet): Promise<{ res: Response; json: any } | PublishFailure> {
   let res: Response;
   try {
     res = await s.fetch(platformUrl(s.baseUrl, path), {
@@ -81,9 +90,25 @@ export async function sendPublish(platform: Platform, s: PlatformSession, method
   const json = await jsonBody(res);
   if (!res.ok) {
     const code = platformCode(json?.error?.type) ?? platformCode(json?.error?.code) ?? platformCode(json?.error) ?? platformCode(json?.message);
-    return { ok: false, message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}` };
+    const failure: PublishFailure = { ok: false, message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}`, status: res.status };
+    if (res.status === 401 || res.status === 403) failure.rejected = true;
+    const wait = retryAfterMs(res.headers.get('retry-after'));
+    if (wait !== null && (res.status === 429 || res.status === 503)) failure.retryAfterMs = wait;
+    return failure;
   }
   return { res, json };
+}
+
+/**
+ * Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 10.2.3); null
+ * when absent or unreadable. A date in the past means now.
+ */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null) return null;
+  const v = header.trim();
+  if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** Joins a path onto a base URL that may itself carry a path prefix (a gateway, a test double). */

@@ -15,6 +15,8 @@ export interface ConnectorRow {
   status_reason: string | null;
   last_tested_at: Date | null;
   last_publish_at: Date | null;
+  last_publish_error?: string | null;
+  last_publish_error_at?: Date | null;
   created_at: Date;
 }
 
@@ -31,6 +33,8 @@ export function presentConnector(row: ConnectorRow) {
     status_reason: row.status_reason,
     last_tested_at: iso(row.last_tested_at),
     last_publish_at: iso(row.last_publish_at),
+    last_publish_error: row.last_publish_error ?? null,
+    last_publish_error_at: iso(row.last_publish_error_at ?? null),
     created_at: iso(row.created_at),
   };
 }

@@ -14,18 +14,37 @@ import type { Module } from './module.js';
 const REQUESTS = '/api/v1/skill-entitlement/distribution/requests';
 const STATUSES = ['pending', 'completed', 'failed'];
 const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-const present = (r: Record<string, any>) => ({ id: r.id, status: r.status, reason: r.reason ?? null, requested_by: r.requested_by, requested_at: iso(r.requested_at), completed_at: iso(r.completed_at) });
+/**
+ * A request is pending until every connected platform has the grants, then completed or failed.
+ * publish_id: the publish that took it (a change made after that is not part of it, see
+ * requestRepublish); last_error: the platforms' answers to the latest failed attempt, kept while
+ * the publish is retried and when it fails.
+ */
+const present = (r: Record<string, any>) => ({
+  id: r.id,
+  status: r.status,
+  reason: r.reason ?? null,
+  requested_by: r.requested_by,
+  requested_at: iso(r.requested_at),
+  completed_at: iso(r.completed_at),
+  publish_id: r.publish_id ?? null,
+  last_error: r.last_error ?? null,
+  last_error_at: iso(r.last_error_at),
+});
 
 const REQUEST = {
   type: 'object',
-  required: ['id', 'status', 'reason', 'requested_by', 'requested_at', 'completed_at'],
+  required: ['id', 'status', 'reason', 'requested_by', 'requested_at', 'completed_at', 'publish_id', 'last_error', 'last_error_at'],
   properties: {
     id: { type: 'string' },
     status: { type: 'string', enum: STATUSES },
-    reason: { type: ['string', 'null'] },
+    reason: { type: ['string', 'null'], description: 'What asked for the publish (the first change it covers).' },
     requested_by: { type: 'string' },
     requested_at: { type: 'string', format: 'date-time' },
     completed_at: { type: ['string', 'null'], format: 'date-time' },
+    publish_id: { type: ['string', 'null'], description: 'The publish that took the request; null while it waits. Changes made after that publish took it are covered by a later request.' },
+    last_error: { type: ['string', 'null'], description: "Each failing platform's connector and answer (HTTP status and error code) at the latest failed attempt; shown while retrying and once failed." },
+    last_error_at: { type: ['string', 'null'], format: 'date-time' },
   },
 };
 

@@ -55,16 +55,25 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
 
 /**
  * Records that the grants changed and queues their publish, both in the caller's transaction;
- * one pending request per tenant is enough however many changes pile up before it runs. The
- * job is queued even when a request is already pending: that request's publish may already be
- * running on the older state.
+ * one pending request per tenant is enough however many changes pile up before a publish takes
+ * it. A request a publish has already taken (publish_id set by its snapshot) is never joined:
+ * that publish read the grants before this change, so completing the request would report the
+ * change published when it was not. Joining is one UPDATE of the untaken row: if a snapshot is
+ * taking the row at the same moment, one waits for the other's commit, so either the snapshot
+ * sees this change or this change gets a request of its own. The job is queued either way; a
+ * publish drops the queued ones its snapshot covers.
  */
 export async function requestRepublish(scope: TenantScope, requestedBy: string, reason: string): Promise<{ id: string; created: boolean }> {
   await queuePublish(scope.db, scope.tenantId);
-  const pending = await scope.table('distribution_requests').where('status', 'pending').first('id');
-  if (pending) return { id: pending.id, created: false };
+  const joined = (await scope
+    .table('distribution_requests')
+    .where('status', 'pending')
+    .whereNull('publish_id')
+    .update({ changed_at: scope.db.fn.now() })
+    .returning('id')) as Array<{ id: string }>;
+  if (joined.length) return { id: joined[0]!.id, created: false };
   const id = newId('dist');
-  await scope.insert('distribution_requests', { id, requested_by: requestedBy, reason, status: 'pending', requested_at: new Date() });
+  await scope.insert('distribution_requests', { id, requested_by: requestedBy, reason, status: 'pending', requested_at: new Date(), changed_at: scope.db.fn.now() });
   return { id, created: true };
 }
 

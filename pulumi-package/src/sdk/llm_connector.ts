@@ -34,11 +34,11 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly baseUrl: pulumi.Output<string | undefined>;
   /**
-   * untested until POST .../{id}:test runs, then connected or failed.
+   * untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.
    */
   declare public readonly status: pulumi.Output<string | undefined>;
   /**
-   * Why the last test failed (error code and message); null when connected.
+   * Why the last test or publish failed (error code and message); null when connected.
    */
   declare public readonly statusReason: pulumi.Output<string | undefined>;
   /**
@@ -46,9 +46,17 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly lastTestedAt: pulumi.Output<string | undefined>;
   /**
-   * When skill grants were last published to the platform (RFC 3339).
+   * When the skill grants the platform last accepted were read (RFC 3339): every change made before this time reached the platform.
    */
   declare public readonly lastPublishAt: pulumi.Output<string | undefined>;
+  /**
+   * The platform's answer to the last publish that failed (HTTP status and error code, never its free text); null once a publish succeeds. A 401 or 403 also sets status to failed.
+   */
+  declare public readonly lastPublishError: pulumi.Output<string | undefined>;
+  /**
+   * When that publish failed (RFC 3339); null once a publish succeeds.
+   */
+  declare public readonly lastPublishErrorAt: pulumi.Output<string | undefined>;
   /**
    * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
    */
@@ -75,6 +83,8 @@ export class LlmConnector extends pulumi.CustomResource {
       inputs['statusReason'] = state?.statusReason;
       inputs['lastTestedAt'] = state?.lastTestedAt;
       inputs['lastPublishAt'] = state?.lastPublishAt;
+      inputs['lastPublishError'] = state?.lastPublishError;
+      inputs['lastPublishErrorAt'] = state?.lastPublishErrorAt;
       inputs['ingestCredential'] = state?.ingestCredential;
       inputs['ingestCredentialRotatedAt'] = state?.ingestCredentialRotatedAt;
       inputs['createdAt'] = state?.createdAt;
@@ -91,6 +101,8 @@ export class LlmConnector extends pulumi.CustomResource {
       inputs['statusReason'] = undefined;
       inputs['lastTestedAt'] = undefined;
       inputs['lastPublishAt'] = undefined;
+      inputs['lastPublishError'] = undefined;
+      inputs['lastPublishErrorAt'] = undefined;
       inputs['ingestCredential'] = undefined;
       inputs['ingestCredentialRotatedAt'] = undefined;
       inputs['createdAt'] = undefined;
@@ -136,11 +148,11 @@ export interface LlmConnectorState {
    */
   baseUrl?: pulumi.Input<string>;
   /**
-   * untested until POST .../{id}:test runs, then connected or failed.
+   * untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.
    */
   status?: pulumi.Input<string>;
   /**
-   * Why the last test failed (error code and message); null when connected.
+   * Why the last test or publish failed (error code and message); null when connected.
    */
   statusReason?: pulumi.Input<string>;
   /**
@@ -148,9 +160,17 @@ export interface LlmConnectorState {
    */
   lastTestedAt?: pulumi.Input<string>;
   /**
-   * When skill grants were last published to the platform (RFC 3339).
+   * When the skill grants the platform last accepted were read (RFC 3339): every change made before this time reached the platform.
    */
   lastPublishAt?: pulumi.Input<string>;
+  /**
+   * The platform's answer to the last publish that failed (HTTP status and error code, never its free text); null once a publish succeeds. A 401 or 403 also sets status to failed.
+   */
+  lastPublishError?: pulumi.Input<string>;
+  /**
+   * When that publish failed (RFC 3339); null once a publish succeeds.
+   */
+  lastPublishErrorAt?: pulumi.Input<string>;
   /**
    * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
    */

@@ -47,7 +47,7 @@ export const slack: PlatformAdapter = {
     if (!('res' in r)) return r;
     if (r.json?.ok !== true) {
       const code = platformCode(r.json?.error);
-      return { ok: false, message: `Slack answered an error${code ? ` (${code})` : ''}` };
+      return { ok: false, message: `Slack answered an error${code ? ` (${code})` : ''}`, status: r.res.status, rejected: code !== null && (BAD_TOKEN.has(code) || code === 'missing_scope') };
     }
     return { ok: true, status: r.res.status };
   },

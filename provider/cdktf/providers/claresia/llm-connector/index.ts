@@ -169,6 +169,16 @@ export class LlmConnector extends cdktf.TerraformResource {
     return this.getStringAttribute('last_publish_at');
   }
 
+  // last_publish_error - computed: true, optional: false, required: false
+  public get lastPublishError() {
+    return this.getStringAttribute('last_publish_error');
+  }
+
+  // last_publish_error_at - computed: true, optional: false, required: false
+  public get lastPublishErrorAt() {
+    return this.getStringAttribute('last_publish_error_at');
+  }
+
   // last_tested_at - computed: true, optional: false, required: false
   public get lastTestedAt() {
     return this.getStringAttribute('last_tested_at');
