@@ -1,5 +1,25 @@
 import type { ClaresiaClient } from './client.js';
 
+/** The promise's outcome, or the signal's reason if it fires first. */
+function untilAborted<V>(promise: Promise<V>, signal?: AbortSignal): Promise<V> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<V>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /**
  * Coalesces reads by id into list requests (`GET <list>?id=a&id=b`), so a refresh of 200
  * resources costs a handful of round trips. Adaptive, with no fixed delay: reads that arrive
@@ -24,13 +44,17 @@ export class BatchReader<T extends Record<string, unknown>> {
     private readonly opts: { maxIds?: number; maxInFlight?: number; prefetch?: boolean; prefetchLimit?: number } = {},
   ) {}
 
-  async read(id: string): Promise<T | undefined> {
+  /**
+   * A signal ends this caller's wait, not the shared request: other reads may be waiting on
+   * the same list answer.
+   */
+  async read(id: string, signal?: AbortSignal): Promise<T | undefined> {
     if (this.opts.prefetch) {
       this.snapshot ??= this.fetchSnapshot();
-      const snap = await this.snapshot;
+      const snap = await untilAborted(this.snapshot, signal);
       if (snap && (snap.complete || snap.items.has(id))) return snap.items.get(id);
     }
-    return this.readBatched(id);
+    return untilAborted(this.readBatched(id), signal);
   }
 
   /** One page of the whole list; undefined when the list cannot be read that way. */

@@ -117,7 +117,7 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       if (state === null) return { new_state: dynamic(r.type, null) };
       if (unknownConfig || !client) return { new_state: dynamic(r.type, state), private: req.private };
       try {
-        const next = await r.read(client, state);
+        const next = await r.read(client, state, stop.signal);
         if (next === null) log('info', 'resource no longer exists; removing it from state', { type: r.typeName, id: state[r.def.idAttribute] });
         return { new_state: dynamic(r.type, next), private: req.private };
       } catch (err) {

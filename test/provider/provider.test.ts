@@ -330,22 +330,95 @@ describe('provider configuration: the block and the environment', () => {
 });
 
 describe('provider stop', () => {
-  it('StopProvider cancels an apply waiting on the API, which fails with a diagnostic instead of hanging', async () => {
+  const gm = resourceByName('group_mapping');
+  const G = resourceType(gm);
+  const mappingJson = { id: 'gm_0123456789abcdef', group: 'claresia-held', role: 'member', archetype: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' };
+
+  /** A control plane stand-in that answers every write only once `release` is called (and records whether the caller hung up first). */
+  async function holdingApi(answer: (method: string, body: any) => [number, unknown]) {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const seen: { writes: number; hungUp: boolean } = { writes: 0, hungUp: false };
+    let arrived!: () => void;
+    const writeArrived = new Promise<void>((r) => (arrived = r));
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', async () => {
+        if (req.method !== 'GET') {
+          seen.writes++;
+          arrived();
+          res.on('close', () => (seen.hungUp ||= !res.writableFinished));
+          await released;
+        }
+        const [status, body] = answer(req.method!, text ? JSON.parse(text) : undefined);
+        if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const provider = createProvider();
+    await provider.ConfigureProvider!({ config: dv(providerType, { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'op_test', request_timeout: '60s', max_retries: 0 }) });
+    return {
+      provider,
+      seen,
+      writeArrived,
+      release,
+      close() {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  it("does not abandon a create's POST on a stop: the answer that comes after it is the state Terraform records", async () => {
+    const api = await holdingApi(() => [201, mappingJson]);
+    try {
+      const config = { id: null, group: 'claresia-held', role: 'member', archetype: null, created_at: null, updated_at: null };
+      const planned = { ...config, id: UNKNOWN, created_at: UNKNOWN, updated_at: UNKNOWN };
+      const apply = api.provider.ApplyResourceChange!({ type_name: 'claresia_group_mapping', prior_state: NULL, planned_state: dv(G, planned), config: dv(G, config) });
+      await api.writeArrived;
+      await api.provider.StopProvider!({});
+      api.release();
+      const res = await apply;
+      assert.equal(api.seen.hungUp, false, 'the POST was cut off by the stop');
+      assert.deepEqual(res.diagnostics, []);
+      assert.equal((decodeMsgpack(G, (res.new_state as any).msgpack) as ObjectValue).id, mappingJson.id, 'the object the server made is in state');
+    } finally {
+      api.close();
+    }
+  });
+
+  it("does not abandon an update's PATCH on a stop: the change the server made is the state Terraform records", async () => {
+    const api = await holdingApi((_m, body) => [200, { ...mappingJson, ...body }]);
+    try {
+      const prior = { ...mappingJson, archetype: null };
+      const config = { ...prior, id: null, created_at: null, updated_at: null, role: 'auditor' };
+      const planned = { ...prior, role: 'auditor' };
+      const apply = api.provider.ApplyResourceChange!({ type_name: 'claresia_group_mapping', prior_state: dv(G, prior), planned_state: dv(G, planned), config: dv(G, config) });
+      await api.writeArrived;
+      await api.provider.StopProvider!({});
+      api.release();
+      const res = await apply;
+      assert.equal(api.seen.hungUp, false, 'the PATCH was cut off by the stop');
+      assert.equal((decodeMsgpack(G, (res.new_state as any).msgpack) as ObjectValue).role, 'auditor');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('StopProvider cancels a read waiting on the API, which fails with a diagnostic instead of hanging', async () => {
     const server = http.createServer(() => {}); // accepts and never answers
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const p = createProvider();
       await p.ConfigureProvider!({ config: dv(providerType, { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'op_test', request_timeout: '60s', max_retries: 0 }) });
-      const config = { ...priorTenant, id: null, status: null, created_at: null, client_id: null, client_secret: null };
-      const planned = { ...config, id: UNKNOWN, status: UNKNOWN, created_at: UNKNOWN, client_id: UNKNOWN, client_secret: UNKNOWN };
-      const started = Date.now();
-      const apply = p.ApplyResourceChange!({ type_name: 'claresia_tenant', prior_state: NULL, planned_state: dv(T, planned), config: dv(T, config) });
-      await new Promise((r) => setTimeout(r, 200));
+      const read = p.ReadResource!({ type_name: 'claresia_group_mapping', current_state: dv(G, mappingJson) });
+      await new Promise((r) => setImmediate(r));
       await p.StopProvider!({});
-      const res = await apply;
-      assert.ok(Date.now() - started < 5000);
-      assert.match((res.diagnostics as any[])[0].summary, /^Creating claresia_tenant/);
-      assert.equal(decodeMsgpack(T, (res.new_state as any).msgpack), null, 'nothing was created, so nothing is recorded');
+      const res = await read;
+      assert.match((res.diagnostics as any[])[0].summary, /^Reading claresia_group_mapping/);
+      assert.match((res.diagnostics as any[])[0].detail ?? (res.diagnostics as any[])[0].summary, /stop/);
+      assert.equal((decodeMsgpack(G, (res.new_state as any).msgpack) as ObjectValue).id, mappingJson.id, 'state is kept as it was');
     } finally {
       server.closeAllConnections();
       server.close();

@@ -183,22 +183,26 @@ export class GenericResource {
   async read(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<ObjectValue | null> {
     const id = state[this.def.idAttribute];
     if (typeof id !== 'string' || id === '') return null;
-    const api = await this.fetch(client, state, signal);
+    const api = await this.fetch(client, state, signal, true);
     if (!api || !isManaged(this.def, api)) return null;
     return stateFromApi(this.def, api, state);
   }
 
-  /** One object from the API, or undefined when it no longer exists. */
-  private async fetch(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+  /**
+   * One object from the API, or undefined when it no longer exists. `refresh`: a read of
+   * Terraform's refresh pass, where every read describes the same moment and may share one
+   * list answer; never for polling, which must see changes.
+   */
+  private async fetch(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal, refresh = false): Promise<Record<string, unknown> | undefined> {
     const id = String(state[this.def.idAttribute]);
     const list = this.def.api.list;
-    if (list && !list.path.includes('{') && !signal) {
+    if (refresh && list && !list.path.includes('{')) {
       if (this.batchClient !== client) {
         this.batchClient = client;
         // ReadResource runs once per resource per refresh, all describing one moment: prefetch.
         this.batch = new BatchReader(client, list.path, this.def.idAttribute, { prefetch: true });
       }
-      const found = await this.batch!.read(id);
+      const found = await this.batch!.read(id, signal);
       if (found) return this.quirks.fromReadResponse ? this.quirks.fromReadResponse(found) : found;
       // Absent from a list answer: confirm by id before Terraform forgets the object, so a list
       // that ignored the id filter or paged can never drop a live resource from state.
@@ -212,7 +216,12 @@ export class GenericResource {
     const diagnostics: Diagnostic[] = [];
     const body = requestBody(this.def, planned, config);
     const op = this.def.api.create;
-    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, signal, idempotencyKey: randomUUID() });
+    // Terraform's stop signal is not handed to the POST: once sent, the server may commit it
+    // whatever happens to the connection, and an answer cut off is an object state never
+    // records (orphaned, or duplicated by the next apply). The request is already bounded by
+    // request_timeout and max_retries; a stop cancels only the wait that follows, which hands
+    // the object back tainted.
+    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, idempotencyKey: randomUUID() });
     let api = res.body as Record<string, unknown>;
     let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
     if (this.def.async && this.waits(planned)) {
@@ -244,8 +253,22 @@ export class GenericResource {
       // and the API refuses them in a body). PATCH sends what changed.
       const updatable = new Set(Object.entries(this.def.attributes).filter(([, a]) => a.mode !== 'computed' && !a.forceNew).map(([n]) => n));
       const body = requestBody(this.def, planned, config, op.method === 'PUT' ? updatable : changed);
-      const res = await client.request(op.method, expand(op.path, pathValues(this.def, prior)), { body, signal });
-      let api = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? (res.body as Record<string, unknown>) : await this.fetch(client, prior, signal);
+      // Not cancelled by a stop, as for create: a change the server made must reach state.
+      const res = await client.request(op.method, expand(op.path, pathValues(this.def, prior)), { body });
+      let api: Record<string, unknown> | undefined;
+      if (res.body && typeof res.body === 'object' && this.def.idAttribute in res.body) api = res.body as Record<string, unknown>;
+      else {
+        try {
+          api = await this.fetch(client, prior, signal);
+        } catch (err) {
+          // The change is made: record it as planned (values it left unknown as they were)
+          // rather than the prior state a failed apply keeps; the next refresh completes it.
+          diagnostics.push(fromError(err, `${this.typeName} was updated but could not be read back`, this.def.attributes));
+          const known: ObjectValue = {};
+          for (const [k, v] of Object.entries(planned)) known[k] = isWhollyKnown(v) ? v : (prior[k] ?? null);
+          return { value: this.settleUnknowns(known), diagnostics };
+        }
+      }
       if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
       if (this.def.async && this.waits(planned)) {
         try {
