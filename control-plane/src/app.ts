@@ -7,12 +7,18 @@ import { withHttpConventions } from './http/openapi-http.js';
 import { errorHandler, notFound } from './http/fallback.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsAccess } from './http/metrics-access.js';
-import { pendingMigrations } from './db/migrate.js';
+import { migrationState, type MigrationState } from './db/migrate.js';
 import { modules } from './modules/index.js';
 
 export const VERSION = '0.1.0';
 
-export function createApp(ctx: AppContext): express.Express {
+/** What the app reads of the server that runs it. */
+export interface Lifecycle {
+  /** True once a shutdown began: /readyz then sends the load balancer elsewhere. */
+  shuttingDown?: () => boolean;
+}
+
+export function createApp(ctx: AppContext, lifecycle: Lifecycle = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // req.ip is then the client's address as the trusted proxies report it (config.ts).
@@ -38,14 +44,20 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (lifecycle.shuttingDown?.()) return void res.status(503).json({ status: 'shutting_down' });
+    let state: MigrationState;
     try {
       await ctx.db.raw('select 1');
-      const pending = await pendingMigrations(ctx.db);
-      if (pending > 0) return void res.status(503).json({ status: 'migrations_pending', pending });
-      res.json({ status: 'ready' });
+      state = await migrationState(ctx.db);
     } catch {
-      res.status(503).json({ status: 'database_unavailable' });
+      return void res.status(503).json({ status: 'database_unavailable' });
     }
+    if (state.pending.length) return void res.status(503).json({ status: 'migrations_pending', pending: state.pending.length });
+    // Migrations of a newer release (a rolling upgrade under way): this replica's own are all
+    // applied and it keeps serving until it is replaced; failing here would take the whole
+    // previous fleet out of service at once, before the new replicas are ready.
+    if (state.unknown.length) return void res.json({ status: 'ready', schema: 'newer', unknown_migrations: state.unknown });
+    res.json({ status: 'ready' });
   });
   app.get('/metrics', metricsAccess(ctx.config), async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 
 // PostgreSQL returns bigint (int8) as strings by default; our counters fit in a double.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -19,11 +20,31 @@ export interface DbOptions {
   poolMax?: number;
   /** How long a pooled connection may sit unused before it is closed (default 10 minutes). */
   poolIdleSeconds?: number;
+  /** Where knex's own warnings go; without one knex prints them to stdout as plain text. */
+  logger?: Logger;
+}
+
+/**
+ * knex's warnings (a refused connection comes with its stack, once per query that waited for
+ * it) as one JSON line each: the first line is the message, the rest only at debug level.
+ */
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const line = (level: 'debug' | 'warn' | 'error') => (message: unknown) => {
+    const text = typeof message === 'string' ? message : JSON.stringify(message) ?? String(message);
+    const [first, ...rest] = text.split('\n');
+    const detail = rest.length && logger.isLevelEnabled('debug') ? { detail: rest.join('\n') } : {};
+    logger[level]({ source: 'knex', ...detail }, first!.slice(0, 1000));
+  };
+  return { debug: line('debug'), warn: line('warn'), error: line('error'), deprecate: line('warn') };
 }
 
 export function openDatabase(opts: DbOptions): Db {
+  // Here rather than at import, so a bad value is an ordinary start-up error naming the variable.
+  namingStatements = preparedSetting();
+  const log = opts.logger ? { log: knexLog(opts.logger) } : {};
   if (opts.databaseUrl) {
     return knexFactory({
+      ...log,
       client: 'pg',
       // TCP keepalive after a minute idle: pooled connections may sit unused for minutes, longer
       // than many NATs and load balancers keep a silent flow (AWS NAT 350 s, Azure LB 4 min), and
@@ -41,7 +62,7 @@ export function openDatabase(opts: DbOptions): Db {
     mkdirSync(dir, { recursive: true });
     connection = { filename: dir };
   }
-  return knexFactory({ client: KnexPglite, dialect: 'postgres', connection } as Knex.Config);
+  return knexFactory({ ...log, client: KnexPglite, dialect: 'postgres', connection } as Knex.Config);
 }
 
 /**
@@ -76,12 +97,16 @@ export function isUniqueViolation(err: unknown): boolean {
 export const rawRows = <T = any>(r: any): T[] => r?.rows ?? r ?? [];
 
 const statementNames = new Map<string, string>();
-// A connection pooler that moves sessions between clients (PgBouncer in transaction mode, before
-// 1.21) cannot carry named statements; CLARESIA_DATABASE_PREPARED=0 turns them off.
-const namingStatements = ((raw = process.env.CLARESIA_DATABASE_PREPARED) => {
+/**
+ * A connection pooler that moves sessions between clients (PgBouncer in transaction mode, before
+ * 1.21) cannot carry named statements; CLARESIA_DATABASE_PREPARED=0 turns them off.
+ */
+export function preparedSetting(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.CLARESIA_DATABASE_PREPARED;
   if (raw !== undefined && raw !== '' && raw !== '0' && raw !== '1') throw new Error(`CLARESIA_DATABASE_PREPARED must be 0 or 1, got "${raw.slice(0, 40)}"`);
   return raw !== '0';
-})();
+}
+let namingStatements: boolean | undefined;
 
 /**
  * Runs a statement as a named prepared statement on PostgreSQL: each connection parses it once,
@@ -94,7 +119,7 @@ const namingStatements = ((raw = process.env.CLARESIA_DATABASE_PREPARED) => {
  * node-postgres requires one text per name per connection. PGlite runs it as it is.
  */
 export function prepared<Q extends Knex.Raw | Knex.QueryBuilder>(q: Q): Q {
-  if (!namingStatements || (q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;
+  if (!(namingStatements ??= preparedSetting()) || (q as unknown as { client: Knex.Client }).client.config.client !== 'pg') return q;
   const sql = q.toSQL().sql;
   let name = statementNames.get(sql);
   if (!name) {
