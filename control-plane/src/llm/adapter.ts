@@ -107,7 +107,8 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (header === null) return null;
   const v = header.trim();
   if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
+  // An HTTP date names its month; Date.parse would also take "-5" or "1.5" as dates.
+  const at = /^[A-Za-z]{3}, /.test(v) ? Date.parse(v) : Number.NaN;
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
