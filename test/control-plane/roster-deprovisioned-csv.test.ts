@@ -105,6 +105,25 @@ for (const kind of dbKinds()) {
       assert.ok(!(await computeGrants(cp.db, t.id)).some((g) => g.email === 'dan@acme.example'));
     });
 
+    it('someone provisioned again after a DELETE is back: the next import turns their member on, tied to the new user, and grants count them', async () => {
+      const first = await newUser(okta, 'ren@acme.example', 'Software Engineer');
+      const row = 'email,first_name,last_name,title\nren@acme.example,Ren,O,Software Engineer\n';
+      assert.equal((await csv(row)).status, 200);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${first}`)).status, 204);
+      assert.equal((await member('ren@acme.example')).scim_user_id, first);
+      // Rehired: the IdP provisions the freed userName as a new user.
+      const second = await newUser(okta, 'ren@acme.example', 'Software Engineer');
+      const res = await csv(row);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual([res.body.deprovisioned, res.body.access_changed], [0, 1]);
+      const m = await member('ren@acme.example');
+      assert.deepEqual([m.active, m.scim_user_id], [true, second]);
+      assert.ok((await computeGrants(cp.db, t.id)).some((g) => g.email === 'ren@acme.example'));
+      // Grants follow the person even before an import re-points the member.
+      await cp.db('roster_members').where({ tenant_id: t.id, email: 'ren@acme.example' }).update({ scim_user_id: first });
+      assert.ok((await computeGrants(cp.db, t.id)).some((g) => g.email === 'ren@acme.example'));
+    });
+
     it('grants leave out an active member at an address held only by inactive or deleted SCIM users, whatever the member points at', async () => {
       // Members as an import made them before this rule: active, pointing at no SCIM user.
       const eve = await newUser(okta, 'eve@acme.example', 'Software Engineer');

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
 import { tenantGrantAccess } from '../rbac/access.js';
-import { deprovisionedAddresses } from '../roster/holders.js';
+import { departures } from '../roster/holders.js';
 
 /** One person's right to one skill, as published to every connected platform. */
 export interface Grant {
@@ -15,11 +15,12 @@ export interface Grant {
  * same state always gives the same list (and the same content hash at publish time).
  *
  * A member counts only while active and mapped to an archetype, and never while their SCIM
- * user is de-provisioned: neither when the user the member points at is, nor when its address
- * is held by SCIM users and by no active, undeleted one (roster/holders.ts), whatever the
- * member points at. The second rule follows the person rather than the row, so a member a CSV
- * wrote (no `scim_user_id`, or turned active by a later import) cannot hand a de-provisioned
- * person their skills back. Once the tenant uses RBAC groups (any `claresia-*` group), only
+ * user is de-provisioned. That follows the person, not the row (roster/holders.ts departures):
+ * an address held by SCIM users and by no active, undeleted one gets nothing, whatever the
+ * member points at, so a member a CSV wrote (no `scim_user_id`, or turned active by a later
+ * import) cannot hand a de-provisioned person their skills back; a member pointing at an
+ * inactive user counts while an active one holds its address (provisioned again after a DELETE,
+ * or another directory's copy). Once the tenant uses RBAC groups (any `claresia-*` group), only
  * people holding a role through a mapped group count, and a mapping's archetype grant gives
  * its group's members that archetype's skills on top of their own (claresia-eng-pilot gives
  * eng). Skills blocked by an applied pack are removed here too: pack-produced rows already
@@ -37,13 +38,13 @@ export async function computeGrants(trx: Queryable, tenantId: string): Promise<G
     scim_user_id: string | null;
   }>;
   const access = await tenantGrantAccess(trx, tenantId);
-  const deprovisioned = await deprovisionedAddresses(scope);
+  const { deprovisioned, live } = await departures(scope);
   const blocked = blockedBy(packs);
   const byArchetype = new Map(sets.map((e) => [e.archetype, e.skills.filter((s) => !blocked.has(s))]));
   const withRole = new Set([...access.users.values()].map((u) => u.email).filter((e): e is string => !!e));
   const grants: Grant[] = [];
   for (const m of members) {
-    if (m.scim_user_id && access.inactiveUserIds.has(m.scim_user_id)) continue;
+    if (m.scim_user_id && access.inactiveUserIds.has(m.scim_user_id) && !live.has(m.email)) continue;
     if (deprovisioned.has(m.email)) continue;
     if (access.rbac && !(m.scim_user_id && access.users.has(m.scim_user_id)) && !withRole.has(m.email)) continue;
     for (const skill of byArchetype.get(m.archetype) ?? []) grants.push({ email: m.email, skill });

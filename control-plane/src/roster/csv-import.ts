@@ -9,7 +9,7 @@ import { parse, CsvError } from 'csv-parse';
 import { ApiError, badRequest } from '../http/errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
-import { deprovisionedAddresses } from './holders.js';
+import { departures } from './holders.js';
 import { activeCsvMembers, deactivateUnlisted, defaultMaxRemovals, type Removed } from './csv-replace.js';
 import { EMAIL } from './email.js';
 import { CsvDecodeError, decodeCsv } from './csv-decode.js';
@@ -216,13 +216,13 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
   await lockRoster(scope);
   const before = replace ? await activeCsvMembers(scope) : 0;
   // Read once for the whole file (one pass over the tenant's SCIM users), not once a batch.
-  const deprovisioned = await deprovisionedAddresses(scope);
+  const gone = await departures(scope);
   const listed = new Set<string>();
   let batch: Spooled[] = [];
   const flush = async () => {
     const b = batch;
     batch = [];
-    const results = await upsertMembers(scope, 'csv', b, audit, tally, { deprovisioned });
+    const results = await upsertMembers(scope, 'csv', b, audit, tally, { departures: gone });
     results.forEach((r, i) => {
       const m = b[i]!;
       if (r.access_changed) accessChanged++;

@@ -77,19 +77,27 @@ export async function holdersOf(scope: TenantScope, address: string, opts: Holde
 }
 
 /**
- * Addresses whose person SCIM has de-provisioned: held by SCIM users, and by no active,
- * undeleted one. A deleted user counts as a holder here (it is de-provisioned, and its row
- * stays so that it keeps counting): unlike holdersOf, which asks who speaks for a person, this
- * asks whether the directory has taken her away, and a CSV row or a member's stale
- * `scim_user_id` must not outvote that. Each address maps to the user that speaks for it
- * (byPreference, so the copy changed last). `only` restricts the answer to those addresses.
- *
- * Set-based: one pass over the tenant's users, fit for a publish or a whole import.
+ * Where SCIM de-provisioned someone, who holds the address now. Only addresses an inactive (or
+ * deleted) SCIM user holds appear:
+ * - `deprovisioned`: no active, undeleted user holds it; the person is gone. A deleted user counts
+ *   as a holder here (it is de-provisioned, and its row stays so that it keeps counting): unlike
+ *   holdersOf, which asks who speaks for a person, this asks whether the directory took her away,
+ *   and a CSV row must not outvote that.
+ * - `live`: an active, undeleted user holds it too (another directory's copy, or the person
+ *   provisioned again after a DELETE); the person is here, whatever copy a member points at.
+ * Each maps the address to the user that speaks for it (byPreference). `only` restricts the
+ * answer to those addresses. Set-based: one pass over the tenant's users, fit for a publish or a
+ * whole import.
  */
-export async function deprovisionedAddresses(scope: TenantScope, only?: ReadonlySet<string>): Promise<Map<string, string>> {
-  if (only && only.size === 0) return new Map();
+export interface Departures {
+  deprovisioned: Map<string, string>;
+  live: Map<string, string>;
+}
+
+export async function departures(scope: TenantScope, only?: ReadonlySet<string>): Promise<Departures> {
+  const out: Departures = { deprovisioned: new Map(), live: new Map() };
+  if (only && only.size === 0) return out;
   const address = scope.db.raw(ADDRESS_SQL('u')) as unknown as string;
-  // Only addresses an inactive user holds can come out; the live copies of those are read too.
   const inactive = scope.table('scim_users as d').where('d.active', false).select(scope.db.raw(ADDRESS_SQL('d')));
   const rows = (await scope
     .table('scim_users as u')
@@ -101,10 +109,10 @@ export async function deprovisionedAddresses(scope: TenantScope, only?: Readonly
     if (!a || (only && !only.has(a))) continue;
     byAddress.set(a, [...(byAddress.get(a) ?? []), u]);
   }
-  const out = new Map<string, string>();
   for (const [a, users] of byAddress) {
-    if (users.some((u) => u.active && u.deleted_at === null)) continue;
-    out.set(a, users.sort(byPreference)[0]!.id);
+    const live = users.filter((u) => u.active && u.deleted_at === null).sort(byPreference);
+    if (live.length) out.live.set(a, live[0]!.id);
+    else out.deprovisioned.set(a, users.sort(byPreference)[0]!.id);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import { newId } from '../crypto/secrets.js';
 import { classify, CLASSIFIER_ID } from './classifier.js';
 import type { Archetype } from './archetypes.js';
-import { deprovisionedAddresses } from './holders.js';
+import { departures, type Departures } from './holders.js';
 
 /** One person as a source (a CSV row, a SCIM user) describes them. */
 export interface IncomingMember {
@@ -81,10 +81,10 @@ export interface UpsertResult {
 
 export interface UpsertOptions {
   /**
-   * For CSV rows: the addresses SCIM has de-provisioned (holders.ts deprovisionedAddresses),
-   * when the caller read them once for a whole import. Read for the batch otherwise.
+   * For CSV rows: where SCIM de-provisioned someone (holders.ts departures), when the caller
+   * read it once for a whole import. Read for the batch otherwise.
    */
-  deprovisioned?: ReadonlyMap<string, string>;
+  departures?: Departures;
 }
 
 /**
@@ -109,7 +109,7 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
   await lockRoster(scope);
   // A CSV lists who works here, not who may sign in: a person the IdP took away stays away
   // until the IdP brings them back (SCIM re-activation turns the member on again).
-  const deprovisioned = source === 'csv' ? (opts.deprovisioned ?? (await deprovisionedAddresses(scope, new Set(batch.map((b) => b.email))))) : undefined;
+  const gone = source === 'csv' ? (opts.departures ?? (await departures(scope, new Set(batch.map((b) => b.email))))) : undefined;
   // FOR UPDATE: an override PUT in flight is waited for and seen, not overwritten by an
   // archetype computed from the row as it was before (the PUT locks the row the same way).
   const existing = new Map<string, MemberRow>(
@@ -127,7 +127,10 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
     const c = classify(m.title, m.department);
     const before = existing.get(m.email);
     const archetype = (before?.override_archetype as Archetype | null | undefined) ?? c.archetype;
-    const heldBy = deprovisioned?.get(m.email);
+    const heldBy = gone?.deprovisioned.get(m.email);
+    // The person is back (a new SCIM user after a DELETE): the member follows that user, as
+    // de-provisioning one copy makes it follow another (rbac/lifecycle.ts).
+    const back = gone?.live.get(m.email);
     const result = { id: before?.id ?? newId('rm'), email: m.email, archetype, candidate: c.candidate, confidence: c.confidence, access_changed: false, deprovisioned: heldBy !== undefined };
     results.push(result);
     if (archetype) tally.matched++;
@@ -142,7 +145,7 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
       manager_email: m.manager_email,
       source,
       // Tied to the de-provisioned user, so the member stays with that person from now on.
-      scim_user_id: m.scim_user_id ?? before?.scim_user_id ?? heldBy ?? null,
+      scim_user_id: m.scim_user_id ?? (before?.scim_user_id && back ? back : (before?.scim_user_id ?? heldBy ?? null)),
       classified_archetype: c.archetype,
       confidence: c.confidence,
       override_archetype: before?.override_archetype ?? null,
