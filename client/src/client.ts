@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError } from './errors.js';
+import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError, TOKEN_PATH } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type BackoffPolicy } from './retry.js';
 import { send, type Answer, type AnswerHeaders } from './http.js';
 
@@ -231,10 +231,19 @@ export class ClaresiaClient {
     return this.exchanging;
   }
 
+  /**
+   * Exchanges the client credentials now, in one attempt, so that a refused pair is known
+   * before any request of a resource is made (Terraform shows it once, on the provider). Does
+   * nothing for a token. Throws what the exchange throws; a failure is not kept.
+   */
+  async signIn(): Promise<void> {
+    if (!this.usesExchange() || (this.accessToken && this.accessToken.expiresAt > Date.now())) return;
+    await this.exchange(undefined, 0);
+  }
+
   /** Client credentials to a tenant JWT; kept until a minute before it expires. */
-  private async exchange(signal?: AbortSignal): Promise<string> {
-    const path = '/api/v1/auth/token';
-    const maxRetries = this.opts.maxRetries ?? 5;
+  private async exchange(signal?: AbortSignal, maxRetries = this.opts.maxRetries ?? 5): Promise<string> {
+    const path = TOKEN_PATH;
     const sleep = this.opts.sleep ?? ((ms: number) => defaultSleep(ms, signal));
     for (let attempt = 0; ; attempt++) {
       let res: Answer;

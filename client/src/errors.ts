@@ -3,6 +3,9 @@
  * own code, message and field; they never carry a header or a request body, so a token or a
  * secret cannot reach a log line or a Terraform diagnostic through them.
  */
+/** Where client credentials are exchanged for a tenant JWT. */
+export const TOKEN_PATH = '/api/v1/auth/token';
+
 export class ClaresiaApiError extends Error {
   override readonly name = 'ClaresiaApiError';
   constructor(
@@ -19,6 +22,14 @@ export class ClaresiaApiError extends Error {
 
   get isNotFound() {
     return this.status === 404;
+  }
+
+  /**
+   * The token exchange refused the client's own credentials: a problem of the caller's
+   * configuration, not of the object a request was about.
+   */
+  get rejectsCredentials() {
+    return this.path === TOKEN_PATH && this.status >= 400 && this.status < 500 && this.status !== 429;
   }
 }
 

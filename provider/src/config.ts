@@ -4,23 +4,72 @@ import { UNKNOWN, type ObjectValue } from './values/cty.js';
 import { parseDuration } from './duration.js';
 import { error, type Diagnostic } from './diagnostics.js';
 
+export type Source = 'block' | 'environment';
+
 export interface ResolvedConfig {
   /** False while some provider argument is unknown (it depends on a resource not yet applied). */
   known: boolean;
   options?: ClientOptions;
+  /** Where each value in options came from, to tell the user which one to fix. */
+  sources?: { endpoint?: Source; clientId?: Source; clientSecret?: Source; token?: Source };
   diagnostics: Diagnostic[];
 }
 
-function pick(config: ObjectValue, key: string, env: string, environ: NodeJS.ProcessEnv): string | undefined | typeof UNKNOWN {
+const ENV = { endpoint: 'CLARESIA_ENDPOINT', token: 'CLARESIA_TOKEN', client_id: 'CLARESIA_CLIENT_ID', client_secret: 'CLARESIA_CLIENT_SECRET' } as const;
+
+/** Where a value of the provider is set, in the words of a diagnostic. */
+export function describeSource(attribute: keyof typeof ENV, source: Source | undefined): string {
+  return source === 'environment' ? ENV[attribute] : `${attribute} in the provider block`;
+}
+
+interface Picked {
+  value: string | undefined | typeof UNKNOWN;
+  source?: Source;
+}
+
+function pick(config: ObjectValue, key: keyof typeof ENV, environ: NodeJS.ProcessEnv): Picked {
   const v = config[key];
-  if (v === UNKNOWN) return UNKNOWN;
-  if (typeof v === 'string' && v !== '') return v;
-  const e = environ[env];
-  return e && e !== '' ? e : undefined;
+  if (v === UNKNOWN) return { value: UNKNOWN };
+  if (typeof v === 'string' && v !== '') return { value: v, source: 'block' };
+  const e = environ[ENV[key]];
+  return e && e !== '' ? { value: e, source: 'environment' } : { value: undefined };
+}
+
+/** Why an endpoint cannot be used, or undefined when it can. */
+function endpointProblem(endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'is not a URL';
+  }
+  return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : `is a ${url.protocol.replace(/:$/, '')} URL, not http(s)`;
+}
+
+/**
+ * Checks of the provider block that need no environment, for ValidateProviderConfig (and
+ * again at configure): each at its attribute.
+ */
+export function providerBlockDiagnostics(config: ObjectValue): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const endpoint = config.endpoint;
+  // A value that is no URL at all is refused by the schema's format check; this one adds the scheme.
+  if (typeof endpoint === 'string' && URL.canParse(endpoint)) {
+    const problem = endpointProblem(endpoint);
+    if (problem) out.push(error('Invalid endpoint', `endpoint in the provider block ${problem}: ${JSON.stringify(endpoint)}. Write the control plane's base URL, such as https://api.claresia.example.`, ['endpoint']));
+  }
+  const timeout = config.request_timeout;
+  if (typeof timeout === 'string') {
+    const ms = parseDuration(timeout);
+    if (ms === undefined) out.push(error('Invalid duration', `"${timeout}" is not a duration such as 30s.`, ['request_timeout']));
+    else if (ms <= 0) out.push(error('Invalid request_timeout', `request_timeout must be more than zero: with "${timeout}" no request could be answered.`, ['request_timeout']));
+  }
+  return out;
 }
 
 export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = process.env, version = 'dev'): ResolvedConfig {
-  const endpoint = pick(config, 'endpoint', 'CLARESIA_ENDPOINT', environ);
+  const endpointPick = pick(config, 'endpoint', environ);
+  const endpoint = endpointPick.value;
   // Credentials written in the block choose the kind of sign-in: a block with client_id (say,
   // from a tenant created in the same configuration) must not pick up an operator
   // CLARESIA_TOKEN, and a block with a token takes nothing from the environment. The other half
@@ -29,15 +78,21 @@ export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = 
   const set = (v: unknown) => v !== null && v !== undefined;
   const blockToken = set(config.token);
   const blockClient = set(config.client_id) || set(config.client_secret);
-  const token = pick(config, 'token', 'CLARESIA_TOKEN', blockToken || blockClient ? {} : environ);
+  const tokenPick = pick(config, 'token', blockToken || blockClient ? {} : environ);
   const clientEnv = blockToken ? {} : environ;
-  const clientId = pick(config, 'client_id', 'CLARESIA_CLIENT_ID', clientEnv);
-  const clientSecret = pick(config, 'client_secret', 'CLARESIA_CLIENT_SECRET', clientEnv);
+  const idPick = pick(config, 'client_id', clientEnv);
+  const secretPick = pick(config, 'client_secret', clientEnv);
+  const [token, clientId, clientSecret] = [tokenPick.value, idPick.value, secretPick.value];
   if ([endpoint, token, clientId, clientSecret, config.request_timeout, config.max_retries].includes(UNKNOWN)) {
     return { known: false, diagnostics: [] };
   }
   const diagnostics: Diagnostic[] = [];
   if (!endpoint) diagnostics.push(error('Missing endpoint', 'Set endpoint in the provider block or CLARESIA_ENDPOINT.', ['endpoint']));
+  else if (endpointPick.source === 'environment' && endpointProblem(endpoint as string)) {
+    diagnostics.push(
+      error('Invalid endpoint', `CLARESIA_ENDPOINT ${endpointProblem(endpoint as string)}: ${JSON.stringify(endpoint)}. Set it to the control plane's base URL, such as https://api.claresia.example, or set endpoint in the provider block.`, ['endpoint']),
+    );
+  }
   if (!token && clientId && !clientSecret) {
     diagnostics.push(
       error(
@@ -59,15 +114,13 @@ export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = 
       ),
     );
   }
-  let timeoutMs: number | undefined;
-  if (typeof config.request_timeout === 'string') {
-    timeoutMs = parseDuration(config.request_timeout);
-    if (timeoutMs === undefined) diagnostics.push(error('Invalid duration', `"${config.request_timeout}" is not a duration such as 30s.`, ['request_timeout']));
-  }
+  diagnostics.push(...providerBlockDiagnostics(config));
   if (diagnostics.length) return { known: true, diagnostics };
+  const timeoutMs = typeof config.request_timeout === 'string' ? parseDuration(config.request_timeout) : undefined;
   return {
     known: true,
     diagnostics,
+    sources: token ? { endpoint: endpointPick.source, token: tokenPick.source } : { endpoint: endpointPick.source, clientId: idPick.source, clientSecret: secretPick.source },
     options: {
       endpoint: endpoint as string,
       ...(token ? { token: token as string } : { clientId: clientId as string, clientSecret: clientSecret as string }),

@@ -34,6 +34,9 @@ export function warning(summary: string, detail?: string, path?: PathStep[]): Di
  * the resource has it. Messages come from the client's errors, which never hold secrets.
  */
 export function fromError(err: unknown, action: string, attributes?: Record<string, unknown>): Diagnostic {
+  // The provider's own sign-in: its field names the provider's client_secret, never the
+  // attribute of that name a resource may have (an OIDC connection's, a tenant's).
+  if (err instanceof ClaresiaApiError && err.rejectsCredentials) return credentialsRejected(err);
   if (err instanceof ClaresiaApiError) {
     // The API names an element as `skills[1]` or a nested value as `a.b`: point at the attribute.
     const top = err.field ? /^[A-Za-z_][A-Za-z0-9_]*/.exec(err.field)?.[0] : undefined;
@@ -43,4 +46,17 @@ export function fromError(err: unknown, action: string, attributes?: Record<stri
   if (err instanceof ClaresiaNetworkError) return error(`${action}: the control plane did not answer`, err.message);
   if (err instanceof ClaresiaConfigError) return error('Provider configuration', err.message);
   return error(`${action}: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/**
+ * The control plane refused the provider's client_id/client_secret. `where` says where they
+ * were set, and `path` is the provider block attribute to point at when it was set there.
+ */
+export function credentialsRejected(err: ClaresiaApiError, where = 'the provider block or CLARESIA_CLIENT_ID / CLARESIA_CLIENT_SECRET', path?: PathStep[]): Diagnostic {
+  return error(
+    'Provider credentials rejected',
+    `The control plane refused the provider's client_id/client_secret pair (from ${where}): ${err.message}. ` +
+      "Use a tenant service account's client_id and the client_secret returned when it was created or last rotated.",
+    path,
+  );
 }

@@ -3,12 +3,12 @@
  * the generic resource, encode the answers. Every failure becomes a diagnostic.
  */
 import { dataSources, resources, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
-import { ClaresiaClient } from '@claresia/client';
+import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
 import { decodeDynamic, dynamic, fromJsonValue, ValueError } from './values/codec.js';
 import type { ObjectValue } from './values/cty.js';
 import { providerSchema, providerType, resourceSchema } from './schema.js';
-import { error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
-import { resolveConfig } from './config.js';
+import { credentialsRejected, error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
+import { describeSource, providerBlockDiagnostics, resolveConfig } from './config.js';
 import { GenericResource } from './resource/generic.js';
 import { GenericDataSource } from './resource/data-source.js';
 import { quirksFor } from './resources/index.js';
@@ -74,7 +74,7 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
 
     ValidateProviderConfig: guard('Validate provider', async (req: any) => {
       const config = decodeDynamic(providerType, req.config) as ObjectValue;
-      return { diagnostics: validateConfig(providerAttributes, config) };
+      return { diagnostics: [...validateConfig(providerAttributes, config), ...providerBlockDiagnostics(config)] };
     }),
 
     ConfigureProvider: guard('Configure provider', async (req: any) => {
@@ -83,6 +83,24 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       unknownConfig = !resolved.known;
       if (resolved.options) client = new ClaresiaClient(resolved.options);
       log('debug', 'configured', { endpoint: resolved.options?.endpoint, terraform: req.terraform_version, auth: resolved.options?.token ? 'token' : 'client_credentials' });
+      if (client && resolved.diagnostics.length === 0) {
+        // Signing in here, not at the first request, makes refused credentials one error on
+        // the provider block instead of one per resource.
+        try {
+          await client.signIn();
+        } catch (err) {
+          if (err instanceof ClaresiaApiError && err.rejectsCredentials) {
+            client = undefined;
+            const s = resolved.sources ?? {};
+            const where = `${describeSource('client_id', s.clientId)} and ${describeSource('client_secret', s.clientSecret)}`;
+            const named = err.field === 'client_id' ? 'client_id' : 'client_secret';
+            const source = named === 'client_id' ? s.clientId : s.clientSecret;
+            return { diagnostics: [credentialsRejected(err, where, source === 'block' ? [named] : undefined)] };
+          }
+          // Not answered now (down, busy): each request retries and reports it where it happens.
+          log('debug', 'sign-in at configure did not complete', { error: (err as Error).message });
+        }
+      }
       return { diagnostics: resolved.diagnostics };
     }),
 
