@@ -3,6 +3,7 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { readAutoPostForm, startSamlIdp, type SamlIdp } from '../support/idp/saml-idp.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+import { until } from '../support/until.js';
 
 const CSV = ['email,first_name,last_name,title,department', 'ada@acme.example,Ada,L,Staff Software Engineer,', 'bo@acme.example,Bo,K,Astronaut,'].join('\n');
 
@@ -63,8 +64,13 @@ for (const kind of dbKinds()) {
       await cp.request('POST', '/api/v1/skill-entitlement/coworks/back-office/apply', { token: t.token });
       assert.match((await check('skills')).reason, /not published/);
       assert.match((await check('distribution')).reason, /no LLM platform/);
-      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, body: { platform: 'claude', name: 'Claude', credential, base_url: platforms.baseUrl('claude') } });
+      // A key the platform does not know yet: the connector's automatic test fails it, so none is
+      // connected until the key works and is tested again.
+      const later = `claude-later-${Math.random().toString(36).slice(2)}`;
+      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: t.token, body: { platform: 'claude', name: 'Claude', credential: later, base_url: platforms.baseUrl('claude') } });
+      await until('the automatic test failed it', async () => (await cp.request('GET', `/api/v1/llm/connectors/${c.body.id}`, { token: t.token })).body.status === 'failed');
       assert.match((await check('distribution')).reason, /none connected/);
+      platforms.addAccount('claude', { credential: later, scopes: ['skills'] });
       const tested = await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: t.token });
       assert.equal(tested.body.status, 'connected', tested.text);
       // The distribution worker publishes the grant set in the background: until it has, the

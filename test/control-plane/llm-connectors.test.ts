@@ -59,9 +59,10 @@ for (const kind of dbKinds()) {
     });
 
     const create = (body: Record<string, unknown>, tenant = t) => cp.request('POST', '/api/v1/llm/connectors', { token: tenant.token, body });
-    // Events a request writes in its own transaction. A connector that connects starts a publish
-    // job, whose distribution.* events land whenever it runs, beside whatever a test counts.
-    const requestEvents = async () => Number(((await cp.db('governance_events').whereNot('type', 'like', 'distribution.%').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+    // Events a request writes in its own transaction. A new or changed connector starts a test
+    // job, and one that connects a publish job: their events (actor claresia:*) land whenever
+    // they run, beside whatever a test counts.
+    const requestEvents = async () => Number(((await cp.db('governance_events').whereNot('actor', 'like', 'claresia:%').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
 
     it('creates a connector per platform; the credential is sealed under the tenant key and never returned', async () => {
       for (const p of PLATFORMS) {

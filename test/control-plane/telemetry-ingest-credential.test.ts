@@ -34,8 +34,9 @@ for (const kind of dbKinds()) {
       return { id: c.body.id as string, credential: c.body.ingest_credential as string };
     };
     const send = (credential: string, body: Record<string, unknown>) => cp.request('POST', EVENTS, { token: credential, body });
-    // A connector that connects starts a publish job, whose distribution.* events land whenever it runs.
-    const requestEvents = async () => Number(((await cp.db('governance_events').whereNot('type', 'like', 'distribution.%').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+    // A new connector tests itself in a job, and one that connects starts a publish job: their
+    // events (actor claresia:*) land whenever those run.
+    const requestEvents = async () => Number(((await cp.db('governance_events').whereNot('actor', 'like', 'claresia:%').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
     const counts = async () => ({ events: await cp.count('telemetry_events'), gov: await requestEvents() });
     const statusOf = async (t: TenantFixture) => (await cp.request('GET', '/api/v1/tenant', { token: t.token })).body.status as string;
 

@@ -61,17 +61,33 @@ export function openCredential(scope: TenantScope, keys: KeyRing, row: Connector
 
 /**
  * Re-seals every connector credential of the tenant under `toKeyId` (null = the tenant data
- * key). Used when a Mode B Hub brings its CMEK key, and before that key is disabled.
+ * key). Used when a Mode B Hub brings its CMEK key, and before that key is disabled. The
+ * credentials that deleted connectors keep until their grants are revoked (llm/revoke.ts) move
+ * too: under a disabled key they could not be opened, and the grants would stay.
  */
 export async function rewrapConnectorCredentials(scope: TenantScope, keys: KeyRing, toKeyId: string | null): Promise<number> {
-  const rows = (await scope.table<ConnectorRow>('llm_connectors').forUpdate().select()) as ConnectorRow[];
   let n = 0;
-  for (const row of rows) {
-    if (row.credential_key_id === toKeyId) continue;
-    const plain = await openCredential(scope, keys, row);
-    const s = await sealTenantSecret(scope, keys, plain, credentialPurpose(row.id), toKeyId);
-    await scope.table('llm_connectors').where({ id: row.id }).update({ credential_enc: s.sealed, credential_key_id: s.keyId });
-    n++;
+  for (const { table, columns, idOf } of [
+    { table: 'llm_connectors', columns: ['id'], idOf: (r: Sealed) => r.id },
+    { table: 'llm_connector_revocations', columns: ['id', 'connector_id'], idOf: (r: Sealed) => r.connector_id! },
+  ]) {
+    const rows = (await scope.table(table).whereNotNull('credential_enc').forUpdate().select([...columns, 'credential_enc', 'credential_key_id'])) as Sealed[];
+    for (const row of rows) {
+      if (row.credential_key_id === toKeyId) continue;
+      const purpose = credentialPurpose(idOf(row));
+      const plain = await openTenantSecret(scope, keys, { sealed: row.credential_enc, keyId: row.credential_key_id }, purpose);
+      const s = await sealTenantSecret(scope, keys, plain, purpose, toKeyId);
+      await scope.table(table).where({ id: row.id }).update({ credential_enc: s.sealed, credential_key_id: s.keyId });
+      n++;
+    }
   }
   return n;
+}
+
+/** A sealed connector credential, on a connector (its id) or kept for a revocation (connector_id). */
+interface Sealed {
+  id: string;
+  connector_id?: string;
+  credential_enc: string;
+  credential_key_id: string | null;
 }

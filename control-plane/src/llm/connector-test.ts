@@ -1,11 +1,64 @@
+import type { NewEvent } from '../audit/chain.js';
+import type { AppContext } from '../context.js';
+import type { TenantScope } from '../db/tenant-scope.js';
 import type { Reply, RequestContext } from '../http/router.js';
 import { conflict } from '../http/errors.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
+import type { CheckFailure, CheckResult } from './adapter.js';
 import { adapterFor } from './platforms/index.js';
-import { loadConnector, openCredential, presentConnector } from './connector-store.js';
+import { loadConnector, openCredential, presentConnector, type ConnectorRow } from './connector-store.js';
 
 // Platform answers are small JSON documents; a slow or huge one is a failure, not something to wait for.
 const TEST_POLICY = { timeoutMs: 10_000, maxBytes: 256 * 1024, maxRedirects: 0 };
+
+/**
+ * Whether a failed test says nothing about the credential: the platform could not be reached,
+ * timed out, or answered something other than a refusal of the key (5xx, 429). Only a refused
+ * key or missing scopes (the platform's 401/403 and their equivalents) are a verdict on it.
+ */
+export const isTransient = (code: CheckFailure): boolean => code === 'platform_unreachable' || code === 'platform_error';
+
+/** Calls the platform with the connector's stored credential; holds no transaction. */
+export async function probeConnector(app: AppContext, scope: TenantScope, row: ConnectorRow): Promise<CheckResult> {
+  const credential = await openCredential(scope, app.keys, row);
+  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: app.config.allowPrivateUrls ?? false });
+  return adapterFor(row.platform).checkCredential({ baseUrl: row.base_url, credential, fetch });
+}
+
+type Audit = (event: Omit<NewEvent, 'actor'> & { actor?: string }) => Promise<unknown>;
+
+/**
+ * Stores the outcome of a test of `tested` (the row as it was read before the call) and writes
+ * `connector.tested`, in the caller's transaction. Returns false, writing nothing, when the
+ * connector's credential or base URL changed meanwhile: the outcome would describe the wrong one.
+ *
+ * A connector that was connected stays connected through a transient failure, with the failure
+ * in status_reason and the event: one 503 or timeout must not take a working platform out of
+ * publishing. A refused credential still fails it.
+ */
+export async function recordTest(scope: TenantScope, audit: Audit, tested: ConnectorRow, result: CheckResult): Promise<boolean> {
+  const current = await scope.table<ConnectorRow>('llm_connectors').where('id', tested.id).forUpdate().first();
+  if (!current || current.credential_enc !== tested.credential_enc || current.base_url !== tested.base_url) return false;
+  const kept = !result.ok && isTransient(result.code) && current.status === 'connected';
+  const reason = result.ok ? null : kept ? `still connected; the last test failed (${result.code}: ${result.message}), which says nothing about the credential` : `${result.code}: ${result.message}`;
+  const now = new Date();
+  await scope
+    .table('llm_connectors')
+    .where({ id: tested.id })
+    .update({ status: result.ok || kept ? 'connected' : 'failed', status_reason: reason?.slice(0, 500) ?? null, last_tested_at: now, updated_at: now });
+  await audit({
+    type: 'connector.tested',
+    subject: tested.id,
+    data: {
+      kind: 'llm',
+      platform: tested.platform,
+      result: result.ok ? 'connected' : result.code,
+      ...(result.ok ? {} : { missing_scopes: result.missingScopes ?? [] }),
+      ...(kept ? { status_kept: 'connected' } : {}),
+    },
+  });
+  return true;
+}
 
 /**
  * POST /api/v1/llm/connectors/{id}:test. The platform call runs with no transaction open (the
@@ -17,36 +70,18 @@ export async function testConnector(ctx: RequestContext): Promise<Reply> {
   const id = String(ctx.params.id);
   const read = ctx.tenant();
   const row = await loadConnector(read, id);
-  const credential = await openCredential(read, ctx.app.keys, row);
-  const fetch = fetchWithPolicy({ ...TEST_POLICY, allowPrivate: ctx.app.config.allowPrivateUrls ?? false });
-  const result = await adapterFor(row.platform).checkCredential({ baseUrl: row.base_url, credential, fetch });
+  const result = await probeConnector(ctx.app, read, row);
 
   const connector = await ctx.transaction(async (tx) => {
     const scope = tx.tenant();
-    const current = await loadConnector(scope, id, true);
-    // What was tested is no longer what is stored: recording the outcome would describe the wrong credential.
-    if (current.credential_enc !== row.credential_enc || current.base_url !== row.base_url) {
+    if (!(await recordTest(scope, (e) => tx.audit(e), row, result))) {
+      await loadConnector(scope, id); // deleted meanwhile: 404
       throw conflict('the connector changed while it was being tested; test it again', 'id');
     }
-    const now = new Date();
-    await scope
-      .table('llm_connectors')
-      .where({ id })
-      .update({
-        status: result.ok ? 'connected' : 'failed',
-        status_reason: result.ok ? null : `${result.code}: ${result.message}`.slice(0, 500),
-        last_tested_at: now,
-        updated_at: now,
-      });
-    await tx.audit({
-      type: 'connector.tested',
-      subject: id,
-      data: { kind: 'llm', platform: row.platform, result: result.ok ? 'connected' : result.code, ...(result.ok ? {} : { missing_scopes: result.missingScopes ?? [] }) },
-    });
     return presentConnector(await loadConnector(scope, id));
   });
 
   if (result.ok) return { body: { ...connector, test: { ok: true, account: result.account, scopes: result.scopes } } };
-  const field = result.code === 'platform_unreachable' || result.code === 'platform_error' ? 'base_url' : 'credential';
+  const field = isTransient(result.code) ? 'base_url' : 'credential';
   return { status: 422, body: { error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector } };
 }

@@ -6,6 +6,8 @@ import type { RequestContext, Reply } from '../http/router.js';
 import { OutboundError } from '../net/guarded-fetch.js';
 import { checkOutboundTarget } from '../net/outbound-target.js';
 import { testConnector } from '../llm/connector-test.js';
+import { queueConnectorTest } from '../llm/auto-test.js';
+import { queueRevocation } from '../llm/revoke.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { loadConnector, openCredential, presentConnector, sealCredential, type ConnectorRow } from '../llm/connector-store.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -63,6 +65,7 @@ async function create(ctx: RequestContext): Promise<Reply> {
     updated_at: now,
   });
   await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'llm', platform: adapter.platform, name: body.name, base_url: baseUrl } });
+  await queueConnectorTest(ctx.db, scope.tenantId, id);
   const row = await loadConnector(scope, id);
   return { status: 201, body: present(row, ingest.credential), headers: { Location: def.api.read.path.replace('{id}', id) } };
 }
@@ -91,10 +94,12 @@ async function update(ctx: RequestContext): Promise<Reply> {
     changes.credential = 'replaced';
   }
   if (Object.keys(set).length > 0) {
-    // A new key or a new address has not been proven yet.
-    if (set.base_url !== undefined || set.credential_enc !== undefined) Object.assign(set, { status: 'untested', status_reason: null });
+    // A new key or a new address has not been proven yet: it is tested by itself right after.
+    const retest = set.base_url !== undefined || set.credential_enc !== undefined;
+    if (retest) Object.assign(set, { status: 'untested', status_reason: null });
     await scope.table(TABLE).where({ id: before.id }).update({ ...set, updated_at: new Date() });
     await ctx.audit({ type: 'connector.config_changed', subject: before.id, data: { kind: 'llm', platform: before.platform, changes } });
+    if (retest) await queueConnectorTest(ctx.db, scope.tenantId, before.id);
   }
   return { body: present(await loadConnector(scope, before.id)) };
 }
@@ -118,8 +123,11 @@ async function rotateIngestCredential(ctx: RequestContext): Promise<Reply> {
 async function remove(ctx: RequestContext): Promise<Reply> {
   const scope = ctx.tenant();
   const row = await loadConnector(scope, ctx.params.id!, true);
+  // The platform keeps whatever was last published to it until told otherwise, and this row
+  // holds the only credential that can tell it: a job publishes the empty set with it.
+  const grants = await queueRevocation(ctx.db, scope.tenantId, row);
   await scope.table(TABLE).where({ id: row.id }).delete();
-  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'llm', platform: row.platform, name: row.name } });
+  await ctx.audit({ type: 'connector.removed', subject: row.id, data: { kind: 'llm', platform: row.platform, name: row.name, ...grants } });
   return { status: 204 };
 }
 
@@ -138,7 +146,8 @@ export const llmModule: Module = {
       path: TEST_PATH,
       auth: 'tenant',
       tag: def.name,
-      summary: "Test an LLM connector's credential with a real call to its platform",
+      summary:
+        "Test an LLM connector's credential with a real call to its platform. The control plane also tests a connector by itself after its creation and after a change of its credential or base_url. A refused key or missing scopes fail the connector; an unreachable platform, a timeout, 5xx or 429 leave a connected connector connected (the failure is in status_reason)",
       transaction: false,
       response: {
         type: 'object',
