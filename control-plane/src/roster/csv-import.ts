@@ -20,8 +20,10 @@ import { CsvDecodeError, decodeCsv } from './csv-decode.js';
  *     line number) and valid ones spooled to a temporary file. Nothing touches the database.
  *  2. only if the whole file is valid, the spool is read back and written in batches inside
  *     one transaction; anything failing there rolls the whole import back.
- * A 50,000-row roster never sits in memory; only the set of addresses seen (to catch
- * duplicates) grows with the file. On the embedded database (one connection) a slow upload
+ * Rows only add and update members (a person SCIM de-provisioned stays inactive: members.ts);
+ * `mode=replace` also takes off the CSV members the file leaves out, within a guard
+ * (csv-replace.ts). A 50,000-row roster never sits in memory; only the set of addresses seen
+ * (to catch duplicates, and to know who is listed) grows with the file. On the embedded database (one connection) a slow upload
  * therefore blocks nobody.
  */
 

@@ -56,13 +56,8 @@ export async function deactivateUnlisted(scope: TenantScope, listed: ReadonlySet
   }
   const now = new Date();
   for (let i = 0; i < removed.length; i += 1000) {
-    await scope
-      .table('roster_members')
-      .whereIn(
-        'id',
-        removed.slice(i, i + 1000).map((m) => m.id),
-      )
-      .update({ active: false, updated_at: now });
+    const ids = removed.slice(i, i + 1000).map((m) => m.id);
+    await scope.table('roster_members').whereIn('id', ids).update({ active: false, updated_at: now });
   }
   return removed;
 }
