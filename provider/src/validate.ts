@@ -51,6 +51,15 @@ function compiled(pattern: string): RegExp {
   return re;
 }
 
+/**
+ * A whole number beyond 2^53 - 1 reaches the provider rounded (numbers are doubles here), so
+ * the plan could not hand Terraform back the configured value: refuse it, in words.
+ */
+export function unsafeNumberProblem(v: number): string | undefined {
+  if (!Number.isInteger(v) || Number.isSafeInteger(v)) return undefined;
+  return `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}: larger whole numbers cannot be carried exactly`;
+}
+
 function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[]) {
   if (v === null || v === UNKNOWN) return;
   const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `The value ${what}.`, path));
@@ -67,6 +76,8 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
         if (p) bad(p);
       }
     } else if (typeof v === 'number') {
+      const beyond = unsafeNumberProblem(v);
+      if (beyond) bad(beyond);
       if (type === 'integer' && !Number.isInteger(v)) bad('must be a whole number');
       if (attr.minimum !== undefined && v < attr.minimum) bad(`must be at least ${attr.minimum}`);
       if (attr.maximum !== undefined && v > attr.maximum) bad(`must be at most ${attr.maximum}`);

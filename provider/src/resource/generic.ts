@@ -9,7 +9,7 @@ import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/cl
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, waitArgument, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
-import { ruleDiagnostics, validateConfig } from '../validate.js';
+import { ruleDiagnostics, unsafeNumberProblem, validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
 import { keepPlannedComputed, requestBody, semanticallyEqual, stateFromApi } from './state.js';
 import { quirksFor, type ResourceQuirks } from '../resources/index.js';
@@ -85,6 +85,11 @@ export class GenericResource {
       if (attr.writeOnly && !writeOnlyAllowed && config[name] !== null && config[name] !== undefined) {
         diags.push(error('Write-only attribute not supported', `${name} is write-only and needs Terraform 1.11 or later.`, [name]));
       }
+    }
+    for (const v of writeOnlyVersions(this.def)) {
+      const n = config[v.version];
+      const problem = typeof n === 'number' ? unsafeNumberProblem(n) : undefined;
+      if (problem) diags.push(error(`Invalid value for ${v.version}`, `The value ${problem}. A counter or a Unix time in seconds is enough.`, [v.version]));
     }
     const t = config[TIMEOUTS_ATTRIBUTE];
     if (t && t !== UNKNOWN) {
