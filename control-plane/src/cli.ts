@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { loadConfig } from './config.js';
+import { statSync } from 'node:fs';
+import { loadConfig, type Config } from './config.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { migrateLatest } from './db/migrate.js';
 import { openConfiguredDatabase, startServer } from './server.js';
@@ -7,28 +8,69 @@ import { verifyAndRecord } from './audit/verification.js';
 import { KeyRing } from './crypto/keys.js';
 import { healthCommand } from './health/cli-table.js';
 import { rosterImportCommand } from './roster/cli-import.js';
+import { controlPlaneUrl, unreachable } from './health/cli-session.js';
+import { parseCommandArgs, type CommandSpec } from './cli-args.js';
+import { CliError } from './cli-error.js';
 
-const USAGE = `usage: claresia-control-plane <command>
+/**
+ * Each command's synopsis and what it does, in the words `--help` prints; the top-level usage
+ * lists them all. The options a command accepts are the ones in its `spec`, and nothing else.
+ */
+const COMMANDS: Record<string, { synopsis: string; about: string; spec: CommandSpec; failure: number }> = {
+  serve: { synopsis: 'serve', about: 'run the API (migrates first)', spec: { options: {} }, failure: 1 },
+  migrate: { synopsis: 'migrate', about: 'apply pending database migrations', spec: { options: {} }, failure: 1 },
+  'verify-audit': {
+    synopsis: 'verify-audit [--tenant ID]',
+    about: `check every tenant's (or one tenant's) governance event chain;
+exit 0 when all check out, 1 when one is broken, 2 when the
+tenant named does not exist or the check could not run`,
+    spec: { options: { tenant: 'string' } },
+    // Any failure that is not a verdict on a chain (configuration, the database) is 2, so a
+    // scheduled run that alerts on 1 does not report tampering for it.
+    failure: 2,
+  },
+  health: {
+    synopsis: 'health [--url URL] [--json]',
+    about: `tenant health as a table (exit 1 when red, 2 when it could not
+be had); needs CLARESIA_TOKEN or CLARESIA_CLIENT_ID +
+CLARESIA_CLIENT_SECRET`,
+    spec: { options: { url: 'string', json: 'boolean' } },
+    failure: 2,
+  },
+  'roster-import': {
+    synopsis: 'roster-import FILE [--url URL] [--charset LABEL]',
+    about: `stream a roster CSV to POST /api/v1/roster/csv with a progress bar;
+--charset names the file's encoding when it is not UTF-8 (an Excel
+"CSV (Comma delimited)" export is windows-1252); exit 1 when the
+server refuses the file, 2 when the import could not run`,
+    // Every option roster/cli-import.ts reads must be listed here, or it is refused as unknown.
+    spec: { options: { url: 'string', charset: 'string' }, positionals: ['FILE'] },
+    failure: 2,
+  },
+};
+
+const indent = (text: string, by: number) => text.split('\n').map((l) => ' '.repeat(by) + l).join('\n');
+
+function commandUsage(name: string): string {
+  const c = COMMANDS[name]!;
+  return `usage: claresia-control-plane ${c.synopsis}\n\n${indent(c.about, 2)}\n\nconfiguration comes from the environment; see README.md.`;
+}
+
+const USAGE = `usage: claresia-control-plane <command> [--help]
 
 commands:
-  serve                       run the API (migrates first)
-  migrate                     apply pending database migrations
-  verify-audit [--tenant ID]  check every tenant's (or one tenant's) governance event chain;
-                              exit 0 when all check out, 1 when one is broken, 2 when the
-                              tenant named does not exist
-  health [--url URL] [--json] tenant health as a table (exit 1 when red); needs CLARESIA_TOKEN
-                              or CLARESIA_CLIENT_ID + CLARESIA_CLIENT_SECRET
-  roster-import FILE [--url URL] [--charset LABEL]
-                              stream a roster CSV to POST /api/v1/roster/csv with a progress bar;
-                              --charset names the file's encoding when it is not UTF-8 (an Excel
-                              "CSV (Comma delimited)" export is windows-1252)
+${Object.values(COMMANDS)
+  .map((c) => (c.synopsis.length <= 26 ? `  ${c.synopsis.padEnd(26)}  ${indent(c.about, 30).trimStart()}` : `  ${c.synopsis}\n${indent(c.about, 30)}`))
+  .join('\n')}
 
 configuration comes from the environment; see README.md.`;
 
 async function serve() {
   applyHeapGrowth();
   const config = loadConfig();
-  const srv = await startServer(config);
+  const srv = await startServer(config).catch((err: unknown) => {
+    throw listenError(err, config) ?? err;
+  });
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.dataDir}`;
   const tokenHint = config.generated.operatorToken ? `the operator token is in ${config.generated.operatorToken}` : 'the operator token is CLARESIA_OPERATOR_TOKEN';
   process.stderr.write(
@@ -48,6 +90,20 @@ async function serve() {
   process.once('SIGTERM', stop);
 }
 
+/**
+ * The listen address comes from PORT and HOST; node's errors name neither variable
+ * ("getaddrinfo ENOTFOUND x", "listen EADDRINUSE"), so say which one to change.
+ */
+function listenError(err: unknown, config: Config): Error | undefined {
+  const e = err as NodeJS.ErrnoException & { hostname?: string };
+  if (e?.syscall === 'getaddrinfo' && e.hostname === config.host) return new Error(`HOST ${config.host} cannot be resolved (${e.code})`);
+  if (e?.syscall !== 'listen') return undefined;
+  if (e.code === 'EADDRINUSE') return new Error(`PORT ${config.port} is already in use on HOST ${config.host}`);
+  if (e.code === 'EADDRNOTAVAIL') return new Error(`HOST ${config.host} is not an address of this machine (EADDRNOTAVAIL)`);
+  if (e.code === 'EACCES') return new Error(`PORT ${config.port} on HOST ${config.host} needs privileges this process lacks (EACCES); use a port above 1023`);
+  return undefined;
+}
+
 async function migrate() {
   const config = loadConfig();
   const db = openConfiguredDatabase(config);
@@ -59,13 +115,10 @@ async function migrate() {
   }
 }
 
-async function verifyAudit(args: string[]) {
+async function verifyAudit(only: string | undefined) {
   const config = loadConfig();
   const db = openConfiguredDatabase(config);
   try {
-    const i = args.indexOf('--tenant');
-    const only = i >= 0 ? args[i + 1] : undefined;
-    if (i >= 0 && !only) throw new Error('--tenant needs a tenant id');
     // Not a verdict on any chain (a typo, a tenant of another database): 2, like a usage error,
     // so a scheduled run that alerts on 1 does not report tampering for it.
     if (only && !(await db('tenants').where({ id: only }).first('id'))) {
@@ -92,25 +145,78 @@ async function verifyAudit(args: string[]) {
   }
 }
 
-async function main(argv: string[]) {
-  const [cmd, ...rest] = argv;
+/** roster-import's file, checked here so that a wrong path is a usage error, not a failed import. */
+function readableFile(file: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (err) {
+    throw new CliError(`cannot read FILE ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 2);
+  }
+  if (!isFile) throw new CliError(`FILE ${file} is not a file`, 2);
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const parsed = parseCommandArgs(args, COMMANDS[cmd]!.spec);
+  if (parsed.help) {
+    process.stdout.write(commandUsage(cmd) + '\n');
+    return;
+  }
+  const { values, positionals } = parsed;
+  // The commands below read their options again from an argument list; they get it rebuilt
+  // from what was parsed, so --url=X and --url X mean the same to them.
+  const rebuilt = Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : v === undefined || v === false ? [] : [`--${k}`, v]));
   switch (cmd) {
     case 'serve':
       return serve();
     case 'migrate':
       return migrate();
     case 'verify-audit':
-      return verifyAudit(rest);
+      return verifyAudit(values.tenant as string | undefined);
     case 'health':
-      process.exitCode = await healthCommand(rest);
+      process.exitCode = await healthCommand(rebuilt);
       return;
-    case 'roster-import':
-      process.exitCode = await rosterImportCommand(rest);
+    case 'roster-import': {
+      const url = controlPlaneUrl(rebuilt);
+      readableFile(positionals[0]!);
+      try {
+        process.exitCode = await rosterImportCommand([positionals[0]!, ...rebuilt]);
+      } catch (err) {
+        throw unreachable(err, url) ?? err;
+      }
+      return;
+    }
+  }
+}
+
+async function main(argv: string[]) {
+  const [cmd, ...rest] = argv;
+  if (cmd !== undefined && Object.hasOwn(COMMANDS, cmd)) {
+    try {
+      return await run(cmd, rest);
+    } catch (err) {
+      const e = err as Error;
+      const code = err instanceof CliError ? err.exitCode : COMMANDS[cmd]!.failure;
+      process.stderr.write(`error: ${e.message}\n${err instanceof CliError && err.usage ? `\n${commandUsage(cmd)}\n` : ''}`);
+      process.exit(code);
+    }
+  }
+  switch (cmd) {
+    case 'help':
+      if (rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) {
+        process.stdout.write(commandUsage(rest[0]) + '\n');
+        return;
+      }
+      if (rest[0] !== undefined) {
+        process.stderr.write(`unknown command "${rest[0]}"\n\n${USAGE}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(USAGE + '\n');
       return;
     case undefined:
     case '-h':
     case '--help':
-    case 'help':
       process.stdout.write(USAGE + '\n');
       return;
     default:

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isIP } from 'node:net';
+import pino from 'pino';
 import { parseCidr } from '@claresia/catalog';
 import { integerEnv } from './env-number.js';
 import type { ApiRateLimitConfig } from './http/rate-limit.js';
@@ -65,7 +66,7 @@ function devSecret(dir: string, file: string, make: () => string): string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const databaseUrl = env.DATABASE_URL || undefined;
+  const databaseUrl = databaseUrlEnv(env.DATABASE_URL);
   const dataDir = path.resolve(env.CLARESIA_DATA_DIR || '.data');
   const generated: Config['generated'] = {};
   let operatorToken = env.CLARESIA_OPERATOR_TOKEN;
@@ -96,21 +97,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKey = Buffer.from(masterKeyB64, 'base64');
   if (masterKey.length !== 32) throw new Error('CLARESIA_MASTER_KEY must be 32 bytes encoded as base64');
   return {
-    port: integerEnv(env, 'PORT', 8080),
+    port: integerEnv(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
-    publicUrl: env.CLARESIA_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    publicUrl: publicUrlEnv(env.CLARESIA_PUBLIC_URL),
     databaseUrl,
     dataDir,
     databasePool: { max: integerEnv(env, 'CLARESIA_DATABASE_POOL_MAX', 10, 1), idleSeconds: integerEnv(env, 'CLARESIA_DATABASE_POOL_IDLE_SECONDS', 600, 1) },
     operatorToken,
     ...(metricsToken ? { metricsToken } : {}),
     masterKey,
-    tokenTtlSeconds: integerEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600),
-    logLevel: env.LOG_LEVEL || 'info',
-    allowPrivateUrls: env.CLARESIA_ALLOW_PRIVATE_URLS === '1' || env.CLARESIA_ALLOW_PRIVATE_URLS === 'true',
+    // Below a minute a token expires before a Terraform plan's calls are done (at 0 it is dead
+    // on arrival); beyond a day a leaked one outlives the usual rotation of what it could reach.
+    tokenTtlSeconds: integerEnv(env, 'CLARESIA_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    logLevel: logLevelEnv(env.LOG_LEVEL),
+    allowPrivateUrls: booleanEnv(env, 'CLARESIA_ALLOW_PRIVATE_URLS'),
     trustedProxies: trustedProxiesEnv(env.CLARESIA_TRUSTED_PROXIES),
     generated,
   };
+}
+
+/**
+ * Checked here because the driver takes any URL for PostgreSQL (mysql://x fails later as an
+ * unknown host). Only the scheme is echoed: the rest may hold the password.
+ */
+function databaseUrlEnv(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1];
+  if (scheme && /^postgres(ql)?$/i.test(scheme)) return value;
+  throw new Error(`DATABASE_URL must be a postgres:// or postgresql:// URL${scheme ? `, got a ${scheme}: URL` : ''} (unset it for the embedded database)`);
+}
+
+/** The base of every URL handed to IdPs and callers (ACS, audience, SCIM endpoint), so it must be one. */
+export function publicUrlEnv(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const shown = value.slice(0, 100);
+  if (!URL.canParse(value)) throw new Error(`CLARESIA_PUBLIC_URL must be an absolute http(s) URL such as https://claresia.example.com, got "${shown}"`);
+  const u = new URL(value);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`CLARESIA_PUBLIC_URL must be an http(s) URL, got "${shown}"`);
+  if (u.search || u.hash || value.includes('?') || value.includes('#')) throw new Error(`CLARESIA_PUBLIC_URL must not have a query or fragment (paths are appended to it), got "${shown}"`);
+  if (u.username || u.password) throw new Error('CLARESIA_PUBLIC_URL must not carry a user name or password');
+  return value.replace(/\/+$/, '');
+}
+
+/** pino's own error for an unknown level names no variable. */
+function logLevelEnv(value: string | undefined): string {
+  if (!value) return 'info';
+  if (value === 'silent' || Object.hasOwn(pino.levels.values, value)) return value;
+  throw new Error(`LOG_LEVEL must be one of ${[...Object.keys(pino.levels.values), 'silent'].join(', ')}, got "${value.slice(0, 40)}"`);
+}
+
+/** A switch, so that "yes" or "on" is refused instead of silently meaning off. */
+function booleanEnv(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return false;
+  const v = raw.toLowerCase();
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new Error(`${name} must be 0, 1, true or false, got "${raw.slice(0, 20)}"`);
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

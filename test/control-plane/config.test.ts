@@ -37,3 +37,53 @@ describe('control plane configuration: the operator token', () => {
     assert.equal(loadConfig({ ...SERVER, CLARESIA_OPERATOR_TOKEN: 'op_0123456789-abc_DEF' }).operatorToken, 'op_0123456789-abc_DEF');
   });
 });
+
+describe('control plane configuration: values that would break the service are refused naming the variable (review r4 F5)', () => {
+  const refused: Array<[string, string, RegExp]> = [
+    ['CLARESIA_TOKEN_TTL_SECONDS', '0', /^Error: CLARESIA_TOKEN_TTL_SECONDS must be a whole number from 60 to 86400, got "0"/],
+    ['CLARESIA_TOKEN_TTL_SECONDS', '59', /^Error: CLARESIA_TOKEN_TTL_SECONDS must be a whole number from 60 to 86400/],
+    ['CLARESIA_TOKEN_TTL_SECONDS', '86401', /^Error: CLARESIA_TOKEN_TTL_SECONDS must be a whole number from 60 to 86400/],
+    ['CLARESIA_PUBLIC_URL', 'not-a-url', /^Error: CLARESIA_PUBLIC_URL must be an absolute http\(s\) URL .*got "not-a-url"/],
+    ['CLARESIA_PUBLIC_URL', 'ftp://cp.example.com', /^Error: CLARESIA_PUBLIC_URL must be an http\(s\) URL, got "ftp:\/\/cp\.example\.com"/],
+    ['CLARESIA_PUBLIC_URL', 'https://cp.example.com/?x=1', /^Error: CLARESIA_PUBLIC_URL must not have a query or fragment/],
+    ['CLARESIA_PUBLIC_URL', 'https://cp.example.com/#top', /^Error: CLARESIA_PUBLIC_URL must not have a query or fragment/],
+    ['CLARESIA_PUBLIC_URL', 'https://cp.example.com?', /^Error: CLARESIA_PUBLIC_URL must not have a query or fragment/],
+    ['CLARESIA_PUBLIC_URL', 'https://u:p@cp.example.com', /^Error: CLARESIA_PUBLIC_URL must not carry a user name or password$/],
+    ['CLARESIA_ALLOW_PRIVATE_URLS', 'yes', /^Error: CLARESIA_ALLOW_PRIVATE_URLS must be 0, 1, true or false, got "yes"/],
+    ['CLARESIA_ALLOW_PRIVATE_URLS', 'on', /^Error: CLARESIA_ALLOW_PRIVATE_URLS must be 0, 1, true or false/],
+    ['LOG_LEVEL', 'verbose', /^Error: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/],
+    ['PORT', '99999', /^Error: PORT must be a whole number from 0 to 65535, got "99999"/],
+    ['PORT', '-1', /^Error: PORT must be a whole number from 0 to 65535/],
+    ['DATABASE_URL', 'mysql://x', /^Error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, got a mysql: URL/],
+    ['DATABASE_URL', 'claresia@db/claresia', /^Error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL \(/],
+  ];
+  for (const [name, value, message] of refused) {
+    it(`${name}=${value}`, () => assert.throws(() => loadConfig({ ...SERVER, [name]: value }), message));
+  }
+
+  it('never echoes a refused DATABASE_URL beyond its scheme (it may hold the password)', () => {
+    assert.throws(() => loadConfig({ ...SERVER, DATABASE_URL: 'mysql://app:s3cret-pw@db/x' }), (err: Error) => !err.message.includes('s3cret') && !err.message.includes('app:'));
+  });
+
+  it('takes the values the README documents', () => {
+    const c = loadConfig({
+      ...SERVER,
+      DATABASE_URL: 'postgresql://claresia@db.internal/claresia',
+      CLARESIA_TOKEN_TTL_SECONDS: '60',
+      CLARESIA_PUBLIC_URL: 'https://cp.example.com/claresia/',
+      CLARESIA_ALLOW_PRIVATE_URLS: 'true',
+      LOG_LEVEL: 'debug',
+      PORT: '0',
+    });
+    assert.deepEqual(
+      [c.databaseUrl, c.tokenTtlSeconds, c.publicUrl, c.allowPrivateUrls, c.logLevel, c.port],
+      ['postgresql://claresia@db.internal/claresia', 60, 'https://cp.example.com/claresia', true, 'debug', 0],
+    );
+    assert.equal(loadConfig({ ...SERVER, CLARESIA_TOKEN_TTL_SECONDS: '86400', PORT: '65535' }).tokenTtlSeconds, 86400);
+    for (const [v, on] of [['1', true], ['TRUE', true], ['0', false], ['false', false], ['', false]] as const) {
+      assert.equal(loadConfig({ ...SERVER, CLARESIA_ALLOW_PRIVATE_URLS: v }).allowPrivateUrls, on, v);
+    }
+    assert.equal(loadConfig({ ...SERVER, LOG_LEVEL: 'silent' }).logLevel, 'silent');
+    assert.equal(loadConfig(SERVER).logLevel, 'info');
+  });
+});

@@ -69,7 +69,7 @@ describe('control-plane CLI: health and roster-import', function () {
     const json = await cli(['health', '--url', cp.url, '--json'], env);
     assert.equal(JSON.parse(json.stdout).overall, 'red');
     const noCreds = await cli(['health', '--url', cp.url], {});
-    assert.equal(noCreds.code, 1);
+    assert.equal(noCreds.code, 2, 'no credentials: the check did not run (review r4 F6)');
     assert.match(noCreds.stderr, /set CLARESIA_TOKEN/);
   });
 });

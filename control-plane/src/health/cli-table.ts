@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import { apiError, openSession } from './cli-session.js';
+import { CliError } from '../cli-error.js';
+import { apiError, openSession, request } from './cli-session.js';
 import type { Check } from './checks.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -39,11 +40,14 @@ export function renderHealth(h: HealthReport, colour: boolean): string {
   return out.join('\n') + '\n';
 }
 
-/** `claresia-control-plane health [--url URL] [--json]`: exit code 0 when green, 1 when red. */
+/**
+ * `claresia-control-plane health [--url URL] [--json]`: exit status 0 when green, 1 when red;
+ * a report that could not be had is a CliError with 2, so "red" means red.
+ */
 export async function healthCommand(args: string[]): Promise<number> {
   const s = await openSession(args);
-  const res = await fetch(`${s.url}/api/v1/observability/tenant-health`, { headers: { Authorization: `Bearer ${s.token}` } });
-  if (!res.ok) throw await apiError(res);
+  const res = await request(s.url, '/api/v1/observability/tenant-health', { headers: { Authorization: `Bearer ${s.token}` } });
+  if (!res.ok) throw new CliError((await apiError(res)).message, 2);
   const h = (await res.json()) as HealthReport;
   process.stdout.write(args.includes('--json') ? JSON.stringify(h, null, 2) + '\n' : renderHealth(h, useColour(process.stdout)));
   return h.overall === 'green' ? 0 : 1;
