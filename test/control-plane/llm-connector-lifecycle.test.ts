@@ -15,7 +15,7 @@ const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '300', CL
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
 const CLAUDE_PUBLISH = '/claude/v1/skills/grants';
 
-type Fault = { status: number } | 'drop';
+type Fault = { status: number; retryAfter?: string } | 'drop';
 
 /**
  * Stands in front of the platform double as the network between the control plane and Claude:
@@ -24,11 +24,14 @@ type Fault = { status: number } | 'drop';
  */
 async function startFaultyLink(upstream: string) {
   const faults = { check: { fault: null as Fault | null, left: 0 }, publish: { fault: null as Fault | null, left: 0 } };
-  const seen = { check: 0, publish: 0, publishKeys: [] as string[] };
+  const seen = { check: 0, publish: 0, publishKeys: [] as string[], publishAt: [] as number[] };
   const server = http.createServer((req, res) => {
     const kind = req.url?.startsWith(CLAUDE_PUBLISH) ? 'publish' : 'check';
     seen[kind]++;
-    if (kind === 'publish') seen.publishKeys.push(String(req.headers['idempotency-key']));
+    if (kind === 'publish') {
+      seen.publishKeys.push(String(req.headers['idempotency-key']));
+      seen.publishAt.push(Date.now());
+    }
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (raw += c));
@@ -37,7 +40,7 @@ async function startFaultyLink(upstream: string) {
       if (f.fault && f.left > 0) {
         f.left--;
         if (f.fault === 'drop') return void req.socket.destroy();
-        res.writeHead(f.fault.status, { 'content-type': 'application/json' });
+        res.writeHead(f.fault.status, { 'content-type': 'application/json', ...(f.fault.retryAfter ? { 'retry-after': f.fault.retryAfter } : {}) });
         return void res.end(JSON.stringify({ type: 'error', error: { type: f.fault.status === 401 ? 'authentication_error' : 'overloaded_error', message: 'fault' } }));
       }
       const headers: Record<string, string> = {};
@@ -248,13 +251,19 @@ for (const kind of dbKinds()) {
     it('a revocation is retried while the platform fails, under one Idempotency-Key; out of attempts, the grants left are audited', async () => {
       const c = await create(good());
       await until('its grants published', async () => (await connector(c.id)).last_publish_at && platforms.grants('claude').length === ENG.length);
-      link.fail('publish', { status: 503 }, 2);
+      // A 429 asking for a second: the next try waits that long (up to CLARESIA_PUBLISH_MAX_RETRY_MS,
+      // 600 ms here), not the 300 ms backoff; then a 503, then it is taken.
+      link.fail('publish', { status: 429, retryAfter: '1' }, 1);
       const keysBefore = link.seen.publishKeys.length;
       assert.equal((await api('DELETE', `/api/v1/llm/connectors/${c.id}`)).status, 204);
+      await until('the 429 answered', () => link.seen.publishKeys.length > keysBefore);
+      link.fail('publish', { status: 503 }, 1);
       await until('revoked after the failures', () => platforms.grants('claude').length === 0);
       const keys = link.seen.publishKeys.slice(keysBefore);
       assert.equal(keys.length, 3, 'two refused, one taken');
       assert.equal(new Set(keys).size, 1, 'the retries carry the same key');
+      const [first, second] = link.seen.publishAt.slice(keysBefore);
+      assert.ok(second! - first! >= 550, `retried ${second! - first!} ms after a Retry-After of 1 s capped at 600 ms`);
       assert.equal((await events('connector.grants_revoked', c.id)).length, 1);
 
       const d = await create(good());
@@ -269,6 +278,20 @@ for (const kind of dbKinds()) {
       const row = await cp.db('llm_connector_revocations').where({ connector_id: d.id }).first();
       assert.equal(row.status, 'failed');
       assert.equal(row.credential_enc, null);
+    });
+
+    it('a revocation the platform refuses (401) is not retried: the grants left are audited at once', async () => {
+      const c = await create(good());
+      await until('its grants published', async () => (await connector(c.id)).last_publish_at && platforms.grants('claude').length === ENG.length);
+      link.fail('publish', { status: 401 });
+      const keysBefore = link.seen.publishKeys.length;
+      assert.equal((await api('DELETE', `/api/v1/llm/connectors/${c.id}`)).status, 204);
+      const [left] = await eventsOnce('given up', 'connector.grants_left', c.id);
+      assert.equal(link.seen.publishKeys.length - keysBefore, 1, 'one call');
+      assert.equal(left.data.attempts, 1);
+      assert.match(left.data.error, /HTTP 401 \(authentication_error\).*refused the credential/);
+      assert.equal(left.data.grants_left, ENG.length);
+      assert.equal(platforms.grants('claude').length, ENG.length, 'left on the platform');
     });
 
     it('a connector that never connected has nothing to revoke', async () => {

@@ -9,6 +9,7 @@ import { backoffMs, enqueue, type Job } from '../jobs/queue.js';
 import { defineJob, RetryLater } from '../jobs/registry.js';
 import { jobSettings, type JobSettings } from '../jobs/settings.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
+import type { PublishResult } from './adapter.js';
 import { openCredential, type ConnectorRow } from './connector-store.js';
 import { adapterFor } from './platforms/index.js';
 
@@ -79,7 +80,9 @@ export async function queueRevocation(db: Queryable, tenantId: string, row: Conn
  * Publishes the empty set to the deleted connector's platform with its kept credential, under an
  * Idempotency-Key of its own (the revocation id). A publish that read the connector before it was
  * deleted may still be sending it the full set, which would land after the empty one: while a
- * publish of the tenant runs, this waits.
+ * publish of the tenant runs, this waits. Failures are handled as a publish's are: an outage, a
+ * timeout or a 429 is retried, never sooner than the platform's Retry-After; a refused credential
+ * (401, 403) cannot get better by retrying, so the grants are reported left at once.
  */
 async function revoke(app: AppContext, job: Job<RevokePayload>, s: JobSettings): Promise<void> {
   const { tenant_id: tenantId, revocation_id: id } = job.payload;
@@ -91,7 +94,7 @@ async function revoke(app: AppContext, job: Job<RevokePayload>, s: JobSettings):
 
   const credential = await openCredential(read, app.keys, { id: r.connector_id, credential_enc: r.credential_enc, credential_key_id: r.credential_key_id } as ConnectorRow);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
-  let result: { ok: true } | { ok: false; message: string };
+  let result: PublishResult;
   try {
     result = await adapterFor(r.platform).publishGrants({ baseUrl: r.base_url, credential, fetch }, grantSetOf([], tenantId, id));
   } catch (err) {
@@ -99,8 +102,11 @@ async function revoke(app: AppContext, job: Job<RevokePayload>, s: JobSettings):
     result = { ok: false, message: 'internal error while revoking' };
   }
   if (!result.ok) {
+    const error = `revoking the grants of ${r.platform} connector ${r.connector_id}: ${result.message}`;
+    if (result.rejected) return recordLeft(app, job, `${error}; the platform refused the credential the connector had`);
     await read.table(REVOCATIONS).where({ id, status: 'pending' }).update({ last_error: result.message.slice(0, 1000) });
-    throw new Error(`revoking the grants of ${r.platform} connector ${r.connector_id}: ${result.message}`);
+    const delay = Math.min(s.publishMaxRetryMs, Math.max(backoffMs(job.attempts, s.publishRetryMs, s.publishMaxRetryMs), result.retryAfterMs ?? 0));
+    throw new RetryLater(error, delay);
   }
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
@@ -116,8 +122,8 @@ async function revoke(app: AppContext, job: Job<RevokePayload>, s: JobSettings):
   });
 }
 
-/** Out of attempts: the grants stay on the platform, and the chain says so and why. */
-async function giveUp(app: AppContext, job: Job<RevokePayload>, error: string): Promise<void> {
+/** The grants stay on the platform (refused, or out of attempts): the chain says so and why. */
+async function recordLeft(app: AppContext, job: Job<RevokePayload>, error: string): Promise<void> {
   const { tenant_id: tenantId, revocation_id: id } = job.payload;
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
@@ -147,5 +153,5 @@ export const revokeJob = defineJob<RevokePayload>({
   queue: REVOKE_QUEUE,
   handle: revoke,
   retryDelayMs: (attempt, s) => backoffMs(attempt, s.publishRetryMs, s.publishMaxRetryMs),
-  onDead: giveUp,
+  onDead: recordLeft,
 });
