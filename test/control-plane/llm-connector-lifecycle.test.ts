@@ -5,13 +5,15 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { until, withEnv } from '../support/until.js';
 import { startPlatformServer, type PlatformServer, type PublishedGrant } from '../support/platforms/platform-server.js';
+import { TenantScope } from '../../control-plane/src/db/tenant-scope.js';
+import { openCredential, sealCredential, type ConnectorRow } from '../../control-plane/src/llm/connector-store.js';
 
 // Review r6 F4 and F6: what happens to a connector's status by itself (an automatic test after
 // create and after a new credential or base URL; a transient test failure does not demote it), and
 // to its grants on the platform when it is deleted.
 
 // Retries fast and few, so that running out of attempts happens within a test.
-const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '300', CLARESIA_PUBLISH_MAX_RETRY_MS: '600', CLARESIA_PUBLISH_MAX_ATTEMPTS: '4' };
+const FAST = { CLARESIA_HUB_POLL_MS: '40', CLARESIA_HUB_RETRY_MS: '60', CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '300', CLARESIA_PUBLISH_MAX_RETRY_MS: '600', CLARESIA_PUBLISH_MAX_ATTEMPTS: '4' };
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
 const CLAUDE_PUBLISH = '/claude/v1/skills/grants';
 
@@ -292,6 +294,37 @@ for (const kind of dbKinds()) {
       assert.match(left.data.error, /HTTP 401 \(authentication_error\).*refused the credential/);
       assert.equal(left.data.grants_left, ENG.length);
       assert.equal(platforms.grants('claude').length, ENG.length, 'left on the platform');
+    });
+
+    it("a credential kept for a revocation moves with the tenant's keys: under a Mode B Hub's CMEK key, and back before that key is disabled", async () => {
+      const tb = await cp.createTenant({ deployment_mode: 'B' });
+      const scope = new TenantScope(cp.db, tb.id);
+      const keys = cp.server.ctx.keys;
+      const connectorId = 'llm_0123456789abcdef';
+      // A revocation still waiting for its platform when the Hub comes (no job: only the row matters here).
+      await scope.insert('llm_connector_revocations', {
+        id: 'rvk_0123456789abcdef',
+        connector_id: connectorId,
+        platform: 'claude',
+        name: 'kept',
+        base_url: platforms.baseUrl('claude'),
+        ...(await sealCredential(scope, keys, connectorId, 'kept-platform-key')),
+        status: 'pending',
+        created_at: new Date(),
+      });
+      const row = () => cp.db('llm_connector_revocations').where({ id: 'rvk_0123456789abcdef' }).first();
+      const opened = async () => {
+        const r = await row();
+        return openCredential(scope, keys, { id: connectorId, credential_enc: r.credential_enc, credential_key_id: r.credential_key_id } as ConnectorRow);
+      };
+      const hub = await cp.request('POST', '/api/v1/hub/provision', { token: tb.token, body: { mode: 'B', region: 'eu-central-1' } });
+      assert.equal(hub.status, 201, hub.text);
+      await until('the Hub ready', async () => (await cp.request('GET', '/api/v1/hub', { token: tb.token })).body.status === 'ready');
+      assert.equal((await row()).credential_key_id, hub.body.cmek_key_id, 'sealed under the CMEK key');
+      assert.equal(await opened(), 'kept-platform-key');
+      assert.equal((await cp.request('DELETE', '/api/v1/hub', { token: tb.token })).status, 204);
+      assert.equal((await row()).credential_key_id, null, 'back under the tenant key before the CMEK key is disabled');
+      assert.equal(await opened(), 'kept-platform-key', 'still opens: the revocation can still run');
     });
 
     it('a connector that never connected has nothing to revoke', async () => {
