@@ -80,11 +80,11 @@ for (const kind of dbKinds()) {
       assert.match(unknown.stderr, /hint\s+--charset klingon was sent as the Content-Type charset; name the charset the file is really in/);
       for (const bad of ['windows 1252', 'utf-8\r\nX-Evil: 1', '"latin1"']) {
         const r = await cli(['roster-import', file, '--url', cp.url, '--charset', bad], env);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 2, 'a usage error, not a file the server refused (review r4 F6)');
         assert.match(r.stderr, /--charset must be a charset label such as windows-1252/);
       }
       const missing = await cli(['roster-import', file, '--url', cp.url, '--charset'], env);
-      assert.equal(missing.code, 1);
+      assert.equal(missing.code, 2, 'a usage error (review r4 F3)');
       assert.match(missing.stderr, /--charset needs a value/);
       assert.equal(await members(), 0);
     });
