@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ScimError } from '../scim/errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
 import { ApiError } from './errors.js';
 import { refuseNul } from './input-checks.js';
 
@@ -36,12 +37,12 @@ function nulField(req: Request): string {
 const isScim = (req: Request) => req.path === '/scim' || req.path.startsWith('/scim/');
 
 function send(req: Request, res: Response, err: ApiError): void {
+  for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
   if (isScim(req)) {
     const scim = new ScimError(err.status, err.status === 400 ? 'invalidSyntax' : undefined, err.message);
     res.status(err.status).setHeader('Content-Type', 'application/scim+json; charset=utf-8');
     return void res.end(JSON.stringify(scim.toJSON()));
   }
-  for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
   res.status(err.status).json(err.toJSON());
 }
 
@@ -54,6 +55,9 @@ export function notFound(req: Request, res: Response): void {
   const hint = isScim(req) ? 'SCIM endpoints are under /scim/v2/{directory_id}/' : 'the API is under /api/v1 (see /api/v1/openapi.json)';
   send(req, res, new ApiError(404, 'not_found', `no route for ${where}; ${hint}`));
 }
+
+export const databaseUnavailable = () =>
+  new ApiError(503, 'database_unavailable', 'the service cannot reach its database right now; retry later', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
 
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -70,6 +74,12 @@ export function errorHandler(logger: Logger) {
     if (e && nulRefused(e)) {
       const field = nulField(req);
       return send(req, res, new ApiError(400, 'invalid_value', `${field} holds a NUL character (U+0000), which cannot be stored`, field));
+    }
+    // An outage, not a bug: the caller retries (clients and IdPs do on 503 with Retry-After), and
+    // the log gets no stack per request; the job runner and /readyz report the outage itself.
+    if (isDatabaseUnavailable(err)) {
+      logger.debug({ err: { message: e?.message } }, 'database unavailable');
+      return send(req, res, databaseUnavailable());
     }
     // Only the message and stack: bodies and headers may hold secrets.
     logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'unhandled error');

@@ -48,6 +48,16 @@ function tooManyRequests(op: Operation): unknown {
   };
 }
 
+/** The answer while the database is out of reach (http/fallback.ts): nothing was done, retry. */
+function serviceUnavailable(op: Operation): unknown {
+  const fallback = (op.responses as Record<string, { content?: unknown }> | undefined)?.default;
+  return {
+    description: 'database_unavailable: the control plane cannot reach its database right now; nothing was done, retry after Retry-After seconds',
+    headers: { 'Retry-After': integerHeader('Seconds to wait before sending again') },
+    ...(fallback?.content ? { content: fallback.content } : {}),
+  };
+}
+
 const CLIENT_BASIC = {
   type: 'http',
   scheme: 'basic',
@@ -96,7 +106,7 @@ export function withHttpConventions<T extends OpenApi>(
       const id = `${method.toUpperCase()} ${path}`;
       const route = routes.docs.get(id);
       if (route) describe(op, route);
-      if (op.responses) op.responses = { ...(op.responses as object), 429: tooManyRequests(op) };
+      if (op.responses) op.responses = { ...(op.responses as object), 429: tooManyRequests(op), 503: serviceUnavailable(op) };
       if (routes.idempotent.has(id)) op.parameters = [...(op.parameters ?? []), IDEMPOTENCY_KEY];
       else if (method === 'post') markKeyIgnored(op);
       const json = op.requestBody?.content?.['application/json'];

@@ -26,6 +26,12 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
  * replica's enqueue commits (LISTEN, listener.ts), and otherwise sleeps until the next retry or
  * lease falls due (at most `idlePollMs`). Without a listener it polls every `pollMs`.
  */
+/** The wait after `failures` failed claims in a row: pollMs doubled each time, at most the idle poll. */
+export function claimBackoffMs(failures: number, s: Pick<JobSettings, 'pollMs' | 'idlePollMs'>): number {
+  const cap = Math.max(s.pollMs, s.idlePollMs);
+  return Math.min(cap, s.pollMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+}
+
 export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Runner {
   const workerId = `${hostname()}:${process.pid}:${newId('w', 4)}`;
   const inflight = new Set<Promise<void>>();
@@ -73,8 +79,15 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
   // less than pollMs (a job due now that the claim still did not take, say one whose key another
   // replica claimed in between, must not make this spin).
   let sleepMs = s.pollMs;
+  // Claims failed in a row: the database is out of reach (or refusing). Each one doubles the
+  // wait, up to the idle poll, so an outage costs a few attempts a minute rather than ten a
+  // second, and it is logged when it starts and when it ends, not per attempt.
+  let claimFailures = 0;
   const tick = async () => {
-    await take();
+    if (!(await take())) {
+      sleepMs = claimBackoffMs(claimFailures, s);
+      return;
+    }
     sleepMs = s.pollMs;
     if (!listener?.listening() || stopped) return;
     // At full concurrency a finishing job wakes this runner: nothing else to wait for.
@@ -83,15 +96,25 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     sleepMs = Math.max(s.pollMs, Math.min(s.idlePollMs, due ?? s.idlePollMs));
   };
 
-  const take = async () => {
+  /** Claims what this runner has room for; false when the claim failed. */
+  const take = async (): Promise<boolean> => {
     const free = s.concurrency - inflight.size;
-    if (free <= 0) return;
+    if (free <= 0) return true;
     let jobs: Job[] = [];
     try {
       jobs = await claim(app.db, queueNames(), workerId, s.leaseMs, free);
     } catch (err) {
-      if (!stopped) app.logger.error({ err: { message: errorText(err) } }, 'job claim failed');
-      return;
+      if (stopped) return true;
+      claimFailures++;
+      const retryInMs = claimBackoffMs(claimFailures, s);
+      const fields = { err: { message: errorText(err) }, failures: claimFailures, retryInMs };
+      if (claimFailures === 1) app.logger.error(fields, 'jobs: cannot claim jobs (database unreachable?); retrying with backoff');
+      else app.logger.debug(fields, 'job claim failed');
+      return false;
+    }
+    if (claimFailures) {
+      app.logger.info({ failures: claimFailures }, 'jobs: claiming again (database reachable)');
+      claimFailures = 0;
     }
     for (const job of jobs) {
       const p: Promise<void> = runOne(job).finally(() => {
@@ -101,6 +124,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       inflight.add(p);
     }
     if (jobs.length === free) again = true;
+    return true;
   };
 
   const schedule = (ms: number) => {

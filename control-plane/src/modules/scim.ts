@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/connection.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.js';
 import { GroupCommit, type Bulk } from '../db/group-commit.js';
 import { KeyedBatches } from '../batches.js';
 import { recordFailure } from '../scim/changes.js';
@@ -348,6 +349,7 @@ export function scimRouter(app: AppContext): express.Router {
     else if (e?.type === 'encoding.unsupported') scim = new ScimError(415, undefined, 'the Content-Encoding header names an encoding this server does not read: send gzip, deflate, br or none');
     // e.g. a path parameter that is not valid percent-encoding (the router's URIError, status 400).
     else if (err instanceof URIError || (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)) scim = invalidSyntax('the request URL or body is malformed');
+    else if (isDatabaseUnavailable(err)) scim = new ScimError(503, undefined, 'the service cannot reach its database right now; retry later', { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
     else {
       // Only message and stack: bodies and headers carry tokens and personal data.
       app.logger.error({ err: { message: e?.message, stack: (err as Error)?.stack } }, 'scim: unhandled error');
@@ -357,7 +359,8 @@ export function scimRouter(app: AppContext): express.Router {
     const kind = /^\/(Users|Groups)(\/|$)/i.exec(req.path)?.[1]?.toLowerCase();
     // Failed writes of an authenticated IdP are what scim:sync reports as errors (rate-limit
     // refusals are not: logging each would add a write per refused request).
-    if (a && kind && req.method !== 'GET' && !/\/\.search$/.test(req.path) && scim.status !== 429) {
+    // Nor an outage: the record could not be written, and the IdP retries the write anyway.
+    if (a && kind && req.method !== 'GET' && !/\/\.search$/.test(req.path) && scim.status !== 429 && scim.status !== 503) {
       await recordFailure(db, {
         tenantId: a.directory.tenant_id,
         directoryId: a.directory.id,
