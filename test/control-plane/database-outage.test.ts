@@ -123,6 +123,11 @@ describe('the database out of reach [pg]', function () {
     const write = await http(srv.url, 'POST', scimUsers, { token: dir.body.bearer_token, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@outage.example' } });
     assert.equal(write.status, 503, write.text);
     assert.equal((await http(srv.url, 'GET', '/readyz')).body.status, 'database_unavailable');
+    // The scrape still answers, saying the database is down, without queue figures it cannot know.
+    const scrape = await http(srv.url, 'GET', '/metrics', { token: operatorToken });
+    assert.equal(scrape.status, 200);
+    assert.match(scrape.text, /^claresia_database_up 0$/m);
+    assert.doesNotMatch(scrape.text, /^claresia_jobs_ready\{/m);
 
     const during = () => logs.lines.slice(before);
     await until('six failed claims in a row', () => during().some((l) => l.msg === 'job claim failed' && l.failures >= 6), 60_000);
@@ -137,6 +142,7 @@ describe('the database out of reach [pg]', function () {
     await relay.up();
     await until('readyz again', async () => (await http(srv.url, 'GET', '/readyz')).status === 200, 30_000);
     assert.equal((await http(srv.url, 'GET', '/api/v1/tenants?limit=1', { token: operatorToken })).status, 200);
+    assert.match((await http(srv.url, 'GET', '/metrics', { token: operatorToken })).text, /^claresia_database_up 1$/m);
     const created = await http(srv.url, 'POST', scimUsers, { token: dir.body.bearer_token, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@outage.example' } });
     assert.equal(created.status, 201, created.text);
     await until('the runner claiming again', () => during().some((l) => /claiming again/.test(l.msg)), 30_000);
