@@ -3,7 +3,7 @@
  * value fails `terraform validate`/`plan` with the attribute's path instead of a 400 at apply.
  * Unknown values are skipped: they are checked when they become known.
  */
-import { FORMAT_MESSAGES, formatPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef } from '@claresia/catalog';
+import { FORMAT_MESSAGES, formatPattern, formatProblemBeyondSchema, normalizeValue, ruleViolations, type Attribute, type AttrType, type ResourceDef, type RuleViolation } from '@claresia/catalog';
 import { UNKNOWN, type ObjectValue, type Value } from './values/cty.js';
 import { error, type Diagnostic, type PathStep } from './diagnostics.js';
 
@@ -127,8 +127,18 @@ export function validateConfig(attrs: Record<string, Attribute>, config: ObjectV
  * for SAML), each failure at the offending attribute's line. A rule reading a value not known
  * yet reports nothing: Terraform validates again once it is known, and the API checks the rest.
  */
-export function ruleDiagnostics(def: Pick<ResourceDef, 'attributes' | 'rules'>, config: ObjectValue): Diagnostic[] {
-  return ruleViolations(def, { values: config, isUnknown: (v) => v === UNKNOWN }).map((v) =>
-    error(v.kind === 'required_when' ? `Missing required argument ${v.attribute}` : `Invalid combination of arguments: ${v.attribute}`, `${v.message}.`, [v.attribute]),
-  );
+export function ruleDiagnostics(def: Pick<ResourceDef, 'attributes' | 'rules'>, config: ObjectValue, opts: { given?: ObjectValue; only?: (v: RuleViolation) => boolean } = {}): Diagnostic[] {
+  return ruleViolations(def, { values: config, isUnknown: (v) => v === UNKNOWN, ...(opts.given ? { given: opts.given } : {}) })
+    .filter(opts.only ?? (() => true))
+    .map((v) => error(v.kind === 'required_when' ? `Missing required argument ${v.attribute}` : `Invalid combination of arguments: ${v.attribute}`, `${v.message}.`, [v.attribute]));
+}
+
+/**
+ * A conflict over a value the API also reports (optional and computed: a SAML setting read from
+ * metadata). Terraform writes such values into generated configuration, so the configuration
+ * can hold the value the API derived; only plan, which sees the prior state, can tell that from
+ * a value of the user's own.
+ */
+export function conflictOverReadBack(def: Pick<ResourceDef, 'attributes'>, v: RuleViolation): boolean {
+  return v.kind === 'conflicts_with' && def.attributes[v.attribute]?.mode === 'optional_computed';
 }

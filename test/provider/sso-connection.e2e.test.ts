@@ -4,6 +4,8 @@
  * signing certificate) changes values the configuration never names.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
 import { idpMetadata as metadata } from '../support/idp/saml-metadata.js';
@@ -78,6 +80,44 @@ describe('claresia_sso_connection with terraform (SAML metadata)', function () {
     assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
     await ws.ok(['apply', '-auto-approve']);
     await ws.ok(['plan', '-detailed-exitcode'], 0);
+  });
+
+  it('generates configuration for an import that plans clean, the values read from the metadata included; a value of its own next to the metadata is refused at plan', async () => {
+    const id = attrs().id;
+    const fresh = workspace({ env: ws.env });
+    try {
+      fresh.write('main.tf', `${providerBlock}import {\n  to = claresia_sso_connection.gen\n  id = "${id}"\n}\n`);
+      const plan = await fresh.tf('plan', '-generate-config-out=generated.tf');
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+      assert.match(plan.stdout, /1 to import, 0 to add, 0 to change, 0 to destroy/);
+      const generated = readFileSync(path.join(fresh.dir, 'generated.tf'), 'utf8');
+      // What makes it interesting: Terraform writes the values read from the metadata next to it.
+      assert.match(generated, /idp_entity_id\s+= "http:\/\/www\.okta\.com\/exk2"/);
+      assert.match(generated, /metadata_xml\s+=/);
+      await fresh.ok(['apply', '-auto-approve']);
+      await fresh.ok(['plan', '-detailed-exitcode'], 0);
+
+      fresh.write('generated.tf', generated.replace('http://www.okta.com/exk2', 'http://www.okta.com/mine'));
+      const conflict = await fresh.tf('plan');
+      assert.notEqual(conflict.code, 0);
+      assert.match(conflict.stderr, /Invalid combination of arguments: idp_entity_id[\s\S]*idp_entity_id is read from the metadata/);
+      assert.doesNotMatch(conflict.stderr, /idp_sso_url|idp_certificate/, 'only the value that differs is refused');
+      await fresh.ok(['state', 'rm', 'claresia_sso_connection.gen']);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('refuses at plan a new connection that gives both metadata and a value read from it', async () => {
+    const fresh = workspace({ env: ws.env });
+    try {
+      fresh.write('main.tf', config(metadata(3, certs[0]!)).replace('protocol     = "saml"', 'protocol     = "saml"\n  idp_sso_url  = "https://acme.okta.example/app/3/sso/saml"'));
+      const plan = await fresh.tf('plan');
+      assert.notEqual(plan.code, 0);
+      assert.match(plan.stderr, /Invalid combination of arguments: idp_sso_url[\s\S]*idp_sso_url is read from the metadata/);
+    } finally {
+      fresh.close();
+    }
   });
 
   it('plans to create it again once it is deleted through the API', async () => {

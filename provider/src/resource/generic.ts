@@ -9,7 +9,7 @@ import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/cl
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, waitArgument, writeOnlyVersions } from '../schema.js';
 import { error, fromError, warning, type Diagnostic, type PathStep } from '../diagnostics.js';
-import { ruleDiagnostics, unsafeNumberProblem, validateConfig } from '../validate.js';
+import { conflictOverReadBack, ruleDiagnostics, unsafeNumberProblem, validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
 import { keepPlannedComputed, requestBody, semanticallyEqual, stateFromApi } from './state.js';
 import { quirksFor, type ResourceQuirks } from '../resources/index.js';
@@ -80,7 +80,7 @@ export class GenericResource {
   }
 
   validate(config: ObjectValue, writeOnlyAllowed: boolean): Diagnostic[] {
-    const diags = [...validateConfig(this.def.attributes, config), ...ruleDiagnostics(this.def, config)];
+    const diags = [...validateConfig(this.def.attributes, config), ...ruleDiagnostics(this.def, config, { only: (v) => !conflictOverReadBack(this.def, v) })];
     for (const [name, attr] of Object.entries(this.def.attributes)) {
       if (attr.writeOnly && !writeOnlyAllowed && config[name] !== null && config[name] !== undefined) {
         diags.push(error('Write-only attribute not supported', `${name} is write-only and needs Terraform 1.11 or later.`, [name]));
@@ -137,7 +137,7 @@ export class GenericResource {
         requiresReplace.push([name]);
       }
     }
-    const diagnostics: Diagnostic[] = [];
+    const diagnostics: Diagnostic[] = config ? this.readBackConflicts(prior, config) : [];
     if (prior !== null) {
       // Said at plan, where the line can be shown, rather than by a failed apply.
       for (const v of writeOnlyVersions(this.def)) {
@@ -161,6 +161,25 @@ export class GenericResource {
       }
     }
     return { planned, requiresReplace, diagnostics };
+  }
+
+  /**
+   * The conflicts validation left to plan (see conflictOverReadBack). A configured value equal
+   * to the one in state, while the values it conflicts with are unchanged, is the API's own
+   * (an import's generated configuration): it is sent nowhere, as it did not change. Any
+   * other value is the user's, and refused as validation would.
+   */
+  private readBackConflicts(prior: ObjectValue | null, config: ObjectValue): Diagnostic[] {
+    const given: ObjectValue = { ...config };
+    const same = (name: string) => {
+      const attr = this.def.attributes[name];
+      return !!attr && !!prior && semanticallyEqual(attr, config[name] ?? null, prior[name] ?? null);
+    };
+    for (const rule of this.def.rules ?? []) {
+      if (rule.kind !== 'conflicts_with' || !rule.with.every(same)) continue;
+      for (const a of rule.attributes) if (this.def.attributes[a]?.mode === 'optional_computed' && same(a)) given[a] = null;
+    }
+    return ruleDiagnostics(this.def, config, { given, only: (v) => conflictOverReadBack(this.def, v) });
   }
 
   /**
