@@ -93,7 +93,9 @@ for (const kind of dbKinds()) {
       assert.equal(blocked.body.error.field, 'skills[0]');
       const clash = await req('PATCH', '/coworks/go-to-market', { blocked_skills: ['claresia.gatespic.call-recap'] });
       assert.equal(clash.status, 409);
-      assert.equal(clash.body.error.field, 'blocked_skills[0]');
+      // A set: named by field and value, no index (review r6 F10).
+      assert.equal(clash.body.error.field, 'blocked_skills');
+      assert.match(clash.body.error.message, /^blocked_skills: "claresia\.gatespic\.call-recap" is granted to archetype sales/);
       // Deleting the managed set hands sales back to the pack.
       assert.equal((await req('DELETE', '/archetypes/sales')).status, 204);
       assert.equal((await req('GET', '/archetypes/sales')).body.source, 'go-to-market');

@@ -61,10 +61,9 @@ async function applyPack(ctx: RequestContext, pack: string, blockedIn: unknown, 
   for (const e of await entitlements(scope)) {
     if (e.source !== 'manual') continue;
     const hit = e.skills.find((s) => blocked.includes(s));
-    if (hit) {
-      const i = blocked.indexOf(hit);
-      throw conflict(`blocked_skills[${i}]: "${hit}" is granted to archetype ${e.archetype} by a managed set; remove it there first`, `blocked_skills[${i}]`);
-    }
+    // blocked_skills is a set (Terraform sends it sorted, not as written): the skill names the
+    // element, an index would name a position the caller never wrote.
+    if (hit) throw conflict(`blocked_skills: "${hit}" is granted to archetype ${e.archetype} by a managed set; remove it there first`, 'blocked_skills');
   }
   const row = { blocked_skills: JSON.stringify(blocked), applied_at: new Date() };
   if (existing) await scope.table('cowork_applications').where('pack', pack).update(row);
