@@ -56,7 +56,7 @@ export function notFound(req: Request, res: Response): void {
   send(req, res, new ApiError(404, 'not_found', `no route for ${where}; ${hint}`));
 }
 
-export const databaseUnavailable = () =>
+const databaseUnavailable = () =>
   new ApiError(503, 'database_unavailable', 'the service cannot reach its database right now; retry later', undefined, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
 
 export function errorHandler(logger: Logger) {

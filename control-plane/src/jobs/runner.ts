@@ -20,18 +20,19 @@ async function offboarded(app: AppContext, tenantId: string): Promise<boolean> {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
-/**
- * Takes due jobs from the jobs table and runs them, at most `concurrency` at a time. It looks
- * right after this process enqueues and right after a job finishes; on PostgreSQL, also when any
- * replica's enqueue commits (LISTEN, listener.ts), and otherwise sleeps until the next retry or
- * lease falls due (at most `idlePollMs`). Without a listener it polls every `pollMs`.
- */
 /** The wait after `failures` failed claims in a row: pollMs doubled each time, at most the idle poll. */
 export function claimBackoffMs(failures: number, s: Pick<JobSettings, 'pollMs' | 'idlePollMs'>): number {
   const cap = Math.max(s.pollMs, s.idlePollMs);
   return Math.min(cap, s.pollMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
 }
 
+/**
+ * Takes due jobs from the jobs table and runs them, at most `concurrency` at a time. It looks
+ * right after this process enqueues and right after a job finishes; on PostgreSQL, also when any
+ * replica's enqueue commits (LISTEN, listener.ts), and otherwise sleeps until the next retry or
+ * lease falls due (at most `idlePollMs`). Without a listener it polls every `pollMs`. After a
+ * failed claim it waits longer each time (claimBackoffMs) until one succeeds.
+ */
 export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Runner {
   const workerId = `${hostname()}:${process.pid}:${newId('w', 4)}`;
   const inflight = new Set<Promise<void>>();
