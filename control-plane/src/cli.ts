@@ -38,13 +38,16 @@ CLARESIA_CLIENT_SECRET`,
     failure: 2,
   },
   'roster-import': {
-    synopsis: 'roster-import FILE [--url URL] [--charset LABEL]',
+    synopsis: 'roster-import FILE [--url URL] [--charset LABEL] [--replace [--max-removals N]]',
     about: `stream a roster CSV to POST /api/v1/roster/csv with a progress bar;
 --charset names the file's encoding when it is not UTF-8 (an Excel
-"CSV (Comma delimited)" export is windows-1252); exit 1 when the
-server refuses the file, 2 when the import could not run`,
+"CSV (Comma delimited)" export is windows-1252); --replace treats the
+file as the whole roster (CSV members it leaves out turn inactive),
+refused when that would take off many unless --max-removals allows
+that many; exit 1 when the server refuses the file, 2 when the
+import could not run`,
     // Every option roster/cli-import.ts reads must be listed here, or it is refused as unknown.
-    spec: { options: { url: 'string', charset: 'string' }, positionals: ['FILE'] },
+    spec: { options: { url: 'string', charset: 'string', replace: 'boolean', 'max-removals': 'string' }, positionals: ['FILE'] },
     failure: 2,
   },
 };

@@ -73,7 +73,7 @@ for (const kind of dbKinds()) {
         [['health', '--bogus'], /unknown option "--bogus"/],
         [['health', '--json=yes'], /--json takes no value/],
         [['roster-import', 'a.csv', 'b.csv'], /unexpected argument "b\.csv"/],
-        [['roster-import', 'a.csv', '--replace'], /unknown option "--replace"/],
+        [['roster-import', 'a.csv', '--replace-all'], /unknown option "--replace-all"/],
       ];
       for (const [args, message] of cases) {
         const r = cli(args, env);

@@ -6,8 +6,8 @@ import { bar, useColour } from '../health/cli-table.js';
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
-const USAGE = 'usage: roster-import FILE.csv [--url URL] [--charset LABEL]';
-const VALUE_FLAGS = new Set(['--url', '--charset']);
+const USAGE = 'usage: roster-import FILE.csv [--url URL] [--charset LABEL] [--replace [--max-removals N]]';
+const VALUE_FLAGS = new Set(['--url', '--charset', '--max-removals']);
 
 /** An HTTP token (RFC 9110), which is what a charset label is; anything else would break the header. */
 const CHARSET_LABEL = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,40}$/;
@@ -25,7 +25,7 @@ function charsetHint(file: string, sent: string | undefined, messages: string[])
 }
 
 /**
- * `claresia-control-plane roster-import FILE.csv [--url URL] [--charset LABEL]`: streams the
+ * `claresia-control-plane roster-import FILE.csv [--url URL] [--charset LABEL] [--replace [--max-removals N]]`: streams the
  * file to POST /api/v1/roster/csv with a progress bar on stderr. The server reads as it writes,
  * so the bar tracks the import itself, not only the upload. --charset names the file's
  * encoding (an Excel "CSV (Comma delimited)" export is windows-1252); without it the server
@@ -36,6 +36,11 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
   if (!file) throw new Error(USAGE);
   const charset = flag(args, '--charset');
   if (charset !== undefined && !CHARSET_LABEL.test(charset)) throw new Error(`--charset must be a charset label such as windows-1252, iso-8859-1 or utf-16 (${USAGE})`);
+  const maxRemovals = flag(args, '--max-removals');
+  const replace = args.includes('--replace');
+  if (maxRemovals !== undefined && !replace) throw new Error(`--max-removals only applies with --replace (${USAGE})`);
+  if (maxRemovals !== undefined && !/^\d{1,9}$/.test(maxRemovals)) throw new Error(`--max-removals must be a whole number (${USAGE})`);
+  const query = new URLSearchParams(replace ? { mode: 'replace', ...(maxRemovals === undefined ? {} : { max_removals: maxRemovals }) } : {}).toString();
   const size = statSync(file).size;
   const s = await openSession(args);
   const tty = !!process.stderr.isTTY;
@@ -59,7 +64,7 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
     },
   });
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
-  const res = await fetch(`${s.url}/api/v1/roster/csv`, {
+  const res = await fetch(`${s.url}/api/v1/roster/csv${query ? `?${query}` : ''}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': charset === undefined ? 'text/csv' : `text/csv; charset=${charset}`, 'Content-Length': String(size) },
     body,
@@ -69,14 +74,26 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   const paint = (style: Parameters<typeof styleText>[0], t: string) => (colour ? styleText(style, t) : t);
   if (!res.ok) {
-    const err = (await res.clone().json().catch(() => ({}))) as { error?: { message?: string; errors?: Array<{ line: number; field: string; message: string }>; error_count?: number } };
+    const err = (await res.clone().json().catch(() => ({}))) as { error?: { code?: string; message?: string; errors?: Array<{ line: number; field: string; message: string }>; error_count?: number } };
     for (const e of err.error?.errors ?? []) process.stderr.write(`${paint('red', `line ${e.line}`)}  ${e.field}: ${e.message}\n`);
     const hint = charsetHint(file, charset, [err.error?.message ?? '', ...(err.error?.errors ?? []).map((e) => e.message)]);
     if (hint) process.stderr.write(`${paint('yellow', 'hint')}  ${hint}\n`);
+    if (err.error?.code === 'too_many_removals') process.stderr.write(`${paint('yellow', 'hint')}  if ${file} really is the whole roster, run again with --max-removals N (the most members you accept to take off)\n`);
     throw await apiError(res);
   }
-  const r = (await res.json()) as { rows: number; created: number; updated: number; unchanged: number; matched: number; unmatched: number; unmatched_rows: Array<{ line: number; email: string; title: string | null }> };
+  const r = (await res.json()) as {
+    rows: number;
+    created: number;
+    updated: number;
+    unchanged: number;
+    matched: number;
+    unmatched: number;
+    unmatched_rows: Array<{ line: number; email: string; title: string | null }>;
+    deactivated?: number;
+    deactivated_members?: Array<{ email: string }>;
+  };
   process.stdout.write(`${r.rows} rows: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; ${paint('green', `${r.matched} matched`)}, ${paint(r.unmatched ? 'yellow' : 'green', `${r.unmatched} unmatched`)}\n`);
+  if (replace) process.stdout.write(`${r.deactivated ?? 0} members not in the file turned inactive${r.deactivated_members?.length ? `: ${r.deactivated_members.slice(0, 20).map((m) => m.email).join(', ')}${(r.deactivated ?? 0) > 20 ? ', ...' : ''}` : ''}\n`);
   for (const u of r.unmatched_rows.slice(0, 20)) process.stdout.write(`  unmatched line ${u.line}: ${u.email} (${u.title ?? 'no title'})\n`);
   if (r.unmatched_rows.length > 20) process.stdout.write(`  ... see GET /api/v1/roster?unmatched=true\n`);
   return 0;
