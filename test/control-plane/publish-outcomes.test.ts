@@ -7,6 +7,8 @@ import { startPlatformServer, type PlatformServer } from '../support/platforms/p
 import { until, withEnv } from '../support/until.js';
 import { makeDirectory, PATCH_OP, scim, type Directory } from './scim/helpers.js';
 import { provision } from './rbac-support.js';
+import { requestRepublish } from '../../control-plane/src/skills/entitlements.js';
+import { TenantScope } from '../../control-plane/src/db/tenant-scope.js';
 
 const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '50', CLARESIA_PUBLISH_MAX_RETRY_MS: '2000', CLARESIA_PUBLISH_MAX_ATTEMPTS: '5' };
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
@@ -24,20 +26,23 @@ interface FaultyPlatform {
   url: string;
   mode: Mode;
   publishes: number[];
-  /** Resolves when a held publish has reached the platform; release() lets it through. */
-  held: Promise<void>;
+  /** Holds the next publish; resolves when it has reached the platform. release() lets it through. */
+  hold(): Promise<void>;
   release(): void;
   close(): Promise<void>;
 }
 
 async function startFaultyPlatform(target: string): Promise<FaultyPlatform> {
-  let arrived!: () => void;
+  let arrived = () => {};
   let releaseHeld: (() => void) | null = null;
   const fp: FaultyPlatform = {
     url: '',
     mode: { kind: 'pass' },
     publishes: [],
-    held: new Promise<void>((r) => (arrived = r)),
+    hold() {
+      fp.mode = { kind: 'hold' };
+      return new Promise<void>((r) => (arrived = r));
+    },
     release: () => {
       const go = releaseHeld;
       releaseHeld = null;
@@ -146,10 +151,10 @@ for (const kind of dbKinds()) {
     });
 
     it('a change made while a publish is in flight is not reported published by it; when its own publish fails, the request fails and health goes red', async () => {
-      platform.mode = { kind: 'hold' };
+      const held = platform.hold();
       const a = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'A' });
       assert.equal(a.status, 202, a.text);
-      await platform.held; // publish A read its set and is on the wire
+      await held; // publish A read its set and is on the wire
       const changedAt = Date.now();
       const put = await api('PUT', '/api/v1/skill-entitlement/archetypes/eng', { skills: NEW_ENG });
       assert.equal(put.status, 200, put.text);
@@ -241,6 +246,46 @@ for (const kind of dbKinds()) {
       assert.ok(Number(wait) <= 2000, `waits ${wait} ms`);
       platform.mode = { kind: 'pass' };
       await until('completed once the platform takes it', async () => (await request(r.body.id)).status === 'completed');
+    });
+
+    it('a change that joined a request commits before the publish taking that request reads the grants (pg: two transactions at once)', async function () {
+      // PGlite has one connection: two transactions cannot be open at once there.
+      if (kind !== 'pg') this.skip();
+      const held = platform.hold();
+      assert.equal((await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'A' })).status, 202);
+      await held;
+      // Made while A is on the wire: untaken, its publish waits for A.
+      const r1 = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'R1' });
+      let joined!: (id: string) => void;
+      const joinedId = new Promise<string>((r) => (joined = r));
+      let commit!: () => void;
+      const committing = new Promise<void>((r) => (commit = r));
+      const HELD = ['claresia.core.email-drafting'];
+      // A change still open when the next publish takes its request, as an API or SCIM write is.
+      const open = cp.db.transaction(async (trx) => {
+        await trx('skill_entitlements').where({ tenant_id: t.id, archetype: 'eng' }).update({ skills: JSON.stringify(HELD), updated_at: new Date() });
+        joined((await requestRepublish(new TenantScope(trx, t.id), 'test', 'held change')).id);
+        await committing;
+      });
+      open.catch(() => {});
+      try {
+        assert.equal(await joinedId, r1.body.id, 'the change joined the untaken request');
+        platform.release();
+        await until('the next publish waits for the open change before taking the request', async () => {
+          const waiting = await cp.db.raw(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%distribution_requests%'`);
+          return waiting.rows.length > 0;
+        });
+      } finally {
+        commit();
+        await open;
+      }
+      const done = await until('R1 completed', async () => {
+        const r = await cp.db('distribution_requests').where({ id: r1.body.id }).first();
+        return r.status === 'completed' && r;
+      });
+      const event = await cp.db('governance_events').where({ tenant_id: t.id, type: 'distribution.published' }).whereRaw(`data->>'publish_id' = ?`, [done.publish_id]).first();
+      const sent = double.applied.find((a) => a.contentHash === event.data.content_hash)!;
+      assert.deepEqual(sent.grants.filter((g) => g.email === 'ada@acme.example').map((g) => g.skill), HELD, 'the publish that completed R1 carried the change that joined it');
     });
   });
 }

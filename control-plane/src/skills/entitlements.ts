@@ -58,20 +58,17 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * one pending request per tenant is enough however many changes pile up before a publish takes
  * it. A request a publish has already taken (publish_id set by its snapshot) is never joined:
  * that publish read the grants before this change, so completing the request would report the
- * change published when it was not. Joining is one UPDATE of the untaken row: if a snapshot is
- * taking the row at the same moment, one waits for the other's commit, so either the snapshot
- * sees this change or this change gets a request of its own. The job is queued either way; a
- * publish drops the queued ones its snapshot covers.
+ * change published when it was not. The request joined is share-locked until the caller
+ * commits: a snapshot taking it at the same moment waits for this change and reads it, or, if it
+ * took the row first, this read waits for it, finds the row taken and makes a new request. A
+ * share lock rather than an update, so concurrent changes (an IdP's parallel SCIM writes, which
+ * append to the audit chain afterwards) do not queue on the row or deadlock over it. The job is
+ * queued either way; a publish drops the queued ones its snapshot covers.
  */
 export async function requestRepublish(scope: TenantScope, requestedBy: string, reason: string): Promise<{ id: string; created: boolean }> {
   await queuePublish(scope.db, scope.tenantId);
-  const joined = (await scope
-    .table('distribution_requests')
-    .where('status', 'pending')
-    .whereNull('publish_id')
-    .update({ changed_at: scope.db.fn.now() })
-    .returning('id')) as Array<{ id: string }>;
-  if (joined.length) return { id: joined[0]!.id, created: false };
+  const pending = await scope.table('distribution_requests').where('status', 'pending').whereNull('publish_id').forShare().first('id');
+  if (pending) return { id: pending.id, created: false };
   const id = newId('dist');
   await scope.insert('distribution_requests', { id, requested_by: requestedBy, reason, status: 'pending', requested_at: new Date(), changed_at: scope.db.fn.now() });
   return { id, created: true };

@@ -5,8 +5,9 @@ import type { Knex } from 'knex';
  *
  * distribution_requests.publish_id: the publish whose snapshot took the request. A change made
  * after that snapshot must not join the request (it would be reported done by a publish that did
- * not carry it), so only untaken pending requests are joined. changed_at: the last change that
- * joined it. last_error/last_error_at: the latest failed attempt's reason, shown while retrying.
+ * not carry it), so only untaken pending requests are joined. changed_at: when the request was
+ * made, on the database's clock (the one last_publish_at is read from). last_error/last_error_at:
+ * the latest failed attempt's reason, shown while retrying.
  *
  * llm_connectors.last_publish_error(_at): the platform's answer to the last failed publish,
  * cleared by the next success.
