@@ -91,9 +91,12 @@ export async function sendPublish(platform: Platform, s: PlatformSession, method
   if (!res.ok) {
     const code = platformCode(json?.error?.type) ?? platformCode(json?.error?.code) ?? platformCode(json?.error) ?? platformCode(json?.message);
     const failure: PublishFailure = { ok: false, message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}`, status: res.status };
-    if (res.status === 401 || res.status === 403) failure.rejected = true;
-    const wait = retryAfterMs(res.headers.get('retry-after'));
-    if (wait !== null && (res.status === 429 || res.status === 503)) failure.retryAfterMs = wait;
+    const wait = retryAfterMs(res.headers.get('retry-after')) ?? rateLimitResetMs(res.headers);
+    // GitHub answers a rate limit with 403 and a Retry-After or an exhausted x-ratelimit: that
+    // passes, unlike a 403 for the key itself.
+    const limited = res.status === 429 || res.status === 503 || (res.status === 403 && wait !== null);
+    if ((res.status === 401 || res.status === 403) && !limited) failure.rejected = true;
+    if (limited && wait !== null) failure.retryAfterMs = wait;
     return failure;
   }
   return { res, json };
@@ -110,6 +113,13 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   // An HTTP date names its month; Date.parse would also take "-5" or "1.5" as dates.
   const at = /^[A-Za-z]{3}, /.test(v) ? Date.parse(v) : Number.NaN;
   return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** Until an exhausted x-ratelimit window resets (GitHub's headers), or null when it is not exhausted. */
+function rateLimitResetMs(headers: Headers, now = Date.now()): number | null {
+  if (headers.get('x-ratelimit-remaining') !== '0') return null;
+  const reset = headers.get('x-ratelimit-reset');
+  return reset && /^\d{1,12}$/.test(reset) ? Math.max(0, Number(reset) * 1000 - now) : null;
 }
 
 /** Joins a path onto a base URL that may itself carry a path prefix (a gateway, a test double). */
