@@ -183,7 +183,9 @@ async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string):
       ? ((await scope
           .table('distribution_requests')
           .where({ publish_id: publishId, status: 'pending' })
-          .update({ status: 'failed', completed_at: trx.fn.now(), last_error: error.slice(0, 1000), last_error_at: trx.fn.now() })
+          // The last attempt already wrote each platform's answer; the job's error only fills in
+          // for one that never reached a platform (the snapshot itself failing).
+          .update({ status: 'failed', completed_at: trx.fn.now(), last_error: trx.raw('COALESCE(last_error, ?)', [error.slice(0, 1000)]), last_error_at: trx.raw('COALESCE(last_error_at, now())') })
           .returning('id')) as Array<{ id: string }>).map((r) => r.id)
       : [];
     await appendEvent(trx, app.keys, tenantId, { type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests: ids, publish_id: publishId ?? null, attempts: job.attempts, error } });
