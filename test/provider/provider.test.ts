@@ -406,6 +406,35 @@ describe('provider stop', () => {
     }
   });
 
+  it('records an update as planned when a stop cuts short the read that follows it', async () => {
+    let getArrived!: () => void;
+    const gotGet = new Promise<void>((r) => (getArrived = r));
+    // The PATCH answers with no object, so the provider reads it back; that read never answers.
+    const server = http.createServer((req, res) => {
+      req.resume();
+      if (req.method === 'PATCH') req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+      else getArrived();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const p = createProvider();
+      await p.ConfigureProvider!({ config: dv(providerType, { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'op_test', request_timeout: '60s', max_retries: 0 }) });
+      const prior = { ...mappingJson };
+      const config = { ...prior, id: null, created_at: null, updated_at: null, role: 'auditor' };
+      const planned = { ...prior, role: 'auditor', updated_at: UNKNOWN };
+      const apply = p.ApplyResourceChange!({ type_name: 'claresia_group_mapping', prior_state: dv(G, prior), planned_state: dv(G, planned), config: dv(G, config) });
+      await gotGet;
+      await p.StopProvider!({});
+      const res = await apply;
+      assert.match((res.diagnostics as any[])[0].summary, /^claresia_group_mapping was updated but could not be read back/);
+      const state = decodeMsgpack(G, (res.new_state as any).msgpack) as ObjectValue;
+      assert.deepEqual([state.role, state.updated_at], ['auditor', mappingJson.updated_at], 'the change is recorded; what it left unknown keeps its prior value');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('StopProvider cancels a read waiting on the API, which fails with a diagnostic instead of hanging', async () => {
     const server = http.createServer(() => {}); // accepts and never answers
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
