@@ -46,25 +46,6 @@ export function openConfiguredDatabase(config: Config, logger?: Logger): Db {
   });
 }
 
-/** Why the server could not listen, in terms of the HOST and PORT settings rather than a syscall's. */
-function listenError(err: NodeJS.ErrnoException, config: Config): Error {
-  const where = `HOST "${config.host.slice(0, 100)}"`;
-  switch (err.code) {
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return new Error(`${where} cannot be resolved to an address (${err.code}); set HOST to an address or name of this machine`);
-    case 'EADDRNOTAVAIL':
-      return new Error(`${where} is not an address of this machine (EADDRNOTAVAIL)`);
-    case 'EADDRINUSE':
-      return new Error(`PORT ${config.port} on ${where} is already in use (EADDRINUSE)`);
-    case 'EACCES':
-      return new Error(`PORT ${config.port} on ${where} needs privileges this process lacks (EACCES)`);
-    default:
-      return err;
-  }
-}
-
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   // Read first, so a bad value stops start-up naming the variable before anything is opened.
   const graceSeconds = opts.shutdownGraceSeconds ?? integerEnv(process.env, 'CLARESIA_SHUTDOWN_GRACE_SECONDS', DEFAULT_SHUTDOWN_GRACE_SECONDS, 0, 3600);
@@ -95,7 +76,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err as NodeJS.ErrnoException, config)));
+    server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
