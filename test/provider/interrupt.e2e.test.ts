@@ -89,7 +89,7 @@ describe('interrupting terraform during a create', function () {
     logFile = path.join(ws.dir, 'tf.log');
     // The provider's "stop requested" line, as Terraform's log file carries it, says when
     // StopProvider has run.
-    Object.assign(ws.env, { TF_LOG_PROVIDER: 'DEBUG', TF_LOG_PATH: logFile });
+    Object.assign(ws.env, { TF_LOG_PROVIDER: 'INFO', TF_LOG_PATH: logFile });
     try {
       ws.write('main.tf', `${providerBlock}resource "claresia_group_mapping" "o" {\n  group = "claresia-interrupted"\n  role  = "member"\n}\n`);
       const tf = spawn('terraform', ['apply', '-auto-approve', '-no-color'], { cwd: ws.dir, env: ws.env });

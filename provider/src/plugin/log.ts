@@ -19,7 +19,16 @@ export function logs(level: Level): boolean {
   return LEVELS.indexOf(level) >= min;
 }
 
+/**
+ * go-plugin reads a line as a log record only when @timestamp has exactly six fractional digits
+ * (Go layout 2006-01-02T15:04:05.000000Z07:00); any other line it passes on raw at DEBUG, so
+ * Terraform's log would drop every record below TF_LOG_PROVIDER=DEBUG.
+ */
+function timestamp(): string {
+  return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
   if (LEVELS.indexOf(level) < min) return;
-  process.stderr.write(JSON.stringify({ '@level': level, '@message': message, '@module': 'claresia', '@timestamp': new Date().toISOString(), ...fields }) + '\n');
+  process.stderr.write(JSON.stringify({ '@level': level, '@message': message, '@module': 'claresia', '@timestamp': timestamp(), ...fields }) + '\n');
 }
