@@ -26,6 +26,7 @@ type Fault = { status: number; retryAfter?: string } | 'drop';
  */
 async function startFaultyLink(upstream: string) {
   const faults = { check: { fault: null as Fault | null, left: 0 }, publish: { fault: null as Fault | null, left: 0 } };
+  let hold: { arrived: () => void; released: Promise<void> } | null = null;
   const seen = { check: 0, publish: 0, publishKeys: [] as string[], publishAt: [] as number[] };
   const server = http.createServer((req, res) => {
     const kind = req.url?.startsWith(CLAUDE_PUBLISH) ? 'publish' : 'check';
@@ -38,6 +39,12 @@ async function startFaultyLink(upstream: string) {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (raw += c));
     req.on('end', async () => {
+      if (kind === 'publish' && hold) {
+        const h = hold;
+        hold = null;
+        h.arrived();
+        await h.released;
+      }
       const f = faults[kind];
       if (f.fault && f.left > 0) {
         f.left--;
@@ -59,6 +66,14 @@ async function startFaultyLink(upstream: string) {
     seen,
     fail(kind: 'check' | 'publish', fault: Fault, n = Infinity) {
       faults[kind] = { fault, left: n };
+    },
+    /** Holds the next publish until `release` is called; resolves once it arrived. */
+    holdNextPublish() {
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((r) => (arrived = r));
+      hold = { arrived, released: new Promise<void>((r) => (release = r)) };
+      return { arrival, release };
     },
     pass() {
       faults.check = { fault: null, left: 0 };
@@ -94,6 +109,12 @@ for (const kind of dbKinds()) {
       const c = await api('POST', '/api/v1/llm/connectors', { platform, name: `${platform} ${credential.slice(-5)}`, credential, base_url: baseUrl });
       assert.equal(c.status, 201, c.text);
       return c.body;
+    };
+    // Between tests: the double keeps one grant set per platform, so a revocation still running
+    // would empty it under the next test.
+    const removeConnector = async (id: string) => {
+      assert.equal((await api('DELETE', `/api/v1/llm/connectors/${id}`)).status, 204);
+      await until('its revocation settled', async () => (await cp.count('llm_connector_revocations', { connector_id: id, status: 'pending' })) === 0);
     };
     const good = () => {
       const k = key('good');
@@ -131,7 +152,7 @@ for (const kind of dbKinds()) {
       assert.equal(tested.data.result, 'connected');
       await until('the grants published to it', async () => (await connector(c.id)).last_publish_at);
       assert.deepEqual(platforms.grants('claude'), ENG.map((skill) => ({ email: 'ada@acme.example', skill })));
-      await api('DELETE', `/api/v1/llm/connectors/${c.id}`);
+      await removeConnector(c.id);
     });
 
     it('tests it again after a new credential or base URL (what terraform apply sends), not after a rename', async () => {
@@ -139,6 +160,8 @@ for (const kind of dbKinds()) {
       const c = await create(first);
       await until('connected', async () => (await statusOf(c.id)) === 'connected');
       const checksBefore = link.seen.check;
+      // Its job row goes a moment after the outcome it recorded.
+      await until('its test job finished', async () => (await cp.count('jobs', { queue: 'llm.connector_test' })) === 0);
       const renamed = await api('PATCH', `/api/v1/llm/connectors/${c.id}`, { name: 'renamed' });
       assert.equal(renamed.body.status, 'connected');
       assert.equal(await cp.count('jobs', { queue: 'llm.connector_test' }), 0, 'a rename queues no test');
@@ -162,7 +185,7 @@ for (const kind of dbKinds()) {
       const all = await events('connector.tested', c.id);
       assert.ok(all.every((e: any) => e.actor === 'claresia:connector-test'));
       assert.ok(!JSON.stringify(all).includes(second) && !JSON.stringify(all).includes(revoked), 'no credential in the audit trail');
-      await api('DELETE', `/api/v1/llm/connectors/${c.id}`);
+      await removeConnector(c.id);
     });
 
     it('an automatic test that cannot reach the platform is retried, saying so meanwhile, and records the failure when out of attempts', async () => {
@@ -181,7 +204,7 @@ for (const kind of dbKinds()) {
       assert.match(waiting.status_reason, /platform_error: the claude API answered HTTP 503/);
       await until('it does not stay untested', async () => (await statusOf(d.id)) === 'failed');
       assert.match((await connector(d.id)).status_reason, /^platform_error: /);
-      for (const id of [c.id, d.id]) await api('DELETE', `/api/v1/llm/connectors/${id}`);
+      for (const id of [c.id, d.id]) await removeConnector(id);
     });
 
     it('a test that fails for the platform (5xx, 429, unreachable) leaves a connected connector connected; a refused key fails it', async () => {
@@ -222,7 +245,7 @@ for (const kind of dbKinds()) {
       assert.equal(refused.status, 422);
       assert.equal(refused.body.error.code, 'invalid_credential');
       assert.equal(refused.body.connector.status, 'failed');
-      await api('DELETE', `/api/v1/llm/connectors/${c.id}`);
+      await removeConnector(c.id);
     });
 
     it('deleting a connector revokes its grants on the platform with the credential it had, and audits it', async () => {
@@ -266,7 +289,8 @@ for (const kind of dbKinds()) {
       assert.equal(new Set(keys).size, 1, 'the retries carry the same key');
       const [first, second] = link.seen.publishAt.slice(keysBefore);
       assert.ok(second! - first! >= 550, `retried ${second! - first!} ms after a Retry-After of 1 s capped at 600 ms`);
-      assert.equal((await events('connector.grants_revoked', c.id)).length, 1);
+      // The platform has the empty set a moment before the job's transaction records it.
+      assert.equal((await eventsOnce('revocation recorded', 'connector.grants_revoked', c.id)).length, 1);
 
       const d = await create(good());
       await until('its grants published', async () => (await connector(d.id)).last_publish_at && platforms.grants('claude').length === ENG.length);
@@ -280,6 +304,23 @@ for (const kind of dbKinds()) {
       const row = await cp.db('llm_connector_revocations').where({ connector_id: d.id }).first();
       assert.equal(row.status, 'failed');
       assert.equal(row.credential_enc, null);
+    });
+
+    it('a revocation waits for a publish that read the connector before its delete, so the empty set lands last', async () => {
+      const c = await create(good());
+      await until('its grants published', async () => (await connector(c.id)).last_publish_at && platforms.grants('claude').length === ENG.length);
+      const held = link.holdNextPublish();
+      assert.equal((await api('POST', '/api/v1/skill-entitlement/distribution:republish', {})).status, 202);
+      await held.arrival; // that publish read the connector and is on the wire with the full set
+      assert.equal((await api('DELETE', `/api/v1/llm/connectors/${c.id}`)).status, 204);
+      const waiting = await until('the revocation waits', async () => {
+        const job = await cp.db('jobs').where({ queue: 'llm.connector_revoke', tenant_id: t.id, status: 'queued' }).first();
+        return job?.last_error?.includes('waiting for a publish') && job;
+      });
+      assert.equal(waiting.attempts, 0, 'waiting is not an attempt');
+      held.release();
+      await eventsOnce('revocation recorded', 'connector.grants_revoked', c.id);
+      assert.deepEqual(platforms.grants('claude'), [], 'the empty set landed after the full one');
     });
 
     it('a revocation the platform refuses (401) is not retried: the grants left are audited at once', async () => {

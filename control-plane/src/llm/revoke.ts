@@ -39,9 +39,13 @@ export interface RevocationRow {
   completed_at: Date | null;
 }
 
-/** What the connector's last successful publish sent, from its `distribution.published` event. */
+/**
+ * What the connector's last successful publish sent, from its `distribution.published` event;
+ * newest first by time, so the (tenant_id, type, occurred_at) index is read backwards and stops
+ * at the first match instead of reading every publish of the tenant.
+ */
 async function lastPublished(scope: TenantScope, connectorId: string): Promise<{ grants: number; users: number } | null> {
-  const ev = (await scope.table('governance_events').where({ type: 'distribution.published', subject: connectorId }).orderBy('seq', 'desc').first('data')) as
+  const ev = (await scope.table('governance_events').where({ type: 'distribution.published', subject: connectorId }).orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'seq', order: 'desc' }]).first('data')) as
     | { data: { grants?: unknown; users?: unknown } }
     | undefined;
   if (!ev) return null;
@@ -90,7 +94,12 @@ async function revoke(app: AppContext, job: Job<RevokePayload>, s: JobSettings):
   const r = (await read.table<RevocationRow>(REVOCATIONS).where('id', id).first()) as RevocationRow | undefined;
   if (!r || r.status !== 'pending' || !r.credential_enc) return;
   const publishing = await app.db('jobs').where({ queue: PUBLISH_QUEUE, key: tenantId, status: 'running' }).first('id');
-  if (publishing) throw new RetryLater('waiting for a publish of the tenant that is running', s.publishTimeoutMs);
+  if (publishing) {
+    // Not an attempt: the platform was not called. Counted, a long publish would use them all up.
+    await app.db('jobs').where({ id: job.id, locked_by: job.locked_by }).decrement('attempts', 1);
+    job.attempts--;
+    throw new RetryLater('waiting for a publish of the tenant that is running', s.publishRetryMs);
+  }
 
   const credential = await openCredential(read, app.keys, { id: r.connector_id, credential_enc: r.credential_enc, credential_key_id: r.credential_key_id } as ConnectorRow);
   const fetch = fetchWithPolicy({ timeoutMs: s.publishTimeoutMs, maxBytes: 256 * 1024, maxRedirects: 0, allowPrivate: app.config.allowPrivateUrls ?? false });
