@@ -78,7 +78,7 @@ describe('the database out of reach [pg]', function () {
     const relayed = new URL(tdb.url!);
     relayed.port = String(relay.port);
     db = openDatabase({ databaseUrl: relayed.toString(), logger: logs.logger });
-    const restore = withEnv({ CLARESIA_JOBS_POLL_MS: '50', CLARESIA_JOBS_IDLE_POLL_MS: '400' });
+    const restore = withEnv({ CLARESIA_JOBS_POLL_MS: '50', CLARESIA_JOBS_IDLE_POLL_MS: '400', CLARESIA_HUB_POLL_MS: '50', CLARESIA_HUB_IDLE_POLL_MS: '400' });
     try {
       srv = await startServer(
         { port: 0, host: '127.0.0.1', publicUrl: undefined, databaseUrl: relayed.toString(), dataDir: '/nonexistent', operatorToken, masterKey: randomBytes(32), tokenTtlSeconds: 3600, logLevel: 'debug', generated: {} },
@@ -134,6 +134,11 @@ describe('the database out of reach [pg]', function () {
     assert.equal(claimErrors[0]!.retryInMs, 50);
     const waits = during().filter((l) => l.msg === 'job claim failed').slice(0, 5).map((l) => l.retryInMs);
     assert.deepEqual(waits, [100, 200, 400, 400, 400], 'each failed claim doubles the wait, up to the idle poll');
+    await until('the Hub provisioner failing a few passes too', () => during().some((l) => /^hub provisioner pass failed/.test(l.msg) && l.failures >= 4), 60_000);
+    const hubErrors = during().filter((l) => l.level >= 50 && /hub provisioner/.test(l.msg));
+    assert.equal(hubErrors.length, 1, `the provisioner logs the outage once: ${JSON.stringify(hubErrors)}`);
+    const hubWaits = during().filter((l) => /^hub provisioner pass failed/.test(l.msg)).slice(0, 4).map((l) => l.retryInMs);
+    assert.deepEqual(hubWaits, [50, 100, 200, 400], 'each failed pass doubles the wait, up to the idle poll');
     assert.ok(!during().some((l) => /unhandled error/.test(l.msg)), 'an outage is not logged as a bug');
     assert.ok(during().some((l) => l.source === 'knex' && /^Acquire connection error/.test(l.msg)), "knex's warnings come through the logger");
 
@@ -145,6 +150,7 @@ describe('the database out of reach [pg]', function () {
     assert.equal(created.status, 201, created.text);
     await until('the runner claiming again', () => during().some((l) => /claiming again/.test(l.msg)), 30_000);
     assert.equal(during().filter((l) => /claiming again/.test(l.msg)).length, 1);
+    await until('the Hub provisioner working again', () => during().some((l) => /hub provisioner: passes work again/.test(l.msg)), 30_000);
   });
 });
 

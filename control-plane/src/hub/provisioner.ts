@@ -6,6 +6,7 @@ import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { clientKeyAad, HUBS, presentHub, type HubRow } from './hub-store.js';
 import { probeMtls, type ProbeResult } from './mtls-probe.js';
 import type { ProvisionerSettings } from './settings.js';
+import { pollBackoffMs } from '../jobs/backoff.js';
 
 const ACTOR = 'claresia:hub-provisioner';
 
@@ -225,9 +226,15 @@ export function startProvisioner(app: AppContext, s: ProvisionerSettings): () =>
   let running = false;
   let again = false;
   let inFlight: Promise<unknown> = Promise.resolve();
+  // Passes failed in a row (the database out of reach, usually): as the job runner does, each
+  // one doubles the wait up to the idle poll, and the outage is logged when it starts and when
+  // it ends rather than once a poll.
+  let failures = 0;
   const pass = async () => {
     await provisionDueHubs(app, s);
     const due = await nextDueInMs(app);
+    if (failures) app.logger.info({ failures }, 'hub provisioner: passes work again');
+    failures = 0;
     return due === undefined ? s.idlePollMs : Math.min(Math.max(due, s.pollMs), s.idlePollMs);
   };
   const loop = () => {
@@ -236,8 +243,12 @@ export function startProvisioner(app: AppContext, s: ProvisionerSettings): () =>
     again = false;
     inFlight = pass()
       .catch((err) => {
-        app.logger.error({ err: { message: (err as Error).message } }, 'hub provisioner pass failed');
-        return s.pollMs;
+        failures++;
+        const retryInMs = pollBackoffMs(failures, s);
+        const fields = { err: { message: (err as Error).message }, failures, retryInMs };
+        if (failures === 1) app.logger.error(fields, 'hub provisioner pass failed (database unreachable?); retrying with backoff');
+        else app.logger.debug(fields, 'hub provisioner pass failed');
+        return retryInMs;
       })
       .then((sleepMs) => {
         running = false;

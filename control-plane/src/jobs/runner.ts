@@ -5,6 +5,7 @@ import { listenForJobs } from './listener.js';
 import { claim, complete, extendLease, fail, nextDueInMs, onJobEnqueued, type Job } from './queue.js';
 import { jobDefinition, queueNames, RetryLater } from './registry.js';
 import { jobSettings, type JobSettings } from './settings.js';
+import { pollBackoffMs } from './backoff.js';
 
 export interface Runner {
   /** Stops taking jobs and waits for those in flight. */
@@ -20,18 +21,13 @@ async function offboarded(app: AppContext, tenantId: string): Promise<boolean> {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
-/** The wait after `failures` failed claims in a row: pollMs doubled each time, at most the idle poll. */
-export function claimBackoffMs(failures: number, s: Pick<JobSettings, 'pollMs' | 'idlePollMs'>): number {
-  const cap = Math.max(s.pollMs, s.idlePollMs);
-  return Math.min(cap, s.pollMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
-}
 
 /**
  * Takes due jobs from the jobs table and runs them, at most `concurrency` at a time. It looks
  * right after this process enqueues and right after a job finishes; on PostgreSQL, also when any
  * replica's enqueue commits (LISTEN, listener.ts), and otherwise sleeps until the next retry or
  * lease falls due (at most `idlePollMs`). Without a listener it polls every `pollMs`. After a
- * failed claim it waits longer each time (claimBackoffMs) until one succeeds.
+ * failed claim it waits longer each time (pollBackoffMs) until one succeeds.
  */
 export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Runner {
   const workerId = `${hostname()}:${process.pid}:${newId('w', 4)}`;
@@ -86,7 +82,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
   let claimFailures = 0;
   const tick = async () => {
     if (!(await take())) {
-      sleepMs = claimBackoffMs(claimFailures, s);
+      sleepMs = pollBackoffMs(claimFailures, s);
       return;
     }
     sleepMs = s.pollMs;
@@ -107,7 +103,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
     } catch (err) {
       if (stopped) return true;
       claimFailures++;
-      const retryInMs = claimBackoffMs(claimFailures, s);
+      const retryInMs = pollBackoffMs(claimFailures, s);
       const fields = { err: { message: errorText(err) }, failures: claimFailures, retryInMs };
       if (claimFailures === 1) app.logger.error(fields, 'jobs: cannot claim jobs (database unreachable?); retrying with backoff');
       else app.logger.debug(fields, 'job claim failed');
