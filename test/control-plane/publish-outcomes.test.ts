@@ -209,6 +209,15 @@ for (const kind of dbKinds()) {
       const events = await cp.db('governance_events').where({ tenant_id: t.id, type: 'distribution.failed' }).orderBy('seq', 'desc').first();
       assert.deepEqual(events.data.requests, [req.id]);
 
+      // With no connector left to publish to, a new request fails too, rather than reading completed.
+      const meanwhile = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'while failed' });
+      const nowhere = await until('the request with nowhere to go failed', async () => {
+        const r = await request(meanwhile.body.id);
+        return r.status !== 'pending' && r;
+      });
+      assert.equal(nowhere.status, 'failed');
+      assert.equal(nowhere.last_error, `no connector is connected: claude ${connector} is failed`);
+
       // A passing test republishes by itself (triggers.ts), and bob's grants go.
       platform.mode = { kind: 'pass' };
       assert.equal((await api('POST', `/api/v1/llm/connectors/${connector}:test`)).body.status, 'connected');

@@ -58,7 +58,8 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
     const rows = (await scope.table<ConnectorRow>('llm_connectors').where('status', 'connected').orderBy('id')) as ConnectorRow[];
     const targets: Target[] = [];
     for (const connector of rows) targets.push({ connector, credential: await openCredential(scope, app.keys, connector) });
-    return { grants, targets, at };
+    const down = (await scope.table('llm_connectors').whereNot('status', 'connected').orderBy('id').select('id', 'platform', 'status')) as Array<Pick<ConnectorRow, 'id' | 'platform' | 'status'>>;
+    return { grants, targets, down, at };
   });
 }
 
@@ -78,7 +79,9 @@ const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: $
  * - a platform that refused the credential (401, 403): retrying cannot help, so the connector
  *   becomes `failed` with the reason (a passing :test republishes, see triggers.ts) and the
  *   requests this publish took fail at once;
- * - any failure: the platform's answer on the connector (last_publish_error) and on the requests.
+ * - any failure: the platform's answer on the connector (last_publish_error) and on the requests;
+ * - connectors that exist but none connected: the requests fail at once, naming them (nothing
+ *   retries; a connector passing :test republishes).
  * The requests are completed only when every platform took the set. Otherwise, if a failure may
  * pass (an outage, a timeout, 429), the job is retried no sooner than the platform's Retry-After.
  * The job remembers which platforms took which set, so a retry of an unchanged set calls only the
@@ -87,7 +90,7 @@ const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: $
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
-  const { grants, targets: all, at } = await snapshot(app, job);
+  const { grants, targets: all, down, at } = await snapshot(app, job);
   const publishId = job.payload.publish_id!;
   const set = grantSetOf(grants, tenantId, publishId);
   const took = job.payload.took ?? {};
@@ -113,6 +116,10 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     else (r.rejected ? rejected : transient).push({ connector: t.connector, failure: r });
   });
   const failures = [...rejected, ...transient].map((f) => describe(f.connector, f.failure.message));
+  // Connectors exist but none may be published to: "completed" would tell whoever polls the
+  // request that the platforms have the change, when none does.
+  const nowhere = all.length === 0 && down.length > 0;
+  if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
   const error = failures.join('; ').slice(0, 1000);
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
@@ -144,7 +151,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     }
     const taken = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
     let requests: string[] = [];
-    if (rejected.length) {
+    if (rejected.length || nowhere) {
       requests = ((await taken.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
     } else if (transient.length) {
       await taken.clone().update({ last_error: error, last_error_at: now });
@@ -161,7 +168,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
           data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, publish_id: publishId, attempt: job.attempts },
         })),
       ...demoted.map((c) => ({ type: 'connector.status_changed', actor: ACTOR, subject: c.id, data: { kind: 'llm', connector_id: c.id, platform: c.platform, status: 'failed', reason: rejected.find((r) => r.connector.id === c.id)!.failure.message } })),
-      ...(rejected.length ? [{ type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests, publish_id: publishId, attempts: job.attempts, error } }] : []),
+      ...(rejected.length || nowhere ? [{ type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests, publish_id: publishId, attempts: job.attempts, error } }] : []),
     ]);
   });
   if (transient.length) {
