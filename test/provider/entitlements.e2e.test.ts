@@ -81,7 +81,7 @@ describe('entitlements and SCIM directory with terraform', function () {
       delete ws.env.TF_LOG_PATH;
     }
     const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('provider.terraform-provider-claresia'));
-    assert.ok(lines.some((l) => l.includes('"rpc"')), 'the provider logged at trace level');
+    assert.ok(lines.some((l) => /\[TRACE\] provider\.terraform-provider-claresia: rpc: /.test(l)), 'the provider logged at trace level');
     for (const secret of [attrs('claresia_scim_directory').bearer_token, tenant.clientSecret]) assert.equal(lines.filter((l) => l.includes(secret)).length, 0);
   });
 

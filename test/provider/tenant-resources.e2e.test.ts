@@ -157,7 +157,7 @@ describe('tenant resources with terraform (tenant credentials from the same conf
       delete ws.env.TF_LOG_PATH;
     }
     const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('provider.terraform-provider-claresia'));
-    assert.ok(lines.some((l) => l.includes('"rpc"')), 'the provider logged at trace level');
+    assert.ok(lines.some((l) => /\[TRACE\] provider\.terraform-provider-claresia: rpc: /.test(l)), 'the provider logged at trace level');
     const t = attrs('claresia_tenant');
     for (const secret of [CREDENTIAL, cp.operatorToken, t.client_secret]) {
       assert.equal(lines.filter((l) => l.includes(secret)).length, 0);
