@@ -377,5 +377,29 @@ for (const kind of dbKinds()) {
       assert.equal(removed.data.revocation_id, null);
       assert.equal(await cp.count('llm_connector_revocations', { connector_id: c.id }), 0);
     });
+
+    it("offboarding a tenant revokes its connectors' grants: the revocation runs although the tenant's other jobs are dropped", async () => {
+      const o = await cp.createTenant();
+      const as = (method: string, path: string, body?: unknown) => cp.request(method, path, { token: o.token, ...(body === undefined ? {} : { body }) });
+      const csv = ['email,first_name,last_name,title,department,manager_email', 'bob@leaving.example,Bob,L,Software Engineer,Engineering,'].join('\n');
+      assert.equal((await cp.request('POST', '/api/v1/roster/csv', { token: o.token, raw: csv, headers: { 'content-type': 'text/csv' } })).status, 200);
+      assert.equal((await as('PUT', '/api/v1/roster/members/bob@leaving.example/archetype', { archetype: 'eng' })).status, 200);
+      assert.equal((await as('POST', '/api/v1/skill-entitlement/archetypes', { archetype: 'eng', skills: ENG })).status, 201);
+      const credential = good();
+      const made = await as('POST', '/api/v1/llm/connectors', { platform: 'claude', name: 'claude leaving', credential, base_url: link.baseUrl });
+      assert.equal(made.status, 201, made.text);
+      const bobs = () => platforms.grants('claude').filter((g) => g.email === 'bob@leaving.example').length;
+      await until('its grants published', async () => (await as('GET', `/api/v1/llm/connectors/${made.body.id}`)).body.last_publish_at && bobs() === ENG.length);
+
+      const off = await cp.request('DELETE', `/api/v1/tenants/${o.id}`, { token: cp.operatorToken });
+      assert.equal(off.status, 204, off.text);
+      await until('the platform holds none of the offboarded tenant\'s grants', () => bobs() === 0);
+      const revokeCall = platforms.calls.filter((x) => x.platform === 'claude' && x.path === '/v1/skills/grants').at(-1)!;
+      assert.equal(revokeCall.headers['x-api-key'], credential);
+      const offboarded = await cp.db('governance_events').where({ tenant_id: o.id, type: 'tenant.offboarded' }).first();
+      assert.equal(offboarded.data.grant_revocations_queued.length, 1);
+      const revoked = await until('recorded', async () => cp.db('governance_events').where({ tenant_id: o.id, type: 'connector.grants_revoked', subject: made.body.id }).first());
+      assert.equal(revoked.data.revocation_id, offboarded.data.grant_revocations_queued[0]);
+    });
   });
 }

@@ -175,7 +175,9 @@ for (const kind of dbKinds()) {
           return n === 1;
         });
         assert.equal((await offboard(t)).status, 204);
-        assert.equal(await cp.count('jobs', { tenant_id: t.id }), 0, 'dropped with the offboarding');
+        assert.equal(await cp.count('jobs', { tenant_id: t.id, queue: 'distribution.publish' }), 0, 'dropped with the offboarding');
+        // What takes the tenant's grants off the platform is the one job queued instead (llm-connector-lifecycle).
+        assert.deepEqual(await cp.db('jobs').where({ tenant_id: t.id }).pluck('queue'), ['llm.connector_revoke']);
         const event = await cp.db('governance_events').where({ tenant_id: t.id, type: 'tenant.offboarded' }).first();
         assert.equal(event.data.jobs_dropped, 1, JSON.stringify(event.data));
       } finally {

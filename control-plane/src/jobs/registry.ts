@@ -23,6 +23,11 @@ export interface JobDefinition<P = any> {
   retryDelayMs(attempt: number, settings: JobSettings): number;
   /** Called once when the job runs out of attempts, to record the failure where it belongs. */
   onDead?(app: AppContext, job: Job<P>, error: string): Promise<void>;
+  /**
+   * Runs for an offboarded tenant too. Every other job of such a tenant is dropped; a job that
+   * undoes what the tenant left behind (its grants on the LLM platforms) must still run.
+   */
+  runsAfterOffboarding?: boolean;
 }
 
 const definitions = new Map<string, JobDefinition>();

@@ -45,9 +45,10 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       extendLease(app.db, job, workerId, s.leaseMs).catch(() => {});
     }, Math.max(50, Math.floor(s.leaseMs / 3)));
     try {
-      if (job.tenant_id && (await offboarded(app, job.tenant_id))) {
+      if (job.tenant_id && !def.runsAfterOffboarding && (await offboarded(app, job.tenant_id))) {
         // Nothing may act for an offboarded tenant (send its users' data, publish its grants);
         // offboarding drops its queued jobs, this catches one that was running or being retried.
+        // Revoking its grants is the exception (runsAfterOffboarding).
         clearInterval(heartbeat);
         await complete(app.db, job, workerId);
         app.logger.warn({ job: job.id, queue: job.queue, tenant: job.tenant_id, attempt: job.attempts }, 'job dropped: its tenant is offboarded');

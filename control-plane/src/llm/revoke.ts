@@ -163,4 +163,6 @@ export const revokeJob = defineJob<RevokePayload>({
   handle: revoke,
   retryDelayMs: (attempt, s) => backoffMs(attempt, s.publishRetryMs, s.publishMaxRetryMs),
   onDead: recordLeft,
+  // Offboarding queues one per connector: an offboarded tenant's people must not keep its skills.
+  runsAfterOffboarding: true,
 });

@@ -10,6 +10,8 @@ import { LIST_QUERY } from '../http/openapi-params.js';
 import type { Principal } from '../auth/principal.js';
 import { revokeAllTenantSessions } from '../auth/service-accounts.js';
 import { lockTenantLifecycle } from '../auth/tenant-status.js';
+import { queueRevocation, REVOKE_QUEUE } from '../llm/revoke.js';
+import type { ConnectorRow } from '../llm/connector-store.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { decommissionHub } from '../hub/decommission.js';
 import { HUBS, type HubRow } from '../hub/hub-store.js';
@@ -192,7 +194,17 @@ async function offboard(ctx: RequestContext, id: string) {
     .returning('id')) as unknown[]).length;
   const webhooks = await db('webhooks').where({ tenant_id: id, status: 'active' }).update({ status: 'disabled', updated_at: now });
   const deliveries = await db('webhook_deliveries').where({ tenant_id: id, status: 'pending' }).update({ status: 'failed', failed_at: now, next_attempt_at: null, last_error: 'tenant offboarded' });
-  const jobs = ((await db('jobs').where({ tenant_id: id, status: 'queued' }).delete().returning('id')) as unknown[]).length;
+  // Revocations already queued (a connector deleted earlier) stay: they take grants away.
+  const jobs = ((await db('jobs').where({ tenant_id: id, status: 'queued' }).whereNot('queue', REVOKE_QUEUE).delete().returning('id')) as unknown[]).length;
+  // The tenant's people lose its skills on the LLM platforms as they lose everything else: each
+  // connector's grants are revoked (an empty set published) by a job that runs after offboarding.
+  // The kept credentials move with the Hub's key below, like the connectors' own.
+  const connectors = (await db('llm_connectors').where({ tenant_id: id }).select('*')) as ConnectorRow[];
+  const revocations: unknown[] = [];
+  for (const c of connectors) {
+    const queued = await queueRevocation(db, id, c);
+    if (queued.revocation_id) revocations.push(queued.revocation_id);
+  }
   // The Hub goes with its tenant: its key stops co-signing and a Mode B CMEK key is disabled. A
   // module that replaces the tenant deletes the old Hub with the new tenant's credentials, which
   // cannot see it, so this is where it is taken out of service.
@@ -202,7 +214,7 @@ async function offboard(ctx: RequestContext, id: string) {
     {
       type: 'tenant.offboarded',
       subject: id,
-      data: { hub_decommissioned: hub?.id ?? null, sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
+      data: { hub_decommissioned: hub?.id ?? null, grant_revocations_queued: revocations, sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
     },
     id,
   );
