@@ -85,12 +85,18 @@ async function serve() {
       `                      -d '{"grant_type":"client_credentials","client_id":"<client_id>","client_secret":"<client_secret>"}'\n` +
       `  API description:  ${srv.url}/api/v1/openapi.json\n`,
   );
+  // A signal sent to the process group reaches serve twice, directly and through the launcher
+  // (bin/), and Ctrl-C may be pressed again: a repeated signal must not end the drain that the
+  // first one started (with no listener left, Node would die at once). SIGKILL still does.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     await srv.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /**

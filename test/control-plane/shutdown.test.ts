@@ -160,14 +160,23 @@ describe('claresia-control-plane serve on SIGTERM', function () {
   const dir = mkdtempSync(path.join(tmpdir(), 'claresia-sigterm-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('answers the request in flight, logs shutting down and stopped as JSON, and exits 0', async () => {
+  // Ctrl-C in a terminal, systemd's KillMode=control-group and container inits signal the whole
+  // process group: the launcher forwards the signal to serve, which also gets it directly.
+  for (const [how, group] of [
+    ['sent to serve', false],
+    ['sent to the process group of the launcher (twice over: directly and forwarded)', true],
+  ] as const)
+  it(`answers the request in flight, logs shutting down and stopped as JSON, and exits 0: SIGTERM ${how}`, async () => {
     const saml = await startSamlIdp();
     const held = await heldMetadata(saml.metadataXml());
     const env: NodeJS.ProcessEnv = { ...process.env, CLARESIA_DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'info', CLARESIA_ALLOW_PRIVATE_URLS: '1' };
     delete env.DATABASE_URL;
     delete env.CLARESIA_OPERATOR_TOKEN;
     delete env.CLARESIA_MASTER_KEY;
-    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'control-plane/src/cli.ts', 'serve'], { env });
+    const proc = group
+      ? spawn(process.execPath, ['control-plane/bin/claresia-control-plane.js', 'serve'], { env, detached: true })
+      : spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'control-plane/src/cli.ts', 'serve'], { env });
+    const signal = (sig: NodeJS.Signals) => (group ? process.kill(-proc.pid!, sig) : proc.kill(sig));
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     let out = '';
     let err = '';
@@ -178,14 +187,14 @@ describe('claresia-control-plane serve on SIGTERM', function () {
       const op = readFileSync(path.join(dir, 'operator-token'), 'utf8').trim();
       const created = await request(url, 'POST', '/api/v1/tenants', {
         token: op,
-        body: { slug: 'sigterm', display_name: 'Sigterm', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'b@sigterm.example' },
+        body: { slug: group ? 'sigterm-group' : 'sigterm', display_name: 'Sigterm', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'b@sigterm.example' },
       });
       assert.equal(created.status, 201, created.text);
       const login = await request(url, 'POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: created.body.client_id, client_secret: created.body.client_secret } });
       const slow = watch(request(url, 'POST', '/api/v1/identity/sso/configure', { token: login.body.access_token, body: { name: 'Slow IdP', protocol: 'saml', metadata_url: held.url } }));
       await until('the configure waiting on the IdP', () => held.waiting === 1);
 
-      proc.kill('SIGTERM');
+      signal('SIGTERM');
       await until('"shutting down" logged', () => out.includes('"msg":"shutting down"'));
       assert.equal(slow.settled, false);
       held.release();
@@ -195,7 +204,11 @@ describe('claresia-control-plane serve on SIGTERM', function () {
       const lines = out.trim().split('\n').map((l) => JSON.parse(l));
       assert.deepEqual(lines.filter((l) => l.msg !== 'request' && /shutting down|stopped/.test(l.msg)).map((l) => l.msg), ['shutting down', 'stopped']);
     } finally {
-      proc.kill('SIGKILL');
+      try {
+        signal('SIGKILL');
+      } catch {
+        // Already gone.
+      }
       await exited;
       await held.close();
       await saml.close();
