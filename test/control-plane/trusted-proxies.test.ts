@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { trustedProxiesEnv } from '../../control-plane/src/config.js';
+import { plainAddress } from '../../control-plane/src/http/client-address.js';
 
 // Small address budget: 5 anonymous calls per 5 s, so a test spends it inside one window.
 const LIMITS = {
@@ -17,6 +18,24 @@ describe('CLARESIA_TRUSTED_PROXIES', () => {
     assert.throws(() => trustedProxiesEnv('10.0.0.0/8,lb.internal'), /CLARESIA_TRUSTED_PROXIES entry 2 \("lb\.internal"\) must be an IP address, a CIDR/);
     assert.throws(() => trustedProxiesEnv('10.0.0.0/33'), /CLARESIA_TRUSTED_PROXIES entry 1 \("10\.0\.0\.0\/33"\) prefix \/33 is too long/);
     assert.throws(() => trustedProxiesEnv('10.0.0.1/8'), /entry 1 .*host bits set/);
+  });
+});
+
+describe('the client address of a forwarded entry', () => {
+  it('drops a port and the IPv4-mapped prefix, and refuses what is no address', () => {
+    for (const [raw, plain] of [
+      ['203.0.113.5', '203.0.113.5'],
+      ['203.0.113.5:443', '203.0.113.5'],
+      ['[2001:DB8::1]:443', '2001:db8::1'],
+      ['[2001:db8::1]', '2001:db8::1'],
+      ['2001:db8::1', '2001:db8::1'],
+      ['::ffff:203.0.113.5', '203.0.113.5'],
+      ['unknown', undefined],
+      ['203.0.113.5:https', undefined],
+      ['', undefined],
+    ] as const) {
+      assert.equal(plainAddress(raw), plain, raw);
+    }
   });
 });
 
@@ -48,6 +67,8 @@ for (const kind of dbKinds()) {
 
     it("behind a trusted proxy each client has its own anonymous budget; without one, a forwarded address buys nothing", async () => {
       assert.equal(await spend(behindProxy, '198.51.100.10'), 5);
+      // Written with a port (Azure Application Gateway), each connection is still that client.
+      assert.equal((await exchange(behindProxy, '198.51.100.10:40001')).status, 429, 'a port does not buy a new budget');
       const other = await exchange(behindProxy, '198.51.100.11');
       assert.notEqual(other.status, 429, 'another client behind the same proxy still has its budget');
       assert.equal(other.headers.get('ratelimit-remaining'), '4');
@@ -68,6 +89,8 @@ for (const kind of dbKinds()) {
         const users = (client: string) =>
           fetch(`${dir.body.endpoint_url}/Users`, { headers: { Authorization: `Bearer ${dir.body.bearer_token}`, 'X-Forwarded-For': client } }).then((r) => r.status);
         assert.equal(await users('203.0.113.9'), expected);
+        assert.equal(await users('203.0.113.9:443'), expected, 'an entry with a port is its address');
+        assert.equal(await users('[::ffff:203.0.113.9]:443'), expected);
         assert.equal(await users('198.51.100.9'), 403, 'an address outside the allowlist is refused either way');
       }
     });

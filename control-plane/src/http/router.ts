@@ -16,6 +16,7 @@ import { atLeast, type Role } from '../rbac/roles.js';
 import { LIST_QUERY } from './openapi-params.js';
 import { refuseUnknownQuery } from './query-check.js';
 import { apiRateLimitsFrom, rateHeaders, takeApiRequest, type ApiRateLimits } from './rate-limit.js';
+import { clientAddress } from './client-address.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -232,7 +233,7 @@ export class ApiRouter {
   /** A request whose handler did not name its caller's budget is counted by its address, once. */
   private async countAddressOnce(req: Request, res: Response): Promise<void> {
     if (!uncounted.delete(req)) return;
-    await this.count(res, `ip:${req.ip ?? 'unknown'}`, this.limits.anonymous);
+    await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
   }
 
   private async serve<B>(spec: RouteSpec<B>, req: Request, res: Response, needed: Role, beforeAnswer?: () => Promise<void>): Promise<void> {
@@ -310,14 +311,14 @@ export class ApiRouter {
    */
   private async admit(spec: RouteSpec, req: Request, res: Response, needed: Role): Promise<Principal> {
     if (spec.auth === 'none') {
-      if (!spec.countsOwnCaller) await this.count(res, `ip:${req.ip ?? 'unknown'}`, this.limits.anonymous);
+      if (!spec.countsOwnCaller) await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
       return undefined as unknown as Principal;
     }
     let principal: Principal;
     try {
       principal = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) await this.count(res, `ip:${req.ip ?? 'unknown'}`, this.limits.anonymous);
+      if (err instanceof ApiError && err.status === 401) await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
       throw err;
     }
     if (principal.kind === 'tenant') await this.count(res, `tenant:${principal.tenantId}`, this.limits.tenant);

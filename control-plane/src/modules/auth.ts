@@ -7,6 +7,7 @@ import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import type { Module } from './module.js';
+import { clientAddress } from '../http/client-address.js';
 
 // client_id and client_secret may come as HTTP Basic instead (RFC 6749 §2.3.1), so the body
 // requires only the grant; clientCredentials() requires the pair from one place or the other.
@@ -154,7 +155,7 @@ export const authModule: Module = {
         } catch (err) {
           // The chain that hears of it is the tenant's whose client_id was tried, if it is one.
           const owner = clientId ? ((await ctx.db('service_accounts').where({ client_id: clientId }).first('tenant_id').catch(() => undefined)) as { tenant_id: string } | undefined) : undefined;
-          await recordLoginFailure(ctx.app, { method: 'client_credentials', tenantId: owner?.tenant_id, clientId: clientId?.slice(0, 64), ip: ctx.req.ip }, err);
+          await recordLoginFailure(ctx.app, { method: 'client_credentials', tenantId: owner?.tenant_id, clientId: clientId?.slice(0, 64), ip: clientAddress(ctx.req) }, err);
           throw err;
         }
       },

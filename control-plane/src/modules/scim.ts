@@ -21,6 +21,7 @@ import { GROUP_TYPE, LIST_RESPONSE, USER_TYPE, type ResourceTypeDef } from '../s
 import { Utf8Body } from '../scim/utf8-body.js';
 import { createUsers, deleteUser, findUser, groupsOf, listUsers, patchUser, renderUser, addUserText, replaceUser, type GroupRef, type UserRow } from '../scim/users.js';
 import type { Module } from './module.js';
+import { clientAddress } from '../http/client-address.js';
 
 /**
  * The per-directory SCIM 2.0 endpoint (RFC 7643/7644) at /scim/v2/{directory_id}. It has rules
@@ -167,7 +168,7 @@ export function scimRouter(app: AppContext): express.Router {
       const gate = tokenHash ? await gates.run(`${directoryId}\n${tokenHash}`, { directoryId, tokenHash }) : undefined;
       if (!gate) throw new ScimError(401, undefined, 'a valid bearer token of this SCIM directory is required', { 'WWW-Authenticate': 'Bearer realm="scim"' });
       const { directory } = gate;
-      if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), req.ip)) {
+      if (!isAllowed(allowlist(json<string[]>(directory.ip_allowlist)), clientAddress(req))) {
         await refund(db, directory.tenant_id, gate.second);
         throw new ScimError(403, undefined, "this address is not in the directory's IP allowlist");
       }

@@ -27,6 +27,7 @@ import { finishSamlLogin } from '../sso/saml.js';
 import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../sso/settings.js';
 import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
+import { clientAddress } from '../http/client-address.js';
 
 const def = resourceByName('sso_connection');
 const BASE = '/api/v1/identity/sso/connections/{id}';
@@ -254,7 +255,7 @@ async function acceptSamlResponse(trx: Tx, app: AppContext, read: ConnectionRow,
 async function recordIdpAnswerFailure(app: AppContext, req: Request, protocol: 'saml' | 'oidc', err: unknown): Promise<void> {
   const id = String(req.params.id ?? '');
   const row = (await app.db<ConnectionRow>(TABLE).where({ id, protocol }).first('id', 'tenant_id').catch(() => undefined)) as Pick<ConnectionRow, 'id' | 'tenant_id'> | undefined;
-  await recordLoginFailure(app, { method: protocol, tenantId: row?.tenant_id, connectionId: row?.id ?? id.slice(0, 64), ip: req.ip }, err);
+  await recordLoginFailure(app, { method: protocol, tenantId: row?.tenant_id, connectionId: row?.id ?? id.slice(0, 64), ip: clientAddress(req) }, err);
 }
 
 /**
