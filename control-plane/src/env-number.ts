@@ -17,7 +17,8 @@ export function positiveNumberEnv(env: NodeJS.ProcessEnv, name: string, fallback
 export function integerEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max?: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
+  // Digits only: Number() also reads 0x50, 1e1, +5, 5.0 and " 5", none of which anyone means.
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (Number.isInteger(n) && n >= min && (max === undefined || n <= max)) return n;
   const what = max !== undefined ? `a whole number from ${min} to ${max}` : `a ${min > 0 ? 'positive' : 'non-negative'} integer`;
   throw new Error(`${name} must be ${what}, got "${raw.slice(0, 40)}"`);

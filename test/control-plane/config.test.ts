@@ -54,6 +54,11 @@ describe('control plane configuration: values that would break the service are r
     ['LOG_LEVEL', 'verbose', /^Error: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"/],
     ['PORT', '99999', /^Error: PORT must be a whole number from 0 to 65535, got "99999"/],
     ['PORT', '-1', /^Error: PORT must be a whole number from 0 to 65535/],
+    // Number() would read these as 80, 10, 5 and 5 (review v3 F3).
+    ['PORT', '0x50', /^Error: PORT must be a whole number from 0 to 65535, got "0x50"/],
+    ['PORT', '1e1', /^Error: PORT must be a whole number/],
+    ['PORT', '+5', /^Error: PORT must be a whole number/],
+    ['PORT', ' 5', /^Error: PORT must be a whole number/],
     ['DATABASE_URL', 'mysql://x', /^Error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, got a mysql: URL/],
     ['DATABASE_URL', 'claresia@db/claresia', /^Error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL \(/],
   ];

@@ -460,6 +460,20 @@ for (const kind of dbKinds()) {
         }
       });
 
+      it('refuses settings that would stop or spin the runner, naming them (review v3 F3)', () => {
+        for (const [env, message] of [
+          [{ CLARESIA_JOBS_CONCURRENCY: '0.5' }, /CLARESIA_JOBS_CONCURRENCY must be a positive integer, got "0.5"/],
+          [{ CLARESIA_JOBS_CONCURRENCY: '0' }, /CLARESIA_JOBS_CONCURRENCY/],
+          [{ CLARESIA_PUBLISH_MAX_ATTEMPTS: '0.9' }, /CLARESIA_PUBLISH_MAX_ATTEMPTS/],
+          [{ CLARESIA_JOBS_POLL_MS: '0.001' }, /CLARESIA_JOBS_POLL_MS/],
+          [{ CLARESIA_JOBS_POLL_MS: '0x50' }, /CLARESIA_JOBS_POLL_MS/],
+          [{ CLARESIA_JOBS_POLL_MS: '10000', CLARESIA_JOBS_IDLE_POLL_MS: '100' }, /CLARESIA_JOBS_IDLE_POLL_MS \(100\) must be at least CLARESIA_JOBS_POLL_MS \(10000\)/],
+        ] as const) {
+          assert.throws(() => jobSettings(env), message, JSON.stringify(env));
+        }
+        assert.deepEqual([jobSettings({ CLARESIA_JOBS_CONCURRENCY: '2' }).concurrency, jobSettings({}).concurrency], [2, 8]);
+      });
+
       it('with CLARESIA_JOBS_LISTEN=0 (behind a pooler in transaction mode) it polls and opens no LISTEN connection', async () => {
         assert.throws(() => jobSettings({ CLARESIA_JOBS_LISTEN: 'yes' }), /CLARESIA_JOBS_LISTEN must be 0 or 1/);
         const s = jobSettings({ CLARESIA_JOBS_LISTEN: '0', CLARESIA_JOBS_POLL_MS: '50' });

@@ -1,4 +1,4 @@
-import { positiveNumberEnv as num } from '../env-number.js';
+import { integerEnv, positiveNumberEnv as num } from '../env-number.js';
 
 /** How the job runner and its handlers pace themselves; from the environment so tests can run them fast. */
 export interface JobSettings {
@@ -35,15 +35,21 @@ export interface JobSettings {
 }
 
 export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
+  // Below a millisecond a poll is a busy loop; an idle poll shorter than the poll would cap the
+  // outage backoff at the poll (jobs/backoff.ts).
+  const pollMs = integerEnv(env, 'CLARESIA_JOBS_POLL_MS', 100, 1);
+  const idlePollMs = integerEnv(env, 'CLARESIA_JOBS_IDLE_POLL_MS', 5000, 1);
+  if (idlePollMs < pollMs) throw new Error(`CLARESIA_JOBS_IDLE_POLL_MS (${idlePollMs}) must be at least CLARESIA_JOBS_POLL_MS (${pollMs})`);
   return {
-    pollMs: num(env, 'CLARESIA_JOBS_POLL_MS', 100),
-    idlePollMs: num(env, 'CLARESIA_JOBS_IDLE_POLL_MS', 5000),
+    pollMs,
+    idlePollMs,
     listen: listenSetting(env.CLARESIA_JOBS_LISTEN),
     leaseMs: num(env, 'CLARESIA_JOBS_LEASE_MS', 30_000),
-    concurrency: Math.floor(num(env, 'CLARESIA_JOBS_CONCURRENCY', 8)),
+    // A fraction used to round down to 0: a replica that never runs a job.
+    concurrency: integerEnv(env, 'CLARESIA_JOBS_CONCURRENCY', 8, 1),
     publishRetryMs: num(env, 'CLARESIA_PUBLISH_RETRY_MS', 1000),
     publishMaxRetryMs: num(env, 'CLARESIA_PUBLISH_MAX_RETRY_MS', 300_000),
-    publishMaxAttempts: Math.floor(num(env, 'CLARESIA_PUBLISH_MAX_ATTEMPTS', 25)),
+    publishMaxAttempts: integerEnv(env, 'CLARESIA_PUBLISH_MAX_ATTEMPTS', 25, 1),
     publishTimeoutMs: num(env, 'CLARESIA_PUBLISH_TIMEOUT_MS', 10_000),
     webhookRetryMs: num(env, 'CLARESIA_WEBHOOK_RETRY_MS', 1000),
     webhookMaxRetryMs: num(env, 'CLARESIA_WEBHOOK_MAX_RETRY_MS', 3_600_000),
