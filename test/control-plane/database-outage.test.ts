@@ -151,6 +151,10 @@ describe('the database out of reach [pg]', function () {
     await until('the runner claiming again', () => during().some((l) => /claiming again/.test(l.msg)), 30_000);
     assert.equal(during().filter((l) => /claiming again/.test(l.msg)).length, 1);
     await until('the Hub provisioner working again', () => during().some((l) => /hub provisioner: passes work again/.test(l.msg)), 30_000);
+    // The LISTEN connection: lost once at warn, its failed reconnects at debug, back once at info.
+    const listen = during().filter((l) => /LISTEN/.test(l.msg) && l.level >= 40);
+    assert.deepEqual(listen.map((l) => l.msg), ['jobs: LISTEN connection lost; polling until it is back'], JSON.stringify(listen));
+    await until('LISTEN back', () => during().some((l) => l.msg === 'jobs: LISTEN connection back'), 60_000);
   });
 });
 

@@ -103,8 +103,11 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     clearInterval(check);
     void close(c);
     if (stopped) return;
+    // Said when the connection goes; its failed reconnects (an outage) are told at debug, and
+    // the connection coming back once at info, as the claim loop does.
+    const quiet = failures > 0;
     const delay = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!;
-    logger[level]({ err: err && { message: err.message }, retryInMs: delay }, what);
+    logger[quiet ? 'debug' : level]({ err: err && { message: err.message }, retryInMs: delay, failures }, what);
     on.down();
     retry = setTimeout(connect, delay);
   };
@@ -137,6 +140,7 @@ export function listenForJobs(db: Db, on: { wake: () => void; down: () => void }
     }
     if (client !== c || stopped) return;
     up = true;
+    if (failures) logger.info({ failures }, 'jobs: LISTEN connection back');
     failures = 0;
     probesFailed = 0;
     const live = c;
