@@ -141,6 +141,8 @@ describe('the database out of reach [pg]', function () {
     assert.deepEqual(hubWaits, [50, 100, 200, 400], 'each failed pass doubles the wait, up to the idle poll');
     assert.ok(!during().some((l) => /unhandled error/.test(l.msg)), 'an outage is not logged as a bug');
     assert.ok(during().some((l) => l.source === 'knex' && /^Acquire connection error/.test(l.msg)), "knex's warnings come through the logger");
+    const acquireWarnings = during().filter((l) => l.source === 'knex' && l.level >= 40 && /^Acquire connection error/.test(l.msg));
+    assert.ok(new Set(acquireWarnings.map((l) => l.msg)).size === acquireWarnings.length, `each knex warning said once a minute at most: ${acquireWarnings.length}`);
 
     await relay.up();
     await until('readyz again', async () => (await http(srv.url, 'GET', '/readyz')).status === 200, 30_000);

@@ -28,12 +28,23 @@ export interface DbOptions {
  * knex's warnings (a refused connection comes with its stack, once per query that waited for
  * it) as one JSON line each: the first line is the message, the rest only at debug level.
  */
+/** knex repeats a warning for every pool acquire while the server is down: said again at most this often. */
+const REPEAT_MS = 60_000;
+
 function knexLog(logger: Logger): Knex.Config['log'] {
+  const said = new Map<string, number>();
   const line = (level: 'debug' | 'warn' | 'error') => (message: unknown) => {
     const text = typeof message === 'string' ? message : JSON.stringify(message) ?? String(message);
     const [first, ...rest] = text.split('\n');
     const detail = rest.length && logger.isLevelEnabled('debug') ? { detail: rest.join('\n') } : {};
-    logger[level]({ source: 'knex', ...detail }, first!.slice(0, 1000));
+    const msg = first!.slice(0, 1000);
+    const now = Date.now();
+    const repeated = level !== 'debug' && now - (said.get(msg) ?? -Infinity) < REPEAT_MS;
+    if (!repeated && level !== 'debug') {
+      if (said.size >= 100) said.clear();
+      said.set(msg, now);
+    }
+    logger[repeated ? 'debug' : level]({ source: 'knex', ...detail, ...(repeated ? { repeated: true } : {}) }, msg);
   };
   return { debug: line('debug'), warn: line('warn'), error: line('error'), deprecate: line('warn') };
 }
