@@ -223,10 +223,14 @@ async function main(argv: string[]) {
       }
       process.stdout.write(USAGE + '\n');
       return;
-    case undefined:
     case '-h':
     case '--help':
       process.stdout.write(USAGE + '\n');
+      return;
+    case undefined:
+      // No command is a usage error, as for any CLI a script might call with a missing argument.
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = 2;
       return;
     default:
       process.stderr.write(`unknown command "${cmd}"\n\n${USAGE}\n`);

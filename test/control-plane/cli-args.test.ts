@@ -60,6 +60,11 @@ for (const kind of dbKinds()) {
       const top = cli(['help', 'verify-audit'], env);
       assert.equal(top.code, 0);
       assert.match(top.stdout, /^usage: claresia-control-plane verify-audit \[--tenant ID\]/);
+      // No command at all is a mistake (a script's empty variable), not a request for help.
+      const none = cli([], env);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /^usage: claresia-control-plane <command>/);
+      assert.equal(none.stdout, '');
     });
 
     it('an unknown option or an argument too many is refused naming it, with the command\'s usage, exit 2, and nothing done', async () => {
