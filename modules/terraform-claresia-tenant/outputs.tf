@@ -51,7 +51,7 @@ output "group_mappings" {
 }
 
 output "llm_connectors" {
-  description = "Each LLM connector by its key in `llm_connectors`: id and status (untested until tested)."
+  description = "Each LLM connector by its key in `llm_connectors`: id and status (untested until the control plane has tested it, which it does by itself after create and after a credential change)."
   value       = { for k, c in claresia_llm_connector.this : k => { id = c.id, status = c.status } }
 }
 

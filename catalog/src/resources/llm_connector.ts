@@ -53,7 +53,7 @@ export const llmConnector: ResourceDef = {
       minLength: 8,
       maxLength: 4096,
       description:
-        "The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested.",
+        "The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested until the automatic test runs.",
     },
     base_url: {
       type: 'string',
@@ -69,7 +69,7 @@ export const llmConnector: ResourceDef = {
       type: 'string',
       mode: 'computed',
       derivedFrom: ['base_url', 'credential'],
-      description: 'untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.',
+      description: 'untested until its test runs (the control plane tests a connector by itself after create and after a credential or base_url change; POST .../{id}:test runs one now), then connected or failed; a platform that cannot answer a test keeps a connected connector connected; a publish the platform refuses (401, 403) makes it failed.',
     },
     status_reason: { type: 'string', mode: 'computed', derivedFrom: ['base_url', 'credential'], description: 'Why the last test or publish failed (error code and message); null when connected.' },
     last_tested_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the credential was last tested (RFC 3339).' },

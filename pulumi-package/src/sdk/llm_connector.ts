@@ -34,7 +34,7 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly baseUrl: pulumi.Output<string | undefined>;
   /**
-   * untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.
+   * untested until its test runs (the control plane tests a connector by itself after create and after a credential or base_url change; POST .../{id}:test runs one now), then connected or failed; a platform that cannot answer a test keeps a connected connector connected; a publish the platform refuses (401, 403) makes it failed.
    */
   declare public readonly status: pulumi.Output<string | undefined>;
   /**
@@ -124,7 +124,7 @@ export interface LlmConnectorArgs {
    */
   name: pulumi.Input<string>;
   /**
-   * The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested. Write-only: sent to the API, never read back.
+   * The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested until the automatic test runs. Write-only: sent to the API, never read back.
    */
   credential: pulumi.Input<string>;
   /**
@@ -148,7 +148,7 @@ export interface LlmConnectorState {
    */
   baseUrl?: pulumi.Input<string>;
   /**
-   * untested until POST .../{id}:test runs, then connected or failed; a publish the platform refuses (401, 403) also makes it failed.
+   * untested until its test runs (the control plane tests a connector by itself after create and after a credential or base_url change; POST .../{id}:test runs one now), then connected or failed; a platform that cannot answer a test keeps a connected connector connected; a publish the platform refuses (401, 403) makes it failed.
    */
   status?: pulumi.Input<string>;
   /**

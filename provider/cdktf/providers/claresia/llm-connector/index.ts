@@ -14,7 +14,7 @@ export interface LlmConnectorConfig extends cdktf.TerraformMetaArguments {
   */
   readonly baseUrl?: string;
   /**
-  * The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested. Write-only: sent to the API, never stored in state.
+  * The platform credential (API key, admin key or bot token). Write-only: never returned; changing it re-encrypts it and resets status to untested until the automatic test runs. Write-only: sent to the API, never stored in state.
   *
   * Docs: {@link ../../../../docs/resources/llm_connector.md LlmConnector#credential}
   */
