@@ -90,7 +90,8 @@ for (const kind of dbKinds()) {
       const blocked = await req('PUT', '/archetypes/sales', { skills: ['claresia.exec.web-research'] });
       assert.equal(blocked.status, 400);
       assert.equal(blocked.body.error.code, 'blocked_skill');
-      assert.equal(blocked.body.error.field, 'skills[0]');
+      assert.equal(blocked.body.error.field, 'skills', 'a set: named by the skill, not an index into the sorted list');
+      assert.match(blocked.body.error.message, /^skills: "claresia\.exec\.web-research" is blocked by policy/);
       const clash = await req('PATCH', '/coworks/go-to-market', { blocked_skills: ['claresia.gatespic.call-recap'] });
       assert.equal(clash.status, 409);
       // A set: named by field and value, no index (review r6 F10).
@@ -115,9 +116,9 @@ for (const kind of dbKinds()) {
         ['POST', '/coworks', { pack: 'platinum' }, 400, 'pack', 'unknown_pack'],
         ['POST', '/coworks', { pack: 'Bad Pack' }, 400, 'pack', 'invalid_value'],
         ['POST', '/coworks/platinum/apply', {}, 404, 'pack', 'not_found'],
-        ['POST', '/coworks', { pack: 'starter', blocked_skills: ['claresia.core.meeting-notes', 'claresia.nope.nothing'] }, 400, 'blocked_skills[1]', 'unknown_skill'],
+        ['POST', '/coworks', { pack: 'starter', blocked_skills: ['claresia.core.meeting-notes', 'claresia.nope.nothing'] }, 400, 'blocked_skills', 'unknown_skill'],
         ['POST', '/archetypes', { archetype: 'wizard', skills: [] }, 400, 'archetype', 'invalid_value'],
-        ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'claresia.made.up'] }, 400, 'skills[1]', 'unknown_skill'],
+        ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'claresia.made.up'] }, 400, 'skills', 'unknown_skill'],
         // Not a skill id at all: refused by its shape, as terraform plan and Pulumi refuse it.
         ['POST', '/archetypes', { archetype: 'eng', skills: ['claresia.codewright.code-review', 'made.up'] }, 400, 'skills[1]', 'invalid_value'],
         ['POST', '/coworks', { pack: 'starter', blocked_skills: ['Claresia.Exec.Web Research'] }, 400, 'blocked_skills[0]', 'invalid_value'],

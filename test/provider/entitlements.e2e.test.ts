@@ -155,7 +155,7 @@ describe('entitlements and SCIM directory with terraform', function () {
       other.write('main.tf', `${providerBlock}\nresource "claresia_skill_entitlement" "ops" {\n  archetype = "ops"\n  skills    = ["claresia.core.email-drafting", "claresia.nope.nothing"]\n}\n`);
       const r = await other.tf('apply', '-auto-approve');
       assert.notEqual(r.code, 0);
-      // The API names skills[1]; Terraform shows the line of skills.
+      // The API names the set and the skill (no index: a set is sent sorted); Terraform shows the line of skills.
       assert.match(r.stderr, /Creating claresia_skill_entitlement[\s\S]*on main\.tf line \d+, in resource "claresia_skill_entitlement" "ops":\s*\n\s*\d+:\s+skills\s+= \[/);
       assert.equal(other.state()?.resources?.length ?? 0, 0);
     } finally {

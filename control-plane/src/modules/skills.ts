@@ -85,9 +85,9 @@ async function setArchetype(ctx: RequestContext, archetype: string, skillsIn: st
   checkSkills('skills', skills);
   await lockEntitlements(scope);
   const blocked = blockedBy(await appliedPacks(scope));
-  skills.forEach((s, i) => {
-    if (blocked.has(s)) throw badRequest(`skills[${i}]: "${s}" is blocked by policy in cowork pack ${blocked.get(s)}`, `skills[${i}]`, 'blocked_skill');
-  });
+  // A set, as blocked_skills is: named by the skill, not by an index into the sorted list.
+  const hit = skills.find((s) => blocked.has(s));
+  if (hit !== undefined) throw badRequest(`skills: "${hit}" is blocked by policy in cowork pack ${blocked.get(hit)}`, 'skills', 'blocked_skill');
   const before = (await entitlements(scope)).find((e) => e.archetype === archetype);
   if (mode === 'create' && before?.source === 'manual') throw conflict(`archetype ${archetype} already has a managed skill set; replace it with PUT`, 'archetype');
   if (await writeEntitlement(scope, audit(ctx), archetype, skills, 'manual', before)) await requestRepublish(scope, ctx.actor, `archetype ${archetype} changed`);

@@ -37,11 +37,14 @@ export async function entitlements(scope: TenantScope): Promise<EntitlementRow[]
   return rows.map((r) => ({ archetype: r.archetype, skills: json<string[]>(r.skills), source: r.source, updated_at: r.updated_at }));
 }
 
-/** Every skill id must be in the catalog; the error names the list item. */
+/**
+ * Every skill id must be in the catalog; the error names the set and the skill. Both callers'
+ * fields are sets, which Terraform sends sorted, so an index would point at the wrong line of the
+ * user's configuration.
+ */
 export function checkSkills(field: string, skills: readonly string[]): void {
-  skills.forEach((id, i) => {
-    if (!isSkill(id)) throw badRequest(`${field}[${i}]: unknown skill "${id}"; see GET /api/v1/skill-entitlement/skills`, `${field}[${i}]`, 'unknown_skill');
-  });
+  const unknown = skills.find((id) => !isSkill(id));
+  if (unknown !== undefined) throw badRequest(`${field}: unknown skill "${unknown}"; see GET /api/v1/skill-entitlement/skills`, field, 'unknown_skill');
 }
 
 /** Skills a currently applied pack blocks by policy, and which pack blocks each. */
