@@ -43,7 +43,21 @@ function endpointProblem(endpoint: string): string | undefined {
   } catch {
     return 'is not a URL';
   }
-  return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : `is a ${url.protocol.replace(/:$/, '')} URL, not http(s)`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `is a ${url.protocol.replace(/:$/, '')} URL, not http(s)`;
+  // The HTTP client would send it as Basic authentication, refused beside the client credentials,
+  // and the URL is logged: credentials go in token or client_id/client_secret, never here.
+  if (url.username || url.password) return 'carries a user name or password; give credentials as token or client_id/client_secret instead';
+  return undefined;
+}
+
+/** The endpoint as an error may show it: any user name and password in it replaced. */
+function shownEndpoint(endpoint: string): string {
+  if (!URL.canParse(endpoint)) return JSON.stringify(endpoint);
+  const url = new URL(endpoint);
+  if (!url.username && !url.password) return JSON.stringify(endpoint);
+  url.username = 'REDACTED';
+  url.password = '';
+  return JSON.stringify(url.href);
 }
 
 /**
@@ -56,7 +70,7 @@ export function providerBlockDiagnostics(config: ObjectValue): Diagnostic[] {
   // A value that is no URL at all is refused by the schema's format check; this one adds the scheme.
   if (typeof endpoint === 'string' && URL.canParse(endpoint)) {
     const problem = endpointProblem(endpoint);
-    if (problem) out.push(error('Invalid endpoint', `endpoint in the provider block ${problem}: ${JSON.stringify(endpoint)}. Write the control plane's base URL, such as https://api.claresia.example.`, ['endpoint']));
+    if (problem) out.push(error('Invalid endpoint', `endpoint in the provider block ${problem}: ${shownEndpoint(endpoint)}. Write the control plane's base URL, such as https://api.claresia.example.`, ['endpoint']));
   }
   const timeout = config.request_timeout;
   if (typeof timeout === 'string') {
@@ -90,7 +104,7 @@ export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = 
   if (!endpoint) diagnostics.push(error('Missing endpoint', 'Set endpoint in the provider block or CLARESIA_ENDPOINT.', ['endpoint']));
   else if (endpointPick.source === 'environment' && endpointProblem(endpoint as string)) {
     diagnostics.push(
-      error('Invalid endpoint', `CLARESIA_ENDPOINT ${endpointProblem(endpoint as string)}: ${JSON.stringify(endpoint)}. Set it to the control plane's base URL, such as https://api.claresia.example, or set endpoint in the provider block.`, ['endpoint']),
+      error('Invalid endpoint', `CLARESIA_ENDPOINT ${endpointProblem(endpoint as string)}: ${shownEndpoint(endpoint as string)}. Set it to the control plane's base URL, such as https://api.claresia.example, or set endpoint in the provider block.`, ['endpoint']),
     );
   }
   if (!token && clientId && !clientSecret) {

@@ -104,5 +104,17 @@ describe('provider configuration edges', () => {
     assert.deepEqual(steps(r.diagnostics[0]), ['endpoint']);
     assert.match(r.diagnostics[0]!.detail!, /CLARESIA_ENDPOINT is not a URL: "127\.0\.0\.1:18113"/);
 
+    // A user name and password in the URL would go out as Basic authentication and into the log (review v4 F6).
+    for (const [cfg, env, prefix] of [
+      [block({ endpoint: 'https://ops:PWMARK@api.claresia.example' }), {}, 'endpoint in the provider block'],
+      [block({}), { CLARESIA_ENDPOINT: 'http://ops:PWMARK@127.0.0.1:18944' }, 'CLARESIA_ENDPOINT'],
+    ] as const) {
+      const withUser = resolveConfig(cfg, { CLARESIA_TOKEN: 'op_x', ...env });
+      assert.equal(withUser.options, undefined);
+      assert.deepEqual(withUser.diagnostics.map(steps), [['endpoint']]);
+      assert.match(withUser.diagnostics[0]!.detail!, new RegExp(`^${prefix} carries a user name or password`));
+      assert.doesNotMatch(JSON.stringify(withUser.diagnostics), /PWMARK/);
+    }
+
   });
 });
