@@ -91,15 +91,25 @@ export async function sendPublish(platform: Platform, s: PlatformSession, method
   if (!res.ok) {
     const code = platformCode(json?.error?.type) ?? platformCode(json?.error?.code) ?? platformCode(json?.error) ?? platformCode(json?.message);
     const failure: PublishFailure = { ok: false, message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}`, status: res.status };
-    const wait = retryAfterMs(res.headers.get('retry-after')) ?? rateLimitResetMs(res.headers);
-    // GitHub answers a rate limit with 403 and a Retry-After or an exhausted x-ratelimit: that
-    // passes, unlike a 403 for the key itself.
-    const limited = res.status === 429 || res.status === 503 || (res.status === 403 && wait !== null);
-    if ((res.status === 401 || res.status === 403) && !limited) failure.rejected = true;
-    if (limited && wait !== null) failure.retryAfterMs = wait;
+    const limit = rateLimit(res);
+    if ((res.status === 401 || res.status === 403) && !limit) failure.rejected = true;
+    if (limit?.waitMs != null) failure.retryAfterMs = limit.waitMs;
     return failure;
   }
   return { res, json };
+}
+
+/**
+ * Whether an error answer says "not now" rather than "not this key": 429, 503, or GitHub's 403
+ * with a Retry-After or an exhausted x-ratelimit window, which passes, unlike a 403 for the key
+ * itself. `waitMs` is how long the platform asked to wait (null: it did not say). Null when the
+ * answer is no rate limit. The connector test and publishing both judge a 403 with it, so a busy
+ * platform never fails a connector in one and is waited out in the other.
+ */
+export function rateLimit(res: Response): { waitMs: number | null } | null {
+  const wait = retryAfterMs(res.headers.get('retry-after')) ?? rateLimitResetMs(res.headers);
+  if (res.status === 429 || res.status === 503 || (res.status === 403 && wait !== null)) return { waitMs: wait };
+  return null;
 }
 
 /**

@@ -9,7 +9,8 @@ export interface ConnectorRow {
   platform: string;
   name: string;
   base_url: string;
-  credential_enc: string;
+  /** Null once the tenant was offboarded: the credential is erased (a revocation keeps its own copy). */
+  credential_enc: string | null;
   credential_key_id: string | null;
   status: string;
   status_reason: string | null;
@@ -22,6 +23,18 @@ export interface ConnectorRow {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
+/**
+ * Why a connector failed, and how to test it again: Terraform and Pulumi cannot call :test, and a
+ * failure fixed on the platform's side (a scope granted, a key re-enabled) leaves the credential as
+ * it was, so sending it again is their way. A connector without a credential (its tenant was
+ * offboarded) has none to send.
+ */
+function failedReason(row: ConnectorRow): string | null {
+  if (row.status !== 'failed' || row.credential_enc === null) return row.status_reason;
+  const hint = `to test it again, send its credential again, changed or not (Terraform: a new credential_wo_version), or POST /api/v1/llm/connectors/${row.id}:test`;
+  return row.status_reason ? `${row.status_reason}; ${hint}` : hint;
+}
+
 /** The API shape: every attribute of the catalog entry except the write-only credential. */
 export function presentConnector(row: ConnectorRow) {
   return {
@@ -30,7 +43,7 @@ export function presentConnector(row: ConnectorRow) {
     name: row.name,
     base_url: row.base_url,
     status: row.status,
-    status_reason: row.status_reason,
+    status_reason: failedReason(row),
     last_tested_at: iso(row.last_tested_at),
     last_publish_at: iso(row.last_publish_at),
     last_publish_error: row.last_publish_error ?? null,
@@ -55,7 +68,8 @@ export async function sealCredential(scope: TenantScope, keys: KeyRing, id: stri
   return { credential_enc: s.sealed, credential_key_id: s.keyId };
 }
 
-export function openCredential(scope: TenantScope, keys: KeyRing, row: ConnectorRow): Promise<string> {
+export async function openCredential(scope: TenantScope, keys: KeyRing, row: ConnectorRow): Promise<string> {
+  if (row.credential_enc === null) throw new Error(`llm connector ${row.id} has no credential: its tenant was offboarded`);
   return openTenantSecret(scope, keys, { sealed: row.credential_enc, keyId: row.credential_key_id }, credentialPurpose(row.id));
 }
 

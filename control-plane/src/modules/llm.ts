@@ -77,6 +77,11 @@ async function update(ctx: RequestContext): Promise<Reply> {
   for (const k of ['name', 'credential'] as const) if (patch[k] === null) throw badRequest(`${k} cannot be null`, k, 'invalid_value');
   const set: Record<string, unknown> = {};
   const changes: Record<string, unknown> = {};
+  // Sending the credential or base URL again, unchanged, is how Terraform and Pulumi ask for a
+  // connector that is not connected to be tested again (a new credential_wo_version): the fix
+  // is often on the platform's side (a scope granted, a key re-enabled) and they cannot call :test.
+  const resend = before.status !== 'connected';
+  let retest = false;
   if (patch.name !== undefined && patch.name !== before.name) {
     set.name = patch.name;
     changes.name = { from: before.name, to: patch.name };
@@ -86,16 +91,24 @@ async function update(ctx: RequestContext): Promise<Reply> {
     if (next !== before.base_url) {
       set.base_url = next;
       changes.base_url = { from: before.base_url, to: next };
+      retest = true;
+    } else if (resend) {
+      changes.base_url = 'sent again';
+      retest = true;
     }
   }
-  if (patch.credential !== undefined && patch.credential !== (await openCredential(scope, ctx.app.keys, before))) {
-    Object.assign(set, await sealCredential(scope, ctx.app.keys, before.id, patch.credential!));
-    // Only that it changed: the audit trail never holds the credential.
-    changes.credential = 'replaced';
+  if (patch.credential !== undefined) {
+    const same = patch.credential === (await openCredential(scope, ctx.app.keys, before));
+    if (!same || resend) {
+      // Sealed again even when equal: a test of the old ciphertext still under way then records nothing.
+      Object.assign(set, await sealCredential(scope, ctx.app.keys, before.id, patch.credential!));
+      // Only whether it changed: the audit trail never holds the credential.
+      changes.credential = same ? 'sent again' : 'replaced';
+      retest = true;
+    }
   }
-  if (Object.keys(set).length > 0) {
+  if (Object.keys(changes).length > 0) {
     // A new key or a new address has not been proven yet: it is tested by itself right after.
-    const retest = set.base_url !== undefined || set.credential_enc !== undefined;
     if (retest) Object.assign(set, { status: 'untested', status_reason: null });
     await scope.table(TABLE).where({ id: before.id }).update({ ...set, updated_at: new Date() });
     await ctx.audit({ type: 'connector.config_changed', subject: before.id, data: { kind: 'llm', platform: before.platform, changes } });
@@ -147,7 +160,7 @@ export const llmModule: Module = {
       auth: 'tenant',
       tag: def.name,
       summary:
-        "Test an LLM connector's credential with a real call to its platform. The control plane also tests a connector by itself after its creation and after a change of its credential or base_url. A refused key or missing scopes fail the connector; an unreachable platform, a timeout, 5xx or 429 leave a connected connector connected (the failure is in status_reason)",
+        "Test an LLM connector's credential with a real call to its platform. The control plane also tests a connector by itself after its creation, after a change of its credential or base_url, and when a connector that is not connected is sent its credential or base_url again, even unchanged (how Terraform and Pulumi test it again: a new credential_wo_version). A refused key or missing scopes fail the connector; an unreachable platform, a timeout, 5xx or 429 leave a connected connector connected (the failure is in status_reason)",
       transaction: false,
       response: {
         type: 'object',

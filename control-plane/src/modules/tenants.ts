@@ -205,6 +205,13 @@ async function offboard(ctx: RequestContext, id: string) {
     const queued = await queueRevocation(db, id, c);
     if (queued.revocation_id) revocations.push(queued.revocation_id);
   }
+  // The revocations hold their own copy; the platforms' admin keys of a former customer are not
+  // kept beyond that. The catalog has no status for this, so failed, saying why.
+  const credentials = connectors.length
+    ? await db('llm_connectors')
+        .where({ tenant_id: id })
+        .update({ credential_enc: null, credential_key_id: null, status: 'failed', status_reason: 'the tenant was offboarded: its credential was erased', updated_at: now })
+    : 0;
   // The Hub goes with its tenant: its key stops co-signing and a Mode B CMEK key is disabled. A
   // module that replaces the tenant deletes the old Hub with the new tenant's credentials, which
   // cannot see it, so this is where it is taken out of service.
@@ -214,7 +221,7 @@ async function offboard(ctx: RequestContext, id: string) {
     {
       type: 'tenant.offboarded',
       subject: id,
-      data: { hub_decommissioned: hub?.id ?? null, grant_revocations_queued: revocations, sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
+      data: { hub_decommissioned: hub?.id ?? null, grant_revocations_queued: revocations, sessions_revoked: revoked, scim_tokens_revoked: directories.length, ingest_credentials_revoked: ingest, connector_credentials_erased: credentials, sso_logins_cancelled: logins, webhooks_disabled: webhooks, deliveries_cancelled: deliveries, jobs_dropped: jobs },
     },
     id,
   );

@@ -1,5 +1,5 @@
 import { LLM_DEFAULT_BASE_URLS } from '@claresia/catalog';
-import { jsonBody, missingScopes, otherStatus, platformUrl, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
+import { jsonBody, missingScopes, otherStatus, platformUrl, rateLimit, scopeList, sendPublish, unreachable, type PlatformAdapter } from '../adapter.js';
 
 const REQUIRED = ['manage_billing:copilot', 'read:org'] as const;
 // GitHub's scope hierarchy: a broader scope grants the narrower ones.
@@ -25,6 +25,9 @@ export const copilot: PlatformAdapter = {
       return unreachable('copilot', err);
     }
     if (res.status === 401) return { ok: false, code: 'invalid_credential', message: 'GitHub rejected the token (bad credentials)' };
+    // A rate limit says nothing about the token: platform_error, so the automatic test retries
+    // and a connected connector stays connected.
+    if (res.status === 403 && rateLimit(res)) return otherStatus('copilot', res, 'rate_limited');
     if (res.status === 403) return { ok: false, code: 'insufficient_scope', message: 'the token may not read its own user' };
     if (!res.ok) return otherStatus('copilot', res, null);
     const scopes = scopeList(res.headers.get('x-oauth-scopes'));
