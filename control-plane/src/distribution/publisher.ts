@@ -55,10 +55,11 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
     await scope.table('distribution_requests').where('status', 'pending').update({ publish_id: publishId });
     const at = new Date(rawRows(await trx.raw('SELECT clock_timestamp() AS at'))[0].at);
     const grants = await computeGrants(trx, tenantId);
-    const rows = (await scope.table<ConnectorRow>('llm_connectors').where('status', 'connected').orderBy('id')) as ConnectorRow[];
+    // One read for both lists: a test passing between two reads would put its connector in neither.
+    const rows = (await scope.table<ConnectorRow>('llm_connectors').orderBy('id')) as ConnectorRow[];
     const targets: Target[] = [];
-    for (const connector of rows) targets.push({ connector, credential: await openCredential(scope, app.keys, connector) });
-    const down = (await scope.table('llm_connectors').whereNot('status', 'connected').orderBy('id').select('id', 'platform', 'status')) as Array<Pick<ConnectorRow, 'id' | 'platform' | 'status'>>;
+    for (const connector of rows.filter((c) => c.status === 'connected')) targets.push({ connector, credential: await openCredential(scope, app.keys, connector) });
+    const down = rows.filter((c) => c.status !== 'connected').map((c) => ({ id: c.id, platform: c.platform, status: c.status }));
     return { grants, targets, down, at };
   });
 }
@@ -80,8 +81,12 @@ const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: $
  *   becomes `failed` with the reason (a passing :test republishes, see triggers.ts) and the
  *   requests this publish took fail at once;
  * - any failure: the platform's answer on the connector (last_publish_error) and on the requests;
- * - connectors that exist but none connected: the requests fail at once, naming them (nothing
- *   retries; a connector passing :test republishes).
+ * - connectors that exist but none connected, all `failed`: the requests fail at once, naming
+ *   them (nothing retries; a connector passing :test republishes);
+ * - none connected but one `untested` (its automatic test is queued or retrying, as right after a
+ *   create made in the same apply as the change): the requests stay pending. The test passing
+ *   republishes and that snapshot takes every pending request; the test failing fails them
+ *   (connector-test.ts recordTest).
  * The requests are completed only when every platform took the set. Otherwise, if a failure may
  * pass (an outage, a timeout, 429), the job is retried no sooner than the platform's Retry-After.
  * The job remembers which platforms took which set, so a retry of an unchanged set calls only the
@@ -118,7 +123,8 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
   const failures = [...rejected, ...transient].map((f) => describe(f.connector, f.failure.message));
   // Connectors exist but none may be published to: "completed" would tell whoever polls the
   // request that the platforms have the change, when none does.
-  const nowhere = all.length === 0 && down.length > 0;
+  const nowhere = all.length === 0 && down.length > 0 && down.every((c) => c.status === 'failed');
+  const waiting = all.length === 0 && down.length > 0 && !nowhere;
   if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
   const error = failures.join('; ').slice(0, 1000);
   await app.db.transaction(async (trx) => {
@@ -153,6 +159,8 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     let requests: string[] = [];
     if (rejected.length || nowhere) {
       requests = ((await taken.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
+    } else if (waiting) {
+      // Left pending on purpose: nothing was sent, so "completed" would be false.
     } else if (transient.length) {
       await taken.clone().update({ last_error: error, last_error_at: now });
     } else {

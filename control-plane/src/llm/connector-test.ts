@@ -46,6 +46,7 @@ export async function recordTest(scope: TenantScope, audit: Audit, tested: Conne
     .table('llm_connectors')
     .where({ id: tested.id })
     .update({ status: result.ok || kept ? 'connected' : 'failed', status_reason: reason?.slice(0, 500) ?? null, last_tested_at: now, updated_at: now });
+  const stranded = result.ok || kept ? null : await failStrandedRequests(scope, `no connector is connected: ${tested.platform} ${tested.id} failed its test: ${reason}`);
   await audit({
     type: 'connector.tested',
     subject: tested.id,
@@ -57,7 +58,23 @@ export async function recordTest(scope: TenantScope, audit: Audit, tested: Conne
       ...(kept ? { status_kept: 'connected' } : {}),
     },
   });
+  if (stranded?.requests.length) await audit({ type: 'distribution.failed', subject: null, data: { requests: stranded.requests, publish_id: null, attempts: 0, error: stranded.error } });
   return true;
+}
+
+/**
+ * A publish that found no connected connector but one still untested left its requests pending
+ * for that connector's test (publisher.ts). When the last such test fails and none is connected,
+ * no publish will come for them: they fail now, naming the connector, rather than stay pending.
+ * Updated before the chain is appended to, as every other writer of requests does.
+ */
+async function failStrandedRequests(scope: TenantScope, message: string): Promise<{ requests: string[]; error: string }> {
+  const error = message.slice(0, 1000);
+  const left = await scope.table('llm_connectors').whereIn('status', ['connected', 'untested']).first('id');
+  if (left) return { requests: [], error };
+  const now = scope.db.fn.now();
+  const rows = (await scope.table('distribution_requests').where('status', 'pending').update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>;
+  return { requests: rows.map((r) => r.id), error };
 }
 
 /**
