@@ -5,12 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { migrateLatest, openDatabase, startServer, type Db, type RunningServer } from '@claresia/control-plane';
 import { dbKinds, freshDatabase, type TestDatabase } from '../support/db.js';
 import { http } from '../support/http.js';
 import { until, withEnv } from '../support/until.js';
+import { captureLogs } from '../support/cli.js';
 
 /** A TCP relay in front of PostgreSQL that the test can pull out (connections refused) and put back. */
 interface Relay {
@@ -48,24 +47,13 @@ async function startRelay(target: { host: string; port: number }): Promise<Relay
   return { port, down, up: async () => void (await listen(port)), close: () => (server.listening ? down() : Promise.resolve()) };
 }
 
-function captureLogs() {
-  const lines: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(String(chunk)));
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'debug' }, sink) };
-}
-
 describe('the database out of reach [pg]', function () {
   this.timeout(120_000);
   let tdb: TestDatabase;
   let relay: Relay;
   let db: Db;
   let srv: RunningServer;
-  const logs = captureLogs();
+  const logs = captureLogs('debug');
   const operatorToken = 'op_' + randomBytes(24).toString('base64url');
 
   before(async function () {

@@ -5,9 +5,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { dbKinds } from '../support/db.js';
+import { captureLogs } from '../support/cli.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { http as request } from '../support/http.js';
 import { startSamlIdp, type SamlIdp } from '../support/idp/saml-idp.js';
@@ -43,18 +42,6 @@ async function heldMetadata(xml: string): Promise<HeldMetadata> {
     },
   };
   return held;
-}
-
-/** Log lines (parsed) of a control plane, to see the order a shutdown went in. */
-function captureLogs() {
-  const lines: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(String(chunk)));
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, sink) };
 }
 
 function watch<T>(p: Promise<T>) {
@@ -93,7 +80,7 @@ for (const kind of dbKinds()) {
     after(async () => saml?.close());
 
     it('refuses new connections and says shutting_down at once, answers the slow request in flight, then stops', async () => {
-      const logs = captureLogs();
+      const logs = captureLogs('info');
       cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true }, logger: logs.logger });
       const t = await cp.createTenant();
       held = await heldMetadata(saml.metadataXml());
@@ -136,7 +123,7 @@ for (const kind of dbKinds()) {
     });
 
     it('cuts what is still in flight once the grace period is over, and stops', async () => {
-      const logs = captureLogs();
+      const logs = captureLogs('info');
       const restore = withEnv({ CLARESIA_SHUTDOWN_GRACE_SECONDS: '0' });
       try {
         cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true }, logger: logs.logger });
