@@ -24,7 +24,6 @@ const ago = (now: Date, t: Date) => {
   const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
-const latest = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b));
 const missingTables = (f: Facts, tables: string[]) => tables.filter((t) => f.missing.includes(t));
 
 export function identityCheck(f: Facts): Check {
@@ -51,6 +50,15 @@ export function identityCheck(f: Facts): Check {
 }
 
 const named = (c: { platform: string; id: string }) => `${c.platform} ${c.id}`;
+
+/**
+ * The time a connector's last_publish_at must reach to carry the last change. Every change of
+ * grants makes a publish request stamped on the database's clock, the clock last_publish_at is
+ * read from; the entitlement, pack and audit times are each replica's own clock, so a replica a
+ * few ms ahead would read a published change as newer than its publish, for good. They count only
+ * for a tenant with no request yet (changes made before requests were recorded).
+ */
+const publishedSince = (f: Facts): Date | null => f.publishing?.last_change_at ?? f.entitlements.last_change_at;
 
 /**
  * Red when any platform does not have the current grants, naming each one and why: a connector
@@ -82,7 +90,7 @@ export function distributionCheck(f: Facts): Check {
       `see GET /api/v1/skill-entitlement/distribution/requests/${p.open.id} and the connectors' last_publish_error; the publish is retried`,
     );
   }
-  const change = latest(f.entitlements.last_change_at, p?.last_change_at ?? null);
+  const change = publishedSince(f);
   if (!f.entitlements.last_change_at || !change) return red('distribution', `${connected.length} platform(s) connected but there are no skill entitlements to publish`, 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
   const stale = connected.filter((c) => !c.last_publish_at || c.last_publish_at < change);
   const overdue = f.now.getTime() - change.getTime() > PUBLISH_SLA_MS;
@@ -118,7 +126,7 @@ export function skillsCheck(f: Facts): Check {
   if (granted.size === 0) return red('skills', 'no archetype has skills', 'apply a Cowork pack: POST /api/v1/skill-entitlement/coworks/{pack}/apply');
   const without = f.roster.archetypes.filter((a) => !granted.has(a));
   if (without.length) return red('skills', `archetype(s) with users but no skills: ${without.join(', ')}`, 'apply a pack that covers them, or set them: PUT /api/v1/skill-entitlement/archetypes/{archetype}');
-  const change = f.entitlements.last_change_at!;
+  const change = publishedSince(f)!;
   const published = (f.connectors ?? []).some((c) => c.status === 'connected' && c.last_publish_at && c.last_publish_at >= change);
   if (!published) return red('skills', `${granted.size} archetype(s) have skills but the current grants are not published to any platform`, 'connect a platform and republish: POST /api/v1/skill-entitlement/distribution:republish');
   return green('skills', `grants for ${granted.size} archetype(s) published`);

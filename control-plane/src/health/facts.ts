@@ -29,8 +29,8 @@ export interface Facts {
    * Publish requests: every change to who gets which skill (entitlements, packs, archetype
    * assignments, de-provisioning, RBAC groups and mappings) asks for one. `open`: the oldest not
    * yet completed; `failed`: the latest failure not followed by a completed request (a later
-   * success publishes the full set, so it repairs it); `last_change_at`: the latest change any
-   * request covers.
+   * success publishes the full set, so it repairs it); `last_change_at`: when the latest request
+   * was made, on the database's clock (the only time comparable with last_publish_at).
    */
   publishing?: { open: PublishRequestFact | null; failed: PublishRequestFact | null; last_change_at: Date | null };
   telemetry: { events: number; first_at: Date | null };
@@ -82,8 +82,12 @@ async function publishFacts(scope: TenantScope): Promise<NonNullable<Facts['publ
   let failed = scope.table('distribution_requests').where('status', 'failed');
   if (done?.at) failed = failed.where('completed_at', '>', done.at);
   const lastFailed = await failed.orderBy([{ column: 'completed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(cols);
+  // changed_at only: it is on the database's clock, as last_publish_at is, and requested_at is on
+  // the clock of whichever replica made the request; one a few ms ahead read every change as
+  // made after the publish that carried it. requested_at stands in only for rows from before
+  // changed_at existed.
   const last = await scope.table('distribution_requests').max({ changed: 'changed_at', requested: 'requested_at' }).first();
-  return { open: fact(open), failed: fact(lastFailed), last_change_at: latest(d(last?.changed), d(last?.requested)) };
+  return { open: fact(open), failed: fact(lastFailed), last_change_at: d(last?.changed) ?? d(last?.requested) };
 }
 
 export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string): Promise<Facts> {

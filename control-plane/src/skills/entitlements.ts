@@ -84,7 +84,8 @@ export async function writeEntitlement(scope: TenantScope, audit: Audit, archety
     await scope.table('skill_entitlements').where('archetype', archetype).delete();
   } else {
     if (before && before.source === source && sameList(before.skills, skills)) return false;
-    const row = { archetype, skills: JSON.stringify(skills), source, updated_at: new Date() };
+    // The database's clock, as the publish that carries the change is stamped with (health compares them).
+    const row = { archetype, skills: JSON.stringify(skills), source, updated_at: scope.db.fn.now() };
     if (before) await scope.table('skill_entitlements').where('archetype', archetype).update(row);
     else await scope.insert('skill_entitlements', row);
   }
