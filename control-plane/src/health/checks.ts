@@ -71,7 +71,12 @@ export function distributionCheck(f: Facts): Check {
   const connected = f.connectors.filter((c) => c.status === 'connected');
   if (f.connectors.length === 0) return red('distribution', 'no LLM platform is connected', 'add a connector: POST /api/v1/llm/connectors');
   const down = f.connectors.filter((c) => c.status !== 'connected');
-  const downReason = down.map((c) => `${named(c)} is ${c.status}${c.status_reason ? ` (${c.status_reason})` : c.status === 'untested' ? ' (its credential or base URL changed, or it was never tested)' : ''}`).join('; ');
+  // An untested connector's reason changes with each attempt of its automatic test ("waiting:
+  // ..."): in this line, which the tenant module outputs, it would change every plan's outputs
+  // while nothing changed. The connector's own status_reason says why; this says what it is.
+  const downReason = down
+    .map((c) => `${named(c)} is ${c.status}${c.status === 'untested' ? ' (its automatic test has not passed yet; see the connector\'s status_reason)' : c.status_reason ? ` (${c.status_reason})` : ''}`)
+    .join('; ');
   const downAction = `fix the credential if needed, then test: ${down.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ')}; it republishes when the test passes`;
   if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected (last test not passed): ${downReason}`, downAction);
   if (down.length) return red('distribution', `${down.length} of ${f.connectors.length} connector(s) not connected, so no grants reach them: ${downReason}`, downAction);
