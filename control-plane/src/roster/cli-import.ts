@@ -3,6 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { styleText } from 'node:util';
 import { apiError, flag, openSession } from '../health/cli-session.js';
 import { bar, useColour } from '../health/cli-table.js';
+import type { ImportReport } from './csv-import.js';
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
@@ -81,17 +82,8 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
     if (err.error?.code === 'too_many_removals') process.stderr.write(`${paint('yellow', 'hint')}  if ${file} really is the whole roster, run again with --max-removals N (the most members you accept to take off)\n`);
     throw await apiError(res);
   }
-  const r = (await res.json()) as {
-    rows: number;
-    created: number;
-    updated: number;
-    unchanged: number;
-    matched: number;
-    unmatched: number;
-    unmatched_rows: Array<{ line: number; email: string; title: string | null }>;
-    deactivated?: number;
-    deactivated_members?: Array<{ email: string }>;
-  };
+  // The server's own report type: a field it renames fails this command's type check.
+  const r = (await res.json()) as Pick<ImportReport, 'rows' | 'created' | 'updated' | 'unchanged' | 'matched' | 'unmatched' | 'unmatched_rows'> & Partial<Pick<ImportReport, 'deactivated' | 'deactivated_members'>>;
   process.stdout.write(`${r.rows} rows: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; ${paint('green', `${r.matched} matched`)}, ${paint(r.unmatched ? 'yellow' : 'green', `${r.unmatched} unmatched`)}\n`);
   if (replace) process.stdout.write(`${r.deactivated ?? 0} members not in the file turned inactive${r.deactivated_members?.length ? `: ${r.deactivated_members.slice(0, 20).map((m) => m.email).join(', ')}${(r.deactivated ?? 0) > 20 ? ', ...' : ''}` : ''}\n`);
   for (const u of r.unmatched_rows.slice(0, 20)) process.stdout.write(`  unmatched line ${u.line}: ${u.email} (${u.title ?? 'no title'})\n`);
