@@ -9,6 +9,7 @@ import { makeDirectory, PATCH_OP, scim, type Directory } from './scim/helpers.js
 import { provision } from './rbac-support.js';
 import { requestRepublish } from '../../control-plane/src/skills/entitlements.js';
 import { TenantScope } from '../../control-plane/src/db/tenant-scope.js';
+import { forwardTo } from '../support/http.js';
 
 const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '50', CLARESIA_PUBLISH_MAX_RETRY_MS: '2000', CLARESIA_PUBLISH_MAX_ATTEMPTS: '5' };
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
@@ -50,14 +51,7 @@ async function startFaultyPlatform(target: string): Promise<FaultyPlatform> {
     },
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
-  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => {
-    const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    up.end(body);
-  };
+  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => forwardTo(target, req, body, res);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -5,6 +5,7 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 import { until, withEnv } from '../support/until.js';
+import { forwardTo } from '../support/http.js';
 
 const FAST = { CLARESIA_JOBS_POLL_MS: '50', CLARESIA_PUBLISH_RETRY_MS: '50', CLARESIA_PUBLISH_MAX_RETRY_MS: '2000', CLARESIA_PUBLISH_MAX_ATTEMPTS: '5' };
 const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
@@ -29,14 +30,7 @@ async function startTestGate(target: string): Promise<TestGate> {
   type Answer = { status: number; body: unknown } | undefined;
   const waiting: Array<(answer: Answer) => void> = [];
   let later: Answer;
-  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => {
-    const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    up.end(body);
-  };
+  const forward = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => forwardTo(target, req, body, res);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -1,3 +1,4 @@
+import nodeHttp from 'node:http';
 export interface HttpResult<T = any> {
   status: number;
   body: T;
@@ -27,4 +28,14 @@ export async function http<T = any>(
     /* not JSON */
   }
   return { status: res.status, body: parsed as T, headers: res.headers, text };
+}
+
+/** Passes a request (its body already read) on to `target` and its answer back: a test proxy's pass-through. */
+export function forwardTo(target: string, req: import('node:http').IncomingMessage, body: Buffer, res: import('node:http').ServerResponse): void {
+  const up = nodeHttp.request(target + req.url, { method: req.method, headers: req.headers }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  up.end(body);
 }
