@@ -28,6 +28,7 @@ import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../
 import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
 import { clientAddress } from '../http/client-address.js';
+import { apiRateLimitsFrom, rateHeaders, takeApiRequest } from '../http/rate-limit.js';
 
 const def = resourceByName('sso_connection');
 const BASE = '/api/v1/identity/sso/connections/{id}';
@@ -307,8 +308,14 @@ async function oidcCallback(app: AppContext, req: Request): Promise<Reply> {
 export const ssoModule: Module = {
   name: 'sso',
   mount(server: express.Express, app: AppContext) {
+    // The callback lives outside the router, so it spends its caller's address budget itself,
+    // as every route without a token does: anyone can call it, and each call costs a state
+    // lookup, a log line and possibly a fetch from the IdP.
+    const anonymous = apiRateLimitsFrom(app.config.apiRateLimit).anonymous;
     server.get(expressPath(CALLBACK), async (req, res) => {
       res.setHeader('Cache-Control', 'no-store');
+      const budget = await takeApiRequest(app.db, `ip:${clientAddress(req)}`, anonymous);
+      for (const [k, v] of Object.entries(rateHeaders(budget))) res.setHeader(k, v);
       const reply = await oidcCallback(app, req).catch(async (err: unknown) => {
         await recordIdpAnswerFailure(app, req, 'oidc', err);
         throw err;
