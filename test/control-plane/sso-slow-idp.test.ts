@@ -162,7 +162,7 @@ for (const kind of dbKinds()) {
       assert.equal((await cp.db('sso_connections').where({ id: samlConn.body.id }).first()).metadata_url, `${slow.metadataUrl}?v=2`);
     });
 
-    it('sign-in starts share one discovery fetch, kept afterwards, until the client settings change; a failed fetch is not kept', async function () {
+    it('sign-in starts share one discovery fetch, kept afterwards, until the client settings change, which are not held back by a failure', async function () {
       this.timeout(60_000);
       const conn = await cp.request('POST', '/api/v1/identity/sso/configure', {
         token: a.token,
@@ -190,7 +190,7 @@ for (const kind of dbKinds()) {
       assert.equal(await start(), 302);
       assert.equal(slow.discoveries - afterPatch, 1);
 
-      // An IdP that fails is asked again by the next start, not remembered as failing.
+      // A failure is kept a while (sso-discovery-failure.test.ts), but new settings are a new client, fetched at once.
       const moved = await cp.request('PATCH', `/api/v1/identity/sso/connections/${conn.body.id}`, { token: a.token, body: { discovery_url: `${slow.discoveryUrl}?c=2` } });
       assert.equal(moved.status, 200, moved.text);
       await cp.db('sso_connections').where({ id: conn.body.id }).update({ status: 'green', discovery_url: `${slow.origin}/gone` });
