@@ -12,7 +12,7 @@ import { openCredential, type ConnectorRow } from '../llm/connector-store.js';
 import { adapterFor } from '../llm/platforms/index.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import { computeGrants } from './grants.js';
-import { PUBLISH_QUEUE, type PublishPayload } from './queue.js';
+import { PUBLISH_QUEUE, queueRecovery, type PublishPayload } from './queue.js';
 
 const ACTOR = 'claresia:distribution';
 
@@ -52,6 +52,7 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
     const publishId = job.payload.publish_id!;
     await dropQueuedSiblings(trx, PUBLISH_QUEUE, tenantId, job.id);
     const scope = new TenantScope(trx, tenantId);
+    if (job.payload.recovery && !(await openRecoveryRequest(scope, job.payload.recovery.after))) return null;
     await scope.table('distribution_requests').where('status', 'pending').update({ publish_id: publishId });
     const at = new Date(rawRows(await trx.raw('SELECT clock_timestamp() AS at'))[0].at);
     const grants = await computeGrants(trx, tenantId);
@@ -62,6 +63,28 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
     const down = rows.filter((c) => c.status !== 'connected').map((c) => ({ id: c.id, platform: c.platform, status: c.status }));
     return { grants, targets, down, at };
   });
+}
+
+/**
+ * A slow retry publishes for a request, so that whoever polls requests sees it pending and its
+ * success completes one (health reads a failure as repaired by a later completed request, as
+ * after a :test or a change). A pending one is taken as any publish takes it; with none, one of
+ * its own is opened, by the distribution itself. With none pending and no connector connected
+ * there is nothing to retry: what is left needs a person (a refused credential) or a test that
+ * republishes by itself when it passes (an untested connector); false.
+ */
+async function openRecoveryRequest(scope: TenantScope, after: string | null): Promise<boolean> {
+  if (await scope.table('distribution_requests').where('status', 'pending').first('id')) return true;
+  if (!(await scope.table('llm_connectors').where('status', 'connected').first('id'))) return false;
+  await scope.insert('distribution_requests', {
+    id: newId('dist'),
+    requested_by: ACTOR,
+    reason: `retry of publish ${after ?? '(unnamed)'}, which ran out of attempts`,
+    status: 'pending',
+    requested_at: new Date(),
+    changed_at: scope.db.fn.now(),
+  });
+  return true;
 }
 
 /** The set as one publish sends it; its key changes with the content, so a retry after a change is applied. */
@@ -88,14 +111,21 @@ const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: $
  *   republishes and that snapshot takes every pending request; the test failing fails them
  *   (connector-test.ts recordTest).
  * The requests are completed only when every platform took the set. Otherwise, if a failure may
- * pass (an outage, a timeout, 429), the job is retried no sooner than the platform's Retry-After.
+ * pass (an outage, a timeout, 429), the job is retried no sooner than the platform's Retry-After:
+ * with backoff until it runs out of attempts (giveUp), then, as a slow retry, every
+ * publishRecoveryMs.
  * The job remembers which platforms took which set, so a retry of an unchanged set calls only the
  * platforms that have not (and records nothing twice); a platform called again within this
  * publish would see the same Idempotency-Key, which changes nothing anyway.
  */
 async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
-  const { grants, targets: all, down, at } = await snapshot(app, job);
+  const taken = await snapshot(app, job);
+  if (!taken) {
+    app.logger.info({ tenant: tenantId, job: job.id, after: job.payload.recovery?.after ?? null }, 'publish: slow retry stopped, no connector is connected and no request pending');
+    return;
+  }
+  const { grants, targets: all, down, at } = taken;
   const publishId = job.payload.publish_id!;
   const set = grantSetOf(grants, tenantId, publishId);
   const took = job.payload.took ?? {};
@@ -155,16 +185,16 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
         .update({ status: 'failed', status_reason: `publish refused: ${failure.message}; update the credential, then test it: POST /api/v1/llm/connectors/${connector.id}:test`.slice(0, 1000) });
       if (n > 0) demoted.push(connector);
     }
-    const taken = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
+    const mine = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
     let requests: string[] = [];
     if (rejected.length || nowhere) {
-      requests = ((await taken.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
+      requests = ((await mine.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
     } else if (waiting) {
       // Left pending on purpose: nothing was sent, so "completed" would be false.
     } else if (transient.length) {
-      await taken.clone().update({ last_error: error, last_error_at: now });
+      await mine.clone().update({ last_error: error, last_error_at: now });
     } else {
-      await taken.clone().update({ status: 'completed', completed_at: now });
+      await mine.clone().update({ status: 'completed', completed_at: now });
     }
     await appendEvents(trx, app.keys, tenantId, [
       ...published
@@ -183,13 +213,31 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     await app.db('jobs').where({ id: job.id, locked_by: job.locked_by }).update({ payload: JSON.stringify({ ...job.payload, took }) });
     // The platform's Retry-After is a floor, not a wish: coming back sooner only earns another 429.
     const asked = Math.max(0, ...transient.map((f) => f.failure.retryAfterMs ?? 0));
-    const delay = Math.min(s.publishMaxRetryMs, Math.max(backoffMs(job.attempts, s.publishRetryMs, s.publishMaxRetryMs), asked));
+    const delay = job.payload.recovery ? slowRetryMs(s, asked) : Math.min(s.publishMaxRetryMs, Math.max(backoffMs(job.attempts, s.publishRetryMs, s.publishMaxRetryMs), asked));
     throw new RetryLater(`publish failed for ${failures.join('; ')}`, delay);
   }
 }
 
-/** Out of attempts: the requests it took are marked failed with the last error, and the chain says why. */
-async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string): Promise<void> {
+const DAY_MS = 86_400_000;
+
+/**
+ * The wait before a slow retry's next attempt: the recovery period, stretched by up to a tenth so
+ * the retries of tenants that gave up together spread out; a longer Retry-After is honoured, up
+ * to a day (further out is more likely a wrong clock than a plan).
+ */
+function slowRetryMs(s: JobSettings, askedMs: number): number {
+  return Math.max(Math.round(s.publishRecoveryMs * (1 + Math.random() * 0.1)), Math.min(askedMs, DAY_MS));
+}
+
+/**
+ * Out of attempts: the requests it took are marked failed with the last error, and the chain says
+ * why. While a connector is still connected, a slow retry is queued in the same transaction (see
+ * queueRecovery): a platform down for longer than the backoff gets the set once it is back,
+ * without anyone acting. A connector whose credential was refused is `failed`, not connected: it
+ * waits for a new credential or :test, whose pass republishes. A publish already queued for the
+ * tenant covers this one, and gives up (and queues a slow retry) by itself if it has to.
+ */
+async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
   const publishId = job.payload.publish_id;
   await app.db.transaction(async (trx) => {
@@ -203,7 +251,16 @@ async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string):
           .update({ status: 'failed', completed_at: trx.fn.now(), last_error: trx.raw('COALESCE(last_error, ?)', [error.slice(0, 1000)]), last_error_at: trx.raw('COALESCE(last_error_at, now())') })
           .returning('id')) as Array<{ id: string }>).map((r) => r.id)
       : [];
-    await appendEvent(trx, app.keys, tenantId, { type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests: ids, publish_id: publishId ?? null, attempts: job.attempts, error } });
+    const connected = await scope.table('llm_connectors').where('status', 'connected').first('id');
+    const queued = await trx('jobs').where({ queue: PUBLISH_QUEUE, key: tenantId, status: 'queued' }).first('id');
+    const retrying = !!connected && !queued;
+    if (retrying) await queueRecovery(trx, tenantId, publishId ?? null, s);
+    await appendEvent(trx, app.keys, tenantId, {
+      type: 'distribution.failed',
+      actor: ACTOR,
+      subject: null,
+      data: { requests: ids, publish_id: publishId ?? null, attempts: job.attempts, error, retry_every_ms: retrying ? s.publishRecoveryMs : null },
+    });
   });
 }
 

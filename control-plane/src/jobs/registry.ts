@@ -21,8 +21,11 @@ export interface JobDefinition<P = any> {
    */
   handle(app: AppContext, job: Job<P>, settings: JobSettings): Promise<void>;
   retryDelayMs(attempt: number, settings: JobSettings): number;
-  /** Called once when the job runs out of attempts, to record the failure where it belongs. */
-  onDead?(app: AppContext, job: Job<P>, error: string): Promise<void>;
+  /**
+   * Called once when the job runs out of attempts, to record the failure where it belongs (and,
+   * for work that must happen eventually, to queue what tries again later).
+   */
+  onDead?(app: AppContext, job: Job<P>, error: string, settings: JobSettings): Promise<void>;
   /**
    * Runs for an offboarded tenant too. Every other job of such a tenant is dropped; a job that
    * undoes what the tenant left behind (its grants on the LLM platforms) must still run.

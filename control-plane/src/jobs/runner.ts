@@ -68,7 +68,7 @@ export function startRunner(app: AppContext, s: JobSettings = jobSettings()): Ru
       });
       app.logger.warn({ job: job.id, queue: job.queue, attempt: job.attempts, outcome, err: { message } }, 'job failed');
       if (outcome === 'dead' && def.onDead) {
-        await def.onDead(app, job, message).catch((e) => app.logger.error({ job: job.id, err: { message: errorText(e) } }, 'job dead handler failed'));
+        await def.onDead(app, job, message, s).catch((e) => app.logger.error({ job: job.id, err: { message: errorText(e) } }, 'job dead handler failed'));
       }
     }
   };

@@ -21,6 +21,12 @@ export interface JobSettings {
   publishRetryMs: number;
   publishMaxRetryMs: number;
   publishMaxAttempts: number;
+  /**
+   * Once a publish ran out of attempts, how long between the slow retries that follow (one
+   * attempt each) while a connector is still connected: the platforms get the set once they are
+   * back, without anyone calling :test or changing an entitlement.
+   */
+  publishRecoveryMs: number;
   /** Time allowed for one platform's publish call. */
   publishTimeoutMs: number;
   webhookRetryMs: number;
@@ -40,6 +46,14 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
   const pollMs = integerEnv(env, 'CLARESIA_JOBS_POLL_MS', 100, 1);
   const idlePollMs = integerEnv(env, 'CLARESIA_JOBS_IDLE_POLL_MS', 5000, 1);
   if (idlePollMs < pollMs) throw new Error(`CLARESIA_JOBS_IDLE_POLL_MS (${idlePollMs}) must be at least CLARESIA_JOBS_POLL_MS (${pollMs})`);
+  const publishMaxRetryMs = num(env, 'CLARESIA_PUBLISH_MAX_RETRY_MS', 300_000);
+  // The slow schedule comes after the backoff gave up; faster than the backoff's cap, it would
+  // hammer a platform that is down harder than the backoff itself did. Unset, it follows a cap
+  // raised past 30 min, so a deployment that raised it still starts.
+  const publishRecoveryMs = integerEnv(env, 'CLARESIA_PUBLISH_RECOVERY_MS', Math.max(1_800_000, Math.ceil(publishMaxRetryMs)), 1);
+  if (publishRecoveryMs < publishMaxRetryMs) {
+    throw new Error(`CLARESIA_PUBLISH_RECOVERY_MS (${publishRecoveryMs}) must be at least CLARESIA_PUBLISH_MAX_RETRY_MS (${publishMaxRetryMs})`);
+  }
   return {
     pollMs,
     idlePollMs,
@@ -48,8 +62,9 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
     // A fraction used to round down to 0: a replica that never runs a job.
     concurrency: integerEnv(env, 'CLARESIA_JOBS_CONCURRENCY', 8, 1),
     publishRetryMs: num(env, 'CLARESIA_PUBLISH_RETRY_MS', 1000),
-    publishMaxRetryMs: num(env, 'CLARESIA_PUBLISH_MAX_RETRY_MS', 300_000),
+    publishMaxRetryMs,
     publishMaxAttempts: integerEnv(env, 'CLARESIA_PUBLISH_MAX_ATTEMPTS', 25, 1),
+    publishRecoveryMs,
     publishTimeoutMs: num(env, 'CLARESIA_PUBLISH_TIMEOUT_MS', 10_000),
     webhookRetryMs: num(env, 'CLARESIA_WEBHOOK_RETRY_MS', 1000),
     webhookMaxRetryMs: num(env, 'CLARESIA_WEBHOOK_MAX_RETRY_MS', 3_600_000),

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { openDatabase, startServer, type Db, type RunningServer } from '@claresia/control-plane';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { isPublishCall, startPlatformServer, type Account, type PlatformServer } from '../support/platforms/platform-server.js';
+import { until, withEnv } from '../support/until.js';
+import { makeDirectory, type Directory } from './scim/helpers.js';
+import { provision } from './rbac-support.js';
+import { jobSettings } from '../../control-plane/src/jobs/settings.js';
+
+// Three quick attempts, then the slow schedule: 300 ms stands for the 30 min of production.
+const SLOW = {
+  CLARESIA_JOBS_POLL_MS: '50',
+  CLARESIA_PUBLISH_RETRY_MS: '20',
+  CLARESIA_PUBLISH_MAX_RETRY_MS: '100',
+  CLARESIA_PUBLISH_MAX_ATTEMPTS: '3',
+  CLARESIA_PUBLISH_RECOVERY_MS: '300',
+};
+const ENG = ['claresia.codewright.code-review', 'claresia.core.meeting-notes'];
+const NEW_ENG = ['claresia.core.translation'];
+const DISTRIBUTION = 'claresia:distribution';
+
+describe('publish: the slow retry setting', () => {
+  it('is 30 min by default, a whole number of ms, and never faster than the backoff it follows', () => {
+    assert.equal(jobSettings({}).publishRecoveryMs, 1_800_000);
+    assert.equal(jobSettings({ CLARESIA_PUBLISH_RECOVERY_MS: '900000' }).publishRecoveryMs, 900_000);
+    assert.equal(jobSettings({ CLARESIA_PUBLISH_MAX_RETRY_MS: '3600000' }).publishRecoveryMs, 3_600_000, 'unset, it follows a backoff cap raised past it');
+    for (const [env, message] of [
+      [{ CLARESIA_PUBLISH_RECOVERY_MS: '0' }, /CLARESIA_PUBLISH_RECOVERY_MS must be a positive integer, got "0"/],
+      [{ CLARESIA_PUBLISH_RECOVERY_MS: '30m' }, /CLARESIA_PUBLISH_RECOVERY_MS must be a positive integer, got "30m"/],
+      [{ CLARESIA_PUBLISH_RECOVERY_MS: '1e6' }, /CLARESIA_PUBLISH_RECOVERY_MS/],
+      [{ CLARESIA_PUBLISH_RECOVERY_MS: '60000' }, /CLARESIA_PUBLISH_RECOVERY_MS \(60000\) must be at least CLARESIA_PUBLISH_MAX_RETRY_MS \(300000\)/],
+      [{ CLARESIA_PUBLISH_RECOVERY_MS: '600000', CLARESIA_PUBLISH_MAX_RETRY_MS: '3600000' }, /must be at least CLARESIA_PUBLISH_MAX_RETRY_MS \(3600000\)/],
+    ] as const) {
+      assert.throws(() => jobSettings(env), message, JSON.stringify(env));
+    }
+  });
+});
+
+for (const kind of dbKinds()) {
+  describe(`publish: a publish out of attempts is retried on a slow schedule [${kind}]`, function () {
+    this.timeout(120_000);
+    let cp: TestControlPlane;
+    // A second replica on the same database: both run the job queue, as in production.
+    let second: RunningServer;
+    let secondDb: Db | undefined;
+    let double: PlatformServer;
+    let account: Account;
+    let t: TenantFixture;
+    let okta: Directory;
+    let connector: string;
+    let restoreEnv = () => {};
+    const api = (method: string, path: string, body?: unknown) => cp.request(method, path, { token: t.token, ...(body === undefined ? {} : { body }) });
+    const requests = async (status: string) => (await api('GET', `/api/v1/skill-entitlement/distribution/requests?status=${status}`)).body.items as any[];
+    const distribution = async () => (await api('GET', '/api/v1/observability/tenant-health')).body.checks.find((c: any) => c.name === 'distribution');
+    const connectorRow = async () => (await api('GET', `/api/v1/llm/connectors/${connector}`)).body;
+    const publishCalls = () => double.calls.filter(isPublishCall).length;
+    const skillsOf = (email: string) => double.grants('claude').filter((g) => g.email === email).map((g) => g.skill);
+    const publishJobs = async () =>
+      (await cp.count('jobs', { queue: 'distribution.publish', tenant_id: t.id, status: 'queued' })) + (await cp.count('jobs', { queue: 'distribution.publish', tenant_id: t.id, status: 'running' }));
+    const idle = async () => (await cp.count('distribution_requests', { tenant_id: t.id, status: 'pending' })) === 0 && (await publishJobs()) === 0;
+    const failedEvents = async () =>
+      ((await cp.db('governance_events').where({ tenant_id: t.id, type: 'distribution.failed' }).orderBy('seq').select('data')) as Array<{ data: unknown }>).map((r) =>
+        typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+      );
+
+    before(async function () {
+      this.timeout(180_000);
+      restoreEnv = withEnv(SLOW);
+      double = await startPlatformServer();
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      secondDb = kind === 'pg' ? openDatabase({ databaseUrl: cp.databaseUrl! }) : undefined;
+      second = await startServer({ ...cp.server.ctx.config, port: 0, publicUrl: cp.url }, { db: secondDb ?? cp.db, migrate: false });
+      t = await cp.createTenant();
+      account = { credential: `claude-key-${Math.random().toString(36).slice(2)}`, scopes: ['skills'] };
+      double.addAccount('claude', account);
+      const c = await api('POST', '/api/v1/llm/connectors', { platform: 'claude', name: 'Claude', credential: account.credential, base_url: double.baseUrl('claude') });
+      assert.equal(c.status, 201, c.text);
+      connector = c.body.id;
+      assert.equal((await api('POST', `/api/v1/llm/connectors/${connector}:test`)).body.status, 'connected');
+      okta = await makeDirectory(cp, t, 'okta');
+      await provision(cp, okta, [{ email: 'ada@acme.example', title: 'Software Engineer' }], { 'claresia-users': ['ada@acme.example'] });
+      assert.equal((await api('POST', '/api/v1/skill-entitlement/archetypes', { archetype: 'eng', skills: ENG })).status, 201);
+      assert.equal((await api('POST', '/api/v1/roster/scim:sync')).status, 200);
+      await until('ada published', () => skillsOf('ada@acme.example').length === ENG.length);
+      await until('idle', idle);
+    });
+    after(async () => {
+      await second?.close();
+      await secondDb?.destroy();
+      await cp?.close();
+      await double?.close();
+      restoreEnv();
+    });
+
+    it('a platform down for longer than the backoff gets the change once it is back, with nobody acting; health stays red until then', async () => {
+      double.failPublishes('claude', Infinity);
+      const put = await api('PUT', '/api/v1/skill-entitlement/archetypes/eng', { skills: NEW_ENG });
+      assert.equal(put.status, 200, put.text);
+      const [given] = await until('the publish ran out of attempts', async () => {
+        const failed = await requests('failed');
+        return failed.length ? failed : null;
+      });
+      const afterGiveUp = publishCalls();
+      const red = await distribution();
+      assert.equal(red.status, 'red');
+      assert.match(red.reason, new RegExp(`request ${given.id} .*failed`));
+      assert.match((await connectorRow()).last_publish_error, /503/);
+
+      // Nobody acts: the slow retry keeps trying while the platform is still down.
+      await until('two slow retries reached the platform', () => publishCalls() >= afterGiveUp + 2);
+      const [gaveUp] = await failedEvents();
+      assert.equal(gaveUp.retry_every_ms, 300, 'distribution.failed says the publish is retried, and how often');
+      const [retry] = await until('the slow retry has a request of its own, showing the latest answer', async () => {
+        const open = (await requests('pending')).filter((r) => r.requested_by === DISTRIBUTION && r.last_error);
+        return open.length ? open : null;
+      });
+      assert.match(retry.last_error, /claude .*503/);
+      assert.match(retry.reason, /ran out of attempts/);
+      assert.deepEqual((await requests('failed')).map((r) => r.id), [given.id], 'a failed slow attempt is not another failed request');
+      assert.equal((await failedEvents()).length, 1);
+      const stillRed = await distribution();
+      assert.equal(stillRed.status, 'red');
+      assert.match(stillRed.reason, new RegExp(`request ${given.id} `));
+      assert.match((await connectorRow()).last_publish_error, /503/);
+      assert.deepEqual(skillsOf('ada@acme.example'), ENG);
+
+      const applied = double.applied.length;
+      double.failPublishes('claude', 0);
+      await until('the slow retry completed its request', async () => (await requests('completed')).some((r) => r.id === retry.id));
+      assert.deepEqual(skillsOf('ada@acme.example'), NEW_ENG);
+      const green = await distribution();
+      assert.equal(green.status, 'green', green.reason);
+      assert.equal((await connectorRow()).last_publish_error, null);
+      await until('no publish left queued', idle);
+      // Two replicas ran the queue: the recovered platform got the set once.
+      assert.equal(double.applied.length, applied + 1);
+      assert.equal((await failedEvents()).length, 1);
+    });
+
+    it('a credential refused during the slow retry stops it: the connector waits for a new credential or :test, as after any refusal', async () => {
+      double.failPublishes('claude', Infinity);
+      const r = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'outage' });
+      assert.equal(r.status, 202, r.text);
+      await until('the publish ran out of attempts', async () => (await requests('failed')).some((x) => x.id === r.body.id));
+      const before = (await failedEvents()).length;
+
+      const key = account.credential;
+      account.credential = 'revoked on the platform';
+      double.failPublishes('claude', 0);
+      await until('the next slow attempt was refused', async () => (await connectorRow()).status === 'failed');
+      assert.equal((await failedEvents())[before - 1].retry_every_ms, 300);
+      await until('the slow retry stopped', idle);
+      const c = await connectorRow();
+      assert.match(c.status_reason, /publish refused/);
+      const refused = (await requests('failed')).find((x) => x.requested_by === DISTRIBUTION);
+      assert.ok(refused, 'the slow retry request failed with the refusal');
+      assert.match(refused.last_error, /401/);
+      const events = await failedEvents();
+      assert.equal(events.length, before + 1);
+      const health = await distribution();
+      assert.equal(health.status, 'red');
+      assert.match(health.reason, new RegExp(`${connector} is failed`));
+
+      // What a person does: the credential works again and :test passes, which republishes.
+      account.credential = key;
+      assert.equal((await api('POST', `/api/v1/llm/connectors/${connector}:test`)).body.status, 'connected');
+      await until('republished after the test', async () => (await distribution()).status === 'green');
+      await until('idle', idle);
+    });
+  });
+}
