@@ -3,20 +3,33 @@
  * (the same source as the schema), so docs cannot disagree with what the provider accepts.
  */
 import { dataSources, resources, type Attribute, type AttrType, type DataSourceDef, type ResourceDef } from '@claresia/catalog';
-import { defaultNote, flags, hasTimeouts, providerAttributes, writeOnlyVersions } from './schema.js';
+import { defaultNote, flags, hasTimeouts, providerAttributes, TIMEOUTS_ATTRIBUTE, writeOnlyVersions } from './schema.js';
 
 export const DOCS_COMMAND = 'npm run docs -w @claresia/terraform-provider';
 const HEADER = `<!-- Generated from the resource catalog by \`${DOCS_COMMAND}\`; do not edit. -->\n`;
 
-function typeName(t: AttrType): string {
-  if (typeof t === 'string') return t === 'integer' ? 'Number' : t === 'boolean' ? 'Boolean' : t[0]!.toUpperCase() + t.slice(1);
-  if ('list' in t) return `List of ${typeName(t.list)}`;
-  if ('set' in t) return `Set of ${typeName(t.set)}`;
-  if ('map' in t) return `Map of ${typeName(t.map)}`;
-  return 'Object';
+/** The object an attribute holds, alone or as the elements of a list, set or map: Terraform's nested attributes. */
+function nestedObject(t: AttrType): Record<string, Attribute> | undefined {
+  if (typeof t === 'string') return undefined;
+  if ('object' in t) return t.object;
+  const inner = 'list' in t ? t.list : 'set' in t ? t.set : t.map;
+  return typeof inner !== 'string' && 'object' in inner ? inner.object : undefined;
 }
 
-function bullet(name: string, a: Attribute): string {
+// Nested attributes are named as tfplugindocs names them, so the pages read like the registry's other providers.
+function typeName(t: AttrType): string {
+  if (typeof t === 'string') return t === 'integer' ? 'Number' : t === 'boolean' ? 'Boolean' : t[0]!.toUpperCase() + t.slice(1);
+  if ('object' in t) return 'Attributes';
+  const nested = nestedObject(t) !== undefined;
+  if ('list' in t) return nested ? 'Attributes List' : `List of ${typeName(t.list)}`;
+  if ('set' in t) return nested ? 'Attributes Set' : `Set of ${typeName(t.set)}`;
+  return nested ? 'Attributes Map' : `Map of ${typeName(t.map)}`;
+}
+
+/** The anchor of a nested attribute's section; `path` is its dotted path from the top. */
+const nestedAnchor = (path: string) => `nestedatt--${path.replace(/\./g, '--')}`;
+
+function bullet(name: string, a: Attribute, path = name): string {
   const tags = [typeName(a.type)];
   if (a.sensitive) tags.push('Sensitive');
   if (a.writeOnly) tags.push('Write-only');
@@ -29,19 +42,79 @@ function bullet(name: string, a: Attribute): string {
   if (a.normalize) notes.push(`Compared ${a.normalize === 'sorted_set' ? 'as a set' : a.normalize === 'lowercase' ? 'case-insensitively' : 'ignoring surrounding whitespace'}, as the API stores it.`);
   if (a.writeOnly) notes.push('Sent to the API, never stored in state (Terraform 1.11+); accepts ephemeral values.');
   if (a.returnedOnce) notes.push('Returned once, at creation; null after import.');
+  if (nestedObject(a.type)) notes.push(`(see [below for nested schema](#${nestedAnchor(path)}))`);
   return `- \`${name}\` (${tags.join(', ')}) ${notes.join(' ')}`;
 }
 
-function schemaSections(attrs: Record<string, Attribute>): string {
-  const groups: Record<string, string[]> = { Required: [], Optional: [], 'Read-Only': [] };
-  for (const [name, a] of Object.entries(attrs).sort(([x], [y]) => x.localeCompare(y))) {
+type Group = 'Required' | 'Optional' | 'Read-Only';
+/** A bullet and the name it sorts by. */
+type Line = [name: string, line: string];
+
+function grouped(attrs: Record<string, Attribute>, prefix: string, extraOptional: Line[] = []): [Group, string[]][] {
+  const groups: Record<Group, Line[]> = { Required: [], Optional: [...extraOptional], 'Read-Only': [] };
+  for (const [name, a] of Object.entries(attrs)) {
     const f = flags(a);
-    groups[f.required ? 'Required' : f.optional ? 'Optional' : 'Read-Only']!.push(bullet(name, a));
+    groups[f.required ? 'Required' : f.optional ? 'Optional' : 'Read-Only'].push([name, bullet(name, a, prefix + name)]);
   }
-  return Object.entries(groups)
+  return (Object.entries(groups) as [Group, Line[]][])
     .filter(([, lines]) => lines.length)
-    .map(([title, lines]) => `### ${title}\n\n${lines.join('\n')}\n`)
-    .join('\n');
+    .map(([title, lines]) => [title, lines.sort(([x], [y]) => x.localeCompare(y)).map(([, l]) => l)]);
+}
+
+/**
+ * A "Nested Schema for `x`" section for every nested attribute, depth first, each behind the
+ * anchor its attribute's bullet links to: the fields a user writes outputs and checks against.
+ */
+function nestedSections(attrs: Record<string, Attribute>, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [name, a] of Object.entries(attrs).sort(([x], [y]) => x.localeCompare(y))) {
+    const inner = nestedObject(a.type);
+    if (!inner) continue;
+    const path = prefix + name;
+    const groups = grouped(inner, `${path}.`).map(([title, lines]) => `${title}:\n\n${lines.join('\n')}\n`);
+    out.push(`<a id="${nestedAnchor(path)}"></a>\n### Nested Schema for \`${path}\`\n\n${groups.join('\n')}`);
+    out.push(...nestedSections(inner, `${path}.`));
+  }
+  return out;
+}
+
+/** `extraOptional`: arguments that live only in Terraform (timeouts, a wait switch), listed with the catalog's optional ones. */
+function schemaSections(attrs: Record<string, Attribute>, extraOptional: Line[] = []): string {
+  return [...grouped(attrs, '', extraOptional).map(([title, lines]) => `### ${title}\n\n${lines.join('\n')}\n`), ...nestedSections(attrs)].join('\n');
+}
+
+/** Optional arguments of a resource that are Terraform's alone, never sent to the API. */
+function terraformOnlyArguments(def: ResourceDef): Line[] {
+  const out: Line[] = [];
+  if (hasTimeouts(def)) {
+    out.push([
+      TIMEOUTS_ATTRIBUTE,
+      `- \`${TIMEOUTS_ATTRIBUTE}\` (Attributes) How long apply waits for the resource to become ready, written \`${TIMEOUTS_ATTRIBUTE} = { create = "30m" }\`. (see [below for nested schema](#${nestedAnchor(TIMEOUTS_ATTRIBUTE)}))`,
+    ]);
+  }
+  const wait = def.async?.waitArgument;
+  if (wait) out.push([wait.name, `- \`${wait.name}\` (Boolean) ${wait.description} Defaults to \`true\`.`]);
+  return out;
+}
+
+function timeoutsSection(def: ResourceDef): string {
+  const a = def.async!;
+  const states = (xs: readonly string[], join: string) => xs.map((s) => `\`${s}\``).join(join);
+  return [
+    `<a id="${nestedAnchor(TIMEOUTS_ATTRIBUTE)}"></a>`,
+    `### Nested Schema for \`${TIMEOUTS_ATTRIBUTE}\`\n`,
+    `Creation finishes in the background; apply polls \`${a.attribute}\` until it is ${states(a.ready, ' or ')} (failing on ${states(a.failed, ', ')}). ` +
+      'Each limit is a duration such as `30s`, `20m` or `1h30m` and defaults to 20 minutes; a resource still not ready at its limit stays in state, tainted.\n',
+    // Peer providers take a `timeouts { ... }` block; Terraform refuses that here with "Unsupported block type".
+    `\`${TIMEOUTS_ATTRIBUTE}\` is an attribute, so it is set with \`=\`, not written as a block:\n`,
+    '```terraform',
+    `resource "claresia_${def.name}" "example" {\n  # ...\n\n  ${TIMEOUTS_ATTRIBUTE} = {\n    create = "30m"\n  }\n}`,
+    '```\n',
+    'Optional:\n',
+    `- \`create\` (String) How long create waits for \`${a.attribute}\` to turn ${states(a.ready, ' or ')}.`,
+    '- `delete` (String) How long destroy waits for the API to stop returning the resource.',
+    `- \`update\` (String) How long an update waits for \`${a.attribute}\` to turn ${states(a.ready, ' or ')} again.\n`,
+  ].join('\n');
 }
 
 function resourceDoc(def: ResourceDef): string {
@@ -69,7 +142,7 @@ function resourceDoc(def: ResourceDef): string {
     '## Example Usage\n',
     '```terraform\n' + def.terraformExample.trim() + '\n```\n',
     '## Schema\n',
-    schemaSections(def.attributes),
+    schemaSections(def.attributes, terraformOnlyArguments(def)),
   ];
   const versions = writeOnlyVersions(def);
   if (versions.length) {
@@ -79,16 +152,7 @@ function resourceDoc(def: ResourceDef): string {
       versions.map((v) => `- \`${v.version}\` (Number, Optional) Change this number to send a new value of \`${v.attribute}\`.`).join('\n') + '\n',
     );
   }
-  if (hasTimeouts(def)) {
-    parts.push(
-      '### Timeouts\n',
-      `Creation finishes in the background; apply polls \`${def.async!.attribute}\` until it is ${def.async!.ready.map((s) => `\`${s}\``).join(' or ')} ` +
-        `(failing on ${def.async!.failed.map((s) => `\`${s}\``).join(', ')}). Each limit defaults to 20 minutes:\n`,
-      '- `timeouts` (Object, Optional) `create`, `update` and `delete` as durations such as `30s`, `20m`, `1h`. A resource still not ready at its limit stays in state, tainted.\n',
-    );
-    const wait = def.async!.waitArgument;
-    if (wait) parts.push(`- \`${wait.name}\` (Boolean, Optional) ${wait.description} Defaults to \`true\`.\n`);
-  }
+  if (hasTimeouts(def)) parts.push(timeoutsSection(def));
   // Import reads the API, and these live only in Terraform: a configuration that sets them
   // plans them once after an import. Said here so that a first plan is not taken for drift.
   const afterImport = [

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataSources, resources } from '@claresia/catalog';
+import { dataSources, resources, type Attribute, type AttrType } from '@claresia/catalog';
 import { DOCS_COMMAND, renderDocs } from '../../provider/src/docs.js';
 import { providerDir } from './support/terraform.js';
 
@@ -41,5 +41,46 @@ describe('provider docs', () => {
     assert.match(importSection('webhook'), /`secret_wo_version` is not imported/);
     assert.match(importSection('hub'), /`timeouts` are not imported[^\n]*calls no API/);
     assert.doesNotMatch(importSection('tenant'), /not imported/, 'nothing of the kind on a tenant');
+  });
+
+  it('describe every field of a nested object in a section of its own, linked from its attribute', () => {
+    const objectOf = (t: AttrType): Record<string, Attribute> | undefined => {
+      if (typeof t === 'string') return undefined;
+      if ('object' in t) return t.object;
+      const inner = 'list' in t ? t.list : 'set' in t ? t.set : t.map;
+      return typeof inner !== 'string' && 'object' in inner ? inner.object : undefined;
+    };
+    let seen = 0;
+    const walk = (page: string, attrs: Record<string, Attribute>, prefix: string) => {
+      for (const [name, a] of Object.entries(attrs)) {
+        const fields = objectOf(a.type);
+        if (!fields) continue;
+        const path = prefix + name;
+        const anchor = `nestedatt--${path.replace(/\./g, '--')}`;
+        assert.ok(page.includes(`- \`${name}\` (`) && page.includes(`(see [below for nested schema](#${anchor}))`), `${path} links to its nested schema`);
+        const section = page.split(`<a id="${anchor}"></a>\n### Nested Schema for \`${path}\`\n`)[1]?.split(/\n<a id=|\n## /)[0];
+        assert.ok(section, `${path} has a nested schema section`);
+        for (const [field, f] of Object.entries(fields)) {
+          assert.ok(section.includes(`- \`${field}\` (`) && section.includes(f.description), `${path}.${field} is described in its section`);
+          seen++;
+        }
+        walk(page, fields, `${path}.`);
+      }
+    };
+    for (const d of dataSources) walk(docs.get(`data-sources/${d.name}.md`)!, d.attributes, '');
+    for (const r of resources) walk(docs.get(`resources/${r.name}.md`)!, r.attributes, '');
+    assert.ok(seen >= 17, `only ${seen} nested fields found`);
+    const health = docs.get('data-sources/tenant_health.md')!;
+    assert.match(health, /### Nested Schema for `onboarding\.steps`\n\nRead-Only:\n\n- `done` \(Boolean\) Whether the facts show it done\./);
+    assert.match(docs.get('data-sources/skill_catalog.md')!, /- `grants` \(Map of List of String\) Archetype to its default skill ids\./);
+  });
+
+  it('show timeouts written as an attribute, and list the wait switch with the optional arguments', () => {
+    const hub = docs.get('resources/hub.md')!;
+    const optional = hub.split('### Optional\n')[1]!.split('\n### ')[0]!;
+    assert.match(optional, /^- `wait_for_ready` \(Boolean\) /m);
+    assert.match(optional, /^- `timeouts` \(Attributes\) [^\n]*`timeouts = \{ create = "30m" \}`/m);
+    assert.match(hub, /```terraform\nresource "claresia_hub" "example" \{\n[^`]*\n  timeouts = \{\n    create = "30m"\n  \}\n\}\n```/);
+    assert.doesNotMatch(hub, /timeouts \{/, 'never shown as a block');
   });
 });
