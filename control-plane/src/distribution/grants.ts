@@ -16,9 +16,10 @@ export interface Grant {
  *
  * A member counts only while active and mapped to an archetype, and never while their SCIM
  * user is de-provisioned. That follows the person, not the row (roster/holders.ts departures):
- * an address held by SCIM users and by no active, undeleted one gets nothing, whatever the
- * member points at, so a member a CSV wrote (no `scim_user_id`, or turned active by a later
- * import) cannot hand a de-provisioned person their skills back; a member pointing at an
+ * an address held by SCIM users (as roster address, or as login when the userName is an
+ * address: an account under the UPN is the same person) and by no active, undeleted one gets
+ * nothing, whatever the member points at, so a member a CSV wrote (no `scim_user_id`, or turned
+ * active by a later import) cannot hand a de-provisioned person their skills back; a member pointing at an
  * inactive user counts while an active one holds its address (provisioned again after a DELETE,
  * or another directory's copy). Once the tenant uses RBAC groups (any `claresia-*` group), only
  * people holding a role through a mapped group count, and a mapping's archetype grant gives

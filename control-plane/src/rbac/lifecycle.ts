@@ -7,7 +7,7 @@ import { requestRepublish } from '../skills/entitlements.js';
 import { tenantUsesRbac } from './access.js';
 import { scimEmail } from '../roster/email.js';
 import { followAddressChange, type Move } from '../roster/address-moves.js';
-import { directoryIds, holdersOf, type HolderQuery } from '../roster/holders.js';
+import { addressesOf, directoryIds, holdersOf, type HolderQuery } from '../roster/holders.js';
 import { ensureDefaultMappings } from './mappings.js';
 import { revokeRosterOnlySessions, revokeUserSessions, usersWithoutRole } from './revoke.js';
 import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
@@ -40,15 +40,16 @@ interface Member {
   scim_user_id: string | null;
 }
 
-/** The user's roster address (null once they have none) and the members it concerns: theirs by id, and the one at that address. */
+/** The user's roster address (null once they have none) and the members it concerns: theirs by id, and those at the addresses the user holds (roster address, login). */
 async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ address: string | null; members: Member[] }> {
   const u = await scope.table('scim_users').where('id', userId).first('email', 'user_name');
   const address = u ? scimEmail(u.email, u.user_name) : null;
+  const held = u ? addressesOf(u) : [];
   const members = (await scope
     .table('roster_members')
     .where((q) => {
       q.where('scim_user_id', userId);
-      if (address) q.orWhere('email', address);
+      if (held.length) q.orWhereIn('email', held);
     })
     .orderBy('id')
     .select('id', 'email', 'source', 'active', 'scim_user_id')) as Member[];

@@ -1,5 +1,5 @@
 import type { TenantScope } from '../db/tenant-scope.js';
-import { scimEmail } from './email.js';
+import { scimEmail, scimLogin } from './email.js';
 
 /**
  * One person may be provisioned by several directories of a tenant at once (an Okta-to-Entra
@@ -25,6 +25,17 @@ export const HOLDER_COLUMNS = ['id', 'email', 'user_name', 'active', 'updated_at
  * rows it finds with scimEmail, which also rules out what is not an address at all.
  */
 export const ADDRESS_SQL = (alias: string) => `lower(trim(coalesce(${alias}.email, ${alias}.user_name)))`;
+
+/**
+ * The addresses a SCIM user holds: its roster address, and its login (userName) when that is an
+ * address too. Someone listed (by a CSV, on a platform) under their login is the same person as
+ * under their work email, so de-provisioning takes both away and re-activation gives both back.
+ */
+export function addressesOf(u: { email: string | null; user_name: string }): string[] {
+  const roster = scimEmail(u.email, u.user_name);
+  const login = scimLogin(u.user_name);
+  return [...new Set([roster, login].filter((a): a is string => a !== null))];
+}
 
 const millis = (d: Date | string) => new Date(d).getTime();
 
@@ -55,7 +66,7 @@ export interface HolderQuery {
   directories?: readonly string[];
 }
 
-/** The live SCIM users whose roster address is `address`, the preferred one first. */
+/** The live SCIM users holding `address` (addressesOf), the preferred one first. */
 export async function holdersOf(scope: TenantScope, address: string, opts: HolderQuery = {}): Promise<Holder[]> {
   const directories = opts.directories ?? (await directoryIds(scope));
   if (!directories.length) return [];
@@ -73,12 +84,13 @@ export async function holdersOf(scope: TenantScope, address: string, opts: Holde
     });
   if (opts.active) q = q.where('u.active', true);
   const rows = (await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
-  return rows.filter((u) => !opts.except?.has(u.id) && scimEmail(u.email, u.user_name) === address).sort(byPreference);
+  return rows.filter((u) => !opts.except?.has(u.id) && addressesOf(u).includes(address)).sort(byPreference);
 }
 
 /**
  * Where SCIM de-provisioned someone, who holds the address now. Only addresses an inactive (or
- * deleted) SCIM user holds appear:
+ * deleted) SCIM user holds appear, by its roster address or its login (addressesOf: a CSV row or
+ * a platform account under the UPN is the same person as one under the work email):
  * - `deprovisioned`: no active, undeleted user holds it; the person is gone. A deleted user counts
  *   as a holder here (it is de-provisioned, and its row stays so that it keeps counting): unlike
  *   holdersOf, which asks who speaks for a person, this asks whether the directory took her away,
@@ -94,30 +106,46 @@ export interface Departures {
   live: Map<string, string>;
 }
 
+type Listed = Holder & { deleted_at: Date | string | null };
+
 export async function departures(scope: TenantScope, only?: ReadonlySet<string>): Promise<Departures> {
   const out: Departures = { deprovisioned: new Map(), live: new Map() };
   if (only && only.size === 0) return out;
   const address = scope.db.raw(ADDRESS_SQL('u')) as unknown as string;
-  const inactive = scope.table('scim_users as d').where('d.active', false).select(scope.db.raw(ADDRESS_SQL('d')));
+  // Both addresses of every inactive user, in SQL terms (addressesOf decides below), read in one
+  // pass: one list, made once and hashed, that each user's two addresses are looked up in.
+  const gone = scope
+    .table('scim_users as d')
+    .where('d.active', false)
+    .select(scope.db.raw(`unnest(array[${ADDRESS_SQL('d')}, d.user_name_lower]) AS a`));
+  const listed = () => scope.db.select('g.a').from('gone as g');
   const rows = (await scope
     .table('scim_users as u')
-    .whereIn(address, inactive)
-    .select([...HOLDER_COLUMNS.map((c) => `u.${c}`), 'u.deleted_at'])) as Array<Holder & { deleted_at: Date | string | null }>;
-  const byAddress = new Map<string, Array<Holder & { deleted_at: Date | string | null }>>();
+    .with('gone', gone)
+    .where((w) => w.whereIn(address, listed()).orWhereIn('u.user_name_lower', listed()))
+    .select([...HOLDER_COLUMNS.map((c) => `u.${c}`), 'u.deleted_at'])) as Listed[];
+  const byAddress = new Map<string, Listed[]>();
   for (const u of rows) {
-    const a = scimEmail(u.email, u.user_name);
-    if (!a || (only && !only.has(a))) continue;
-    byAddress.set(a, [...(byAddress.get(a) ?? []), u]);
+    for (const a of addressesOf(u)) {
+      if (only && !only.has(a)) continue;
+      byAddress.set(a, [...(byAddress.get(a) ?? []), u]);
+    }
   }
   for (const [a, users] of byAddress) {
     const live = users.filter((u) => u.active && u.deleted_at === null).sort(byPreference);
+    // Fetched for its other address: an address only active users hold is no departure.
+    if (live.length === users.length) continue;
     if (live.length) out.live.set(a, live[0]!.id);
     else out.deprovisioned.set(a, users.sort(byPreference)[0]!.id);
   }
   return out;
 }
 
-/** Which of `addresses` an active, undeleted SCIM user holds: the person is the IdP's to remove. */
+/**
+ * Which of `addresses` an active, undeleted SCIM user has as its roster address: the member there
+ * is the IdP's to remove (a sync would bring it back). Not its login: a member a CSV made at a
+ * login address is the file's, which a replace import or a DELETE may take off.
+ */
 export async function liveAddresses(scope: TenantScope, addresses: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < addresses.length; i += 1000) {

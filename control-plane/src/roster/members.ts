@@ -75,7 +75,7 @@ export interface UpsertResult {
   confidence: number;
   /** An existing member turned active or inactive, or now follows another SCIM user. */
   access_changed: boolean;
-  /** A CSV row at the address of a person SCIM de-provisioned: kept (or created) inactive. */
+  /** A CSV row at an address (work email or login) of a person SCIM de-provisioned: kept (or created) inactive. */
   deprovisioned: boolean;
 }
 
