@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { KeyRing } from '../crypto/keys.js';
 import type { Queryable, Tx } from '../db/connection.js';
 import { ApiError } from './errors.js';
+import { checkStillCurrent, issuedCredentialOf } from './issued-credential.js';
 
 /**
  * How long a POST's Idempotency-Key is remembered (Stripe's period). A client retries within
@@ -82,7 +83,7 @@ export async function replay(trx: Tx, keys: KeyRing, r: IdempotencyRecord, reque
     await trx(TABLE).where(r).delete();
     return undefined;
   }
-  return answerOf(keys, r, prior, requestHash);
+  return answerOf(trx, keys, r, prior, requestHash);
 }
 
 /**
@@ -93,13 +94,16 @@ export async function replay(trx: Tx, keys: KeyRing, r: IdempotencyRecord, reque
 export async function peek(db: Queryable, keys: KeyRing, r: IdempotencyRecord, requestHash: string, now = new Date()): Promise<StoredReply | undefined> {
   const prior = await db(TABLE).where(r).first();
   if (!prior || expired(prior, now)) return undefined;
-  return answerOf(keys, r, prior, requestHash);
+  return answerOf(db, keys, r, prior, requestHash);
 }
 
-function answerOf(keys: KeyRing, r: IdempotencyRecord, prior: Record<string, any>, requestHash: string): StoredReply {
+async function answerOf(db: Queryable, keys: KeyRing, r: IdempotencyRecord, prior: Record<string, any>, requestHash: string): Promise<StoredReply> {
   if (prior.request_hash !== requestHash) {
     throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');
   }
+  // The record stays: a later retry with this key gets the same refusal rather than running the
+  // rotation again, until the key is forgotten with the record (SECRET_REPLY_TTL_MS).
+  if (prior.issued_credential) await checkStillCurrent(db, prior.issued_credential as string);
   const stored = prior.headers ? (JSON.parse(keys.open(prior.headers, `${aad(r)}:headers`).toString('utf8')) as Record<string, string>) : {};
   const body = JSON.parse(keys.open(prior.response_enc, aad(r)).toString('utf8')) as unknown;
   return { status: prior.status as number, body, headers: { ...stored, 'Idempotent-Replayed': 'true' } };
@@ -107,7 +111,8 @@ function answerOf(keys: KeyRing, r: IdempotencyRecord, prior: Record<string, any
 
 /**
  * Remembers a successful reply, whole and sealed, in the transaction that made it; one holding a
- * secret is marked, so that it expires after SECRET_REPLY_TTL_MS.
+ * secret is marked, so that it expires after SECRET_REPLY_TTL_MS, and the credential its handler
+ * marked (http/issued-credential.ts) is noted, so that it is replayed only while still current.
  */
 export async function remember(trx: Tx, keys: KeyRing, r: IdempotencyRecord, requestHash: string, reply: StoredReply, now = new Date()): Promise<void> {
   const body = reply.body ?? null;
@@ -119,6 +124,7 @@ export async function remember(trx: Tx, keys: KeyRing, r: IdempotencyRecord, req
     // Sealed like the body: a redirect's Location may carry a state or a code.
     headers: Object.keys(reply.headers).length ? keys.seal(JSON.stringify(reply.headers), `${aad(r)}:headers`) : null,
     holds_secret: holdsSecret(body),
+    issued_credential: issuedCredentialOf(reply.body),
     created_at: now,
   });
 }

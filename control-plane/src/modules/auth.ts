@@ -5,6 +5,7 @@ import { recordLoginFailure } from '../auth/login-failures.js';
 import { issueToken, revokeSessionsOf } from '../auth/tokens.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
+import { markIssued } from '../http/issued-credential.js';
 import type { RequestContext } from '../http/router.js';
 import type { Module } from './module.js';
 import { clientAddress } from '../http/client-address.js';
@@ -115,7 +116,9 @@ async function rotateAccount(ctx: RequestContext, account: ServiceAccountRow, te
   const until = previousSecretExpiresAt ? new Date(previousSecretExpiresAt).toISOString() : null;
   const data = { client_id: account.client_id, secret_overlap_seconds: overlap, previous_secret_expires_at: until, ...(sessionsRevoked === undefined ? {} : { sessions_revoked: sessionsRevoked }) };
   await ctx.audit({ type: 'service_account.secret_rotated', subject: account.id, data }, tenantId);
-  return { body: { ...presentAccount({ ...account, previous_secret_expires_at: previousSecretExpiresAt }), client_secret: clientSecret }, headers: { 'Cache-Control': 'no-store' } };
+  const body = { ...presentAccount({ ...account, previous_secret_expires_at: previousSecretExpiresAt }), client_secret: clientSecret };
+  // An Idempotency-Key replay gives this secret again only while no later rotation has replaced it.
+  return { body: markIssued(body, { kind: 'client_secret', tenantId, id: account.id, secret: clientSecret }), headers: { 'Cache-Control': 'no-store' } };
 }
 
 export const authModule: Module = {

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { newId } from '../crypto/secrets.js';
 import { badRequest } from '../http/errors.js';
 import type { RequestContext, Reply } from '../http/router.js';
+import { markIssued } from '../http/issued-credential.js';
 import { OutboundError } from '../net/guarded-fetch.js';
 import { checkOutboundTarget } from '../net/outbound-target.js';
 import { testConnector } from '../llm/connector-test.js';
@@ -130,7 +131,8 @@ async function rotateIngestCredential(ctx: RequestContext): Promise<Reply> {
     // Which credential, and whether there was one before (connectors older than ingest credentials had none).
     data: { kind: 'llm', platform: row.platform, name: row.name, credential: 'ingest', replaced: row.ingest_credential_rotated_at !== null },
   });
-  return { body: present(await loadConnector(scope, row.id), ingest.credential) };
+  // An Idempotency-Key replay gives this credential again only while no later rotation has replaced it.
+  return { body: markIssued(present(await loadConnector(scope, row.id), ingest.credential), { kind: 'ingest_credential', tenantId: scope.tenantId, id: row.id, secret: ingest.credential }) };
 }
 
 async function remove(ctx: RequestContext): Promise<Reply> {

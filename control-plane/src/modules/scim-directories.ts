@@ -2,6 +2,7 @@ import { normalizeObject, resourceByName, responseSchema, type JsonSchema } from
 import { liveUntil, overlapEnd, overlapFrom, rotationBody } from '../auth/credential-overlap.js';
 import { newId } from '../crypto/secrets.js';
 import type { RequestContext } from '../http/router.js';
+import { markIssued } from '../http/issued-credential.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { validateBody } from '../http/validate.js';
 import { json } from '../scim/context.js';
@@ -90,7 +91,9 @@ async function rotate(ctx: RequestContext) {
     .returning(['previous_token_expires_at'])) as Array<{ previous_token_expires_at: Date | null }>;
   const until = kept!.previous_token_expires_at ? new Date(kept!.previous_token_expires_at).toISOString() : null;
   await ctx.audit({ type: 'connector.credential_rotated', subject: row.id, data: { kind: 'scim_idp', idp: row.idp, token_overlap_seconds: overlap, previous_token_expires_at: until } });
-  return { body: present(ctx, await loadDirectory(scope, row.id), token), headers: { 'Cache-Control': 'no-store' } };
+  // An Idempotency-Key replay gives this token again only while no later rotation has replaced it.
+  const body = markIssued(present(ctx, await loadDirectory(scope, row.id), token), { kind: 'scim_bearer_token', tenantId: scope.tenantId, id: row.id, secret: token });
+  return { body, headers: { 'Cache-Control': 'no-store' } };
 }
 
 /**

@@ -1,0 +1,87 @@
+import type { Queryable } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { hashSecret } from '../crypto/secrets.js';
+import { ApiError } from './errors.js';
+
+export type CredentialKind = 'client_secret' | 'scim_bearer_token' | 'ingest_credential';
+
+interface CredentialStore {
+  table: string;
+  /** Where the hash of the current value is. */
+  column: string;
+  /** The answer's field that carries the secret, for the message. */
+  field: string;
+  object: string;
+  /** Set when the object is revoked rather than deleted (its row stays). */
+  revokedColumn?: string;
+  /** What happened to the object when its row is gone or revoked. */
+  gone: string;
+}
+
+/**
+ * The credentials an answer hands out once, and where the hash of each one's current value is
+ * kept (every one is stored as `hashSecret` of it). An Idempotency-Key replay of such an answer
+ * (http/idempotency.ts) hands the secret out again only while it is still that current value:
+ * a later rotation, a deletion or an offboarding makes the stored answer a dead secret that a
+ * client would keep without a word.
+ */
+const KINDS: Readonly<Record<CredentialKind, CredentialStore>> = {
+  client_secret: { table: 'service_accounts', column: 'secret_hash', field: 'client_secret', object: 'service account', revokedColumn: 'revoked_at', gone: 'deleted, or its tenant offboarded' },
+  scim_bearer_token: { table: 'scim_directories', column: 'token_hash', field: 'bearer_token', object: 'SCIM directory', gone: 'deleted' },
+  ingest_credential: { table: 'llm_connectors', column: 'ingest_credential_hash', field: 'ingest_credential', object: 'LLM connector', gone: 'deleted' },
+};
+
+/**
+ * What identifies the credential an answer carried, kept beside the sealed answer: the hash the
+ * credential's own table stores for it (of 256 random bits, so it reveals nothing), never the secret.
+ */
+export interface IssuedCredential {
+  kind: CredentialKind;
+  tenantId: string;
+  id: string;
+  hash: string;
+}
+
+/** Answer bodies a handler marked, read by `remember` from the same object the router hands it. */
+const issued = new WeakMap<object, IssuedCredential>();
+
+/**
+ * Marks an answer body as carrying `secret`, a credential of object `id` just issued, so that a
+ * replay of this answer checks the credential is still the object's current one. Returns the body.
+ */
+export function markIssued<T extends object>(body: T, credential: { kind: CredentialKind; tenantId: string; id: string; secret: string }): T {
+  issued.set(body, { kind: credential.kind, tenantId: credential.tenantId, id: credential.id, hash: hashSecret(credential.secret) });
+  return body;
+}
+
+/** The credential a handler marked on this body, as stored in the idempotency record (null: none). */
+export function issuedCredentialOf(body: unknown): string | null {
+  const c = body !== null && typeof body === 'object' ? issued.get(body) : undefined;
+  return c ? JSON.stringify(c) : null;
+}
+
+/**
+ * Throws 409 request_already_completed unless the credential a stored answer carried is still
+ * its object's current one. A credential in the overlap a later rotation gave it counts as
+ * replaced: it still opens the door, but only until an end someone else chose (0 after a leak),
+ * and the client retrying would store it as its current secret and learn otherwise only when it
+ * stops working. Rotating again gives it one that is current.
+ */
+export async function checkStillCurrent(db: Queryable, stored: string): Promise<void> {
+  const c = JSON.parse(stored) as IssuedCredential;
+  // A kind a newer release wrote during a rolling upgrade: this one replays as it always did.
+  if (!Object.hasOwn(KINDS, c.kind)) return;
+  const k = KINDS[c.kind];
+  const query = new TenantScope(db, c.tenantId).table(k.table).where({ id: c.id });
+  if (k.revokedColumn) query.whereNull(k.revokedColumn);
+  const row = (await query.first(k.column)) as Record<string, string | null> | undefined;
+  if (row && row[k.column] === c.hash) return;
+  const gone = row ? 'has since been replaced by a later rotation' : `no longer works: the ${k.object} has since been ${k.gone}`;
+  throw new ApiError(
+    409,
+    'request_already_completed',
+    `a request with this Idempotency-Key already completed, but the ${k.field} it issued for ${k.object} ${c.id} ${gone}, ` +
+      `so that answer is not given again and nothing was done${row ? `; rotate again, with a new Idempotency-Key, to get a current ${k.field}` : ''}`,
+    'Idempotency-Key',
+  );
+}
