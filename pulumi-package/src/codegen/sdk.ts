@@ -18,13 +18,26 @@ function doc(text: string, indent: string): string {
 
 /** The TypeScript type of an attribute; `input` wraps every level in pulumi.Input. */
 function tsType(a: Attribute, t: AttrType, input: boolean): string {
-  const wrap = (s: string) => (input ? `pulumi.Input<${s}>` : s);
+  return typeOf(a, t, input).text;
+}
+
+/**
+ * A type as text, and whether that text is a bare union (an enum): `[]` binds tighter than `|`,
+ * so a union must be parenthesised where it becomes an element, or `"a" | "b"[]` would read as
+ * "a, or an array of b".
+ */
+function typeOf(a: Attribute, t: AttrType, input: boolean): { text: string; union: boolean } {
+  const wrap = (text: string, union = false) => (input ? { text: `pulumi.Input<${text}>`, union: false } : { text, union });
   if (typeof t === 'string') {
-    if (t === 'string' && a.enum) return wrap(a.enum.map((e) => JSON.stringify(e)).join(' | '));
+    if (t === 'string' && a.enum) return wrap(a.enum.map((e) => JSON.stringify(e)).join(' | '), a.enum.length > 1);
     return wrap(t === 'integer' ? 'number' : t);
   }
-  if ('list' in t) return wrap(`${tsType(a, t.list, input)}[]`);
-  if ('set' in t) return wrap(`${tsType(a, t.set, input)}[]`);
+  const element = (e: AttrType) => {
+    const inner = typeOf(a, e, input);
+    return inner.union ? `(${inner.text})` : inner.text;
+  };
+  if ('list' in t) return wrap(`${element(t.list)}[]`);
+  if ('set' in t) return wrap(`${element(t.set)}[]`);
   if ('map' in t) return wrap(`{ [key: string]: ${tsType(a, t.map, input)} }`);
   const fields = Object.entries(t.object).map(([n, f]) => `${camel(n)}${f.mode === 'required' ? '' : '?'}: ${tsType(f, f.type, input)}`);
   return wrap(`{ ${fields.join('; ')} }`);

@@ -28,7 +28,7 @@ export class Webhook extends pulumi.CustomResource {
   /**
    * The event types to deliver, at least one of: user.created, user.updated, user.deactivated, user.archetype_assigned, user.skill_entitlement_changed.
    */
-  declare public readonly events: pulumi.Output<"user.created" | "user.updated" | "user.deactivated" | "user.archetype_assigned" | "user.skill_entitlement_changed"[]>;
+  declare public readonly events: pulumi.Output<("user.created" | "user.updated" | "user.deactivated" | "user.archetype_assigned" | "user.skill_entitlement_changed")[]>;
   /**
    * How long, in seconds (at most 604800, 7 days), a replaced secret keeps signing deliveries beside the new one after `secret` changes, as a second `v1` in the signature header, so receivers can move to the new secret at any time within that window. 0 switches at once and keeps one `v1`: the default, because receivers that read a single `v1` reject a two-`v1` header, and what a leaked secret calls for (send 0 with the new secret). A receiver that has not switched yet answers non-2xx, and those deliveries are retried for 24 hours. Lowering it while a replaced secret still signs ends that overlap no later than the new value from now (0: at once). Defaults to 0.
    */
