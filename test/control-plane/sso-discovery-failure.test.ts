@@ -81,8 +81,8 @@ describe('sso: OIDC discovery cache keeps a failure for a short while', function
   });
 
   for (const [answer, cause] of [
-    ['error', /discovery_url/],
-    ['invalid', /discovery_url does not serve a valid OpenID Connect discovery document/],
+    ['error', /discovery_url does not serve a valid OpenID Connect discovery document for its issuer \(it answered HTTP 503: the IdP may be down; try again later\)/],
+    ['invalid', /discovery_url does not serve a valid OpenID Connect discovery document for its issuer \(it answered text\/html, not JSON\)/],
     ['silent', /discovery_url did not answer within 300 ms/],
   ] as const) {
     it(`an IdP that is ${answer === 'error' ? 'answering 503' : answer === 'invalid' ? 'serving an invalid document' : 'not answering'} is asked once per window; the same error meanwhile, then it is asked again`, async () => {

@@ -34,7 +34,7 @@ export async function discover(s: Pick<OidcSettings, 'discovery_url' | 'client_i
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     if (err instanceof OutboundError || cause instanceof OutboundError) throw outboundProblem(err instanceof OutboundError ? err : cause, 'discovery_url', 'discovery document');
-    throw badRequest('discovery_url does not serve a valid OpenID Connect discovery document for its issuer', 'discovery_url', 'invalid_discovery');
+    throw badRequest(`discovery_url does not serve a valid OpenID Connect discovery document for its issuer${discoveryAnswer(err)}`, 'discovery_url', 'invalid_discovery');
   }
   const meta = config.serverMetadata();
   const methods = meta.token_endpoint_auth_methods_supported;
@@ -118,4 +118,19 @@ export async function finishOidcLogin(
   const profile = requireProfile(String(claims.sub), claims, 'OpenID Connect claims');
   const verified = emailVerifiedClaim(claims);
   return verified === undefined ? profile : { ...profile, emailVerified: verified };
+}
+
+/**
+ * What the IdP answered instead of a usable document, for the admin reading the error: an HTTP
+ * status says the IdP is down or the path is wrong, which a bare "not valid" does not. Only the
+ * status and the content type: the body is the IdP's and may be anything.
+ */
+function discoveryAnswer(err: unknown): string {
+  // Duck-typed: the guarded fetch's answer need not be this realm's Response.
+  const res = (err as { cause?: { status?: unknown; ok?: unknown; headers?: { get?: unknown } } }).cause;
+  if (!res || typeof res.status !== 'number' || typeof res.headers?.get !== 'function') return '';
+  const answer = res as unknown as Response;
+  if (!answer.ok) return ` (it answered HTTP ${answer.status}${answer.status >= 500 ? ': the IdP may be down; try again later' : ''})`;
+  const type = (answer.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  return type && type !== 'application/json' ? ` (it answered ${type.slice(0, 60)}, not JSON)` : '';
 }
