@@ -60,14 +60,32 @@ export function unsafeNumberProblem(v: number): string | undefined {
   return `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}: larger whole numbers cannot be carried exactly`;
 }
 
-function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[]) {
+/** How much of a value a message quotes: enough to find it in a list, not a whole certificate. */
+const QUOTE_LIMIT = 100;
+
+/** The value as a message may show it, or undefined for a secret one (sensitive, write-only, shown once). */
+function quoted(attr: Attribute, v: string | number): string | undefined {
+  if (attr.sensitive || attr.writeOnly || attr.returnedOnce) return undefined;
+  if (typeof v === 'number') return String(v);
+  return JSON.stringify(v.length > QUOTE_LIMIT ? `${v.slice(0, QUOTE_LIMIT)}…` : v);
+}
+
+/**
+ * `element`: v is an entry of a list, set or map. Terraform cannot point a diagnostic into a set
+ * (its path stops at the attribute, so the whole set is highlighted), so the message names the
+ * offending entry by its value, as configured; a secret one is never shown.
+ */
+function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[], element = false) {
   if (v === null || v === UNKNOWN) return;
-  const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `The value ${what}.`, path));
+  const shown = typeof v === 'string' || typeof v === 'number' ? quoted(attr, v) : undefined;
+  const subject = element && shown !== undefined ? `The element ${shown}` : 'The value';
+  const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `${subject} ${what}.`, path));
   if (typeof type === 'string') {
     // Checked as the API will store it, as the API checks it: trimmed, lowercased where the catalog says.
     if (typeof v === 'string' && (attr.normalize === 'trim' || attr.normalize === 'lowercase')) v = normalizeValue(attr, v) as string;
     if (typeof v === 'string') {
-      if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}; got ${JSON.stringify(v)}`);
+      const got = element || shown === undefined ? '' : `; got ${shown}`;
+      if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}${got}`);
       if (attr.pattern && !compiled(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);
       if (attr.minLength !== undefined && v.length < attr.minLength) bad(`must be at least ${attr.minLength} characters long`);
       if (attr.maxLength !== undefined && v.length > attr.maxLength) bad(`must be at most ${attr.maxLength} characters long`);
@@ -90,13 +108,13 @@ function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[],
     if (attr.maxItems !== undefined && items.length > attr.maxItems) bad(`must have at most ${attr.maxItems} elements`);
     const inner = 'list' in type ? type.list : type.set;
     // Element constraints (enum, pattern, format) are declared on the collection attribute.
-    items.forEach((item, i) => checkValue(attr, inner, item, 'list' in type ? [...path, i] : path, out));
+    items.forEach((item, i) => checkValue(attr, inner, item, 'list' in type ? [...path, i] : path, out, true));
     return;
   }
   if ('map' in type) {
     if (attr.minItems !== undefined && Object.keys(v as ObjectValue).length < attr.minItems) bad(`must have at least ${attr.minItems} entr${attr.minItems === 1 ? 'y' : 'ies'}`);
     if (attr.maxItems !== undefined && Object.keys(v as ObjectValue).length > attr.maxItems) bad(`must have at most ${attr.maxItems} entries`);
-    for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, { key: k }], out);
+    for (const [k, item] of Object.entries(v as ObjectValue)) checkValue(attr, type.map, item, [...path, { key: k }], out, true);
     return;
   }
   checkObject(type.object, v as ObjectValue, path, out);

@@ -111,16 +111,19 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
     if (hasUnknown(v)) continue;
     const fn = await validator(attr);
     const value = storedForm(attr, toApiValue(attr, v));
-    if (!fn(value)) {
-      const seen = new Set<string>();
-      for (const e of fn.errors ?? []) {
-        const msg = describeSchemaError(e, (path, child) => propertyPath(prop, child ? `${path}/${child}` : path), formatMessageOfPattern).message;
-        if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
-        seen.add(msg);
-      }
-    } else if (attr.format) {
+    const schemaErrors = fn(value) ? [] : (fn.errors ?? []);
+    const seen = new Set<string>();
+    for (const e of schemaErrors) {
+      const msg = describeSchemaError(e, (path, child) => propertyPath(prop, child ? `${path}/${child}` : path), formatMessageOfPattern).message;
+      if (!seen.has(msg)) failures.push({ property: prop, reason: msg });
+      seen.add(msg);
+    }
+    if (attr.format) {
+      // Every entry is checked beyond the schema, so a preview lists every bad entry of a list
+      // at once, not one kind of problem per run; an entry the schema refused is reported once.
       const format = attr.format;
-      failures.push(...elementFailures(prop, value, (v) => formatProblemBeyondSchema(format, v)));
+      const refused = new Set(schemaErrors.map((e) => e.instancePath));
+      failures.push(...elementFailures(prop, value, (v) => formatProblemBeyondSchema(format, v), refused));
     }
   }
   failures.push(...ruleFailures(def, news));
@@ -137,11 +140,14 @@ export async function checkInputs(def: ResourceDef, news: Props): Promise<Failur
   return failures;
 }
 
-/** What the API checks beyond a format's schema (formatProblemBeyondSchema), per element. */
-function elementFailures(prop: string, value: unknown, check: (v: string) => string | undefined): Failure[] {
-  const items = Array.isArray(value) ? value.map((v, i) => [`${prop}[${i}]`, v] as const) : [[prop, value] as const];
-  return items.flatMap(([path, v]) => {
-    const problem = typeof v === 'string' ? check(v) : undefined;
+/**
+ * What the API checks beyond a format's schema (formatProblemBeyondSchema), per element, but for
+ * those in `skip`: ajv instance paths, `/1` for an element, the empty path for a value that is not a list.
+ */
+function elementFailures(prop: string, value: unknown, check: (v: string) => string | undefined, skip: ReadonlySet<string>): Failure[] {
+  const items = Array.isArray(value) ? value.map((v, i) => [`${prop}[${i}]`, v, `/${i}`] as const) : [[prop, value, ''] as const];
+  return items.flatMap(([path, v, at]) => {
+    const problem = typeof v === 'string' && !skip.has(at) ? check(v) : undefined;
     return problem ? [{ property: prop, reason: `${path} ${problem}` }] : [];
   });
 }
