@@ -111,6 +111,15 @@ for (const kind of dbKinds()) {
       assert.equal((await login(other.clientId, second.body.client_secret)).status, 200);
     });
 
+    it('operator client-secret:rotate: 409 once the tenant was offboarded, whose credentials are gone', async () => {
+      const other = await cp.createTenant();
+      const path = `/api/v1/tenants/${other.id}/client-secret:rotate`;
+      const first = await post(path, 'op-rot-offboarded', undefined, cp.operatorToken);
+      assert.equal(first.status, 200, first.text);
+      assert.equal((await cp.request('DELETE', `/api/v1/tenants/${other.id}`, { token: cp.operatorToken })).status, 204);
+      assertSuperseded(await post(path, 'op-rot-offboarded', undefined, cp.operatorToken), 'client_secret', [first.body.client_secret], /deleted, or its tenant offboarded/);
+    });
+
     it('SCIM token:rotate: replayed while current, 409 after a later rotation (with or without its overlap)', async () => {
       const dir = await post('/api/v1/identity/scim/configure', undefined, { idp: 'okta' });
       assert.equal(dir.status, 201, dir.text);
