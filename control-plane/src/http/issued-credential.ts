@@ -19,11 +19,11 @@ interface CredentialStore {
 }
 
 /**
- * The credentials an answer hands out once, and where the hash of each one's current value is
- * kept (every one is stored as `hashSecret` of it). An Idempotency-Key replay of such an answer
- * (http/idempotency.ts) hands the secret out again only while it is still that current value:
- * a later rotation, a deletion or an offboarding makes the stored answer a dead secret that a
- * client would keep without a word.
+ * The credentials an answer hands out once (a create's or a rotation's), and where the hash of
+ * each one's current value is kept (every one is stored as `hashSecret` of it). An Idempotency-Key
+ * replay of such an answer (http/idempotency.ts) hands the secret out again only while it is still
+ * that current value: a later rotation, a deletion or an offboarding makes the stored answer a
+ * dead secret that a client would keep without a word.
  */
 const KINDS: Readonly<Record<CredentialKind, CredentialStore>> = {
   client_secret: { table: 'service_accounts', column: 'secret_hash', field: 'client_secret', object: 'service account', revokedColumn: 'revoked_at', gone: 'deleted, or its tenant offboarded' },
@@ -40,6 +40,12 @@ export interface IssuedCredential {
   tenantId: string;
   id: string;
   hash: string;
+  /**
+   * Set when the answer was a create's, for the refusal's wording only: 'object' when the request
+   * created the credential's object, 'tenant' when it created tenant `tenantId` with it. Absent on
+   * a rotation's, and on records of releases before it, which then read as a rotation's.
+   */
+  created?: 'object' | 'tenant';
 }
 
 /** Answer bodies a handler marked, read by `remember` from the same object the router hands it. */
@@ -49,8 +55,12 @@ const issued = new WeakMap<object, IssuedCredential>();
  * Marks an answer body as carrying `secret`, a credential of object `id` just issued, so that a
  * replay of this answer checks the credential is still the object's current one. Returns the body.
  */
-export function markIssued<T extends object>(body: T, credential: { kind: CredentialKind; tenantId: string; id: string; secret: string }): T {
-  issued.set(body, { kind: credential.kind, tenantId: credential.tenantId, id: credential.id, hash: hashSecret(credential.secret) });
+export function markIssued<T extends object>(
+  body: T,
+  credential: { kind: CredentialKind; tenantId: string; id: string; secret: string; created?: IssuedCredential['created'] },
+): T {
+  const { secret, ...which } = credential;
+  issued.set(body, { ...which, hash: hashSecret(secret) });
   return body;
 }
 
@@ -76,12 +86,24 @@ export async function checkStillCurrent(db: Queryable, stored: string): Promise<
   if (k.revokedColumn) query.whereNull(k.revokedColumn);
   const row = (await query.first(k.column)) as Record<string, string | null> | undefined;
   if (row && row[k.column] === c.hash) return;
+  // A create's refusal names what it made: the object exists, and a client that lost the answer
+  // needs its id to adopt it (no second one is made on this key).
+  const what =
+    c.created === 'tenant'
+      ? `: it created tenant ${c.tenantId}, but the ${k.field} it issued for its ${k.object} ${c.id}`
+      : c.created === 'object'
+        ? `: it created ${k.object} ${c.id}, but the ${k.field} it issued`
+        : `, but the ${k.field} it issued for ${k.object} ${c.id}`;
   const gone = row ? 'has since been replaced by a later rotation' : `no longer works: the ${k.object} has since been ${k.gone}`;
+  const next = !row
+    ? ''
+    : c.created
+      ? `; rotate its ${k.field}, with a new Idempotency-Key, to get a current one`
+      : `; rotate again, with a new Idempotency-Key, to get a current ${k.field}`;
   throw new ApiError(
     409,
     'request_already_completed',
-    `a request with this Idempotency-Key already completed, but the ${k.field} it issued for ${k.object} ${c.id} ${gone}, ` +
-      `so that answer is not given again and nothing was done${row ? `; rotate again, with a new Idempotency-Key, to get a current ${k.field}` : ''}`,
+    `a request with this Idempotency-Key already completed${what} ${gone}, so that answer is not given again and nothing was done${next}`,
     'Idempotency-Key',
   );
 }

@@ -13,7 +13,8 @@ const IDEMPOTENCY_KEY = {
     'Makes a retry safe: the same key and body from the same caller within 24 h gets the first answer again (with its Location and ' +
     'Idempotent-Replayed: true) instead of running twice; the same key with another body is 422 idempotency_key_reused. An answer ' +
     'that held a secret (a token, a client secret) is replayed whole, to that caller only, for 1 h: after that the key is forgotten ' +
-    "and the request would run anew. A rotation's answer is replayed only while the secret it issued is still the current one: once " +
+    "and the request would run anew. A rotation's answer, or a create's that held a secret, is replayed only while the secret it " +
+    'issued is still the current one: once ' +
     "a later rotation has replaced it (even while that rotation's overlap keeps it working) or its object was deleted, the retry is " +
     '409 request_already_completed and nothing is done; rotate again with a new key. A POST that does not list this parameter does ' +
     'not replay: it answers a key sent anyway with Idempotency-Key-Ignored: true.',

@@ -206,7 +206,9 @@ export const authModule: Module = {
         const row = { id: newId('sa'), name: ctx.body.name, client_id: newId('cl', 12), secret_hash: hashSecret(clientSecret), created_at: new Date() };
         await scope.insert('service_accounts', row);
         await ctx.audit({ type: 'service_account.created', subject: row.id, data: { client_id: row.client_id, name: row.name } });
-        return { status: 201, body: { ...presentAccount(row), client_secret: clientSecret } };
+        // An Idempotency-Key replay gives this secret again only while no rotation has replaced it.
+        const body = markIssued({ ...presentAccount(row), client_secret: clientSecret }, { kind: 'client_secret', tenantId: scope.tenantId, id: row.id, secret: clientSecret, created: 'object' });
+        return { status: 201, body };
       },
     });
     r.route({

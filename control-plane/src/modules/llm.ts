@@ -68,7 +68,9 @@ async function create(ctx: RequestContext): Promise<Reply> {
   await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'llm', platform: adapter.platform, name: body.name, base_url: baseUrl } });
   await queueConnectorTest(ctx.db, scope.tenantId, id);
   const row = await loadConnector(scope, id);
-  return { status: 201, body: present(row, ingest.credential), headers: { Location: def.api.read.path.replace('{id}', id) } };
+  // An Idempotency-Key replay gives this credential again only while no rotation has replaced it.
+  const answer = markIssued(present(row, ingest.credential), { kind: 'ingest_credential', tenantId: scope.tenantId, id, secret: ingest.credential, created: 'object' });
+  return { status: 201, body: answer, headers: { Location: def.api.read.path.replace('{id}', id) } };
 }
 
 async function update(ctx: RequestContext): Promise<Reply> {

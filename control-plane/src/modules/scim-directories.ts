@@ -53,7 +53,9 @@ async function create(ctx: RequestContext) {
   await scope.insert(TABLE, { id, idp: body.idp, token_hash: hash, ip_allowlist: JSON.stringify(ipAllowlist), token_rotated_at: now, created_at: now, updated_at: now });
   await ctx.audit({ type: 'connector.added', subject: id, data: { kind: 'scim_idp', idp: body.idp, directory_id: id, ip_allowlist: ipAllowlist } });
   const row = await loadDirectory(scope, id);
-  return { status: 201, body: present(ctx, row, token), headers: { Location: `/api/v1/identity/scim/directories/${id}` } };
+  // An Idempotency-Key replay gives this token again only while no rotation has replaced it.
+  const answer = markIssued(present(ctx, row, token), { kind: 'scim_bearer_token', tenantId: scope.tenantId, id, secret: token, created: 'object' });
+  return { status: 201, body: answer, headers: { Location: `/api/v1/identity/scim/directories/${id}` } };
 }
 
 async function update(ctx: RequestContext) {

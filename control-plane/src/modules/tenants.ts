@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/connection.js';
 import { startChain } from '../audit/chain.js';
 import { hashSecret, newId, newSecret } from '../crypto/secrets.js';
 import { ApiError, conflict, notFound, badRequest } from '../http/errors.js';
+import { markIssued } from '../http/issued-credential.js';
 import type { RequestContext } from '../http/router.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
 import { LIST_QUERY } from '../http/openapi-params.js';
@@ -108,8 +109,9 @@ async function create(ctx: RequestContext) {
   await startChain(trx, id);
   const clientId = newId('cl', 12);
   const clientSecret = newSecret('cs');
+  const accountId = newId('sa');
   await trx('service_accounts').insert({
-    id: newId('sa'),
+    id: accountId,
     tenant_id: id,
     name: 'terraform',
     client_id: clientId,
@@ -118,7 +120,10 @@ async function create(ctx: RequestContext) {
   });
   const { data_key_enc: _k, updated_at: _u, ...fields } = row;
   await ctx.audit({ type: 'tenant.created', subject: id, data: { tenant: { ...fields, created_at: now.toISOString() }, service_account: clientId } }, id);
-  return { status: 201, body: present(row, { client_id: clientId, client_secret: clientSecret }), headers: { Location: `/api/v1/tenants/${id}` } };
+  // An Idempotency-Key replay gives this secret again only while no rotation has replaced it and
+  // the tenant is not offboarded (which revokes the account).
+  const answer = markIssued(present(row, { client_id: clientId, client_secret: clientSecret }), { kind: 'client_secret', tenantId: id, id: accountId, secret: clientSecret, created: 'tenant' });
+  return { status: 201, body: answer, headers: { Location: `/api/v1/tenants/${id}` } };
 }
 
 async function read(ctx: RequestContext, id: string) {

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { dbKinds } from '../support/db.js';
+import type { HttpResult } from '../support/http.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+
+// An Idempotency-Key replay of a create that hands out a secret once (a service account, a tenant,
+// a SCIM directory, an LLM connector) answered that secret even after a rotation had replaced it or
+// the object had gone, so a retry landing late stored a dead secret; rotations were fixed before
+// (idempotency-rotation.test.ts), creates were not.
+for (const kind of dbKinds()) {
+  describe(`Idempotency-Key replay of a create that issued a secret [${kind}]`, function () {
+    let cp: TestControlPlane;
+    let platforms: PlatformServer;
+    let t: TenantFixture;
+    const platformKey = `claude-create-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+
+    before(async () => {
+      platforms = await startPlatformServer();
+      platforms.addAccount('claude', { credential: platformKey, scopes: ['skills'] });
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      t = await cp.createTenant();
+    });
+    after(async () => {
+      await cp?.close();
+      await platforms?.close();
+    });
+
+    const post = (path: string, key: string | undefined, body?: unknown, token = t.token) =>
+      cp.request('POST', path, { token, body, headers: key === undefined ? {} : { 'Idempotency-Key': key } });
+    const login = (clientId: string, clientSecret: string) =>
+      cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
+    const scimUsers = (id: string, token: string) => cp.request('GET', `/scim/v2/${id}/Users`, { token });
+    const ingest = (credential: string, invocation: string) =>
+      cp.request('POST', '/api/v1/telemetry/events', { token: credential, body: { skill_id: 'claresia.core.meeting-notes', invocation_id: invocation } });
+
+    /** The first answer, then a retry with the same key: still current, so the same answer again. */
+    async function createAndReplay(path: string, key: string, body: unknown, token = t.token) {
+      const first = await post(path, key, body, token);
+      assert.equal(first.status, 201, first.text);
+      const again = await post(path, key, body, token);
+      assert.equal(again.status, 201, again.text);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(again.headers.get('location'), first.headers.get('location'));
+      assert.deepEqual(again.body, first.body);
+      const record = await cp.db('idempotency_keys').where({ key }).first();
+      assert.ok(record.issued_credential, 'the record says which credential the create handed out');
+      return first;
+    }
+
+    /** The refusal of a create's replay: names what it created, says why, and shows no secret. */
+    function assertRefused(res: HttpResult, created: RegExp, why: RegExp, secrets: string[]) {
+      assert.equal(res.status, 409, res.text);
+      assert.equal(res.body.error.code, 'request_already_completed');
+      assert.equal(res.body.error.field, 'Idempotency-Key');
+      assert.match(res.body.error.message, created);
+      assert.match(res.body.error.message, why);
+      assert.match(res.body.error.message, /nothing was done/);
+      assert.equal(res.headers.get('idempotent-replayed'), null);
+      assert.equal(res.headers.get('location'), null);
+      for (const s of secrets) assert.ok(!res.text.includes(s), 'no secret in the refusal');
+    }
+    const replaced = /has since been replaced by a later rotation.*rotate its \w+, with a new Idempotency-Key, to get a current one/;
+
+    it('service account create: replayed while its secret is current, 409 once a rotation replaced it, and after its deletion', async () => {
+      const made = await createAndReplay('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' });
+      const s1 = made.body.client_secret as string;
+      const rotated = await post(`/api/v1/service-accounts/${made.body.id}/secret:rotate`, undefined, { secret_overlap_seconds: 0 });
+      assert.equal(rotated.status, 200, rotated.text);
+      const s2 = rotated.body.client_secret as string;
+
+      for (let i = 0; i < 2; i++) {
+        // Refused again on a further retry: the key never makes a second account.
+        assertRefused(await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' }), new RegExp(`it created service account ${made.body.id}, but the client_secret it issued`), replaced, [s1, s2]);
+      }
+      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-replay' }), 1, 'no second service account');
+      assert.equal((await login(made.body.client_id, s1)).status, 401, 'the secret the replay used to give is dead');
+      assert.equal((await login(made.body.client_id, s2)).status, 200);
+
+      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: t.token })).status, 204);
+      assertRefused(await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' }), new RegExp(`service account ${made.body.id}`), /no longer works: the service account has since been deleted/, [s1, s2]);
+      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-replay' }), 1);
+    });
+
+    it('service account create: 409 when it was deleted with its secret still the one issued', async () => {
+      const made = await createAndReplay('/api/v1/service-accounts', 'sa-create-deleted', { name: 'create-deleted' });
+      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: t.token })).status, 204);
+      assertRefused(await post('/api/v1/service-accounts', 'sa-create-deleted', { name: 'create-deleted' }), new RegExp(`it created service account ${made.body.id}`), /has since been deleted/, [made.body.client_secret]);
+      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-deleted' }), 1, 'no second service account');
+    });
+
+    const tenantBody = (slug: string) => ({ slug, display_name: 'Create Replay', region: 'eu-west-1', deployment_mode: 'A', billing_contact: `billing@${slug}.example` });
+
+    it("tenant create: replayed while its first secret is current, 409 once the operator's rotation replaced it", async () => {
+      const body = tenantBody(`create-replay-${kind}`);
+      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-1', body, cp.operatorToken);
+      const s1 = made.body.client_secret as string;
+      const rotated = await post(`/api/v1/tenants/${made.body.id}/client-secret:rotate`, undefined, { secret_overlap_seconds: 0 }, cp.operatorToken);
+      assert.equal(rotated.status, 200, rotated.text);
+      const s2 = rotated.body.client_secret as string;
+
+      assertRefused(await post('/api/v1/tenants', 'tenant-create-1', body, cp.operatorToken), new RegExp(`it created tenant ${made.body.id}, but the client_secret it issued for its service account`), replaced, [s1, s2]);
+      assert.equal(await cp.count('tenants', { slug: body.slug }), 1, 'no second tenant');
+      assert.equal((await login(made.body.client_id, s1)).status, 401);
+      assert.equal((await login(made.body.client_id, s2)).status, 200);
+    });
+
+    it('tenant create: 409 once the tenant was offboarded, and its freed slug is not taken again by the retry', async () => {
+      const body = tenantBody(`create-offboarded-${kind}`);
+      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-offboarded', body, cp.operatorToken);
+      assert.equal((await cp.request('DELETE', `/api/v1/tenants/${made.body.id}`, { token: cp.operatorToken })).status, 204);
+      assertRefused(await post('/api/v1/tenants', 'tenant-create-offboarded', body, cp.operatorToken), new RegExp(`it created tenant ${made.body.id}`), /deleted, or its tenant offboarded/, [made.body.client_secret]);
+      assert.equal(await cp.count('tenants', { slug: body.slug }), 1, 'no new tenant under the slug the offboarding freed');
+    });
+
+    it('SCIM configure: replayed while its bearer token is current, 409 once a rotation replaced it (even in its overlap), and after deletion', async () => {
+      const made = await createAndReplay('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' });
+      const token1 = made.body.bearer_token as string;
+      const rotated = await post(`/api/v1/identity/scim/directories/${made.body.id}/token:rotate`, undefined, { token_overlap_seconds: 600 });
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.equal((await scimUsers(made.body.id, token1)).status, 200, 'the first token is in its overlap');
+
+      assertRefused(await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' }), new RegExp(`it created SCIM directory ${made.body.id}, but the bearer_token it issued`), replaced, [token1, rotated.body.bearer_token]);
+      assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), 1, 'no second directory');
+
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${made.body.id}`, { token: t.token })).status, 204);
+      const again = await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' });
+      assertRefused(again, new RegExp(`SCIM directory ${made.body.id}`), /no longer works: the SCIM directory has since been deleted/, [token1, rotated.body.bearer_token]);
+      assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), 0, 'and none made anew');
+    });
+
+    it('LLM connector create: replayed while its ingest credential is current, 409 once a rotation replaced it, and after deletion', async () => {
+      const body = { platform: 'claude', name: 'Create replay', credential: platformKey, base_url: platforms.baseUrl('claude') };
+      const made = await createAndReplay('/api/v1/llm/connectors', 'llm-create-1', body);
+      const c1 = made.body.ingest_credential as string;
+      const rotated = await post(`/api/v1/llm/connectors/${made.body.id}/ingest-credential:rotate`, undefined);
+      assert.equal(rotated.status, 200, rotated.text);
+      const c2 = rotated.body.ingest_credential as string;
+
+      assertRefused(await post('/api/v1/llm/connectors', 'llm-create-1', body), new RegExp(`it created LLM connector ${made.body.id}, but the ingest_credential it issued`), replaced, [c1, c2, platformKey]);
+      assert.equal(await cp.count('llm_connectors', { tenant_id: t.id, name: 'Create replay' }), 1, 'no second connector');
+      assert.equal((await ingest(c1, 'create-old')).status, 401, 'the credential the replay used to give is dead');
+
+      assert.equal((await cp.request('DELETE', `/api/v1/llm/connectors/${made.body.id}`, { token: t.token })).status, 204);
+      assertRefused(await post('/api/v1/llm/connectors', 'llm-create-1', body), new RegExp(`LLM connector ${made.body.id}`), /no longer works: the LLM connector has since been deleted/, [c1, c2, platformKey]);
+      assert.equal(await cp.count('llm_connectors', { tenant_id: t.id, name: 'Create replay' }), 0, 'and none made anew');
+    });
+
+    it('a create whose answer holds no secret replays as before, whatever became of its object', async () => {
+      const body = { group: 'claresia-create-replay', role: 'member' };
+      const made = await post('/api/v1/identity/group-mappings', 'mapping-create-1', body);
+      assert.equal(made.status, 201, made.text);
+      const record = await cp.db('idempotency_keys').where({ key: 'mapping-create-1' }).first();
+      assert.equal(record.issued_credential, null, 'nothing to check on a replay');
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/group-mappings/${made.body.id}`, { token: t.token })).status, 204);
+      const again = await post('/api/v1/identity/group-mappings', 'mapping-create-1', body);
+      assert.equal(again.status, 201, again.text);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(again.body, made.body);
+    });
+  });
+}
