@@ -168,5 +168,29 @@ for (const kind of dbKinds()) {
       await until('republished after the test', async () => (await distribution()).status === 'green');
       await until('idle', idle);
     });
+
+    it('a publish given up with no slow retry queued (by an older version) gets one when a replica starts', async () => {
+      double.failPublishes('claude', Infinity);
+      const r = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'outage before the upgrade' });
+      assert.equal(r.status, 202, r.text);
+      await until('the publish ran out of attempts', async () => (await requests('failed')).some((x) => x.id === r.body.id));
+      // What an older version left: the dead job and the failed request, nothing queued.
+      await until('no publish job left', async () => {
+        await cp.db('jobs').where({ queue: 'distribution.publish', tenant_id: t.id, status: 'queued' }).delete();
+        return (await publishJobs()) === 0;
+      });
+      double.failPublishes('claude', 0);
+      const thirdDb = kind === 'pg' ? openDatabase({ databaseUrl: cp.databaseUrl! }) : undefined;
+      const third = await startServer({ ...cp.server.ctx.config, port: 0, publicUrl: cp.url }, { db: thirdDb ?? cp.db, migrate: false });
+      try {
+        await until('the slow retry queued at start published', async () => (await distribution()).status === 'green');
+        const done = (await requests('completed')).find((x) => x.requested_by === DISTRIBUTION && /ran out of attempts/.test(x.reason));
+        assert.ok(done, 'the slow retry completed a request of its own');
+        await until('idle', idle);
+      } finally {
+        await third.close();
+        await thirdDb?.destroy();
+      }
+    });
   });
 }

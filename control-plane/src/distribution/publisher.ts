@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import { appendEvent, appendEvents } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { newId, sha256Hex } from '../crypto/secrets.js';
-import { rawRows } from '../db/connection.js';
+import { rawRows, type Queryable } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { backoffMs, dropQueuedSiblings, type Job } from '../jobs/queue.js';
 import { defineJob, RetryLater } from '../jobs/registry.js';
@@ -262,6 +262,36 @@ async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string, 
       data: { requests: ids, publish_id: publishId ?? null, attempts: job.attempts, error, retry_every_ms: retrying ? s.publishRecoveryMs : null },
     });
   });
+}
+
+/**
+ * Queues the slow retry that a publish given up before this version (or whose giveUp did not
+ * commit) never got: a dead publish whose requests are still the tenant's latest failure, with a
+ * connector connected and no publish queued or running. Called at start; replicas starting
+ * together may queue one each, and the first to run drops the others (same key), so the platform
+ * still gets one publish.
+ */
+export async function queueStrandedRecoveries(db: Queryable, s: Pick<JobSettings, 'publishRecoveryMs'>): Promise<number> {
+  const rows = rawRows(
+    await db.raw(
+      `SELECT j.tenant_id, max(j.payload->>'publish_id') AS publish_id FROM jobs j
+       JOIN tenants t ON t.id = j.tenant_id AND t.status <> 'offboarded'
+       WHERE j.queue = ? AND j.status = 'dead'
+         AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.queue = j.queue AND o.key = j.key AND o.status IN ('queued', 'running'))
+         AND EXISTS (SELECT 1 FROM llm_connectors c WHERE c.tenant_id = j.tenant_id AND c.status = 'connected')
+         AND EXISTS (SELECT 1 FROM distribution_requests r
+           WHERE r.tenant_id = j.tenant_id AND r.status = 'failed' AND r.publish_id = j.payload->>'publish_id'
+             AND NOT EXISTS (SELECT 1 FROM distribution_requests d WHERE d.tenant_id = r.tenant_id AND d.status = 'completed' AND d.completed_at > r.completed_at))
+       GROUP BY j.tenant_id`,
+      [PUBLISH_QUEUE],
+    ),
+  ) as Array<{ tenant_id: string; publish_id: string | null }>;
+  if (rows.length) {
+    await db.transaction(async (trx) => {
+      for (const r of rows) await queueRecovery(trx, r.tenant_id, r.publish_id, s);
+    });
+  }
+  return rows.length;
 }
 
 export const publishJob = defineJob<PublishPayload>({

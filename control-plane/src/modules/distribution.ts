@@ -1,7 +1,8 @@
 import { queuePublish } from '../distribution/queue.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
-import '../distribution/publisher.js';
+import { queueStrandedRecoveries } from '../distribution/publisher.js';
+import { jobSettings } from '../jobs/settings.js';
 import '../distribution/triggers.js';
 import { limitQuery } from '../http/openapi-params.js';
 import type { Module } from './module.js';
@@ -86,6 +87,8 @@ export const distributionModule: Module = {
         for (const t of tenants) await queuePublish(trx, t.tenant_id);
       });
     }
+    // Publishes given up before slow retries existed would otherwise wait for :test or a change.
+    await queueStrandedRecoveries(app.db, jobSettings());
     return async () => {};
   },
 };
