@@ -128,6 +128,31 @@ export const hub: ResourceDef = {
       description: 'When the link was last proven and the Hub became ready (RFC 3339).',
       derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
     },
+    link_checked_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description:
+        'Mode C: when the control plane last checked the mTLS link of the ready Hub (RFC 3339). It checks it again every ' +
+        'CLARESIA_HUB_LINK_CHECK_SECONDS (5 minutes by default); a failed check leaves status ready and sets link_error.',
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
+    link_verified_at: {
+      type: 'string',
+      mode: 'computed',
+      format: 'date-time',
+      description: 'Mode C: when a check of the mTLS link last passed (RFC 3339).',
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
+    link_error: {
+      type: 'string',
+      mode: 'computed',
+      description:
+        "Mode C: why the latest check of the ready Hub's mTLS link failed (the endpoint unreachable, its server certificate not " +
+        'trusted under customer_ca_certificate, control_plane_client_certificate refused); null while the link passes. The tenant ' +
+        "health's hub check is red meanwhile.",
+      derivedFrom: ['mtls_endpoint_url', 'customer_ca_certificate'],
+    },
   },
   rules: [
     {

@@ -117,7 +117,19 @@ export function hubCheck(f: Facts): Check {
   if (h.status !== 'ready') return red('hub', `the Mode ${h.mode} Hub is ${h.status}`, h.status === 'failed' ? 'see GET /api/v1/hub for the reason, fix it and provision again' : 'wait for provisioning to finish; GET /api/v1/hub shows progress');
   if (h.mode === 'B' && !h.cmek_key_id) return red('hub', 'the Mode B Hub has no CMEK key', 'provision the Hub again in Mode B so a CMEK key is created');
   if (h.mode === 'B' && !h.cmek_active) return red('hub', `the Mode B Hub's CMEK key ${h.cmek_key_id} is disabled`, 'enable or rotate the CMEK key');
-  return green('hub', h.mode === 'B' ? `Mode B Hub ready with CMEK key ${h.cmek_key_id}` : `Mode ${h.mode} Hub ready`);
+  // No "ago" in these lines: the tenant module outputs them, and a reason that moved with the
+  // clock would change the outputs of every plan. The times are on GET /api/v1/hub.
+  if (h.mode === 'C' && h.link?.error) {
+    const since = h.link.verified_at ? `; the link last passed a check at ${h.link.verified_at.toISOString()}` : '';
+    return red(
+      'hub',
+      `the Mode C Hub is ready but its mTLS link failed the latest periodic check: ${h.link.error}${since}`,
+      'make the endpoint at mtls_endpoint_url reachable from the control plane, serving a server certificate issued under customer_ca_certificate and trusting control_plane_client_certificate (GET /api/v1/hub shows them and link_checked_at); this check turns green after the next periodic check passes',
+    );
+  }
+  if (h.mode === 'B') return green('hub', `Mode B Hub ready with CMEK key ${h.cmek_key_id}`);
+  if (h.mode === 'C' && h.link?.checked_at) return green('hub', 'Mode C Hub ready; its mTLS link passed the latest check');
+  return green('hub', `Mode ${h.mode} Hub ready`);
 }
 
 export function rosterCheck(f: Facts): Check {

@@ -22,7 +22,7 @@ export interface Facts {
   scim: { directories: number; users: number; last_sync_at: Date | null; last_request_at: Date | null } | null;
   /** last_publish_at: the time of the snapshot the connector's last successful publish sent. */
   connectors: Array<{ id: string; platform: string; status: string; last_publish_at: Date | null; status_reason?: string | null; last_publish_error?: string | null }> | null;
-  hub: { present: false } | { present: true; mode: string; status: string; cmek_key_id: string | null; cmek_active: boolean } | null;
+  hub: { present: false } | { present: true; mode: string; status: string; cmek_key_id: string | null; cmek_active: boolean; link?: HubLinkFact } | null;
   roster: { users: number; unmatched: number; archetypes: string[] };
   entitlements: { archetypes: string[]; last_change_at: Date | null };
   /**
@@ -37,6 +37,16 @@ export interface Facts {
   events: { login: boolean; config_changed: boolean; live: boolean; scim_sync_at: Date | null };
   /** The governance chain, verified from where the last verification stopped (audit/verification.ts). */
   audit: { ok: boolean; head_seq: number; first_broken?: { seq: number; id: number | null; reason: string }; legacy_gaps: number[] };
+}
+
+/**
+ * A ready Mode C Hub's periodic link check (hub/link-monitor.ts): error is the latest check's
+ * failure, null while it passes.
+ */
+export interface HubLinkFact {
+  checked_at: Date | null;
+  verified_at: Date | null;
+  error: string | null;
 }
 
 export interface PublishRequestFact {
@@ -141,7 +151,9 @@ export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string
       const keyId = (row.cmek_key_id as string | null) ?? null;
       let active = false;
       if (keyId && (await tableExists(db, 'cmek_keys'))) active = !!(await scope.table('cmek_keys').where('id', keyId).whereNull('disabled_at').first('id'));
-      hub = { present: true, mode: String(row.mode), status: String(row.status), cmek_key_id: keyId, cmek_active: active };
+      // A control plane not yet migrated to the link checks has no such columns: no link fact.
+      const link = cols.has('link_error') ? { checked_at: d(row.link_checked_at), verified_at: d(row.link_verified_at), error: (row.link_error as string | null) ?? null } : undefined;
+      hub = { present: true, mode: String(row.mode), status: String(row.status), cmek_key_id: keyId, cmek_active: active, ...(link ? { link } : {}) };
     }
   }
 

@@ -24,6 +24,10 @@ export interface HubRow {
   created_at: Date;
   ready_at: Date | null;
   deleted_at: Date | null;
+  /** Mode C, once ready: the last periodic check of the link, the last one that passed, why the latest failed. */
+  link_checked_at: Date | null;
+  link_verified_at: Date | null;
+  link_error: string | null;
 }
 
 export const HUBS = 'hubs';
@@ -72,6 +76,9 @@ export function presentHub(app: AppContext, row: HubRow) {
     tenant_id: row.tenant_id,
     created_at: iso(row.created_at),
     ready_at: iso(row.ready_at),
+    link_checked_at: iso(row.link_checked_at),
+    link_verified_at: iso(row.link_verified_at),
+    link_error: row.link_error,
   };
 }
 

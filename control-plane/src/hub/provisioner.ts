@@ -3,8 +3,9 @@ import { appendEvent } from '../audit/chain.js';
 import { CommitWakers, type Queryable, type Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
-import { clientKeyAad, HUBS, presentHub, type HubRow } from './hub-store.js';
-import { probeMtls, type ProbeResult } from './mtls-probe.js';
+import { HUBS, presentHub, type HubRow } from './hub-store.js';
+import { checkHubLink } from './link-check.js';
+import type { ProbeResult } from './mtls-probe.js';
 import type { ProvisionerSettings } from './settings.js';
 import { pollBackoffMs } from '../jobs/backoff.js';
 
@@ -40,15 +41,11 @@ async function claim(app: AppContext, s: ProvisionerSettings): Promise<HubRow | 
 /** The external work of a mode. Modes A and B need none beyond what the request already did. */
 async function work(app: AppContext, s: ProvisionerSettings, hub: HubRow): Promise<ProbeResult> {
   if (hub.mode !== 'C') return { ok: true, httpStatus: 0 };
-  return probeMtls({
-    url: hub.mtls_endpoint_url!,
-    caPem: hub.customer_ca_certificate!,
-    certificatePem: hub.client_certificate!,
-    privateKeyPem: app.keys.open(hub.client_key_enc!, clientKeyAad(hub.id)).toString('utf8'),
-    allowPrivate: app.config.allowPrivateUrls ?? false,
-    timeoutMs: s.probeTimeoutMs,
-  });
+  return checkHubLink(app, hub, s.probeTimeoutMs);
 }
+
+/** The check that made a Mode C Hub ready is its first link check: the periodic ones count from it. */
+const linkProven = (hub: HubRow, now: Date) => (hub.mode === 'C' ? { link_checked_at: now, link_verified_at: now, link_error: null } : {});
 
 async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
   if (hub.hub_key_id) return reverified(app, trx, hub, result);
@@ -65,6 +62,7 @@ async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResul
     ready_at: now,
     lease_until: null,
     next_attempt_at: null,
+    ...linkProven(hub, now),
   });
   const view = presentHub(app, { ...hub, status: 'ready', hub_key_id: key.id, ready_at: now });
   await appendEvent(trx, app.keys, hub.tenant_id, {
@@ -96,7 +94,10 @@ async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResul
  */
 async function reverified(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
   const now = new Date();
-  await new TenantScope(trx, hub.tenant_id).table(HUBS).where({ id: hub.id }).update({ status: 'ready', status_reason: null, ready_at: now, lease_until: null, next_attempt_at: null });
+  await new TenantScope(trx, hub.tenant_id)
+    .table(HUBS)
+    .where({ id: hub.id })
+    .update({ status: 'ready', status_reason: null, ready_at: now, lease_until: null, next_attempt_at: null, ...linkProven(hub, now) });
   const view = presentHub(app, hub);
   await appendEvent(trx, app.keys, hub.tenant_id, {
     type: 'hub.link_verified',

@@ -1,4 +1,4 @@
-import { positiveNumberEnv as num } from '../env-number.js';
+import { integerEnv, positiveNumberEnv as num } from '../env-number.js';
 
 /** How the background provisioner paces itself; from the environment so tests can run it fast. */
 export interface ProvisionerSettings {
@@ -30,6 +30,12 @@ export interface ProvisionerSettings {
   /** A claimed Hub is another replica's to take if its worker has not finished by then. */
   leaseMs: number;
   probeTimeoutMs: number;
+  /**
+   * How often the link of a ready Mode C Hub is checked again. Provisioning proves it once; the
+   * customer's endpoint can later go away, let its server certificate expire or stop trusting
+   * the client certificate, and only a later check tells (the hub health line, link_error).
+   */
+  linkCheckMs: number;
 }
 
 export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): ProvisionerSettings {
@@ -45,5 +51,7 @@ export function provisionerSettings(env: NodeJS.ProcessEnv = process.env): Provi
     linkDeadlineMs: num(env, 'CLARESIA_HUB_LINK_DEADLINE_SECONDS', 86_400) * 1000,
     leaseMs: num(env, 'CLARESIA_HUB_LEASE_MS', 60_000),
     probeTimeoutMs: num(env, 'CLARESIA_HUB_PROBE_TIMEOUT_MS', 10_000),
+    // Whole seconds up to a day: each check is one HTTPS request per Hub to the customer's endpoint.
+    linkCheckMs: integerEnv(env, 'CLARESIA_HUB_LINK_CHECK_SECONDS', 300, 1, 86_400) * 1000,
   };
 }

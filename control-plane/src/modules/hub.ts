@@ -11,6 +11,7 @@ import { CertificateError, inspectCaBundle, issueClientCertificate } from '../hu
 import { createCmekKey } from '../hub/cmek.js';
 import { decommissionHub } from '../hub/decommission.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
+import { startLinkMonitor } from '../hub/link-monitor.js';
 import { probeSoon, startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -216,7 +217,12 @@ export const hubModule: Module = {
     r.route({ ...base, method: 'POST', path: `${def.api.read.path}:retry`, summary: 'Retry provisioning a failed Hub', response: hubRef, handler: retry });
   },
   async start(app) {
-    return startProvisioner(app, provisionerSettings());
+    const settings = provisionerSettings();
+    const stopProvisioner = startProvisioner(app, settings);
+    const stopMonitor = startLinkMonitor(app, settings);
+    return async () => {
+      await Promise.all([stopProvisioner(), stopMonitor()]);
+    };
   },
 };
 

@@ -85,6 +85,18 @@ export class Hub extends pulumi.CustomResource {
    * When the link was last proven and the Hub became ready (RFC 3339).
    */
   declare public readonly readyAt: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: when the control plane last checked the mTLS link of the ready Hub (RFC 3339). It checks it again every CLARESIA_HUB_LINK_CHECK_SECONDS (5 minutes by default); a failed check leaves status ready and sets link_error.
+   */
+  declare public readonly linkCheckedAt: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: when a check of the mTLS link last passed (RFC 3339).
+   */
+  declare public readonly linkVerifiedAt: pulumi.Output<string | undefined>;
+  /**
+   * Mode C: why the latest check of the ready Hub's mTLS link failed (the endpoint unreachable, its server certificate not trusted under customer_ca_certificate, control_plane_client_certificate refused); null while the link passes. The tenant health's hub check is red meanwhile.
+   */
+  declare public readonly linkError: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: HubArgs, opts?: pulumi.CustomResourceOptions);
   constructor(name: string, argsOrState?: HubArgs | HubState, opts?: pulumi.CustomResourceOptions) {
@@ -108,6 +120,9 @@ export class Hub extends pulumi.CustomResource {
       inputs['tenantId'] = state?.tenantId;
       inputs['createdAt'] = state?.createdAt;
       inputs['readyAt'] = state?.readyAt;
+      inputs['linkCheckedAt'] = state?.linkCheckedAt;
+      inputs['linkVerifiedAt'] = state?.linkVerifiedAt;
+      inputs['linkError'] = state?.linkError;
     } else {
       const args = argsOrState as HubArgs | undefined;
       if (args?.mode === undefined && !opts.urn) throw new Error("Missing required property 'mode'");
@@ -128,6 +143,9 @@ export class Hub extends pulumi.CustomResource {
       inputs['tenantId'] = undefined;
       inputs['createdAt'] = undefined;
       inputs['readyAt'] = undefined;
+      inputs['linkCheckedAt'] = undefined;
+      inputs['linkVerifiedAt'] = undefined;
+      inputs['linkError'] = undefined;
     }
     opts = pulumi.mergeOptions(resourceOptsDefaults(), opts);
     super(Hub.__pulumiType, name, inputs, opts);
@@ -224,4 +242,16 @@ export interface HubState {
    * When the link was last proven and the Hub became ready (RFC 3339).
    */
   readyAt?: pulumi.Input<string>;
+  /**
+   * Mode C: when the control plane last checked the mTLS link of the ready Hub (RFC 3339). It checks it again every CLARESIA_HUB_LINK_CHECK_SECONDS (5 minutes by default); a failed check leaves status ready and sets link_error.
+   */
+  linkCheckedAt?: pulumi.Input<string>;
+  /**
+   * Mode C: when a check of the mTLS link last passed (RFC 3339).
+   */
+  linkVerifiedAt?: pulumi.Input<string>;
+  /**
+   * Mode C: why the latest check of the ready Hub's mTLS link failed (the endpoint unreachable, its server certificate not trusted under customer_ca_certificate, control_plane_client_certificate refused); null while the link passes. The tenant health's hub check is red meanwhile.
+   */
+  linkError?: pulumi.Input<string>;
 }

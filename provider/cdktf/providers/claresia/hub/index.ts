@@ -333,6 +333,21 @@ export class Hub extends cdktf.TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  // link_checked_at - computed: true, optional: false, required: false
+  public get linkCheckedAt() {
+    return this.getStringAttribute('link_checked_at');
+  }
+
+  // link_error - computed: true, optional: false, required: false
+  public get linkError() {
+    return this.getStringAttribute('link_error');
+  }
+
+  // link_verified_at - computed: true, optional: false, required: false
+  public get linkVerifiedAt() {
+    return this.getStringAttribute('link_verified_at');
+  }
+
   // mode - computed: false, optional: false, required: true
   private _mode?: string;
   public get mode() {

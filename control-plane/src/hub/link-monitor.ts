@@ -1,0 +1,168 @@
+import type { AppContext } from '../context.js';
+import { appendEvent } from '../audit/chain.js';
+import type { Tx } from '../db/connection.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { pollBackoffMs } from '../jobs/backoff.js';
+import { HUBS, type HubRow } from './hub-store.js';
+import { checkHubLink } from './link-check.js';
+import type { ProbeResult } from './mtls-probe.js';
+import type { ProvisionerSettings } from './settings.js';
+
+const ACTOR = 'claresia:hub-link-monitor';
+
+/** A clock the tests can move forward instead of waiting a whole check interval. */
+export type Clock = () => Date;
+const systemClock: Clock = () => new Date();
+
+/**
+ * Ready Mode C Hubs whose link was last checked at least one interval ago (or never, for a Hub
+ * made ready before the checks were recorded), and that no worker holds.
+ */
+function dueHubs(app: AppContext, s: ProvisionerSettings, now: Date) {
+  return app.db<HubRow>(HUBS)
+    .where({ status: 'ready', mode: 'C' })
+    .whereNull('deleted_at')
+    .where((q) => q.whereNull('link_checked_at').orWhere('link_checked_at', '<=', new Date(now.getTime() - s.linkCheckMs)))
+    .where((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now));
+}
+
+/**
+ * Leases one due Hub in a transaction of its own, as the provisioner does: the check then runs
+ * with no transaction open, and SKIP LOCKED plus the lease keep every other replica off it, so
+ * a Hub is checked once per interval however many replicas run.
+ */
+async function claim(app: AppContext, s: ProvisionerSettings, now: Date): Promise<HubRow | undefined> {
+  return app.db.transaction(async (trx) => {
+    const row = (await dueHubs(app, s, now)
+      .transacting(trx)
+      .orderByRaw('link_checked_at ASC NULLS FIRST')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .first()) as HubRow | undefined;
+    if (!row) return undefined;
+    const lease = new Date(now.getTime() + s.leaseMs);
+    await trx(HUBS).where({ id: row.id }).update({ lease_until: lease });
+    return { ...row, lease_until: lease };
+  });
+}
+
+const sameTime = (a: Date | null, b: Date | null) => (a ? new Date(a).getTime() : null) === (b ? new Date(b).getTime() : null);
+
+async function linkLost(app: AppContext, trx: Tx, hub: HubRow, reason: string): Promise<void> {
+  await appendEvent(trx, app.keys, hub.tenant_id, {
+    type: 'hub.link_lost',
+    actor: ACTOR,
+    subject: hub.id,
+    data: {
+      tenant_id: hub.tenant_id,
+      hub_id: hub.id,
+      endpoint: hub.mtls_endpoint_url,
+      reason,
+      last_verified_at: hub.link_verified_at ? new Date(hub.link_verified_at).toISOString() : null,
+    },
+  });
+  app.logger.warn({ tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url, reason }, 'hub link lost: the Mode C endpoint failed its periodic check');
+}
+
+async function linkRestored(app: AppContext, trx: Tx, hub: HubRow, httpStatus: number): Promise<void> {
+  await appendEvent(trx, app.keys, hub.tenant_id, {
+    type: 'hub.link_restored',
+    actor: ACTOR,
+    subject: hub.id,
+    data: { tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url, previous_error: hub.link_error, endpoint_http_status: httpStatus },
+  });
+  app.logger.info({ tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url }, 'hub link restored: the Mode C endpoint passed its periodic check');
+}
+
+/**
+ * Records a check's outcome, unless the Hub changed under it: deleted, sent back to provisioning
+ * by a change of link settings (whose own check then speaks for the new settings), or made
+ * ready again meanwhile. Only a change between passing and failing is audited and logged at
+ * warn/info; a link that keeps failing updates its reason without a new event each interval.
+ */
+async function record(app: AppContext, claimed: HubRow, result: ProbeResult, now: Date): Promise<void> {
+  await app.db.transaction(async (trx) => {
+    const hub = (await trx<HubRow>(HUBS).where({ id: claimed.id }).forUpdate().first()) as HubRow | undefined;
+    if (!hub || hub.deleted_at || hub.status !== 'ready' || !sameTime(hub.ready_at, claimed.ready_at)) return;
+    if (hub.mtls_endpoint_url !== claimed.mtls_endpoint_url || hub.customer_ca_certificate !== claimed.customer_ca_certificate) return;
+    const scope = new TenantScope(trx, hub.tenant_id);
+    if (result.ok) {
+      await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_verified_at: now, link_error: null, lease_until: null });
+      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus);
+      return;
+    }
+    const reason = result.reason.slice(0, 500);
+    await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_error: reason, lease_until: null });
+    if (hub.link_error === null) await linkLost(app, trx, hub, reason);
+    else app.logger.debug({ hub_id: hub.id, reason }, 'hub link still failing');
+  });
+}
+
+/** One pass: checks every due Hub once. Returns how many it checked. */
+export async function recheckHubLinks(app: AppContext, s: ProvisionerSettings, clock: Clock = systemClock): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const hub = await claim(app, s, clock());
+    if (!hub) return n;
+    let result: ProbeResult;
+    try {
+      result = await checkHubLink(app, hub, s.probeTimeoutMs);
+    } catch (err) {
+      // Never the error object itself: it could carry key material from a failed TLS setup.
+      app.logger.error({ hub_id: hub.id, err: { message: (err as Error).message?.slice(0, 200) } }, 'hub link check failed to run');
+      result = { ok: false, reason: 'internal error while checking the link' };
+    }
+    await record(app, hub, result, clock());
+    n++;
+  }
+}
+
+/** Milliseconds until the next ready Mode C Hub falls due (an interval after its last check, or its lease running out). */
+async function nextDueInMs(app: AppContext, s: ProvisionerSettings, now: Date): Promise<number | undefined> {
+  // GREATEST skips a NULL lease; a Hub never checked is due now.
+  const due = app.db.raw('min(GREATEST(COALESCE(link_checked_at + make_interval(secs => ?), ?), lease_until)) AS due', [s.linkCheckMs / 1000, now]);
+  const row = (await app.db(HUBS).where({ status: 'ready', mode: 'C' }).whereNull('deleted_at').first(due)) as { due: Date | string | null } | undefined;
+  return row?.due ? Math.max(0, new Date(row.due).getTime() - now.getTime()) : undefined;
+}
+
+/**
+ * Checks due links, then sleeps until the next Hub falls due, at least the provisioner's poll and
+ * at most one interval (a Hub made ready meanwhile is due an interval after that, so it is not
+ * missed). A pass that fails (the database out of reach) backs off as the provisioner does.
+ * The returned function stops it and waits for a pass in flight.
+ */
+export function startLinkMonitor(app: AppContext, s: ProvisionerSettings, clock: Clock = systemClock): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let failures = 0;
+  const pass = async () => {
+    await recheckHubLinks(app, s, clock);
+    const due = await nextDueInMs(app, s, clock());
+    if (failures) app.logger.info({ failures }, 'hub link monitor: passes work again');
+    failures = 0;
+    return due === undefined ? s.linkCheckMs : Math.min(Math.max(due, s.pollMs), s.linkCheckMs);
+  };
+  const loop = () => {
+    if (stopped) return;
+    inFlight = pass()
+      .catch((err) => {
+        failures++;
+        const retryInMs = Math.min(pollBackoffMs(failures, s), s.linkCheckMs);
+        const fields = { err: { message: (err as Error).message }, failures, retryInMs };
+        if (failures === 1) app.logger.error(fields, 'hub link monitor pass failed (database unreachable?); retrying with backoff');
+        else app.logger.debug(fields, 'hub link monitor pass failed');
+        return retryInMs;
+      })
+      .then((sleepMs) => {
+        if (!stopped) timer = setTimeout(loop, sleepMs);
+      });
+  };
+  timer = setTimeout(loop, 0);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await inFlight;
+  };
+}
