@@ -7,6 +7,9 @@ import { until, withEnv } from '../support/until.js';
 import { makeDirectory, type Directory } from './scim/helpers.js';
 import { provision } from './rbac-support.js';
 import { jobSettings } from '../../control-plane/src/jobs/settings.js';
+import { RetryLater } from '../../control-plane/src/jobs/registry.js';
+import type { Job } from '../../control-plane/src/jobs/queue.js';
+import { publishJob } from '../../control-plane/src/distribution/publisher.js';
 
 // Three quick attempts, then the slow schedule: 300 ms stands for the 30 min of production.
 const SLOW = {
@@ -167,6 +170,31 @@ for (const kind of dbKinds()) {
       assert.equal((await api('POST', `/api/v1/llm/connectors/${connector}:test`)).body.status, 'connected');
       await until('republished after the test', async () => (await distribution()).status === 'green');
       await until('idle', idle);
+    });
+
+    it('a slow retry failing for a reason of its own (a credential that cannot be opened) stays on the slow schedule, and writes nothing', async () => {
+      const other = await cp.createTenant();
+      const key = `claude-key-${Math.random().toString(36).slice(2)}`;
+      double.addAccount('claude', { credential: key, scopes: ['skills'] });
+      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: other.token, body: { platform: 'claude', name: 'Claude', credential: key, base_url: double.baseUrl('claude') } });
+      assert.equal(c.status, 201, c.text);
+      assert.equal((await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: other.token })).body.status, 'connected');
+      const quiet = async () =>
+        (await cp.count('distribution_requests', { tenant_id: other.id, status: 'pending' })) === 0 &&
+        (await cp.count('jobs', { queue: 'distribution.publish', tenant_id: other.id, status: 'queued' })) + (await cp.count('jobs', { queue: 'distribution.publish', tenant_id: other.id, status: 'running' })) === 0;
+      await until('the other tenant is idle', quiet);
+      await cp.db('llm_connectors').where({ id: c.body.id }).update({ credential_enc: null });
+      const s = jobSettings();
+      const job = (payload: Job['payload']): Job => ({ id: -1, queue: 'distribution.publish', key: other.id, tenant_id: other.id, payload, status: 'running', attempts: 3, max_attempts: 3, run_after: new Date(), locked_by: 'test', locked_until: null, last_error: null, created_at: new Date() });
+      await assert.rejects(publishJob.handle(cp.server.ctx, job({ tenant_id: other.id, publish_id: 'pub_slowtest', recovery: { after: null } }), s), (err: unknown) => {
+        assert.ok(err instanceof RetryLater, String(err));
+        assert.match(err.message, /has no credential/);
+        assert.ok(err.delayMs >= s.publishRecoveryMs, `waits the recovery period, not the backoff (${err.delayMs} ms)`);
+        return true;
+      });
+      // A publish that is not a slow retry keeps its backoff and its attempt limit.
+      await assert.rejects(publishJob.handle(cp.server.ctx, job({ tenant_id: other.id, publish_id: 'pub_fasttest' }), s), (err: unknown) => !(err instanceof RetryLater) && /has no credential/.test(String(err)));
+      assert.equal(await cp.count('distribution_requests', { tenant_id: other.id, status: 'pending' }), 0, 'the request it opened rolled back with the snapshot');
     });
 
     it('a publish given up with no slow retry queued (by an older version) gets one when a replica starts', async () => {

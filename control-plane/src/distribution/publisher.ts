@@ -294,9 +294,23 @@ export async function queueStrandedRecoveries(db: Queryable, s: Pick<JobSettings
   return rows.length;
 }
 
+/**
+ * A slow retry stays slow whatever fails: a snapshot that throws (a credential that cannot be
+ * opened, the database refusing) would otherwise be retried on the backoff, which the slow retry,
+ * having no attempt limit, would keep up for good.
+ */
+async function handle(app: AppContext, job: Job<PublishPayload>, s: JobSettings): Promise<void> {
+  try {
+    await publish(app, job, s);
+  } catch (err) {
+    if (!job.payload.recovery || err instanceof RetryLater) throw err;
+    throw new RetryLater((err as Error).message ?? String(err), slowRetryMs(s, 0));
+  }
+}
+
 export const publishJob = defineJob<PublishPayload>({
   queue: PUBLISH_QUEUE,
-  handle: publish,
+  handle,
   retryDelayMs: (attempt, s) => backoffMs(attempt, s.publishRetryMs, s.publishMaxRetryMs),
   onDead: giveUp,
 });
