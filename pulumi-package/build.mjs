@@ -1,7 +1,10 @@
 // `npm run build -w @claresia/pulumi`: bundles the provider plugin (dist/provider.js) and the
-// SDK (dist/index.js). The workspace packages are bundled from source; Pulumi, gRPC and
+// SDK (dist/index.js), and writes the SDK's declarations (dist/types) for programs that install
+// the package, which resolve it without the `source` condition. The workspace packages are bundled from source; Pulumi, gRPC and
 // protobuf stay external (the generated protobuf code expects to share one copy with them).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
 
 const external = ['@pulumi/pulumi', '@pulumi/pulumi/*', '@grpc/grpc-js', 'google-protobuf', 'google-protobuf/*', 'ajv', 'ajv/*', 'ajv-formats'];
@@ -20,3 +23,6 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The SDK imports only @pulumi/pulumi and its own files, so its declarations stand alone.
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.types.json'], { cwd: new URL('.', import.meta.url).pathname, stdio: 'inherit' });

@@ -24,7 +24,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
  * A project directory as a user would have it, its files by name (the first is the entry point);
  * tsc's diagnostics, one a line, or [] when it compiles.
  */
-async function compile(files: Record<string, string>): Promise<string[]> {
+async function compile(files: Record<string, string>, opts: { installed?: boolean } = {}): Promise<string[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'claresia-sdk-types-'));
   try {
     symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
@@ -32,8 +32,9 @@ async function compile(files: Record<string, string>): Promise<string[]> {
       target: 'ES2022',
       module: 'NodeNext',
       moduleResolution: 'NodeNext',
-      // The workspace package exposes its TypeScript source under this condition.
-      customConditions: ['source'],
+      // The workspace package exposes its TypeScript source under this condition; a program that
+      // installed the package has no such condition and gets the built declarations.
+      ...(opts.installed ? {} : { customConditions: ['source'] }),
       strict: true,
       noEmit: true,
       skipLibCheck: true,
@@ -122,6 +123,11 @@ describe('pulumi SDK types in a user program (tsc)', function () {
 
   it('every list, set, map and enum of every resource output and data-source result has the element type the catalog declares', () => {
     assert.deepEqual(of('catalog.ts'), []);
+  });
+
+  it('a program that installed the package (no source condition) gets the same types from the built declarations', async () => {
+    // dist/types is written by the package's build, which runs before the tests.
+    assert.deepEqual(await compile({ 'webhook.ts': webhookProgram }, { installed: true }), []);
   });
 
   it('and tsc does refuse a program that uses them wrongly (the check is not vacuous)', async () => {
