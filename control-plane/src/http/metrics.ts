@@ -1,40 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { rawRows, type Db } from '../db/connection.js';
+import type { Db } from '../db/connection.js';
 import { queueNames } from '../jobs/registry.js';
+import { PLATFORMS } from '../llm/adapter.js';
+import { readFigures, type Figures } from './metrics-figures.js';
+import { onRateLimited, RATE_BUDGETS } from './rate-limit.js';
 
 /**
  * How long a scrape waits for the database: a scrape during an outage should still answer
  * (with claresia_database_up 0 and the pool's figures) before Prometheus gives up on it (10 s).
  */
 const SCRAPE_DB_TIMEOUT_MS = 2000;
-
-interface QueueRow {
-  queue: string;
-  ready: number;
-  oldest_ready_seconds: number | null;
-  running: number;
-  retrying: number;
-  dead: number;
-}
-
-/**
- * The job queue as it stands, per queue: due jobs no worker holds (a dead worker's lapsed lease
- * counts: it is due again), how long the oldest of them has been due, jobs being worked, jobs
- * waiting to retry after a failure, and dead jobs (out of attempts; kept until retention).
- */
-async function queueFigures(db: Db): Promise<QueueRow[]> {
-  const due = `((status = 'queued' AND run_after <= now()) OR (status = 'running' AND locked_until < now()))`;
-  const r = await db.raw(
-    `SELECT queue,
-            count(*) FILTER (WHERE ${due})::int AS ready,
-            extract(epoch FROM now() - min(CASE WHEN status = 'queued' THEN run_after ELSE locked_until END) FILTER (WHERE ${due}))::float8 AS oldest_ready_seconds,
-            count(*) FILTER (WHERE status = 'running' AND locked_until >= now())::int AS running,
-            count(*) FILTER (WHERE status = 'queued' AND attempts > 0)::int AS retrying,
-            count(*) FILTER (WHERE status = 'dead')::int AS dead
-       FROM jobs GROUP BY queue`,
-  );
-  return rawRows<QueueRow>(r);
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -68,47 +43,121 @@ export function createMetrics(db?: Db) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  if (db) registerDatabaseFigures(registry, db);
+  if (db) {
+    registerDatabaseFigures(registry, db);
+    const limited = new Counter({
+      name: 'claresia_rate_limited_requests_total',
+      help: 'Requests this replica refused with 429 because their rate budget was spent, by budget (tenant, operator, anonymous, connector, scim): alert on a sustained rate, a client is looping or a budget is too small',
+      labelNames: ['budget'],
+      registers: [registry],
+    });
+    for (const budget of RATE_BUDGETS) limited.inc({ budget }, 0);
+    onRateLimited(db, (budget) => limited.inc({ budget }));
+  }
   return { registry, requests, duration };
+}
+
+const CONNECTOR_STATUSES = ['untested', 'connected', 'failed'];
+const HUB_MODES = ['A', 'B', 'C'];
+const HUB_STATUSES = ['provisioning', 'ready', 'failed'];
+
+/**
+ * Counts under two labels: every pair of the known values at 0 at least (bounded, and an alert
+ * has its series before the first occurrence), plus any pair the database holds beyond them.
+ */
+function byTwo<A extends string, B extends string>(a: A, as: readonly string[], b: B, bs: readonly string[], rows: Array<[string, string, number]>): Array<[Record<A | B, string>, number]> {
+  const n = new Map<string, { labels: Record<A | B, string>; value: number }>();
+  const at = (x: string, y: string) => {
+    const key = JSON.stringify([x, y]);
+    let e = n.get(key);
+    if (!e) n.set(key, (e = { labels: { [a]: x, [b]: y } as Record<A | B, string>, value: 0 }));
+    return e;
+  };
+  for (const x of as) for (const y of bs) at(x, y);
+  for (const [x, y, v] of rows) at(x, y).value += v;
+  return [...n.values()].map((e) => [e.labels, e.value]);
 }
 
 function registerDatabaseFigures(registry: Registry, db: Db): void {
   // One query per scrape: the registry collects every metric at once, so the first collector
   // starts it and the others share it.
-  let reading: Promise<QueueRow[] | undefined> | undefined;
+  let reading: Promise<Figures | undefined> | undefined;
   const read = () =>
-    (reading ??= withTimeout(queueFigures(db), SCRAPE_DB_TIMEOUT_MS)
+    (reading ??= withTimeout(readFigures(db), SCRAPE_DB_TIMEOUT_MS)
       .catch(() => undefined)
       .finally(() => setImmediate(() => (reading = undefined))));
 
   new Gauge({
     name: 'claresia_database_up',
-    help: '1 when this scrape could read the job queue from the database, 0 when it could not',
+    help: '1 when this scrape could read its figures from the database, 0 when it could not (the database figures are then left out): alert when 0',
     registers: [registry],
     async collect() {
       this.set((await read()) ? 1 : 0);
     },
   });
-  const perQueue = (name: string, help: string, value: (r: QueueRow | undefined) => number) =>
+  /**
+   * A gauge read from the figures. Without an answer its series are left out rather than
+   * reported as zero; with one, every series `values` names is there, zeros included, so an
+   * alert has a series before the first occurrence.
+   */
+  const figure = <L extends string>(name: string, help: string, labelNames: readonly L[], values: (f: Figures) => Array<[Partial<Record<L, string>>, number]>) =>
     new Gauge({
       name,
       help,
-      labelNames: ['queue'],
+      labelNames,
       registers: [registry],
       async collect() {
-        const rows = await read();
+        const f = await read();
         this.reset();
-        // Without an answer the queue's figures are left out rather than reported as zero.
-        if (!rows) return;
-        const byQueue = new Map(rows.map((r) => [r.queue, r]));
-        for (const q of new Set([...queueNames(), ...byQueue.keys()])) this.set({ queue: q }, value(byQueue.get(q)));
+        if (!f) {
+          // reset() leaves a gauge without labels at 0, which would read as "none failing".
+          if (labelNames.length === 0) this.remove({});
+          return;
+        }
+        for (const [labels, value] of values(f)) this.set(labels, value);
       },
     });
+  const perQueue = (name: string, help: string, value: (r: Figures['queues'][number] | undefined) => number) =>
+    figure(name, help, ['queue'], (f) => {
+      const byQueue = new Map(f.queues.map((r) => [r.queue, r]));
+      return [...new Set([...queueNames(), ...byQueue.keys()])].map((q) => [{ queue: q }, value(byQueue.get(q))]);
+    });
   perQueue('claresia_jobs_ready', 'Jobs due to run that no worker holds, by queue (a lapsed lease counts)', (r) => r?.ready ?? 0);
-  perQueue('claresia_jobs_oldest_ready_age_seconds', 'How long the longest-waiting due job has been due, by queue (0 when none is)', (r) => Math.max(0, r?.oldest_ready_seconds ?? 0));
+  perQueue('claresia_jobs_oldest_ready_age_seconds', 'How long the longest-waiting due job has been due, by queue (0 when none is): alert when it keeps growing, a stuck queue', (r) => Math.max(0, r?.oldest_ready_seconds ?? 0));
   perQueue('claresia_jobs_running', 'Jobs a worker holds under a live lease, by queue', (r) => r?.running ?? 0);
   perQueue('claresia_jobs_retrying', 'Jobs that failed at least once and wait to be tried again, by queue', (r) => r?.retrying ?? 0);
-  perQueue('claresia_jobs_dead', 'Jobs out of attempts (failed for good), by queue; kept until CLARESIA_RETENTION_DAYS', (r) => r?.dead ?? 0);
+  perQueue('claresia_jobs_dead', 'Jobs out of attempts (failed for good), by queue; kept until CLARESIA_RETENTION_DAYS: alert when it rises', (r) => r?.dead ?? 0);
+
+  const one = (value: (f: Figures) => number) => (f: Figures): Array<[Record<string, never>, number]> => [[{}, value(f)]];
+  figure('claresia_webhook_deliveries_pending', 'Webhook deliveries not made yet (first attempt due, or retrying)', [], one((f) => f.webhooks.pending));
+  figure('claresia_webhook_deliveries_retrying', 'Webhook deliveries whose last attempt failed and that will be tried again: alert when above 0 for long, a receiver is down or refusing', [], one((f) => f.webhooks.retrying));
+  figure('claresia_webhook_deliveries_failed', 'Webhook deliveries failed for good (410 Gone, a refused URL, or retried to the horizon), kept until CLARESIA_RETENTION_DAYS: alert when it rises, events were lost for a receiver', [], one((f) => f.webhooks.failed));
+  figure('claresia_webhook_oldest_retrying_age_seconds', 'How long the longest-failing webhook delivery has been retried, from its event or redelivery (0 when none): alert well before CLARESIA_WEBHOOK_RETRY_HORIZON_SECONDS, when it fails for good', [], one((f) => Math.max(0, f.webhooks.oldest_retrying_seconds ?? 0)));
+
+  figure('claresia_distribution_requests_pending', 'Skill publish requests waiting to be published to the LLM platforms', [], one((f) => f.distribution.pending));
+  figure('claresia_distribution_requests_failed', 'Skill publish requests that failed (a platform refused or kept failing, or no connector was connected); kept, so it only grows: alert when it rises', [], one((f) => f.distribution.failed));
+  figure('claresia_distribution_oldest_pending_age_seconds', 'How long the oldest waiting publish request has waited (0 when none): alert when it keeps growing, publishes are stuck', [], one((f) => Math.max(0, f.distribution.oldest_pending_seconds ?? 0)));
+
+  figure('claresia_llm_connectors', 'LLM connectors by platform and status (untested, connected, failed): alert when status="failed" rises', ['platform', 'status'], (f) =>
+    byTwo('platform', PLATFORMS, 'status', CONNECTOR_STATUSES, f.connectors.map((r) => [r.platform, r.status, r.n])),
+  );
+  figure('claresia_llm_connectors_publish_failing', 'LLM connectors whose last publish failed (cleared by the next success), by platform: alert when above 0 for long', ['platform'], (f) => {
+    const n = new Map<string, number>(PLATFORMS.map((p) => [p, 0]));
+    for (const r of f.connectors) n.set(r.platform, (n.get(r.platform) ?? 0) + r.publish_failing);
+    return [...n].map(([platform, v]) => [{ platform }, v]);
+  });
+  figure('claresia_hubs', 'Hubs by deployment mode and status (provisioning, ready, failed): alert when status="failed" is above 0, or status="provisioning" stays above 0 for long', ['mode', 'status'], (f) =>
+    byTwo('mode', HUB_MODES, 'status', HUB_STATUSES, f.hubs.map((r) => [r.mode, r.status, r.n])),
+  );
+
+  figure('claresia_audit_chains', "Tenants whose last recorded governance-chain verification checked out (outcome=\"verified\") or found a break (outcome=\"broken\"): alert when outcome=\"broken\" is above 0, someone altered the audit trail", ['outcome'], (f) => [
+    [{ outcome: 'verified' }, f.audit.verified],
+    [{ outcome: 'broken' }, f.audit.broken],
+  ]);
+  figure('claresia_audit_last_verification_timestamp_seconds', 'When the latest chain verification that checked out (outcome="verified") or found a break (outcome="broken") was recorded, any tenant; absent when none was', ['outcome'], (f) => [
+    ...(f.audit.last_verified === null ? [] : [[{ outcome: 'verified' }, f.audit.last_verified] as [{ outcome: string }, number]]),
+    ...(f.audit.last_broken === null ? [] : [[{ outcome: 'broken' }, f.audit.last_broken] as [{ outcome: string }, number]]),
+  ]);
 
   const pool = (name: string, help: string, value: (p: NonNullable<ReturnType<typeof poolOf>>) => number) =>
     new Gauge({

@@ -92,6 +92,35 @@ const TAKE_SQL = `
     (SELECT MIN(c.second) FROM api_rate_counters c WHERE c.bucket = ? AND c.second > ? AND c.second < ? AND c.n > 0) AS oldest
   FROM async_commit`;
 
+/**
+ * The budgets a request can be refused by: the API's (who pays, as above; `connector` is an
+ * ingest credential's) and SCIM's per-tenant budget (scim/rate-limit.ts). Bounded on purpose: it
+ * is a metric label, so neither a tenant nor an address may become one.
+ */
+export const RATE_BUDGETS = ['tenant', 'operator', 'anonymous', 'connector', 'scim'] as const;
+export type RateBudget = (typeof RATE_BUDGETS)[number];
+
+const BUDGET_OF_BUCKET: Record<string, RateBudget> = { tenant: 'tenant', operator: 'operator', ip: 'anonymous', connector: 'connector' };
+
+/**
+ * Who hears of each refusal, per database handle as the leases are: only the process knows how
+ * many 429s it answered (the refused request's count is taken back), so the metrics of the app
+ * over that database count them as they happen.
+ */
+const refusalListeners = new WeakMap<Db, Set<(budget: RateBudget) => void>>();
+
+/** Calls `listener` with the budget of every request refused over `db`; returns its removal. */
+export function onRateLimited(db: Db, listener: (budget: RateBudget) => void): () => void {
+  let set = refusalListeners.get(db);
+  if (!set) refusalListeners.set(db, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+export function noteRateLimited(db: Db, budget: RateBudget): void {
+  for (const listener of refusalListeners.get(db) ?? []) listener(budget);
+}
+
 /** What a counted request may know of its budget: the RateLimit headers of every answer. */
 export interface RateState {
   limit: number;
@@ -186,6 +215,7 @@ export async function takeApiRequest(db: Db, bucket: string, limit: ApiRateLimit
     return { limit: budget, remaining: shared + usable - 1, reset, windowSeconds: limit.windowSeconds };
   }
   held.delete(bucket);
+  noteRateLimited(db, BUDGET_OF_BUCKET[bucket.split(':', 1)[0]!] ?? 'anonymous');
   const retryAfter = limit.burstPerSecond - before <= 0 ? 1 : windowReset;
   throw new ApiError(429, 'rate_limited', `too many requests; retry after ${retryAfter} s`, undefined, {
     'Retry-After': String(retryAfter),

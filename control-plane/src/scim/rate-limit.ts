@@ -1,5 +1,6 @@
 import { prepared, type Db } from '../db/connection.js';
 import { integerEnv } from '../env-number.js';
+import { noteRateLimited } from '../http/rate-limit.js';
 import { ScimError } from './errors.js';
 
 /**
@@ -70,6 +71,7 @@ async function decide(db: Db, tenantId: string, limit: ScimRateLimit, second: nu
   }
   if (current <= limit.burstPerSecond && total <= budget) return { remaining: budget - total };
   await refund(db, tenantId, second);
+  noteRateLimited(db, 'scim');
   let retryAfter = 1;
   if (current <= limit.burstPerSecond) {
     const oldest = row.oldest === null ? second : Number(row.oldest);
