@@ -24,6 +24,7 @@ import {
   type ResourceRule,
   type RuleTest,
 } from '@claresia/catalog';
+import { MAX_SIGNING_CERTIFICATES } from '../control-plane/src/sso/certificate.js';
 
 export const COMMAND = 'npm run variables:module';
 export const moduleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../modules/terraform-claresia-tenant');
@@ -79,8 +80,27 @@ interface VariableSpec {
  */
 export const DEFAULT_GROUPS = ['claresia-admins', 'claresia-auditors', 'claresia-users', 'claresia-eng-pilot'];
 
-/** Exactly as control-plane/src/sso/certificate.ts and hub/certificates.ts count PEM blocks. */
+/**
+ * A PEM certificate block with a base64 body. The API counts blocks from each BEGIN line to the
+ * next END line and then parses each; a bundle whose every BEGIN starts such a block counts the
+ * same here, and any other (a garbled block beside a good one) is refused at plan, not at apply.
+ */
 const PEM_BLOCK = '-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----';
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
+
+/** catalog/src/ca-bundle.ts (inspectCaBundle) refuses a bigger bundle; it exports no name for the bound. */
+const MAX_CA_CERTIFICATES = 10;
+
+/** 1 to `max` PEM blocks, every one well-formed; `says` continues "... must ". */
+function pemCount(max: number, says: string): Extra {
+  return {
+    condition: (v) => {
+      const blocks = `length(regexall("${hclString(PEM_BLOCK)}", ${v}))`;
+      return `${blocks} >= 1 && ${blocks} <= ${max} && ${blocks} == length(regexall("${hclString(PEM_BEGIN)}", ${v}))`;
+    },
+    says,
+  };
+}
 
 export const SPECS: readonly VariableSpec[] = [
   {
@@ -104,8 +124,9 @@ export const SPECS: readonly VariableSpec[] = [
       metadata_url: { https: true },
       metadata_xml: {},
       idp_sso_url: { https: true },
+      // Up to the API's count, which lets an IdP list its next key beside the current one during a rollover.
       idp_certificate: {
-        extra: [{ condition: (v) => `length(regexall("${hclString(PEM_BLOCK)}", ${v})) == 1`, says: 'hold exactly one PEM certificate' }],
+        extra: [pemCount(MAX_SIGNING_CERTIFICATES, `hold 1 to ${MAX_SIGNING_CERTIFICATES} PEM certificates, each base64 between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- (more than one while the IdP rolls its key over)`)],
       },
       idp_entity_id: {},
       discovery_url: { https: true },
@@ -227,14 +248,7 @@ export const SPECS: readonly VariableSpec[] = [
     attributes: {
       region: {},
       mtls_endpoint_url: {},
-      customer_ca_certificate: {
-        extra: [
-          {
-            condition: (v) => `length(regexall("${hclString(PEM_BLOCK)}", ${v})) >= 1 && length(regexall("${hclString(PEM_BLOCK)}", ${v})) <= 10`,
-            says: 'hold 1 to 10 PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)',
-          },
-        ],
-      },
+      customer_ca_certificate: { extra: [pemCount(MAX_CA_CERTIFICATES, `hold 1 to ${MAX_CA_CERTIFICATES} PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)`)] },
       create_timeout: {
         type: 'string',
         default: '"20m"',

@@ -87,8 +87,8 @@ variable "sso" {
   }
 
   validation {
-    condition     = var.sso == null ? true : (var.sso.idp_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----", var.sso.idp_certificate)) && length(trimspace(var.sso.idp_certificate)) <= 16384 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.sso.idp_certificate)) == 1)
-    error_message = "sso.idp_certificate must be a PEM certificate (-----BEGIN CERTIFICATE-----), hold at most 16384 characters besides surrounding spaces and hold exactly one PEM certificate."
+    condition     = var.sso == null ? true : (var.sso.idp_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----", var.sso.idp_certificate)) && length(trimspace(var.sso.idp_certificate)) <= 16384 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.sso.idp_certificate)) >= 1 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.sso.idp_certificate)) <= 4 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.sso.idp_certificate)) == length(regexall("-----BEGIN CERTIFICATE-----", var.sso.idp_certificate)))
+    error_message = "sso.idp_certificate must be a PEM certificate (-----BEGIN CERTIFICATE-----), hold at most 16384 characters besides surrounding spaces and hold 1 to 4 PEM certificates, each base64 between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- (more than one while the IdP rolls its key over)."
   }
 
   validation {
@@ -348,7 +348,7 @@ variable "hub" {
   }
 
   validation {
-    condition     = var.hub.customer_ca_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----[\\s\\S]*-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) && length(trimspace(var.hub.customer_ca_certificate)) <= 65536 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) >= 1 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) <= 10
+    condition     = var.hub.customer_ca_certificate == null ? true : can(regex("-----BEGIN CERTIFICATE-----[\\s\\S]*-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) && length(trimspace(var.hub.customer_ca_certificate)) <= 65536 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) >= 1 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) <= 10 && length(regexall("-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----", var.hub.customer_ca_certificate)) == length(regexall("-----BEGIN CERTIFICATE-----", var.hub.customer_ca_certificate))
     error_message = "hub.customer_ca_certificate must be PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), hold at most 65536 characters besides surrounding spaces and hold 1 to 10 PEM CA certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)."
   }
 

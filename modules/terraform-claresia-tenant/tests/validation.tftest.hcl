@@ -260,6 +260,40 @@ run "idp_certificate_not_pem" {
   expect_failures = [var.sso]
 }
 
+# An IdP rolling its key over: the current and the next certificate, as the API takes (up to 4).
+run "idp_certificate_rollover_bundle_plans" {
+  command = plan
+  variables {
+    sso = {
+      protocol        = "saml"
+      idp_sso_url     = "https://idp.example/sso"
+      idp_entity_id   = "https://idp.example"
+      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIV\n-----END CERTIFICATE-----\n"
+    }
+  }
+  assert {
+    condition     = length(claresia_sso_connection.this) == 1
+    error_message = "a two-certificate bundle plans"
+  }
+}
+
+run "idp_certificate_five_certificates" {
+  command = plan
+  variables {
+    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = join("\n", [for i in range(5) : "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgI${i}\n-----END CERTIFICATE-----"]) }
+  }
+  expect_failures = [var.sso]
+}
+
+# A good certificate does not carry a garbled one beside it (the API would refuse it at apply).
+run "idp_certificate_bundle_with_a_garbled_block" {
+  command = plan
+  variables {
+    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nnot a certificate!\n-----END CERTIFICATE-----" }
+  }
+  expect_failures = [var.sso]
+}
+
 run "idp_entity_id_too_long" {
   command = plan
   variables {
