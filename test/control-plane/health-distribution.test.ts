@@ -56,7 +56,9 @@ describe('health: the distribution check follows what reached each platform', ()
   it('is red while a publish request failed after the last completed one, with the platform answer', () => {
     const f = published();
     f.publishing = { ...f.publishing!, failed: request({ status: 'failed', completed_at: sec(30), last_error: 'claude llm_c: the claude API answered HTTP 503 (overloaded_error)' } as Partial<PublishRequestFact>) };
-    expectRed(f, /request dist_1 \(user scim_u1 deactivated\) failed 30 s ago: claude llm_c: the claude API answered HTTP 503 \(overloaded_error\)/);
+    const c = expectRed(f, /request dist_1 \(user scim_u1 deactivated\) failed 30 s ago: claude llm_c: the claude API answered HTTP 503 \(overloaded_error\)/);
+    // A publish out of attempts is retried on a slow schedule by itself: the action says so.
+    assert.match(c.action!, /retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS .*to retry now: POST \/api\/v1\/skill-entitlement\/distribution:republish/);
   });
 
   it('is red when a request (a lifecycle change as much as an entitlement change) waits past the 60 s SLA, with the last error while retrying', () => {

@@ -85,7 +85,10 @@ export function distributionCheck(f: Facts): Check {
     return red(
       'distribution',
       `the publish of request ${p.failed.id}${p.failed.reason ? ` (${p.failed.reason})` : ''} failed${p.failed.completed_at ? ` ${ago(f.now, p.failed.completed_at)}` : ''}: ${p.failed.last_error ?? 'no platform answer recorded'}`,
-      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error), then republish: POST /api/v1/skill-entitlement/distribution:republish`,
+      // Every connector is connected here, so the control plane is retrying it on the slow
+      // schedule (distribution/publisher.ts giveUp); no time in the text: the tenant module
+      // outputs this line, and a time would change it at every attempt.
+      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected; to retry now: POST /api/v1/skill-entitlement/distribution:republish`,
     );
   }
   if (p?.open && f.now.getTime() - p.open.requested_at.getTime() > PUBLISH_SLA_MS) {
