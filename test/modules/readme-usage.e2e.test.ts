@@ -28,9 +28,10 @@ describe('terraform-claresia-tenant README: the Usage block as written', functio
     try {
       const block = usageBlock(readFileSync(path.join(MODULE, 'README.md'), 'utf8'));
       const source = /^module "[^"]+" \{\n\s*source\s*=\s*"([^"]+)"/m.exec(block)?.[1];
-      assert.ok(source?.startsWith('./'), `the block calls the module by a local path, got ${source}`);
-      mkdirSync(path.dirname(path.join(ws.dir, source)), { recursive: true });
-      cpSync(MODULE, path.join(ws.dir, source), { recursive: true, filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src) });
+      assert.ok(source && source.startsWith('./'), `the block calls the module by a local path, got ${source}`);
+      const moduleCopy = path.join(ws.dir, source);
+      mkdirSync(path.dirname(moduleCopy), { recursive: true });
+      cpSync(MODULE, moduleCopy, { recursive: true, filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src) });
       ws.write('main.tf', block);
       const init = await ws.tf('init', '-input=false');
       assert.equal(init.code, 0, init.stdout + init.stderr);
