@@ -24,6 +24,7 @@ export * from './import-id.js';
 export * from './outbound-url.js';
 export * from './format-checks.js';
 export * from './ca-bundle.js';
+export * from './signing-certificates.js';
 export * from './schema-messages.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';

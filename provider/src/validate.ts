@@ -32,10 +32,11 @@ function formatProblem(format: NonNullable<Attribute['format']>, v: string): str
       return UUID.test(v) ? undefined : FORMAT_MESSAGES['uuid'];
     case 'cidr':
     case 'pem-ca-bundle':
-      // The API's pattern first (its words for a value that is no CIDR or PEM at all), then what
-      // it checks beyond a pattern: host bits zero, a real address; CA certificates only (their dates are the API's to judge).
-      return formatPattern(format)!.test(v) ? formatProblemBeyondSchema(format, v) : FORMAT_MESSAGES[format];
     case 'pem-certificate':
+      // The API's pattern first (its words for a value that is no CIDR or PEM at all), then what
+      // it checks beyond a pattern: host bits zero, a real address; CA certificates only, at most 4
+      // signing certificates (dates are the API's to judge).
+      return formatPattern(format)!.test(v) ? formatProblemBeyondSchema(format, v) : FORMAT_MESSAGES[format];
     case 'skill-id':
     case 'rbac-group':
       // The API's own pattern for the format, so plan and apply cannot disagree.

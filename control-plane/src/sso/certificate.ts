@@ -1,12 +1,10 @@
 import { X509Certificate } from 'node:crypto';
+import { MAX_SIGNING_CERTIFICATES } from '@claresia/catalog';
 
 export type CertificateProblem = 'invalid_certificate' | 'certificate_expired' | 'certificate_not_yet_valid';
 
-/**
- * How many signing certificates a connection trusts at once: an IdP rolling its key over lists
- * the current and the next one (ADFS, Entra ID and Okta publish two), rarely a third.
- */
-export const MAX_SIGNING_CERTIFICATES = 4;
+// Shared with the plan-time check of Terraform and Pulumi (catalog/src/signing-certificates.ts).
+export { MAX_SIGNING_CERTIFICATES };
 
 export class CertificateError extends Error {
   constructor(
