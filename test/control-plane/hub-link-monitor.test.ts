@@ -12,6 +12,7 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { startTcpRelay, type TcpRelay } from '../support/platforms/tcp-relay.js';
+import { selfSigned } from '../support/platforms/certs.js';
 import { until, withEnv } from '../support/until.js';
 import { provisionerSettings } from '../../control-plane/src/hub/settings.js';
 import { recheckHubLinks } from '../../control-plane/src/hub/link-monitor.js';
@@ -216,6 +217,134 @@ for (const kind of dbKinds()) {
       // Back where it was, so the provisioner stops knocking on the closed port.
       assert.equal((await cp.request('PATCH', `/api/v1/hubs/${hub.id}`, { token: t.token, body: { mtls_endpoint_url: behind(endpoint, relay) } })).status, 200);
       await until('ready again', async () => (await hubOf(t)).status === 'ready');
+    });
+  });
+
+  describe(`hub link lost, then fixed by new link settings [${kind}]`, function () {
+    this.timeout(60_000);
+    let cp: TestControlPlane;
+    let endpoint: MtlsEndpoint;
+    let relay: TcpRelay;
+    let restore: () => void;
+    const logs = captureLogs();
+    const REFUSED = 'the endpoint could not be reached (ECONNREFUSED)';
+
+    afterEach(async () => {
+      if (!relay.listening) await relay.start();
+    });
+    before(async () => {
+      restore = withEnv(FAST_PROVISIONER);
+      endpoint = await startMtlsEndpoint();
+      relay = await startTcpRelay(Number(new URL(endpoint.url).port));
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true }, logger: logs.logger });
+    });
+    after(async () => {
+      await cp?.close();
+      await relay?.stop();
+      await endpoint?.close();
+      restore?.();
+    });
+
+    const hubOf = async (t: TenantFixture) => {
+      const r = await cp.request('GET', '/api/v1/hub', { token: t.token });
+      assert.equal(r.status, 200, r.text);
+      return r.body;
+    };
+    const healthOf = async (t: TenantFixture) => {
+      const r = await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token });
+      assert.equal(r.status, 200, r.text);
+      return r.body.checks.find((c: any) => c.name === 'hub') as { status: string; reason: string; action: string | null };
+    };
+    const events = (t: TenantFixture, type: string) => cp.db('governance_events').where({ tenant_id: t.id, type }).orderBy('seq');
+    const patch = (t: TenantFixture, id: string, body: Record<string, unknown>) => cp.request('PATCH', `/api/v1/hubs/${id}`, { token: t.token, body });
+    const settled = async (t: TenantFixture) => {
+      const h = await until('the Hub out of provisioning', async () => {
+        const x = await hubOf(t);
+        return x.status === 'provisioning' ? undefined : x;
+      });
+      assert.equal(h.status, 'ready', JSON.stringify(h));
+      return h;
+    };
+
+    /** A ready Mode C Hub behind the relay whose link a periodic check (an interval on) found lost. */
+    async function lostHub() {
+      const t = await cp.createTenant({ deployment_mode: 'C' });
+      const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: behind(endpoint, relay), customer_ca_certificate: endpoint.ca.pem } });
+      assert.equal(res.status, 201, res.text);
+      endpoint.trust(res.body.control_plane_client_certificate);
+      const hub = await settled(t);
+      await relay.stop();
+      const at = new Date(Date.now() + provisionerSettings().linkCheckMs);
+      await recheckHubLinks(cp.server.ctx, provisionerSettings(), () => at);
+      const lost = await hubOf(t);
+      assert.equal(lost.link_error, REFUSED);
+      assert.equal(lost.link_checked_at, at.toISOString());
+      assert.equal((await events(t, 'hub.link_lost')).length, 1);
+      return { t, hub };
+    }
+
+    it('a new endpoint address ends the loss with one hub.link_restored once proven, not at a failed try, and not again at the next check', async () => {
+      const { t, hub } = await lostHub();
+      // A first fix that does not work: the loss goes on.
+      const gone = await startTcpRelay(Number(new URL(endpoint.url).port));
+      await gone.stop();
+      assert.equal((await patch(t, hub.id, { mtls_endpoint_url: behind(endpoint, gone) })).status, 200);
+      const trying = await until('a failed check of the new address', async () => {
+        const h = await hubOf(t);
+        return /^waiting: the endpoint could not be reached/.test(h.status_reason ?? '') ? h : undefined;
+      });
+      assert.equal(trying.status, 'provisioning');
+      assert.equal(trying.link_error, REFUSED, 'still the loss the periodic check found');
+      assert.equal((await healthOf(t)).status, 'red');
+      assert.equal((await events(t, 'hub.link_restored')).length, 0);
+
+      // The endpoint's own address, without the relay: this one works.
+      assert.equal((await patch(t, hub.id, { mtls_endpoint_url: endpoint.url })).status, 200);
+      const fixed = await settled(t);
+      assert.equal(fixed.link_error, null);
+      assert.equal(fixed.link_verified_at, fixed.ready_at);
+      assert.deepEqual(await healthOf(t), { name: 'hub', status: 'green', reason: 'Mode C Hub ready; its mTLS link passed the latest check', action: null });
+
+      const [lost] = await events(t, 'hub.link_lost');
+      const restored = await events(t, 'hub.link_restored');
+      assert.equal(restored.length, 1, 'the loss ends once');
+      assert.equal(restored[0].actor, 'claresia:hub-provisioner');
+      assert.equal(restored[0].subject, hub.id);
+      assert.deepEqual(restored[0].data, { tenant_id: t.id, hub_id: hub.id, endpoint: endpoint.url, previous_error: REFUSED, endpoint_http_status: 200 });
+      assert.equal(restored[0].hub_key_id, hub.hub_key_id, 'co-signed by the Hub key');
+      assert.ok(Number(restored[0].seq) > Number(lost.seq));
+      const verified = (await events(t, 'hub.link_verified')).filter((e) => e.data.endpoint === endpoint.url);
+      assert.equal(verified.length, 1, 'the new settings are proven as before');
+      const said = logs.lines.filter((l) => l.hub_id === hub.id && /hub link restored/.test(l.msg));
+      assert.equal(said.length, 1);
+      assert.equal(said[0].level, 30);
+      assert.equal(said[0].msg, 'hub link restored: the Mode C endpoint passed the check of its new link settings');
+
+      // The periodic checks that follow pass quietly.
+      const s = provisionerSettings();
+      const next = new Date(Date.now() + s.linkCheckMs);
+      assert.equal(await recheckHubLinks(cp.server.ctx, s, () => next), 1);
+      assert.equal((await hubOf(t)).link_checked_at, next.toISOString());
+      assert.equal((await events(t, 'hub.link_restored')).length, 1);
+      assert.equal((await events(t, 'hub.link_lost')).length, 1);
+      const verify = await cp.request('GET', '/api/v1/hub/governance-events:verify', { token: t.token });
+      assert.equal(verify.body.ok, true, verify.text);
+    });
+
+    it('a new CA bundle proven before the next periodic check ends the loss too', async () => {
+      const { t, hub } = await lostHub();
+      await relay.start();
+      assert.equal((await healthOf(t)).status, 'red', 'nothing has checked the link since it came back');
+      const bundle = `${endpoint.ca.pem.trim()}\n${(await selfSigned('Acme Hub CA 2027')).pem.trim()}`;
+      assert.equal((await patch(t, hub.id, { customer_ca_certificate: bundle })).status, 200);
+      const fixed = await settled(t);
+      assert.equal(fixed.link_error, null);
+      assert.equal((await healthOf(t)).status, 'green');
+      const restored = await events(t, 'hub.link_restored');
+      assert.equal(restored.length, 1);
+      assert.equal(restored[0].actor, 'claresia:hub-provisioner');
+      assert.equal(restored[0].data.previous_error, REFUSED);
+      assert.equal(restored[0].data.endpoint, behind(endpoint, relay));
     });
   });
 

@@ -1,14 +1,12 @@
 import type { AppContext } from '../context.js';
-import { appendEvent } from '../audit/chain.js';
 import type { Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { pollBackoffMs } from '../jobs/backoff.js';
 import { HUBS, type HubRow } from './hub-store.js';
 import { checkHubLink } from './link-check.js';
+import { linkLost, linkRestored } from './link-events.js';
 import type { ProbeResult } from './mtls-probe.js';
 import type { ProvisionerSettings } from './settings.js';
-
-const ACTOR = 'claresia:hub-link-monitor';
 
 /** A clock the tests can move forward instead of waiting a whole check interval. */
 export type Clock = () => Date;
@@ -49,32 +47,6 @@ async function claim(app: AppContext, s: ProvisionerSettings, now: Date): Promis
 
 const sameTime = (a: Date | null, b: Date | null) => (a ? new Date(a).getTime() : null) === (b ? new Date(b).getTime() : null);
 
-async function linkLost(app: AppContext, trx: Tx, hub: HubRow, reason: string): Promise<void> {
-  await appendEvent(trx, app.keys, hub.tenant_id, {
-    type: 'hub.link_lost',
-    actor: ACTOR,
-    subject: hub.id,
-    data: {
-      tenant_id: hub.tenant_id,
-      hub_id: hub.id,
-      endpoint: hub.mtls_endpoint_url,
-      reason,
-      last_verified_at: hub.link_verified_at ? new Date(hub.link_verified_at).toISOString() : null,
-    },
-  });
-  app.logger.warn({ tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url, reason }, 'hub link lost: the Mode C endpoint failed its periodic check');
-}
-
-async function linkRestored(app: AppContext, trx: Tx, hub: HubRow, httpStatus: number): Promise<void> {
-  await appendEvent(trx, app.keys, hub.tenant_id, {
-    type: 'hub.link_restored',
-    actor: ACTOR,
-    subject: hub.id,
-    data: { tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url, previous_error: hub.link_error, endpoint_http_status: httpStatus },
-  });
-  app.logger.info({ tenant_id: hub.tenant_id, hub_id: hub.id, endpoint: hub.mtls_endpoint_url }, 'hub link restored: the Mode C endpoint passed its periodic check');
-}
-
 /**
  * Records a check's outcome, unless the Hub changed under it: deleted, sent back to provisioning
  * by a change of link settings (whose own check then speaks for the new settings), or made
@@ -89,7 +61,7 @@ async function record(app: AppContext, claimed: HubRow, result: ProbeResult, now
     const scope = new TenantScope(trx, hub.tenant_id);
     if (result.ok) {
       await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_verified_at: now, link_error: null, lease_until: null });
-      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus);
+      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus, 'link-monitor');
       return;
     }
     const reason = result.reason.slice(0, 500);

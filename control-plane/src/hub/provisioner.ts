@@ -5,6 +5,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { rewrapConnectorCredentials } from '../llm/connector-store.js';
 import { HUBS, presentHub, type HubRow } from './hub-store.js';
 import { checkHubLink } from './link-check.js';
+import { linkRestored } from './link-events.js';
 import type { ProbeResult } from './mtls-probe.js';
 import type { ProvisionerSettings } from './settings.js';
 import { pollBackoffMs } from '../jobs/backoff.js';
@@ -44,7 +45,10 @@ async function work(app: AppContext, s: ProvisionerSettings, hub: HubRow): Promi
   return checkHubLink(app, hub, s.probeTimeoutMs);
 }
 
-/** The check that made a Mode C Hub ready is its first link check: the periodic ones count from it. */
+/**
+ * The check that made a Mode C Hub ready is its first link check: the periodic ones count from it.
+ * Clearing link_error here ends a loss, which finish audits.
+ */
 const linkProven = (hub: HubRow, now: Date) => (hub.mode === 'C' ? { link_checked_at: now, link_verified_at: now, link_error: null } : {});
 
 async function succeed(app: AppContext, trx: Tx, hub: HubRow, result: ProbeResult & { ok: true }): Promise<void> {
@@ -154,8 +158,11 @@ async function finish(app: AppContext, s: ProvisionerSettings, claimed: HubRow, 
     // The link settings changed while this check ran: its answer is about the old ones, and the
     // change already made the Hub due again.
     if (hub.mtls_endpoint_url !== claimed.mtls_endpoint_url || hub.customer_ca_certificate !== claimed.customer_ca_certificate) return;
-    if (result.ok) await succeed(app, trx, hub, result);
-    else await retryOrFail(app, s, trx, hub, result.reason);
+    if (!result.ok) return retryOrFail(app, s, trx, hub, result.reason);
+    await succeed(app, trx, hub, result);
+    // linkProven cleared the error of a link lost while ready (new settings, usually a PATCH
+    // that fixed it): that loss ends here, as it would at a periodic check that passed.
+    if (hub.mode === 'C' && hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus, 'provisioner');
   });
 }
 
