@@ -105,6 +105,69 @@ for (const kind of dbKinds()) {
       assert.ok((await granted()).has('hana.k@acme.example'));
     });
 
+    it("review v5 F1: a departed person's work email that is another active user's login stays de-provisioned (a login never holds a departed person's work email)", async () => {
+      // Bob's work email is bob@; Robert signs in as bob@ (a reused UPN) and reads mail at robert@.
+      const bob = await newUser(okta, 'bsmith', 'bob@acme.example');
+      const robert = await newUser(okta, 'bob@acme.example', 'robert@acme.example');
+      assert.equal((await sync()).status, 200);
+      assert.deepEqual([(await member('bob@acme.example')).scim_user_id, (await member('robert@acme.example')).scim_user_id], [bob, robert]);
+
+      assert.equal((await setActive(okta, bob, false)).status, 200);
+      const off = await member('bob@acme.example');
+      assert.deepEqual([off.active, off.scim_user_id], [false, bob], "Bob's member is turned off and stays tied to Bob, not to Robert");
+      let g = await granted();
+      assert.ok(!g.has('bob@acme.example'), 'the departed work email is granted nothing');
+      assert.ok(g.has('robert@acme.example'));
+
+      const row = await csv('email,first_name,last_name,title\nbob@acme.example,Bob,S,Software Engineer\n');
+      assert.equal(row.status, 200, row.text);
+      assert.deepEqual(row.body.deprovisioned_rows, [{ line: 2, email: 'bob@acme.example' }]);
+      const still = await member('bob@acme.example');
+      assert.deepEqual([still.active, still.scim_user_id], [false, bob]);
+      assert.ok(!(await granted()).has('bob@acme.example'));
+
+      // Robert leaving and coming back does not hand Bob's address to him either.
+      assert.equal((await setActive(okta, robert, false)).status, 200);
+      assert.equal((await setActive(okta, robert, true)).status, 200);
+      const after = await member('bob@acme.example');
+      assert.deepEqual([after.active, after.scim_user_id], [false, bob]);
+      g = await granted();
+      assert.ok(!g.has('bob@acme.example'));
+      assert.ok(g.has('robert@acme.example'));
+
+      // Bob back: his address is his again.
+      assert.equal((await setActive(okta, bob, true)).status, 200);
+      assert.equal((await member('bob@acme.example')).active, true);
+      assert.ok((await granted()).has('bob@acme.example'));
+
+      // Deleted rather than deactivated, Bob still outweighs Robert's login when Robert comes back.
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${bob}`)).status, 204);
+      assert.equal((await setActive(okta, robert, false)).status, 200);
+      assert.equal((await setActive(okta, robert, true)).status, 200);
+      const gone = await member('bob@acme.example');
+      assert.deepEqual([gone.active, gone.scim_user_id], [false, bob]);
+      assert.ok(!(await granted()).has('bob@acme.example'));
+      const deleted = await csv('email,first_name,last_name,title\nbob@acme.example,Bob,S,Software Engineer\n');
+      assert.equal(deleted.status, 200, deleted.text);
+      assert.deepEqual(deleted.body.deprovisioned_rows, [{ line: 2, email: 'bob@acme.example' }]);
+    });
+
+    it("a login holds a departed person's login (the same UPN in another directory): the member there stays on while that copy is active", async () => {
+      const oktaKim = await newUser(okta, 'kim.l@acme.example', 'kim@acme.example');
+      const entraKim = await newUser(entra, 'kim.l@acme.example', 'kim.new@acme.example');
+      assert.equal((await csv('email,first_name,last_name,title\nkim.l@acme.example,Kim,L,Software Engineer\n')).status, 200);
+      assert.equal((await setActive(okta, oktaKim, false)).status, 200);
+      assert.equal((await member('kim.l@acme.example')).active, true, 'the Entra copy signs in as kim.l@');
+      assert.ok((await granted()).has('kim.l@acme.example'));
+      assert.equal((await setActive(entra, entraKim, false)).status, 200);
+      const off = await member('kim.l@acme.example');
+      assert.deepEqual([off.active, off.scim_user_id], [false, entraKim]);
+      assert.ok(!(await granted()).has('kim.l@acme.example'));
+      assert.equal((await setActive(entra, entraKim, true)).status, 200);
+      assert.equal((await member('kim.l@acme.example')).active, true);
+      assert.ok((await granted()).has('kim.l@acme.example'));
+    });
+
     it('a user given a work email takes their member from the login address along (the login they keep does not hold it back)', async () => {
       const ivo = await newUser(okta, 'ivo.p@acme.example', null);
       assert.equal((await sync()).status, 200);

@@ -21,7 +21,8 @@ export interface Grant {
  * nothing, whatever the member points at, so a member a CSV wrote (no `scim_user_id`, or turned
  * active by a later import) cannot hand a de-provisioned person their skills back; a member pointing at an
  * inactive user counts while an active one holds its address (provisioned again after a DELETE,
- * or another directory's copy). Once the tenant uses RBAC groups (any `claresia-*` group), only
+ * or another directory's copy). An active user's login never holds a departed person's work
+ * email (holdsAs): a reused UPN does not keep the leaver's address granted. Once the tenant uses RBAC groups (any `claresia-*` group), only
  * people holding a role through a mapped group count, and a mapping's archetype grant gives
  * its group's members that archetype's skills on top of their own (claresia-eng-pilot gives
  * eng). Skills blocked by an applied pack are removed here too: pack-produced rows already

@@ -60,10 +60,12 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
  * A member follows the person, not one SCIM user (roster/holders.ts): it is active while any SCIM
  * user holding its address is. De-provisioning one copy while another is active leaves it
  * active, pointed at that copy (whose state is what decides its grants); re-activation turns on
- * only a member whose address the user holds (one left at an old address stays off).
+ * only a member whose address the user holds (one left at an old address stays off). A login
+ * holds a member's address only where no de-provisioned user has it as work email (holdsAs): an
+ * active user signing in as a departed person's address neither keeps nor takes their member.
  */
 async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery, userId: string): Promise<{ flipped: boolean; held: boolean }> {
-  const holders = await holdersOf(scope, m.email, live);
+  const holders = await holdersOf(scope, m.email, { ...live, logins: true });
   const held = holders.length > 0;
   const flipped = m.active !== active && held === active;
   const follows = held && m.scim_user_id !== null && !holders.some((h) => h.id === m.scim_user_id);

@@ -53,7 +53,7 @@ export interface MemberAt {
 /** Moves one member of SCIM user `userId` to the user's address `to`, when it may (see above). */
 export async function followAddressChange(scope: TenantScope, m: MemberAt, userId: string, to: string, directories: readonly string[]): Promise<Move | null> {
   if (m.source !== 'scim' || to === m.email) return null;
-  // The user itself may still hold the old address as its login: that is no reason to stay.
+  // Held as a work email only: a login, the user's own or another's, is no reason to stay (holdsAs).
   if ((await holdersOf(scope, m.email, { directories, except: new Set([userId]) })).length) return null;
   if (await scope.table('roster_members').where('email', to).first('id')) return null;
   await scope.table('roster_members').where('id', m.id).update({ email: to, updated_at: new Date() });

@@ -37,6 +37,19 @@ export function addressesOf(u: { email: string | null; user_name: string }): str
   return [...new Set([roster, login].filter((a): a is string => a !== null))];
 }
 
+/**
+ * How a user holds `address`: as its roster address (the work email), only as its login, or not.
+ * The two do not weigh the same. A login may be someone else's work email (a UPN reused after
+ * its owner left, or one that differs from the mail address): an active user's login must never
+ * keep a departed person's work email live, nor take over the member there. So a login holds an
+ * address only against other logins (the same UPN in a second directory, or a rehire), never
+ * against a roster address.
+ */
+export function holdsAs(u: { email: string | null; user_name: string }, address: string): 'roster' | 'login' | null {
+  if (scimEmail(u.email, u.user_name) === address) return 'roster';
+  return scimLogin(u.user_name) === address ? 'login' : null;
+}
+
 const millis = (d: Date | string) => new Date(d).getTime();
 
 /**
@@ -64,9 +77,15 @@ export interface HolderQuery {
   except?: ReadonlySet<string>;
   /** The tenant's directory ids (directoryIds), when the caller has them. */
   directories?: readonly string[];
+  /**
+   * Also users holding `address` only as their login, when none holds it as roster address and no
+   * de-provisioned one (inactive, deleted, or in `except`) has it as theirs (holdsAs). For a member
+   * at a login, which follows the login's holder; without it only roster addresses count.
+   */
+  logins?: boolean;
 }
 
-/** The live SCIM users holding `address` (addressesOf), the preferred one first. */
+/** The live SCIM users whose roster address is `address` (with opts.logins, see there), the preferred one first. */
 export async function holdersOf(scope: TenantScope, address: string, opts: HolderQuery = {}): Promise<Holder[]> {
   const directories = opts.directories ?? (await directoryIds(scope));
   if (!directories.length) return [];
@@ -83,15 +102,37 @@ export async function holdersOf(scope: TenantScope, address: string, opts: Holde
       w.whereRaw('lower(u.email) = ?', [address]).orWhere('u.user_name_lower', address);
     });
   if (opts.active) q = q.where('u.active', true);
-  const rows = (await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
-  return rows.filter((u) => !opts.except?.has(u.id) && addressesOf(u).includes(address)).sort(byPreference);
+  const rows = ((await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[]).filter((u) => !opts.except?.has(u.id));
+  const byRoster = rows.filter((u) => holdsAs(u, address) === 'roster');
+  if (byRoster.length || !opts.logins) return byRoster.sort(byPreference);
+  const byLogin = rows.filter((u) => holdsAs(u, address) === 'login');
+  if (!byLogin.length || (await departedWorkEmail(scope, address, opts.except))) return [];
+  return byLogin.sort(byPreference);
+}
+
+/**
+ * Whether a de-provisioned user (inactive, deleted, or one of `except`) has `address` as its
+ * roster address: then no login may speak for it (holdsAs). Asked only when a login would; deleted
+ * users are outside the filter indexes, so this reads the tenant's users matching the address.
+ */
+async function departedWorkEmail(scope: TenantScope, address: string, except?: ReadonlySet<string>): Promise<boolean> {
+  const rows = (await scope
+    .table('scim_users as u')
+    .whereRaw(`${ADDRESS_SQL('u')} = ?`, [address])
+    .where((w) => {
+      w.where('u.active', false).orWhereNotNull('u.deleted_at');
+      if (except?.size) w.orWhereIn('u.id', [...except]);
+    })
+    .select('u.email', 'u.user_name')) as Array<{ email: string | null; user_name: string }>;
+  return rows.some((u) => holdsAs(u, address) === 'roster');
 }
 
 /**
  * Where SCIM de-provisioned someone, who holds the address now. Only addresses an inactive (or
  * deleted) SCIM user holds appear, by its roster address or its login (addressesOf: a CSV row or
  * a platform account under the UPN is the same person as one under the work email):
- * - `deprovisioned`: no active, undeleted user holds it; the person is gone. A deleted user counts
+ * - `deprovisioned`: no active, undeleted user holds it (an active user's login does not, where a
+ *   departed user had it as work email: holdsAs); the person is gone. A deleted user counts
  *   as a holder here (it is de-provisioned, and its row stays so that it keeps counting): unlike
  *   holdersOf, which asks who speaks for a person, this asks whether the directory took her away,
  *   and a CSV row must not outvote that.
@@ -132,11 +173,18 @@ export async function departures(scope: TenantScope, only?: ReadonlySet<string>)
     }
   }
   for (const [a, users] of byAddress) {
-    const live = users.filter((u) => u.active && u.deleted_at === null).sort(byPreference);
+    const isLive = (u: Listed) => u.active && u.deleted_at === null;
+    const left = users.filter((u) => !isLive(u));
     // Fetched for its other address: an address only active users hold is no departure.
-    if (live.length === users.length) continue;
-    if (live.length) out.live.set(a, live[0]!.id);
-    else out.deprovisioned.set(a, users.sort(byPreference)[0]!.id);
+    if (!left.length) continue;
+    // A login keeps an address live only where no departed person had it as work email (holdsAs).
+    const leftAsRoster = left.filter((u) => holdsAs(u, a) === 'roster');
+    const here = users.filter(isLive);
+    const asRoster = here.filter((u) => holdsAs(u, a) === 'roster');
+    const live = asRoster.length || leftAsRoster.length ? asRoster : here;
+    if (live.length) out.live.set(a, live.sort(byPreference)[0]!.id);
+    // The person whose work email it is speaks for it, before one who only signed in with it.
+    else out.deprovisioned.set(a, (leftAsRoster.length ? leftAsRoster : left).sort(byPreference)[0]!.id);
   }
   return out;
 }
