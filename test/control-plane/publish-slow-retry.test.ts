@@ -220,5 +220,108 @@ for (const kind of dbKinds()) {
         await thirdDb?.destroy();
       }
     });
+
+    const publishJobRows = async (tenantId: string) =>
+      ((await cp.db('jobs').where({ queue: 'distribution.publish', tenant_id: tenantId }).whereIn('status', ['queued', 'running']).orderBy('id').select('id', 'attempts', 'payload')) as Array<{ id: number; attempts: number; payload: any }>).map((j) => ({
+        id: Number(j.id),
+        attempts: j.attempts,
+        recovery: !!(typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload).recovery,
+      }));
+    const ownPendingRetry = async () => {
+      const open = (await requests('pending')).filter((r) => r.requested_by === DISTRIBUTION && r.last_error);
+      return open.length ? open[0] : null;
+    };
+
+    it('a replica starting while a slow retry waits leaves it alone: no fast backoff against the down platform, no failed request or event more', async () => {
+      double.failPublishes('claude', Infinity);
+      const r = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'outage during a rolling deploy' });
+      assert.equal(r.status, 202, r.text);
+      await until('the publish ran out of attempts', async () => (await requests('failed')).some((x) => x.id === r.body.id));
+      // Its own request stays pending between attempts: what the start's requeue looks for.
+      const retry = await until('the slow retry has a request of its own, pending', ownPendingRetry);
+      const [slow, ...others] = await publishJobRows(t.id);
+      assert.ok(slow?.recovery && others.length === 0, JSON.stringify([slow, ...others]));
+      const failedRequests = (await requests('failed')).length;
+      const failedSoFar = (await failedEvents()).length;
+
+      const thirdDb = kind === 'pg' ? openDatabase({ databaseUrl: cp.databaseUrl! }) : undefined;
+      const third = await startServer({ ...cp.server.ctx.config, port: 0, publicUrl: cp.url }, { db: thirdDb ?? cp.db, migrate: false });
+      try {
+        // The start is over once startServer returned: whatever it queued is in the table.
+        const jobs = await publishJobRows(t.id);
+        assert.deepEqual(jobs.map((j) => [j.id, j.recovery]), [[slow.id, true]], 'the slow retry is still the only publish of the tenant');
+        await until('the slow retry tried again after the start', async () => ((await publishJobRows(t.id)).find((j) => j.id === slow.id)?.attempts ?? 0) > jobs[0]!.attempts);
+        assert.equal((await requests('failed')).length, failedRequests, 'no failed request more');
+        assert.equal((await failedEvents()).length, failedSoFar, 'no distribution.failed more');
+        assert.ok((await requests('pending')).some((x) => x.id === retry.id), 'the slow retry request is still pending');
+      } finally {
+        await third.close();
+        await thirdDb?.destroy();
+      }
+      double.failPublishes('claude', 0);
+      await until('the slow retry completed its request', async () => (await requests('completed')).some((x) => x.id === retry.id));
+      const done = (await api('GET', `/api/v1/skill-entitlement/distribution/requests/${retry.id}`)).body;
+      assert.equal(done.last_error, null, 'a completed request no longer shows the error of an attempt before');
+      assert.equal(done.last_error_at, null);
+      await until('idle', idle);
+    });
+
+    it('a publish out of attempts while another publish of the tenant runs queues no slow retry: that one covers it', async () => {
+      const other = await cp.createTenant();
+      const key = `claude-key-${Math.random().toString(36).slice(2)}`;
+      double.addAccount('claude', { credential: key, scopes: ['skills'] });
+      const c = await cp.request('POST', '/api/v1/llm/connectors', { token: other.token, body: { platform: 'claude', name: 'Claude', credential: key, base_url: double.baseUrl('claude') } });
+      assert.equal(c.status, 201, c.text);
+      assert.equal((await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: other.token })).body.status, 'connected');
+      await until('the other tenant is idle', async () => (await publishJobRows(other.id)).length === 0);
+      // What another replica holds when it claimed the tenant's next publish right after this one
+      // went dead: running, under a live lease, so no runner here takes it.
+      const [{ id: claimed }] = (await cp
+        .db('jobs')
+        .insert({ queue: 'distribution.publish', key: other.id, tenant_id: other.id, payload: JSON.stringify({ tenant_id: other.id }), status: 'running', attempts: 1, max_attempts: 3, run_after: cp.db.fn.now(), locked_by: 'another-replica', locked_until: cp.db.raw(`now() + interval '1 hour'`), created_at: cp.db.fn.now() })
+        .returning('id')) as Array<{ id: number }>;
+      const dead = (publishId: string): Job => ({ id: -1, queue: 'distribution.publish', key: other.id, tenant_id: other.id, payload: { tenant_id: other.id, publish_id: publishId }, status: 'dead', attempts: 3, max_attempts: 3, run_after: new Date(), locked_by: null, locked_until: null, last_error: null, created_at: new Date() });
+      const s = jobSettings();
+      const gaveUp = async () => (await cp.db('governance_events').where({ tenant_id: other.id, type: 'distribution.failed' }).orderBy('seq', 'desc').first('data')).data;
+      try {
+        await publishJob.onDead!(cp.server.ctx, dead('pub_covered'), 'claude: the claude API answered HTTP 503 (overloaded_error)', s);
+        assert.deepEqual(await publishJobRows(other.id), [{ id: Number(claimed), attempts: 1, recovery: false }], 'no slow retry beside the running publish');
+        const event = await gaveUp();
+        assert.equal((typeof event === 'string' ? JSON.parse(event) : event).retry_every_ms, null);
+      } finally {
+        await cp.db('jobs').where({ id: claimed }).delete();
+      }
+      // With nothing running, the same give-up does queue one (it publishes, the platform is up).
+      await publishJob.onDead!(cp.server.ctx, dead('pub_alone'), 'claude: the claude API answered HTTP 503 (overloaded_error)', s);
+      const event = await gaveUp();
+      assert.equal((typeof event === 'string' ? JSON.parse(event) : event).retry_every_ms, s.publishRecoveryMs);
+      await until('the slow retry ran and nothing is left', async () => (await publishJobRows(other.id)).length === 0 && (await cp.count('distribution_requests', { tenant_id: other.id, status: 'pending' })) === 0);
+      const own = await cp.db('distribution_requests').where({ tenant_id: other.id, requested_by: DISTRIBUTION }).first('status');
+      assert.equal(own?.status, 'completed');
+    });
+
+    // Last: it deletes the tenant's connector.
+    it('a slow retry whose connectors were all deleted ends its request as failed, saying why, rather than completed with nothing published', async () => {
+      double.failPublishes('claude', Infinity);
+      const r = await api('POST', '/api/v1/skill-entitlement/distribution:republish', { reason: 'outage, then the connector goes' });
+      assert.equal(r.status, 202, r.text);
+      await until('the publish ran out of attempts', async () => (await requests('failed')).some((x) => x.id === r.body.id));
+      const retry = await until('the slow retry has a request of its own, pending', ownPendingRetry);
+      assert.match(retry.last_error, /503/);
+      const before = (await failedEvents()).length;
+      // The platform stays down: a slow attempt on the wire during the delete fails as before.
+      assert.equal((await api('DELETE', `/api/v1/llm/connectors/${connector}`)).status, 204);
+      await until('the slow retry stopped', idle);
+      const ended = (await api('GET', `/api/v1/skill-entitlement/distribution/requests/${retry.id}`)).body;
+      assert.equal(ended.status, 'failed', JSON.stringify(ended));
+      assert.match(ended.last_error, /^nothing was published: no LLM connector is left/);
+      const events = await failedEvents();
+      assert.equal(events.length, before + 1);
+      assert.ok(events.at(-1).requests.includes(retry.id), JSON.stringify(events.at(-1)));
+      assert.equal(events.at(-1).error, ended.last_error);
+      const health = await distribution();
+      assert.equal(health.status, 'red');
+      assert.match(health.reason, /no LLM platform is connected/);
+    });
   });
 }

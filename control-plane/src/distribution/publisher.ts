@@ -71,7 +71,9 @@ async function snapshot(app: AppContext, job: Job<PublishPayload>) {
  * after a :test or a change). A pending one is taken as any publish takes it; with none, one of
  * its own is opened, by the distribution itself. With none pending and no connector connected
  * there is nothing to retry: what is left needs a person (a refused credential) or a test that
- * republishes by itself when it passes (an untested connector); false.
+ * republishes by itself when it passes (an untested connector); false. With one pending and no
+ * connector connected, the publish still runs, to end that request truthfully (publish): failed
+ * when the connectors are failed or gone, left to an untested one's test.
  */
 async function openRecoveryRequest(scope: TenantScope, after: string | null): Promise<boolean> {
   if (await scope.table('distribution_requests').where('status', 'pending').first('id')) return true;
@@ -152,10 +154,14 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
   });
   const failures = [...rejected, ...transient].map((f) => describe(f.connector, f.failure.message));
   // Connectors exist but none may be published to: "completed" would tell whoever polls the
-  // request that the platforms have the change, when none does.
-  const nowhere = all.length === 0 && down.length > 0 && down.every((c) => c.status === 'failed');
+  // request that the platforms have the change, when none does. A slow retry that finds no
+  // connector at all (every one deleted while it waited) is the same: its requests are there
+  // because a platform never got the set, and none will now.
+  const orphaned = all.length === 0 && down.length === 0 && !!job.payload.recovery;
+  const nowhere = orphaned || (all.length === 0 && down.length > 0 && down.every((c) => c.status === 'failed'));
   const waiting = all.length === 0 && down.length > 0 && !nowhere;
-  if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
+  if (orphaned) failures.push('nothing was published: no LLM connector is left (deleted while the publish was retried); add one and it publishes when its test passes');
+  else if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
   const error = failures.join('; ').slice(0, 1000);
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
@@ -194,7 +200,8 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     } else if (transient.length) {
       await mine.clone().update({ last_error: error, last_error_at: now });
     } else {
-      await mine.clone().update({ status: 'completed', completed_at: now });
+      // The error of an earlier attempt is history once every platform took the set.
+      await mine.clone().update({ status: 'completed', completed_at: now, last_error: null, last_error_at: null });
     }
     await appendEvents(trx, app.keys, tenantId, [
       ...published
@@ -234,8 +241,9 @@ function slowRetryMs(s: JobSettings, askedMs: number): number {
  * why. While a connector is still connected, a slow retry is queued in the same transaction (see
  * queueRecovery): a platform down for longer than the backoff gets the set once it is back,
  * without anyone acting. A connector whose credential was refused is `failed`, not connected: it
- * waits for a new credential or :test, whose pass republishes. A publish already queued for the
- * tenant covers this one, and gives up (and queues a slow retry) by itself if it has to.
+ * waits for a new credential or :test, whose pass republishes. A publish already queued or
+ * running for the tenant covers this one, and gives up (and queues a slow retry) by itself if it
+ * has to.
  */
 async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string, s: JobSettings): Promise<void> {
   const tenantId = job.payload.tenant_id;
@@ -252,8 +260,10 @@ async function giveUp(app: AppContext, job: Job<PublishPayload>, error: string, 
           .returning('id')) as Array<{ id: string }>).map((r) => r.id)
       : [];
     const connected = await scope.table('llm_connectors').where('status', 'connected').first('id');
-    const queued = await trx('jobs').where({ queue: PUBLISH_QUEUE, key: tenantId, status: 'queued' }).first('id');
-    const retrying = !!connected && !queued;
+    // Running too: another replica may have claimed the next publish between this job going dead
+    // and now; it covers this one as a queued one would.
+    const covered = await trx('jobs').where({ queue: PUBLISH_QUEUE, key: tenantId }).whereIn('status', ['queued', 'running']).first('id');
+    const retrying = !!connected && !covered;
     if (retrying) await queueRecovery(trx, tenantId, publishId ?? null, s);
     await appendEvent(trx, app.keys, tenantId, {
       type: 'distribution.failed',

@@ -1,4 +1,4 @@
-import { queuePublish } from '../distribution/queue.js';
+import { PUBLISH_QUEUE, queuePublish } from '../distribution/queue.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { queueStrandedRecoveries } from '../distribution/publisher.js';
@@ -19,7 +19,7 @@ const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
  * A request is pending until every connected platform has the grants, then completed or failed.
  * publish_id: the publish that took it (a change made after that is not part of it, see
  * requestRepublish); last_error: the platforms' answers to the latest failed attempt, kept while
- * the publish is retried and when it fails.
+ * the publish is retried and when it fails, cleared when it completes.
  */
 const present = (r: Record<string, any>) => ({
   id: r.id,
@@ -44,7 +44,7 @@ const REQUEST = {
     requested_at: { type: 'string', format: 'date-time' },
     completed_at: { type: ['string', 'null'], format: 'date-time' },
     publish_id: { type: ['string', 'null'], description: 'The publish that took the request; null while it waits. Changes made after that publish took it are covered by a later request.' },
-    last_error: { type: ['string', 'null'], description: "Each failing platform's connector and answer (HTTP status and error code) at the latest failed attempt; shown while retrying and once failed." },
+    last_error: { type: ['string', 'null'], description: "Each failing platform's connector and answer (HTTP status and error code) at the latest failed attempt; shown while retrying and once failed, null once completed." },
     last_error_at: { type: ['string', 'null'], format: 'date-time' },
   },
 };
@@ -81,7 +81,14 @@ export const distributionModule: Module = {
   },
   async start(app) {
     // Requests written before the queue existed (or by a version without it) still get published.
-    const tenants = (await app.db('distribution_requests').where('status', 'pending').distinct('tenant_id')) as Array<{ tenant_id: string }>;
+    // Only where no publish is queued or running: that one takes them. A slow retry keeps its
+    // request pending between attempts, and a publish queued here would drop it and hit a platform
+    // that is still down with the whole backoff again, at every replica start of an outage.
+    const tenants = (await app
+      .db('distribution_requests as r')
+      .where('r.status', 'pending')
+      .whereNotExists((q) => q.select(1).from('jobs as j').where('j.queue', PUBLISH_QUEUE).whereRaw('j.key = r.tenant_id').whereIn('j.status', ['queued', 'running']))
+      .distinct('r.tenant_id')) as Array<{ tenant_id: string }>;
     if (tenants.length) {
       await app.db.transaction(async (trx) => {
         for (const t of tenants) await queuePublish(trx, t.tenant_id);
