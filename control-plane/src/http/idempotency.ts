@@ -93,10 +93,13 @@ export async function replay(trx: Tx, keys: KeyRing, r: IdempotencyRecord, reque
  */
 export async function peek(db: Queryable, keys: KeyRing, r: IdempotencyRecord, requestHash: string, now = new Date()): Promise<StoredReply | undefined> {
   const prior = await db(TABLE).where(r).first();
-  if (!prior || expired(prior, now)) return undefined;
+  // An answer that issued a secret is left to `replay`: only a transaction can wait for a rotation
+  // of that secret in flight, which this read would not see.
+  if (!prior || expired(prior, now) || prior.issued_credential) return undefined;
   return answerOf(db, keys, r, prior, requestHash);
 }
 
+/** `db` is the replay's transaction whenever the record notes an issued credential (see peek). */
 async function answerOf(db: Queryable, keys: KeyRing, r: IdempotencyRecord, prior: Record<string, any>, requestHash: string): Promise<StoredReply> {
   if (prior.request_hash !== requestHash) {
     throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key was already used with a different request', 'Idempotency-Key');

@@ -1,3 +1,4 @@
+import { PROVIDER_NAME, resourceByName, type ResourceDef } from '@claresia/catalog';
 import type { Queryable } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { hashSecret } from '../crypto/secrets.js';
@@ -16,7 +17,15 @@ interface CredentialStore {
   revokedColumn?: string;
   /** What happened to the object when its row is gone or revoked. */
   gone: string;
+  /** Where the object's credential is rotated (`{id}`: the object's id). */
+  rotate: string;
+  /** The catalog resource Terraform and Pulumi manage the object as, if they do. */
+  resource?: ResourceDef;
 }
+
+const scimDirectory = resourceByName('scim_directory');
+const llmConnector = resourceByName('llm_connector');
+const tenant = resourceByName('tenant');
 
 /**
  * The credentials an answer hands out once (a create's or a rotation's), and where the hash of
@@ -26,9 +35,25 @@ interface CredentialStore {
  * dead secret that a client would keep without a word.
  */
 const KINDS: Readonly<Record<CredentialKind, CredentialStore>> = {
-  client_secret: { table: 'service_accounts', column: 'secret_hash', field: 'client_secret', object: 'service account', revokedColumn: 'revoked_at', gone: 'deleted, or its tenant offboarded' },
-  scim_bearer_token: { table: 'scim_directories', column: 'token_hash', field: 'bearer_token', object: 'SCIM directory', gone: 'deleted' },
-  ingest_credential: { table: 'llm_connectors', column: 'ingest_credential_hash', field: 'ingest_credential', object: 'LLM connector', gone: 'deleted' },
+  client_secret: {
+    table: 'service_accounts',
+    column: 'secret_hash',
+    field: 'client_secret',
+    object: 'service account',
+    revokedColumn: 'revoked_at',
+    gone: 'deleted, or its tenant offboarded',
+    rotate: '/api/v1/service-accounts/{id}/secret:rotate',
+  },
+  scim_bearer_token: { table: 'scim_directories', column: 'token_hash', field: 'bearer_token', object: 'SCIM directory', gone: 'deleted', rotate: `${scimDirectory.api.read.path}/token:rotate`, resource: scimDirectory },
+  ingest_credential: {
+    table: 'llm_connectors',
+    column: 'ingest_credential_hash',
+    field: 'ingest_credential',
+    object: 'LLM connector',
+    gone: 'deleted',
+    rotate: `${llmConnector.api.read.path}/ingest-credential:rotate`,
+    resource: llmConnector,
+  },
 };
 
 /**
@@ -76,6 +101,12 @@ export function issuedCredentialOf(body: unknown): string | null {
  * replaced: it still opens the door, but only until an end someone else chose (0 after a leak),
  * and the client retrying would store it as its current secret and learn otherwise only when it
  * stops working. Rotating again gives it one that is current.
+ *
+ * `db` is the replay's transaction: the row is read FOR SHARE, so a rotation in flight (its new
+ * hash written, not yet committed) is waited for and its hash read once it commits, instead of
+ * the old secret being handed out as it dies. One row, and no deadlock: before this read the
+ * replay holds only its key's advisory lock, and whoever writes the row (a rotation, a deletion,
+ * an offboarding) takes the advisory lock of its own key, if any, before the row, never after.
  */
 export async function checkStillCurrent(db: Queryable, stored: string): Promise<void> {
   const c = JSON.parse(stored) as IssuedCredential;
@@ -84,26 +115,49 @@ export async function checkStillCurrent(db: Queryable, stored: string): Promise<
   const k = KINDS[c.kind];
   const query = new TenantScope(db, c.tenantId).table(k.table).where({ id: c.id });
   if (k.revokedColumn) query.whereNull(k.revokedColumn);
-  const row = (await query.first(k.column)) as Record<string, string | null> | undefined;
+  const row = (await query.forShare().first(k.column)) as Record<string, string | null> | undefined;
   if (row && row[k.column] === c.hash) return;
-  // A create's refusal names what it made: the object exists, and a client that lost the answer
-  // needs its id to adopt it (no second one is made on this key).
-  const what =
+  throw new ApiError(409, 'request_already_completed', await refusal(db, c, k, !!row), 'Idempotency-Key');
+}
+
+/**
+ * The refusal's words. A create's names what it made and says what its caller does next: the
+ * Terraform and Pulumi providers send a fresh key on every create, so the next apply would make a
+ * second object (or, for a tenant, fail on its slug); the one made exists and is adopted by
+ * import, and its secret, lost with the answer, is had again by rotating it.
+ */
+async function refusal(db: Queryable, c: IssuedCredential, k: CredentialStore, exists: boolean): Promise<string> {
+  const done = 'so that answer is not given again and nothing was done';
+  if (!c.created) {
+    const gone = exists ? 'has since been replaced by a later rotation' : `no longer works: the ${k.object} has since been ${k.gone}`;
+    const next = exists ? `; rotate again, with a new Idempotency-Key, to get a current ${k.field}` : '';
+    return `a request with this Idempotency-Key already completed, but the ${k.field} it issued for ${k.object} ${c.id} ${gone}, ${done}${next}`;
+  }
+  // A tenant's first account is revoked by its offboarding, but also by a tenant_admin deleting it.
+  const tenantLive = c.created === 'tenant' && !exists && !!(await db('tenants').where({ id: c.tenantId }).whereNot('status', 'offboarded').first('id'));
+  const gone = exists
+    ? 'has since been replaced by a later rotation'
+    : c.created === 'tenant'
+      ? `no longer works: ${tenantLive ? `the ${k.object} has since been deleted` : 'the tenant has since been offboarded'}`
+      : `no longer works: the ${k.object} has since been ${k.gone}`;
+  const first =
     c.created === 'tenant'
-      ? `: it created tenant ${c.tenantId}, but the ${k.field} it issued for its ${k.object} ${c.id}`
-      : c.created === 'object'
-        ? `: it created ${k.object} ${c.id}, but the ${k.field} it issued`
-        : `, but the ${k.field} it issued for ${k.object} ${c.id}`;
-  const gone = row ? 'has since been replaced by a later rotation' : `no longer works: the ${k.object} has since been ${k.gone}`;
-  const next = !row
-    ? ''
-    : c.created
-      ? `; rotate its ${k.field}, with a new Idempotency-Key, to get a current one`
-      : `; rotate again, with a new Idempotency-Key, to get a current ${k.field}`;
-  throw new ApiError(
-    409,
-    'request_already_completed',
-    `a request with this Idempotency-Key already completed${what} ${gone}, so that answer is not given again and nothing was done${next}`,
-    'Idempotency-Key',
-  );
+      ? `it created tenant ${c.tenantId}, but the ${k.field} it issued for its ${k.object} ${c.id} ${gone}`
+      : `it created ${k.object} ${c.id}, but the ${k.field} it issued ${gone}`;
+  const said = `a request with this Idempotency-Key already completed: ${first}, ${done}.`;
+  if (!exists && !tenantLive) return `${said} Create it again if it is still wanted (Terraform and Pulumi do on the next apply)`;
+  if (c.created === 'object') {
+    return `${said} The ${k.object} ${c.id} exists: ${adopt(k.resource, c.id)}rotate its ${k.field} (POST ${k.rotate.replace('{id}', c.id)}) to get a current one`;
+  }
+  const next = exists
+    ? `rotate its ${k.field} (POST ${tenant.api.read.path.replace('{id}', c.tenantId)}/client-secret:rotate) to get a current one`
+    : 'sign in with another of its service accounts';
+  return `${said} The tenant ${c.tenantId} exists: ${adopt(tenant, c.tenantId)}${next}`;
+}
+
+/** How a Terraform or Pulumi user takes over an existing object instead of creating another, then a clause follows. */
+function adopt(def: ResourceDef | undefined, id: string): string {
+  if (!def) return '';
+  const importId = def.importId.format.replace('{id}', id);
+  return `adopt it rather than create another (terraform import ${PROVIDER_NAME}_${def.name}.<name> ${importId}, or pulumi import ${PROVIDER_NAME}:index:${def.title} <name> ${importId}), then `;
 }

@@ -16,7 +16,9 @@ const IDEMPOTENCY_KEY = {
     "and the request would run anew. A rotation's answer, or a create's that held a secret, is replayed only while the secret it " +
     'issued is still the current one: once ' +
     "a later rotation has replaced it (even while that rotation's overlap keeps it working) or its object was deleted, the retry is " +
-    '409 request_already_completed and nothing is done; rotate again with a new key. A POST that does not list this parameter does ' +
+    '409 request_already_completed and nothing is done (a retry arriving while such a rotation is in flight waits for it first); ' +
+    "rotate again with a new key, or, for a create, adopt the object it names (terraform import or pulumi import with its id) and rotate its secret. " +
+    'A POST that does not list this parameter does ' +
     'not replay: it answers a key sent anyway with Idempotency-Key-Ignored: true.',
 };
 
