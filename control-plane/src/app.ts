@@ -23,7 +23,7 @@ export function createApp(ctx: AppContext, lifecycle: Lifecycle = {}): express.E
   app.disable('x-powered-by');
   // req.ip is then the client's address as the trusted proxies report it (config.ts).
   app.set('trust proxy', ctx.config.trustedProxies?.length ? ctx.config.trustedProxies : false);
-  const metrics = createMetrics(ctx.db);
+  const metrics = createMetrics(ctx.db, ctx.logger);
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();

@@ -35,6 +35,11 @@ export interface HubRow {
   n: number;
 }
 
+export interface HubLinkFigures {
+  failing: number;
+  oldest_check_seconds: number | null;
+}
+
 export interface AuditFigures {
   verified: number;
   broken: number;
@@ -49,6 +54,7 @@ export interface Figures {
   distribution: DistributionFigures;
   connectors: ConnectorRow[];
   hubs: HubRow[];
+  hub_links: HubLinkFigures;
   audit: AuditFigures;
 }
 
@@ -71,6 +77,9 @@ const seconds = (expr: string) => `extract(epoch FROM ${expr})::float8`;
  * - distribution: publish requests waiting, failed (kept: the count only grows), the oldest wait.
  * - connectors and hubs: counts by platform or mode and status; connectors whose last publish
  *   failed (the next success clears it).
+ * - hub_links: ready Mode C Hubs whose last link re-check failed (a failed check leaves the Hub
+ *   ready, so the counts by status do not show it), and how long ago the least recently checked
+ *   of them was checked: growing past the check period means no monitor pass gets through.
  * - audit: tenants whose recorded chain verification checked out or found a break, and when the
  *   latest of each was recorded.
  */
@@ -106,6 +115,11 @@ export const FIGURES_SQL = `
          FROM hubs x ${LIVE}
         WHERE x.deleted_at IS NULL
         GROUP BY x.mode, x.status) h) AS hubs,
+    (SELECT row_to_json(l) FROM (
+       SELECT count(*) FILTER (WHERE x.link_error IS NOT NULL)::int AS failing,
+              ${seconds('now() - min(COALESCE(x.link_checked_at, x.ready_at))')} AS oldest_check_seconds
+         FROM hubs x ${LIVE}
+        WHERE x.deleted_at IS NULL AND x.mode = 'C' AND x.status = 'ready') l) AS hub_links,
     (SELECT row_to_json(a) FROM (
        SELECT count(*) FILTER (WHERE x.broken_reason IS NULL AND x.verified_at IS NOT NULL)::int AS verified,
               count(*) FILTER (WHERE x.broken_reason IS NOT NULL)::int AS broken,
@@ -116,8 +130,18 @@ export const FIGURES_SQL = `
 /** PGlite hands json back parsed, as pg does; a driver that does not gives the text. */
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-export async function readFigures(db: Db): Promise<Figures> {
-  const [row] = rawRows<Record<keyof Figures, unknown>>(await db.raw(FIGURES_SQL));
+/**
+ * Reads the figures with a limit the server enforces: a scrape that stops waiting does not stop
+ * a query, and one stuck behind a lock (a migration's ALTER TABLE, a VACUUM FULL) would keep its
+ * pool connection for as long as the lock is held. SET LOCAL ends with the transaction, so the
+ * pooled connection goes back with its usual settings.
+ */
+export async function readFigures(db: Db, timeoutMs: number): Promise<Figures> {
+  const result = await db.transaction(async (trx) => {
+    await trx.raw(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    return trx.raw(FIGURES_SQL);
+  });
+  const [row] = rawRows<Record<keyof Figures, unknown>>(result);
   if (!row) throw new Error('the figures query answered no row');
   return {
     queues: json(row.queues),
@@ -125,6 +149,7 @@ export async function readFigures(db: Db): Promise<Figures> {
     distribution: json(row.distribution),
     connectors: json(row.connectors),
     hubs: json(row.hubs),
+    hub_links: json(row.hub_links),
     audit: json(row.audit),
   };
 }

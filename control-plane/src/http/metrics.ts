@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from 'pino';
 import type { Db } from '../db/connection.js';
 import { queueNames } from '../jobs/registry.js';
 import { PLATFORMS } from '../llm/adapter.js';
@@ -8,8 +9,16 @@ import { onRateLimited, RATE_BUDGETS } from './rate-limit.js';
 /**
  * How long a scrape waits for the database: a scrape during an outage should still answer
  * (with claresia_database_up 0 and the pool's figures) before Prometheus gives up on it (10 s).
+ * Waiting less does not stop the query: see FIGURES_STATEMENT_TIMEOUT_MS.
  */
 const SCRAPE_DB_TIMEOUT_MS = 2000;
+/**
+ * The server cancels the figures query after this long, a little before the scrape stops
+ * waiting, so its pool connection is back by then and the log says why rather than "no answer".
+ * It bounds the statement only: a database that does not answer at all keeps the connection
+ * until TCP gives up, which is why a scrape never starts a read beside one still running.
+ */
+const FIGURES_STATEMENT_TIMEOUT_MS = 1500;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -27,7 +36,7 @@ function poolOf(db: Db): { numUsed(): number; numFree(): number; numPendingAcqui
  * The queue and pool figures are read when scraped, not kept up to date in between: every
  * replica reports the shared queue as it is, and a stuck queue shows whichever replica is asked.
  */
-export function createMetrics(db?: Db) {
+export function createMetrics(db?: Db, logger?: Logger) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -44,7 +53,7 @@ export function createMetrics(db?: Db) {
     registers: [registry],
   });
   if (db) {
-    registerDatabaseFigures(registry, db);
+    registerDatabaseFigures(registry, db, logger);
     const limited = new Counter({
       name: 'claresia_rate_limited_requests_total',
       help: 'Requests this replica refused with 429 because their rate budget was spent, by budget (tenant, operator, anonymous, connector, scim): alert on a sustained rate, a client is looping or a budget is too small',
@@ -78,13 +87,49 @@ function byTwo<A extends string, B extends string>(a: A, as: readonly string[], 
   return [...n.values()].map((e) => [e.labels, e.value]);
 }
 
-function registerDatabaseFigures(registry: Registry, db: Db): void {
-  // One query per scrape: the registry collects every metric at once, so the first collector
+/** The database's own words: knex puts the failed statement and " - " in front of them. */
+function causeOf(err: unknown): { message: string; code?: string } {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message.split(' - ').pop()! : String(err);
+  return { message: message.slice(0, 300), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+}
+
+function registerDatabaseFigures(registry: Registry, db: Db, logger: Logger | undefined): void {
+  // The figures query until it settles, however long the scrapes wait for it: a scrape while it
+  // runs goes without figures instead of starting another, so scrapes one after another (as
+  // Prometheus sends them) hold at most one of the replica's pool connections while the database
+  // is slow, and the API keeps the rest.
+  let query: Promise<Figures> | undefined;
+  // Since when the figures could not be read: the cause is logged when an outage begins and the
+  // end when it ends, not at every scrape in between.
+  let downSince: number | undefined;
+  const failed = (err: unknown) => {
+    if (downSince !== undefined) return;
+    downSince = Date.now();
+    logger?.warn({ err: causeOf(err) }, 'metrics: cannot read the database figures; claresia_database_up is 0 and they are left out until they can be read');
+  };
+  const succeeded = () => {
+    if (downSince === undefined) return;
+    logger?.info({ down_ms: Date.now() - downSince }, 'metrics: the database figures can be read again');
+    downSince = undefined;
+  };
+  const start = () => {
+    const q = readFigures(db, FIGURES_STATEMENT_TIMEOUT_MS);
+    query = q;
+    void q.then(succeeded, failed).finally(() => {
+      if (query === q) query = undefined;
+    });
+    return q;
+  };
+  // One read per scrape: the registry collects every metric at once, so the first collector
   // starts it and the others share it.
   let reading: Promise<Figures | undefined> | undefined;
   const read = () =>
-    (reading ??= withTimeout(readFigures(db), SCRAPE_DB_TIMEOUT_MS)
-      .catch(() => undefined)
+    (reading ??= (query ? Promise.reject(new Error('the previous read of the figures is still running')) : withTimeout(start(), SCRAPE_DB_TIMEOUT_MS))
+      .catch((err) => {
+        failed(err);
+        return undefined;
+      })
       .finally(() => setImmediate(() => (reading = undefined))));
 
   new Gauge({
@@ -149,6 +194,8 @@ function registerDatabaseFigures(registry: Registry, db: Db): void {
   figure('claresia_hubs', 'Hubs by deployment mode and status (provisioning, ready, failed): alert when status="failed" is above 0, or status="provisioning" stays above 0 for long', ['mode', 'status'], (f) =>
     byTwo('mode', HUB_MODES, 'status', HUB_STATUSES, f.hubs.map((r) => [r.mode, r.status, r.n])),
   );
+  figure('claresia_hub_links_failing', "Ready Mode C Hubs whose last re-check of the mTLS link to the customer's endpoint failed (they stay status=\"ready\"; the next passing check clears it): alert when above 0 for long, the Hub cannot co-sign that tenant's governance events", [], one((f) => f.hub_links.failing));
+  figure('claresia_hub_link_oldest_check_age_seconds', 'How long ago the least recently checked ready Mode C Hub had its link checked (0 when there is none): alert above a few times CLARESIA_HUB_LINK_CHECK_SECONDS, no link monitor gets its checks through', [], one((f) => Math.max(0, f.hub_links.oldest_check_seconds ?? 0)));
 
   figure('claresia_audit_chains', "Tenants whose last recorded governance-chain verification checked out (outcome=\"verified\") or found a break (outcome=\"broken\"): alert when outcome=\"broken\" is above 0, someone altered the audit trail", ['outcome'], (f) => [
     [{ outcome: 'verified' }, f.audit.verified],
