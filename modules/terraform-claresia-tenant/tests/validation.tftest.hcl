@@ -105,6 +105,8 @@ run "oidc_and_no_scim_plan" {
   }
 }
 
+# idp_certificate values are real self-signed certificates (test fixtures, valid to 2126): the
+# provider parses each signing certificate at plan, as the API does.
 run "saml_by_hand_and_ipv6_allowlist_plan" {
   command = plan
   variables {
@@ -112,7 +114,7 @@ run "saml_by_hand_and_ipv6_allowlist_plan" {
       protocol        = "saml"
       idp_sso_url     = "https://idp.example/sso"
       idp_entity_id   = "https://idp.example"
-      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----"
+      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----"
     }
     scim = { idp = "entra", ip_allowlist = ["2001:DB8:0::/48", "10.0.0.0/8", "192.0.2.1/32"] }
   }
@@ -268,7 +270,7 @@ run "idp_certificate_rollover_bundle_plans" {
       protocol        = "saml"
       idp_sso_url     = "https://idp.example/sso"
       idp_entity_id   = "https://idp.example"
-      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIV\n-----END CERTIFICATE-----\n"
+      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBrDCCAVGgAwIBAgIUDbAjxngBQhPtG2c9GTlF1TOoSXcwCgYIKoZIzj0EAwIw\nKjEoMCYGA1UEAwwfSWRQIG5leHQgc2lnbmluZyAodGVzdCBmaXh0dXJlKTAgFw0y\nNjEyMDIwMzI1MDVaGA8yMTI2MTEwODAzMjUwNVowKjEoMCYGA1UEAwwfSWRQIG5l\neHQgc2lnbmluZyAodGVzdCBmaXh0dXJlKTBZMBMGByqGSM49AgEGCCqGSM49AwEH\nA0IABFKLPvUq0NhektydjiVrS5J6lIIX4xYHC6yRTFZzL544uLJH3/tQkOlqhY+L\nQQFhgiGYWgs2/rCniM2Yz4g6d9SjUzBRMB0GA1UdDgQWBBSB4MDWrY0ebVwMVRsL\n++U/rMEzHzAfBgNVHSMEGDAWgBSB4MDWrY0ebVwMVRsL++U/rMEzHzAPBgNVHRMB\nAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQDd5EXhkRIlfKglkTJVavLsxrto\nY4hKU0P94veaW6+WeQIhAMbbBebdMGFXjtiIE0O74hqzwhH9kal2+AWxRCL1BEXB\n-----END CERTIFICATE-----\n"
     }
   }
   assert {
@@ -280,7 +282,7 @@ run "idp_certificate_rollover_bundle_plans" {
 run "idp_certificate_five_certificates" {
   command = plan
   variables {
-    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = join("\n", [for i in range(5) : "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgI${i}\n-----END CERTIFICATE-----"]) }
+    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = join("\n", [for i in range(5) : "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----"]) }
   }
   expect_failures = [var.sso]
 }
@@ -289,7 +291,7 @@ run "idp_certificate_five_certificates" {
 run "idp_certificate_bundle_with_a_garbled_block" {
   command = plan
   variables {
-    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nnot a certificate!\n-----END CERTIFICATE-----" }
+    sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nnot a certificate!\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.sso]
 }
@@ -301,7 +303,7 @@ run "idp_entity_id_too_long" {
       protocol        = "saml"
       idp_sso_url     = "https://idp.example/sso"
       idp_entity_id   = join("", [for i in range(1001) : "x"])
-      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+      idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----"
     }
   }
   expect_failures = [var.sso]
@@ -330,7 +332,7 @@ run "sso_metadata_xml_too_long" {
 
 run "sso_idp_sso_url_not_https" {
   command = plan
-  variables { sso = { protocol = "saml", idp_sso_url = "http://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  variables { sso = { protocol = "saml", idp_sso_url = "http://idp.example/sso", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" } }
   expect_failures = [var.sso]
 }
 
@@ -342,7 +344,7 @@ run "idp_certificate_too_long" {
 
 run "idp_entity_id_blank" {
   command = plan
-  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "   ", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_entity_id = "   ", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" } }
   expect_failures = [var.sso]
 }
 
@@ -400,7 +402,7 @@ run "oidc_with_idp_sso_url" {
 run "oidc_with_idp_certificate" {
   command = plan
   variables {
-    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    sso               = { protocol = "oidc", discovery_url = "https://idp.example", client_id = "x", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" }
     sso_client_secret = "secret"
   }
   expect_failures = [var.sso]
@@ -417,7 +419,7 @@ run "oidc_with_idp_entity_id" {
 
 run "saml_metadata_xml_with_idp_certificate" {
   command = plan
-  variables { sso = { protocol = "saml", metadata_xml = "<md:EntityDescriptor/>", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  variables { sso = { protocol = "saml", metadata_xml = "<md:EntityDescriptor/>", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" } }
   expect_failures = [var.sso]
 }
 
@@ -429,13 +431,13 @@ run "saml_metadata_with_idp_sso_url" {
 
 run "saml_manual_settings_without_sso_url" {
   command = plan
-  variables { sso = { protocol = "saml", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  variables { sso = { protocol = "saml", idp_entity_id = "https://idp.example", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" } }
   expect_failures = [var.sso]
 }
 
 run "saml_manual_settings_without_entity_id" {
   command = plan
-  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }
+  variables { sso = { protocol = "saml", idp_sso_url = "https://idp.example/sso", idp_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" } }
   expect_failures = [var.sso]
 }
 
@@ -621,7 +623,7 @@ run "mode_c_without_endpoint" {
   command = plan
   variables {
     tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
-    hub    = { customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    hub    = { customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.hub]
 }
@@ -630,7 +632,7 @@ run "mode_c_endpoint_not_https" {
   command = plan
   variables {
     tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
-    hub    = { mtls_endpoint_url = "http://hub.initech.example/claresia", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    hub    = { mtls_endpoint_url = "http://hub.initech.example/claresia", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.hub]
 }
@@ -650,7 +652,7 @@ run "mode_c_ca_bundle_too_large" {
     tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
     hub = {
       mtls_endpoint_url       = "https://hub.initech.example/claresia"
-      customer_ca_certificate = join("\n", [for i in range(11) : "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"])
+      customer_ca_certificate = join("\n", [for i in range(11) : "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----"])
     }
   }
   expect_failures = [var.hub]
@@ -660,7 +662,7 @@ run "mode_b_with_ca_certificate" {
   command = plan
   variables {
     tenant = { slug = "globex", display_name = "Globex", region = "eu-central-1", deployment_mode = "B", billing_contact = "ap@globex.example" }
-    hub    = { region = "eu-central-1", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    hub    = { region = "eu-central-1", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.hub]
 }
@@ -678,7 +680,7 @@ run "mode_c_endpoint_too_long" {
   command = plan
   variables {
     tenant = { slug = "initech", display_name = "Initech", region = "us-east-1", deployment_mode = "C", billing_contact = "b@initech.example" }
-    hub    = { mtls_endpoint_url = "https://hub.initech.example/${format("%02048d", 0)}", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }
+    hub    = { mtls_endpoint_url = "https://hub.initech.example/${format("%02048d", 0)}", customer_ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUegAwIBAgIUKMLmUEAERdtFid7Li4xo44b2ylAwCgYIKoZIzj0EAwIw\nJTEjMCEGA1UEAwwaSWRQIHNpZ25pbmcgKHRlc3QgZml4dHVyZSkwIBcNMjYxMjAy\nMDMyNTA1WhgPMjEyNjExMDgwMzI1MDVaMCUxIzAhBgNVBAMMGklkUCBzaWduaW5n\nICh0ZXN0IGZpeHR1cmUpMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYMcUslvi\ne10IHiHe5IJDWDA9Dfl4g+VIZuKKyc1wZ9nNMngILMdTG20p3YWacYg5myrcfx3R\ny0xs4hR0v9oQrqNTMFEwHQYDVR0OBBYEFLSW21AaEPxN7jzfBEJkhcMbm9BKMB8G\nA1UdIwQYMBaAFLSW21AaEPxN7jzfBEJkhcMbm9BKMA8GA1UdEwEB/wQFMAMBAf8w\nCgYIKoZIzj0EAwIDSAAwRQIhAN4owCF99sMoTvjQXOKg02U/McMML16+gDYHaAje\nrgcBAiAs99UTyjWnSoiV4pYcQSdPYrxkR79XClRm+1YQgdc5Sg==\n-----END CERTIFICATE-----" }
   }
   expect_failures = [var.hub]
 }
