@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+import { pemCertificates } from './pem.js';
 
 /** Why a CA bundle is refused; the message is shown after the field name. */
 export class CaBundleError extends Error {}
@@ -17,7 +16,7 @@ export interface CaBundle {
  * that `terraform plan` and a Pulumi preview refuse what it refuses, in its words.
  */
 export function inspectCaBundle(pem: string, now: Date | null = new Date()): CaBundle {
-  const blocks = pem.match(PEM_BLOCK) ?? [];
+  const blocks = pemCertificates(pem);
   if (blocks.length === 0) throw new CaBundleError('holds no PEM certificate');
   if (blocks.length > 10) throw new CaBundleError('holds more than 10 certificates');
   const fingerprints: string[] = [];

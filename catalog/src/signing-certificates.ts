@@ -1,12 +1,11 @@
 import { X509Certificate } from 'node:crypto';
+import { pemCertificates } from './pem.js';
 
 /**
  * How many signing certificates an SSO connection trusts at once: an IdP rolling its key over
  * lists the current and the next one (ADFS, Entra ID and Okta publish two), rarely a third.
  */
 export const MAX_SIGNING_CERTIFICATES = 4;
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
  * The plan-time form of the API's check of an IdP signing certificate bundle
@@ -16,7 +15,7 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/
  * start failing the day a certificate in it expires.
  */
 export function signingCertificatesProblem(pem: string): string | undefined {
-  const blocks = pem.match(PEM_BLOCK) ?? [];
+  const blocks = pemCertificates(pem);
   if (blocks.length > MAX_SIGNING_CERTIFICATES) return `holds ${blocks.length} certificates; at most ${MAX_SIGNING_CERTIFICATES} are allowed`;
   for (const [i, block] of blocks.entries()) {
     try {

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { MAX_SIGNING_CERTIFICATES } from '@claresia/catalog';
+import { MAX_SIGNING_CERTIFICATES, pemCertificates } from '@claresia/catalog';
 
 export type CertificateProblem = 'invalid_certificate' | 'certificate_expired' | 'certificate_not_yet_valid';
 
@@ -13,13 +13,6 @@ export class CertificateError extends Error {
   ) {
     super(message);
   }
-}
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** The PEM certificates of a bundle, in order. */
-export function pemBlocks(bundle: string): string[] {
-  return bundle.match(PEM_BLOCK) ?? [];
 }
 
 function validity(cert: X509Certificate, now: Date): CertificateError | undefined {
@@ -43,7 +36,7 @@ function parse(pem: string, label: string): X509Certificate {
  * is kept as sent, so the stored value reads back as configured.
  */
 export function checkSigningCertificates(bundle: string, now = new Date()): string {
-  const blocks = pemBlocks(bundle);
+  const blocks = pemCertificates(bundle);
   if (!blocks.length) throw new CertificateError('invalid_certificate', 'must hold a PEM certificate (-----BEGIN CERTIFICATE-----)');
   if (blocks.length > MAX_SIGNING_CERTIFICATES) throw new CertificateError('invalid_certificate', `holds ${blocks.length} certificates; at most ${MAX_SIGNING_CERTIFICATES} are allowed`);
   blocks.forEach((pem, i) => {
@@ -79,7 +72,7 @@ export function usableMetadataCertificates(pems: string[], now = new Date()): st
 
 /** The certificates of a stored bundle that are within their validity period now (what a login may trust). */
 export function currentCertificates(bundle: string, now = new Date()): string[] {
-  return pemBlocks(bundle).filter((pem) => {
+  return pemCertificates(bundle).filter((pem) => {
     try {
       return !validity(new X509Certificate(pem), now);
     } catch {
@@ -88,7 +81,7 @@ export function currentCertificates(bundle: string, now = new Date()): string[] 
   });
 }
 
-const fingerprints = (bundle: string) => new Set(pemBlocks(bundle).map((pem) => new X509Certificate(pem).fingerprint256));
+const fingerprints = (bundle: string) => new Set(pemCertificates(bundle).map((pem) => new X509Certificate(pem).fingerprint256));
 
 /** Whether `next` trusts every certificate `previous` did, and possibly more. */
 export function addsCertificatesOnly(previous: string, next: string): boolean {
