@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import type { HttpResult } from '../support/http.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 import { parseImportId, resourceByName } from '@claresia/catalog';
+import { replayFixture } from './idempotency-support.js';
 
 // An Idempotency-Key replay of a create that hands out a secret once (a service account, a tenant,
 // a SCIM directory, an LLM connector) answered that secret even after a rotation had replaced it or
@@ -11,32 +10,11 @@ import { parseImportId, resourceByName } from '@claresia/catalog';
 // (idempotency-rotation.test.ts), creates were not.
 for (const kind of dbKinds()) {
   describe(`Idempotency-Key replay of a create that issued a secret [${kind}]`, function () {
-    let cp: TestControlPlane;
-    let platforms: PlatformServer;
-    let t: TenantFixture;
-    const platformKey = `claude-create-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-
-    before(async () => {
-      platforms = await startPlatformServer();
-      platforms.addAccount('claude', { credential: platformKey, scopes: ['skills'] });
-      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
-      t = await cp.createTenant();
-    });
-    after(async () => {
-      await cp?.close();
-      await platforms?.close();
-    });
-
-    const post = (path: string, key: string | undefined, body?: unknown, token = t.token) =>
-      cp.request('POST', path, { token, body, headers: key === undefined ? {} : { 'Idempotency-Key': key } });
-    const login = (clientId: string, clientSecret: string) =>
-      cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
-    const scimUsers = (id: string, token: string) => cp.request('GET', `/scim/v2/${id}/Users`, { token });
-    const ingest = (credential: string, invocation: string) =>
-      cp.request('POST', '/api/v1/telemetry/events', { token: credential, body: { skill_id: 'claresia.core.meeting-notes', invocation_id: invocation } });
+    const fx = replayFixture(kind, { platform: true });
+    const { post, login, scimUsers, ingest } = fx;
 
     /** The first answer, then a retry with the same key: still current, so the same answer again. */
-    async function createAndReplay(path: string, key: string, body: unknown, token = t.token) {
+    async function createAndReplay(path: string, key: string, body: unknown, token = fx.t.token) {
       const first = await post(path, key, body, token);
       assert.equal(first.status, 201, first.text);
       const again = await post(path, key, body, token);
@@ -44,7 +22,7 @@ for (const kind of dbKinds()) {
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       assert.equal(again.headers.get('location'), first.headers.get('location'));
       assert.deepEqual(again.body, first.body);
-      const record = await cp.db('idempotency_keys').where({ key }).first();
+      const record = await fx.cp.db('idempotency_keys').where({ key }).first();
       assert.ok(record.issued_credential, 'the record says which credential the create handed out');
       return first;
     }
@@ -80,7 +58,7 @@ for (const kind of dbKinds()) {
         assert.equal(tf[1], id);
         assert.equal(tf[2], id);
         assert.ok('values' in parseImportId(def, id), 'an import ID the providers accept');
-        const read = await cp.request('GET', def.api.read.path.replace('{id}', id), { token });
+        const read = await fx.cp.request('GET', def.api.read.path.replace('{id}', id), { token });
         assert.equal(read.status, 200, read.text);
       } else {
         assert.doesNotMatch(message, /import/, 'no Terraform or Pulumi resource to import it as');
@@ -101,71 +79,71 @@ for (const kind of dbKinds()) {
         // Refused again on a further retry: the key never makes a second account.
         assertRefused(await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' }), new RegExp(`it created service account ${made.body.id}, but the client_secret it issued`), replaced, [s1, s2]);
       }
-      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-replay' }), 1, 'no second service account');
+      assert.equal(await fx.cp.count('service_accounts', { tenant_id: fx.t.id, name: 'create-replay' }), 1, 'no second service account');
       assert.equal((await login(made.body.client_id, s1)).status, 401, 'the secret the replay used to give is dead');
       assert.equal((await login(made.body.client_id, s2)).status, 200);
-      const advised = await assertAdvice(await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' }), undefined, made.body.id, t.token);
+      const advised = await assertAdvice(await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' }), undefined, made.body.id, fx.t.token);
       assert.equal(advised.status, 200, advised.text);
       assert.equal((await login(made.body.client_id, advised.body.client_secret)).status, 200, 'the rotation the refusal names gives a working secret');
 
-      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: fx.t.token })).status, 204);
       const gone = await post('/api/v1/service-accounts', 'sa-create-1', { name: 'create-replay' });
       assertRefused(gone, new RegExp(`service account ${made.body.id}`), /no longer works: the service account has since been deleted/, [s1, s2]);
       assert.match(gone.body.error.message, recreate);
-      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-replay' }), 1);
+      assert.equal(await fx.cp.count('service_accounts', { tenant_id: fx.t.id, name: 'create-replay' }), 1);
     });
 
     it('service account create: 409 when it was deleted with its secret still the one issued', async () => {
       const made = await createAndReplay('/api/v1/service-accounts', 'sa-create-deleted', { name: 'create-deleted' });
-      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/service-accounts/${made.body.id}`, { token: fx.t.token })).status, 204);
       const refused = await post('/api/v1/service-accounts', 'sa-create-deleted', { name: 'create-deleted' });
       assertRefused(refused, new RegExp(`it created service account ${made.body.id}`), /has since been deleted/, [made.body.client_secret]);
       assert.match(refused.body.error.message, recreate);
-      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'create-deleted' }), 1, 'no second service account');
+      assert.equal(await fx.cp.count('service_accounts', { tenant_id: fx.t.id, name: 'create-deleted' }), 1, 'no second service account');
     });
 
     const tenantBody = (slug: string) => ({ slug, display_name: 'Create Replay', region: 'eu-west-1', deployment_mode: 'A', billing_contact: `billing@${slug}.example` });
 
     it("tenant create: replayed while its first secret is current, 409 once the operator's rotation replaced it", async () => {
       const body = tenantBody(`create-replay-${kind}`);
-      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-1', body, cp.operatorToken);
+      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-1', body, fx.cp.operatorToken);
       const s1 = made.body.client_secret as string;
-      const rotated = await post(`/api/v1/tenants/${made.body.id}/client-secret:rotate`, undefined, { secret_overlap_seconds: 0 }, cp.operatorToken);
+      const rotated = await post(`/api/v1/tenants/${made.body.id}/client-secret:rotate`, undefined, { secret_overlap_seconds: 0 }, fx.cp.operatorToken);
       assert.equal(rotated.status, 200, rotated.text);
       const s2 = rotated.body.client_secret as string;
 
-      assertRefused(await post('/api/v1/tenants', 'tenant-create-1', body, cp.operatorToken), new RegExp(`it created tenant ${made.body.id}, but the client_secret it issued for its service account`), replaced, [s1, s2]);
-      assert.equal(await cp.count('tenants', { slug: body.slug }), 1, 'no second tenant');
+      assertRefused(await post('/api/v1/tenants', 'tenant-create-1', body, fx.cp.operatorToken), new RegExp(`it created tenant ${made.body.id}, but the client_secret it issued for its service account`), replaced, [s1, s2]);
+      assert.equal(await fx.cp.count('tenants', { slug: body.slug }), 1, 'no second tenant');
       assert.equal((await login(made.body.client_id, s1)).status, 401);
       assert.equal((await login(made.body.client_id, s2)).status, 200);
-      const advised = await assertAdvice(await post('/api/v1/tenants', 'tenant-create-1', body, cp.operatorToken), 'tenant', made.body.id, cp.operatorToken);
+      const advised = await assertAdvice(await post('/api/v1/tenants', 'tenant-create-1', body, fx.cp.operatorToken), 'tenant', made.body.id, fx.cp.operatorToken);
       assert.equal(advised.status, 200, advised.text);
       assert.equal((await login(made.body.client_id, advised.body.client_secret)).status, 200, 'the rotation the refusal names gives a working secret');
     });
 
     it('tenant create: 409 once the tenant was offboarded, and its freed slug is not taken again by the retry', async () => {
       const body = tenantBody(`create-offboarded-${kind}`);
-      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-offboarded', body, cp.operatorToken);
-      assert.equal((await cp.request('DELETE', `/api/v1/tenants/${made.body.id}`, { token: cp.operatorToken })).status, 204);
-      const refused = await post('/api/v1/tenants', 'tenant-create-offboarded', body, cp.operatorToken);
+      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-offboarded', body, fx.cp.operatorToken);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/tenants/${made.body.id}`, { token: fx.cp.operatorToken })).status, 204);
+      const refused = await post('/api/v1/tenants', 'tenant-create-offboarded', body, fx.cp.operatorToken);
       assertRefused(refused, new RegExp(`it created tenant ${made.body.id}`), /no longer works: the tenant has since been offboarded/, [made.body.client_secret]);
       assert.match(refused.body.error.message, recreate);
       assert.doesNotMatch(refused.body.error.message, /import/, 'nothing left to adopt');
-      assert.equal(await cp.count('tenants', { slug: body.slug }), 1, 'no new tenant under the slug the offboarding freed');
+      assert.equal(await fx.cp.count('tenants', { slug: body.slug }), 1, 'no new tenant under the slug the offboarding freed');
     });
 
     it("tenant create: 409 once the tenant's first service account was deleted, saying the tenant exists and how to adopt it", async () => {
       const body = tenantBody(`create-sa-deleted-${kind}`);
-      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-sa-deleted', body, cp.operatorToken);
+      const made = await createAndReplay('/api/v1/tenants', 'tenant-create-sa-deleted', body, fx.cp.operatorToken);
       const signedIn = await login(made.body.client_id, made.body.client_secret);
       assert.equal(signedIn.status, 200, signedIn.text);
       const token = signedIn.body.access_token as string;
       const other = await post('/api/v1/service-accounts', undefined, { name: 'second' }, token);
       assert.equal(other.status, 201, other.text);
-      const first = await cp.db('service_accounts').where({ tenant_id: made.body.id, client_id: made.body.client_id }).first('id');
-      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${first.id}`, { token })).status, 204);
+      const first = await fx.cp.db('service_accounts').where({ tenant_id: made.body.id, client_id: made.body.client_id }).first('id');
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/service-accounts/${first.id}`, { token })).status, 204);
 
-      const refused = await post('/api/v1/tenants', 'tenant-create-sa-deleted', body, cp.operatorToken);
+      const refused = await post('/api/v1/tenants', 'tenant-create-sa-deleted', body, fx.cp.operatorToken);
       assertRefused(refused, new RegExp(`it created tenant ${made.body.id}`), /no longer works: the service account has since been deleted/, [made.body.client_secret, other.body.client_secret]);
       const message = refused.body.error.message as string;
       assert.match(message, new RegExp(`The tenant ${made.body.id} exists: adopt it rather than create another \\(terraform import claresia_tenant\\.<name> ${made.body.id}, or pulumi import claresia:index:Tenant <name> ${made.body.id}\\)`));
@@ -181,42 +159,42 @@ for (const kind of dbKinds()) {
       assert.equal((await scimUsers(made.body.id, token1)).status, 200, 'the first token is in its overlap');
 
       assertRefused(await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' }), new RegExp(`it created SCIM directory ${made.body.id}, but the bearer_token it issued`), replaced, [token1, rotated.body.bearer_token]);
-      assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), 1, 'no second directory');
-      const advised = await assertAdvice(await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' }), 'scim_directory', made.body.id, t.token);
+      assert.equal(await fx.cp.count('scim_directories', { tenant_id: fx.t.id }), 1, 'no second directory');
+      const advised = await assertAdvice(await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' }), 'scim_directory', made.body.id, fx.t.token);
       assert.equal(advised.status, 200, advised.text);
       assert.equal((await scimUsers(made.body.id, advised.body.bearer_token)).status, 200, 'the rotation the refusal names gives a working token');
 
-      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${made.body.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/identity/scim/directories/${made.body.id}`, { token: fx.t.token })).status, 204);
       const again = await post('/api/v1/identity/scim/configure', 'scim-create-1', { idp: 'okta' });
       assertRefused(again, new RegExp(`SCIM directory ${made.body.id}`), /no longer works: the SCIM directory has since been deleted/, [token1, rotated.body.bearer_token]);
       assert.match(again.body.error.message, recreate);
-      assert.equal(await cp.count('scim_directories', { tenant_id: t.id }), 0, 'and none made anew');
+      assert.equal(await fx.cp.count('scim_directories', { tenant_id: fx.t.id }), 0, 'and none made anew');
     });
 
     it('LLM connector create: replayed while its ingest credential is current, 409 once a rotation replaced it, and after deletion', async () => {
-      const body = { platform: 'claude', name: 'Create replay', credential: platformKey, base_url: platforms.baseUrl('claude') };
+      const body = { platform: 'claude', name: 'Create replay', credential: fx.platformKey, base_url: fx.platforms.baseUrl('claude') };
       const made = await createAndReplay('/api/v1/llm/connectors', 'llm-create-1', body);
       const c1 = made.body.ingest_credential as string;
       const rotated = await post(`/api/v1/llm/connectors/${made.body.id}/ingest-credential:rotate`, undefined);
       assert.equal(rotated.status, 200, rotated.text);
       const c2 = rotated.body.ingest_credential as string;
 
-      assertRefused(await post('/api/v1/llm/connectors', 'llm-create-1', body), new RegExp(`it created LLM connector ${made.body.id}, but the ingest_credential it issued`), replaced, [c1, c2, platformKey]);
-      assert.equal(await cp.count('llm_connectors', { tenant_id: t.id, name: 'Create replay' }), 1, 'no second connector');
+      assertRefused(await post('/api/v1/llm/connectors', 'llm-create-1', body), new RegExp(`it created LLM connector ${made.body.id}, but the ingest_credential it issued`), replaced, [c1, c2, fx.platformKey]);
+      assert.equal(await fx.cp.count('llm_connectors', { tenant_id: fx.t.id, name: 'Create replay' }), 1, 'no second connector');
       assert.equal((await ingest(c1, 'create-old')).status, 401, 'the credential the replay used to give is dead');
-      const advised = await assertAdvice(await post('/api/v1/llm/connectors', 'llm-create-1', body), 'llm_connector', made.body.id, t.token);
+      const advised = await assertAdvice(await post('/api/v1/llm/connectors', 'llm-create-1', body), 'llm_connector', made.body.id, fx.t.token);
       assert.equal(advised.status, 200, advised.text);
       assert.equal((await ingest(advised.body.ingest_credential, 'create-advised')).status, 202, 'the rotation the refusal names gives a working credential');
 
-      assert.equal((await cp.request('DELETE', `/api/v1/llm/connectors/${made.body.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/llm/connectors/${made.body.id}`, { token: fx.t.token })).status, 204);
       const gone = await post('/api/v1/llm/connectors', 'llm-create-1', body);
-      assertRefused(gone, new RegExp(`LLM connector ${made.body.id}`), /no longer works: the LLM connector has since been deleted/, [c1, c2, platformKey]);
+      assertRefused(gone, new RegExp(`LLM connector ${made.body.id}`), /no longer works: the LLM connector has since been deleted/, [c1, c2, fx.platformKey]);
       assert.match(gone.body.error.message, recreate);
-      assert.equal(await cp.count('llm_connectors', { tenant_id: t.id, name: 'Create replay' }), 0, 'and none made anew');
+      assert.equal(await fx.cp.count('llm_connectors', { tenant_id: fx.t.id, name: 'Create replay' }), 0, 'and none made anew');
     });
 
     it('the OpenAPI document tells a create how to adopt the object a refused replay names', async () => {
-      const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
+      const doc = (await fx.cp.request('GET', '/api/v1/openapi.json')).body;
       for (const path of ['/api/v1/tenants', '/api/v1/service-accounts', '/api/v1/identity/scim/configure', '/api/v1/llm/connectors']) {
         const param = (doc.paths[path].post.parameters ?? []).find((p: any) => p.name === 'Idempotency-Key');
         assert.ok(param, path);
@@ -229,9 +207,9 @@ for (const kind of dbKinds()) {
       const body = { group: 'claresia-create-replay', role: 'member' };
       const made = await post('/api/v1/identity/group-mappings', 'mapping-create-1', body);
       assert.equal(made.status, 201, made.text);
-      const record = await cp.db('idempotency_keys').where({ key: 'mapping-create-1' }).first();
+      const record = await fx.cp.db('idempotency_keys').where({ key: 'mapping-create-1' }).first();
       assert.equal(record.issued_credential, null, 'nothing to check on a replay');
-      assert.equal((await cp.request('DELETE', `/api/v1/identity/group-mappings/${made.body.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/identity/group-mappings/${made.body.id}`, { token: fx.t.token })).status, 204);
       const again = await post('/api/v1/identity/group-mappings', 'mapping-create-1', body);
       assert.equal(again.status, 201, again.text);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');

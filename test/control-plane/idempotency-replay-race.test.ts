@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import type { HttpResult } from '../support/http.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { replayFixture } from './idempotency-support.js';
 import { until } from '../support/until.js';
 import { KeyRing } from '../../control-plane/src/crypto/keys.js';
 import { peek } from '../../control-plane/src/http/idempotency.js';
@@ -12,27 +12,15 @@ import { peek } from '../../control-plane/src/http/idempotency.js';
 // that /auth/token refused a moment later. The replay must wait for the rotation, then refuse.
 for (const kind of dbKinds()) {
   describe(`Idempotency-Key replay racing a rotation in flight [${kind}]`, function () {
-    let cp: TestControlPlane;
-    let t: TenantFixture;
-
-    before(async function () {
+    before(function () {
       // PGlite has one connection: a rotation cannot be held open beside the replay there.
       if (kind !== 'pg') this.skip();
-      cp = await startControlPlane({ db: kind });
-      t = await cp.createTenant();
     });
-    after(async () => {
-      await cp?.close();
-    });
-
-    const post = (path: string, key: string | undefined, body?: unknown, token = t.token) =>
-      cp.request('POST', path, { token, body, headers: key === undefined ? {} : { 'Idempotency-Key': key } });
-    const login = (clientId: string, clientSecret: string) =>
-      cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
-    const scimUsers = (id: string, token: string) => cp.request('GET', `/scim/v2/${id}/Users`, { token });
+    const fx = replayFixture(kind);
+    const { post, login, scimUsers } = fx;
 
     const waitingOn = async (table: string) =>
-      ((await cp.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE ?`, [`%${table}%`])) as { rows: Array<{ n: number }> }).rows[0]!.n > 0;
+      ((await fx.cp.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE ?`, [`%${table}%`])) as { rows: Array<{ n: number }> }).rows[0]!.n > 0;
 
     /**
      * Holds `tenantId`'s audit head, so that `rotate` (a real rotation over HTTP) writes its new
@@ -41,7 +29,7 @@ for (const kind of dbKinds()) {
      * credential's row (`table`) and, the rotation committed, answers what it decides then.
      */
     async function raceRotation(tenantId: string, table: string, rotate: () => Promise<HttpResult>, replay: () => Promise<HttpResult>) {
-      const hold = await cp.db.transaction();
+      const hold = await fx.cp.db.transaction();
       try {
         await hold.raw('SELECT 1 FROM audit_heads WHERE tenant_id = ? FOR UPDATE', [tenantId]);
         let rotationDone = false;
@@ -73,13 +61,13 @@ for (const kind of dbKinds()) {
 
     it("a tenant create's replay waits for the operator's rotation in flight, then is 409", async () => {
       const body = { slug: 'replay-race', display_name: 'Replay Race', region: 'eu-west-1', deployment_mode: 'A', billing_contact: 'billing@replay-race.example' };
-      const made = await post('/api/v1/tenants', 'race-tenant', body, cp.operatorToken);
+      const made = await post('/api/v1/tenants', 'race-tenant', body, fx.cp.operatorToken);
       assert.equal(made.status, 201, made.text);
       const { rotated, replayed } = await raceRotation(
         made.body.id,
         'service_accounts',
-        () => post(`/api/v1/tenants/${made.body.id}/client-secret:rotate`, undefined, { secret_overlap_seconds: 0 }, cp.operatorToken),
-        () => post('/api/v1/tenants', 'race-tenant', body, cp.operatorToken),
+        () => post(`/api/v1/tenants/${made.body.id}/client-secret:rotate`, undefined, { secret_overlap_seconds: 0 }, fx.cp.operatorToken),
+        () => post('/api/v1/tenants', 'race-tenant', body, fx.cp.operatorToken),
       );
       assertRefused(replayed, [made.body.client_secret, rotated.body.client_secret]);
       assert.equal((await login(made.body.client_id, made.body.client_secret)).status, 401, 'the secret a replay would have given is dead');
@@ -90,14 +78,14 @@ for (const kind of dbKinds()) {
       const made = await post('/api/v1/service-accounts', 'race-sa-create', { name: 'race-create' });
       assert.equal(made.status, 201, made.text);
       const { rotated, replayed } = await raceRotation(
-        t.id,
+        fx.t.id,
         'service_accounts',
         () => post(`/api/v1/service-accounts/${made.body.id}/secret:rotate`, undefined, { secret_overlap_seconds: 0 }),
         () => post('/api/v1/service-accounts', 'race-sa-create', { name: 'race-create' }),
       );
       assertRefused(replayed, [made.body.client_secret, rotated.body.client_secret]);
       assert.equal((await login(made.body.client_id, made.body.client_secret)).status, 401);
-      assert.equal(await cp.count('service_accounts', { tenant_id: t.id, name: 'race-create' }), 1, 'no second service account');
+      assert.equal(await fx.cp.count('service_accounts', { tenant_id: fx.t.id, name: 'race-create' }), 1, 'no second service account');
     });
 
     it("a rotation's replay waits for a later rotation in flight, then is 409", async () => {
@@ -107,7 +95,7 @@ for (const kind of dbKinds()) {
       const first = await post(path, 'race-sa-rotate', { secret_overlap_seconds: 0 });
       assert.equal(first.status, 200, first.text);
       const { rotated, replayed } = await raceRotation(
-        t.id,
+        fx.t.id,
         'service_accounts',
         () => post(path, undefined, { secret_overlap_seconds: 0 }),
         () => post(path, 'race-sa-rotate', { secret_overlap_seconds: 0 }),
@@ -121,7 +109,7 @@ for (const kind of dbKinds()) {
       const made = await post('/api/v1/identity/scim/configure', 'race-scim-create', { idp: 'okta' });
       assert.equal(made.status, 201, made.text);
       const { rotated, replayed } = await raceRotation(
-        t.id,
+        fx.t.id,
         'scim_directories',
         () => post(`/api/v1/identity/scim/directories/${made.body.id}/token:rotate`, undefined, { token_overlap_seconds: 0 }),
         () => post('/api/v1/identity/scim/configure', 'race-scim-create', { idp: 'okta' }),
@@ -145,27 +133,19 @@ for (const kind of dbKinds()) {
   // cannot wait for a rotation either: an answer that issued a secret is left to the replay in
   // the request's transaction, which can. Others it still answers, sparing the IdP call.
   describe(`Idempotency-Key: the lock-free read leaves secret-bearing answers to the replay [${kind}]`, function () {
-    let cp: TestControlPlane;
-    let t: TenantFixture;
-    before(async () => {
-      cp = await startControlPlane({ db: kind });
-      t = await cp.createTenant();
-    });
-    after(async () => {
-      await cp?.close();
-    });
+    const fx = replayFixture(kind);
 
     async function peekAt(key: string) {
-      const rec = await cp.db('idempotency_keys').where({ key }).first();
+      const rec = await fx.cp.db('idempotency_keys').where({ key }).first();
       assert.ok(rec, `a record for ${key}`);
-      return peek(cp.db, new KeyRing(Buffer.from(cp.masterKey, 'base64')), { scope: rec.scope, principal: rec.principal, key }, rec.request_hash);
+      return peek(fx.cp.db, new KeyRing(Buffer.from(fx.cp.masterKey, 'base64')), { scope: rec.scope, principal: rec.principal, key }, rec.request_hash);
     }
 
     it('answers a record without a secret, not one that issued a secret', async () => {
-      const headers = (key: string) => ({ token: t.token, headers: { 'Idempotency-Key': key } });
-      const mapping = await cp.request('POST', '/api/v1/identity/group-mappings', { ...headers('peek-mapping'), body: { group: 'claresia-peek', role: 'member' } });
+      const headers = (key: string) => ({ token: fx.t.token, headers: { 'Idempotency-Key': key } });
+      const mapping = await fx.cp.request('POST', '/api/v1/identity/group-mappings', { ...headers('peek-mapping'), body: { group: 'claresia-peek', role: 'member' } });
       assert.equal(mapping.status, 201, mapping.text);
-      const sa = await cp.request('POST', '/api/v1/service-accounts', { ...headers('peek-sa'), body: { name: 'peek' } });
+      const sa = await fx.cp.request('POST', '/api/v1/service-accounts', { ...headers('peek-sa'), body: { name: 'peek' } });
       assert.equal(sa.status, 201, sa.text);
       assert.deepEqual((await peekAt('peek-mapping'))?.body, mapping.body);
       assert.equal(await peekAt('peek-sa'), undefined);

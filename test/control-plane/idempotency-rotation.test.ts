@@ -1,33 +1,14 @@
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import type { HttpResult } from '../support/http.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+import { replayFixture } from './idempotency-support.js';
 
 // Review v2 F8: an Idempotency-Key replay of a rotation answered the secret that rotation made even
 // after a later rotation had replaced it, so a retry that landed late stored a dead secret.
 for (const kind of dbKinds()) {
   describe(`Idempotency-Key replay of a credential rotation [${kind}]`, function () {
-    let cp: TestControlPlane;
-    let platforms: PlatformServer;
-    let t: TenantFixture;
-    const platformKey = `claude-rot-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-
-    before(async () => {
-      platforms = await startPlatformServer();
-      platforms.addAccount('claude', { credential: platformKey, scopes: ['skills'] });
-      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
-      t = await cp.createTenant();
-    });
-    after(async () => {
-      await cp?.close();
-      await platforms?.close();
-    });
-
-    const post = (path: string, key: string | undefined, body?: unknown, token = t.token) =>
-      cp.request('POST', path, { token, body, headers: key === undefined ? {} : { 'Idempotency-Key': key } });
-    const login = (clientId: string, clientSecret: string) =>
-      cp.request('POST', '/api/v1/auth/token', { body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret } });
+    const fx = replayFixture(kind, { platform: true });
+    const { post, login, ingest } = fx;
 
     async function serviceAccount(name: string) {
       const made = await post('/api/v1/service-accounts', undefined, { name });
@@ -58,20 +39,20 @@ for (const kind of dbKinds()) {
       assert.equal(replayed.status, 200, replayed.text);
       assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
       assert.deepEqual(replayed.body, first.body);
-      const record = await cp.db('idempotency_keys').where({ key: 'sa-rot-1' }).first();
+      const record = await fx.cp.db('idempotency_keys').where({ key: 'sa-rot-1' }).first();
       assert.ok(record.issued_credential, 'the record says which credential it handed out');
       assert.ok(!JSON.stringify(record).includes(s1), 'and keeps no secret in clear');
 
       const second = await post(path, undefined, { secret_overlap_seconds: 0 });
       assert.equal(second.status, 200, second.text);
       const s2 = second.body.client_secret as string;
-      const rotations = await cp.count('governance_events', { tenant_id: t.id, type: 'service_account.secret_rotated', subject: sa.id });
+      const rotations = await fx.cp.count('governance_events', { tenant_id: fx.t.id, type: 'service_account.secret_rotated', subject: sa.id });
 
       for (let i = 0; i < 2; i++) {
         // A retry refused once is refused again: the key does not run the rotation anew.
         assertSuperseded(await post(path, 'sa-rot-1', { secret_overlap_seconds: 0 }), 'client_secret', [s1, s2]);
       }
-      assert.equal(await cp.count('governance_events', { tenant_id: t.id, type: 'service_account.secret_rotated', subject: sa.id }), rotations, 'nothing was rotated');
+      assert.equal(await fx.cp.count('governance_events', { tenant_id: fx.t.id, type: 'service_account.secret_rotated', subject: sa.id }), rotations, 'nothing was rotated');
       assert.equal((await login(sa.client_id, s1)).status, 401, 'the secret the replay used to give is dead');
       assert.equal((await login(sa.client_id, s2)).status, 200, 'the current one still works');
     });
@@ -92,39 +73,39 @@ for (const kind of dbKinds()) {
       const path = `/api/v1/service-accounts/${sa.id}/secret:rotate`;
       const first = await post(path, 'sa-rot-deleted');
       assert.equal(first.status, 200, first.text);
-      assert.equal((await cp.request('DELETE', `/api/v1/service-accounts/${sa.id}`, { token: t.token })).status, 204);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/service-accounts/${sa.id}`, { token: fx.t.token })).status, 204);
       assertSuperseded(await post(path, 'sa-rot-deleted'), 'client_secret', [first.body.client_secret], /service account has since been deleted/);
     });
 
     it("operator client-secret:rotate of a tenant's first secret: replayed while current, 409 after a later rotation", async () => {
-      const other = await cp.createTenant();
+      const other = await fx.cp.createTenant();
       const path = `/api/v1/tenants/${other.id}/client-secret:rotate`;
-      const first = await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, cp.operatorToken);
+      const first = await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, fx.cp.operatorToken);
       assert.equal(first.status, 200, first.text);
-      const replayed = await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, cp.operatorToken);
+      const replayed = await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, fx.cp.operatorToken);
       assert.equal(replayed.status, 200, replayed.text);
       assert.equal(replayed.body.client_secret, first.body.client_secret);
-      const second = await post(path, undefined, { secret_overlap_seconds: 0 }, cp.operatorToken);
+      const second = await post(path, undefined, { secret_overlap_seconds: 0 }, fx.cp.operatorToken);
       assert.equal(second.status, 200, second.text);
-      assertSuperseded(await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, cp.operatorToken), 'client_secret', [first.body.client_secret, second.body.client_secret]);
+      assertSuperseded(await post(path, 'op-rot-1', { secret_overlap_seconds: 0 }, fx.cp.operatorToken), 'client_secret', [first.body.client_secret, second.body.client_secret]);
       assert.equal((await login(other.clientId, first.body.client_secret)).status, 401);
       assert.equal((await login(other.clientId, second.body.client_secret)).status, 200);
     });
 
     it('operator client-secret:rotate: 409 once the tenant was offboarded, whose credentials are gone', async () => {
-      const other = await cp.createTenant();
+      const other = await fx.cp.createTenant();
       const path = `/api/v1/tenants/${other.id}/client-secret:rotate`;
-      const first = await post(path, 'op-rot-offboarded', undefined, cp.operatorToken);
+      const first = await post(path, 'op-rot-offboarded', undefined, fx.cp.operatorToken);
       assert.equal(first.status, 200, first.text);
-      assert.equal((await cp.request('DELETE', `/api/v1/tenants/${other.id}`, { token: cp.operatorToken })).status, 204);
-      assertSuperseded(await post(path, 'op-rot-offboarded', undefined, cp.operatorToken), 'client_secret', [first.body.client_secret], /deleted, or its tenant offboarded/);
+      assert.equal((await fx.cp.request('DELETE', `/api/v1/tenants/${other.id}`, { token: fx.cp.operatorToken })).status, 204);
+      assertSuperseded(await post(path, 'op-rot-offboarded', undefined, fx.cp.operatorToken), 'client_secret', [first.body.client_secret], /deleted, or its tenant offboarded/);
     });
 
     it('SCIM token:rotate: replayed while current, 409 after a later rotation (with or without its overlap)', async () => {
       const dir = await post('/api/v1/identity/scim/configure', undefined, { idp: 'okta' });
       assert.equal(dir.status, 201, dir.text);
       const path = `/api/v1/identity/scim/directories/${dir.body.id}/token:rotate`;
-      const users = (token: string) => cp.request('GET', `/scim/v2/${dir.body.id}/Users`, { token });
+      const users = (token: string) => fx.cp.request('GET', `/scim/v2/${dir.body.id}/Users`, { token });
 
       const first = await post(path, 'scim-rot-1');
       assert.equal(first.status, 200, first.text);
@@ -146,13 +127,11 @@ for (const kind of dbKinds()) {
     });
 
     it('LLM connector ingest-credential:rotate: replayed while current, 409 after a later rotation', async () => {
-      const made = await post('/api/v1/llm/connectors', undefined, { platform: 'claude', name: 'Claude', credential: platformKey, base_url: platforms.baseUrl('claude') });
+      const made = await post('/api/v1/llm/connectors', undefined, { platform: 'claude', name: 'Claude', credential: fx.platformKey, base_url: fx.platforms.baseUrl('claude') });
       assert.equal(made.status, 201, made.text);
       const tested = await post(`/api/v1/llm/connectors/${made.body.id}:test`, undefined);
       assert.equal(tested.body.status, 'connected', tested.text);
       const path = `/api/v1/llm/connectors/${made.body.id}/ingest-credential:rotate`;
-      const send = (credential: string, invocation: string) =>
-        cp.request('POST', '/api/v1/telemetry/events', { token: credential, body: { skill_id: 'claresia.core.meeting-notes', invocation_id: invocation } });
 
       const first = await post(path, 'ingest-rot-1');
       assert.equal(first.status, 200, first.text);
@@ -163,12 +142,12 @@ for (const kind of dbKinds()) {
       const second = await post(path, undefined);
       assert.equal(second.status, 200, second.text);
       assertSuperseded(await post(path, 'ingest-rot-1'), 'ingest_credential', [first.body.ingest_credential, second.body.ingest_credential]);
-      assert.equal((await send(first.body.ingest_credential, 'rot-old')).status, 401, 'the credential the replay used to give is dead');
-      assert.equal((await send(second.body.ingest_credential, 'rot-new')).status, 202);
+      assert.equal((await ingest(first.body.ingest_credential, 'rot-old')).status, 401, 'the credential the replay used to give is dead');
+      assert.equal((await ingest(second.body.ingest_credential, 'rot-new')).status, 202);
     });
 
     it('the OpenAPI document says so on the rotations that take an Idempotency-Key', async () => {
-      const doc = (await cp.request('GET', '/api/v1/openapi.json')).body;
+      const doc = (await fx.cp.request('GET', '/api/v1/openapi.json')).body;
       for (const path of [
         '/api/v1/service-accounts/{id}/secret:rotate',
         '/api/v1/tenants/{id}/client-secret:rotate',
