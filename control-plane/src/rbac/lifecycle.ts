@@ -7,7 +7,7 @@ import { requestRepublish } from '../skills/entitlements.js';
 import { tenantUsesRbac } from './access.js';
 import { scimEmail } from '../roster/email.js';
 import { followAddressChange, type Move } from '../roster/address-moves.js';
-import { addressesOf, directoryIds, holdersOf, type HolderQuery } from '../roster/holders.js';
+import { addressesOf, directoryIds, holdersOf, holdsAs, type Holder, type HolderQuery } from '../roster/holders.js';
 import { ensureDefaultMappings } from './mappings.js';
 import { revokeRosterOnlySessions, revokeUserSessions, usersWithoutRole } from './revoke.js';
 import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
@@ -41,8 +41,8 @@ interface Member {
 }
 
 /** The user's roster address (null once they have none) and the members it concerns: theirs by id, and those at the addresses the user holds (roster address, login). */
-async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ address: string | null; members: Member[] }> {
-  const u = await scope.table('scim_users').where('id', userId).first('email', 'user_name');
+async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ user: Addressed | null; address: string | null; members: Member[] }> {
+  const u = (await scope.table('scim_users').where('id', userId).first('email', 'user_name')) as Addressed | undefined;
   const address = u ? scimEmail(u.email, u.user_name) : null;
   const held = u ? addressesOf(u) : [];
   const members = (await scope
@@ -53,7 +53,21 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
     })
     .orderBy('id')
     .select('id', 'email', 'source', 'active', 'scim_user_id')) as Member[];
-  return { address, members };
+  return { user: u ?? null, address, members };
+}
+
+type Addressed = { email: string | null; user_name: string };
+
+/**
+ * Whether the departing user held the address of a member that active `holders` keep: as work
+ * email, or as login where the holders too hold it only as login (the same UPN in another
+ * directory). Where an active user has it as work email, the departing user's login never held
+ * it (holdsAs): that member is a bystander's, which this departure neither kept nor touched.
+ */
+function heldByLeaver(u: Addressed | null, address: string, holders: readonly Holder[]): boolean {
+  const as = u ? holdsAs(u, address) : null;
+  if (as === 'roster') return true;
+  return as === 'login' && holders.every((h) => holdsAs(h, address) === 'login');
 }
 
 /**
@@ -64,7 +78,7 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ ad
  * holds a member's address only where no de-provisioned user has it as work email (holdsAs): an
  * active user signing in as a departed person's address neither keeps nor takes their member.
  */
-async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery, userId: string): Promise<{ flipped: boolean; held: boolean }> {
+async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery, userId: string): Promise<{ flipped: boolean; held: boolean; holders: Holder[] }> {
   const holders = await holdersOf(scope, m.email, { ...live, logins: true });
   const held = holders.length > 0;
   const flipped = m.active !== active && held === active;
@@ -76,7 +90,7 @@ async function settle(scope: TenantScope, m: Member, active: boolean, live: Hold
     const link = follows ? { scim_user_id: holders[0]!.id } : claims ? { scim_user_id: userId } : {};
     await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active } : {}), ...link, updated_at: new Date() });
   }
-  return { flipped, held };
+  return { flipped, held, holders };
 }
 
 async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string): Promise<void> {
@@ -86,7 +100,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
   // Other active users of the tenant holding an address; not the ones this change de-provisions.
   const live: HolderQuery = { active: true, except: new Set(active ? [] : change.userIds), directories: await directoryIds(scope) };
   for (const userId of change.userIds) {
-    const { address, members } = await rosterMembersOf(scope, userId);
+    const { user, address, members } = await rosterMembersOf(scope, userId);
     // A user whose address changed since the last sync takes their member along first, so the
     // member turned off (or on) here is the one at their current address.
     const moved: Move[] = [];
@@ -102,10 +116,11 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
     const gone: string[] = [];
     const heldAt = new Map<string, boolean>();
     for (const m of members) {
-      const { flipped, held } = await settle(scope, m, active, live, userId);
+      const { flipped, held, holders } = await settle(scope, m, active, live, userId);
       heldAt.set(m.email, held);
       if (flipped) flip.push(m.id);
-      if (!active) (held && m.active ? kept : gone).push(m.id);
+      if (!active && !(held && m.active)) gone.push(m.id);
+      else if (!active && heldByLeaver(user, m.email, holders)) kept.push(m.id);
     }
     // The person is still active through another copy: their sessions are not taken away. The
     // member at their address has answered that already, when there is one.
@@ -123,7 +138,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
           directory_id: change.directoryId,
           sessions_revoked: [...revoked.values()].reduce((a, b) => a + b, 0),
           roster_members_deactivated: flip,
-          // Members another active SCIM user of the same address keeps on the roster.
+          // Members at an address this user held that another active SCIM user keeps on the roster.
           ...(kept.length ? { roster_members_kept_active: kept } : {}),
           ...(moved.length ? { roster_members_moved: moved } : {}),
           distribution_request: publish.id,

@@ -3,7 +3,7 @@ import { extendScimSync, type ScimSyncReport } from '../scim/sync-report.js';
 import { EMAIL, scimEmail } from './email.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { followAddressChanges, type Move } from './address-moves.js';
-import { ADDRESS_SQL, byPreference, HOLDER_COLUMNS, type Holder } from './holders.js';
+import { ADDRESS_SQL, byPreference, departures, HOLDER_COLUMNS, type Holder } from './holders.js';
 import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
@@ -136,8 +136,40 @@ export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Prom
   for (let i = 0; i < stale.length; i += 1000) {
     out.deactivated += await scope.table('roster_members').whereIn('id', stale.slice(i, i + 1000)).update({ active: false, updated_at: new Date() });
   }
+  accessChanged.push(...(await returnedLogins(scope)));
   if (moves.length || stale.length || accessChanged.length) await recordAccessChanges(scope, audit, moves, stale, accessChanged);
   return out;
+}
+
+/**
+ * Members a CSV made at a person's login (holders.ts addressesOf), turned off because SCIM took
+ * the person away, whose login an active user holds again: a rehire (a new user after a DELETE,
+ * which no SCIM hook reports as a re-activation) or a re-activation that this sync is the first
+ * to see. The walk above writes members at roster addresses only, so without this the member
+ * stayed off until the next import. It is turned on and tied to the user that speaks for the
+ * address, as an import of the row would (members.ts, through the same departures()); a login
+ * that a departed person has as work email stays off (holdsAs). Only members tied to a departed
+ * user: one a replace import took off, or that nobody SCIM took away, is the file's to give back.
+ */
+async function returnedLogins(scope: TenantScope): Promise<string[]> {
+  const off = (await scope
+    .table('roster_members as r')
+    .join('scim_users as u', function () {
+      this.on('u.id', '=', 'r.scim_user_id').andOn('u.tenant_id', '=', 'r.tenant_id');
+    })
+    .where('r.source', 'csv')
+    .where('r.active', false)
+    // A deleted user is inactive too (scim/users.ts deleteUser de-provisions first).
+    .where('u.active', false)
+    .select('r.id', 'r.email')) as Array<{ id: string; email: string }>;
+  if (!off.length) return [];
+  const { live } = await departures(scope, new Set(off.map((m) => m.email)));
+  const back = off.filter((m) => live.has(m.email));
+  const now = new Date();
+  for (const m of back) {
+    await scope.table('roster_members').where('id', m.id).update({ active: true, scim_user_id: live.get(m.email)!, updated_at: now });
+  }
+  return back.map((m) => m.id);
 }
 
 /**

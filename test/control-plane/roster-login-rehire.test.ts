@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { makeDirectory, PATCH_OP, scim, user, type Directory } from './scim/helpers.js';
+import { computeGrants } from '../../control-plane/src/distribution/grants.js';
+
+/**
+ * A person's login (SCIM userName, when it is an address) is de-provisioned with them and comes
+ * back with them (roster-deprovisioned-login). Two gaps the last session left:
+ * - a rehire followed by POST /api/v1/roster/scim:sync left the member at the login off (only the
+ *   next CSV import, or a SCIM re-activation, turned it on);
+ * - a de-provisioning event listed under roster_members_kept_active a member at the departing
+ *   user's login that is another, active person's work email: a bystander, never theirs.
+ */
+for (const kind of dbKinds()) {
+  describe(`a login member after a rehire, and the members a departure keeps [${kind}]`, function () {
+    this.timeout(120_000);
+    let cp: TestControlPlane;
+    let t: TenantFixture;
+    let okta: Directory;
+    let entra: Directory;
+
+    const csv = (text: string, query = '') => cp.request('POST', `/api/v1/roster/csv${query}`, { token: t.token, raw: text, headers: { 'content-type': 'text/csv' } });
+    const sync = async () => {
+      const res = await cp.request('POST', '/api/v1/roster/scim:sync', { token: t.token });
+      assert.equal(res.status, 200, res.text);
+      return res.body;
+    };
+    const setActive = async (dir: Directory, id: string, active: boolean) => {
+      const res = await scim(cp, dir)('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active } }] });
+      assert.equal(res.status, 200, res.text);
+    };
+    const member = (email: string) => cp.db('roster_members').where({ tenant_id: t.id, email }).first();
+    const granted = async () => new Set((await computeGrants(cp.db, t.id)).map((g) => g.email));
+    const revokedEvent = async (subject: string) =>
+      (await cp.db('governance_events').where({ tenant_id: t.id, type: 'rbac.access_revoked', subject }).orderBy('seq', 'desc').first()) as { data: Record<string, unknown> };
+    const dataOf = (e: { data: unknown }) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
+    /** A user whose login (userName) is not their work email, as Entra ID sends a UPN. */
+    const newUser = async (dir: Directory, login: string, work: string | null, title = 'Software Engineer') => {
+      const res = await scim(cp, dir)('POST', '/Users', user(login, { title, emails: work ? [{ primary: true, value: work, type: 'work' }] : [] }));
+      assert.equal(res.status, 201, res.text);
+      return res.body.id as string;
+    };
+    const row = (login: string) => `email,first_name,last_name,title\n${login},Some,One,Software Engineer\n`;
+
+    before(async function () {
+      this.timeout(180_000);
+      cp = await startControlPlane({ db: kind });
+      t = await cp.createTenant();
+      assert.equal((await cp.request('POST', '/api/v1/skill-entitlement/coworks/enterprise/apply', { token: t.token })).status, 201);
+      okta = await makeDirectory(cp, t, 'okta');
+      entra = await makeDirectory(cp, t, 'entra');
+    });
+    after(async () => {
+      await cp?.close();
+    });
+
+    it('a rehire (a new user of the deleted one’s login) and a SCIM sync turn the member at the login back on, tied to the new user, as an import does', async () => {
+      const old = await newUser(okta, 'hana.k@acme.example', 'hana@acme.example');
+      assert.equal((await csv(row('hana.k@acme.example'))).status, 200);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${old}`)).status, 204);
+      const off = await member('hana.k@acme.example');
+      assert.deepEqual([off.active, off.scim_user_id], [false, old]);
+
+      const rehired = await newUser(okta, 'hana.k@acme.example', 'hana@acme.example');
+      const report = await sync();
+      const on = await member('hana.k@acme.example');
+      assert.deepEqual([on.active, on.scim_user_id], [true, rehired], 'the sync turns the login member on and ties it to the rehired user');
+      assert.equal(on.id, off.id);
+      assert.ok((await granted()).has('hana.k@acme.example'));
+      const changed = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'roster.scim_members_changed' }).orderBy('seq', 'desc').first()) as { data: unknown };
+      assert.ok((dataOf(changed).access_changed as string[]).includes(on.id), 'the sync records the member it turned on');
+      assert.equal(report.roster.deactivated, 0);
+
+      // A second sync changes nothing, and an import of the same row agrees with the sync.
+      await sync();
+      assert.deepEqual([(await member('hana.k@acme.example')).active, (await member('hana.k@acme.example')).scim_user_id], [true, rehired]);
+      const again = await csv(row('hana.k@acme.example'));
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual([again.body.deprovisioned, again.body.access_changed], [0, 0]);
+    });
+
+    it('a re-activation (active false -> true) followed by a SCIM sync leaves the login member on', async () => {
+      const frank = await newUser(okta, 'frank.s@acme.example', 'frank@acme.example');
+      assert.equal((await csv(row('frank.s@acme.example'))).status, 200);
+      await setActive(okta, frank, false);
+      assert.equal((await member('frank.s@acme.example')).active, false);
+      await setActive(okta, frank, true);
+      await sync();
+      const on = await member('frank.s@acme.example');
+      assert.deepEqual([on.active, on.scim_user_id], [true, frank]);
+      assert.ok((await granted()).has('frank.s@acme.example'));
+    });
+
+    it('a SCIM sync leaves off a login member that SCIM did not take away (a replace import dropped it) or whose person is still gone', async () => {
+      // Jo moved from Okta to Entra under the same login: the Okta copy is off, the Entra copy holds jo.b@.
+      const oktaJo = await newUser(okta, 'jo.b@acme.example', 'jo@acme.example');
+      await newUser(entra, 'jo.b@acme.example', 'jo.new@acme.example');
+      await setActive(okta, oktaJo, false);
+      const listed = await csv(row('jo.b@acme.example'));
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal(listed.body.deprovisioned, 0);
+      assert.equal((await member('jo.b@acme.example')).active, true);
+      // The file no longer lists jo.b@: the login member is the file's to take off, and it is.
+      const replaced = await csv('email,first_name,last_name,title\nsomeone.else@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.ok(replaced.body.deactivated_members.some((m: { email: string }) => m.email === 'jo.b@acme.example'), replaced.text);
+      await sync();
+      assert.equal((await member('jo.b@acme.example')).active, false, 'the sync does not bring back a login row the file took off');
+
+      const ida = await newUser(okta, 'ida.v@acme.example', 'ida@acme.example');
+      assert.equal((await csv(row('ida.v@acme.example'))).status, 200);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${ida}`)).status, 204);
+      await sync();
+      const gone = await member('ida.v@acme.example');
+      assert.deepEqual([gone.active, gone.scim_user_id], [false, ida], 'nobody is back at the login');
+      assert.ok(!(await granted()).has('ida.v@acme.example'));
+    });
+
+    it("a rehire's login that a departed person has as work email is not turned on by a sync (a login never outweighs a work email)", async () => {
+      // Lea's work email is lea@; Leon signs in as lea@. Lea leaves; Leon is deleted and hired again.
+      const lea = await newUser(okta, 'lgreen', 'lea@acme.example');
+      const leon = await newUser(okta, 'lea@acme.example', 'leon@acme.example');
+      await sync();
+      await setActive(okta, lea, false);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${leon}`)).status, 204);
+      await newUser(okta, 'lea@acme.example', 'leon@acme.example');
+      await sync();
+      const m = await member('lea@acme.example');
+      assert.deepEqual([m.active, m.scim_user_id], [false, lea]);
+      assert.ok(!(await granted()).has('lea@acme.example'));
+    });
+
+    it("de-provisioning lists under roster_members_kept_active only members at an address the departing user held, not a bystander's work email that is their login", async () => {
+      // Bob's work email is bob@; Robert signs in as bob@ (a reused UPN) and reads mail at robert@.
+      const bob = await newUser(okta, 'bsmith', 'bob@acme.example');
+      const robert = await newUser(okta, 'bob@acme.example', 'robert@acme.example');
+      await sync();
+      const bobs = await member('bob@acme.example');
+      const roberts = await member('robert@acme.example');
+      assert.deepEqual([bobs.scim_user_id, roberts.scim_user_id], [bob, robert]);
+
+      await setActive(okta, robert, false);
+      const data = dataOf(await revokedEvent(robert));
+      assert.deepEqual(data.roster_members_deactivated, [roberts.id]);
+      assert.equal(data.roster_members_kept_active, undefined, "Bob's member was never Robert's: it is no member his departure kept");
+      const still = await member('bob@acme.example');
+      assert.deepEqual([still.active, still.scim_user_id], [true, bob]);
+    });
+
+    it('the same login in another directory: the member there is listed as kept active, and the departing copy is the one that held it', async () => {
+      const oktaKim = await newUser(okta, 'kim.l@acme.example', 'kim@acme.example');
+      await newUser(entra, 'kim.l@acme.example', 'kim.new@acme.example');
+      assert.equal((await csv(row('kim.l@acme.example'))).status, 200);
+      await sync();
+      const atLogin = await member('kim.l@acme.example');
+      const atWork = await member('kim@acme.example');
+      await setActive(okta, oktaKim, false);
+      const data = dataOf(await revokedEvent(oktaKim));
+      assert.deepEqual(data.roster_members_kept_active, [atLogin.id]);
+      assert.deepEqual(data.roster_members_deactivated, [atWork.id]);
+      assert.equal((await member('kim.l@acme.example')).active, true);
+    });
+  });
+}
