@@ -1,5 +1,7 @@
+import type { Request } from 'express';
 import type { Db } from '../db/connection.js';
 import { integerEnv } from '../env-number.js';
+import { clientAddress } from './client-address.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -131,7 +133,7 @@ export interface RateState {
 }
 
 /** The headers of draft-ietf-httpapi-ratelimit-headers that the shared client reads to pace itself. */
-export function rateHeaders(s: RateState): Record<string, string> {
+function rateHeaders(s: RateState): Record<string, string> {
   return {
     'RateLimit-Limit': String(s.limit),
     'RateLimit-Remaining': String(s.remaining),
@@ -221,4 +223,48 @@ export async function takeApiRequest(db: Db, bucket: string, limit: ApiRateLimit
     'Retry-After': String(retryAfter),
     ...rateHeaders({ limit: budget, remaining: 0, reset: retryAfter, windowSeconds: limit.windowSeconds }),
   });
+}
+
+/**
+ * Who pays for a request (see ApiRateLimits): its client address, the operator, a tenant, or a
+ * connector's ingest credential, which has a budget of a tenant's size of its own.
+ */
+export type Payer = 'address' | 'operator' | { tenant: string } | { connector: string };
+
+/**
+ * Each app's budgets, read from its config and the environment once: the router and the routes
+ * mounted beside it (the OIDC callback) then spend from the same budgets, and an environment
+ * changed after start cannot give one of them another.
+ */
+const budgetsOf = new WeakMap<object, ApiRateLimits>();
+
+/** The budgets of the app with this config; the first call reads them and throws on a bad value. */
+export function apiRateLimitsOf(config: { apiRateLimit?: ApiRateLimitConfig }): ApiRateLimits {
+  let limits = budgetsOf.get(config);
+  if (!limits) budgetsOf.set(config, (limits = apiRateLimitsFrom(config.apiRateLimit)));
+  return limits;
+}
+
+/**
+ * Spends one request of `payer`'s budget and puts the RateLimit headers on the answer, so the
+ * client paces itself before it is refused; over budget, throws the 429 (Retry-After and the
+ * RateLimit headers), which the app's error handler answers, counted by onRateLimited.
+ */
+export async function spendRequest(
+  app: { db: Db; config: { apiRateLimit?: ApiRateLimitConfig } },
+  req: Pick<Request, 'ip' | 'socket'>,
+  res: { setHeader(name: string, value: string): unknown },
+  payer: Payer,
+): Promise<void> {
+  const limits = apiRateLimitsOf(app.config);
+  const [bucket, limit] =
+    payer === 'address'
+      ? [`ip:${clientAddress(req)}`, limits.anonymous]
+      : payer === 'operator'
+        ? ['operator', limits.operator]
+        : 'tenant' in payer
+          ? [`tenant:${payer.tenant}`, limits.tenant]
+          : [`connector:${payer.connector}`, limits.tenant];
+  const state = await takeApiRequest(app.db, bucket, limit);
+  for (const [k, v] of Object.entries(rateHeaders(state))) res.setHeader(k, v);
 }

@@ -15,8 +15,7 @@ import { FORM_TYPE, refuseNul, unreadableBody } from './input-checks.js';
 import { atLeast, type Role } from '../rbac/roles.js';
 import { LIST_QUERY } from './openapi-params.js';
 import { refuseUnknownQuery } from './query-check.js';
-import { apiRateLimitsFrom, rateHeaders, takeApiRequest, type ApiRateLimits } from './rate-limit.js';
-import { clientAddress } from './client-address.js';
+import { apiRateLimitsOf, spendRequest } from './rate-limit.js';
 
 export type AuthMode = 'operator' | 'tenant' | 'any' | 'none';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -182,11 +181,9 @@ export class ApiRouter {
   /** `METHOD path` to what the OpenAPI document says of the route beyond its operation. */
   readonly docs = new Map<string, RouteDoc>();
 
-  private readonly limits: ApiRateLimits;
-
   constructor(private readonly app: AppContext) {
     // Read at start, so a bad CLARESIA_API_*RATE_* value stops the control plane with its name.
-    this.limits = apiRateLimitsFrom(app.config.apiRateLimit);
+    apiRateLimitsOf(app.config);
   }
 
   route<B = any>(spec: RouteSpec<B>): void {
@@ -233,7 +230,7 @@ export class ApiRouter {
   /** A request whose handler did not name its caller's budget is counted by its address, once. */
   private async countAddressOnce(req: Request, res: Response): Promise<void> {
     if (!uncounted.delete(req)) return;
-    await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
+    await spendRequest(this.app, req, res, 'address');
   }
 
   private async serve<B>(spec: RouteSpec<B>, req: Request, res: Response, needed: Role, beforeAnswer?: () => Promise<void>): Promise<void> {
@@ -311,25 +308,19 @@ export class ApiRouter {
    */
   private async admit(spec: RouteSpec, req: Request, res: Response, needed: Role): Promise<Principal> {
     if (spec.auth === 'none') {
-      if (!spec.countsOwnCaller) await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
+      if (!spec.countsOwnCaller) await spendRequest(this.app, req, res, 'address');
       return undefined as unknown as Principal;
     }
     let principal: Principal;
     try {
       principal = await authenticate(this.app.db, this.app.keys, this.app.config.operatorToken, req.header('authorization'));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) await this.count(res, `ip:${clientAddress(req)}`, this.limits.anonymous);
+      if (err instanceof ApiError && err.status === 401) await spendRequest(this.app, req, res, 'address');
       throw err;
     }
-    if (principal.kind === 'tenant') await this.count(res, `tenant:${principal.tenantId}`, this.limits.tenant);
-    else await this.count(res, 'operator', this.limits.operator);
+    await spendRequest(this.app, req, res, principal.kind === 'tenant' ? { tenant: principal.tenantId } : 'operator');
     authorize(spec.auth, principal, needed);
     return principal;
-  }
-
-  private async count(res: Response, bucket: string, limit: ApiRateLimits['tenant']): Promise<void> {
-    const state = await takeApiRequest(this.app.db, bucket, limit);
-    for (const [k, v] of Object.entries(rateHeaders(state))) res.setHeader(k, v);
   }
 
   private run<B>(spec: RouteSpec<B>, req: Request, principal: Principal, body: B, db: Queryable, prepared?: unknown): Promise<Reply> {
@@ -363,8 +354,7 @@ export class ApiRouter {
         const res = uncounted.get(req);
         if (!res) throw new Error('countAs: this route is counted by the router, or was counted already');
         uncounted.delete(req);
-        const bucket = 'tenant' in who ? `tenant:${who.tenant}` : `connector:${who.connector}`;
-        await this.count(res, bucket, this.limits.tenant);
+        await spendRequest(this.app, req, res, who);
       },
       transaction: (fn) => (db !== this.app.db ? fn(ctx) : this.app.db.transaction((trx) => fn(this.context(req, principal, body, trx, prepared)))),
     };

@@ -28,7 +28,7 @@ import { OIDC_FIELDS, resolveSettings, SAML_FIELDS, type IdpSettings } from '../
 import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
 import { clientAddress } from '../http/client-address.js';
-import { apiRateLimitsFrom, rateHeaders, takeApiRequest } from '../http/rate-limit.js';
+import { spendRequest } from '../http/rate-limit.js';
 
 const def = resourceByName('sso_connection');
 const BASE = '/api/v1/identity/sso/connections/{id}';
@@ -311,11 +311,9 @@ export const ssoModule: Module = {
     // The callback lives outside the router, so it spends its caller's address budget itself,
     // as every route without a token does: anyone can call it, and each call costs a state
     // lookup, a log line and possibly a fetch from the IdP.
-    const anonymous = apiRateLimitsFrom(app.config.apiRateLimit).anonymous;
     server.get(expressPath(CALLBACK), async (req, res) => {
       res.setHeader('Cache-Control', 'no-store');
-      const budget = await takeApiRequest(app.db, `ip:${clientAddress(req)}`, anonymous);
-      for (const [k, v] of Object.entries(rateHeaders(budget))) res.setHeader(k, v);
+      await spendRequest(app, req, res, 'address');
       const reply = await oidcCallback(app, req).catch(async (err: unknown) => {
         await recordIdpAnswerFailure(app, req, 'oidc', err);
         throw err;
