@@ -3,6 +3,8 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { makeDirectory, PATCH_OP, scim, user, type Directory } from './scim/helpers.js';
 import { computeGrants } from '../../control-plane/src/distribution/grants.js';
+import { TenantScope } from '../../control-plane/src/db/tenant-scope.js';
+import { directoryIds, holdersOf } from '../../control-plane/src/roster/holders.js';
 
 /**
  * A person's login (SCIM userName, when it is an address) is de-provisioned with them and comes
@@ -160,6 +162,53 @@ for (const kind of dbKinds()) {
       assert.deepEqual(data.roster_members_kept_active, [atLogin.id]);
       assert.deepEqual(data.roster_members_deactivated, [atWork.id]);
       assert.equal((await member('kim.l@acme.example')).active, true);
+    });
+
+    it("removing a directory: its users still active when reported, a departed work email another directory's user signs in with stays off", async () => {
+      const gone = await makeDirectory(cp, t, 'onelogin');
+      const stays = await makeDirectory(cp, t, 'jumpcloud');
+      const max = await newUser(gone, 'mwolf', 'max@acme.example');
+      const maxine = await newUser(stays, 'max@acme.example', 'maxine@acme.example');
+      await sync();
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${gone.id}`, { token: t.token })).status, 204);
+      const m = await member('max@acme.example');
+      assert.equal(m.active, false, "Maxine's login does not keep Max's work email");
+      assert.notEqual(m.scim_user_id, maxine);
+      assert.ok(!(await granted()).has('max@acme.example'));
+      void max;
+    });
+
+    it('the check for a departed work email is one probe of an index, not a read of the tenant’s users', async function () {
+      // A query plan is PostgreSQL's: PGlite answers as well, but its plans are not what production runs.
+      if (kind !== 'pg') this.skip();
+      const big = await cp.createTenant();
+      const dir = await makeDirectory(cp, big, 'okta');
+      const seed = await scim(cp, dir)('POST', '/Users', user('seed@acme.example'));
+      assert.equal(seed.status, 201, seed.text);
+      // 5,000 users, a tenth inactive, every other one signing in with a login that is not their email.
+      const cols = ((await cp.db.raw(`SELECT column_name FROM information_schema.columns WHERE table_name = 'scim_users' AND table_schema = current_schema()`)).rows as Array<{ column_name: string }>).map((r) => r.column_name).filter((c) => c !== 'seq');
+      const own: Record<string, string> = {
+        id: `'usr_big' || i`,
+        user_name: `'big' || i || CASE WHEN i % 2 = 0 THEN '.l' ELSE '' END || '@acme.example'`,
+        user_name_lower: `'big' || i || CASE WHEN i % 2 = 0 THEN '.l' ELSE '' END || '@acme.example'`,
+        email: `'big' || i || '@acme.example'`,
+        active: 'i % 10 <> 0',
+      };
+      await cp.db.raw(`INSERT INTO scim_users (${cols.join(', ')}) SELECT ${cols.map((c) => own[c] ?? c).join(', ')} FROM scim_users, generate_series(1, 5000) AS i WHERE id = ?`, [seed.body.id]);
+      await cp.db.raw('ANALYZE scim_users');
+      const scope = new TenantScope(cp.db, big.id);
+      const directories = await directoryIds(scope);
+      const asked: Array<{ sql: string; bindings: unknown[] }> = [];
+      const listen = (q: { sql: string; bindings?: unknown[] }) => asked.push({ sql: q.sql, bindings: q.bindings ?? [] });
+      cp.db.on('query', listen);
+      // big2.l@ is user 2's login and nobody's work email: the login speaks for it, once no departed user is found to have it as work email.
+      const holders = await holdersOf(scope, 'big2.l@acme.example', { active: true, logins: true, directories });
+      cp.db.off('query', listen);
+      assert.deepEqual(holders.map((h) => h.id), ['usr_big2']);
+      const check = asked.find((q) => /trim\(coalesce/.test(q.sql));
+      assert.ok(check, asked.map((q) => q.sql).join('\n'));
+      const plan = ((await cp.db.raw(`EXPLAIN ${check.sql.replace(/\$\d+/g, '?')}`, check.bindings as never[])).rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n');
+      assert.match(plan, /scim_users_departed_address/, plan);
     });
   });
 }

@@ -102,27 +102,30 @@ export async function holdersOf(scope: TenantScope, address: string, opts: Holde
       w.whereRaw('lower(u.email) = ?', [address]).orWhere('u.user_name_lower', address);
     });
   if (opts.active) q = q.where('u.active', true);
-  const rows = ((await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[]).filter((u) => !opts.except?.has(u.id));
+  const found = (await q.select(HOLDER_COLUMNS.map((c) => `u.${c}`))) as Holder[];
+  const rows = found.filter((u) => !opts.except?.has(u.id));
   const byRoster = rows.filter((u) => holdsAs(u, address) === 'roster');
   if (byRoster.length || !opts.logins) return byRoster.sort(byPreference);
   const byLogin = rows.filter((u) => holdsAs(u, address) === 'login');
-  if (!byLogin.length || (await departedWorkEmail(scope, address, opts.except))) return [];
+  if (!byLogin.length) return [];
+  // A user being de-provisioned may not be marked inactive yet: then it is among those just read.
+  const leaving = found.filter((u) => opts.except?.has(u.id));
+  if (leaving.some((u) => holdsAs(u, address) === 'roster') || (await departedWorkEmail(scope, address))) return [];
   return byLogin.sort(byPreference);
 }
 
 /**
- * Whether a de-provisioned user (inactive, deleted, or one of `except`) has `address` as its
- * roster address: then no login may speak for it (holdsAs). Asked only when a login would; deleted
- * users are outside the filter indexes, so this reads the tenant's users matching the address.
+ * Whether an inactive user (a deleted one is inactive too: scim/users.ts deleteUser de-provisions
+ * first) has `address` as its roster address: then no login may speak for it (holdsAs). Asked only
+ * when a login would, once per member at a login of a user de-provisioned or re-activated, so it
+ * is one probe of the partial index migration 0880 made for it (deleted users are outside the
+ * filter indexes holdersOf uses); NOT u.active is that index's predicate, written as it is there.
  */
-async function departedWorkEmail(scope: TenantScope, address: string, except?: ReadonlySet<string>): Promise<boolean> {
+async function departedWorkEmail(scope: TenantScope, address: string): Promise<boolean> {
   const rows = (await scope
     .table('scim_users as u')
+    .whereRaw('NOT u.active')
     .whereRaw(`${ADDRESS_SQL('u')} = ?`, [address])
-    .where((w) => {
-      w.where('u.active', false).orWhereNotNull('u.deleted_at');
-      if (except?.size) w.orWhereIn('u.id', [...except]);
-    })
     .select('u.email', 'u.user_name')) as Array<{ email: string | null; user_name: string }>;
   return rows.some((u) => holdsAs(u, address) === 'roster');
 }
