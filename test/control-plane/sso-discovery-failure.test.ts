@@ -111,6 +111,33 @@ describe('sso: OIDC discovery cache keeps a failure for a short while', function
     });
   }
 
+  it("retryFailure (an admin's test login) asks an IdP whose failure is kept again, and the answer replaces the failure; a kept success is still used", async () => {
+    idp.answer = 'error';
+    const before = idp.discoveries;
+    await failure(cache.get('conn-1', settings(), policy));
+    t += 1_000;
+    idp.answer = 'ok';
+    await failure(cache.get('conn-1', settings(), policy));
+    assert.equal(idp.discoveries - before, 1, 'a sign-in start still gets the kept failure');
+
+    const config = await cache.get('conn-1', settings(), policy, { retryFailure: true });
+    assert.equal(config.serverMetadata().issuer, idp.origin);
+    assert.equal(idp.discoveries - before, 2, 'the test login asked the IdP again');
+    assert.equal(await cache.get('conn-1', settings(), policy), config, 'sign-in starts now share the new client');
+    assert.equal(await cache.get('conn-1', settings(), policy, { retryFailure: true }), config, 'a kept success is not fetched again');
+    assert.equal(idp.discoveries - before, 2);
+    assert.equal(cache.size, 1);
+
+    // Still broken: the test login gets the IdP's answer of now, not the one kept.
+    t += TTL_MS;
+    idp.answer = 'error';
+    await failure(cache.get('conn-1', settings(), policy));
+    t += 5_000;
+    const fresh = await failure(cache.get('conn-1', settings(), policy, { retryFailure: true }));
+    assert.doesNotMatch(fresh.message, /last tried/);
+    assert.equal(idp.discoveries - before, 4);
+  });
+
   it('callers waiting on the fetch that fails get its error as it is, from one fetch', async () => {
     idp.answer = 'error';
     const before = idp.discoveries;
@@ -218,6 +245,34 @@ for (const kind of dbKinds()) {
       const ok = await start();
       assert.equal(ok.status, 302, ok.text);
       assert.equal(idp.discoveries - afterPatch, 1);
+    });
+
+    it("an admin's test login is not refused with the failure kept for sign-ins: it asks the IdP again, and sign-ins then use its answer", async function () {
+      this.timeout(60_000);
+      const conn = await cp.request('POST', '/api/v1/identity/sso/configure', {
+        token: tenant.token,
+        body: { name: 'Fixed OIDC', protocol: 'oidc', discovery_url: idp.discoveryUrl, client_id: 'claresia-fixed', client_secret: 'fixed-idp-client-secret-1' },
+      });
+      assert.equal(conn.status, 201, conn.text);
+      await cp.db('sso_connections').where({ id: conn.body.id }).update({ status: 'green' });
+      const start = () => fetch(`${cp.url}/api/v1/auth/sso/${conn.body.id}/login`, { redirect: 'manual' });
+
+      idp.answer = 'error';
+      const broken = await start();
+      assert.equal(broken.status, 400, await broken.text());
+      // The IdP is fixed outside Claresia (no settings change); a sign-in within the window still meets the kept failure.
+      idp.answer = 'ok';
+      const kept = await start();
+      assert.match(await kept.text(), /last tried \d+ s ago/);
+      const before = idp.discoveries;
+
+      const test = await cp.request('POST', `/api/v1/identity/sso/connections/${conn.body.id}/test`, { token: tenant.token });
+      assert.equal(test.status, 201, test.text);
+      assert.equal(new URL(test.body.redirect_url).origin, idp.origin);
+      assert.equal(idp.discoveries - before, 1, 'the test login fetched the discovery document again');
+      const signIn = await start();
+      assert.equal(signIn.status, 302, await signIn.text());
+      assert.equal(idp.discoveries - before, 1, 'and sign-ins use the client it built');
     });
   });
 }

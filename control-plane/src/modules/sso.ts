@@ -185,7 +185,8 @@ interface PreparedTest {
 
 async function prepareTest(ctx: RequestContext): Promise<PreparedTest> {
   const row = await loadConnection(ctx.tenant(), ctx.params.id!);
-  return { row, start: await prepareLogin(ctx.app, row) };
+  // The admin may just have fixed the IdP: a discovery failure kept for sign-ins is no answer.
+  return { row, start: await prepareLogin(ctx.app, row, { retryFailedDiscovery: true }) };
 }
 
 /** Starts a real test login: the URL to send the admin's browser to. */

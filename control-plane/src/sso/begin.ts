@@ -26,9 +26,10 @@ export type LoginStarter = (scope: TenantScope, purpose: LoginPurpose) => Promis
  * by discovery-cache.ts) happens here, on the pool, so the caller opens its transaction only
  * afterwards: an anonymous sign-in start against a slow IdP must not hold a database connection. The starter records the state with its
  * purpose, so the one ACS / callback URL the IdP knows can tell an admin's test from a user
- * signing in.
+ * signing in. `retryFailedDiscovery` is for the admin's test: it is not answered with a
+ * discovery failure kept from before (see discovery-cache.ts).
  */
-export async function prepareLogin(app: AppContext, row: ConnectionRow): Promise<LoginStarter> {
+export async function prepareLogin(app: AppContext, row: ConnectionRow, { retryFailedDiscovery = false } = {}): Promise<LoginStarter> {
   const ep = spEndpoints(app.publicUrl(), row.id, row.protocol);
   if (row.protocol === 'saml') {
     return async (scope, purpose) => {
@@ -43,7 +44,7 @@ export async function prepareLogin(app: AppContext, row: ConnectionRow): Promise
     };
   }
   const clientSecret = await app.keys.decryptForTenant(app.db, row.tenant_id, row.client_secret_enc!, secretPurpose(row.id));
-  const config = await cachedDiscover(row.id, { discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app));
+  const config = await cachedDiscover(row.id, { discovery_url: row.discovery_url!, client_id: row.client_id!, client_secret: clientSecret }, fetchPolicyOf(app), { retryFailure: retryFailedDiscovery });
   return async (scope, purpose) => {
     const started = await startOidcLogin(config, ep.acs_url);
     const expiresAt = await new LoginStates(scope, app.keys, row.id, 'oidc', purpose).save(started.state, started.secrets);

@@ -20,8 +20,10 @@ export const TTL_MS = 10 * 60_000;
  * this long too. Not keeping it would send a broken IdP one fetch per anonymous start, and a
  * failing start is refused before the per-connection start limit is reached, so nothing else
  * bounds that traffic; a quarter of a minute turns it into a few fetches a minute per replica,
- * while a person retrying after the IdP recovered, or an admin who just fixed it, waits no
- * longer than that. New client settings are a new key and are never held back by it.
+ * while a person retrying after the IdP recovered waits no longer than that. New client settings
+ * are a new key and are never held back by it, and an admin's test login asks the IdP again
+ * (`retryFailure`): whoever just fixed the IdP tests it at once, and is the one to trust with a
+ * fetch that anonymous callers may not cause.
  */
 export const FAILURE_TTL_MS = 15_000;
 
@@ -64,16 +66,23 @@ export class DiscoveryCache {
     return this.entries.size;
   }
 
-  get(connectionId: string, s: DiscoverySettings, policy: FetchPolicy): Promise<client.Configuration> {
+  /**
+   * The client for these settings. With `retryFailure`, a kept failure is not answered: the IdP
+   * is asked again and its answer kept in the failure's place. A kept success, or a fetch under
+   * way (begun after the failure, if any), is shared all the same.
+   */
+  get(connectionId: string, s: DiscoverySettings, policy: FetchPolicy, { retryFailure = false } = {}): Promise<client.Configuration> {
     const key = keyOf(connectionId, s, policy);
     const now = this.now();
     const hit = this.entries.get(key);
     if (hit && (hit.expiresAt === undefined || hit.expiresAt > now)) {
       const { failedAt, expiresAt } = hit;
       if (failedAt === undefined || expiresAt === undefined) return hit.config;
-      return hit.config.catch((err: unknown) => {
-        throw remembered(err, failedAt, expiresAt, now);
-      });
+      if (!retryFailure) {
+        return hit.config.catch((err: unknown) => {
+          throw remembered(err, failedAt, expiresAt, now);
+        });
+      }
     }
     this.makeRoom(key, connectionId, now);
     const entry: Entry = { connectionId, config: discover(s, policy) };
@@ -103,6 +112,6 @@ export class DiscoveryCache {
 
 const shared = new DiscoveryCache();
 
-export function cachedDiscover(connectionId: string, s: DiscoverySettings, policy: FetchPolicy): Promise<client.Configuration> {
-  return shared.get(connectionId, s, policy);
+export function cachedDiscover(connectionId: string, s: DiscoverySettings, policy: FetchPolicy, options?: { retryFailure?: boolean }): Promise<client.Configuration> {
+  return shared.get(connectionId, s, policy, options);
 }
