@@ -13,6 +13,7 @@ import { adapterFor } from '../llm/platforms/index.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import { computeGrants } from './grants.js';
 import { PUBLISH_QUEUE, queueRecovery, type PublishPayload } from './queue.js';
+import { describePeriod, publishGiveUpMs } from './settings.js';
 
 const ACTOR = 'claresia:distribution';
 
@@ -106,8 +107,13 @@ const describe = (c: ConnectorRow, message: string) => `${c.platform} ${c.id}: $
  *   becomes `failed` with the reason (a passing :test republishes, see triggers.ts) and the
  *   requests this publish took fail at once;
  * - any failure: the platform's answer on the connector (last_publish_error) and on the requests;
+ * - a platform failing with no success for CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS (its
+ *   publish_failing_since, see giveUpOn): handled as a refusal, the connector becomes `failed`
+ *   saying so, and nothing tries it again until it is fixed and tested;
  * - connectors that exist but none connected, all `failed`: the requests fail at once, naming
  *   them (nothing retries; a connector passing :test republishes);
+ * - no connector at all, outside a slow retry: the requests complete, as nothing is connected
+ *   that lacks the set, with a detail saying that nothing was delivered;
  * - none connected but one `untested` (its automatic test is queued or retrying, as right after a
  *   create made in the same apply as the change): the requests stay pending. The test passing
  *   republishes and that snapshot takes every pending request; the test failing fails them
@@ -152,7 +158,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     if (r.ok) published.push(t.connector);
     else (r.rejected ? rejected : transient).push({ connector: t.connector, failure: r });
   });
-  const failures = [...rejected, ...transient].map((f) => describe(f.connector, f.failure.message));
+  const giveUpMs = publishGiveUpMs();
   // Connectors exist but none may be published to: "completed" would tell whoever polls the
   // request that the platforms have the change, when none does. A slow retry that finds no
   // connector at all (every one deleted while it waited) is the same: its requests are there
@@ -160,9 +166,9 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
   const orphaned = all.length === 0 && down.length === 0 && !!job.payload.recovery;
   const nowhere = orphaned || (all.length === 0 && down.length > 0 && down.every((c) => c.status === 'failed'));
   const waiting = all.length === 0 && down.length > 0 && !nowhere;
-  if (orphaned) failures.push('nothing was published: no LLM connector is left (deleted while the publish was retried); add one and it publishes when its test passes');
-  else if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
-  const error = failures.join('; ').slice(0, 1000);
+  const unconfigured = all.length === 0 && down.length === 0 && !orphaned;
+  const failures: string[] = [];
+  let retrying = transient;
   await app.db.transaction(async (trx) => {
     const scope = new TenantScope(trx, tenantId);
     const now = trx.fn.now();
@@ -175,33 +181,47 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
           ((await scope
             .table('llm_connectors')
             .whereIn('id', published.map((c) => c.id))
-            .update({ last_publish_at: at, last_publish_error: null, last_publish_error_at: null })
+            .update({ last_publish_at: at, last_publish_error: null, last_publish_error_at: null, publish_failing_since: null })
             .returning('id')) as Array<{ id: string }>).map((r) => r.id),
         )
       : new Set<string>();
     for (const { connector, failure } of [...rejected, ...transient]) {
-      await scope.table('llm_connectors').where('id', connector.id).update({ last_publish_error: failure.message.slice(0, 500), last_publish_error_at: now });
+      await scope
+        .table('llm_connectors')
+        .where('id', connector.id)
+        .update({ last_publish_error: failure.message.slice(0, 500), last_publish_error_at: now, publish_failing_since: trx.raw('COALESCE(publish_failing_since, now())') });
     }
-    const demoted: ConnectorRow[] = [];
+    const given = await giveUpOn(scope, transient, giveUpMs);
+    retrying = transient.filter((t) => !given.some((g) => g.connector.id === t.connector.id));
+    const stopped = (c: ConnectorRow) => given.find((g) => g.connector.id === c.id);
+    for (const f of [...rejected, ...transient]) {
+      const g = stopped(f.connector);
+      failures.push(describe(f.connector, g ? `${f.failure.message}; no publish succeeded for ${describePeriod(giveUpMs)} (since ${g.since.toISOString()}), so it is no longer retried` : f.failure.message));
+    }
+    if (orphaned) failures.push('nothing was published: no LLM connector is left (deleted while the publish was retried); add one and it publishes when its test passes');
+    else if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
+    const error = failures.join('; ').slice(0, 1000);
+    const demoted: Array<{ connector: ConnectorRow; reason: string }> = given.map((g) => ({ connector: g.connector, reason: g.reason }));
     for (const { connector, failure } of rejected) {
       // Only the credential this publish used: one replaced meanwhile is untested, not refused.
       const n = await scope
         .table('llm_connectors')
         .where({ id: connector.id, status: 'connected', credential_enc: connector.credential_enc })
         .update({ status: 'failed', status_reason: `publish refused: ${failure.message}; update the credential, then test it: POST /api/v1/llm/connectors/${connector.id}:test`.slice(0, 1000) });
-      if (n > 0) demoted.push(connector);
+      if (n > 0) demoted.push({ connector, reason: failure.message });
     }
     const mine = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
     let requests: string[] = [];
-    if (rejected.length || nowhere) {
+    const ended = rejected.length > 0 || given.length > 0 || nowhere;
+    if (ended) {
       requests = ((await mine.clone().update({ status: 'failed', completed_at: now, last_error: error, last_error_at: now }).returning('id')) as Array<{ id: string }>).map((r) => r.id);
     } else if (waiting) {
       // Left pending on purpose: nothing was sent, so "completed" would be false.
-    } else if (transient.length) {
+    } else if (retrying.length) {
       await mine.clone().update({ last_error: error, last_error_at: now });
     } else {
       // The error of an earlier attempt is history once every platform took the set.
-      await mine.clone().update({ status: 'completed', completed_at: now, last_error: null, last_error_at: null });
+      await mine.clone().update({ status: 'completed', completed_at: now, last_error: null, last_error_at: null, detail: unconfigured ? NO_CONNECTOR : null });
     }
     await appendEvents(trx, app.keys, tenantId, [
       ...published
@@ -212,17 +232,50 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
           subject: c.id,
           data: { connector_id: c.id, platform: c.platform, users, grants: grants.length, content_hash: set.contentHash, publish_id: publishId, attempt: job.attempts },
         })),
-      ...demoted.map((c) => ({ type: 'connector.status_changed', actor: ACTOR, subject: c.id, data: { kind: 'llm', connector_id: c.id, platform: c.platform, status: 'failed', reason: rejected.find((r) => r.connector.id === c.id)!.failure.message } })),
-      ...(rejected.length || nowhere ? [{ type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests, publish_id: publishId, attempts: job.attempts, error } }] : []),
+      ...demoted.map(({ connector: c, reason }) => ({ type: 'connector.status_changed', actor: ACTOR, subject: c.id, data: { kind: 'llm', connector_id: c.id, platform: c.platform, status: 'failed', reason } })),
+      ...(ended
+        ? [{ type: 'distribution.failed', actor: ACTOR, subject: null, data: { requests, publish_id: publishId, attempts: job.attempts, error, ...(given.length ? { given_up: given.map((g) => g.connector.id) } : {}) } }]
+        : []),
     ]);
   });
-  if (transient.length) {
+  if (retrying.length) {
     await app.db('jobs').where({ id: job.id, locked_by: job.locked_by }).update({ payload: JSON.stringify({ ...job.payload, took }) });
     // The platform's Retry-After is a floor, not a wish: coming back sooner only earns another 429.
-    const asked = Math.max(0, ...transient.map((f) => f.failure.retryAfterMs ?? 0));
+    const asked = Math.max(0, ...retrying.map((f) => f.failure.retryAfterMs ?? 0));
     const delay = job.payload.recovery ? slowRetryMs(s, asked) : Math.min(s.publishMaxRetryMs, Math.max(backoffMs(job.attempts, s.publishRetryMs, s.publishMaxRetryMs), asked));
     throw new RetryLater(`publish failed for ${failures.join('; ')}`, delay);
   }
+}
+
+const NO_CONNECTOR = 'nothing was delivered: the tenant has no LLM connector; add one (POST /api/v1/llm/connectors) and it gets the current grants once its test passes';
+
+/**
+ * The connectors among those that just failed for a reason that may pass whose run of failures
+ * began CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS ago or more (on the database's clock, which set
+ * publish_failing_since): each becomes `failed`, saying so and what to do, so that the slow retry
+ * stops calling a platform that is gone and health names it, rather than calling it every period
+ * for good. A connector changed meanwhile (new credential or base_url, being tested) is left to
+ * its test. Its reason holds the test path, as a refusal's does: health shows the reason as is.
+ */
+async function giveUpOn(scope: TenantScope, transient: Array<{ connector: ConnectorRow; failure: PublishFailure }>, giveUpMs: number) {
+  const given: Array<{ connector: ConnectorRow; since: Date; reason: string }> = [];
+  if (!Number.isFinite(giveUpMs)) return given;
+  for (const { connector, failure } of transient) {
+    const same = { id: connector.id, status: 'connected', credential_enc: connector.credential_enc, base_url: connector.base_url };
+    const row = (await scope
+      .table('llm_connectors')
+      .where(same)
+      .whereRaw(`publish_failing_since <= now() - (?::double precision * interval '1 millisecond')`, [giveUpMs])
+      .first('publish_failing_since')) as { publish_failing_since: Date | string } | undefined;
+    if (!row) continue;
+    const since = new Date(row.publish_failing_since);
+    const reason =
+      `publishing stopped: no publish succeeded for ${describePeriod(giveUpMs)} (failing since ${since.toISOString()}; last answer: ${failure.message.slice(0, 160)}); ` +
+      `fix its base_url or the platform, then test it: POST /api/v1/llm/connectors/${connector.id}:test, which publishes again`;
+    await scope.table('llm_connectors').where(same).update({ status: 'failed', status_reason: reason.slice(0, 500) });
+    given.push({ connector, since, reason });
+  }
+  return given;
 }
 
 const DAY_MS = 86_400_000;

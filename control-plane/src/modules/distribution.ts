@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { queueStrandedRecoveries } from '../distribution/publisher.js';
 import { jobSettings } from '../jobs/settings.js';
+import { publishGiveUpMs } from '../distribution/settings.js';
 import '../distribution/triggers.js';
 import { limitQuery } from '../http/openapi-params.js';
 import type { Module } from './module.js';
@@ -19,7 +20,8 @@ const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
  * A request is pending until every connected platform has the grants, then completed or failed.
  * publish_id: the publish that took it (a change made after that is not part of it, see
  * requestRepublish); last_error: the platforms' answers to the latest failed attempt, kept while
- * the publish is retried and when it fails, cleared when it completes.
+ * the publish is retried and when it fails, cleared when it completes. detail: what the status
+ * alone would misstate (a request completed with nothing delivered, the tenant having no connector).
  */
 const present = (r: Record<string, any>) => ({
   id: r.id,
@@ -31,11 +33,12 @@ const present = (r: Record<string, any>) => ({
   publish_id: r.publish_id ?? null,
   last_error: r.last_error ?? null,
   last_error_at: iso(r.last_error_at),
+  detail: r.detail ?? null,
 });
 
 const REQUEST = {
   type: 'object',
-  required: ['id', 'status', 'reason', 'requested_by', 'requested_at', 'completed_at', 'publish_id', 'last_error', 'last_error_at'],
+  required: ['id', 'status', 'reason', 'requested_by', 'requested_at', 'completed_at', 'publish_id', 'last_error', 'last_error_at', 'detail'],
   properties: {
     id: { type: 'string' },
     status: { type: 'string', enum: STATUSES },
@@ -46,6 +49,11 @@ const REQUEST = {
     publish_id: { type: ['string', 'null'], description: 'The publish that took the request; null while it waits. Changes made after that publish took it are covered by a later request.' },
     last_error: { type: ['string', 'null'], description: "Each failing platform's connector and answer (HTTP status and error code) at the latest failed attempt; shown while retrying and once failed, null once completed." },
     last_error_at: { type: ['string', 'null'], format: 'date-time' },
+    detail: {
+      type: ['string', 'null'],
+      description:
+        "What the status alone would misstate; null otherwise. A request completed while the tenant had no LLM connector says that nothing was delivered (completed means every connected platform has the set, and none was connected); a connector added later gets the set once its test passes.",
+    },
   },
 };
 
@@ -80,6 +88,8 @@ export const distributionModule: Module = {
     });
   },
   async start(app) {
+    // A bad give-up setting stops the start, naming the variable, rather than the first slow retry.
+    publishGiveUpMs();
     // Requests written before the queue existed (or by a version without it) still get published.
     // Only where no publish is queued or running: that one takes them. A slow retry keeps its
     // request pending between attempts, and a publish queued here would drop it and hit a platform

@@ -1,0 +1,31 @@
+import { jobSettings } from '../jobs/settings.js';
+
+const HOUR_MS = 3_600_000;
+const NAME = 'CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS';
+
+/**
+ * How long a connector may go without a successful publish before the slow retry stops trying
+ * it (72 h by default): a base_url that is gone for good would otherwise be called every
+ * CLARESIA_PUBLISH_RECOVERY_MS forever, with nobody told that it never will work. `0` keeps
+ * trying for good. An end shorter than one slow period would end every slow retry at its first
+ * attempt, which is no retry at all, so it is refused; fractions of an hour are allowed.
+ */
+export function publishGiveUpMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[NAME];
+  if (raw === undefined || raw === '') return 72 * HOUR_MS;
+  const hours = /^\d{1,7}(\.\d{1,9})?$/.test(raw) ? Number(raw) : NaN;
+  if (hours === 0) return Infinity;
+  if (!Number.isFinite(hours)) throw new Error(`${NAME} must be a number of hours, 0 to never give up, got "${raw.slice(0, 40)}"`);
+  const ms = Math.round(hours * HOUR_MS);
+  const { publishRecoveryMs } = jobSettings(env);
+  if (ms < publishRecoveryMs) throw new Error(`${NAME} (${raw} h) must be at least CLARESIA_PUBLISH_RECOVERY_MS (${publishRecoveryMs} ms)`);
+  return ms;
+}
+
+/** A period as a person reads it in a reason: "72 h", "90 min", "45 s". */
+export function describePeriod(ms: number): string {
+  if (ms >= HOUR_MS && ms % HOUR_MS === 0) return `${ms / HOUR_MS} h`;
+  if (ms >= HOUR_MS) return `${Math.round((ms / HOUR_MS) * 10) / 10} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.max(1, Math.round(ms / 1000))} s`;
+}
