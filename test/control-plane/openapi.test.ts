@@ -47,6 +47,33 @@ function catalogOperations(): Set<string> {
 /** A JSON pointer into the document, as a URI fragment. */
 const pointer = (...parts: string[]) => `${DOC_ID}#/${parts.map((p) => encodeURIComponent(p.replaceAll('~', '~0').replaceAll('/', '~1'))).join('/')}`;
 
+/** A schema says nothing of an object's fields when it has none of these (beyond `type`). */
+const SHAPES = ['properties', 'additionalProperties', 'patternProperties', 'oneOf', 'anyOf', 'allOf', '$ref', 'const', 'enum'];
+
+/**
+ * Where a schema (its $refs followed into `doc`) has an object typed only `{type: object}`: a
+ * client generated from it gets an untyped map, and the document says nothing of what comes
+ * back. An object open on purpose (additionalProperties: true) must say what it holds.
+ */
+function untypedObjects(doc: any, schema: any, at: string, seen = new Set<string>()): string[] {
+  if (!schema || typeof schema !== 'object') return [];
+  if (typeof schema.$ref === 'string') {
+    if (seen.has(schema.$ref)) return [];
+    seen.add(schema.$ref);
+    const target = schema.$ref.slice(2).split('/').reduce((o: any, k: string) => o?.[k.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+    return untypedObjects(doc, target, `${at} (${schema.$ref})`, seen);
+  }
+  const out: string[] = [];
+  const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
+  if (isObject && !SHAPES.some((k) => k in schema)) out.push(at);
+  if (schema.additionalProperties === true && !schema.description) out.push(`${at} (open, and says not what it holds)`);
+  for (const [name, sub] of Object.entries(schema.properties ?? {})) out.push(...untypedObjects(doc, sub, `${at}.${name}`, seen));
+  if (schema.items) out.push(...untypedObjects(doc, schema.items, `${at}[]`, seen));
+  if (typeof schema.additionalProperties === 'object') out.push(...untypedObjects(doc, schema.additionalProperties, `${at}{}`, seen));
+  for (const k of ['oneOf', 'anyOf', 'allOf']) for (const [i, sub] of (schema[k] ?? []).entries()) out.push(...untypedObjects(doc, sub, `${at}|${k}[${i}]`, seen));
+  return out;
+}
+
 /**
  * Every operation the document lists beyond the catalog's is called here once against a real
  * control plane, and what it really takes and answers is checked against what the document says:
@@ -136,6 +163,7 @@ for (const kind of dbKinds()) {
       }
       const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
       assert.ok(response.content[type], `${id} ${res.status} answered ${type}; the document says ${Object.keys(response.content).join(', ')}`);
+      if (res.status < 400) assert.deepEqual(untypedObjects(doc, response.content[type].schema, 'answer'), [], `${id} ${res.status}: what it answers is typed only {type: object}`);
       valid(pointer('paths', c.path, c.method.toLowerCase(), 'responses', status, 'content', type, 'schema'), res.body, `${id} ${res.status} body`);
     }
 
@@ -363,6 +391,19 @@ for (const kind of dbKinds()) {
       assert.equal((await call({ method: 'GET', path: '/api/v1/hub/governance-events:verify', auth: operator(), query: { tenant_id: t.id } })).status, 200);
       assert.equal((await call({ method: 'GET', path: '/api/v1/hub/governance-events:verify', auth: tenant() })).status, 200);
       assert.equal((await call({ method: 'GET', path: '/api/v1/hub/governance-keys', auth: tenant() })).status, 200);
+    });
+
+    it('no success answer in the document, the catalog operations included, is typed only {type: object}', () => {
+      const untyped: string[] = [];
+      for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+        for (const [method, op] of Object.entries(ops)) {
+          for (const [status, r] of Object.entries(op.responses as Record<string, any>)) {
+            if (status === 'default' || Number(status) >= 400) continue;
+            for (const [type, c] of Object.entries((r?.content ?? {}) as Record<string, any>)) untyped.push(...untypedObjects(doc, c.schema, `${method.toUpperCase()} ${path} ${status} ${type}`));
+          }
+        }
+      }
+      assert.deepEqual(untyped, []);
     });
 
     it('every operation the document lists beyond the catalog was called and checked', async () => {

@@ -1,5 +1,7 @@
 import type { RouteDoc } from './router.js';
 import { mountedPaths } from './openapi-mounted.js';
+import { scimComponents } from './openapi-scim.js';
+import { SSO_ANSWERS } from './openapi-sso.js';
 
 type Operation = { parameters?: unknown[]; requestBody?: { required?: boolean; content?: Record<string, unknown> }; responses?: unknown; security?: unknown[]; [k: string]: unknown };
 type OpenApi = { paths?: Record<string, Record<string, Operation>> };
@@ -111,6 +113,8 @@ export function withHttpConventions<T extends OpenApi>(
       const id = `${method.toUpperCase()} ${path}`;
       const route = routes.docs.get(id);
       if (route) describe(op, route);
+      const answer = SSO_ANSWERS.get(id);
+      if (answer) op.responses = responses(op, route?.statuses ?? [200], answer);
       if (op.responses) op.responses = { ...(op.responses as object), 429: tooManyRequests(op), 503: serviceUnavailable(op) };
       if (routes.idempotent.has(id)) op.parameters = [...(op.parameters ?? []), IDEMPOTENCY_KEY];
       else if (method === 'post') markKeyIgnored(op);
@@ -119,8 +123,9 @@ export function withHttpConventions<T extends OpenApi>(
     }
   }
   doc.paths = { ...doc.paths, ...(mountedPaths() as NonNullable<OpenApi['paths']>) };
-  const components = (doc as { components?: { securitySchemes?: Record<string, unknown> } }).components;
+  const components = (doc as { components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> } }).components;
   if (components?.securitySchemes) components.securitySchemes.clientBasic = CLIENT_BASIC;
+  if (components?.schemas) Object.assign(components.schemas, scimComponents);
   return doc;
 }
 

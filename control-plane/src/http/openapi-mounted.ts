@@ -1,4 +1,6 @@
 import type { JsonSchema } from '@claresia/catalog';
+import { scimGroup, scimResourceType, scimSchemaResource, scimServiceProviderConfig, scimUser } from './openapi-scim.js';
+import { SSO_IDP_ANSWER } from './openapi-sso.js';
 
 /**
  * The operations of the routes mounted beside the API router (they have rules of their own and
@@ -7,12 +9,20 @@ import type { JsonSchema } from '@claresia/catalog';
  */
 
 const SCIM_JSON = 'application/scim+json';
-const scimResource: JsonSchema = { type: 'object', required: ['schemas'], properties: { schemas: { type: 'array', items: { type: 'string' } }, id: { type: 'string' } } };
-const scimList: JsonSchema = {
+/** A User or Group sent in: the SCIM schemas (scim/schema.ts) judge it, in SCIM's own error words. */
+const scimBody: JsonSchema = { type: 'object', required: ['schemas'], properties: { schemas: { type: 'array', items: { type: 'string' } }, id: { type: 'string' } } };
+/** RFC 7644 §3.4.2: a page of `item`s. */
+const scimList = (item: JsonSchema): JsonSchema => ({
   type: 'object',
   required: ['schemas', 'totalResults', 'Resources'],
-  properties: { schemas: { type: 'array', items: { type: 'string' } }, totalResults: { type: 'integer' }, Resources: { type: 'array', items: { type: 'object' } } },
-};
+  properties: {
+    schemas: { type: 'array', items: { type: 'string' } },
+    totalResults: { type: 'integer' },
+    itemsPerPage: { type: 'integer' },
+    startIndex: { type: 'integer' },
+    Resources: { type: 'array', items: item },
+  },
+});
 const scimError: JsonSchema = {
   type: 'object',
   required: ['schemas', 'status'],
@@ -46,19 +56,20 @@ function scimOp(summary: string, params: unknown[], ok: Record<string, JsonSchem
 }
 
 function scimResourcePaths(kind: 'Users' | 'Groups'): Record<string, Record<string, JsonSchema>> {
+  const answer = kind === 'Users' ? scimUser : scimGroup;
   const base = `/scim/v2/{directory_id}/${kind}`;
   const patch: JsonSchema = { type: 'object', required: ['Operations'], properties: { schemas: { type: 'array', items: { type: 'string' } }, Operations: { type: 'array', items: { type: 'object' } } } };
   const search: JsonSchema = { type: 'object', properties: { filter: { type: 'string' }, startIndex: { type: 'integer' }, count: { type: 'integer' } } };
   return {
     [base]: {
-      get: scimOp(`List or filter ${kind}`, searchQuery, { '200': scimList }),
-      post: scimOp(`Create one of the ${kind}`, [], { '201': scimResource }, scimResource),
+      get: scimOp(`List or filter ${kind}`, searchQuery, { '200': scimList(answer) }),
+      post: scimOp(`Create one of the ${kind}`, [], { '201': answer }, scimBody),
     },
-    [`${base}/.search`]: { post: scimOp(`Search ${kind} (the filter in the body)`, [], { '200': scimList }, search) },
+    [`${base}/.search`]: { post: scimOp(`Search ${kind} (the filter in the body)`, [], { '200': scimList(answer) }, search) },
     [`${base}/{id}`]: {
-      get: scimOp(`Read one of the ${kind}`, [id], { '200': scimResource }),
-      put: scimOp(`Replace one of the ${kind}`, [id, ifMatch], { '200': scimResource }, scimResource),
-      patch: scimOp(`Change one of the ${kind} (RFC 7644 PATCH)`, [id, ifMatch], { '200': scimResource, '204': null }, patch),
+      get: scimOp(`Read one of the ${kind}`, [id], { '200': answer }),
+      put: scimOp(`Replace one of the ${kind}`, [id, ifMatch], { '200': answer }, scimBody),
+      patch: scimOp(`Change one of the ${kind} (RFC 7644 PATCH)`, [id, ifMatch], { '200': answer, '204': null }, patch),
       delete: scimOp(`Delete one of the ${kind}`, [id, ifMatch], { '204': null }),
     },
   };
@@ -70,11 +81,11 @@ export function mountedPaths(): Record<string, Record<string, JsonSchema>> {
   return {
     ...scimResourcePaths('Users'),
     ...scimResourcePaths('Groups'),
-    '/scim/v2/{directory_id}/ServiceProviderConfig': { get: scimOp('What this SCIM endpoint supports', [], { '200': { type: 'object' } }) },
-    '/scim/v2/{directory_id}/Schemas': { get: scimOp('The schemas of Users and Groups', [], { '200': scimList }) },
-    '/scim/v2/{directory_id}/Schemas/{id}': { get: scimOp('One schema', [id], { '200': { type: 'object' } }) },
-    '/scim/v2/{directory_id}/ResourceTypes': { get: scimOp('The resource types', [], { '200': scimList }) },
-    '/scim/v2/{directory_id}/ResourceTypes/{id}': { get: scimOp('One resource type', [id], { '200': { type: 'object' } }) },
+    '/scim/v2/{directory_id}/ServiceProviderConfig': { get: scimOp('What this SCIM endpoint supports', [], { '200': scimServiceProviderConfig }) },
+    '/scim/v2/{directory_id}/Schemas': { get: scimOp('The schemas of Users and Groups', [], { '200': scimList(scimSchemaResource) }) },
+    '/scim/v2/{directory_id}/Schemas/{id}': { get: scimOp('One schema', [id], { '200': scimSchemaResource }) },
+    '/scim/v2/{directory_id}/ResourceTypes': { get: scimOp('The resource types', [], { '200': scimList(scimResourceType) }) },
+    '/scim/v2/{directory_id}/ResourceTypes/{id}': { get: scimOp('One resource type', [id], { '200': scimResourceType }) },
     [OIDC_CALLBACK]: {
       get: {
         summary:
@@ -90,7 +101,7 @@ export function mountedPaths(): Record<string, Record<string, JsonSchema>> {
           { name: 'error_description', in: 'query', schema: { type: 'string' } },
         ],
         responses: {
-          '200': { description: 'The test login passed, or the sign-in token', content: { 'application/json': { schema: { type: 'object' } } } },
+          '200': { description: 'The test login passed, or the sign-in token', content: { 'application/json': { schema: SSO_IDP_ANSWER } } },
           default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       },

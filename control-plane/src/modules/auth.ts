@@ -199,6 +199,7 @@ export const authModule: Module = {
       summary: 'Create a service account; its client_secret is returned once',
       tag: 'auth',
       status: 201,
+      response: ROTATED,
       body: SERVICE_ACCOUNT_CREATE,
       async handler(ctx) {
         const scope = ctx.tenant();

@@ -16,6 +16,8 @@ import { rosterSummary } from '../roster/summary.js';
 // Registers the roster's part of POST /api/v1/roster/scim:sync (classifying synced users).
 import '../roster/scim-sync.js';
 import type { Module } from './module.js';
+import { catalogSchema } from '../http/openapi-refs.js';
+import { csvImportSchema, memberSchema, rosterPageSchema } from '../roster/openapi.js';
 
 const tag = 'roster';
 
@@ -76,6 +78,7 @@ export const rosterModule: Module = {
         'Import a roster CSV (email, first_name, last_name, title, department, manager_email); all or nothing. UTF-8 unless Content-Type names a charset (windows-1252, iso-8859-1, utf-16 with a byte-order mark, ...). ?mode=replace also takes off CSV members the file leaves out',
       transaction: false,
       query: CSV_QUERY,
+      response: csvImportSchema,
       accepts: { content: { 'text/csv': { type: 'string', description: 'A header row, then one member a line' } } },
       async handler(ctx) {
         const options = importOptions(ctx.query as Record<string, unknown>);
@@ -144,6 +147,7 @@ export const rosterModule: Module = {
         cursor: { schema: { type: 'string' }, description: 'next_cursor of the previous page' },
         limit: { schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
       },
+      response: rosterPageSchema,
       async handler(ctx) {
         const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table<MemberRow>('roster_members').orderBy('email').limit(limit + 1);
@@ -172,6 +176,7 @@ export const rosterModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'One roster member, by id or email',
+      response: memberSchema,
       handler: async (ctx) => ({ body: presentMember(await findMember(ctx, ctx.params.id!)) }),
     });
 
@@ -182,6 +187,7 @@ export const rosterModule: Module = {
       tag,
       summary: "Override a member's archetype (null returns them to the classifier); kept across later imports and syncs",
       body: OVERRIDE,
+      response: memberSchema,
       async handler(ctx) {
         const m = await findMember(ctx, ctx.params.id!, true);
         const override = ctx.body.archetype as string | null;
@@ -235,6 +241,7 @@ export const rosterModule: Module = {
       auth: 'tenant',
       tag,
       summary: 'The archetypes with how many members each has and their entitled skills (the archetypes data source)',
+      response: catalogSchema('archetypes'),
       async handler(ctx) {
         const scope = ctx.tenant();
         const counts = new Map<string, number>(

@@ -11,6 +11,7 @@ import { emitScimChange } from '../scim/hooks.js';
 import { runScimSync } from '../scim/sync-report.js';
 import type { Tx } from '../db/connection.js';
 import type { Module } from './module.js';
+import { scimSyncSchema } from '../roster/openapi.js';
 
 const def = resourceByName('scim_directory');
 
@@ -158,6 +159,7 @@ export const scimDirectoriesModule: Module = {
       auth: 'tenant',
       summary: 'Report what the IdPs wrote through SCIM since the last sync (created, updated, de-provisioned, groups, errors); records roster.scim_sync_completed',
       tag: 'roster',
+      response: scimSyncSchema,
       handler: async (ctx) => {
         if (ctx.body !== undefined) validateBody(SYNC_BODY, ctx.body);
         return { body: await runScimSync(ctx.db as Tx, ctx.tenant(), (e) => ctx.audit(e)) };

@@ -7,6 +7,7 @@ import { parseLimit } from '../http/limit-param.js';
 import { EVENT_SCHEMA, ingest, type SkillInvocation } from '../telemetry/ingest.js';
 import { authenticateTelemetryCaller, connectorOf } from '../telemetry/ingest-credential.js';
 import type { Module } from './module.js';
+import { eventPageSchema, ingestResultSchema } from '../telemetry/openapi.js';
 
 const tag = 'telemetry';
 const EVENTS_PATH = '/api/v1/telemetry/events';
@@ -40,6 +41,7 @@ export const telemetryModule: Module = {
       status: [202, 200],
       // Validated by the handler once the caller is known, not by the router before.
       accepts: { content: { 'application/json': EVENT_SCHEMA } },
+      response: ingestResultSchema,
       tag,
       summary:
         "Record a skill invocation from a connected platform, sent with the connector's ingest credential (or a tenant_admin token naming connector_id); while onboarding, the first one through a connector whose test passed completes the smoke test and makes the tenant live (409 connector_not_connected through any other)",
@@ -62,6 +64,7 @@ export const telemetryModule: Module = {
       tag,
       summary: 'Recent skill invocations, newest first (?skill_id=, ?limit= from 1 to 1000, default 100)',
       query: { skill_id: { schema: { type: 'string' }, description: 'Only invocations of this skill' }, limit: { schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+      response: eventPageSchema,
       async handler(ctx) {
         const limit = parseLimit(ctx.query.limit);
         let q = ctx.tenant().table('telemetry_events').orderBy('id', 'desc').limit(limit);

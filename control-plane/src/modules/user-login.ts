@@ -8,6 +8,8 @@ import { loginStartsPerMinute, makeRoomForLoginStart } from '../sso/login-start-
 import { TABLE as SSO_TABLE, type ConnectionRow } from '../sso/connections.js';
 import { appliedPacks, blockedBy, entitlements } from '../skills/entitlements.js';
 import type { Module } from './module.js';
+import { meSchema } from '../auth/openapi.js';
+import { LOGIN_STARTED } from '../http/openapi-sso.js';
 
 /**
  * A person signs in through one of the tenant's SSO connections: the browser is sent to the
@@ -86,6 +88,7 @@ export const userLoginModule: Module = {
       tag: 'auth',
       transaction: true,
       status: 302,
+      response: LOGIN_STARTED,
       prepare: prepareStart,
       handler: startLogin,
     });
@@ -96,6 +99,7 @@ export const userLoginModule: Module = {
       role: 'member',
       summary: "The caller's identity, role, groups, archetypes and skills",
       tag: 'auth',
+      response: meSchema,
       handler: me,
     });
   },
