@@ -10,7 +10,8 @@ import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { until, withEnv } from '../support/until.js';
-import { buildProvider, repoRoot, workspace } from '../provider/support/terraform.js';
+import { buildProvider, workspace } from '../provider/support/terraform.js';
+import { MODULE, tenantModuleConfig } from './support.js';
 
 const PACE = { CLARESIA_HUB_POLL_MS: '200', CLARESIA_HUB_RETRY_MS: '200', CLARESIA_HUB_MAX_RETRY_MS: '1000', CLARESIA_HUB_EARLY_MAX_RETRY_MS: '1000' };
 
@@ -37,35 +38,18 @@ describe('terraform-claresia-tenant Mode C, trust store in the same apply', func
     try {
       ws.write(
         'main.tf',
-        `terraform {
-  required_providers {
-    claresia = { source = "claresia/claresia" }
-  }
-}
-
-provider "claresia" {}
-
-provider "claresia" {
-  alias         = "tenant"
-  client_id     = module.tenant.client_id
-  client_secret = module.tenant.client_secret
-}
-
-module "tenant" {
-  source    = "${path.join(repoRoot, 'modules/terraform-claresia-tenant')}"
-  providers = { claresia = claresia, claresia.tenant = claresia.tenant }
-
-  tenant = { slug = "same-apply-c", display_name = "Same Apply", region = "us-east-1", deployment_mode = "C", billing_contact = "b@same-apply.example" }
-  hub = {
+        tenantModuleConfig({
+          source: MODULE,
+          tenant: { slug: 'same-apply-c', display_name: 'Same Apply', region: 'us-east-1', deployment_mode: 'C', billing_contact: 'b@same-apply.example' },
+          inputs: `  hub = {
     mtls_endpoint_url       = "${endpoint.url}"
     customer_ca_certificate = <<-PEM
 ${endpoint.ca.pem.trim()}
     PEM
     wait_for_ready          = false
   }
-  hub_ready_after = terraform_data.trust_store.id
-}
-
+  hub_ready_after = terraform_data.trust_store.id`,
+          after: `
 # The customer's endpoint trust store, written from the module's output.
 resource "terraform_data" "trust_store" {
   input = module.tenant.control_plane_client_certificate
@@ -83,6 +67,7 @@ output "hub_health" {
   value = module.tenant.health.checks.hub.status
 }
 `,
+        }),
       );
       await ws.ok(['init', '-input=false']);
       const trustFile = path.join(ws.dir, 'trusted-client.pem');

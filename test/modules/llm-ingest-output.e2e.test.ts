@@ -5,50 +5,28 @@
  * control plane.
  */
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
-import { buildProvider, repoRoot, workspace, type Workspace } from '../provider/support/terraform.js';
+import { buildProvider, type Workspace } from '../provider/support/terraform.js';
+import { tenantModuleConfig, tenantModuleWorkspace } from './support.js';
 
-const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
-
-const config = `terraform {
-  required_providers {
-    claresia = { source = "claresia/claresia" }
-  }
-}
-variable "anthropic_api_key" {
+const config = tenantModuleConfig({
+  before: `variable "anthropic_api_key" {
   type      = string
   sensitive = true
   ephemeral = true
-}
-provider "claresia" {}
-provider "claresia" {
-  alias         = "tenant"
-  client_id     = module.tenant.client_id
-  client_secret = module.tenant.client_secret
-}
-module "tenant" {
-  source    = "./terraform-claresia-tenant"
-  providers = { claresia = claresia, claresia.tenant = claresia.tenant }
-  tenant = {
-    slug            = "acme-ingest"
-    display_name    = "Acme"
-    region          = "eu-west-1"
-    deployment_mode = "A"
-    billing_contact = "billing@acme.example"
-  }
-  llm_connectors  = { claude = { platform = "claude", name = "Claude Enterprise" } }
-  llm_credentials = { claude = var.anthropic_api_key }
-}
-output "ingest" {
+}`,
+  tenant: { slug: 'acme-ingest' },
+  inputs: `  llm_connectors  = { claude = { platform = "claude", name = "Claude Enterprise" } }
+  llm_credentials = { claude = var.anthropic_api_key }`,
+  after: `output "ingest" {
   value     = module.tenant.llm_ingest_credentials
   sensitive = true
 }
 output "connectors" {
   value = module.tenant.llm_connectors
 }
-`;
+`,
+});
 
 describe('terraform-claresia-tenant: llm_ingest_credentials output', function () {
   this.timeout(600_000);
@@ -58,11 +36,7 @@ describe('terraform-claresia-tenant: llm_ingest_credentials output', function ()
   before(async () => {
     await buildProvider();
     cp = await startControlPlane();
-    ws = workspace({ mirror: true, env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken, TF_VAR_anthropic_api_key: 'sk-ant-admin01-MODULE-ingest-5b9c' } });
-    cpSync(MODULE, path.join(ws.dir, 'terraform-claresia-tenant'), {
-      recursive: true,
-      filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src),
-    });
+    ({ ws } = tenantModuleWorkspace({ CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken, TF_VAR_anthropic_api_key: 'sk-ant-admin01-MODULE-ingest-5b9c' }));
   });
   after(async () => {
     ws?.close();

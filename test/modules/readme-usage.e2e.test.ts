@@ -5,11 +5,10 @@
  * provider's filesystem mirror, validate, and be formatted as terraform fmt writes it.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildProvider, repoRoot, workspace } from '../provider/support/terraform.js';
-
-const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
+import { buildProvider, workspace } from '../provider/support/terraform.js';
+import { copyModule, MODULE } from './support.js';
 
 /** The first hcl block of the README's Usage section. */
 function usageBlock(readme: string): string {
@@ -31,7 +30,7 @@ describe('terraform-claresia-tenant README: the Usage block as written', functio
       assert.ok(source && source.startsWith('./'), `the block calls the module by a local path, got ${source}`);
       const moduleCopy = path.join(ws.dir, source);
       mkdirSync(path.dirname(moduleCopy), { recursive: true });
-      cpSync(MODULE, moduleCopy, { recursive: true, filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src) });
+      copyModule(moduleCopy);
       ws.write('main.tf', block);
       const init = await ws.tf('init', '-input=false');
       assert.equal(init.code, 0, init.stdout + init.stderr);

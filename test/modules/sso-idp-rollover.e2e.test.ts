@@ -6,48 +6,26 @@
  * the variable named, and changes nothing. Real terraform, real control plane.
  */
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { dbKinds } from '../support/db.js';
 import { selfSigned } from '../support/idp/certificates.js';
-import { buildProvider, repoRoot, workspace, type Workspace } from '../provider/support/terraform.js';
+import { buildProvider, type Workspace } from '../provider/support/terraform.js';
+import { tenantModuleConfig, tenantModuleWorkspace } from './support.js';
 
-const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
-
-const config = `terraform {
-  required_providers {
-    claresia = { source = "claresia/claresia" }
-  }
-}
-variable "bundle" { type = string }
-provider "claresia" {}
-provider "claresia" {
-  alias         = "tenant"
-  client_id     = module.tenant.client_id
-  client_secret = module.tenant.client_secret
-}
-module "tenant" {
-  source    = "./terraform-claresia-tenant"
-  providers = { claresia = claresia, claresia.tenant = claresia.tenant }
-  tenant = {
-    slug            = "acme-rollover"
-    display_name    = "Acme"
-    region          = "eu-west-1"
-    deployment_mode = "A"
-    billing_contact = "billing@acme.example"
-  }
-  sso = {
+const config = tenantModuleConfig({
+  before: 'variable "bundle" { type = string }',
+  tenant: { slug: 'acme-rollover' },
+  inputs: `  sso = {
     protocol        = "saml"
     idp_sso_url     = "https://idp.acme.example/sso/saml"
     idp_entity_id   = "http://www.okta.com/exk1rollover"
     idp_certificate = file(var.bundle)
-  }
-}
-output "sso_connection_id" {
+  }`,
+  after: `output "sso_connection_id" {
   value = module.tenant.sso_connection_id
 }
-`;
+`,
+});
 
 for (const kind of dbKinds())
   describe(`terraform-claresia-tenant: sso.idp_certificate bundle for a key rollover (${kind})`, function () {
@@ -60,11 +38,7 @@ for (const kind of dbKinds())
     before(async () => {
       await buildProvider();
       cp = await startControlPlane({ db: kind });
-      ws = workspace({ mirror: true, env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken } });
-      cpSync(MODULE, path.join(ws.dir, 'terraform-claresia-tenant'), {
-        recursive: true,
-        filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src),
-      });
+      ({ ws } = tenantModuleWorkspace({ CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken }));
       certs = await Promise.all(['idp-current', 'idp-next', 'idp-3', 'idp-4', 'idp-5'].map(async (cn) => (await selfSigned(cn)).certificatePem));
       ws.write('two.pem', certs.slice(0, 2).join('\n'));
       ws.write('five.pem', certs.join('\n'));

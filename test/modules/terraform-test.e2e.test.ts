@@ -5,14 +5,13 @@
  * field in a sentence and creates nothing.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { dbKinds } from '../support/db.js';
-import { buildProvider, repoRoot, workspace, type TfResult, type Workspace } from '../provider/support/terraform.js';
-
-const MODULE = path.join(repoRoot, 'modules/terraform-claresia-tenant');
+import { buildProvider, type TfResult, type Workspace } from '../provider/support/terraform.js';
+import { tenantModuleConfig, tenantModuleWorkspace } from './support.js';
 
 function run(ws: Workspace, cwd: string, args: string[]): Promise<TfResult> {
   return new Promise((resolve) =>
@@ -24,9 +23,7 @@ function run(ws: Workspace, cwd: string, args: string[]): Promise<TfResult> {
 
 /** A copy of the module in its own workspace (mirror CLI config), initialised. */
 async function moduleWorkspace(env: Record<string, string> = {}): Promise<{ ws: Workspace; dir: string }> {
-  const ws = workspace({ mirror: true, env });
-  const dir = path.join(ws.dir, 'terraform-claresia-tenant');
-  cpSync(MODULE, dir, { recursive: true, filter: (src) => !/(^|\/)(\.terraform|\.terraform\.lock\.hcl|terraform\.tfstate(\.backup)?)$/.test(src) });
+  const { ws, dir } = tenantModuleWorkspace(env);
   const init = await run(ws, dir, ['init', '-input=false']);
   assert.equal(init.code, 0, init.stdout + init.stderr);
   return { ws, dir };
@@ -83,32 +80,12 @@ describe('terraform-claresia-tenant: terraform test', function () {
         // A caller of the module as users write one, with every output of the Hub in use.
         ws.write(
           'main.tf',
-          `terraform {
-  required_providers {
-    claresia = { source = "claresia/claresia" }
-  }
-}
-variable "slug" { type = string }
-provider "claresia" {}
-provider "claresia" {
-  alias         = "tenant"
-  client_id     = module.tenant.client_id
-  client_secret = module.tenant.client_secret
-}
-module "tenant" {
-  source    = "./terraform-claresia-tenant"
-  providers = { claresia = claresia, claresia.tenant = claresia.tenant }
-  tenant = {
-    slug            = var.slug
-    display_name    = "Acme (replaced)"
-    region          = "eu-west-1"
-    deployment_mode = "A"
-    billing_contact = "billing@acme.example"
-  }
-  scim         = { idp = "okta" }
-  cowork_packs = { starter = { blocked_skills = [] } }
-}
-resource "terraform_data" "uses_outputs" {
+          tenantModuleConfig({
+            before: 'variable "slug" { type = string }',
+            tenant: { slug: { expr: 'var.slug' }, display_name: 'Acme (replaced)' },
+            inputs: `  scim         = { idp = "okta" }
+  cowork_packs = { starter = { blocked_skills = [] } }`,
+            after: `resource "terraform_data" "uses_outputs" {
   input = {
     ca        = module.tenant.customer_ca_certificate_sha256
     client    = module.tenant.control_plane_client_certificate_sha256
@@ -117,6 +94,7 @@ resource "terraform_data" "uses_outputs" {
   }
 }
 `,
+          }),
         );
         const init = await run(ws, ws.dir, ['init', '-input=false']);
         assert.equal(init.code, 0, init.stdout + init.stderr);
