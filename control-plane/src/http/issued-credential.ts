@@ -124,22 +124,22 @@ export async function checkStillCurrent(db: Queryable, stored: string): Promise<
  * The refusal's words. A create's names what it made and says what its caller does next: the
  * Terraform and Pulumi providers send a fresh key on every create, so the next apply would make a
  * second object (or, for a tenant, fail on its slug); the one made exists and is adopted by
- * import, and its secret, lost with the answer, is had again by rotating it.
+ * import, and its secret, lost with the answer, is had again by rotating it. A rotation's says
+ * which request to send: neither provider ever rotates a credential (a returned-once secret stays
+ * in their state as the create gave it), so no plan or apply would get a current one.
  */
 async function refusal(db: Queryable, c: IssuedCredential, k: CredentialStore, exists: boolean): Promise<string> {
   const done = 'so that answer is not given again and nothing was done';
   if (!c.created) {
-    const gone = exists ? 'has since been replaced by a later rotation' : `no longer works: the ${k.object} has since been ${k.gone}`;
-    const next = exists ? `; rotate again, with a new Idempotency-Key, to get a current ${k.field}` : '';
-    return `a request with this Idempotency-Key already completed, but the ${k.field} it issued for ${k.object} ${c.id} ${gone}, ${done}${next}`;
+    const said = `a request with this Idempotency-Key already completed, but the ${k.field} it issued for ${k.object} ${c.id} ${fate(exists, `the ${k.object} has since been ${k.gone}`)}, ${done}`;
+    if (!exists) return said;
+    const { request, managed } = await rotation(db, c, k);
+    const again = `${said}. For a current ${k.field}, send the rotation again with a new Idempotency-Key: ${request}`;
+    return managed ? `${again}. Terraform and Pulumi never rotate it, so no apply gets one, and the ${k.field} in their state is the one issued at creation, replaced since` : again;
   }
   // A tenant's first account is revoked by its offboarding, but also by a tenant_admin deleting it.
   const tenantLive = c.created === 'tenant' && !exists && !!(await db('tenants').where({ id: c.tenantId }).whereNot('status', 'offboarded').first('id'));
-  const gone = exists
-    ? 'has since been replaced by a later rotation'
-    : c.created === 'tenant'
-      ? `no longer works: ${tenantLive ? `the ${k.object} has since been deleted` : 'the tenant has since been offboarded'}`
-      : `no longer works: the ${k.object} has since been ${k.gone}`;
+  const gone = fate(exists, c.created === 'object' ? `the ${k.object} has since been ${k.gone}` : tenantLive ? `the ${k.object} has since been deleted` : 'the tenant has since been offboarded');
   const first =
     c.created === 'tenant'
       ? `it created tenant ${c.tenantId}, but the ${k.field} it issued for its ${k.object} ${c.id} ${gone}`
@@ -149,10 +149,30 @@ async function refusal(db: Queryable, c: IssuedCredential, k: CredentialStore, e
   if (c.created === 'object') {
     return `${said} The ${k.object} ${c.id} exists: ${adopt(k.resource, c.id)}rotate its ${k.field} (POST ${k.rotate.replace('{id}', c.id)}) to get a current one`;
   }
-  const next = exists
-    ? `rotate its ${k.field} (POST ${tenant.api.read.path.replace('{id}', c.tenantId)}/client-secret:rotate) to get a current one`
-    : 'sign in with another of its service accounts';
+  const next = exists ? `rotate its ${k.field} (${TENANT_ROTATE.replace('{id}', c.tenantId)}) to get a current one` : 'sign in with another of its service accounts';
   return `${said} The tenant ${c.tenantId} exists: ${adopt(tenant, c.tenantId)}${next}`;
+}
+
+/** What became of the credential a stored answer carried: `gone` says how, when its object is. */
+function fate(exists: boolean, gone: string): string {
+  return exists ? 'has since been replaced by a later rotation' : `no longer works: ${gone}`;
+}
+
+/** The operator's rotation of a tenant's own client_secret (its first service account's). */
+const TENANT_ROTATE = `POST ${tenant.api.read.path}/client-secret:rotate`;
+
+/**
+ * The rotation that gives the credential a current value, and whether Terraform and Pulumi
+ * manage the object it belongs to. The secret of a tenant's first service account (the tenant
+ * resource's client_secret) is rotated by a tenant_admin or by the operator, at two paths; the
+ * refused request was one of them, so both are named.
+ */
+async function rotation(db: Queryable, c: IssuedCredential, k: CredentialStore): Promise<{ request: string; managed: boolean }> {
+  const own = `POST ${k.rotate.replace('{id}', c.id)}`;
+  if (c.kind !== 'client_secret') return { request: own, managed: !!k.resource };
+  const first = (await new TenantScope(db, c.tenantId).table('service_accounts').orderBy('created_at').first('id')) as { id: string } | undefined;
+  if (first?.id !== c.id) return { request: own, managed: false };
+  return { request: `${own} (a tenant_admin) or ${TENANT_ROTATE.replace('{id}', c.tenantId)} (the operator)`, managed: true };
 }
 
 /** How a Terraform or Pulumi user takes over an existing object instead of creating another, then a clause follows. */
