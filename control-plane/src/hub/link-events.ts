@@ -5,12 +5,14 @@ import type { HubRow } from './hub-store.js';
 
 /**
  * The workers that check a link, and how the log line says a check of theirs ended a loss: a
- * periodic check that passed, or the proof of new link settings (a PATCH of the endpoint or CA
+ * periodic check that passed, the same check brought forward by a read of the Hub or of tenant
+ * health (hub/link-on-read.ts), or the proof of new link settings (a PATCH of the endpoint or CA
  * bundle) by the provisioner.
  */
-export type LinkChecker = 'link-monitor' | 'provisioner';
+export type LinkChecker = 'link-monitor' | 'read' | 'provisioner';
 const CHECKERS: Record<LinkChecker, { actor: string; how: string }> = {
   'link-monitor': { actor: 'claresia:hub-link-monitor', how: 'passed its periodic check' },
+  read: { actor: 'claresia:hub-link-monitor', how: 'passed its periodic check, brought forward by a read' },
   provisioner: { actor: 'claresia:hub-provisioner', how: 'passed the check of its new link settings' },
 };
 

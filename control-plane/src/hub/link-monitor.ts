@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.js';
-import type { Tx } from '../db/connection.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { pollBackoffMs } from '../jobs/backoff.js';
 import { HUBS, type HubRow } from './hub-store.js';
@@ -12,26 +11,30 @@ import type { ProvisionerSettings } from './settings.js';
 export type Clock = () => Date;
 const systemClock: Clock = () => new Date();
 
+/** Ready Mode C Hubs that no worker holds. */
+export function unleasedHubs(app: AppContext, now: Date) {
+  return app.db<HubRow>(HUBS)
+    .where({ status: 'ready', mode: 'C' })
+    .whereNull('deleted_at')
+    .where((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now));
+}
+
 /**
  * Ready Mode C Hubs whose link was last checked at least one interval ago (or never, for a Hub
  * made ready before the checks were recorded), and that no worker holds.
  */
 function dueHubs(app: AppContext, s: ProvisionerSettings, now: Date) {
-  return app.db<HubRow>(HUBS)
-    .where({ status: 'ready', mode: 'C' })
-    .whereNull('deleted_at')
-    .where((q) => q.whereNull('link_checked_at').orWhere('link_checked_at', '<=', new Date(now.getTime() - s.linkCheckMs)))
-    .where((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now));
+  return unleasedHubs(app, now).where((q) => q.whereNull('link_checked_at').orWhere('link_checked_at', '<=', new Date(now.getTime() - s.linkCheckMs)));
 }
 
 /**
- * Leases one due Hub in a transaction of its own, as the provisioner does: the check then runs
- * with no transaction open, and SKIP LOCKED plus the lease keep every other replica off it, so
- * a Hub is checked once per interval however many replicas run.
+ * Leases one Hub of `candidates` in a transaction of its own, as the provisioner does: the check
+ * then runs with no transaction open, and SKIP LOCKED plus the lease keep every other replica
+ * (and every other worker of this one) off it, so a Hub is probed once however many look.
  */
-async function claim(app: AppContext, s: ProvisionerSettings, now: Date): Promise<HubRow | undefined> {
+export async function claimHub(app: AppContext, s: ProvisionerSettings, candidates: ReturnType<typeof unleasedHubs>, now: Date): Promise<HubRow | undefined> {
   return app.db.transaction(async (trx) => {
-    const row = (await dueHubs(app, s, now)
+    const row = (await candidates
       .transacting(trx)
       .orderByRaw('link_checked_at ASC NULLS FIRST')
       .limit(1)
@@ -53,7 +56,7 @@ const sameTime = (a: Date | null, b: Date | null) => (a ? new Date(a).getTime() 
  * ready again meanwhile. Only a change between passing and failing is audited and logged at
  * warn/info; a link that keeps failing updates its reason without a new event each interval.
  */
-async function record(app: AppContext, claimed: HubRow, result: ProbeResult, now: Date): Promise<void> {
+export async function recordLinkCheck(app: AppContext, claimed: HubRow, result: ProbeResult, now: Date, by: 'link-monitor' | 'read'): Promise<void> {
   await app.db.transaction(async (trx) => {
     const hub = (await trx<HubRow>(HUBS).where({ id: claimed.id }).forUpdate().first()) as HubRow | undefined;
     if (!hub || hub.deleted_at || hub.status !== 'ready' || !sameTime(hub.ready_at, claimed.ready_at)) return;
@@ -61,7 +64,7 @@ async function record(app: AppContext, claimed: HubRow, result: ProbeResult, now
     const scope = new TenantScope(trx, hub.tenant_id);
     if (result.ok) {
       await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_verified_at: now, link_error: null, lease_until: null });
-      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus, 'link-monitor');
+      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus, by);
       return;
     }
     const reason = result.reason.slice(0, 500);
@@ -71,23 +74,51 @@ async function record(app: AppContext, claimed: HubRow, result: ProbeResult, now
   });
 }
 
-/** One pass: checks every due Hub once. Returns how many it checked. */
-export async function recheckHubLinks(app: AppContext, s: ProvisionerSettings, clock: Clock = systemClock): Promise<number> {
-  let n = 0;
-  for (;;) {
-    const hub = await claim(app, s, clock());
-    if (!hub) return n;
-    let result: ProbeResult;
-    try {
-      result = await checkHubLink(app, hub, s.probeTimeoutMs);
-    } catch (err) {
-      // Never the error object itself: it could carry key material from a failed TLS setup.
-      app.logger.error({ hub_id: hub.id, err: { message: (err as Error).message?.slice(0, 200) } }, 'hub link check failed to run');
-      result = { ok: false, reason: 'internal error while checking the link' };
-    }
-    await record(app, hub, result, clock());
-    n++;
+/** Probes a leased Hub; a check that cannot run is a failure, with nothing of the error object in the reason. */
+export async function probeClaimed(app: AppContext, hub: HubRow, timeoutMs: number): Promise<ProbeResult> {
+  try {
+    return await checkHubLink(app, hub, timeoutMs);
+  } catch (err) {
+    // Never the error object itself: it could carry key material from a failed TLS setup.
+    app.logger.error({ hub_id: hub.id, err: { message: (err as Error).message?.slice(0, 200) } }, 'hub link check failed to run');
+    return { ok: false, reason: 'internal error while checking the link' };
   }
+}
+
+/**
+ * How many links one replica probes at once in a pass. One at a time, a pass over many Hubs whose
+ * endpoints time out took a probe timeout per Hub, and the last ones were checked late; more at
+ * once would open that many outbound connections and pool checkouts in a burst.
+ */
+export const LINK_CHECK_CONCURRENCY = 4;
+
+/**
+ * One pass: checks every due Hub once, up to `concurrency` at a time. A worker that leases a Hub
+ * starts another (up to the bound) to look for the next while it probes, so a pass with nothing
+ * due costs one claim, not one per worker. Returns how many it checked. A worker that fails (the
+ * database out of reach) fails the pass, once the others have finished: none is left running.
+ */
+export async function recheckHubLinks(app: AppContext, s: ProvisionerSettings, clock: Clock = systemClock, concurrency = LINK_CHECK_CONCURRENCY): Promise<number> {
+  let n = 0;
+  const workers: Array<Promise<void>> = [];
+  const worker = async () => {
+    for (;;) {
+      const hub = await claimHub(app, s, dueHubs(app, s, clock()), clock());
+      if (!hub) return;
+      if (workers.length < concurrency) workers.push(worker());
+      const result = await probeClaimed(app, hub, s.probeTimeoutMs);
+      await recordLinkCheck(app, hub, result, clock(), 'link-monitor');
+      n++;
+    }
+  };
+  workers.push(worker());
+  let failure: { err: unknown } | undefined;
+  // The list grows while it is awaited.
+  for (let i = 0; i < workers.length; i++) {
+    await workers[i]!.catch((err) => (failure ??= { err }));
+  }
+  if (failure) throw failure.err;
+  return n;
 }
 
 /** Milliseconds until the next ready Mode C Hub falls due (an interval after its last check, or its lease running out). */

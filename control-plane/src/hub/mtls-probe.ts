@@ -14,7 +14,11 @@ export interface ProbeTarget {
   timeoutMs: number;
 }
 
-export type ProbeResult = { ok: true; httpStatus: number } | { ok: false; reason: string };
+/**
+ * timedOut: the endpoint did not answer within timeoutMs. A check run with a short timeout (one
+ * brought forward by a read) says nothing new then, and leaves the last answer standing.
+ */
+export type ProbeResult = { ok: true; httpStatus: number } | { ok: false; reason: string; timedOut?: boolean };
 
 /** Refuses names that resolve to a private address, inside the socket's own lookup (no rebinding window). */
 function publicOnlyLookup(allowPrivate: boolean): LookupFunction {
@@ -76,6 +80,11 @@ export function probeMtls(t: ProbeTarget): Promise<ProbeResult> {
   }
   if (url.protocol !== 'https:') return Promise.resolve({ ok: false, reason: 'mtls_endpoint_url must be an https:// URL' });
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (r: ProbeResult) => {
+      clearTimeout(timer);
+      resolve(r);
+    };
     const req = https.request(url, {
       method: 'GET',
       ca: t.caPem,
@@ -86,16 +95,23 @@ export function probeMtls(t: ProbeTarget): Promise<ProbeResult> {
       lookup: publicOnlyLookup(t.allowPrivate),
       agent: false,
       headers: { 'user-agent': 'claresia-control-plane hub-link-check' },
-      timeout: t.timeoutMs,
     });
     let handshakeDone = false;
+    let timedOut = false;
+    // A deadline for the whole probe, not the socket's idle timeout: that one restarts with every
+    // byte and fired only after about twice timeoutMs against an endpoint that accepts the
+    // connection and never answers, which a read waiting on the probe cannot afford.
+    timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    }, t.timeoutMs);
+    const failed = (err: unknown) => done({ ok: false, reason: explain(err, handshakeDone), ...(timedOut ? { timedOut } : {}) });
     req.on('socket', (socket) => socket.once('secureConnect', () => (handshakeDone = true)));
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => resolve({ ok: false, reason: explain(err, handshakeDone) }));
+    req.on('error', failed);
     req.on('response', (res) => {
       res.resume();
-      res.on('end', () => resolve({ ok: true, httpStatus: res.statusCode ?? 0 }));
-      res.on('error', (err) => resolve({ ok: false, reason: explain(err, handshakeDone) }));
+      res.on('end', () => done({ ok: true, httpStatus: res.statusCode ?? 0 }));
+      res.on('error', failed);
     });
     req.end();
   });

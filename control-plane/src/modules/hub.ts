@@ -12,6 +12,7 @@ import { createCmekKey } from '../hub/cmek.js';
 import { decommissionHub } from '../hub/decommission.js';
 import { clientKeyAad, currentHub, HUBS, liveHubs, loadHub, presentHub, type HubRow } from '../hub/hub-store.js';
 import { startLinkMonitor } from '../hub/link-monitor.js';
+import { checkFailingLinkOnRead } from '../hub/link-on-read.js';
 import { probeSoon, startProvisioner, wakeProvisionerAfterCommit } from '../hub/provisioner.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { pageById, parseListQuery } from '../http/list-query.js';
@@ -175,9 +176,15 @@ async function update(ctx: RequestContext): Promise<Reply> {
   return { body: presentHub(ctx.app, await loadHub(scope, hub.id)) };
 }
 
-/** A read by a client that is waiting on a provisioning Hub asks for its next link check soon. */
+/**
+ * A read by a client that is waiting on a provisioning Hub asks for its next link check soon; a
+ * read of a ready Hub whose link is failing has it checked now (briefly, see hub/link-on-read.ts),
+ * so the answer shows an endpoint the customer has just fixed.
+ */
 async function readHub(ctx: RequestContext, hub: HubRow): Promise<Reply> {
-  await probeSoon(ctx.db, provisionerSettings(), hub);
+  const settings = provisionerSettings();
+  if (await checkFailingLinkOnRead(ctx.app, settings, hub)) hub = await loadHub(ctx.tenant(), hub.id);
+  await probeSoon(ctx.db, settings, hub);
   return { body: presentHub(ctx.app, hub) };
 }
 
