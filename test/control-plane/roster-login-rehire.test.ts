@@ -164,6 +164,25 @@ for (const kind of dbKinds()) {
       assert.equal((await member('kim.l@acme.example')).active, true);
     });
 
+    it('a member tied to the departing copy at the address it had before its last change is listed as kept when another copy keeps it', async () => {
+      const oktaAl = await newUser(okta, 'al@acme.example', 'al@acme.example');
+      const entraAl = await newUser(entra, 'al@acme.example', 'al@acme.example');
+      // The Okta copy changed last: the member follows it.
+      const retitled = await scim(cp, okta)('PATCH', `/Users/${oktaAl}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'Staff Software Engineer' }] });
+      assert.equal(retitled.status, 200, retitled.text);
+      await sync();
+      const m = await member('al@acme.example');
+      assert.equal(m.scim_user_id, oktaAl);
+      // Okta gives its copy another address, then de-provisions it before any sync.
+      const moved = await scim(cp, okta)('PATCH', `/Users/${oktaAl}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'emails', value: [{ primary: true, value: 'al.other@acme.example', type: 'work' }] }] });
+      assert.equal(moved.status, 200, moved.text);
+      await setActive(okta, oktaAl, false);
+      const data = dataOf(await revokedEvent(oktaAl));
+      assert.deepEqual(data.roster_members_kept_active, [m.id]);
+      const kept = await member('al@acme.example');
+      assert.deepEqual([kept.active, kept.scim_user_id], [true, entraAl]);
+    });
+
     it("removing a directory: its users still active when reported, a departed work email another directory's user signs in with stays off", async () => {
       const gone = await makeDirectory(cp, t, 'onelogin');
       const stays = await makeDirectory(cp, t, 'jumpcloud');

@@ -120,7 +120,8 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
       heldAt.set(m.email, held);
       if (flipped) flip.push(m.id);
       if (!active && !(held && m.active)) gone.push(m.id);
-      else if (!active && heldByLeaver(user, m.email, holders)) kept.push(m.id);
+      // Theirs by tie too: a member left at the address they had before their last change.
+      else if (!active && (m.scim_user_id === userId || heldByLeaver(user, m.email, holders))) kept.push(m.id);
     }
     // The person is still active through another copy: their sessions are not taken away. The
     // member at their address has answered that already, when there is one.
