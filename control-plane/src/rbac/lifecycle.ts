@@ -139,7 +139,7 @@ async function onUser(trx: Tx, change: ScimChange, keys: KeyRing, actor: string)
           directory_id: change.directoryId,
           sessions_revoked: [...revoked.values()].reduce((a, b) => a + b, 0),
           roster_members_deactivated: flip,
-          // Members at an address this user held that another active SCIM user keeps on the roster.
+          // This user's members (tied to them, or at an address they held) another active SCIM user keeps on the roster.
           ...(kept.length ? { roster_members_kept_active: kept } : {}),
           ...(moved.length ? { roster_members_moved: moved } : {}),
           distribution_request: publish.id,

@@ -143,10 +143,10 @@ export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Prom
 
 /**
  * Members a CSV made at a person's login (holders.ts addressesOf), turned off because SCIM took
- * the person away, whose login an active user holds again: a rehire (a new user after a DELETE,
- * which no SCIM hook reports as a re-activation) or a re-activation that this sync is the first
- * to see. The walk above writes members at roster addresses only, so without this the member
- * stayed off until the next import. It is turned on and tied to the user that speaks for the
+ * the person away, whose login an active user holds again: a rehire (a new user of that userName
+ * after a DELETE, which no SCIM hook reports as a re-activation: rbac/lifecycle.ts turns such
+ * members on only for a user going from inactive to active). The walk above writes members at
+ * roster addresses only, so without this the member stayed off until the next import. It is turned on and tied to the user that speaks for the
  * address, as an import of the row would (members.ts, through the same departures()); a login
  * that a departed person has as work email stays off (holdsAs). Only members tied to a departed
  * user: one a replace import took off, or that nobody SCIM took away, is the file's to give back.
