@@ -29,6 +29,7 @@ import { spEndpoints } from '../sso/urls.js';
 import type { Module } from './module.js';
 import { clientAddress } from '../http/client-address.js';
 import { spendRequest } from '../http/rate-limit.js';
+import { LOGIN_STARTED } from '../http/openapi-sso.js';
 
 const def = resourceByName('sso_connection');
 const BASE = '/api/v1/identity/sso/connections/{id}';
@@ -343,11 +344,7 @@ export const ssoModule: Module = {
       summary: 'Start a test login: returns the URL to open in a browser; the IdP answers to acs_url',
       tag,
       status: 201,
-      response: {
-        type: 'object',
-        required: ['connection_id', 'protocol', 'redirect_url', 'login_id', 'expires_at'],
-        properties: { connection_id: { type: 'string' }, protocol: { enum: ['saml', 'oidc'] }, redirect_url: { type: 'string' }, login_id: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' } },
-      },
+      response: LOGIN_STARTED,
       prepare: prepareTest,
       handler: startTest,
     });
