@@ -6,7 +6,8 @@ import type { Facts } from './facts.js';
  * feature not deployed, nothing configured yet) is red with the reason and the next step.
  */
 
-export type Status = 'green' | 'red';
+/** amber: nothing known to be wrong, but the evidence for green is out of date. */
+export type Status = 'green' | 'amber' | 'red';
 
 export interface Check {
   name: 'identity' | 'distribution' | 'hub' | 'roster' | 'skills' | 'telemetry' | 'audit';
@@ -17,9 +18,12 @@ export interface Check {
 
 export const SCIM_FRESH_MS = 60 * 60 * 1000;
 export const PUBLISH_SLA_MS = 60 * 1000;
+/** Intervals without a link check after which a ready Mode C Hub's line says the monitor is behind (as the suggested /metrics alert). */
+export const LINK_MONITOR_BEHIND_INTERVALS = 3;
 
 const green = (name: Check['name'], reason: string): Check => ({ name, status: 'green', reason, action: null });
 const red = (name: Check['name'], reason: string, action: string): Check => ({ name, status: 'red', reason, action });
+const amber = (name: Check['name'], reason: string, action: string): Check => ({ name, status: 'amber', reason, action });
 const ago = (now: Date, t: Date) => {
   const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
@@ -127,10 +131,21 @@ export function hubCheck(f: Facts): Check {
     return red(
       'hub',
       `the Mode C Hub is ready but its mTLS link failed the latest periodic check: ${h.link.error}${since}`,
-      'make the endpoint at mtls_endpoint_url reachable from the control plane, serving a server certificate issued under customer_ca_certificate and trusting control_plane_client_certificate (GET /api/v1/hub shows them and link_checked_at); this check turns green after the next periodic check passes',
+      'make the endpoint at mtls_endpoint_url reachable from the control plane, serving a server certificate issued under customer_ca_certificate and trusting control_plane_client_certificate (GET /api/v1/hub shows them and link_checked_at); this check turns green once a check passes: reading the Hub or this health checks the link again, at most every 30 s',
     );
   }
   if (h.mode === 'B') return green('hub', `Mode B Hub ready with CMEK key ${h.cmek_key_id}`);
+  const last = h.link?.checked_at ?? h.link?.ready_at;
+  if (h.mode === 'C' && h.link && last && f.now.getTime() - last.getTime() > LINK_MONITOR_BEHIND_INTERVALS * h.link.interval_ms) {
+    // The monitor checks every ready Mode C Hub each interval; three missed means no replica's
+    // monitor is getting to it (stopped, failing on the database, or far behind), so the green
+    // of the last check no longer says anything about the link now.
+    return amber(
+      'hub',
+      `the Mode C Hub is ready and its mTLS link passed the check at ${last.toISOString()}, but the link monitor is behind: no check since, for more than ${LINK_MONITOR_BEHIND_INTERVALS} × CLARESIA_HUB_LINK_CHECK_SECONDS (${(LINK_MONITOR_BEHIND_INTERVALS * h.link.interval_ms) / 1000} s)`,
+      "check the control plane's logs for 'hub link monitor' errors, and that its replicas are running and reach the database (claresia_hub_link_oldest_check_age_seconds on /metrics shows how far behind); this check turns green at the next check",
+    );
+  }
   if (h.mode === 'C' && h.link?.checked_at) return green('hub', 'Mode C Hub ready; its mTLS link passed the latest check');
   return green('hub', `Mode ${h.mode} Hub ready`);
 }
@@ -170,6 +185,12 @@ export function auditCheck(f: Facts): Check {
   if (!f.events.live) return red('audit', 'no tenant.live event in the governance trail', 'complete the smoke test: the first skill invocation records tenant.live');
   const gaps = a.legacy_gaps.length ? `; ${a.legacy_gaps.length} event(s) from before the upgrade to format 2 lack a Hub co-signature (legacy_gaps in :verify)` : '';
   return green('audit', `tenant.live is in the governance trail, verified through event ${a.head_seq}${gaps}`);
+}
+
+/** The worst of the checks: red if any is red, amber if any is amber (and none red), else green. */
+export function overallStatus(checks: Check[]): Status {
+  if (checks.some((c) => c.status === 'red')) return 'red';
+  return checks.some((c) => c.status === 'amber') ? 'amber' : 'green';
 }
 
 export function allChecks(f: Facts): Check[] {

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/connection.js';
 import type { KeyRing } from '../crypto/keys.js';
 import { auditStatus } from '../audit/verification.js';
 import { TenantScope } from '../db/tenant-scope.js';
+import { provisionerSettings } from '../hub/settings.js';
 import { rosterSummary } from '../roster/summary.js';
 import { columnsOf, tableExists } from './schema-probe.js';
 
@@ -41,12 +42,15 @@ export interface Facts {
 
 /**
  * A ready Mode C Hub's periodic link check (hub/link-monitor.ts): error is the latest check's
- * failure, null while it passes.
+ * failure, null while it passes; interval_ms how often the monitor is to check it
+ * (CLARESIA_HUB_LINK_CHECK_SECONDS), ready_at when it became ready (a Hub never checked since).
  */
 export interface HubLinkFact {
   checked_at: Date | null;
   verified_at: Date | null;
   error: string | null;
+  ready_at: Date | null;
+  interval_ms: number;
 }
 
 export interface PublishRequestFact {
@@ -152,7 +156,9 @@ export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string
       let active = false;
       if (keyId && (await tableExists(db, 'cmek_keys'))) active = !!(await scope.table('cmek_keys').where('id', keyId).whereNull('disabled_at').first('id'));
       // A control plane not yet migrated to the link checks has no such columns: no link fact.
-      const link = cols.has('link_error') ? { checked_at: d(row.link_checked_at), verified_at: d(row.link_verified_at), error: (row.link_error as string | null) ?? null } : undefined;
+      const link = cols.has('link_error')
+        ? { checked_at: d(row.link_checked_at), verified_at: d(row.link_verified_at), error: (row.link_error as string | null) ?? null, ready_at: d(row.ready_at), interval_ms: provisionerSettings().linkCheckMs }
+        : undefined;
       hub = { present: true, mode: String(row.mode), status: String(row.status), cmek_key_id: keyId, cmek_active: active, ...(link ? { link } : {}) };
     }
   }
