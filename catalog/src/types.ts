@@ -111,6 +111,34 @@ export interface AsyncStatus {
    */
   reasonContext?: readonly string[];
   /**
+   * The inputs whose change makes an update wait (create always waits). Absent: every update
+   * waits. An update that changes none of them neither waits nor fails on a failed status: a
+   * new name says nothing about whether an LLM connector's credential works.
+   */
+  updateWaitsOn?: readonly string[];
+  /**
+   * Whether a failed object is fixed in place, by a new value of an `updateWaitsOn` input (a
+   * connector whose credential the platform refused takes another one), where a failed Hub can
+   * only be replaced. Clients then do not report a failure again while nothing that could fix it
+   * changed, and never leave the object to be replaced: Pulumi keeps a failed create in state, to
+   * be fixed by an update; Terraform, which taints (and would replace) any object whose create
+   * failed, deletes it again, so that apply changes nothing.
+   */
+  fixableInPlace?: boolean;
+  /**
+   * The input a reason is about, by the code it begins with (`invalid_credential: ...` is about
+   * the credential), for reasons that do not name the input themselves; clients point their
+   * diagnostic at it.
+   */
+  reasonInputs?: Readonly<Record<string, string>>;
+  /**
+   * A pending object whose reason begins with this is held up by something a wait cannot hurry
+   * and that says nothing about its inputs (an LLM platform the control plane cannot reach, which
+   * it retries for hours): the wait ends there, with a warning quoting the reason, rather than
+   * block the apply until its timeout.
+   */
+  inconclusiveReasonPrefix?: string;
+  /**
    * An argument of the IaC tools only, never sent to the API: false makes create (and update)
    * return as soon as the API has answered, with the object still pending, for a setup where
    * something downstream of the object's outputs is what makes it ready.

@@ -14,7 +14,10 @@ export const llmConnector: ResourceDef = {
   description:
     'A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. ' +
     'The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned. ' +
-    'Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once.',
+    'Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once. ' +
+    "Create, and an update that sends credential or base_url, wait for the control plane's test of the credential (status " +
+    'connected) and fail, naming credential, when the platform refuses it; a platform that cannot be reached leaves it untested ' +
+    'with a warning. Other updates (a new name) neither wait nor fail on a connector that is failed already.',
   auth: 'tenant',
   schemaVersion: 1,
   idAttribute: 'id',
@@ -26,6 +29,22 @@ export const llmConnector: ResourceDef = {
     list: { method: 'GET', path: '/api/v1/llm/connectors' },
   },
   importId: { format: '{id}', example: 'llm_5d2c9e0a41b7f368', idPrefix: 'llm', what: "the connector's id (llm_...), not its name" },
+  // The control plane tests a connector by itself after create and after a new credential or
+  // base_url: an apply that sets either waits for that test, so a credential the platform refuses
+  // fails the apply that sent it. Anything else (a new name) cannot change the verdict, so it
+  // neither waits nor fails on a connector that is failed already; a new credential fixes it.
+  async: {
+    attribute: 'status',
+    pending: ['untested'],
+    ready: ['connected'],
+    failed: ['failed'],
+    reasonAttribute: 'status_reason',
+    updateWaitsOn: ['credential', 'base_url'],
+    fixableInPlace: true,
+    reasonInputs: { invalid_credential: 'credential', insufficient_scope: 'credential' },
+    // How the control plane's automatic test says it got no verdict and retries (llm/auto-test.ts).
+    inconclusiveReasonPrefix: 'waiting: ',
+  },
   attributes: {
     id: { type: 'string', mode: 'computed', description: 'Connector id.' },
     platform: {

@@ -4,7 +4,7 @@
  * A new catalog entry becomes a working `claresia_<name>` with no code here.
  */
 import { randomUUID } from 'node:crypto';
-import { bothEmpty, defaultOf, isManaged, parseImportId, type ResourceDef } from '@claresia/catalog';
+import { bothEmpty, defaultOf, inconclusiveReason, isManaged, parseImportId, reasonInput, updateWaits, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { UNKNOWN, equalValues, isWhollyKnown, type CtyType, type ObjectValue, type Value } from '../values/cty.js';
 import { ctyTypeOf, resourceType, TIMEOUTS_ATTRIBUTE, waitArgument, writeOnlyVersions } from '../schema.js';
@@ -56,6 +56,8 @@ class WaitError extends Error {
     message: string,
     readonly last: Record<string, unknown> | undefined,
     readonly attribute: string | undefined,
+    /** The same, for an object that no longer exists: nothing about where to watch it or how to retest it. */
+    readonly once: string = message,
   ) {
     super(message);
   }
@@ -252,7 +254,12 @@ export class GenericResource {
       try {
         api = await this.waitReady(client, state, 'create', signal);
         state = keepPlannedComputed(this.def, stateFromApi(this.def, api, state), planned);
+        diagnostics.push(...this.inconclusiveWarning(api));
       } catch (err) {
+        if (err instanceof WaitError && this.def.async.fixableInPlace) {
+          const removed = await this.removeUnfinished(client, state, err);
+          if (removed) return { value: null, diagnostics: [removed] };
+        }
         // The object exists: hand its state back so Terraform records it (tainted) rather than losing it.
         if (err instanceof WaitError && err.last) state = keepPlannedComputed(this.def, stateFromApi(this.def, err.last, state), planned);
         diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was created but did not become ready`));
@@ -294,9 +301,12 @@ export class GenericResource {
         }
       }
       if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.typeName} disappeared during update`, undefined, op.method, op.path);
-      if (this.def.async && this.waits(planned)) {
+      // Only a change that can change the status waits: a failed connector renamed stays failed,
+      // and that is no failure of this apply.
+      if (this.def.async && this.waits(planned) && updateWaits(this.def, changed)) {
         try {
           api = await this.waitReady(client, { ...prior, [TIMEOUTS_ATTRIBUTE]: planned[TIMEOUTS_ATTRIBUTE] ?? null }, 'update', signal);
+          diagnostics.push(...this.inconclusiveWarning(api));
         } catch (err) {
           if (err instanceof WaitError && err.last) api = err.last;
           diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was updated but did not become ready`));
@@ -353,21 +363,59 @@ export class GenericResource {
    * Why an object is not ready, in the API's words, with what the user must act on (the
    * catalog's reasonContext) and where to watch it; and the input the reason names, if any.
    */
-  private explain(api: Record<string, unknown>): { text: string; attribute?: string } {
+  private explain(api: Record<string, unknown>): { text: string; once: string; attribute?: string } {
     const a = this.def.async!;
     const reason = a.reasonAttribute ? api[a.reasonAttribute] : undefined;
     const said = typeof reason === 'string' && reason !== '' ? reason : undefined;
+    const settled = said && this.quirks.reasonWithoutRetry ? this.quirks.reasonWithoutRetry(said) : said;
     const context = (a.reasonContext ?? []).filter((n) => typeof api[n] === 'string' && api[n] !== '').map((n) => `${n} = ${String(api[n])}`);
     const where = `GET ${expand(this.def.api.read.path, { ...api, id: api[this.def.idAttribute] })} shows its progress`;
     const text = [said && `: ${said}`, '. ', [...context, where].join('; '), '.'].filter(Boolean).join('');
-    // Point at the input the reason is about; longest names first, so that a name inside
-    // another one cannot win.
-    const inputs = Object.entries(this.def.attributes)
-      .filter(([, attr]) => attr.mode !== 'computed')
-      .map(([n]) => n)
-      .sort((x, y) => y.length - x.length);
-    const attribute = said ? inputs.find((n) => new RegExp(`\\b${n}\\b`).test(said)) : undefined;
-    return { text, attribute };
+    return { text, once: settled ? `: ${settled}.` : '.', attribute: reasonInput(this.def, said) };
+  }
+
+  /**
+   * A wait that ended on a pending object held up by something no wait can hurry (a platform the
+   * control plane cannot reach): the apply goes on, and says what is still open and why.
+   */
+  private inconclusiveWarning(api: Record<string, unknown>): Diagnostic[] {
+    const reason = inconclusiveReason(this.def, api);
+    if (!reason) return [];
+    const a = this.def.async!;
+    const id = String(api[this.def.idAttribute]);
+    const where = expand(this.def.api.read.path, { ...api, id });
+    const about = reasonInput(this.def, reason);
+    return [
+      warning(
+        `${this.typeName} ${id} is still ${String(api[a.attribute])}`,
+        `${reason}. The control plane goes on by itself; GET ${where} shows the outcome, and a refresh records it (${a.attribute} ${[...a.ready, ...a.failed].join(' or ')}).`,
+        about ? [about] : undefined,
+      ),
+    ];
+  }
+
+  /**
+   * A create whose wait ended badly, for a resource fixed in place by a new input: Terraform
+   * taints any object whose create fails, and would replace it, where the fix is a new value of
+   * the input the failure names. Nothing anyone holds points at it yet (the apply stops here), so
+   * it is deleted: the apply changes nothing, and the next one, with the input fixed, creates it.
+   * Undefined when the delete did not go through; the object is then kept, as any other.
+   */
+  private async removeUnfinished(client: ClaresiaClient, state: ObjectValue, err: WaitError): Promise<Diagnostic | undefined> {
+    const op = this.def.api.delete;
+    if (!op) return undefined;
+    try {
+      await client.request(op.method, expand(op.path, pathValues(this.def, state)), { accept: [404] });
+    } catch (deleteErr) {
+      log('warn', 'could not delete an object whose create failed', { type: this.typeName, id: state[this.def.idAttribute], error: (deleteErr as Error).message });
+      return undefined;
+    }
+    const id = String(state[this.def.idAttribute]);
+    return error(
+      `${this.typeName} was not created: ${err.once}`,
+      `${id} was deleted again, so this apply changed nothing. Fix ${err.attribute ?? 'the configuration'} and apply again.`,
+      err.attribute ? [err.attribute] : undefined,
+    );
   }
 
   /** Polls an asynchronous resource until its status is ready (or failed, or time runs out). */
@@ -379,14 +427,15 @@ export class GenericResource {
       const api = await this.fetch(client, state, signal ?? AbortSignal.timeout(60_000));
       if (!api) throw new WaitError(`${this.typeName} ${id} disappeared while waiting for it`, undefined, undefined);
       const status = String(api[a.attribute]);
-      if (a.ready.includes(status)) return api;
+      if (a.ready.includes(status) || inconclusiveReason(this.def, api)) return api;
       if (a.failed.includes(status)) {
         const why = this.explain(api);
-        throw new WaitError(`${this.typeName} ${id} ended in ${a.attribute} ${status}${why.text}`, api, why.attribute);
+        throw new WaitError(`${this.typeName} ${id} ended in ${a.attribute} ${status}${why.text}`, api, why.attribute, `${a.attribute} ${status}${why.once}`);
       }
       if (Date.now() > deadline) {
         const why = this.explain(api);
-        throw new WaitError(`timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})${why.text}`, api, why.attribute);
+        const timedOut = `timed out after ${this.timeoutMs(state, op)} ms waiting for ${a.attribute} to be ${a.ready.join(' or ')} (still ${status})`;
+        throw new WaitError(`${timedOut}${why.text}`, api, why.attribute, `${timedOut}${why.once}`);
       }
       log('debug', 'waiting for resource', { type: this.typeName, id, status, ...(a.reasonAttribute ? { [a.reasonAttribute]: api[a.reasonAttribute] } : {}) });
       await pause(Math.min(5000, 250 * 2 ** i), signal);

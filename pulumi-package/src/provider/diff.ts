@@ -6,7 +6,7 @@
  * of a resource that has no update operation.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { bothEmpty, defaultOf, normalizeValue, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { bothEmpty, defaultOf, normalizeValue, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { camel, isInput } from '../names.js';
 import { toApiValue } from './convert.js';
 import { hasUnknown, reveal, UNREAD_WRITE_ONLY, type Props } from './values.js';
@@ -80,10 +80,12 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
   }
   const replacing = changes.some((c) => c.replace);
   const derived = replacing ? [] : derivedOutputs(def, changes, news);
+  // An update that waits may see any output change while it waits; one that does not, none.
+  const waits = updateWaits(def, Object.keys(def.attributes).filter((n) => changes.some((c) => c.property === camel(n))));
   const stables = replacing
     ? []
     : Object.entries(def.attributes)
-        .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !def.async && !derived.includes(camel(n)))
+        .filter(([n, a]) => a.mode === 'computed' && n !== 'id' && !waits && !derived.includes(camel(n)))
         .map(([n]) => camel(n));
   return { changes, stables, derived, deleteBeforeReplace: replacing };
 }

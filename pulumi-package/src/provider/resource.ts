@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { isManaged, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { inconclusiveReason, isManaged, reasonInput, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
@@ -211,7 +211,9 @@ export class GenericResource {
     const res = await client.request<Props>(op.method, this.expand(op.path, id, olds), { body: this.body(news, names) });
     let api: Props | undefined = res.body && typeof res.body === 'object' && this.def.idAttribute in res.body ? res.body : await this.fetch(client, id, olds);
     if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
-    if (this.def.async && this.waits(news)) {
+    // Only a change that can change the status waits: a failed connector renamed stays failed,
+    // and that is no failure of this update.
+    if (this.def.async && this.waits(news) && updateWaits(this.def, this.attributeNames(changes.map((c) => c.property)))) {
       try {
         api = await this.waitReady(client, id, olds, timeoutMs);
       } catch (err) {
@@ -230,14 +232,23 @@ export class GenericResource {
    */
   private async resumeWait(client: ClaresiaClient, id: string, olds: Props, news: Props, timeoutMs?: number): Promise<Props> {
     const a = this.def.async!;
-    if (a.ready.includes(String(reveal(olds[camel(a.attribute)]))) || !this.waits(news)) return olds;
+    const status = String(reveal(olds[camel(a.attribute)]));
+    if (a.ready.includes(status) || !this.waits(news)) return olds;
+    // Reported already, and fixed only by a new value of an input this update does not change:
+    // failing again would fail every `pulumi up` until then.
+    if (a.fixableInPlace && a.failed.includes(status)) return olds;
     try {
       return this.outputs(await this.waitReady(client, id, olds, timeoutMs), olds, news);
     } catch (err) {
       const now = await this.fetch(client, id, olds).catch(() => undefined);
       const failed = now !== undefined && a.failed.includes(String(now[a.attribute]));
-      // Nothing in place makes a failed one ready: only a new one (Terraform taints it the same way).
-      const hint = failed ? `; it cannot become ready as it is: fix its inputs or replace it (pulumi up --replace <urn>)` : '';
+      const about = now && a.reasonAttribute ? reasonInput(this.def, typeof now[a.reasonAttribute] === 'string' ? String(now[a.reasonAttribute]) : undefined) : undefined;
+      // Nothing in place makes a failed Hub ready: only a new one (Terraform taints it the same way).
+      const hint = !failed
+        ? ''
+        : a.fixableInPlace
+          ? `; a new value of ${about ? camel(about) : (a.updateWaitsOn ?? []).map(camel).join(' or ')} fixes it in place`
+          : `; it cannot become ready as it is: fix its inputs or replace it (pulumi up --replace <urn>)`;
       throw new ResourceInitError(`${(err as Error).message}${hint}`, id, now ? this.outputs(now, olds, news) : olds, news);
     }
   }
@@ -249,19 +260,29 @@ export class GenericResource {
     if (this.def.async) await this.poll(client, id, props, timeoutMs, (api) => api === undefined, 'to be deleted');
   }
 
+  /** Catalog attribute names of the given properties. */
+  private attributeNames(props: readonly string[]): string[] {
+    return Object.keys(this.def.attributes).filter((n) => props.includes(camel(n)));
+  }
+
   /** Whether create and update wait for readiness: the catalog's wait argument, when there is one, can say no. */
   private waits(inputs: Props): boolean {
     const arg = this.def.async?.waitArgument;
     return !arg || reveal(inputs[camel(arg.name)]) !== false;
   }
 
-  /** Why an object is not ready, in the API's words, with what the user must act on and where to watch it. */
+  /**
+   * Why an object is not ready, in the API's words, with the property the reason is about, what
+   * the user must act on and where to watch it.
+   */
   private explain(id: string, api: Props): string {
     const a = this.def.async!;
     const reason = a.reasonAttribute ? api[a.reasonAttribute] : undefined;
+    const said = typeof reason === 'string' && reason !== '' ? reason : undefined;
+    const about = reasonInput(this.def, said);
     const context = (a.reasonContext ?? []).filter((n) => typeof api[n] === 'string' && api[n] !== '').map((n) => `${camel(n)} = ${String(api[n])}`);
     const where = `GET ${this.expand(this.def.api.read.path, id, {})} shows its progress`;
-    return `${typeof reason === 'string' && reason !== '' ? `: ${reason}` : ''}. ${[...context, where].join('; ')}.`;
+    return `${said ? `: ${said}${about ? ` (property ${camel(about)})` : ''}` : ''}. ${[...context, where].join('; ')}.`;
   }
 
   private async waitReady(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<Props> {
@@ -273,7 +294,8 @@ export class GenericResource {
         last = api;
         const status = String(api[a.attribute]);
         if (a.failed.includes(status)) throw new Error(`${this.def.title} ${id} ended in ${a.attribute} ${status}${this.explain(id, api)}`);
-        return a.ready.includes(status);
+        // Held up by what no wait can hurry (a platform out of reach): the outputs say so.
+        return a.ready.includes(status) || inconclusiveReason(this.def, api) !== undefined;
       }, `${a.attribute} to be ${a.ready.join(' or ')}`);
       return api!;
     } catch (err) {

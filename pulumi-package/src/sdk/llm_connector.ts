@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { resourceOptsDefaults } from '../options.js';
 
 /**
- * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned. Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once.
+ * A connection to an LLM platform (Claude, Copilot, ChatGPT or Slack) that Claresia publishes skills to. The credential is write-only: it is encrypted at rest under the tenant key (the CMEK key in Mode B) and never returned. Each connector also has an ingest credential, the secret its platform reports skill invocations with, returned once. Create, and an update that sends credential or base_url, wait for the control plane's test of the credential (status connected) and fail, naming credential, when the platform refuses it; a platform that cannot be reached leaves it untested with a warning. Other updates (a new name) neither wait nor fail on a connector that is failed already.
  *
  * Import ID: `{id}` (the connector's id (llm_...), not its name), for example `llm_5d2c9e0a41b7f368`.
  */

@@ -1,0 +1,102 @@
+/**
+ * LlmConnector through the Pulumi plugin, driven over gRPC as the engine drives it, against a
+ * real control plane and an LLM platform double on loopback: create and a new credential wait
+ * for the control plane's test of it and fail, naming the credential and quoting the platform,
+ * with the connector kept in state (ErrorResourceInitFailed); the engine's retry of that
+ * resource (an Update of the same inputs) and a rename do not fail again on a failed connector
+ * (or every `pulumi up` would fail until it is fixed); a good credential fixes it in place.
+ */
+import assert from 'node:assert/strict';
+import statusPb from '@pulumi/pulumi/proto/status_pb.js';
+import { dbKinds } from '../support/db.js';
+import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+import { js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
+
+const GOOD_KEY = 'sk-ant-admin01-PULUMI-wait-good-5c7e19';
+const REFUSED_KEY = 'sk-ant-admin01-PULUMI-wait-refused-a04d';
+
+/** The partial-success detail the engine reads from a failed Create or Update. */
+function initFailure(err: any): InstanceType<typeof pb.ErrorResourceInitFailed> | undefined {
+  const bin = err.metadata?.get('grpc-status-details-bin')?.[0];
+  if (!bin) return undefined;
+  const any = statusPb.Status.deserializeBinary(bin).getDetailsList()[0];
+  return any?.unpack(pb.ErrorResourceInitFailed.deserializeBinary, 'pulumirpc.ErrorResourceInitFailed') ?? undefined;
+}
+
+for (const kind of dbKinds()) {
+  describe(`pulumi LlmConnector waits for its credential test [${kind}]`, function () {
+    this.timeout(60_000);
+    let cp: TestControlPlane;
+    let platforms: PlatformServer;
+    let t: TenantFixture;
+    let p: Plugin;
+    const U = urnOf('LlmConnector', 'claude');
+
+    before(async () => {
+      platforms = await startPlatformServer();
+      platforms.addAccount('claude', { credential: GOOD_KEY, scopes: ['skills'] });
+      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
+      t = await cp.createTenant({ deployment_mode: 'A' });
+      p = await launchPlugin();
+      await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
+    });
+    after(async () => {
+      await p?.stop();
+      await cp?.close();
+      await platforms?.close();
+    });
+
+    const inputsWith = (credential: string, name = 'Claude') => ({ platform: 'claude', name, credential: secret(credential), baseUrl: platforms.baseUrl('claude') });
+    const checked = async (inputs: Record<string, unknown>) => js((await p.call<any>('check', req.check(U, inputs))).getInputs());
+
+    it('a refused credential fails create with the platform answer, the connector kept; the retry and a rename do not fail again; a good credential fixes it in place', async () => {
+      const refused = await checked(inputsWith(REFUSED_KEY));
+      const err: any = await p.call('create', req.create(U, refused)).then(
+        () => assert.fail('a refused credential must fail create'),
+        (e) => e,
+      );
+      assert.match(err.details, /LlmConnector llm_\w+ ended in status failed: invalid_credential: Anthropic rejected the API key \(authentication_error\).*\(property credential\)/);
+      assert.ok(!String(err.details).includes(REFUSED_KEY), 'the credential is not quoted');
+      const init = initFailure(err);
+      assert.ok(init, 'ErrorResourceInitFailed: the engine keeps the connector in state');
+      const id = init!.getId();
+      assert.match(id, /^llm_/);
+      let outs = js(init!.getProperties());
+      assert.equal(outs.status, 'failed');
+      assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.status, 'failed', 'kept, not deleted');
+
+      // The next `pulumi up` retries a resource with init errors as an Update of the same inputs.
+      outs = js((await p.call<any>('update', req.update(U, id, outs, refused, false, refused))).getProperties());
+      assert.equal(outs.status, 'failed', 'still failed, and not reported again');
+
+      // A new name cannot change the verdict: no wait, no failure.
+      const renamed = await checked(inputsWith(REFUSED_KEY, 'Claude (EU)'));
+      const diff = await p.call<any>('diff', req.diff(U, id, outs, renamed, refused));
+      assert.deepEqual(diff.getDiffsList(), ['name']);
+      assert.ok(diff.getStablesList().includes('status'), 'a rename leaves status as it is');
+      outs = js((await p.call<any>('update', req.update(U, id, outs, renamed, false, refused))).getProperties());
+      assert.equal(outs.name, 'Claude (EU)');
+      assert.equal(outs.status, 'failed');
+
+      // The fix, in place: the same connector takes a good credential and passes its test.
+      const fixed = await checked(inputsWith(GOOD_KEY, 'Claude (EU)'));
+      const fixDiff = await p.call<any>('diff', req.diff(U, id, outs, fixed, renamed));
+      assert.deepEqual(fixDiff.getReplacesList(), [], 'in place');
+      assert.ok(!fixDiff.getStablesList().includes('status'), 'a new credential may change status');
+      outs = js((await p.call<any>('update', req.update(U, id, outs, fixed, false, renamed))).getProperties());
+      assert.equal(outs.status, 'connected', 'the update waited for the test');
+
+      // A refused credential sent by an update fails it, naming the credential; the connector stays.
+      const broken = await checked(inputsWith(REFUSED_KEY, 'Claude (EU)'));
+      const upErr: any = await p.call('update', req.update(U, id, outs, broken, false, fixed)).then(
+        () => assert.fail('a refused credential must fail the update'),
+        (e) => e,
+      );
+      assert.match(upErr.details, /ended in status failed: invalid_credential: Anthropic rejected the API key.*\(property credential\)/);
+      assert.equal(initFailure(upErr)?.getId(), id);
+      assert.equal(js(initFailure(upErr)!.getProperties()).status, 'failed');
+      await p.call('delete', req.delete(U, id, outs));
+    });
+  });
+}
