@@ -32,10 +32,29 @@ describe('publish: the give-up setting', () => {
       [{ CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '72h' }, /CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS must be a number of hours, 0 to never give up, got "72h"/],
       [{ CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '-1' }, /CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS must be a number of hours/],
       [{ CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '1e3' }, /CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS must be a number of hours/],
-      [{ CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '0.25' }, /CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS \(0.25 h\) must be at least CLARESIA_PUBLISH_RECOVERY_MS \(1800000 ms\)/],
+      [
+        { CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '0.25' },
+        /CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS \(0.25 h\) must be at least CLARESIA_PUBLISH_RECOVERY_MS \(1800000 ms, 30 min\): set CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS to at least 1, or 0 to never give up/,
+      ],
     ] as const) {
       assert.throws(() => publishGiveUpMs(env), message, JSON.stringify(env));
     }
+  });
+
+  it('holds its default to the same rule: a slow period longer than 72 h stops the start, saying which variable to set', () => {
+    const days4 = String(96 * HOUR);
+    assert.throws(
+      () => publishGiveUpMs({ CLARESIA_PUBLISH_RECOVERY_MS: days4 }),
+      new RegExp(
+        `^Error: CLARESIA_PUBLISH_RECOVERY_MS \\(${days4} ms, 96 h\\) is longer than CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS's default of 72 h, which would end every slow retry at its first attempt: ` +
+          'set CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS to at least 96, or 0 to never give up, or lower CLARESIA_PUBLISH_RECOVERY_MS$',
+      ),
+    );
+    assert.throws(() => publishGiveUpMs({ CLARESIA_PUBLISH_RECOVERY_MS: days4, CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '' }), /is longer than CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS's default/);
+    // What the message says to set is accepted, as is a slow period of exactly the default.
+    assert.equal(publishGiveUpMs({ CLARESIA_PUBLISH_RECOVERY_MS: days4, CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '96' }), 96 * HOUR);
+    assert.equal(publishGiveUpMs({ CLARESIA_PUBLISH_RECOVERY_MS: days4, CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS: '0' }), Infinity);
+    assert.equal(publishGiveUpMs({ CLARESIA_PUBLISH_RECOVERY_MS: String(72 * HOUR) }), 72 * HOUR);
   });
 });
 
@@ -154,9 +173,11 @@ for (const kind of dbKinds()) {
       assert.match(
         c.status_reason,
         new RegExp(
-          `^publishing stopped: no publish succeeded for 72 h \\(failing since \\S+; last answer: .*503.*\\); fix its base_url or the platform, then test it: POST /api/v1/llm/connectors/${connector}:test, which publishes again`,
+          `^publishing stopped: no publish succeeded for 72 h \\(failing since \\S+; last answer: .*503.*\\); fix its base_url or the platform; ` +
+            `to test it again \\(a pass publishes the current grants to it\\), send its credential again, changed or not \\(Terraform: a new credential_wo_version\\), or POST /api/v1/llm/connectors/${connector}:test$`,
         ),
       );
+      assert.equal(c.status_reason.split(':test').length - 1, 1, `the test advice once: ${c.status_reason}`);
       const ended = await request(retry.id);
       assert.equal(ended.status, 'failed', JSON.stringify(ended));
       assert.match(ended.last_error, new RegExp(`^claude ${connector}: .*503.*; no publish succeeded for 72 h \\(since \\S+\\), so it is no longer retried`));
@@ -173,6 +194,12 @@ for (const kind of dbKinds()) {
       assert.match(health.reason, new RegExp(`${connector} is failed \\(publishing stopped: no publish succeeded for 72 h`));
       assert.match(health.action, new RegExp(`POST /api/v1/llm/connectors/${connector}:test`));
       assert.deepEqual(skillsOf('ada@acme.example'), ENG, 'the change never reached the platform');
+
+      // A reason stored by an earlier version ends with its own test path: the API adds no second.
+      const stored = await cp.db('llm_connectors').where({ id: connector }).first('status_reason');
+      const older = `${stored.status_reason}, then test it: POST /api/v1/llm/connectors/${connector}:test, which publishes again`;
+      await cp.db('llm_connectors').where({ id: connector }).update({ status_reason: older });
+      assert.equal((await connectorRow()).status_reason, older);
 
       // What the operator does: the platform is fixed, the connector tested; that publishes again.
       double.failPublishes('claude', 0);

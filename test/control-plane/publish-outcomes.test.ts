@@ -192,7 +192,13 @@ for (const kind of dbKinds()) {
       assert.match(req.last_error, /claude .*HTTP 401 \(authentication_error\)/);
       const c = (await api('GET', `/api/v1/llm/connectors/${connector}`)).body;
       assert.equal(c.status, 'failed');
-      assert.match(c.status_reason, /publish refused: the claude API answered HTTP 401 \(authentication_error\)/);
+      assert.match(
+        c.status_reason,
+        new RegExp(
+          `^publish refused: the claude API answered HTTP 401 \\(authentication_error\\); fix the credential; to test it again \\(a pass publishes the current grants to it\\), send its credential again, .*, or POST /api/v1/llm/connectors/${connector}:test$`,
+        ),
+      );
+      assert.equal(c.status_reason.split(':test').length - 1, 1, `the test advice once: ${c.status_reason}`);
       assert.equal(c.last_publish_error, 'the claude API answered HTTP 401 (authentication_error)');
       assert.ok(!JSON.stringify(c).includes(credential) && !JSON.stringify(req).includes(credential), 'the platform free text (which echoes the key) is never repeated');
       assert.deepEqual(holders(), ['ada@acme.example', 'bob@acme.example'], 'bob still has grants on the platform');

@@ -207,7 +207,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
       const n = await scope
         .table('llm_connectors')
         .where({ id: connector.id, status: 'connected', credential_enc: connector.credential_enc })
-        .update({ status: 'failed', status_reason: `publish refused: ${failure.message}; update the credential, then test it: POST /api/v1/llm/connectors/${connector.id}:test`.slice(0, 1000) });
+        .update({ status: 'failed', status_reason: `publish refused: ${failure.message}; fix the credential`.slice(0, 1000) });
       if (n > 0) demoted.push({ connector, reason: failure.message });
     }
     const mine = scope.table('distribution_requests').where({ publish_id: publishId, status: 'pending' });
@@ -255,7 +255,8 @@ const NO_CONNECTOR = 'nothing was delivered: the tenant has no LLM connector; ad
  * publish_failing_since): each becomes `failed`, saying so and what to do, so that the slow retry
  * stops calling a platform that is gone and health names it, rather than calling it every period
  * for good. A connector changed meanwhile (new credential or base_url, being tested) is left to
- * its test. Its reason holds the test path, as a refusal's does: health shows the reason as is.
+ * its test. The reason says what to fix, not how to test again: the API adds that to every
+ * failed connector's reason (llm/connector-store.ts), and health gives the test as its action.
  */
 async function giveUpOn(scope: TenantScope, transient: Array<{ connector: ConnectorRow; failure: PublishFailure }>, giveUpMs: number) {
   const given: Array<{ connector: ConnectorRow; since: Date; reason: string }> = [];
@@ -271,7 +272,7 @@ async function giveUpOn(scope: TenantScope, transient: Array<{ connector: Connec
     const since = new Date(row.publish_failing_since);
     const reason =
       `publishing stopped: no publish succeeded for ${describePeriod(giveUpMs)} (failing since ${since.toISOString()}; last answer: ${failure.message.slice(0, 160)}); ` +
-      `fix its base_url or the platform, then test it: POST /api/v1/llm/connectors/${connector.id}:test, which publishes again`;
+      'fix its base_url or the platform';
     await scope.table('llm_connectors').where(same).update({ status: 'failed', status_reason: reason.slice(0, 500) });
     given.push({ connector, since, reason });
   }

@@ -27,11 +27,15 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
  * Why a connector failed, and how to test it again: Terraform and Pulumi cannot call :test, and a
  * failure fixed on the platform's side (a scope granted, a key re-enabled) leaves the credential as
  * it was, so sending it again is their way. A connector without a credential (its tenant was
- * offboarded) has none to send.
+ * offboarded) has none to send. This is the one place that gives the test path: the stored reasons
+ * say what went wrong and what to fix. Reasons stored before that (a refused or given-up publish
+ * named its own :test) already give it, and get no second copy.
  */
 function failedReason(row: ConnectorRow): string | null {
   if (row.status !== 'failed' || row.credential_enc === null) return row.status_reason;
-  const hint = `to test it again, send its credential again, changed or not (Terraform: a new credential_wo_version), or POST /api/v1/llm/connectors/${row.id}:test`;
+  const path = `/api/v1/llm/connectors/${row.id}:test`;
+  if (row.status_reason?.includes(path)) return row.status_reason;
+  const hint = `to test it again (a pass publishes the current grants to it), send its credential again, changed or not (Terraform: a new credential_wo_version), or POST ${path}`;
   return row.status_reason ? `${row.status_reason}; ${hint}` : hint;
 }
 
