@@ -10,7 +10,8 @@ import type { Facts, HubLinkFact } from '../../control-plane/src/health/facts.js
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
-import { until, withEnv } from '../support/until.js';
+import { withEnv } from '../support/until.js';
+import { hubReads, readyModeCHub } from '../support/hub-link.js';
 
 const now = new Date('2026-12-02T12:00:00Z');
 const INTERVAL_MS = 300_000;
@@ -76,22 +77,18 @@ for (const kind of dbKinds()) {
     });
 
     it('a ready Mode C Hub not checked for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS reads amber, and green once checked', async () => {
-      const t = await cp.createTenant({ deployment_mode: 'C' });
-      const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: endpoint.url, customer_ca_certificate: endpoint.ca.pem } });
-      assert.equal(res.status, 201, res.text);
-      endpoint.trust(res.body.control_plane_client_certificate);
-      await until('the Hub ready', async () => (await cp.request('GET', '/api/v1/hub', { token: t.token })).body.status === 'ready');
-      const hubLine = async () => (await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token })).body.checks.find((c: any) => c.name === 'hub');
+      const { t, hub } = await readyModeCHub(cp, endpoint);
+      const hubLine = () => hubReads(() => cp).healthOf(t);
 
       assert.equal((await hubLine()).status, 'green');
       // As a stopped monitor leaves it: the last check more than three intervals (of 600 s) ago.
       const last = new Date(Date.now() - 3 * 600_000 - 60_000);
-      await cp.db('hubs').where({ id: res.body.id }).update({ link_checked_at: last, link_verified_at: last });
+      await cp.db('hubs').where({ id: hub.id }).update({ link_checked_at: last, link_verified_at: last });
       const line = await hubLine();
       assert.equal(line.status, 'amber');
       assert.match(line.reason, new RegExp(`passed the check at ${last.toISOString()}, but the link monitor is behind: no check since, for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS \\(1800 s\\)`));
 
-      await cp.db('hubs').where({ id: res.body.id }).update({ link_checked_at: new Date() });
+      await cp.db('hubs').where({ id: hub.id }).update({ link_checked_at: new Date() });
       assert.equal((await hubLine()).status, 'green');
     });
   });

@@ -5,19 +5,16 @@
  * driven by an injected clock (one pass, a whole interval later), never by waiting an interval.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { openDatabase, startServer, type Db, type RunningServer } from '@claresia/control-plane';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { behind, captureLogs, FAST_PROVISIONER, hubReads, readyModeCHub } from '../support/hub-link.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { startTcpRelay, type TcpRelay } from '../support/platforms/tcp-relay.js';
 import { selfSigned } from '../support/platforms/certs.js';
 import { until, withEnv } from '../support/until.js';
 import { provisionerSettings } from '../../control-plane/src/hub/settings.js';
 import { recheckHubLinks } from '../../control-plane/src/hub/link-monitor.js';
-
-const FAST_PROVISIONER = { CLARESIA_HUB_POLL_MS: '40', CLARESIA_HUB_RETRY_MS: '60', CLARESIA_HUB_MAX_RETRY_MS: '200', CLARESIA_HUB_EARLY_MAX_RETRY_MS: '200' };
 
 describe('hub link check setting', () => {
   it('defaults to every 5 minutes and refuses what is not a whole number of seconds up to a day, naming the variable', () => {
@@ -28,20 +25,6 @@ describe('hub link check setting', () => {
     }
   });
 });
-
-/** The endpoint's address, behind a relay that can take it off the network and bring it back. */
-const behind = (endpoint: MtlsEndpoint, relay: TcpRelay) => endpoint.url.replace(/:\d+\//, `:${relay.port}/`);
-
-function captureLogs() {
-  const lines: Array<Record<string, any>> = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 for (const kind of dbKinds()) {
   describe(`hub link re-check [${kind}]`, function () {
@@ -71,31 +54,9 @@ for (const kind of dbKinds()) {
       restore?.();
     });
 
-    const hubOf = async (t: TenantFixture) => {
-      const r = await cp.request('GET', '/api/v1/hub', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body;
-    };
-    const healthOf = async (t: TenantFixture) => {
-      const r = await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body.checks.find((c: any) => c.name === 'hub') as { status: string; reason: string; action: string | null };
-    };
-    const events = (t: TenantFixture, type: string) => cp.db('governance_events').where({ tenant_id: t.id, type }).orderBy('seq');
-
+    const { hubOf, healthOf, events } = hubReads(() => cp);
     /** A ready Mode C Hub reached through the relay. */
-    async function readyHub() {
-      const t = await cp.createTenant({ deployment_mode: 'C' });
-      const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: behind(endpoint, relay), customer_ca_certificate: endpoint.ca.pem } });
-      assert.equal(res.status, 201, res.text);
-      endpoint.trust(res.body.control_plane_client_certificate);
-      const hub = await until('the Hub ready', async () => {
-        const h = await hubOf(t);
-        return h.status === 'provisioning' ? undefined : h;
-      });
-      assert.equal(hub.status, 'ready', JSON.stringify(hub));
-      return { t, hub };
-    }
+    const readyHub = () => readyModeCHub(cp, endpoint, behind(endpoint, relay));
 
     it('a ready Hub whose endpoint goes away reads red with the reason and green once it is back; status stays ready; each change audited once', async () => {
       const { t, hub } = await readyHub();
@@ -245,17 +206,7 @@ for (const kind of dbKinds()) {
       restore?.();
     });
 
-    const hubOf = async (t: TenantFixture) => {
-      const r = await cp.request('GET', '/api/v1/hub', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body;
-    };
-    const healthOf = async (t: TenantFixture) => {
-      const r = await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body.checks.find((c: any) => c.name === 'hub') as { status: string; reason: string; action: string | null };
-    };
-    const events = (t: TenantFixture, type: string) => cp.db('governance_events').where({ tenant_id: t.id, type }).orderBy('seq');
+    const { hubOf, healthOf, events } = hubReads(() => cp);
     const patch = (t: TenantFixture, id: string, body: Record<string, unknown>) => cp.request('PATCH', `/api/v1/hubs/${id}`, { token: t.token, body });
     const settled = async (t: TenantFixture) => {
       const h = await until('the Hub out of provisioning', async () => {
@@ -268,11 +219,7 @@ for (const kind of dbKinds()) {
 
     /** A ready Mode C Hub behind the relay whose link a periodic check (an interval on) found lost. */
     async function lostHub() {
-      const t = await cp.createTenant({ deployment_mode: 'C' });
-      const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: behind(endpoint, relay), customer_ca_certificate: endpoint.ca.pem } });
-      assert.equal(res.status, 201, res.text);
-      endpoint.trust(res.body.control_plane_client_certificate);
-      const hub = await settled(t);
+      const { t, hub } = await readyModeCHub(cp, endpoint, behind(endpoint, relay));
       await relay.stop();
       const at = new Date(Date.now() + provisionerSettings().linkCheckMs);
       await recheckHubLinks(cp.server.ctx, provisionerSettings(), () => at);

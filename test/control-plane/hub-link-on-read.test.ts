@@ -5,12 +5,10 @@
  * endpoint behind a loopback relay; the loss is found by a periodic check on an injected clock.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { openDatabase, startServer, type Db, type RunningServer } from '@claresia/control-plane';
 import { dbKinds } from '../support/db.js';
-import { http } from '../support/http.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { behind, captureLogs, FAST_PROVISIONER, hubReads, readyModeCHub } from '../support/hub-link.js';
 import { startBlackHole, type BlackHole } from '../support/platforms/black-hole.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { startTcpRelay, type TcpRelay } from '../support/platforms/tcp-relay.js';
@@ -19,21 +17,7 @@ import { provisionerSettings } from '../../control-plane/src/hub/settings.js';
 import { recheckHubLinks } from '../../control-plane/src/hub/link-monitor.js';
 import { READ_CHECK_CONCURRENCY, READ_CHECK_FLOOR_MS } from '../../control-plane/src/hub/link-on-read.js';
 
-const FAST_PROVISIONER = { CLARESIA_HUB_POLL_MS: '40', CLARESIA_HUB_RETRY_MS: '60', CLARESIA_HUB_MAX_RETRY_MS: '200', CLARESIA_HUB_EARLY_MAX_RETRY_MS: '200' };
 const REFUSED = 'the endpoint could not be reached (ECONNREFUSED)';
-
-const behind = (endpoint: MtlsEndpoint, relay: TcpRelay) => endpoint.url.replace(/:\d+\//, `:${relay.port}/`);
-
-function captureLogs() {
-  const lines: Array<Record<string, any>> = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 for (const kind of dbKinds()) {
   describe(`hub link checked again on read [${kind}]`, function () {
@@ -64,17 +48,7 @@ for (const kind of dbKinds()) {
       restore?.();
     });
 
-    const hubOf = async (t: TenantFixture, url = cp.url) => {
-      const r = await http(url, 'GET', '/api/v1/hub', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body;
-    };
-    const hubCheckOf = async (t: TenantFixture) => {
-      const r = await cp.request('GET', '/api/v1/observability/tenant-health', { token: t.token });
-      assert.equal(r.status, 200, r.text);
-      return r.body.checks.find((c: any) => c.name === 'hub') as { status: string; reason: string; action: string | null };
-    };
-    const events = (t: TenantFixture, type: string) => cp.db('governance_events').where({ tenant_id: t.id, type }).orderBy('seq');
+    const { hubOf, healthOf: hubCheckOf, events } = hubReads(() => cp);
     const probesOf = (hub: { control_plane_client_certificate_sha256: string }) => endpoint.requests.filter((r) => r.clientFingerprint === hub.control_plane_client_certificate_sha256).length;
     /** As if the periodic check that found the loss had run `ms` ago. */
     const lastCheckedAgo = async (hubId: string, ms: number) => {
@@ -88,15 +62,7 @@ for (const kind of dbKinds()) {
      */
     async function lostHub() {
       if (!relay.listening) await relay.start();
-      const t = await cp.createTenant({ deployment_mode: 'C' });
-      const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: behind(endpoint, relay), customer_ca_certificate: endpoint.ca.pem } });
-      assert.equal(res.status, 201, res.text);
-      endpoint.trust(res.body.control_plane_client_certificate);
-      const hub = await until('the Hub ready', async () => {
-        const h = await hubOf(t);
-        return h.status === 'provisioning' ? undefined : h;
-      });
-      assert.equal(hub.status, 'ready', JSON.stringify(hub));
+      const { t, hub } = await readyModeCHub(cp, endpoint, behind(endpoint, relay));
       const at = new Date(Date.now() + provisionerSettings().linkCheckMs);
       await cp.db('hubs').whereNot({ id: hub.id }).update({ link_checked_at: at });
       await relay.stop();
@@ -140,6 +106,17 @@ for (const kind of dbKinds()) {
       await lastCheckedAgo(hub.id, READ_CHECK_FLOOR_MS + 1000);
       const check = await hubCheckOf(t);
       assert.equal(check.status, 'green', check.reason);
+      assert.equal((await events(t, 'hub.link_restored')).length, 1);
+    });
+
+    it('the read Terraform and Pulumi make (GET /api/v1/hubs/{id}, a refresh) checks a failing link again too', async () => {
+      const { t, hub } = await lostHub();
+      await relay.start();
+      await lastCheckedAgo(hub.id, READ_CHECK_FLOOR_MS + 1000);
+      const r = await cp.request('GET', `/api/v1/hubs/${hub.id}`, { token: t.token });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.link_error, null);
+      assert.equal(r.body.link_checked_at, r.body.link_verified_at);
       assert.equal((await events(t, 'hub.link_restored')).length, 1);
     });
 

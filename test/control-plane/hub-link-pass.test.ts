@@ -9,11 +9,11 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { startBlackHole, type BlackHole } from '../support/platforms/black-hole.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
-import { until, withEnv } from '../support/until.js';
+import { withEnv } from '../support/until.js';
+import { FAST_PROVISIONER, readyModeCHub } from '../support/hub-link.js';
 import { provisionerSettings } from '../../control-plane/src/hub/settings.js';
 import { LINK_CHECK_CONCURRENCY, recheckHubLinks } from '../../control-plane/src/hub/link-monitor.js';
 
-const FAST_PROVISIONER = { CLARESIA_HUB_POLL_MS: '40', CLARESIA_HUB_RETRY_MS: '60', CLARESIA_HUB_MAX_RETRY_MS: '200', CLARESIA_HUB_EARLY_MAX_RETRY_MS: '200' };
 const HUBS = LINK_CHECK_CONCURRENCY + 2;
 
 for (const kind of dbKinds()) {
@@ -31,12 +31,8 @@ for (const kind of dbKinds()) {
       hole = await startBlackHole();
       cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       for (let i = 0; i < HUBS; i++) {
-        const t = await cp.createTenant({ deployment_mode: 'C' });
-        const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: endpoint.url, customer_ca_certificate: endpoint.ca.pem } });
-        assert.equal(res.status, 201, res.text);
-        endpoint.trust(res.body.control_plane_client_certificate);
-        await until('the Hub ready', async () => (await cp.request('GET', '/api/v1/hub', { token: t.token })).body.status === 'ready');
-        hubIds.push(res.body.id);
+        const { hub } = await readyModeCHub(cp, endpoint);
+        hubIds.push(hub.id);
       }
       // Their endpoints now accept connections and never answer: each probe runs to its timeout.
       await cp.db('hubs').whereIn('id', hubIds).update({ mtls_endpoint_url: hole.url });
