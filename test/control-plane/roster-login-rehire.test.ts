@@ -150,6 +150,125 @@ for (const kind of dbKinds()) {
       assert.deepEqual([still.active, still.scim_user_id], [true, bob]);
     });
 
+    it('review v7 F1: an IdP migration that removes the old directory first (Terraform replacing claresia_scim_directory on a new idp) and a sync turn the login member on, tied to the new user, as an import does', async () => {
+      const old = await makeDirectory(cp, t, 'okta');
+      const gone = await newUser(old, 'lin.w@acme.example', 'lin@acme.example');
+      assert.equal((await csv(row('lin.w@acme.example'))).status, 200);
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${old.id}`, { token: t.token })).status, 204);
+      const off = await member('lin.w@acme.example');
+      assert.deepEqual([off.active, off.scim_user_id], [false, gone]);
+      assert.equal(await cp.db('scim_users').where({ id: gone }).first(), undefined, 'the removed directory took its users along');
+
+      const neu = await makeDirectory(cp, t, 'entra');
+      const back = await newUser(neu, 'lin.w@acme.example', 'lin@acme.example');
+      await sync();
+      const on = await member('lin.w@acme.example');
+      assert.deepEqual([on.active, on.scim_user_id], [true, back], 'the sync turns the login member on and ties it to the new directory’s user');
+      assert.ok((await granted()).has('lin.w@acme.example'));
+      const changed = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'roster.scim_members_changed' }).orderBy('seq', 'desc').first()) as { data: unknown };
+      assert.ok((dataOf(changed).access_changed as string[]).includes(on.id), 'the sync records the member it turned on');
+      const again = await csv(row('lin.w@acme.example'));
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual([again.body.deprovisioned, again.body.access_changed], [0, 0], 'an import of the row agrees with the sync');
+      assert.deepEqual([(await member('lin.w@acme.example')).active, (await member('lin.w@acme.example')).scim_user_id], [true, back]);
+    });
+
+    it('review v7 F1: a login member whose directory was removed stays off at a sync while nobody holds the login, or only as a departed person’s work email', async () => {
+      const old = await makeDirectory(cp, t, 'okta');
+      await newUser(old, 'ola.n@acme.example', 'ola@acme.example');
+      await newUser(old, 'uma.k@acme.example', 'uma@acme.example');
+      assert.equal((await csv(`${row('ola.n@acme.example')}uma.k@acme.example,Uma,K,Software Engineer\n`)).status, 200);
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${old.id}`, { token: t.token })).status, 204);
+      // uma.k@ is now the work email of someone who left, and the login of someone active.
+      const departed = await newUser(okta, 'ukemp', 'uma.k@acme.example');
+      await setActive(okta, departed, false);
+      await newUser(entra, 'uma.k@acme.example', 'uma.new@acme.example');
+      await sync();
+      assert.equal((await member('ola.n@acme.example')).active, false, 'nobody is back at the login');
+      assert.equal((await member('uma.k@acme.example')).active, false, 'a login never outweighs a departed person’s work email');
+      assert.ok(!(await granted()).has('ola.n@acme.example'));
+      assert.ok(!(await granted()).has('uma.k@acme.example'));
+    });
+
+    it('review v7 F2: a login member a replace import took off stays off after the person is deleted, rehired and synced, until a file lists it again', async () => {
+      const rex = await newUser(okta, 'rex.r@acme.example', 'rex@acme.example');
+      assert.equal((await csv(row('rex.r@acme.example'))).status, 200);
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.ok(replaced.body.deactivated_members.some((m: { email: string }) => m.email === 'rex.r@acme.example'), replaced.text);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${rex}`)).status, 204);
+      assert.equal((await member('rex.r@acme.example')).scim_user_id, null, 'the departure did not take it off, so it does not claim it');
+      await newUser(okta, 'rex.r@acme.example', 'rex@acme.example');
+      await sync();
+      assert.equal((await member('rex.r@acme.example')).active, false, 'the file took it off; SCIM bringing the person back does not give it back');
+      assert.ok(!(await granted()).has('rex.r@acme.example'));
+
+      const listed = await csv(row('rex.r@acme.example'));
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal(listed.body.access_changed, 1);
+      assert.equal((await member('rex.r@acme.example')).active, true, 'a file listing it again turns it on');
+      assert.ok((await granted()).has('rex.r@acme.example'));
+    });
+
+    it('review v7 F2: so does one tied to the person before the replace import (an earlier de-provisioning and re-activation tied it)', async () => {
+      const noa = await newUser(okta, 'noa.p@acme.example', 'noa@acme.example');
+      assert.equal((await csv(row('noa.p@acme.example'))).status, 200);
+      await setActive(okta, noa, false);
+      await setActive(okta, noa, true);
+      assert.deepEqual([(await member('noa.p@acme.example')).active, (await member('noa.p@acme.example')).scim_user_id], [true, noa]);
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.equal((await member('noa.p@acme.example')).active, false);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${noa}`)).status, 204);
+      await newUser(okta, 'noa.p@acme.example', 'noa@acme.example');
+      await sync();
+      assert.equal((await member('noa.p@acme.example')).active, false, 'the file took it off; SCIM bringing the person back does not give it back');
+      assert.ok(!(await granted()).has('noa.p@acme.example'));
+    });
+
+    it('review v7 F2: a file that lists the member again while the person is gone makes it SCIM’s to give back: a rehire and a sync turn it on', async () => {
+      const sam = await newUser(okta, 'sam.q@acme.example', 'sam@acme.example');
+      assert.equal((await csv(row('sam.q@acme.example'))).status, 200);
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${sam}`)).status, 204);
+      const listed = await csv(row('sam.q@acme.example'));
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal(listed.body.deprovisioned, 1, 'SCIM took the person away: the row stays off');
+      const rehired = await newUser(okta, 'sam.q@acme.example', 'sam@acme.example');
+      await sync();
+      assert.deepEqual([(await member('sam.q@acme.example')).active, (await member('sam.q@acme.example')).scim_user_id], [true, rehired]);
+    });
+
+    it('review v7 F2: a re-activation leaves off a login member a replace import took off, as a rehire does', async () => {
+      const val = await newUser(okta, 'val.d@acme.example', 'val@acme.example');
+      assert.equal((await csv(row('val.d@acme.example'))).status, 200);
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      await setActive(okta, val, false);
+      await setActive(okta, val, true);
+      const reactivated = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'user_reactivated', subject: val }).orderBy('seq', 'desc').first()) as { data: unknown };
+      assert.deepEqual(dataOf(reactivated).roster_members_reactivated, []);
+      assert.equal((await member('val.d@acme.example')).active, false);
+      await sync();
+      assert.equal((await member('val.d@acme.example')).active, false);
+      assert.ok(!(await granted()).has('val.d@acme.example'));
+      assert.equal((await member('val@acme.example')).active, true, 'the member at the work email is the IdP’s, and back');
+    });
+
+    it('review v7 F2: a member SCIM took off before a replace import left it out still comes back with a rehire', async () => {
+      const pia = await newUser(okta, 'pia.s@acme.example', 'pia@acme.example');
+      assert.equal((await csv(row('pia.s@acme.example'))).status, 200);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${pia}`)).status, 204);
+      // The file leaves out a person who is gone already: nothing for it to take off.
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.ok(!replaced.body.deactivated_members.some((m: { email: string }) => m.email === 'pia.s@acme.example'), replaced.text);
+      const rehired = await newUser(okta, 'pia.s@acme.example', 'pia@acme.example');
+      await sync();
+      assert.deepEqual([(await member('pia.s@acme.example')).active, (await member('pia.s@acme.example')).scim_user_id], [true, rehired]);
+    });
+
     it('the same login in another directory: the member there is listed as kept active, and the departing copy is the one that held it', async () => {
       const oktaKim = await newUser(okta, 'kim.l@acme.example', 'kim@acme.example');
       await newUser(entra, 'kim.l@acme.example', 'kim.new@acme.example');

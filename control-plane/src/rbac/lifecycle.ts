@@ -25,7 +25,8 @@ import { isRbacGroup, RBAC_GROUP_PREFIX } from './roles.js';
  *   sessions stay: only that copy is gone. A member left at the user's old address (changed since
  *   the last sync) is moved to the current one first (roster/address-moves.ts).
  * - Re-activation: the roster member is active again, a publish is queued, `user_reactivated`
- *   is recorded. Sessions stay revoked: the user signs in again.
+ *   is recorded. Sessions stay revoked: the user signs in again. A member at the user's login
+ *   that a replace import took off stays off: the file, not SCIM, took it (off_by_file).
  * - A `claresia-*` group created, renamed, deleted or changing members: users left in no mapped
  *   group lose their sessions (`rbac.access_revoked`) and a publish is queued. The first
  *   `claresia-*` group of a tenant switches it to RBAC: everyone without a mapped group loses
@@ -38,6 +39,7 @@ interface Member {
   source: string;
   active: boolean;
   scim_user_id: string | null;
+  off_by_file: boolean;
 }
 
 /** The user's roster address (null once they have none) and the members it concerns: theirs by id, and those at the addresses the user holds (roster address, login). */
@@ -52,7 +54,7 @@ async function rosterMembersOf(scope: TenantScope, userId: string): Promise<{ us
       if (held.length) q.orWhereIn('email', held);
     })
     .orderBy('id')
-    .select('id', 'email', 'source', 'active', 'scim_user_id')) as Member[];
+    .select('id', 'email', 'source', 'active', 'scim_user_id', 'off_by_file')) as Member[];
   return { user: u ?? null, address, members };
 }
 
@@ -81,14 +83,19 @@ function heldByLeaver(u: Addressed | null, address: string, holders: readonly Ho
 async function settle(scope: TenantScope, m: Member, active: boolean, live: HolderQuery, userId: string): Promise<{ flipped: boolean; held: boolean; holders: Holder[] }> {
   const holders = await holdersOf(scope, m.email, { ...live, logins: true });
   const held = holders.length > 0;
-  const flipped = m.active !== active && held === active;
+  // A member at the person's login that a replace import took off is the file's to give back
+  // (roster/csv-replace.ts); one at their work email is the IdP's, as the next sync would say.
+  const filesToGive = active && m.off_by_file && held && holdsAs(holders[0]!, m.email) === 'login';
+  const flipped = m.active !== active && held === active && !filesToGive;
   const follows = held && m.scim_user_id !== null && !holders.some((h) => h.id === m.scim_user_id);
-  // A member a CSV made points at no user: tied to this one, it stays with the person, so what
-  // reads the member later (a re-import, the grants) sees whom SCIM took away.
-  const claims = !active && !held && m.scim_user_id === null;
+  // A member a CSV made points at no user: tied to this one when this departure takes it off, it
+  // stays with the person, so what reads the member later (a re-import, the grants, a rehire's
+  // sync) sees whom SCIM took away. One already off (a replace import took it) is not claimed:
+  // SCIM did not take it.
+  const claims = !active && !held && m.scim_user_id === null && m.active;
   if (flipped || follows || claims) {
     const link = follows ? { scim_user_id: holders[0]!.id } : claims ? { scim_user_id: userId } : {};
-    await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active } : {}), ...link, updated_at: new Date() });
+    await scope.table('roster_members').where('id', m.id).update({ ...(flipped ? { active, off_by_file: false } : {}), ...link, updated_at: new Date() });
   }
   return { flipped, held, holders };
 }

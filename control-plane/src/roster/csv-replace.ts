@@ -6,7 +6,8 @@ import { liveAddresses } from './holders.js';
  * `POST /api/v1/roster/csv?mode=replace`: the file is the whole roster, so an active member a
  * CSV wrote and the file no longer lists has left and turns inactive (its grants go at the next
  * publish). Members SCIM wrote, and members an active SCIM user holds, are the IdP's to remove
- * and are left alone.
+ * and are left alone. One taken off at a person's login stays off until a file lists it again,
+ * even if SCIM later takes the person away and brings them back (roster_members.off_by_file).
  *
  * A file cut short (an export that stopped half way, a filtered view saved by mistake, another
  * team's file) would otherwise take most of the company off the platforms. So a replace that
@@ -57,7 +58,8 @@ export async function deactivateUnlisted(scope: TenantScope, listed: ReadonlySet
   const now = new Date();
   for (let i = 0; i < removed.length; i += 1000) {
     const ids = removed.slice(i, i + 1000).map((m) => m.id);
-    await scope.table('roster_members').whereIn('id', ids).update({ active: false, updated_at: now });
+    // Marked as the file's: SCIM bringing the person back gives back what SCIM took, not this.
+    await scope.table('roster_members').whereIn('id', ids).update({ active: false, off_by_file: true, updated_at: now });
   }
   return removed;
 }

@@ -32,6 +32,8 @@ export interface MemberRow {
   override_archetype: string | null;
   archetype: string | null;
   active: boolean;
+  /** A replace import took it off (csv-replace.ts); any write that lists or turns it on clears it. */
+  off_by_file: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -65,7 +67,7 @@ export function presentMember(m: MemberRow) {
   };
 }
 
-const COMPARED = ['first_name', 'last_name', 'title', 'department', 'manager_email', 'source', 'scim_user_id', 'classified_archetype', 'confidence', 'archetype', 'active'] as const;
+const COMPARED = ['first_name', 'last_name', 'title', 'department', 'manager_email', 'source', 'scim_user_id', 'classified_archetype', 'confidence', 'archetype', 'active', 'off_by_file'] as const;
 
 export interface UpsertResult {
   id: string;
@@ -151,6 +153,8 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
       override_archetype: before?.override_archetype ?? null,
       archetype,
       active: heldBy === undefined && (m.active ?? true),
+      // Listed again (or written by SCIM): no longer a member the file took off.
+      off_by_file: false,
       created_at: before?.created_at ?? now,
       updated_at: now,
     };

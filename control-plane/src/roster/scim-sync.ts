@@ -3,7 +3,7 @@ import { extendScimSync, type ScimSyncReport } from '../scim/sync-report.js';
 import { EMAIL, scimEmail } from './email.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { followAddressChanges, type Move } from './address-moves.js';
-import { ADDRESS_SQL, byPreference, departures, HOLDER_COLUMNS, type Holder } from './holders.js';
+import { ADDRESS_SQL, byPreference, departures, directoryIds, HOLDER_COLUMNS, holdersOf, type Holder } from './holders.js';
 import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
@@ -145,31 +145,46 @@ export async function syncRosterFromScim(scope: TenantScope, audit: Audit): Prom
  * Members a CSV made at a person's login (holders.ts addressesOf), turned off because SCIM took
  * the person away, whose login an active user holds again: a rehire (a new user of that userName
  * after a DELETE, which no SCIM hook reports as a re-activation: rbac/lifecycle.ts turns such
- * members on only for a user going from inactive to active). The walk above writes members at
- * roster addresses only, so without this the member stayed off until the next import. It is turned on and tied to the user that speaks for the
- * address, as an import of the row would (members.ts, through the same departures()); a login
- * that a departed person has as work email stays off (holdsAs). Only members tied to a departed
- * user: one a replace import took off, or that nobody SCIM took away, is the file's to give back.
+ * members on only for a user going from inactive to active), a re-activation that this sync is
+ * the first to see, or the person provisioned by a new directory after the old one was removed
+ * (Terraform replaces a claresia_scim_directory whose idp changes: destroy, then create). The walk
+ * above writes members at roster addresses only, so without this the member stayed off until the
+ * next import. It is turned on and tied to the user that speaks for the address, as an import of
+ * the row would (members.ts); a login that a departed person has as work email stays off
+ * (holdsAs). Only members SCIM took away, which are tied to the user it took: one a replace import
+ * took off (off_by_file), or that nobody SCIM took away (tied to no user), is the file's to give
+ * back.
  */
 async function returnedLogins(scope: TenantScope): Promise<string[]> {
   const off = (await scope
     .table('roster_members as r')
-    .join('scim_users as u', function () {
+    .leftJoin('scim_users as u', function () {
       this.on('u.id', '=', 'r.scim_user_id').andOn('u.tenant_id', '=', 'r.tenant_id');
     })
     .where('r.source', 'csv')
     .where('r.active', false)
-    // A deleted user is inactive too (scim/users.ts deleteUser de-provisions first).
-    .where('u.active', false)
+    .where('r.off_by_file', false)
+    .whereNotNull('r.scim_user_id')
+    // A deleted user is inactive too (scim/users.ts deleteUser de-provisions first); one gone
+    // altogether left with its directory, which de-provisioned it first as well.
+    .where((w) => w.where('u.active', false).orWhereNull('u.id'))
     .select('r.id', 'r.email')) as Array<{ id: string; email: string }>;
   if (!off.length) return [];
-  const { live } = await departures(scope, new Set(off.map((m) => m.email)));
-  const back = off.filter((m) => live.has(m.email));
+  const { live, deprovisioned } = await departures(scope, new Set(off.map((m) => m.email)));
+  let directories: string[] | undefined;
   const now = new Date();
-  for (const m of back) {
-    await scope.table('roster_members').where('id', m.id).update({ active: true, scim_user_id: live.get(m.email)!, updated_at: now });
+  const back: string[] = [];
+  for (const m of off) {
+    // No departed user holds an address whose only holder left with its directory: nothing for
+    // departures() to report, and who holds it now is holdersOf's answer, as for a new CSV row.
+    const known = live.has(m.email) || deprovisioned.has(m.email);
+    directories ??= known ? undefined : await directoryIds(scope);
+    const holder = known ? live.get(m.email) : (await holdersOf(scope, m.email, { active: true, logins: true, directories }))[0]?.id;
+    if (holder === undefined) continue;
+    await scope.table('roster_members').where('id', m.id).update({ active: true, scim_user_id: holder, updated_at: now });
+    back.push(m.id);
   }
-  return back.map((m) => m.id);
+  return back;
 }
 
 /**
