@@ -11,7 +11,7 @@ import statusPb from '@pulumi/pulumi/proto/status_pb.js';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
-import { js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { isSecret, js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
 
 const GOOD_KEY = 'sk-ant-admin01-PULUMI-wait-good-5c7e19';
 const REFUSED_KEY = 'sk-ant-admin01-PULUMI-wait-refused-a04d';
@@ -64,6 +64,7 @@ for (const kind of dbKinds()) {
       assert.match(id, /^llm_/);
       let outs = js(init!.getProperties());
       assert.equal(outs.status, 'failed');
+      assert.ok(isSecret(outs.ingestCredential) && /^ingest_/.test(outs.ingestCredential.value), 'the ingest credential, shown only by the create answer, is kept');
       assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.status, 'failed', 'kept, not deleted');
 
       // The next `pulumi up` retries a resource with init errors as an Update of the same inputs.

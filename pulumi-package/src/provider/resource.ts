@@ -136,16 +136,16 @@ export class GenericResource {
   async create(client: ClaresiaClient, inputs: Props, timeoutMs?: number): Promise<{ id: string; outs: Props }> {
     const op = this.def.api.create;
     const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() });
-    let api = res.body;
-    const id = String(api[this.def.idAttribute]);
-    if (this.def.async && this.waits(inputs)) {
-      try {
-        api = await this.waitReady(client, id, inputs, timeoutMs);
-      } catch (err) {
-        throw new ResourceInitError((err as Error).message, id, this.outputs(err instanceof WaitError && err.last ? err.last : api, {}, inputs), inputs);
-      }
+    const id = String(res.body[this.def.idAttribute]);
+    // The create answer is the only one with values shown once (a connector's ingest credential):
+    // the outputs of a wait's last poll keep them from it.
+    const answered = this.outputs(res.body, {}, inputs);
+    if (!this.def.async || !this.waits(inputs)) return { id, outs: answered };
+    try {
+      return { id, outs: this.outputs(await this.waitReady(client, id, inputs, timeoutMs), answered, inputs) };
+    } catch (err) {
+      throw new ResourceInitError((err as Error).message, id, err instanceof WaitError && err.last ? this.outputs(err.last, answered, inputs) : answered, inputs);
     }
-    return { id, outs: this.outputs(api, {}, inputs) };
   }
 
   /** Refresh and import. Undefined when the object is gone. */
