@@ -65,6 +65,12 @@ describe('tenant health checks (facts to verdicts)', () => {
     const f = healthy();
     expectRed(distributionCheck({ ...f, connectors: [] }), /no LLM platform/);
     expectRed(distributionCheck({ ...f, connectors: [{ id: 'llm_1', platform: 'slack', status: 'failed', last_publish_at: null }] }), /none connected/);
+    // A connector given up by the slow publish retry passed its last test and may hold a good
+    // credential: the line says what its own reason names, not a failed test.
+    const givenUp = distributionCheck({ ...f, connectors: [{ id: 'llm_1', platform: 'claude', status: 'failed', status_reason: 'publishing stopped: no publish succeeded for 72 h', last_publish_at: null }] });
+    expectRed(givenUp, /none connected: claude llm_1 is failed \(publishing stopped: no publish succeeded for 72 h\)/);
+    assert.doesNotMatch(givenUp.reason, /last test not passed/);
+    assert.match(givenUp.action!, /its credential, its base_url or the platform\), then test: POST \/api\/v1\/llm\/connectors\/llm_1:test/);
     expectRed(distributionCheck({ ...f, entitlements: { archetypes: [], last_change_at: null } }), /no skill entitlements/);
     const stale = { ...f, connectors: [{ id: 'llm_1', platform: 'claude', status: 'connected', last_publish_at: sec(200) }] };
     expectRed(distributionCheck({ ...stale, entitlements: { ...f.entitlements, last_change_at: sec(61) } }), /not published to claude llm_1 within 60 s/);

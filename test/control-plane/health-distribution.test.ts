@@ -58,7 +58,7 @@ describe('health: the distribution check follows what reached each platform', ()
     f.publishing = { ...f.publishing!, failed: request({ status: 'failed', completed_at: sec(30), last_error: 'claude llm_c: the claude API answered HTTP 503 (overloaded_error)' } as Partial<PublishRequestFact>) };
     const c = expectRed(f, /request dist_1 \(user scim_u1 deactivated\) failed 30 s ago: claude llm_c: the claude API answered HTTP 503 \(overloaded_error\)/);
     // A publish out of attempts is retried on a slow schedule by itself: the action says so.
-    assert.match(c.action!, /retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS .*to retry now: POST \/api\/v1\/skill-entitlement\/distribution:republish/);
+    assert.match(c.action!, /retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS .*gives the connector up after CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS .*to retry now: POST \/api\/v1\/skill-entitlement\/distribution:republish/);
   });
 
   it('is red when a request (a lifecycle change as much as an entitlement change) waits past the 60 s SLA, with the last error while retrying', () => {

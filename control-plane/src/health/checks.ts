@@ -81,8 +81,8 @@ export function distributionCheck(f: Facts): Check {
   const downReason = down
     .map((c) => `${named(c)} is ${c.status}${c.status === 'untested' ? ' (its automatic test has not passed yet; see the connector\'s status_reason)' : c.status_reason ? ` (${c.status_reason})` : ''}`)
     .join('; ');
-  const downAction = `fix the credential if needed, then test: ${down.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ')}; it republishes when the test passes`;
-  if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected (last test not passed): ${downReason}`, downAction);
+  const downAction = `fix what each connector's reason names (its credential, its base_url or the platform), then test: ${down.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ')}; it republishes when the test passes`;
+  if (connected.length === 0) return red('distribution', `${f.connectors.length} connector(s), none connected: ${downReason}`, downAction);
   if (down.length) return red('distribution', `${down.length} of ${f.connectors.length} connector(s) not connected, so no grants reach them: ${downReason}`, downAction);
   const p = f.publishing;
   if (p?.failed) {
@@ -92,7 +92,7 @@ export function distributionCheck(f: Facts): Check {
       // Every connector is connected here, so the control plane is retrying it on the slow
       // schedule (distribution/publisher.ts giveUp); no time in the text: the tenant module
       // outputs this line, and a time would change it at every attempt.
-      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected; to retry now: POST /api/v1/skill-entitlement/distribution:republish`,
+      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected, and gives the connector up after CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS (72 h by default) without a success; to retry now: POST /api/v1/skill-entitlement/distribution:republish`,
     );
   }
   if (p?.open && f.now.getTime() - p.open.requested_at.getTime() > PUBLISH_SLA_MS) {
