@@ -1,7 +1,8 @@
 /**
- * A ready Mode C Hub whose link has not been checked for more than three intervals reads amber
- * on tenant health: the link monitor is behind (stopped, failing on its database, or far behind),
- * so the last green says nothing about the link now. /metrics had that as
+ * A ready Mode C Hub whose link has not been checked for more than three intervals reads red
+ * on tenant health, as a link that cannot be verified (the contract has green and red only): the
+ * link monitor is behind (stopped, failing on its database, or far behind), so the last green
+ * says nothing about the link now. /metrics had that as
  * claresia_hub_link_oldest_check_age_seconds; a tenant reading its health had no sign of it.
  */
 import assert from 'node:assert/strict';
@@ -25,13 +26,13 @@ function modeC(link: Partial<HubLinkFact>): Facts {
 describe('hub health line when the link monitor is behind', () => {
   const behind = LINK_MONITOR_BEHIND_INTERVALS * INTERVAL_MS;
 
-  it('is amber, with the last check and what to look at, once the last check is older than three intervals', () => {
+  it('is red, cannot be verified, with the last check and what to look at, once the last check is older than three intervals', () => {
     const last = ago(behind + 1000);
     const c = hubCheck(modeC({ checked_at: last, verified_at: last }));
-    assert.equal(c.status, 'amber');
+    assert.equal(c.status, 'red');
     assert.equal(
       c.reason,
-      `the Mode C Hub is ready and its mTLS link passed the check at ${last.toISOString()}, but the link monitor is behind: no check since, for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS (900 s)`,
+      `the Mode C Hub is ready, but its mTLS link cannot be verified: the link monitor is behind, with no check since ${last.toISOString()} (more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS, 900 s)`,
     );
     assert.match(c.action!, /control plane's logs/);
     assert.match(c.action!, /replicas are running and reach the database/);
@@ -42,19 +43,20 @@ describe('hub health line when the link monitor is behind', () => {
   });
 
   it('counts from ready_at for a Hub never checked since it became ready', () => {
-    assert.equal(hubCheck(modeC({ checked_at: null, verified_at: null, ready_at: ago(behind + 1000) })).status, 'amber');
+    assert.equal(hubCheck(modeC({ checked_at: null, verified_at: null, ready_at: ago(behind + 1000) })).status, 'red');
     assert.equal(hubCheck(modeC({ checked_at: null, verified_at: null, ready_at: ago(1000) })).status, 'green');
   });
 
-  it('a failing link stays red: what the last check found is worse than its age', () => {
-    assert.equal(hubCheck(modeC({ checked_at: ago(behind + 1000), error: 'the endpoint could not be reached (ECONNREFUSED)' })).status, 'red');
+  it('a failing link keeps its own reason: what the last check found says more than its age', () => {
+    const c = hubCheck(modeC({ checked_at: ago(behind + 1000), error: 'the endpoint could not be reached (ECONNREFUSED)' }));
+    assert.equal(c.status, 'red');
+    assert.match(c.reason, /failed the latest periodic check: the endpoint could not be reached/);
   });
 
-  it('overall is the worst check: red over amber over green', () => {
+  it('overall is green only when every check is green', () => {
     const c = (status: Check['status']) => ({ name: 'hub', status, reason: '', action: null }) as Check;
     assert.equal(overallStatus([c('green'), c('green')]), 'green');
-    assert.equal(overallStatus([c('green'), c('amber')]), 'amber');
-    assert.equal(overallStatus([c('amber'), c('red'), c('green')]), 'red');
+    assert.equal(overallStatus([c('green'), c('red')]), 'red');
   });
 });
 
@@ -76,7 +78,7 @@ for (const kind of dbKinds()) {
       restore?.();
     });
 
-    it('a ready Mode C Hub not checked for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS reads amber, and green once checked', async () => {
+    it('a ready Mode C Hub not checked for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS reads red, and green once checked', async () => {
       const { t, hub } = await readyModeCHub(cp, endpoint);
       const hubLine = () => hubReads(() => cp).healthOf(t);
 
@@ -85,8 +87,8 @@ for (const kind of dbKinds()) {
       const last = new Date(Date.now() - 3 * 600_000 - 60_000);
       await cp.db('hubs').where({ id: hub.id }).update({ link_checked_at: last, link_verified_at: last });
       const line = await hubLine();
-      assert.equal(line.status, 'amber');
-      assert.match(line.reason, new RegExp(`passed the check at ${last.toISOString()}, but the link monitor is behind: no check since, for more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS \\(1800 s\\)`));
+      assert.equal(line.status, 'red');
+      assert.match(line.reason, new RegExp(`cannot be verified: the link monitor is behind, with no check since ${last.toISOString()} \\(more than 3 × CLARESIA_HUB_LINK_CHECK_SECONDS, 1800 s\\)`));
 
       await cp.db('hubs').where({ id: hub.id }).update({ link_checked_at: new Date() });
       assert.equal((await hubLine()).status, 'green');

@@ -4,23 +4,18 @@ export const tenantHealth: DataSourceDef = {
   name: 'tenant_health',
   title: 'TenantHealth',
   description:
-    'The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green, amber or red with ' +
+    'The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green or red with ' +
     'the reason and what to do, the overall verdict, and onboarding progress through the ten runbook steps derived from the same facts.',
   auth: 'tenant',
   api: { read: { method: 'GET', path: '/api/v1/observability/tenant-health' } },
   attributes: {
-    overall: { type: 'string', mode: 'computed', enum: ['green', 'amber', 'red'], description: 'The worst of the checks: green when every check is green, red when any is red, amber otherwise.' },
+    overall: { type: 'string', mode: 'computed', enum: ['green', 'red'], description: 'green when every check is green.' },
     checks: {
       type: {
         list: {
           object: {
             name: { type: 'string', mode: 'computed', description: 'identity, distribution, hub, roster, skills, telemetry or audit.' },
-            status: {
-              type: 'string',
-              mode: 'computed',
-              enum: ['green', 'amber', 'red'],
-              description: 'green, red, or amber when nothing is known to be wrong but the evidence is out of date (a Mode C link not checked for more than three intervals).',
-            },
+            status: { type: 'string', mode: 'computed', enum: ['green', 'red'], description: 'green or red.' },
             reason: { type: 'string', mode: 'computed', description: 'Why, in facts.' },
             action: { type: 'string', mode: 'computed', description: 'What to do to turn it green; null when green.' },
           },

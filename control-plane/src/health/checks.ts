@@ -6,8 +6,7 @@ import type { Facts } from './facts.js';
  * feature not deployed, nothing configured yet) is red with the reason and the next step.
  */
 
-/** amber: nothing known to be wrong, but the evidence for green is out of date. */
-export type Status = 'green' | 'amber' | 'red';
+export type Status = 'green' | 'red';
 
 export interface Check {
   name: 'identity' | 'distribution' | 'hub' | 'roster' | 'skills' | 'telemetry' | 'audit';
@@ -23,7 +22,6 @@ export const LINK_MONITOR_BEHIND_INTERVALS = 3;
 
 const green = (name: Check['name'], reason: string): Check => ({ name, status: 'green', reason, action: null });
 const red = (name: Check['name'], reason: string, action: string): Check => ({ name, status: 'red', reason, action });
-const amber = (name: Check['name'], reason: string, action: string): Check => ({ name, status: 'amber', reason, action });
 const ago = (now: Date, t: Date) => {
   const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
@@ -139,10 +137,11 @@ export function hubCheck(f: Facts): Check {
   if (h.mode === 'C' && h.link && last && f.now.getTime() - last.getTime() > LINK_MONITOR_BEHIND_INTERVALS * h.link.interval_ms) {
     // The monitor checks every ready Mode C Hub each interval; three missed means no replica's
     // monitor is getting to it (stopped, failing on the database, or far behind), so the green
-    // of the last check no longer says anything about the link now.
-    return amber(
+    // of the last check no longer says anything about the link now. The contract has green and
+    // red only: like every check whose facts cannot be had, it cannot be verified, so red.
+    return red(
       'hub',
-      `the Mode C Hub is ready and its mTLS link passed the check at ${last.toISOString()}, but the link monitor is behind: no check since, for more than ${LINK_MONITOR_BEHIND_INTERVALS} × CLARESIA_HUB_LINK_CHECK_SECONDS (${(LINK_MONITOR_BEHIND_INTERVALS * h.link.interval_ms) / 1000} s)`,
+      `the Mode C Hub is ready, but its mTLS link cannot be verified: the link monitor is behind, with no check since ${last.toISOString()} (more than ${LINK_MONITOR_BEHIND_INTERVALS} × CLARESIA_HUB_LINK_CHECK_SECONDS, ${(LINK_MONITOR_BEHIND_INTERVALS * h.link.interval_ms) / 1000} s)`,
       "check the control plane's logs for 'hub link monitor' errors, and that its replicas are running and reach the database (claresia_hub_link_oldest_check_age_seconds on /metrics shows how far behind); this check turns green at the next check",
     );
   }
@@ -187,10 +186,9 @@ export function auditCheck(f: Facts): Check {
   return green('audit', `tenant.live is in the governance trail, verified through event ${a.head_seq}${gaps}`);
 }
 
-/** The worst of the checks: red if any is red, amber if any is amber (and none red), else green. */
+/** green when every check is green. */
 export function overallStatus(checks: Check[]): Status {
-  if (checks.some((c) => c.status === 'red')) return 'red';
-  return checks.some((c) => c.status === 'amber') ? 'amber' : 'green';
+  return checks.every((c) => c.status === 'green') ? 'green' : 'red';
 }
 
 export function allChecks(f: Facts): Check[] {

@@ -27,7 +27,7 @@ export function bar(done: number, total: number, width = 30): string {
 /** The health report as a table: one row per check, its status coloured, then onboarding progress. */
 export function renderHealth(h: HealthReport, colour: boolean): string {
   const paint = (style: Style, s: string) => (colour ? styleText(style, s) : s);
-  const status = (s: string) => paint(s === 'green' ? 'green' : s === 'amber' ? 'yellow' : 'red', s.toUpperCase().padEnd(6));
+  const status = (s: string) => paint(s === 'green' ? 'green' : 'red', s.toUpperCase().padEnd(6));
   const rows = h.checks.map((c) => [c.name, c.status, c.reason, c.action ?? ''] as const);
   const w = [Math.max(5, ...rows.map((r) => r[0].length)), 6, Math.max(6, ...rows.map((r) => r[2].length))];
   const out: string[] = [];

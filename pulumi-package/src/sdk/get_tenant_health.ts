@@ -3,14 +3,14 @@ import * as pulumi from '@pulumi/pulumi';
 import { invokeOptsDefaults } from '../options.js';
 
 /**
- * The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green, amber or red with the reason and what to do, the overall verdict, and onboarding progress through the ten runbook steps derived from the same facts.
+ * The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green or red with the reason and what to do, the overall verdict, and onboarding progress through the ten runbook steps derived from the same facts.
  */
 export function getTenantHealth(opts?: pulumi.InvokeOptions): Promise<GetTenantHealthResult> {
   return pulumi.runtime.invoke('claresia:index:getTenantHealth', {}, pulumi.mergeOptions(invokeOptsDefaults(), opts ?? {}));
 }
 
 /**
- * The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green, amber or red with the reason and what to do, the overall verdict, and onboarding progress through the ten runbook steps derived from the same facts.
+ * The seven Command Center checks (identity, distribution, hub, roster, skills, telemetry, audit), each green or red with the reason and what to do, the overall verdict, and onboarding progress through the ten runbook steps derived from the same facts.
  *
  * The same as getTenantHealth, as an Output: it waits for its arguments and keeps their secrecy and dependencies.
  */
@@ -21,13 +21,13 @@ export function getTenantHealthOutput(opts?: pulumi.InvokeOutputOptions): pulumi
 /** What getTenantHealth returns. */
 export interface GetTenantHealthResult {
   /**
-   * The worst of the checks: green when every check is green, red when any is red, amber otherwise.
+   * green when every check is green.
    */
-  readonly overall?: "green" | "amber" | "red";
+  readonly overall?: "green" | "red";
   /**
    * The checks, always in the same order.
    */
-  readonly checks?: { name?: string; status?: "green" | "amber" | "red"; reason?: string; action?: string }[];
+  readonly checks?: { name?: string; status?: "green" | "red"; reason?: string; action?: string }[];
   /**
    * Onboarding progress, derived from the same facts as the checks.
    */
