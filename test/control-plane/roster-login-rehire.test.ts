@@ -173,6 +173,26 @@ for (const kind of dbKinds()) {
       assert.deepEqual([(await member('lin.w@acme.example')).active, (await member('lin.w@acme.example')).scim_user_id], [true, back]);
     });
 
+    it('review v7 F1: an import before the sync turns the login member on and ties it to the new directory’s user too, so the sync then changes nothing', async () => {
+      const old = await makeDirectory(cp, t, 'okta');
+      const gone = await newUser(old, 'eli.m@acme.example', 'eli@acme.example');
+      assert.equal((await csv(row('eli.m@acme.example'))).status, 200);
+      assert.equal((await cp.request('DELETE', `/api/v1/identity/scim/directories/${old.id}`, { token: t.token })).status, 204);
+      assert.deepEqual([(await member('eli.m@acme.example')).active, (await member('eli.m@acme.example')).scim_user_id], [false, gone]);
+      const neu = await makeDirectory(cp, t, 'entra');
+      const back = await newUser(neu, 'eli.m@acme.example', 'eli@acme.example');
+      const imported = await csv(row('eli.m@acme.example'));
+      assert.equal(imported.status, 200, imported.text);
+      assert.equal(imported.body.access_changed, 1);
+      const on = await member('eli.m@acme.example');
+      assert.deepEqual([on.active, on.scim_user_id], [true, back], 'the import ties the member to the user the sync would');
+      const last = Number((await cp.db('governance_events').where({ tenant_id: t.id }).max({ seq: 'seq' }).first())!.seq);
+      await sync();
+      const changed = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'roster.scim_members_changed' }).where('seq', '>', last)) as Array<{ data: unknown }>;
+      assert.ok(changed.every((e) => !(dataOf(e).access_changed as string[]).includes(on.id)), 'the sync agrees with the import');
+      assert.deepEqual([(await member('eli.m@acme.example')).active, (await member('eli.m@acme.example')).scim_user_id], [true, back]);
+    });
+
     it('review v7 F1: a login member whose directory was removed stays off at a sync while nobody holds the login, or only as a departed person’s work email', async () => {
       const old = await makeDirectory(cp, t, 'okta');
       await newUser(old, 'ola.n@acme.example', 'ola@acme.example');

@@ -193,6 +193,30 @@ export async function departures(scope: TenantScope, only?: ReadonlySet<string>)
 }
 
 /**
+ * Whom a CSV member follows once the SCIM user it was tied to is gone altogether (removed with its
+ * directory, which de-provisioned it first: an IdP migration that removes the old directory
+ * before the new one provisions the person, as Terraform replacing a claresia_scim_directory
+ * does). `known` (departures() of the address) answers where a departed user still holds the
+ * address; where none does, departures() knows nothing of it, and the answer is holdersOf's, as
+ * for a new row (a login that a departed person has as work email finds nobody). Undefined when
+ * nobody active holds it. The sync and an import of the row both ask this, so they agree.
+ */
+export async function holderAfterVanished(scope: TenantScope, address: string, known: Departures, directories?: readonly string[]): Promise<string | undefined> {
+  if (known.live.has(address) || known.deprovisioned.has(address)) return known.live.get(address);
+  return (await holdersOf(scope, address, { active: true, logins: true, ...(directories ? { directories } : {}) }))[0]?.id;
+}
+
+/** Of the SCIM user ids `ids`, those whose row still exists (deleted ones included). */
+export async function existingUserIds(scope: TenantScope, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = (await scope.table('scim_users').whereIn('id', ids.slice(i, i + 1000) as string[]).select('id')) as Array<{ id: string }>;
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
+/**
  * Which of `addresses` an active, undeleted SCIM user has as its roster address: the member there
  * is the IdP's to remove (a sync would bring it back). Not its login: a member a CSV made at a
  * login address is the file's, which a replace import or a DELETE may take off.

@@ -2,7 +2,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import { newId } from '../crypto/secrets.js';
 import { classify, CLASSIFIER_ID } from './classifier.js';
 import type { Archetype } from './archetypes.js';
-import { departures, type Departures } from './holders.js';
+import { departures, existingUserIds, holderAfterVanished, type Departures } from './holders.js';
 
 /** One person as a source (a CSV row, a SCIM user) describes them. */
 export interface IncomingMember {
@@ -121,6 +121,9 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
       .orderBy('email')
       .forUpdate()) as MemberRow[]).map((m) => [m.email, m]),
   );
+  // A tie to a user that left with its directory: whom the member follows now is asked below.
+  const ties = gone ? [...existing.values()].map((b) => b.scim_user_id).filter((id): id is string => id !== null) : [];
+  const present = ties.length ? await existingUserIds(scope, ties) : new Set<string>();
   const now = new Date();
   const writes: Record<string, unknown>[] = [];
   const assigned: Array<{ id: string; email: string; from: string | null; to: string; confidence: number; override: boolean }> = [];
@@ -130,9 +133,11 @@ export async function upsertMembers(scope: TenantScope, source: 'csv' | 'scim', 
     const before = existing.get(m.email);
     const archetype = (before?.override_archetype as Archetype | null | undefined) ?? c.archetype;
     const heldBy = gone?.deprovisioned.get(m.email);
-    // The person is back (a new SCIM user after a DELETE): the member follows that user, as
-    // de-provisioning one copy makes it follow another (rbac/lifecycle.ts).
-    const back = gone?.live.get(m.email);
+    // The person is back (a new SCIM user after a DELETE, or in a new directory after the old one
+    // was removed): the member follows that user, as de-provisioning one copy makes it follow
+    // another (rbac/lifecycle.ts).
+    const vanished = !!gone && !!before?.scim_user_id && !present.has(before.scim_user_id);
+    const back = vanished ? await holderAfterVanished(scope, m.email, gone) : gone?.live.get(m.email);
     const result = { id: before?.id ?? newId('rm'), email: m.email, archetype, candidate: c.candidate, confidence: c.confidence, access_changed: false, deprovisioned: heldBy !== undefined };
     results.push(result);
     if (archetype) tally.matched++;

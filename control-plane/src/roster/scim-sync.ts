@@ -3,7 +3,7 @@ import { extendScimSync, type ScimSyncReport } from '../scim/sync-report.js';
 import { EMAIL, scimEmail } from './email.js';
 import { requestRepublish } from '../skills/entitlements.js';
 import { followAddressChanges, type Move } from './address-moves.js';
-import { ADDRESS_SQL, byPreference, departures, directoryIds, HOLDER_COLUMNS, holdersOf, type Holder } from './holders.js';
+import { ADDRESS_SQL, byPreference, departures, directoryIds, HOLDER_COLUMNS, holderAfterVanished, type Holder } from './holders.js';
 import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 
 /**
@@ -170,16 +170,12 @@ async function returnedLogins(scope: TenantScope): Promise<string[]> {
     .where((w) => w.where('u.active', false).orWhereNull('u.id'))
     .select('r.id', 'r.email')) as Array<{ id: string; email: string }>;
   if (!off.length) return [];
-  const { live, deprovisioned } = await departures(scope, new Set(off.map((m) => m.email)));
-  let directories: string[] | undefined;
+  const known = await departures(scope, new Set(off.map((m) => m.email)));
+  const directories = await directoryIds(scope);
   const now = new Date();
   const back: string[] = [];
   for (const m of off) {
-    // No departed user holds an address whose only holder left with its directory: nothing for
-    // departures() to report, and who holds it now is holdersOf's answer, as for a new CSV row.
-    const known = live.has(m.email) || deprovisioned.has(m.email);
-    directories ??= known ? undefined : await directoryIds(scope);
-    const holder = known ? live.get(m.email) : (await holdersOf(scope, m.email, { active: true, logins: true, directories }))[0]?.id;
+    const holder = await holderAfterVanished(scope, m.email, known, directories);
     if (holder === undefined) continue;
     await scope.table('roster_members').where('id', m.id).update({ active: true, scim_user_id: holder, updated_at: now });
     back.push(m.id);
