@@ -64,7 +64,7 @@ for (const kind of dbKinds()) {
       assert.match(id, /^llm_/);
       let outs = js(init!.getProperties());
       assert.equal(outs.status, 'failed');
-      assert.ok(isSecret(outs.ingestCredential) && /^ingest_/.test(outs.ingestCredential.value), 'the ingest credential, shown only by the create answer, is kept');
+      assert.ok(isSecret(outs.ingestCredential) && /^ingest_/.test(String((outs.ingestCredential as { value: unknown }).value)), 'the ingest credential, shown only by the create answer, is kept');
       assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.status, 'failed', 'kept, not deleted');
 
       // The next `pulumi up` retries a resource with init errors as an Update of the same inputs.
