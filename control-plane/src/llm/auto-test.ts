@@ -1,3 +1,4 @@
+import { resourceByName } from '@claresia/catalog';
 import { appendEvent } from '../audit/chain.js';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/connection.js';
@@ -10,6 +11,8 @@ import { isTransient, probeConnector, recordTest } from './connector-test.js';
 
 export const CONNECTOR_TEST_QUEUE = 'llm.connector_test';
 const ACTOR = 'claresia:connector-test';
+// Terraform and Pulumi end their wait for the test, with a warning, on a reason that starts so.
+const WAITING = resourceByName('llm_connector').async!.inconclusiveReasonPrefix!;
 
 export interface ConnectorTestPayload {
   tenant_id: string;
@@ -46,7 +49,7 @@ async function run(app: AppContext, job: Job<ConnectorTestPayload>): Promise<voi
   if (!row || row.status !== 'untested') return;
   const result = await probeConnector(app, read, row);
   if (!result.ok && isTransient(result.code) && job.attempts < job.max_attempts) {
-    const waiting = `waiting: the automatic test got ${result.code}: ${result.message}; it is retried`;
+    const waiting = `${WAITING}the automatic test got ${result.code}: ${result.message}; it is retried`;
     await stillUntested(read, row).update({ status_reason: waiting.slice(0, 500) });
     throw new Error(`automatic test of connector ${id}: ${result.code}: ${result.message}`);
   }
