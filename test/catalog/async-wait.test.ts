@@ -33,6 +33,8 @@ describe('catalog: waits of asynchronous resources', () => {
     assert.equal(reasonInput(connector, 'insufficient_scope: the API key may not manage skills'), 'credential');
     assert.equal(reasonInput(connector, 'platform_unreachable: the claude API base_url could not be reached (ECONNREFUSED)'), 'base_url');
     assert.equal(reasonInput(connector, 'platform_error: the claude API answered HTTP 503'), undefined);
+    // A 4xx other than 401/403/408/429 is a refused request, most likely a wrong path in base_url.
+    assert.equal(reasonInput(connector, 'platform_rejected_request: the claude API answered HTTP 404'), 'base_url');
     assert.equal(reasonInput(hub, "the endpoint's server certificate is not trusted under customer_ca_certificate"), 'customer_ca_certificate');
     assert.equal(reasonInput(hub, undefined), undefined);
   });

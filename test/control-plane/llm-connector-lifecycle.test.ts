@@ -207,6 +207,35 @@ for (const kind of dbKinds()) {
       for (const id of [c.id, d.id]) await removeConnector(id);
     });
 
+    it('a base_url the platform refuses (404, 400, 405) fails the connector at its first automatic test, naming base_url, without retrying (review v8a F1)', async () => {
+      for (const status of [404, 400, 405]) {
+        link.fail('check', { status });
+        const before = link.seen.check;
+        const c = await create(good());
+        await until(`failed on HTTP ${status}`, async () => (await statusOf(c.id)) === 'failed');
+        const row = await connector(c.id);
+        assert.match(row.status_reason, new RegExp(`^platform_rejected_request: the claude API answered HTTP ${status}.*base_url`));
+        assert.equal(link.seen.check - before, 1, 'a refused request is not retried');
+        const ev = await events('connector.tested', c.id);
+        assert.deepEqual(ev.map((e: any) => e.data.result), ['platform_rejected_request']);
+
+        const res = await api('POST', `/api/v1/llm/connectors/${c.id}:test`);
+        assert.equal(res.status, 422, res.text);
+        assert.equal(res.body.error.code, 'platform_rejected_request');
+        assert.equal(res.body.error.field, 'base_url');
+        await removeConnector(c.id);
+      }
+      link.pass();
+    });
+
+    it('a 408 from the platform is retried like a 5xx', async () => {
+      link.fail('check', { status: 408 }, 1);
+      const c = await create(good());
+      await until('connected once the platform answers', async () => (await statusOf(c.id)) === 'connected');
+      link.pass();
+      await removeConnector(c.id);
+    });
+
     it('a test that fails for the platform (5xx, 429, unreachable) leaves a connected connector connected; a refused key fails it', async () => {
       const c = await create(good());
       await until('connected', async () => (await statusOf(c.id)) === 'connected');

@@ -41,7 +41,7 @@ export const llmConnector: ResourceDef = {
     reasonAttribute: 'status_reason',
     updateWaitsOn: ['credential', 'base_url'],
     fixableInPlace: true,
-    reasonInputs: { invalid_credential: 'credential', insufficient_scope: 'credential' },
+    reasonInputs: { invalid_credential: 'credential', insufficient_scope: 'credential', platform_rejected_request: 'base_url', platform_unreachable: 'base_url' },
     // How the control plane's automatic test says it got no verdict and retries (llm/auto-test.ts).
     inconclusiveReasonPrefix: 'waiting: ',
   },

@@ -17,9 +17,11 @@ export interface PlatformSession {
 
 /**
  * The runbook's connector errors: a key the platform does not accept, a key without the
- * scopes the connector needs, a platform that cannot be reached, and anything else it answers.
+ * scopes the connector needs, a platform that cannot be reached, a platform that is busy or
+ * failing (5xx, 408, 429, a rate limit: `platform_error`), and a request it refuses for what it
+ * is (another 4xx, such as the 404 of a base_url with a wrong path: `platform_rejected_request`).
  */
-export type CheckFailure = 'invalid_credential' | 'insufficient_scope' | 'platform_unreachable' | 'platform_error';
+export type CheckFailure = 'invalid_credential' | 'insufficient_scope' | 'platform_unreachable' | 'platform_error' | 'platform_rejected_request';
 
 export type CheckResult =
   | { ok: true; account: string | null; scopes: string[] | null }
@@ -175,6 +177,14 @@ export function scopeList(header: string | null): string[] | null {
     .filter(Boolean);
 }
 
+/**
+ * An answer that is neither a pass nor a verdict on the key. Only a platform that is busy or
+ * failing may answer better later; any other 4xx will come back the same on every retry, and the
+ * likely cause is the base_url (a wrong path or host), so it is a verdict that names it.
+ */
 export function otherStatus(platform: Platform, res: Response, code: string | null): CheckResult {
-  return { ok: false, code: 'platform_error', message: `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}` };
+  const answered = `the ${platform} API answered HTTP ${res.status}${code ? ` (${code})` : ''}`;
+  const busy = res.status >= 500 || res.status === 408 || res.status === 429 || rateLimit(res) !== null;
+  if (busy || res.status < 400) return { ok: false, code: 'platform_error', message: answered };
+  return { ok: false, code: 'platform_rejected_request', message: `${answered}; check base_url (its host and path)` };
 }

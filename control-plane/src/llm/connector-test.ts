@@ -12,11 +12,15 @@ import { loadConnector, openCredential, presentConnector, type ConnectorRow } fr
 const TEST_POLICY = { timeoutMs: 10_000, maxBytes: 256 * 1024, maxRedirects: 0 };
 
 /**
- * Whether a failed test says nothing about the credential: the platform could not be reached,
- * timed out, or answered something other than a refusal of the key (5xx, 429). Only a refused
- * key or missing scopes (the platform's 401/403 and their equivalents) are a verdict on it.
+ * Whether a failed test says nothing about the connector and is worth retrying: the platform
+ * could not be reached, timed out, or was busy or failing (5xx, 408, 429; see otherStatus). A
+ * refused key, missing scopes and a request the platform refuses as such (another 4xx, a wrong
+ * base_url) are verdicts: retrying gets the same answer.
  */
 export const isTransient = (code: CheckFailure): boolean => code === 'platform_unreachable' || code === 'platform_error';
+
+/** The connector input a failed test is about, for the :test answer's `field`. */
+export const failureField = (code: CheckFailure): 'base_url' | 'credential' => (code === 'invalid_credential' || code === 'insufficient_scope' ? 'credential' : 'base_url');
 
 /** Calls the platform with the connector's stored credential; holds no transaction. */
 export async function probeConnector(app: AppContext, scope: TenantScope, row: ConnectorRow): Promise<CheckResult> {
@@ -99,6 +103,6 @@ export async function testConnector(ctx: RequestContext): Promise<Reply> {
   });
 
   if (result.ok) return { body: { ...connector, test: { ok: true, account: result.account, scopes: result.scopes } } };
-  const field = isTransient(result.code) ? 'base_url' : 'credential';
+  const field = failureField(result.code);
   return { status: 422, body: { error: { code: result.code, message: result.message, field }, missing_scopes: result.missingScopes ?? [], connector } };
 }
