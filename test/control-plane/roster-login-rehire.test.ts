@@ -276,17 +276,70 @@ for (const kind of dbKinds()) {
       assert.equal((await member('val@acme.example')).active, true, 'the member at the work email is the IdP’s, and back');
     });
 
-    it('review v7 F2: a member SCIM took off before a replace import left it out still comes back with a rehire', async () => {
+    it('review v8b F2: a member SCIM took off before a replace import left it out becomes the file’s: reported as kept_off, and a rehire’s sync leaves it off until a file lists it again', async () => {
       const pia = await newUser(okta, 'pia.s@acme.example', 'pia@acme.example');
       assert.equal((await csv(row('pia.s@acme.example'))).status, 200);
       assert.equal((await scim(cp, okta)('DELETE', `/Users/${pia}`)).status, 204);
-      // The file leaves out a person who is gone already: nothing for it to take off.
+      const gone = await member('pia.s@acme.example');
+      assert.deepEqual([gone.active, gone.off_by_file], [false, false]);
       const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
       assert.equal(replaced.status, 200, replaced.text);
-      assert.ok(!replaced.body.deactivated_members.some((m: { email: string }) => m.email === 'pia.s@acme.example'), replaced.text);
-      const rehired = await newUser(okta, 'pia.s@acme.example', 'pia@acme.example');
+      assert.ok(!replaced.body.deactivated_members.some((m: { email: string }) => m.email === 'pia.s@acme.example'), 'it was off already: this import took nobody’s access');
+      assert.ok(replaced.body.kept_off_members.some((m: { id: string; email: string }) => m.email === 'pia.s@acme.example' && m.id === gone.id), replaced.text);
+      assert.equal(replaced.body.kept_off, replaced.body.kept_off_members.length);
+      const ev = (await cp.db('governance_events').where({ tenant_id: t.id, type: 'roster.csv_imported' }).orderBy('seq', 'desc').first()) as { data: unknown };
+      assert.deepEqual(dataOf(ev).kept_off_members, replaced.body.kept_off_members);
+      assert.equal((await member('pia.s@acme.example')).off_by_file, true);
+
+      await newUser(okta, 'pia.s@acme.example', 'pia@acme.example');
       await sync();
-      assert.deepEqual([(await member('pia.s@acme.example')).active, (await member('pia.s@acme.example')).scim_user_id], [true, rehired]);
+      assert.equal((await member('pia.s@acme.example')).active, false, 'the file left the person out; the rehire does not give the old member back');
+      assert.ok(!(await granted()).has('pia.s@acme.example'));
+
+      const again = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(again.status, 200, again.text);
+      assert.ok(!again.body.kept_off_members.some((m: { email: string }) => m.email === 'pia.s@acme.example'), 'a later replace reports only what it marks');
+
+      const listed = await csv(row('pia.s@acme.example'));
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal((await member('pia.s@acme.example')).active, true, 'a file listing it again turns it on');
+      assert.ok((await granted()).has('pia.s@acme.example'));
+    });
+
+    it('review v8b F2: so does a re-activation: a member SCIM took off, then left out by a replace import, stays off when the person is re-activated', async () => {
+      const ida = await newUser(okta, 'ida.r@acme.example', 'ida@acme.example');
+      assert.equal((await csv(row('ida.r@acme.example'))).status, 200);
+      await setActive(okta, ida, false);
+      const replaced = await csv('email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n', '?mode=replace&max_removals=100');
+      assert.equal(replaced.status, 200, replaced.text);
+      assert.ok(replaced.body.kept_off_members.some((m: { email: string }) => m.email === 'ida.r@acme.example'), replaced.text);
+      await setActive(okta, ida, true);
+      assert.equal((await member('ida.r@acme.example')).active, false);
+      await sync();
+      assert.equal((await member('ida.r@acme.example')).active, false);
+      assert.ok(!(await granted()).has('ida.r@acme.example'));
+    });
+
+    it('review v8b F2: a replace import leaves alone an inactive member the file lists, or that an active SCIM user holds, and does not count the ones it keeps off against max_removals', async () => {
+      const ids = await Promise.all([newUser(okta, 'ned.o@acme.example', 'ned@acme.example'), newUser(okta, 'ora.p@acme.example', 'ora@acme.example'), newUser(okta, 'pat.q@acme.example', 'pat@acme.example')]);
+      // ora's row is at her work email, the address SCIM keeps her on the roster by.
+      const rows = ['ned.o@acme.example', 'ora@acme.example', 'pat.q@acme.example'];
+      const file = (...listed: string[]) => `email,first_name,last_name,title\nfiller.f2@acme.example,S,E,Software Engineer\n${listed.map((l) => `${l},Some,One,Software Engineer\n`).join('')}`;
+      // Only these are active CSV members from here on (other tests' members go off now).
+      const first = await csv(file(...rows), '?mode=replace&max_removals=1000');
+      assert.equal(first.status, 200, first.text);
+      for (const id of ids) await setActive(okta, id, false);
+      assert.deepEqual(await Promise.all(rows.map(async (r) => (await member(r)).active)), [false, false, false]);
+      // ora is rehired and not synced yet: an active user holds her address again, so it is the IdP's.
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${ids[1]}`)).status, 204);
+      await newUser(okta, 'ora.p@acme.example', 'ora@acme.example');
+
+      const res = await csv(file('ned.o@acme.example'), '?mode=replace&max_removals=0');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.deactivated, 0);
+      assert.deepEqual(res.body.kept_off_members.map((m: { email: string }) => m.email), ['pat.q@acme.example'], 'listed: ned; held by an active user: ora');
+      assert.equal(res.body.kept_off, 1);
+      assert.deepEqual(await Promise.all(rows.map(async (r) => (await member(r)).off_by_file)), [false, false, true]);
     });
 
     it('the same login in another directory: the member there is listed as kept active, and the departing copy is the one that held it', async () => {

@@ -117,11 +117,11 @@ export const rosterModule: Module = {
                 unmatched: report.unmatched,
                 finished_at: new Date(),
               });
-              const { unmatched_rows: _list, deprovisioned_rows: _held, deactivated_members: removed, ...counts } = report;
+              const { unmatched_rows: _list, deprovisioned_rows: _held, deactivated_members: removed, kept_off_members: keptOff, ...counts } = report;
               await tx.audit({
                 type: 'roster.csv_imported',
                 subject: id,
-                data: { ...counts, classifier: CLASSIFIER_ID, ...(removed.length ? { deactivated_members: removed.slice(0, 100) } : {}) },
+                data: { ...counts, classifier: CLASSIFIER_ID, ...(removed.length ? { deactivated_members: removed.slice(0, 100) } : {}), ...(keptOff.length ? { kept_off_members: keptOff.slice(0, 100) } : {}) },
               });
               // A new archetype asks for its own publish (distribution/triggers.ts); someone turned
               // on or off without one would otherwise wait for an unrelated change. Requests made

@@ -10,7 +10,7 @@ import { ApiError, badRequest } from '../http/errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { lockRoster, upsertMembers, type Audit, type IncomingMember, type UpsertTally } from './members.js';
 import { departures } from './holders.js';
-import { activeCsvMembers, deactivateUnlisted, defaultMaxRemovals, type Removed } from './csv-replace.js';
+import { activeCsvMembers, deactivateUnlisted, defaultMaxRemovals, keepOffUnlisted, type Removed } from './csv-replace.js';
 import { EMAIL } from './email.js';
 import { CsvDecodeError, decodeCsv } from './csv-decode.js';
 
@@ -61,6 +61,9 @@ export interface ImportReport {
   /** mode=replace: active CSV members the file no longer lists, now inactive. */
   deactivated: number;
   deactivated_members: Removed[];
+  /** mode=replace: inactive CSV members the file no longer lists, now the file's to give back (csv-replace.ts keepOffUnlisted). */
+  kept_off: number;
+  kept_off_members: Removed[];
 }
 
 export type ImportMode = 'merge' | 'replace';
@@ -247,6 +250,7 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
   }
   if (batch.length) await flush();
   const removed = replace ? await deactivateUnlisted(scope, listed, opts.maxRemovals ?? defaultMaxRemovals(before), before, opts.maxRemovals !== undefined) : [];
+  const keptOff = replace ? await keepOffUnlisted(scope, listed) : [];
   return {
     rows,
     ...tally,
@@ -257,6 +261,8 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
     mode: replace ? 'replace' : 'merge',
     deactivated: removed.length,
     deactivated_members: removed.slice(0, MAX_UNMATCHED_LISTED),
+    kept_off: keptOff.length,
+    kept_off_members: keptOff.slice(0, MAX_UNMATCHED_LISTED),
   };
 }
 

@@ -8,6 +8,8 @@ import { liveAddresses } from './holders.js';
  * publish). Members SCIM wrote, and members an active SCIM user holds, are the IdP's to remove
  * and are left alone. One taken off at a person's login stays off until a file lists it again,
  * even if SCIM later takes the person away and brings them back (roster_members.off_by_file).
+ * A CSV member already off when the file leaves it out (SCIM took the person away first) becomes
+ * the file's in the same way (keepOffUnlisted): the file is the whole truth whichever came first.
  *
  * A file cut short (an export that stopped half way, a filtered view saved by mistake, another
  * team's file) would otherwise take most of the company off the platforms. So a replace that
@@ -62,4 +64,24 @@ export async function deactivateUnlisted(scope: TenantScope, listed: ReadonlySet
     await scope.table('roster_members').whereIn('id', ids).update({ active: false, off_by_file: true, updated_at: now });
   }
   return removed;
+}
+
+/**
+ * Marks as the file's (off_by_file) every inactive CSV member `listed` does not name and the flag
+ * does not mark yet, in the import's transaction. Without it, a person SCIM de-provisioned before
+ * the file left them out came back with their old member, grants and CSV data at a rehire's sync
+ * or a re-activation, though the HR file had dropped them. Nothing is turned off here, so no grant
+ * changes and the removal guard does not count them. Members an active SCIM user holds stay the
+ * IdP's, as in deactivateUnlisted. Run after it, which marks the members it takes off itself.
+ */
+export async function keepOffUnlisted(scope: TenantScope, listed: ReadonlySet<string>): Promise<Removed[]> {
+  const off = (await scope.table('roster_members').where({ source: 'csv', active: false, off_by_file: false }).orderBy('email').select('id', 'email')) as Removed[];
+  const unlisted = off.filter((m) => !listed.has(m.email));
+  const held = await liveAddresses(scope, unlisted.map((m) => m.email));
+  const kept = unlisted.filter((m) => !held.has(m.email));
+  const now = new Date();
+  for (let i = 0; i < kept.length; i += 1000) {
+    await scope.table('roster_members').whereIn('id', kept.slice(i, i + 1000).map((m) => m.id)).update({ off_by_file: true, updated_at: now });
+  }
+  return kept;
 }

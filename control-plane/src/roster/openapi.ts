@@ -62,10 +62,12 @@ const unmatchedRow: JsonSchema = {
   properties: { line: count(), email: { type: 'string' }, title: text, department: text, candidate: { ...archetype('The best guess, below the threshold') }, confidence },
 };
 
+const listedMember: JsonSchema = { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string' }, email: { type: 'string' } } };
+
 /** POST /api/v1/roster/csv: what the import wrote (roster/csv-import.ts ImportReport). */
 export const csvImportSchema: JsonSchema = {
   type: 'object',
-  required: ['import_id', 'rows', 'created', 'updated', 'unchanged', 'matched', 'unmatched', 'unmatched_rows', 'mode', 'deactivated'],
+  required: ['import_id', 'rows', 'created', 'updated', 'unchanged', 'matched', 'unmatched', 'unmatched_rows', 'mode', 'deactivated', 'kept_off'],
   properties: {
     import_id: { type: 'string' },
     rows: count(),
@@ -80,7 +82,11 @@ export const csvImportSchema: JsonSchema = {
     deprovisioned_rows: { type: 'array', items: { type: 'object', required: ['line', 'email'], properties: { line: count(), email: { type: 'string' } } } },
     mode: { enum: ['merge', 'replace'] },
     deactivated: count('mode=replace: active CSV members the file no longer lists, now inactive'),
-    deactivated_members: { type: 'array', items: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string' }, email: { type: 'string' } } } },
+    deactivated_members: { type: 'array', items: listedMember, description: 'The first 500 (the count is complete)' },
+    kept_off: count(
+      'mode=replace: CSV members already inactive (SCIM had taken the person away) that the file no longer lists. They are now the file’s to give back, like those it deactivates: one at a person’s login stays off when SCIM brings the person back (a re-activation, or a rehire and a sync), until a file lists it again. Not counted against max_removals: nobody loses access now',
+    ),
+    kept_off_members: { type: 'array', items: listedMember, description: 'The first 500 (the count is complete)' },
   },
 };
 
