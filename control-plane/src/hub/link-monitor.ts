@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { pollBackoffMs } from '../jobs/backoff.js';
+import { capWaits } from './bounded-wait.js';
 import { HUBS, type HubRow } from './hub-store.js';
 import { checkHubLink } from './link-check.js';
 import { linkLost, linkRestored } from './link-events.js';
@@ -31,9 +32,11 @@ function dueHubs(app: AppContext, s: ProvisionerSettings, now: Date) {
  * Leases one Hub of `candidates` in a transaction of its own, as the provisioner does: the check
  * then runs with no transaction open, and SKIP LOCKED plus the lease keep every other replica
  * (and every other worker of this one) off it, so a Hub is probed once however many look.
+ * With a `deadline` (a read's), waiting on the database past it fails the claim (see capWaits).
  */
-export async function claimHub(app: AppContext, s: ProvisionerSettings, candidates: ReturnType<typeof unleasedHubs>, now: Date): Promise<HubRow | undefined> {
+export async function claimHub(app: AppContext, s: ProvisionerSettings, candidates: ReturnType<typeof unleasedHubs>, now: Date, deadline?: number): Promise<HubRow | undefined> {
   return app.db.transaction(async (trx) => {
+    if (deadline !== undefined) await capWaits(trx, deadline);
     const row = (await candidates
       .transacting(trx)
       .orderByRaw('link_checked_at ASC NULLS FIRST')
@@ -55,22 +58,34 @@ const sameTime = (a: Date | null, b: Date | null) => (a ? new Date(a).getTime() 
  * by a change of link settings (whose own check then speaks for the new settings), or made
  * ready again meanwhile. Only a change between passing and failing is audited and logged at
  * warn/info; a link that keeps failing updates its reason without a new event each interval.
+ * With a `deadline` (a read's), waiting past it on the Hub's row lock, or on the tenant's audit
+ * chain, fails the record and writes nothing (see capWaits); the monitor waits as long as it takes.
  */
-export async function recordLinkCheck(app: AppContext, claimed: HubRow, result: ProbeResult, now: Date, by: 'link-monitor' | 'read'): Promise<void> {
+export async function recordLinkCheck(app: AppContext, claimed: HubRow, result: ProbeResult, now: Date, by: 'link-monitor' | 'read', deadline?: number): Promise<void> {
   await app.db.transaction(async (trx) => {
+    // Capped again before the audit append, so the two waits together stay within the deadline.
+    const cap = async () => {
+      if (deadline !== undefined) await capWaits(trx, deadline);
+    };
+    await cap();
     const hub = (await trx<HubRow>(HUBS).where({ id: claimed.id }).forUpdate().first()) as HubRow | undefined;
     if (!hub || hub.deleted_at || hub.status !== 'ready' || !sameTime(hub.ready_at, claimed.ready_at)) return;
     if (hub.mtls_endpoint_url !== claimed.mtls_endpoint_url || hub.customer_ca_certificate !== claimed.customer_ca_certificate) return;
     const scope = new TenantScope(trx, hub.tenant_id);
     if (result.ok) {
       await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_verified_at: now, link_error: null, lease_until: null });
-      if (hub.link_error !== null) await linkRestored(app, trx, hub, result.httpStatus, by);
+      if (hub.link_error !== null) {
+        await cap();
+        await linkRestored(app, trx, hub, result.httpStatus, by);
+      }
       return;
     }
     const reason = result.reason.slice(0, 500);
     await scope.table(HUBS).where({ id: hub.id }).update({ link_checked_at: now, link_error: reason, lease_until: null });
-    if (hub.link_error === null) await linkLost(app, trx, hub, reason);
-    else app.logger.debug({ hub_id: hub.id, reason }, 'hub link still failing');
+    if (hub.link_error === null) {
+      await cap();
+      await linkLost(app, trx, hub, reason);
+    } else app.logger.debug({ hub_id: hub.id, reason }, 'hub link still failing');
   });
 }
 

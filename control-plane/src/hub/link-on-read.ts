@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { HubRow } from './hub-store.js';
+import { capWaits, isWaitCut } from './bounded-wait.js';
 import { DeadlineSlots } from './link-slots.js';
 import { claimHub, probeClaimed, recordLinkCheck, unleasedHubs } from './link-monitor.js';
 import { HUBS } from './hub-store.js';
@@ -12,15 +13,23 @@ import type { ProvisionerSettings } from './settings.js';
  */
 export const READ_CHECK_FLOOR_MS = 30_000;
 /**
- * The longest a read waits for that check, queueing included. Terraform refreshes resources ten
- * at a time; with this bound each read of a Hub whose endpoint does not answer costs at most two
- * seconds, however many are read, and the answer then is the last check's.
+ * The longest a read waits for that check, queueing and database waits included (a result found
+ * at its very end gets SAVE_MIN_MS more to be saved). Terraform refreshes resources ten at a
+ * time; with this bound each read of a Hub whose endpoint does not answer, or whose row another
+ * request holds locked, costs about two seconds, however many are read, and the answer then is
+ * the last check's.
  */
 export const READ_CHECK_BUDGET_MS = 2_000;
 /** Checks brought forward by reads that one replica runs at once. */
 export const READ_CHECK_CONCURRENCY = 4;
 /** Less than this is too short for a TLS handshake with a distant endpoint: not started, so not misreported. */
 const MIN_PROBE_MS = 250;
+/**
+ * A probe may use the budget to its end; saving what it found then gets this long, so a fixed
+ * endpoint's answer is not thrown away for want of a few milliseconds (the read waits at most
+ * this much past its budget).
+ */
+const SAVE_MIN_MS = 250;
 
 type LinkFacts = Pick<HubRow, 'id' | 'mode' | 'status' | 'deleted_at' | 'link_error' | 'link_checked_at'>;
 
@@ -49,22 +58,41 @@ function worthChecking(hub: LinkFacts, now: number): boolean {
  * way now, leaves nothing to claim. A probe that times out records nothing (a short timeout is no
  * verdict on the endpoint) and keeps the Hub leased for the floor, so the reads after it do not
  * each wait again; the monitor's next full check speaks for it.
+ *
+ * The database work is bounded too (capWaits): the claim by the deadline, saving a result by the
+ * deadline or SAVE_MIN_MS, whichever is later. A wait cut short (the Hub's row locked by a PATCH
+ * or DELETE, a table lock) is no verdict either: nothing is recorded, the claim's lease stands
+ * (the row it would shorten is the one locked), and the read answers the last check.
  */
 async function checkNow(app: AppContext, s: ProvisionerSettings, hubId: string, deadline: number): Promise<boolean> {
+  try {
+    return await claimProbeRecord(app, s, hubId, deadline);
+  } catch (err) {
+    if (!isWaitCut(err)) throw err;
+    app.logger.info({ hub_id: hubId }, 'hub link check on read: the database did not answer within the read\'s budget (the Hub locked by another request?); answered the last check');
+    return false;
+  }
+}
+
+async function claimProbeRecord(app: AppContext, s: ProvisionerSettings, hubId: string, deadline: number): Promise<boolean> {
   const now = new Date();
   const candidates = unleasedHubs(app, now)
     .where({ id: hubId })
     .whereNotNull('link_error')
     .where((q) => q.whereNull('link_checked_at').orWhere('link_checked_at', '<=', staleBefore(now.getTime())));
-  const claimed = await claimHub(app, s, candidates, now);
+  const claimed = await claimHub(app, s, candidates, now, deadline);
   if (!claimed) return false;
   const timeoutMs = deadline - Date.now();
   const result = timeoutMs >= MIN_PROBE_MS ? await probeClaimed(app, claimed, timeoutMs) : undefined;
+  const saveBy = Math.max(deadline, Date.now() + SAVE_MIN_MS);
   if (!result || (!result.ok && result.timedOut)) {
-    await app.db(HUBS).where({ id: claimed.id, lease_until: claimed.lease_until }).update({ lease_until: new Date(Date.now() + READ_CHECK_FLOOR_MS) });
+    await app.db.transaction(async (trx) => {
+      await capWaits(trx, saveBy);
+      await trx(HUBS).where({ id: claimed.id, lease_until: claimed.lease_until }).update({ lease_until: new Date(Date.now() + READ_CHECK_FLOOR_MS) });
+    });
     return false;
   }
-  await recordLinkCheck(app, claimed, result, new Date(), 'read');
+  await recordLinkCheck(app, claimed, result, new Date(), 'read', saveBy);
   return true;
 }
 

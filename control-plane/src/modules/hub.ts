@@ -122,6 +122,40 @@ async function decommission(ctx: RequestContext, hub: HubRow): Promise<Reply> {
 
 type LinkField = 'mtls_endpoint_url' | 'customer_ca_certificate';
 const LINK_FIELDS: readonly LinkField[] = ['mtls_endpoint_url', 'customer_ca_certificate'];
+type LinkPatch = Partial<Record<LinkField, string | null>>;
+
+/** The link settings `patch` changes on `hub`, or a 400 naming the field it may not set. */
+function linkChanges(hub: HubRow, patch: LinkPatch): Partial<Record<LinkField, string>> {
+  const next: Partial<Record<LinkField, string>> = {};
+  for (const field of LINK_FIELDS) {
+    const v = patch[field];
+    if (v === undefined) continue;
+    if (hub.mode !== 'C') throw badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
+    if (v === null) throw badRequest(`${field} is required in Mode C`, field, 'invalid_value');
+    if (v !== hub[field]) next[field] = v;
+  }
+  return next;
+}
+
+/** What PATCH checked before its transaction: the body, and the new endpoint it found acceptable (if any). */
+interface PreparedUpdate {
+  patch: LinkPatch;
+  endpointChecked?: string;
+}
+
+/**
+ * A new endpoint's address is checked (a DNS lookup, up to seconds) before the transaction that
+ * locks the Hub: while the lock is held, the link monitor and reads checking a failing link
+ * (hub/link-on-read.ts) wait for it. Judged against the Hub as read now; the handler judges
+ * again under the lock.
+ */
+async function prepareUpdate(ctx: RequestContext): Promise<PreparedUpdate> {
+  const patch = normalizeObject(def.attributes, ctx.body as Record<string, unknown>) as LinkPatch;
+  const next = linkChanges(await loadHub(ctx.tenant(), ctx.params.id!), patch);
+  if (next.mtls_endpoint_url === undefined) return { patch };
+  await checkEndpoint(ctx, next.mtls_endpoint_url);
+  return { patch, endpointChecked: next.mtls_endpoint_url };
+}
 
 /**
  * Mode C: a new endpoint address or CA bundle, in place. The Hub keeps its id, its key and its
@@ -133,17 +167,12 @@ const LINK_FIELDS: readonly LinkField[] = ['mtls_endpoint_url', 'customer_ca_cer
  */
 async function update(ctx: RequestContext): Promise<Reply> {
   const scope = ctx.tenant();
+  const { patch, endpointChecked } = ctx.prepared as PreparedUpdate;
   const hub = await loadHub(scope, ctx.params.id!, true);
-  const patch = normalizeObject(def.attributes, ctx.body as Record<string, unknown>) as Partial<Record<LinkField, string | null>>;
-  const next: Partial<Record<LinkField, string>> = {};
-  for (const field of LINK_FIELDS) {
-    const v = patch[field];
-    if (v === undefined) continue;
-    if (hub.mode !== 'C') throw badRequest(`${field} is only used in Mode C`, field, 'invalid_value');
-    if (v === null) throw badRequest(`${field} is required in Mode C`, field, 'invalid_value');
-    if (v !== hub[field]) next[field] = v;
-  }
-  if (next.mtls_endpoint_url !== undefined) await checkEndpoint(ctx, next.mtls_endpoint_url);
+  const next = linkChanges(hub, patch);
+  // Only when another request changed the endpoint between the check and the lock, so that this
+  // one's endpoint, equal to the stored one then, is a change now: rare enough to check here.
+  if (next.mtls_endpoint_url !== undefined && next.mtls_endpoint_url !== endpointChecked) await checkEndpoint(ctx, next.mtls_endpoint_url);
   const ca = next.customer_ca_certificate !== undefined ? checkCaBundle(next.customer_ca_certificate) : undefined;
   if (Object.keys(next).length === 0) return { body: presentHub(ctx.app, hub) };
   const now = new Date();
@@ -216,7 +245,7 @@ export const hubModule: Module = {
       read: async (ctx) => readHub(ctx, await loadHub(ctx.tenant(), ctx.params.id!)),
       update,
       delete: async (ctx) => decommission(ctx, await loadHub(ctx.tenant(), ctx.params.id!, true)),
-    });
+    }, { update: { prepare: prepareUpdate } });
     // The runbook's paths: the caller's one Hub, without its id.
     const hubRef = { $ref: '#/components/schemas/Hub' };
     r.route({ ...base, method: 'GET', path: '/api/v1/hub', summary: "Read the tenant's Hub", response: hubRef, handler: async (ctx) => readHub(ctx, await currentHub(ctx.tenant())) });
