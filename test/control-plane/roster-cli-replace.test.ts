@@ -5,6 +5,7 @@ import path from 'node:path';
 import { dbKinds } from '../support/db.js';
 import { cli } from '../support/cli.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
+import { makeDirectory, scim, user } from './scim/helpers.js';
 
 
 const csv = (names: string[]) => `email,first_name,last_name,title\n${names.map((n) => `${n}@acme.example,${n},Example,Engineer`).join('\n')}\n`;
@@ -64,6 +65,17 @@ for (const kind of dbKinds()) {
         assert.match(r.stderr, /--max-removals (only applies with --replace|must be a whole number)/);
       }
       assert.equal(await cp.count('roster_members', { tenant_id: t.id, email: 'zed@acme.example' }), 0);
+    });
+
+    it('--replace also says which members, inactive already (SCIM took the person away), the file now keeps off', async () => {
+      const okta = await makeDirectory(cp, t, 'okta');
+      const created = await scim(cp, okta)('POST', '/Users', user('ivy@acme.example', { title: 'Engineer' }));
+      assert.equal(created.status, 201, created.text);
+      assert.equal((await cli(['roster-import', file('ivy.csv', ['ada', 'ivy']), '--url', cp.url], env)).code, 0);
+      assert.equal((await scim(cp, okta)('DELETE', `/Users/${created.body.id}`)).status, 204);
+      const r = await cli(['roster-import', file('ada.csv', ['ada']), '--url', cp.url, '--replace'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /0 members not in the file turned inactive\n1 members not in the file, inactive already, stay off until a file lists them: ivy@acme\.example\n/);
     });
   });
 }

@@ -83,9 +83,12 @@ export async function rosterImportCommand(args: string[]): Promise<number> {
     throw await apiError(res);
   }
   // The server's own report type: a field it renames fails this command's type check.
-  const r = (await res.json()) as Pick<ImportReport, 'rows' | 'created' | 'updated' | 'unchanged' | 'matched' | 'unmatched' | 'unmatched_rows'> & Partial<Pick<ImportReport, 'deactivated' | 'deactivated_members'>>;
+  const r = (await res.json()) as Pick<ImportReport, 'rows' | 'created' | 'updated' | 'unchanged' | 'matched' | 'unmatched' | 'unmatched_rows'> & Partial<Pick<ImportReport, 'deactivated' | 'deactivated_members' | 'kept_off' | 'kept_off_members'>>;
   process.stdout.write(`${r.rows} rows: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged; ${paint('green', `${r.matched} matched`)}, ${paint(r.unmatched ? 'yellow' : 'green', `${r.unmatched} unmatched`)}\n`);
-  if (replace) process.stdout.write(`${r.deactivated ?? 0} members not in the file turned inactive${r.deactivated_members?.length ? `: ${r.deactivated_members.slice(0, 20).map((m) => m.email).join(', ')}${(r.deactivated ?? 0) > 20 ? ', ...' : ''}` : ''}\n`);
+  const listed = (n: number, ms: Array<{ email: string }> | undefined) => (ms?.length ? `: ${ms.slice(0, 20).map((m) => m.email).join(', ')}${n > 20 ? ', ...' : ''}` : '');
+  if (replace) process.stdout.write(`${r.deactivated ?? 0} members not in the file turned inactive${listed(r.deactivated ?? 0, r.deactivated_members)}\n`);
+  // Said only when there are some: the admin should know the file now keeps them off through a rehire.
+  if (replace && r.kept_off) process.stdout.write(`${r.kept_off} members not in the file, inactive already, stay off until a file lists them${listed(r.kept_off, r.kept_off_members)}\n`);
   for (const u of r.unmatched_rows.slice(0, 20)) process.stdout.write(`  unmatched line ${u.line}: ${u.email} (${u.title ?? 'no title'})\n`);
   if (r.unmatched_rows.length > 20) process.stdout.write(`  ... see GET /api/v1/roster?unmatched=true\n`);
   return 0;
