@@ -7,8 +7,10 @@
  * loopback relay; the locks are taken on a connection of the test's own.
  */
 import assert from 'node:assert/strict';
+import { openDatabase, startServer, type RunningServer } from '@claresia/control-plane';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { http } from '../support/http.js';
 import { behind, captureLogs, FAST_PROVISIONER, hubReads, readyModeCHub } from '../support/hub-link.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { startTcpRelay, type TcpRelay } from '../support/platforms/tcp-relay.js';
@@ -148,16 +150,26 @@ for (const kind of dbKinds()) {
 
     it("PATCH checks a new endpoint before it locks the Hub: a refused endpoint is answered while another request holds the Hub's row", async () => {
       const { t, hub } = await readyModeCHub(cp, endpoint, behind(endpoint, relay));
-      const { answer, whileLocked } = await underLock('SELECT id FROM hubs WHERE id = ? FOR UPDATE', [hub.id], () =>
-        cp.request('PATCH', `/api/v1/hubs/${hub.id}`, { token: t.token, body: { mtls_endpoint_url: 'http://hub.example.test/' } }),
-      );
-      assert.ok(whileLocked, 'PATCH checked the endpoint only once it had the lock');
-      assert.equal(answer.status, 400, answer.text);
-      assert.equal(answer.body.error.field, 'mtls_endpoint_url');
-      assert.match(answer.body.error.message, /https/);
-      const after = await cp.db('hubs').where({ id: hub.id }).first();
-      assert.equal(after.mtls_endpoint_url, hub.mtls_endpoint_url);
-      assert.equal(after.status, 'ready');
+      // A replica that refuses private addresses, as in production (this suite's own allows
+      // them for its loopback endpoint, and then checks no name at all).
+      const secondDb = openDatabase({ databaseUrl: cp.databaseUrl! });
+      const second: RunningServer = await startServer({ ...cp.server.ctx.config, allowPrivateUrls: false, port: 0, publicUrl: cp.url }, { db: secondDb, migrate: false });
+      try {
+        const refused = 'https://localhost:8443/claresia';
+        const { answer, whileLocked } = await underLock('SELECT id FROM hubs WHERE id = ? FOR UPDATE', [hub.id], () =>
+          http(second.url, 'PATCH', `/api/v1/hubs/${hub.id}`, { token: t.token, body: { mtls_endpoint_url: refused } }),
+        );
+        assert.ok(whileLocked, 'PATCH checked the endpoint only once it had the lock');
+        assert.equal(answer.status, 400, answer.text);
+        assert.equal(answer.body.error.field, 'mtls_endpoint_url');
+        assert.match(answer.body.error.message, /loopback/);
+        const after = await cp.db('hubs').where({ id: hub.id }).first();
+        assert.equal(after.mtls_endpoint_url, hub.mtls_endpoint_url);
+        assert.equal(after.status, 'ready');
+      } finally {
+        await second.close();
+        await secondDb.destroy();
+      }
       // A good one still goes through, and one equal to the stored endpoint is no change.
       const moved = behind(endpoint, relay).replace('127.0.0.1', 'localhost');
       const ok = await cp.request('PATCH', `/api/v1/hubs/${hub.id}`, { token: t.token, body: { mtls_endpoint_url: moved } });
