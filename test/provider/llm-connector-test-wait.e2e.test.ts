@@ -8,7 +8,10 @@
  * - a new credential the platform refuses fails the update, the connector kept in state,
  *   untainted; renaming the failed connector neither waits nor fails; a good credential then
  *   fixes it in place (same id);
- * - a platform the control plane cannot reach ends the wait at once with a warning.
+ * - a platform the control plane cannot reach ends the wait at once with a warning;
+ * - a base_url the platform answers 404 on fails the create at base_url (review v8a F1);
+ * - a create whose wait runs out with no verdict keeps the connector, untainted, with a warning
+ *   naming timeouts.create, instead of deleting it (review v8a F2).
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -20,7 +23,7 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 const GOOD_KEY = 'sk-ant-admin01-WAIT-good-3b91c07e52';
 const REFUSED_KEY = 'sk-ant-admin01-WAIT-refused-8d20f4a1';
 
-const config = (o: { baseUrl: string; name: string; version: number }) => `${providerBlock}
+const config = (o: { baseUrl: string; name: string; version: number; create?: string }) => `${providerBlock}
 variable "anthropic_key" {
   type      = string
   sensitive = true
@@ -34,7 +37,7 @@ resource "claresia_llm_connector" "claude" {
   credential_wo_version = ${o.version}
   base_url              = ${JSON.stringify(o.baseUrl)}
   timeouts = {
-    create = "2m"
+    create = "${o.create ?? '2m'}"
     update = "2m"
   }
 }
@@ -59,9 +62,9 @@ for (const kind of dbKinds()) {
     let tenant: TenantFixture;
     let ws: Workspace;
     const instance = () => ws.state()?.resources?.find((r: any) => r.type === 'claresia_llm_connector' && r.mode === 'managed')?.instances[0];
-    const applyWith = (key: string, o: { baseUrl?: string; name?: string; version: number }) => {
+    const applyWith = (key: string, o: { baseUrl?: string; name?: string; version: number; create?: string }) => {
       ws.env.TF_VAR_anthropic_key = key;
-      ws.write('main.tf', config({ baseUrl: o.baseUrl ?? platforms.baseUrl('claude'), name: o.name ?? 'Claude Enterprise', version: o.version }));
+      ws.write('main.tf', config({ baseUrl: o.baseUrl ?? platforms.baseUrl('claude'), name: o.name ?? 'Claude Enterprise', version: o.version, create: o.create }));
       return ws.tf('apply', '-auto-approve');
     };
 
@@ -147,6 +150,45 @@ for (const kind of dbKinds()) {
       const inst = instance();
       assert.equal(inst.attributes.status, 'untested');
       assert.equal(inst.attributes.base_url, unreachable);
+    });
+
+    it('a create at a base_url the platform answers 404 on fails at base_url, and leaves nothing behind', async () => {
+      await ws.ok(['destroy', '-auto-approve'], 0);
+      const typo = `${platforms.url}/typo`;
+      const r = await applyWith(GOOD_KEY, { version: 1, baseUrl: typo });
+      assert.notEqual(r.code, 0, `the apply must fail:\n${r.stdout}`);
+      const text = oneLine(r.stderr);
+      assert.match(text, /claresia_llm_connector was not created: status failed: platform_rejected_request: the claude API answered HTTP 404/);
+      assert.match(text, /was deleted again, so this apply changed nothing\. Fix base_url and apply again\./);
+      assert.match(text, /base_url\s+= "http/, 'the diagnostic points at the base_url line');
+      assert.equal(instance(), undefined);
+      assert.equal(await cp.count('llm_connectors', { tenant_id: tenant.id }), 0);
+    });
+
+    it('a create whose wait runs out with no verdict keeps the connector, untainted, with a warning naming timeouts.create', async () => {
+      // Accepts connections and never answers: the control plane's test gets no verdict for as
+      // long as its own request timeout, far past the 3s create timeout.
+      const held = new Set<import('node:net').Socket>();
+      const silent = createServer((socket) => void held.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const base = `http://127.0.0.1:${(silent.address() as { port: number }).port}/claude`;
+        const r = await applyWith(GOOD_KEY, { version: 1, baseUrl: base, create: '3s' });
+        assert.equal(r.code, 0, r.stderr);
+        const text = oneLine(r.stdout + r.stderr);
+        assert.match(text, /Warning: claresia_llm_connector llm_[0-9a-f]+ is still untested: no verdict within timeouts\.create/);
+        assert.match(text, /create\s+= "3s"/, 'the warning points at timeouts.create');
+        assert.doesNotMatch(text, /deleted again|Fix the configuration/);
+        const inst = instance();
+        assert.ok(inst, 'kept in state');
+        assert.equal(inst.status, undefined, 'not tainted');
+        assert.equal(inst.attributes.status, 'untested');
+        assert.equal(await cp.count('llm_connectors', { tenant_id: tenant.id }), 1, 'kept on the control plane');
+        await ws.ok(['destroy', '-auto-approve'], 0);
+      } finally {
+        for (const s of held) s.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
     });
   });
 }

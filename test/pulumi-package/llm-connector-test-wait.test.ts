@@ -7,6 +7,7 @@
  * (or every `pulumi up` would fail until it is fixed); a good credential fixes it in place.
  */
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import statusPb from '@pulumi/pulumi/proto/status_pb.js';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
@@ -98,6 +99,38 @@ for (const kind of dbKinds()) {
       assert.equal(initFailure(upErr)?.getId(), id);
       assert.equal(js(initFailure(upErr)!.getProperties()).status, 'failed');
       await p.call('delete', req.delete(U, id, outs));
+    });
+
+    it('a base_url the platform answers 404 on fails create naming property baseUrl (review v8a F1)', async () => {
+      const typo = await checked({ ...inputsWith(GOOD_KEY), baseUrl: `${platforms.url}/typo` });
+      const err: any = await p.call('create', req.create(U, typo)).then(
+        () => assert.fail('a refused request must fail create'),
+        (e) => e,
+      );
+      assert.match(err.details, /ended in status failed: platform_rejected_request: the claude API answered HTTP 404.*\(property baseUrl\)/);
+      const init = initFailure(err);
+      assert.ok(init);
+      await p.call('delete', req.delete(U, init!.getId(), js(init!.getProperties())));
+    });
+
+    it('a create whose wait runs out with no verdict succeeds with the connector still untested, not an init error (review v8a F2)', async () => {
+      // Accepts connections and never answers: no verdict within the 2 s create timeout.
+      const held = new Set<Socket>();
+      const silent = createServer((socket) => void held.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const inputs = await checked({ ...inputsWith(GOOD_KEY), baseUrl: `http://127.0.0.1:${(silent.address() as { port: number }).port}/claude` });
+        const res = await p.call<any>('create', req.create(U, inputs, false, 2));
+        const id = res.getId();
+        const outs = js(res.getProperties());
+        assert.equal(outs.status, 'untested');
+        assert.ok(isSecret(outs.ingestCredential), 'the ingest credential is kept');
+        assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.status, 'untested', 'kept on the control plane');
+        await p.call('delete', req.delete(U, id, outs));
+      } finally {
+        for (const s of held) s.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
     });
   });
 }

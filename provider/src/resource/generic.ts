@@ -58,6 +58,8 @@ class WaitError extends Error {
     readonly attribute: string | undefined,
     /** The same, for an object that no longer exists: nothing about where to watch it or how to retest it. */
     readonly once: string = message,
+    /** The object reached a failed status: a verdict on its inputs, not a wait cut short. */
+    readonly verdict = false,
   ) {
     super(message);
   }
@@ -257,7 +259,15 @@ export class GenericResource {
         diagnostics.push(...this.inconclusiveWarning(api));
       } catch (err) {
         if (err instanceof WaitError && this.def.async.fixableInPlace) {
-          const removed = await this.removeUnfinished(client, state, err);
+          // Only a verdict says the inputs are wrong. A wait that ran out judged nothing: the
+          // object may be fine, and the control plane goes on with it, so it is kept, untainted.
+          if (!err.verdict && err.last) {
+            api = err.last;
+            state = keepPlannedComputed(this.def, stateFromApi(this.def, api, state), planned);
+            diagnostics.push(this.noVerdictWarning(api, state));
+            return { value: this.settleUnknowns(state), diagnostics };
+          }
+          const removed = err.verdict ? await this.removeUnfinished(client, state, err) : undefined;
           if (removed) return { value: null, diagnostics: [removed] };
         }
         // The object exists: hand its state back so Terraform records it (tainted) rather than losing it.
@@ -395,6 +405,25 @@ export class GenericResource {
   }
 
   /**
+   * A create whose wait for a verdict ran out (the platform silent, the control plane's test
+   * queue behind): the object is kept as it is, at timeouts.create, which is what a user can
+   * change about it; the next refresh records the outcome.
+   */
+  private noVerdictWarning(api: Record<string, unknown>, state: ObjectValue): Diagnostic {
+    const a = this.def.async!;
+    const id = String(api[this.def.idAttribute]);
+    const where = expand(this.def.api.read.path, { ...api, id });
+    const reason = a.reasonAttribute && typeof api[a.reasonAttribute] === 'string' && api[a.reasonAttribute] !== '' ? ` (${String(api[a.reasonAttribute])})` : '';
+    return warning(
+      `${this.typeName} ${id} is still ${String(api[a.attribute])}: no verdict within timeouts.create`,
+      `It was created, but nothing judged it within timeouts.create (${this.timeoutMs(state, 'create')} ms)${reason}: the platform or the control plane's test queue is slow. ` +
+        `It is kept, and the control plane goes on testing it; GET ${where} shows the outcome, and a refresh records it (${a.attribute} ${[...a.ready, ...a.failed].join(' or ')}). ` +
+        `Raise timeouts.create to wait longer.`,
+      [TIMEOUTS_ATTRIBUTE, { key: 'create' }],
+    );
+  }
+
+  /**
    * A create whose wait ended badly, for a resource fixed in place by a new input: Terraform
    * taints any object whose create fails, and would replace it, where the fix is a new value of
    * the input the failure names. Nothing anyone holds points at it yet (the apply stops here), so
@@ -413,7 +442,7 @@ export class GenericResource {
     const id = String(state[this.def.idAttribute]);
     return error(
       `${this.typeName} was not created: ${err.once}`,
-      `${id} was deleted again, so this apply changed nothing. Fix ${err.attribute ?? 'the configuration'} and apply again.`,
+      `${id} was deleted again, so this apply changed nothing. Fix ${err.attribute ?? `what ${this.def.async?.reasonAttribute ?? 'the reason'} above names`} and apply again.`,
       err.attribute ? [err.attribute] : undefined,
     );
   }
@@ -430,7 +459,7 @@ export class GenericResource {
       if (a.ready.includes(status) || inconclusiveReason(this.def, api)) return api;
       if (a.failed.includes(status)) {
         const why = this.explain(api);
-        throw new WaitError(`${this.typeName} ${id} ended in ${a.attribute} ${status}${why.text}`, api, why.attribute, `${a.attribute} ${status}${why.once}`);
+        throw new WaitError(`${this.typeName} ${id} ended in ${a.attribute} ${status}${why.text}`, api, why.attribute, `${a.attribute} ${status}${why.once}`, true);
       }
       if (Date.now() > deadline) {
         const why = this.explain(api);

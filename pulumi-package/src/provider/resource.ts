@@ -144,6 +144,13 @@ export class GenericResource {
     try {
       return { id, outs: this.outputs(await this.waitReady(client, id, inputs, timeoutMs), answered, inputs) };
     } catch (err) {
+      // A wait that ran out judged nothing: the object may be fine and the control plane goes on
+      // with it, so it is created as it stands (status still pending); a refresh records the
+      // verdict. Only a failed status is an error of this create.
+      const a = this.def.async;
+      if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
+        return { id, outs: this.outputs(err.last, answered, inputs) };
+      }
       throw new ResourceInitError((err as Error).message, id, err instanceof WaitError && err.last ? this.outputs(err.last, answered, inputs) : answered, inputs);
     }
   }
