@@ -15,6 +15,11 @@ export function snake(camelName: string): string {
   return camelName.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
 
+/** The catalog attribute names of the Pulumi properties `props` (those that name one). */
+export function attributesNamed(def: Pick<ResourceDef, 'attributes'>, props: readonly string[]): string[] {
+  return Object.keys(def.attributes).filter((n) => props.includes(camel(n)));
+}
+
 /** `claresia:index:Tenant` */
 export function resourceToken(def: Pick<ResourceDef, 'title'>): string {
   return `${PACKAGE}:index:${def.title}`;

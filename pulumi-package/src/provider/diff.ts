@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { bothEmpty, defaultOf, normalizeValue, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
-import { camel, isInput } from '../names.js';
+import { attributesNamed, camel, isInput } from '../names.js';
 import { toApiValue } from './convert.js';
 import { hasUnknown, reveal, UNREAD_WRITE_ONLY, type Props } from './values.js';
 
@@ -81,7 +81,7 @@ export function diffResource(def: ResourceDef, olds: Props, news: Props, oldInpu
   const replacing = changes.some((c) => c.replace);
   const derived = replacing ? [] : derivedOutputs(def, changes, news);
   // An update that waits may see any output change while it waits; one that does not, none.
-  const waits = updateWaits(def, Object.keys(def.attributes).filter((n) => changes.some((c) => c.property === camel(n))));
+  const waits = updateWaits(def, attributesNamed(def, changes.map((c) => c.property)));
   const stables = replacing
     ? []
     : Object.entries(def.attributes)

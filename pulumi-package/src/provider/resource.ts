@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { inconclusiveReason, isManaged, reasonInput, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
-import { camel, isInput, isSecret } from '../names.js';
+import { attributesNamed, camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
 import { apiForm, diffResource, inputDefault } from './diff.js';
 import { hasSecret, hasUnknown, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRITE_ONLY, type Props } from './values.js';
@@ -220,7 +220,7 @@ export class GenericResource {
     if (!api) throw new ClaresiaApiError(404, 'not_found', `${this.def.title} ${id} disappeared during the update`, undefined, op.method, op.path);
     // Only a change that can change the status waits: a failed connector renamed stays failed,
     // and that is no failure of this update.
-    if (this.def.async && this.waits(news) && updateWaits(this.def, this.attributeNames(changes.map((c) => c.property)))) {
+    if (this.def.async && this.waits(news) && updateWaits(this.def, attributesNamed(this.def, changes.map((c) => c.property)))) {
       try {
         api = await this.waitReady(client, id, olds, timeoutMs);
       } catch (err) {
@@ -265,11 +265,6 @@ export class GenericResource {
     if (!op) return;
     await client.request(op.method, this.expand(op.path, id, props), { accept: [404] });
     if (this.def.async) await this.poll(client, id, props, timeoutMs, (api) => api === undefined, 'to be deleted');
-  }
-
-  /** Catalog attribute names of the given properties. */
-  private attributeNames(props: readonly string[]): string[] {
-    return Object.keys(this.def.attributes).filter((n) => props.includes(camel(n)));
   }
 
   /** Whether create and update wait for readiness: the catalog's wait argument, when there is one, can say no. */
