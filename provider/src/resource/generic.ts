@@ -393,15 +393,21 @@ export class GenericResource {
     if (!reason) return [];
     const a = this.def.async!;
     const id = String(api[this.def.idAttribute]);
-    const where = expand(this.def.api.read.path, { ...api, id });
     const about = reasonInput(this.def, reason);
     return [
       warning(
         `${this.typeName} ${id} is still ${String(api[a.attribute])}`,
-        `${reason}. The control plane goes on by itself; GET ${where} shows the outcome, and a refresh records it (${a.attribute} ${[...a.ready, ...a.failed].join(' or ')}).`,
+        `${reason}. The control plane goes on by itself; ${this.whereOutcomeShows(api)}.`,
         about ? [about] : undefined,
       ),
     ];
+  }
+
+  /** For a pending object the apply leaves behind: where its outcome shows, and that a refresh records it. */
+  private whereOutcomeShows(api: Record<string, unknown>): string {
+    const a = this.def.async!;
+    const where = expand(this.def.api.read.path, { ...api, id: String(api[this.def.idAttribute]) });
+    return `GET ${where} shows the outcome, and a refresh records it (${a.attribute} ${[...a.ready, ...a.failed].join(' or ')})`;
   }
 
   /**
@@ -412,12 +418,11 @@ export class GenericResource {
   private noVerdictWarning(api: Record<string, unknown>, state: ObjectValue): Diagnostic {
     const a = this.def.async!;
     const id = String(api[this.def.idAttribute]);
-    const where = expand(this.def.api.read.path, { ...api, id });
     const reason = a.reasonAttribute && typeof api[a.reasonAttribute] === 'string' && api[a.reasonAttribute] !== '' ? ` (${String(api[a.reasonAttribute])})` : '';
     return warning(
       `${this.typeName} ${id} is still ${String(api[a.attribute])}: no verdict within timeouts.create`,
       `It was created, but nothing judged it within timeouts.create (${this.timeoutMs(state, 'create')} ms)${reason}: the platform or the control plane's test queue is slow. ` +
-        `It is kept, and the control plane goes on testing it; GET ${where} shows the outcome, and a refresh records it (${a.attribute} ${[...a.ready, ...a.failed].join(' or ')}). ` +
+        `It is kept, and the control plane goes on testing it; ${this.whereOutcomeShows(api)}. ` +
         `Raise timeouts.create to wait longer.`,
       [TIMEOUTS_ATTRIBUTE, { key: 'create' }],
     );
