@@ -166,7 +166,7 @@ for (const kind of dbKinds()) {
       assert.equal(bad.status, 201);
       const res = await api('POST', '/api/v1/skill-entitlement/distribution:republish', {});
       await until('the request completed', async () => (await cp.db('distribution_requests').where({ id: res.body.id }).first()).status === 'completed');
-      // Its automatic test does call there (and gets a 404, so it stays untested); no publish does.
+      // Its automatic test does call there (and its 404 fails the connector); no publish does.
       assert.equal(platforms.calls.filter((c) => c.platform === 'nowhere' && c.path === '/v1/skills/grants').length, 0);
       assert.equal((await api('GET', `/api/v1/llm/connectors/${bad.body.id}`)).body.last_publish_at, null);
     });

@@ -398,7 +398,8 @@ for (const kind of dbKinds()) {
     });
 
     it('a connector that never connected has nothing to revoke', async () => {
-      // The double answers 404 there: its automatic test keeps retrying and it stays untested.
+      // The double answers 404 there: its automatic test fails it (platform_rejected_request), or has
+      // not run yet; either way it never connected.
       const c = await create(key('never'), `${platforms.url}/nowhere`);
       assert.equal((await api('DELETE', `/api/v1/llm/connectors/${c.id}`)).status, 204);
       const [removed] = await events('connector.removed', c.id);

@@ -43,8 +43,9 @@ for (const kind of dbKinds()) {
       const tested = await cp.request('POST', `/api/v1/llm/connectors/${failing}:test`, { token: t.token });
       assert.equal(tested.status, 422, tested.text);
       assert.equal(tested.body.connector.status, 'failed');
-      // Its automatic test gets a 404 there, which says nothing about the key: it stays untested, retrying.
-      const untested = await addConnector(credential, `${platforms.url}/nowhere`);
+      // Nothing listens there: its automatic test finds the platform unreachable, which says nothing
+      // about the key, so it stays untested, retrying. (A 404 would be a verdict: failed.)
+      const untested = await addConnector(credential, 'http://127.0.0.1:1/nowhere');
       await unchanged(async () => {
         for (const [id, status] of [
           [untested, 'untested'],
