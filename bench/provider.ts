@@ -1,9 +1,14 @@
 // Terraform provider figures, in one run: provider start to handshake line, and `terraform
 // apply` / no-change `terraform plan` of N claresia_tenant against N of Terraform's built-in
-// terraform_data, as a ratio. Run alone with `npm run bench -- provider`.
+// terraform_data, as a ratio; and the same plan through a provider that does no work at all on
+// the same transport (bench/_echo-provider.ts): the floor under the ratio. Run alone with
+// `npm run bench -- provider`.
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { startControlPlane, startControlPlaneProcess } from '../test/support/control-plane.js';
 import { dbKinds } from '../test/support/db.js';
 import { generateServerCertificate } from '../provider/src/plugin/certificate.js';
@@ -82,7 +87,36 @@ async function tenantGets(url: string, operatorToken: string): Promise<{ list: n
   return out;
 }
 
-async function pair(n: number, env: Record<string, string>) {
+/**
+ * Builds bench/_echo-provider.ts as the provider itself is built (one minified bundle, started
+ * by the provider's own launcher with its code cache) and returns a CLARESIA_NODE wrapper that
+ * runs it in place of the provider's bundle. The cache is written at the end of its first launch.
+ */
+async function buildEchoProvider(): Promise<{ node: string; close(): void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'claresia-echo-provider-'));
+  mkdirSync(path.join(dir, 'bin'));
+  copyFileSync(path.join(providerDir, 'bin/launch.cjs'), path.join(dir, 'bin/launch.cjs'));
+  await build({
+    entryPoints: [fileURLToPath(new URL('./_echo-provider.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: path.join(dir, 'dist/provider.cjs'),
+    conditions: ['source'],
+    external: ['@grpc/proto-loader'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // bin/terraform-provider-claresia execs "$CLARESIA_NODE <its launch.cjs>": the wrapper drops that argument.
+  const node = path.join(dir, 'node.sh');
+  writeFileSync(node, `#!/bin/sh\nshift\nexec node '${path.join(dir, 'bin/launch.cjs')}' "$@"\n`);
+  chmodSync(node, 0o755);
+  return { node, close: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function pair(n: number, env: Record<string, string>, echoNode: string) {
   const tenants = workspace({ env });
   const builtin = workspace({ env });
   try {
@@ -99,12 +133,24 @@ async function pair(n: number, env: Record<string, string>) {
     // was a single sample of a shared 2-core machine, and the ratio moved by ~0.3 between runs.
     const before = await tenantGets(env.CLARESIA_ENDPOINT!, env.CLARESIA_TOKEN!);
     const plans: number[] = [];
+    const echoPlans: number[] = [];
     const builtinPlans: number[] = [];
     const cpu = { claresia: 0, terraform_data: 0 };
+    const echoed = async () => {
+      tenants.env.CLARESIA_NODE = echoNode;
+      try {
+        return await timedPlan(tenants);
+      } finally {
+        delete tenants.env.CLARESIA_NODE;
+      }
+    };
+    await echoed(); // untimed: its first launch writes the echo bundle's code cache
     for (let i = 0; i < PLAN_ROUNDS; i++) {
       const ours = await timedPlan(tenants);
+      const floor = await echoed();
       const theirs = await timedPlan(builtin);
       plans.push(ours.seconds);
+      echoPlans.push(floor.seconds);
       builtinPlans.push(theirs.seconds);
       cpu.claresia += ours.cpu ?? NaN;
       cpu.terraform_data += theirs.cpu ?? NaN;
@@ -147,6 +193,10 @@ async function pair(n: number, env: Record<string, string>) {
     out.claresia_plan_terraform_cpu_s = out.claresia_plan_cpu_s - out.claresia_plan_provider_cpu_s;
     out.terraform_data_plan_cpu_s = cpu.terraform_data / PLAN_ROUNDS;
     out.plan_ratio = out.claresia_plan_s / out.terraform_data_plan_s;
+    // The same plan through bench/_echo-provider.ts: what the launches, grpc-js, TLS and
+    // Terraform's plugin client cost with no provider work at all. plan_ratio cannot go below it.
+    out.echo_plan_s = median(echoPlans);
+    out.echo_plan_ratio = out.echo_plan_s / out.terraform_data_plan_s;
     // Each round's own ratio, lowest and highest: how far one sample could have strayed.
     const ratios = plans.map((p, i) => p / builtinPlans[i]!);
     out.plan_ratio_round_min = Math.min(...ratios);
@@ -173,10 +223,12 @@ export async function run(): Promise<Record<string, unknown>> {
   const kind = dbKinds().includes('pg') ? 'pg' : 'pglite';
   const cp = kind === 'pg' ? await startControlPlaneProcess() : await startControlPlane({ db: kind });
   result.control_plane = kind === 'pg' ? 'own process, PostgreSQL' : 'in process, PGlite';
+  const echo = await buildEchoProvider();
   try {
     const env = { CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken };
-    for (const n of SIZES) result[`n${n}`] = await pair(n, env);
+    for (const n of SIZES) result[`n${n}`] = await pair(n, env, echo.node);
   } finally {
+    echo.close();
     await cp.close();
   }
   return result;
