@@ -13,7 +13,7 @@ import { adapterFor } from '../llm/platforms/index.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import { computeGrants } from './grants.js';
 import { PUBLISH_QUEUE, queueRecovery, type PublishPayload } from './queue.js';
-import { describePeriod, publishGiveUpMs } from './settings.js';
+import { describePeriod } from './settings.js';
 
 const ACTOR = 'claresia:distribution';
 
@@ -158,7 +158,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
     if (r.ok) published.push(t.connector);
     else (r.rejected ? rejected : transient).push({ connector: t.connector, failure: r });
   });
-  const giveUpMs = publishGiveUpMs();
+  const giveUpMs = s.publishGiveUpMs;
   // Connectors exist but none may be published to: "completed" would tell whoever polls the
   // request that the platforms have the change, when none does. A slow retry that finds no
   // connector at all (every one deleted while it waited) is the same: its requests are there

@@ -1,4 +1,5 @@
 import { integerEnv, positiveNumberEnv as num } from '../env-number.js';
+import { publishGiveUpMsOf } from './settings-give-up.js';
 
 /** How the job runner and its handlers pace themselves; from the environment so tests can run them fast. */
 export interface JobSettings {
@@ -27,6 +28,11 @@ export interface JobSettings {
    * back, without anyone calling :test or changing an entitlement.
    */
   publishRecoveryMs: number;
+  /**
+   * How long a connector may go without a successful publish before the slow retry gives it up
+   * (CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS; Infinity never gives up). See settings-give-up.ts.
+   */
+  publishGiveUpMs: number;
   /** Time allowed for one platform's publish call. */
   publishTimeoutMs: number;
   webhookRetryMs: number;
@@ -65,6 +71,7 @@ export function jobSettings(env: NodeJS.ProcessEnv = process.env): JobSettings {
     publishMaxRetryMs,
     publishMaxAttempts: integerEnv(env, 'CLARESIA_PUBLISH_MAX_ATTEMPTS', 25, 1),
     publishRecoveryMs,
+    publishGiveUpMs: publishGiveUpMsOf(env, publishRecoveryMs),
     publishTimeoutMs: num(env, 'CLARESIA_PUBLISH_TIMEOUT_MS', 10_000),
     webhookRetryMs: num(env, 'CLARESIA_WEBHOOK_RETRY_MS', 1000),
     webhookMaxRetryMs: num(env, 'CLARESIA_WEBHOOK_MAX_RETRY_MS', 3_600_000),

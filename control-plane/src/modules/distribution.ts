@@ -3,7 +3,6 @@ import { badRequest, notFound } from '../http/errors.js';
 import type { RequestContext } from '../http/router.js';
 import { queueStrandedRecoveries } from '../distribution/publisher.js';
 import { jobSettings } from '../jobs/settings.js';
-import { publishGiveUpMs } from '../distribution/settings.js';
 import '../distribution/triggers.js';
 import { limitQuery } from '../http/openapi-params.js';
 import type { Module } from './module.js';
@@ -88,8 +87,9 @@ export const distributionModule: Module = {
     });
   },
   async start(app) {
-    // A bad give-up setting stops the start, naming the variable, rather than the first slow retry.
-    publishGiveUpMs();
+    // Read first: a bad setting (the publish give-up among them) stops the start, naming the
+    // variable, rather than the first publish that would read it.
+    const s = jobSettings();
     // Requests written before the queue existed (or by a version without it) still get published.
     // Only where no publish is queued or running: that one takes them. A slow retry keeps its
     // request pending between attempts, and a publish queued here would drop it and hit a platform
@@ -105,7 +105,7 @@ export const distributionModule: Module = {
       });
     }
     // Publishes given up before slow retries existed would otherwise wait for :test or a change.
-    await queueStrandedRecoveries(app.db, jobSettings());
+    await queueStrandedRecoveries(app.db, s);
     return async () => {};
   },
 };
