@@ -4,6 +4,7 @@ import { openDatabase, startServer, type Db, type RunningServer } from '@claresi
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
+import { startTcpRelay, type TcpRelay } from '../support/platforms/tcp-relay.js';
 
 const FAST_WORKER = { CLARESIA_HUB_POLL_MS: '20', CLARESIA_HUB_RETRY_MS: '30', CLARESIA_HUB_MAX_RETRY_MS: '60', CLARESIA_HUB_LINK_DEADLINE_SECONDS: '30' };
 
@@ -13,6 +14,7 @@ for (const kind of dbKinds()) {
     let second: RunningServer;
     let secondDb: Db | undefined;
     let endpoint: MtlsEndpoint;
+    let relay: TcpRelay;
     const saved: Record<string, string | undefined> = {};
 
     before(async () => {
@@ -22,6 +24,7 @@ for (const kind of dbKinds()) {
       }
       // The endpoint answers slowly, so a second replica has every chance to take a Hub that is already being worked.
       endpoint = await startMtlsEndpoint({ delayMs: 400 });
+      relay = await startTcpRelay(Number(new URL(endpoint.url).port));
       cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       secondDb = kind === 'pg' ? openDatabase({ databaseUrl: cp.databaseUrl! }) : undefined;
       second = await startServer({ ...cp.server.ctx.config, port: 0, publicUrl: cp.url }, { db: secondDb ?? cp.db, migrate: false });
@@ -30,6 +33,7 @@ for (const kind of dbKinds()) {
       await second?.close();
       await secondDb?.destroy();
       await cp?.close();
+      await relay?.stop();
       await endpoint?.close();
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -39,12 +43,17 @@ for (const kind of dbKinds()) {
 
     it('two replicas polling the same table work each Hub once', async () => {
       const hubs: Array<{ tenant: string; id: string; fingerprint: string }> = [];
+      const viaRelay = endpoint.url.replace(`:${new URL(endpoint.url).port}/`, `:${relay.port}/`);
       for (let i = 0; i < 3; i++) {
         const t = await cp.createTenant({ deployment_mode: 'C' });
-        // Trusted up front, so the first attempt succeeds and any second attempt would be a duplicate.
-        const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: endpoint.url, customer_ca_certificate: endpoint.ca.pem } });
+        // Trusted before the first attempt reaches the endpoint, so it succeeds and any second attempt
+        // would be a duplicate. The provisioner is woken as the create commits, before its answer
+        // (and the certificate to trust) is back here: the relay holds that attempt until then.
+        relay.hold();
+        const res = await cp.request('POST', '/api/v1/hub/provision', { token: t.token, body: { mode: 'C', mtls_endpoint_url: viaRelay, customer_ca_certificate: endpoint.ca.pem } });
         assert.equal(res.status, 201, res.text);
         endpoint.trust(res.body.control_plane_client_certificate);
+        relay.release();
         hubs.push({ tenant: t.id, id: res.body.id, fingerprint: new X509Certificate(res.body.control_plane_client_certificate).fingerprint256 });
       }
       const deadline = Date.now() + 20_000;
