@@ -15,7 +15,8 @@ import { VERSION } from '../version.js';
 import { checkInputs, secretInputs, type Failure } from './check.js';
 import { resolveConfig, secretSettings, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
-import { GenericResource } from './resource.js';
+import { EngineLog } from './engine-log.js';
+import { GenericResource, type Warn } from './resource.js';
 import { GenericFunction } from './data-source.js';
 import { redact, secretTexts } from './redact.js';
 import { reveal, type Props } from './values.js';
@@ -57,6 +58,8 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     defs: readonly ResourceDef[] = resources,
     functions: readonly DataSourceDef[] = dataSources,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** Where warnings go: the engine whose address the plugin was started with. */
+    private readonly log: EngineLog = new EngineLog(),
   ) {
     for (const def of defs) this.byTitle.set(def.title, new GenericResource(def, this.stop.signal));
     for (const def of functions) this.byToken.set(functionToken(def), new GenericFunction(def));
@@ -65,6 +68,28 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
   /** The engine's Cancel (Ctrl-C): waits for readiness end at once; a half-made object is reported with its id. */
   async cancel(): Promise<void> {
     this.stop.abort();
+  }
+
+  /** The engine's Attach (a plugin started by hand) names the engine's address. */
+  attach(engineAddress: string): void {
+    this.log.attach(engineAddress);
+  }
+
+  /**
+   * Runs an operation of the resource at `urn` and sends the engine each warning it gave, about
+   * that resource, once it ends (also when it fails: a warning before the failure still holds).
+   * Warnings quote the API, so every secret of `sent` is masked in them, as in errors.
+   */
+  private async warning<T>(urn: string, sent: Array<Props | undefined>, op: (warn: Warn) => Promise<T>): Promise<T> {
+    const said: string[] = [];
+    try {
+      return await op((message) => void said.push(message));
+    } finally {
+      if (said.length) {
+        const hidden = secretTexts(...sent);
+        for (const message of said) await this.log.warn(urn, redact(message, hidden));
+      }
+    }
   }
 
   async getSchema(): Promise<string> {
@@ -124,7 +149,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     const r = this.resource(urn);
     if (o.preview) return { id: '', outs: r.previewCreate(inputs) };
     try {
-      return await r.create(this.client(), inputs, o.timeoutMs);
+      return await this.warning(urn, [inputs], (warn) => r.create(this.client(), inputs, o.timeoutMs, warn));
     } catch (err) {
       throw explain(err, r.def, inputs);
     }
@@ -150,7 +175,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     const r = this.resource(urn);
     if (o.preview) return { outs: r.previewUpdate(olds, news, o.oldInputs) };
     try {
-      return { outs: await r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs) };
+      return { outs: await this.warning(urn, [olds, news, o.oldInputs], (warn) => r.update(this.client(), id, olds, news, o.oldInputs, o.timeoutMs, warn)) };
     } catch (err) {
       throw explain(err, r.def, olds, news, o.oldInputs);
     }
@@ -169,7 +194,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
   async delete(id: string, urn: string, props: Props, o: OpOptions = {}): Promise<void> {
     const r = this.resource(urn);
     try {
-      await r.delete(this.client(), id, props, o.timeoutMs);
+      await this.warning(urn, [props], (warn) => r.delete(this.client(), id, props, o.timeoutMs, warn));
     } catch (err) {
       throw explain(err, r.def, props);
     }

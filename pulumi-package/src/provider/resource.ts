@@ -14,6 +14,14 @@ import { hasSecret, hasUnknown, reveal, secret, secretKeys, UNKNOWN, UNREAD_WRIT
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 
+const limitMs = (timeoutMs?: number) => (timeoutMs && timeoutMs > 0 ? timeoutMs : DEFAULT_TIMEOUT_MS);
+
+/**
+ * Receives what the Terraform provider would report as a warning diagnostic: an operation that
+ * succeeded but leaves the user something to know (a connector kept unverified).
+ */
+export type Warn = (message: string) => void;
+
 /** Created, but not ready: the engine records the object (so it is not leaked) and reports the reason. */
 export class ResourceInitError extends Error {
   constructor(
@@ -31,10 +39,15 @@ class WaitError extends Error {
   constructor(
     message: string,
     readonly last: Props | undefined,
+    /** Ran out of time, as opposed to a verdict or a cancelled run. */
+    readonly timedOut: boolean,
   ) {
     super(message);
   }
 }
+
+/** A poll that ran out of time. */
+class TimedOut extends Error {}
 
 /** `out` with each property whose value in one of `sources` holds a secret anywhere wrapped as a whole. */
 function keepSecret(out: Props, ...sources: Props[]): Props {
@@ -133,7 +146,7 @@ export class GenericResource {
     return out;
   }
 
-  async create(client: ClaresiaClient, inputs: Props, timeoutMs?: number): Promise<{ id: string; outs: Props }> {
+  async create(client: ClaresiaClient, inputs: Props, timeoutMs?: number, warn: Warn = () => {}): Promise<{ id: string; outs: Props }> {
     const op = this.def.api.create;
     const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() });
     const id = String(res.body[this.def.idAttribute]);
@@ -142,13 +155,14 @@ export class GenericResource {
     const answered = this.outputs(res.body, {}, inputs);
     if (!this.def.async || !this.waits(inputs)) return { id, outs: answered };
     try {
-      return { id, outs: this.outputs(await this.waitReady(client, id, inputs, timeoutMs), answered, inputs) };
+      return { id, outs: this.outputs(await this.waitReady(client, id, inputs, timeoutMs, warn), answered, inputs) };
     } catch (err) {
       // A wait that ran out judged nothing: the object may be fine and the control plane goes on
       // with it, so it is created as it stands (status still pending); a refresh records the
       // verdict. Only a failed status is an error of this create.
       const a = this.def.async;
       if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
+        warn(this.keptPendingWarning(id, err, inputs, timeoutMs));
         return { id, outs: this.outputs(err.last, answered, inputs) };
       }
       throw new ResourceInitError((err as Error).message, id, err instanceof WaitError && err.last ? this.outputs(err.last, answered, inputs) : answered, inputs);
@@ -204,10 +218,10 @@ export class GenericResource {
     return out;
   }
 
-  async update(client: ClaresiaClient, id: string, olds: Props, news: Props, oldInputs: Props | undefined, timeoutMs?: number): Promise<Props> {
+  async update(client: ClaresiaClient, id: string, olds: Props, news: Props, oldInputs: Props | undefined, timeoutMs?: number, warn: Warn = () => {}): Promise<Props> {
     const { changes } = diffResource(this.def, olds, news, oldInputs);
     // Outputs in state from before a secret was nested in an input get wrapped here too.
-    if (changes.length === 0) return keepSecret(this.def.async ? await this.resumeWait(client, id, olds, news, timeoutMs) : olds, news);
+    if (changes.length === 0) return keepSecret(this.def.async ? await this.resumeWait(client, id, olds, news, timeoutMs, warn) : olds, news);
     const op = this.def.api.update;
     if (!op || changes.some((c) => c.replace)) throw new Error(`${this.def.title} cannot change ${changes.filter((c) => c.replace).map((c) => c.property).join(', ')} in place`);
     // PATCH carries what changed; PUT replaces the whole updatable representation.
@@ -222,7 +236,7 @@ export class GenericResource {
     // and that is no failure of this update.
     if (this.def.async && this.waits(news) && updateWaits(this.def, attributesNamed(this.def, changes.map((c) => c.property)))) {
       try {
-        api = await this.waitReady(client, id, olds, timeoutMs);
+        api = await this.waitReady(client, id, olds, timeoutMs, warn);
       } catch (err) {
         // Updated, but not ready: the engine keeps the new outputs and reports why.
         throw new ResourceInitError((err as Error).message, id, this.outputs(err instanceof WaitError && err.last ? err.last : api, olds, news), news);
@@ -237,7 +251,7 @@ export class GenericResource {
    * clear those errors while it is still provisioning: wait for it again, and report it, with
    * its id, when it still is not ready.
    */
-  private async resumeWait(client: ClaresiaClient, id: string, olds: Props, news: Props, timeoutMs?: number): Promise<Props> {
+  private async resumeWait(client: ClaresiaClient, id: string, olds: Props, news: Props, timeoutMs: number | undefined, warn: Warn): Promise<Props> {
     const a = this.def.async!;
     const status = String(reveal(olds[camel(a.attribute)]));
     if (a.ready.includes(status) || !this.waits(news)) return olds;
@@ -245,7 +259,7 @@ export class GenericResource {
     // failing again would fail every `pulumi up` until then.
     if (a.fixableInPlace && a.failed.includes(status)) return olds;
     try {
-      return this.outputs(await this.waitReady(client, id, olds, timeoutMs), olds, news);
+      return this.outputs(await this.waitReady(client, id, olds, timeoutMs, warn), olds, news);
     } catch (err) {
       const now = await this.fetch(client, id, olds).catch(() => undefined);
       const failed = now !== undefined && a.failed.includes(String(now[a.attribute]));
@@ -260,9 +274,12 @@ export class GenericResource {
     }
   }
 
-  async delete(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<void> {
+  async delete(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number, warn: Warn = () => {}): Promise<void> {
     const op = this.def.api.delete;
-    if (!op) return;
+    if (!op) {
+      warn(`${this.def.title} ${id} has no delete operation: it was removed from the stack only, and still exists in Claresia.`);
+      return;
+    }
     await client.request(op.method, this.expand(op.path, id, props), { accept: [404] });
     if (this.def.async) await this.poll(client, id, props, timeoutMs, (api) => api === undefined, 'to be deleted');
   }
@@ -287,7 +304,48 @@ export class GenericResource {
     return `${said ? `: ${said}${about ? ` (property ${camel(about)})` : ''}` : ''}. ${[...context, where].join('; ')}.`;
   }
 
-  private async waitReady(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number): Promise<Props> {
+  /**
+   * For a pending object an operation leaves behind: where its outcome shows, and that a refresh
+   * records it.
+   */
+  private whereOutcomeShows(id: string, props: Props): string {
+    const a = this.def.async!;
+    return `GET ${this.expand(this.def.api.read.path, id, props)} shows the outcome, and \`pulumi refresh\` records it (${camel(a.attribute)} ${[...a.ready, ...a.failed].join(' or ')})`;
+  }
+
+  /**
+   * A wait that ended on a pending object held up by what no wait can hurry (a platform the
+   * control plane cannot reach): the operation goes on, and says what is still open and why.
+   */
+  private inconclusiveWarning(id: string, api: Props, props: Props, reason: string): string {
+    const about = reasonInput(this.def, reason);
+    return (
+      `${this.def.title} ${id} is still ${String(api[this.def.async!.attribute])}: ${reason}${about ? ` (property ${camel(about)})` : ''}. ` +
+      `The control plane goes on by itself; ${this.whereOutcomeShows(id, props)}.`
+    );
+  }
+
+  /**
+   * A create kept while still pending: nothing judged it within the wait (the platform silent,
+   * the test queue behind), or the run was cancelled first. The custom timeout is what a user
+   * can change about the first.
+   */
+  private keptPendingWarning(id: string, err: WaitError, props: Props, timeoutMs?: number): string {
+    const a = this.def.async!;
+    const last = err.last!;
+    const status = String(last[a.attribute]);
+    const where = this.whereOutcomeShows(id, props);
+    if (!err.timedOut) return `${this.def.title} ${id} is still ${status}: ${err.message}. It is kept; ${where}.`;
+    const said = a.reasonAttribute ? last[a.reasonAttribute] : undefined;
+    const reason = typeof said === 'string' && said !== '' ? ` (${said})` : '';
+    return (
+      `${this.def.title} ${id} is still ${status}: no verdict within customTimeouts.create. ` +
+      `It was created, but nothing judged it within ${Math.round(limitMs(timeoutMs) / 1000)} s${reason}: the platform or the control plane's test queue is slow. ` +
+      `It is kept, and the control plane goes on testing it; ${where}. Raise the resource's customTimeouts.create to wait longer.`
+    );
+  }
+
+  private async waitReady(client: ClaresiaClient, id: string, props: Props, timeoutMs?: number, warn: Warn = () => {}): Promise<Props> {
     const a = this.def.async!;
     let last: Props | undefined;
     try {
@@ -299,24 +357,27 @@ export class GenericResource {
         // Held up by what no wait can hurry (a platform out of reach): the outputs say so.
         return a.ready.includes(status) || inconclusiveReason(this.def, api) !== undefined;
       }, `${a.attribute} to be ${a.ready.join(' or ')}`);
+      const reason = inconclusiveReason(this.def, api!);
+      if (reason !== undefined) warn(this.inconclusiveWarning(id, api!, props, reason));
       return api!;
     } catch (err) {
       let message = (err as Error).message;
-      if (last && /timed out/.test(message)) message = `${message} (still ${String(last[a.attribute])})${this.explain(id, last)}`;
-      throw new WaitError(message, last);
+      const timedOut = err instanceof TimedOut;
+      if (last && timedOut) message = `${message} (still ${String(last[a.attribute])})${this.explain(id, last)}`;
+      throw new WaitError(message, last, timedOut);
     }
   }
 
   /** Polls with growing pauses until done(api) or the timeout. */
   private async poll(client: ClaresiaClient, id: string, props: Props, timeoutMs: number | undefined, done: (api: Props | undefined) => boolean, what: string): Promise<Props | undefined> {
-    const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : DEFAULT_TIMEOUT_MS;
+    const limit = limitMs(timeoutMs);
     const deadline = Date.now() + limit;
     const cancelled = () => new Error(`${this.def.title} ${id}: the run was cancelled while waiting for ${what}`);
     for (let i = 0; ; i++) {
       if (this.signal?.aborted) throw cancelled();
       const api = await this.fetch(client, id, props);
       if (done(api)) return api;
-      if (Date.now() > deadline) throw new Error(`${this.def.title} ${id}: timed out after ${Math.round(limit / 1000)} s waiting for ${what}`);
+      if (Date.now() > deadline) throw new TimedOut(`${this.def.title} ${id}: timed out after ${Math.round(limit / 1000)} s waiting for ${what}`);
       try {
         await sleep(Math.min(5000, 200 * 2 ** i), undefined, { signal: this.signal });
       } catch {

@@ -191,7 +191,10 @@ export function serviceImplementation(provider: ClaresiaProvider): grpc.UntypedS
       await provider.cancel();
       return new emptyPb.Empty();
     }),
-    attach: unary(() => new emptyPb.Empty()),
+    attach: unary((req: InstanceType<typeof pluginPb.PluginAttach>) => {
+      provider.attach(req.getAddress());
+      return new emptyPb.Empty();
+    }),
     getMapping: unary(() => new pb.GetMappingResponse()),
     getMappings: unary(() => new pb.GetMappingsResponse()),
   };

@@ -42,11 +42,12 @@ export interface Plugin {
   stop(): Promise<void>;
 }
 
-export async function launchPlugin(env: Record<string, string> = {}): Promise<Plugin> {
+/** `engine`: the address passed as the engine's (nothing listens at the default one). */
+export async function launchPlugin(env: Record<string, string> = {}, engine = '127.0.0.1:1'): Promise<Plugin> {
   buildPlugin();
   const started = Date.now();
   // The engine passes its own address; the plugin must start without reaching it.
-  const proc = spawn(path.join(pulumiDir, 'bin/pulumi-resource-claresia'), ['127.0.0.1:1'], { env: { PATH: process.env.PATH!, ...env } });
+  const proc = spawn(path.join(pulumiDir, 'bin/pulumi-resource-claresia'), [engine], { env: { PATH: process.env.PATH!, ...env } });
   // A run cut short (mocha exits, a timeout) must not leave plugins behind.
   const reap = () => proc.kill('SIGKILL');
   process.once('exit', reap);
