@@ -46,12 +46,15 @@ export interface StartOptions {
   logger?: import('pino').Logger;
   /** Connections in the server's PostgreSQL pool (CLARESIA_DATABASE_POOL_MAX). */
   poolMax?: number;
+  /** Given the database before the server starts: a query listener sees its workers' first passes too. */
+  onDatabase?: (db: Db) => void;
 }
 
 /** Boots a real control plane on 127.0.0.1 (random port) over a fresh, migrated database. */
 export async function startControlPlane(opts: StartOptions = {}): Promise<TestControlPlane> {
   const kind = opts.db ?? 'pglite';
   const tdb = await freshDatabase(kind, { poolMax: opts.poolMax });
+  opts.onDatabase?.(tdb.db);
   const operatorToken = 'op_' + randomBytes(24).toString('base64url');
   const masterKey = randomBytes(32);
   const config: Config = {
