@@ -13,6 +13,7 @@ import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
 import { isSecret, js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { Severity, startTestEngine, type TestEngine } from './support/test-engine.js';
 
 const GOOD_KEY = 'sk-ant-admin01-PULUMI-wait-good-5c7e19';
 const REFUSED_KEY = 'sk-ant-admin01-PULUMI-wait-refused-a04d';
@@ -32,6 +33,7 @@ for (const kind of dbKinds()) {
     let platforms: PlatformServer;
     let t: TenantFixture;
     let p: Plugin;
+    let engine: TestEngine;
     const U = urnOf('LlmConnector', 'claude');
 
     before(async () => {
@@ -39,11 +41,13 @@ for (const kind of dbKinds()) {
       platforms.addAccount('claude', { credential: GOOD_KEY, scopes: ['skills'] });
       cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
       t = await cp.createTenant({ deployment_mode: 'A' });
-      p = await launchPlugin();
+      engine = await startTestEngine();
+      p = await launchPlugin({}, engine.address);
       await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
     });
     after(async () => {
       await p?.stop();
+      await engine?.close();
       await cp?.close();
       await platforms?.close();
     });
@@ -126,6 +130,42 @@ for (const kind of dbKinds()) {
         assert.equal(outs.status, 'untested');
         assert.ok(isSecret(outs.ingestCredential), 'the ingest credential is kept');
         assert.equal((await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body.status, 'untested', 'kept on the control plane');
+        await p.call('delete', req.delete(U, id, outs));
+      } finally {
+        for (const s of held) s.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    });
+
+    it('an update of baseUrl whose wait runs out with no verdict succeeds with the new outputs, untested, and warns naming customTimeouts.update', async () => {
+      const inputs = await checked(inputsWith(GOOD_KEY));
+      const created = await p.call<any>('create', req.create(U, inputs));
+      const id = created.getId();
+      let outs = js(created.getProperties());
+      assert.equal(outs.status, 'connected');
+      const held = new Set<Socket>();
+      const silent = createServer((socket) => void held.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const baseUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/claude`;
+        const moved = await checked({ ...inputsWith(GOOD_KEY), baseUrl });
+        engine.logs.splice(0);
+        // Accepts connections and never answers: no verdict within the 2 s update timeout.
+        const update = req.update(U, id, outs, moved, false, inputs);
+        update.setTimeout(2);
+        outs = js((await p.call<any>('update', update)).getProperties());
+        assert.equal(outs.status, 'untested', 'no init error: the update is made, nobody judged it yet');
+        assert.equal(outs.baseUrl, baseUrl, 'the new value is in the outputs');
+        assert.ok(isSecret(outs.ingestCredential), 'the ingest credential is kept');
+        assert.deepEqual(
+          engine.logs.map((l) => [l.severity, l.urn]),
+          [[Severity.WARNING, U]],
+        );
+        assert.match(engine.logs[0]!.message, new RegExp(`^LlmConnector ${id} is still untested: no verdict within customTimeouts\\.update\\. It was updated, but nothing judged it within 2 s`));
+        assert.match(engine.logs[0]!.message, /Its new values are kept, and the control plane goes on testing it; .* Raise the resource's customTimeouts\.update to wait longer\.$/);
+        const now = (await cp.request('GET', `/api/v1/llm/connectors/${id}`, { token: t.token })).body;
+        assert.equal(now.status, 'untested');
+        assert.equal(now.base_url, baseUrl);
         await p.call('delete', req.delete(U, id, outs));
       } finally {
         for (const s of held) s.destroy();

@@ -162,7 +162,7 @@ export class GenericResource {
       // verdict. Only a failed status is an error of this create.
       const a = this.def.async;
       if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
-        warn(this.keptPendingWarning(id, err, inputs, timeoutMs));
+        warn(this.keptPendingWarning(id, err, inputs, timeoutMs, 'create'));
         return { id, outs: this.outputs(err.last, answered, inputs) };
       }
       throw new ResourceInitError((err as Error).message, id, err instanceof WaitError && err.last ? this.outputs(err.last, answered, inputs) : answered, inputs);
@@ -238,6 +238,13 @@ export class GenericResource {
       try {
         api = await this.waitReady(client, id, olds, timeoutMs, warn);
       } catch (err) {
+        // As for create: the update is made and nothing judged it, so it succeeds with the new
+        // outputs (status still pending) and a warning; only a failed status is an error.
+        const a = this.def.async;
+        if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
+          warn(this.keptPendingWarning(id, err, news, timeoutMs, 'update'));
+          return this.outputs(err.last, olds, news);
+        }
         // Updated, but not ready: the engine keeps the new outputs and reports why.
         throw new ResourceInitError((err as Error).message, id, this.outputs(err instanceof WaitError && err.last ? err.last : api, olds, news), news);
       }
@@ -326,22 +333,23 @@ export class GenericResource {
   }
 
   /**
-   * A create kept while still pending: nothing judged it within the wait (the platform silent,
-   * the test queue behind), or the run was cancelled first. The custom timeout is what a user
-   * can change about the first.
+   * A create or update kept while still pending: nothing judged it within the wait (the platform
+   * silent, the test queue behind), or the run was cancelled first. The custom timeout of that
+   * operation is what a user can change about the first.
    */
-  private keptPendingWarning(id: string, err: WaitError, props: Props, timeoutMs?: number): string {
+  private keptPendingWarning(id: string, err: WaitError, props: Props, timeoutMs: number | undefined, op: 'create' | 'update'): string {
     const a = this.def.async!;
     const last = err.last!;
     const status = String(last[a.attribute]);
     const where = this.whereOutcomeShows(id, props);
-    if (!err.timedOut) return `${this.def.title} ${id} is still ${status}: ${err.message}. It is kept; ${where}.`;
+    const kept = op === 'create' ? 'It is kept' : 'Its new values are kept';
+    if (!err.timedOut) return `${this.def.title} ${id} is still ${status}: ${err.message}. ${kept}; ${where}.`;
     const said = a.reasonAttribute ? last[a.reasonAttribute] : undefined;
     const reason = typeof said === 'string' && said !== '' ? ` (${said})` : '';
     return (
-      `${this.def.title} ${id} is still ${status}: no verdict within customTimeouts.create. ` +
-      `It was created, but nothing judged it within ${Math.round(limitMs(timeoutMs) / 1000)} s${reason}: the platform or the control plane's test queue is slow. ` +
-      `It is kept, and the control plane goes on testing it; ${where}. Raise the resource's customTimeouts.create to wait longer.`
+      `${this.def.title} ${id} is still ${status}: no verdict within customTimeouts.${op}. ` +
+      `It was ${op}d, but nothing judged it within ${Math.round(limitMs(timeoutMs) / 1000)} s${reason}: the platform or the control plane's test queue is slow. ` +
+      `${kept}, and the control plane goes on testing it; ${where}. Raise the resource's customTimeouts.${op} to wait longer.`
     );
   }
 
