@@ -5,6 +5,7 @@ import pino from 'pino';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { isPublishCall, startPlatformServer, type PlatformName, type PlatformServer } from '../support/platforms/platform-server.js';
+import { until } from '../support/until.js';
 
 const PLATFORMS: PlatformName[] = ['claude', 'copilot', 'chatgpt', 'slack'];
 // What each platform's double must see for a credential to pass: scopes in that platform's own vocabulary.
@@ -63,6 +64,14 @@ for (const kind of dbKinds()) {
     // job, and one that connects a publish job: their events (actor claresia:*) land whenever
     // they run, beside whatever a test counts.
     const requestEvents = async () => Number(((await cp.db('governance_events').whereNot('actor', 'like', 'claresia:%').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+    // The automatic test of every connector on the double has run (its job is gone): from then on,
+    // a call the double records that is not a publish is one the test made.
+    const autoTestsDone = () =>
+      until('the automatic tests of the connectors on the double done', async () => {
+        const ids = cp.db('llm_connectors').where('base_url', 'like', `${platforms.url}/%`).select('id');
+        const [row] = (await cp.db('jobs').where({ queue: 'llm.connector_test' }).whereIn('key', ids).count({ n: '*' })) as Array<{ n: number | string }>;
+        return Number(row!.n) === 0;
+      });
 
     it('creates a connector per platform; the credential is sealed under the tenant key and never returned', async () => {
       for (const p of PLATFORMS) {
@@ -101,6 +110,9 @@ for (const kind of dbKinds()) {
     it(':test makes a real call with the stored credential and marks the connector connected', async () => {
       for (const p of PLATFORMS) {
         const c = await create({ platform: p, name: `${p} ok`, credential: good[p], base_url: platforms.baseUrl(p) });
+        // Every automatic test on the double, this connector's too, has run: the calls after
+        // `before` are this :test's (another connector's test landing there used to count as one).
+        await autoTestsDone();
         const before = platforms.calls.length;
         const res = await cp.request('POST', `/api/v1/llm/connectors/${c.body.id}:test`, { token: t.token });
         assert.equal(res.status, 200, res.text);
