@@ -71,25 +71,42 @@ function quoted(attr: Attribute, v: string | number): string | undefined {
   return JSON.stringify(v.length > QUOTE_LIMIT ? `${v.slice(0, QUOTE_LIMIT)}…` : v);
 }
 
+const characters = (n: number) => `${n} character${n === 1 ? '' : 's'}`;
+
+/** Too short, in words: a value the API trims to nothing is named as such, not by its length. */
+function tooShort(min: number, configured: string, checked: string): string {
+  if (checked === '' && configured !== '') return 'must not be empty or only spaces';
+  return min === 1 ? 'must not be empty' : `must be at least ${characters(min)} long`;
+}
+
+/** The attribute path as written in configuration: `triggers["a"]`, `skills[1]`, `a.b`. */
+function written(path: PathStep[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : typeof p === 'object' ? `[${JSON.stringify(p.key)}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
 /**
  * `element`: v is an entry of a list, set or map. Terraform cannot point a diagnostic into a set
  * (its path stops at the attribute, so the whole set is highlighted), so the message names the
- * offending entry by its value, as configured; a secret one is never shown.
+ * offending entry of a list or set by its value, as configured. A map entry is named by its key
+ * (`triggers["a"]`): the key is what the user finds it by, while the value is what is wrong and
+ * may be long. A secret one is never shown, neither value nor key.
  */
 function checkValue(attr: Attribute, type: AttrType, v: Value, path: PathStep[], out: Diagnostic[], element = false) {
   if (v === null || v === UNKNOWN) return;
   const shown = typeof v === 'string' || typeof v === 'number' ? quoted(attr, v) : undefined;
-  const subject = element && shown !== undefined ? `The element ${shown}` : 'The value';
+  const key = element && typeof path[path.length - 1] === 'object' && shown !== undefined;
+  const subject = key ? `The value of ${written(path)}` : element && shown !== undefined ? `The element ${shown}` : 'The value';
   const bad = (what: string) => out.push(error(`Invalid value for ${path.filter((p) => typeof p === 'string').join('.')}`, `${subject} ${what}.`, path));
   if (typeof type === 'string') {
+    const configured = v;
     // Checked as the API will store it, as the API checks it: trimmed, lowercased where the catalog says.
     if (typeof v === 'string' && (attr.normalize === 'trim' || attr.normalize === 'lowercase')) v = normalizeValue(attr, v) as string;
     if (typeof v === 'string') {
       const got = element || shown === undefined ? '' : `; got ${shown}`;
       if (attr.enum && !attr.enum.includes(v)) bad(`must be one of ${attr.enum.map((e) => JSON.stringify(e)).join(', ')}${got}`);
       if (attr.pattern && !compiled(attr.pattern).test(v)) bad(`must match ${attr.pattern}`);
-      if (attr.minLength !== undefined && v.length < attr.minLength) bad(`must be at least ${attr.minLength} characters long`);
-      if (attr.maxLength !== undefined && v.length > attr.maxLength) bad(`must be at most ${attr.maxLength} characters long`);
+      if (attr.minLength !== undefined && v.length < attr.minLength) bad(tooShort(attr.minLength, configured as string, v));
+      if (attr.maxLength !== undefined && v.length > attr.maxLength) bad(`must be at most ${characters(attr.maxLength)} long`);
       if (attr.format) {
         const p = formatProblem(attr.format, v);
         if (p) bad(p);

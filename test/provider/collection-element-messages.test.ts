@@ -58,11 +58,11 @@ describe('provider: a plan-time error on one entry of a collection names the ent
     assert.deepEqual(wh[0]!.attribute.steps, [{ attribute_name: 'events' }]);
   });
 
-  it("a map entry keeps its key in the path and is quoted, shortened when long; a scalar's message is as before", async () => {
+  it("a map entry keeps its key in the path and is named by it (review r9 F6); a scalar's message is as before", async () => {
     const long = `2026-11-30T09:00:00Z/${'x'.repeat(600)}`;
     const d = await validate(resourceByName('roster_sync'), { triggers: { rotated_at: long } });
     assert.equal(d.length, 1, JSON.stringify(d));
-    assert.equal(d[0]!.detail, `The element ${JSON.stringify(`${long.slice(0, 100)}…`)} must be at most 500 characters long.`);
+    assert.equal(d[0]!.detail, 'The value of triggers["rotated_at"] must be at most 500 characters long.');
     assert.deepEqual(d[0]!.attribute.steps, [{ attribute_name: 'triggers' }, { element_key_string: 'rotated_at' }]);
     const scalar = await validate(resourceByName('group_mapping'), { group: 'administrators', role: 'member' });
     assert.equal(scalar[0]!.detail, 'The value must be an RBAC group: claresia- and a name, such as claresia-data-pilot.');

@@ -135,7 +135,7 @@ describe('claresia_tenant with terraform', function () {
       const r = await bad.tf('plan');
       assert.notEqual(r.code, 0);
       // Spaces alone are an empty name once trimmed, as the API stores it.
-      assert.match(r.stderr, /Invalid value for display_name[\s\S]*display_name = "   "[\s\S]*must be at least 1 characters long/);
+      assert.match(r.stderr, /Invalid value for display_name[\s\S]*display_name = "   "[\s\S]*must not be empty or only spaces/);
       assert.match(r.stderr, /Invalid value for region[\s\S]*on main.tf line \d+, in resource "claresia_tenant" "acme":\s*\n\s*\d+:\s+region = "mars-1"/);
       assert.match(r.stderr, /Invalid value for billing_contact[\s\S]*billing_contact = "not-an-email"[\s\S]*must be an email address/);
       assert.equal(await cp.count('tenants', { slug: 'bad-region' }), 0);
