@@ -144,14 +144,14 @@ for (const kind of dbKinds()) {
       runners.push(startRunner(app, SETTINGS), startRunner(replica(), SETTINGS));
       const r = recordOf(app.db);
       await until('all ran', () => ids.every((id) => r.runs.has(id)), 30_000);
-      await sleep(100);
+      // A job's row goes once its handler returned and the runner recorded it: every job done.
+      await until('every job left the queue', async () => Number((await app.db('jobs').count({ n: '*' }))[0]!.n) === 0);
       assert.deepEqual(r.overlaps, []);
       assert.deepEqual(
         ids.filter((id) => r.runs.get(id) !== 1),
         [],
         'each exactly once',
       );
-      assert.equal(Number((await app.db('jobs').count({ n: '*' }))[0]!.n), 0);
     });
 
     it('a job whose worker died is taken again when its lease runs out', async () => {
@@ -253,6 +253,14 @@ for (const kind of dbKinds()) {
         });
         return counter;
       };
+      /** Looks this pool made while listening: only then does the runner ask when the next job is due. */
+      const wentIdle = (db: Db) => {
+        const counter = { n: 0 };
+        db.on('query-response', (_r: unknown, q: { sql: string }) => {
+          if (q.sql.includes('EXTRACT(EPOCH FROM (min(t) - now()))')) counter.n++;
+        });
+        return counter;
+      };
       /** A job enqueued by another process: its own connection, its own transaction. */
       const enqueueElsewhere = async (n: number, notify = true) => {
         const other = new pg.Client({ connectionString: tdb.url! });
@@ -301,9 +309,12 @@ for (const kind of dbKinds()) {
       it('an idle replica listens instead of polling, and wakes at once for another process\'s job', async () => {
         const rep = replica();
         const claims = countClaims(rep.db);
+        const idle = wentIdle(rep.db);
         runners.push(startRunner(rep, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000 }));
         await until('listening', async () => (await listenerBackends()).length === 1);
-        await sleep(300);
+        // It polls until its listener has proved it hears notifications, however long that takes on
+        // a loaded machine; the first look after that asks when the next job is due, then it sleeps.
+        await until('the runner listening, not polling', () => idle.n > 0);
         const settled = claims.n;
         await sleep(2000);
         assert.equal(claims.n, settled, `an idle replica made ${claims.n - settled} claims in 2 s (polling every 100 ms would be ~20)`);
@@ -316,9 +327,12 @@ for (const kind of dbKinds()) {
       it('a job waiting behind another of its key keeps no replica polling; another replica takes it once that one ends, though its worker is stopping', async () => {
         const reps = [replica(), replica()];
         const claims = reps.map((r) => countClaims(r.db));
+        const idle = reps.map((r) => wentIdle(r.db));
         const mine = reps.map((r) => startRunner(r, { ...SETTINGS, pollMs: 100, idlePollMs: 60_000, leaseMs: 20_000 }));
         runners.push(...mine);
         await until('listening', async () => (await listenerBackends()).length === 2);
+        // Until its listener has proved itself, a replica polls: those looks are not the ones counted below.
+        await until('both runners listening, not polling', () => idle.every((c) => c.n > 0));
         held.gate = new Promise<void>((r) => (held.release = r));
         const first = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
         const second = await enqueue(app.db, 'test.held', {}, { key: 'one-at-a-time' });
