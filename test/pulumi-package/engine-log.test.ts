@@ -10,7 +10,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import pluginPb from '@pulumi/pulumi/proto/plugin_pb.js';
+import type { ResourceDef } from '@claresia/catalog';
 import { EngineLog, engineAddress } from '../../pulumi-package/src/provider/engine-log.js';
+import { ClaresiaProvider } from '../../pulumi-package/src/provider/provider.js';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
@@ -51,6 +53,35 @@ describe('pulumi plugin: the engine log client', function () {
     } finally {
       log.close();
       await silent.close();
+    }
+  });
+
+  it('a resource with no delete operation: Delete removes it from the stack with a WARNING, as Terraform warns', async () => {
+    // No catalog entry lacks a delete today; the generic resource must still say so for one that does.
+    const def: ResourceDef = {
+      name: 'probe',
+      title: 'Probe',
+      description: 'A synthetic resource.',
+      auth: 'tenant',
+      schemaVersion: 1,
+      idAttribute: 'id',
+      api: { create: { method: 'POST', path: '/p' }, read: { method: 'GET', path: '/p/{id}' } },
+      importId: { format: '{id}', example: 'p_1' },
+      attributes: { id: { type: 'string', mode: 'computed', description: 'id' } },
+      terraformExample: '',
+    };
+    const engine = await startTestEngine();
+    const log = new EngineLog(engine.address);
+    try {
+      const provider = new ClaresiaProvider([def], [], {}, log);
+      // Nothing listens at the endpoint: a delete with no API operation must not call it.
+      provider.configure({ endpoint: 'http://127.0.0.1:1', token: 'not-used' });
+      const urn = 'urn:pulumi:dev::p::claresia:index:Probe::x';
+      await provider.delete('p_1', urn, {});
+      assert.deepEqual(engine.logs, [{ severity: Severity.WARNING, urn, message: 'Probe p_1 has no delete operation: it was removed from the stack only, and still exists in Claresia.' }]);
+    } finally {
+      log.close();
+      await engine.close();
     }
   });
 });
