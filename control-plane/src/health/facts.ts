@@ -4,7 +4,8 @@ import { auditStatus } from '../audit/verification.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { provisionerSettings } from '../hub/settings.js';
 import { rosterSummary } from '../roster/summary.js';
-import { columnsOf, tableExists } from './schema-probe.js';
+import { readHub, type HubRead } from './hub-read.js';
+import { tableExists } from './schema-probe.js';
 
 /**
  * Everything the health checks and the onboarding progress are computed from, read once per
@@ -104,7 +105,11 @@ async function publishFacts(scope: TenantScope): Promise<NonNullable<Facts['publ
   return { open: fact(open), failed: fact(lastFailed), last_change_at: d(last?.changed) ?? d(last?.requested) };
 }
 
-export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string): Promise<Facts> {
+/**
+ * `hubRead`: the Hub as the caller already read it (modules/health.ts, which checks a failing link
+ * first), so that a health read probes the hubs table and reads its row once; read here if absent.
+ */
+export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string, hubRead?: HubRead | null): Promise<Facts> {
   const scope = new TenantScope(db, tenantId);
   const missing: string[] = [];
   const tenant = await db('tenants').where({ id: tenantId }).first('status', 'deployment_mode');
@@ -145,11 +150,10 @@ export async function gatherFacts(db: Queryable, keys: KeyRing, tenantId: string
   const publishing = await publishFacts(scope);
 
   let hub: Facts['hub'] = null;
-  if (await present(db, ['hubs'], missing)) {
-    const cols = await columnsOf(db, 'hubs');
-    let q = scope.table('hubs');
-    if (cols.has('deleted_at')) q = q.whereNull('deleted_at');
-    const row = (await q.orderBy('created_at', 'desc').first()) as Record<string, unknown> | undefined;
+  const hubs = hubRead === undefined ? await readHub(db, scope) : hubRead;
+  if (!hubs) missing.push('hubs');
+  else {
+    const { columns: cols, row } = hubs;
     if (!row) hub = { present: false };
     else {
       const keyId = (row.cmek_key_id as string | null) ?? null;
