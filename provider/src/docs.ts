@@ -107,7 +107,7 @@ function timeoutsSection(def: ResourceDef): string {
       (a.updateWaitsOn ? `, after create and after an update that changes ${states(a.updateWaitsOn, ' or ')}; other updates neither wait nor fail on a ${states(a.failed, ' or ')} one. ` : '. ') +
       'Each limit is a duration such as `30s`, `20m` or `1h30m` and defaults to 20 minutes; ' +
       (a.fixableInPlace
-        ? `a create that fails is deleted again, so the apply changes nothing and the next one creates it; one still not ready at its limit, with no verdict, is kept with a warning naming timeouts.create (a refresh records the outcome); an update that fails keeps the resource in state, untainted, fixed in place by a new value.`
+        ? `a create that fails is deleted again, so the apply changes nothing and the next one creates it; one still not ready at its limit, with no verdict, is kept with a warning naming timeouts.create (a refresh records the outcome); an update that fails keeps the resource in state, untainted, fixed in place by a new value, and one with no verdict at its limit is no failure either: its new values stay in state, with a warning naming timeouts.update.`
         : 'a resource still not ready at its limit stays in state, tainted.') +
       (a.inconclusiveReasonPrefix && a.reasonAttribute
         ? ` While it is ${states(a.pending, ' or ')}, a \`${a.reasonAttribute}\` that begins with \`${a.inconclusiveReasonPrefix.trim()}\` (held up by what no wait can hurry, such as a platform out of reach, which the control plane retries) ends the wait with a warning.`

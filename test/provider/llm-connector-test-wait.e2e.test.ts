@@ -11,10 +11,14 @@
  * - a platform the control plane cannot reach ends the wait at once with a warning;
  * - a base_url the platform answers 404 on fails the create at base_url (review v8a F1);
  * - a create whose wait runs out with no verdict keeps the connector, untainted, with a warning
- *   naming timeouts.create, instead of deleting it (review v8a F2).
+ *   naming timeouts.create, instead of deleting it (review v8a F2);
+ * - an update of base_url whose wait runs out with no verdict is no error either: a warning
+ *   naming timeouts.update, the new values in state, untainted;
+ * - a create whose automatic test cannot run (an error in the control plane) ends the wait at
+ *   once with the control plane's `waiting: ` reason, not at timeouts.create.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
 import { dbKinds } from '../support/db.js';
 import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
@@ -23,7 +27,7 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 const GOOD_KEY = 'sk-ant-admin01-WAIT-good-3b91c07e52';
 const REFUSED_KEY = 'sk-ant-admin01-WAIT-refused-8d20f4a1';
 
-const config = (o: { baseUrl: string; name: string; version: number; create?: string }) => `${providerBlock}
+const config = (o: { baseUrl: string; name: string; version: number; create?: string; update?: string }) => `${providerBlock}
 variable "anthropic_key" {
   type      = string
   sensitive = true
@@ -38,7 +42,7 @@ resource "claresia_llm_connector" "claude" {
   base_url              = ${JSON.stringify(o.baseUrl)}
   timeouts = {
     create = "${o.create ?? '2m'}"
-    update = "2m"
+    update = "${o.update ?? '2m'}"
   }
 }
 `;
@@ -62,9 +66,9 @@ for (const kind of dbKinds()) {
     let tenant: TenantFixture;
     let ws: Workspace;
     const instance = () => ws.state()?.resources?.find((r: any) => r.type === 'claresia_llm_connector' && r.mode === 'managed')?.instances[0];
-    const applyWith = (key: string, o: { baseUrl?: string; name?: string; version: number; create?: string }) => {
+    const applyWith = (key: string, o: { baseUrl?: string; name?: string; version: number; create?: string; update?: string }) => {
       ws.env.TF_VAR_anthropic_key = key;
-      ws.write('main.tf', config({ baseUrl: o.baseUrl ?? platforms.baseUrl('claude'), name: o.name ?? 'Claude Enterprise', version: o.version, create: o.create }));
+      ws.write('main.tf', config({ baseUrl: o.baseUrl ?? platforms.baseUrl('claude'), name: o.name ?? 'Claude Enterprise', version: o.version, create: o.create, update: o.update }));
       return ws.tf('apply', '-auto-approve');
     };
 
@@ -166,13 +170,9 @@ for (const kind of dbKinds()) {
     });
 
     it('a create whose wait runs out with no verdict keeps the connector, untainted, with a warning naming timeouts.create', async () => {
-      // Accepts connections and never answers: the control plane's test gets no verdict for as
-      // long as its own request timeout, far past the 3s create timeout.
-      const held = new Set<import('node:net').Socket>();
-      const silent = createServer((socket) => void held.add(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+      const silent = await silentPlatform();
       try {
-        const base = `http://127.0.0.1:${(silent.address() as { port: number }).port}/claude`;
+        const base = silent.baseUrl;
         const r = await applyWith(GOOD_KEY, { version: 1, baseUrl: base, create: '3s' });
         assert.equal(r.code, 0, r.stderr);
         const text = oneLine(r.stdout + r.stderr);
@@ -186,9 +186,75 @@ for (const kind of dbKinds()) {
         assert.equal(await cp.count('llm_connectors', { tenant_id: tenant.id }), 1, 'kept on the control plane');
         await ws.ok(['destroy', '-auto-approve'], 0);
       } finally {
-        for (const s of held) s.destroy();
-        await new Promise<void>((resolve) => silent.close(() => resolve()));
+        await silent.close();
       }
     });
+
+    it('an update of base_url whose wait runs out with no verdict keeps the new values, untainted, with a warning naming timeouts.update', async () => {
+      const created = await applyWith(GOOD_KEY, { version: 1 });
+      assert.equal(created.code, 0, created.stderr);
+      const id = instance().attributes.id;
+      assert.equal(instance().attributes.status, 'connected');
+      const silent = await silentPlatform();
+      try {
+        const r = await applyWith(GOOD_KEY, { version: 1, baseUrl: silent.baseUrl, update: '3s' });
+        assert.equal(r.code, 0, `no verdict is no failure of the update:\n${r.stderr}`);
+        const text = oneLine(r.stdout + r.stderr);
+        assert.match(text, new RegExp(`Warning: claresia_llm_connector ${id} is still untested: no verdict within timeouts\\.update`));
+        assert.match(text, /It was updated, but nothing judged it within timeouts\.update \(3000 ms\)/);
+        assert.match(text, /update\s+= "3s"/, 'the warning points at timeouts.update');
+        assert.doesNotMatch(text, /Error:/);
+        const inst = instance();
+        assert.equal(inst.attributes.id, id, 'same connector');
+        assert.equal(inst.status, undefined, 'not tainted');
+        assert.equal(inst.attributes.base_url, silent.baseUrl, 'the new base_url is in state');
+        assert.equal(inst.attributes.status, 'untested');
+        await ws.ok(['plan', '-detailed-exitcode'], 0);
+        await ws.ok(['destroy', '-auto-approve'], 0);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('a create whose automatic test cannot run ends the wait at once with a warning quoting its waiting: reason, not at timeouts.create', async () => {
+      // The database refuses to store any verdict, so each attempt of the control plane's test
+      // throws after the platform answered: an error of the control plane, retried.
+      await cp.db.raw(`CREATE FUNCTION h2_refuse_verdict() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'h2 test: verdicts refused'; END $$`);
+      await cp.db.raw(`CREATE TRIGGER h2_refuse_verdict BEFORE UPDATE ON llm_connectors FOR EACH ROW WHEN (OLD.status = 'untested' AND NEW.status <> 'untested') EXECUTE FUNCTION h2_refuse_verdict()`);
+      try {
+        const r = await applyWith(GOOD_KEY, { version: 1, create: '60s' });
+        assert.equal(r.code, 0, r.stderr);
+        const text = oneLine(r.stdout + r.stderr);
+        assert.match(text, /Warning: claresia_llm_connector llm_[0-9a-f]+ is still untested/);
+        assert.match(text, /waiting: the automatic test's attempt \d+ of \d+ could not run \(an error in the control plane, not an answer of the platform/);
+        assert.doesNotMatch(text, /no verdict within timeouts\.create/, 'the wait ended on the reason, not at its limit');
+        assert.doesNotMatch(text, /verdicts refused/, 'the database error stays in the log');
+        const inst = instance();
+        assert.equal(inst.status, undefined, 'not tainted');
+        assert.equal(inst.attributes.status, 'untested');
+      } finally {
+        await cp.db.raw('DROP TRIGGER h2_refuse_verdict ON llm_connectors');
+        await cp.db.raw('DROP FUNCTION h2_refuse_verdict()');
+      }
+      await ws.ok(['destroy', '-auto-approve'], 0);
+    });
   });
+}
+
+/**
+ * A platform that accepts connections and never answers: the control plane's test gets no
+ * verdict for as long as its own request timeout (10 s), far past the few seconds of the
+ * timeouts these tests set.
+ */
+async function silentPlatform(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const held = new Set<Socket>();
+  const server = createServer((socket) => void held.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/claude`,
+    async close() {
+      for (const s of held) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -264,7 +264,7 @@ export class GenericResource {
           if (!err.verdict && err.last) {
             api = err.last;
             state = keepPlannedComputed(this.def, stateFromApi(this.def, api, state), planned);
-            diagnostics.push(this.noVerdictWarning(api, state));
+            diagnostics.push(this.noVerdictWarning(api, state, 'create'));
             return { value: this.settleUnknowns(state), diagnostics };
           }
           const removed = err.verdict ? await this.removeUnfinished(client, state, err) : undefined;
@@ -319,7 +319,10 @@ export class GenericResource {
           diagnostics.push(...this.inconclusiveWarning(api));
         } catch (err) {
           if (err instanceof WaitError && err.last) api = err.last;
-          diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was updated but did not become ready`));
+          // As for create: the update is made and nobody judged it, so the apply keeps the new
+          // values and says so; only a verdict fails it.
+          if (err instanceof WaitError && err.last && !err.verdict && this.def.async.fixableInPlace) diagnostics.push(this.noVerdictWarning(err.last, planned, 'update'));
+          else diagnostics.push(this.waitDiagnostic(err, `${this.typeName} was updated but did not become ready`));
         }
       }
       state = stateFromApi(this.def, api, planned);
@@ -411,20 +414,22 @@ export class GenericResource {
   }
 
   /**
-   * A create whose wait for a verdict ran out (the platform silent, the control plane's test
-   * queue behind): the object is kept as it is, at timeouts.create, which is what a user can
-   * change about it; the next refresh records the outcome.
+   * A create or update whose wait for a verdict ran out (the platform silent, the control plane's
+   * test queue behind): the object is kept as it is now, its new values in state, at the timeout
+   * of that operation, which is what a user can change about it; the next refresh records the
+   * outcome.
    */
-  private noVerdictWarning(api: Record<string, unknown>, state: ObjectValue): Diagnostic {
+  private noVerdictWarning(api: Record<string, unknown>, state: ObjectValue, op: 'create' | 'update'): Diagnostic {
     const a = this.def.async!;
     const id = String(api[this.def.idAttribute]);
     const reason = a.reasonAttribute && typeof api[a.reasonAttribute] === 'string' && api[a.reasonAttribute] !== '' ? ` (${String(api[a.reasonAttribute])})` : '';
+    const kept = op === 'create' ? 'It is kept' : 'The new values are kept in state';
     return warning(
-      `${this.typeName} ${id} is still ${String(api[a.attribute])}: no verdict within timeouts.create`,
-      `It was created, but nothing judged it within timeouts.create (${this.timeoutMs(state, 'create')} ms)${reason}: the platform or the control plane's test queue is slow. ` +
-        `It is kept, and the control plane goes on testing it; ${this.whereOutcomeShows(api)}. ` +
-        `Raise timeouts.create to wait longer.`,
-      [TIMEOUTS_ATTRIBUTE, { key: 'create' }],
+      `${this.typeName} ${id} is still ${String(api[a.attribute])}: no verdict within timeouts.${op}`,
+      `It was ${op}d, but nothing judged it within timeouts.${op} (${this.timeoutMs(state, op)} ms)${reason}: the platform or the control plane's test queue is slow. ` +
+        `${kept}, and the control plane goes on testing it; ${this.whereOutcomeShows(api)}. ` +
+        `Raise timeouts.${op} to wait longer.`,
+      [TIMEOUTS_ATTRIBUTE, { key: op }],
     );
   }
 
