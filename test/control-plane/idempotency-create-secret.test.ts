@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
 import type { HttpResult } from '../support/http.js';
 import { parseImportId, resourceByName } from '@claresia/catalog';
+import { until } from '../support/until.js';
 import { replayFixture } from './idempotency-support.js';
 
 // An Idempotency-Key replay of a create that hands out a secret once (a service account, a tenant,
@@ -184,6 +185,8 @@ for (const kind of dbKinds()) {
       assert.equal((await ingest(c1, 'create-old')).status, 401, 'the credential the replay used to give is dead');
       const advised = await assertAdvice(await post('/api/v1/llm/connectors', 'llm-create-1', body), 'llm_connector', made.body.id, fx.t.token);
       assert.equal(advised.status, 200, advised.text);
+      // Events are taken from a connected connector only: its automatic test (a job) must have passed.
+      await until('connected by its automatic test', async () => (await fx.cp.request('GET', `/api/v1/llm/connectors/${made.body.id}`, { token: fx.t.token })).body.status === 'connected');
       assert.equal((await ingest(advised.body.ingest_credential, 'create-advised')).status, 202, 'the rotation the refusal names gives a working credential');
 
       assert.equal((await fx.cp.request('DELETE', `/api/v1/llm/connectors/${made.body.id}`, { token: fx.t.token })).status, 204);
