@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError, TOKEN_PATH } from './errors.js';
+import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError, ME_PATH, TOKEN_PATH } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type BackoffPolicy } from './retry.js';
 import { send, type Answer, type AnswerHeaders } from './http.js';
 
@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Treat these statuses as answers, not errors (e.g. 404 on read). */
   accept?: number[];
+  /** Retries of this request, in place of the client's maxRetries. */
+  maxRetries?: number;
 }
 
 export interface Response<T> {
@@ -131,7 +133,7 @@ export class ClaresiaClient {
   }
 
   private async attempts<T>(method: string, path: string, o: RequestOptions): Promise<Response<T>> {
-    const maxRetries = this.opts.maxRetries ?? 5;
+    const maxRetries = o.maxRetries ?? this.opts.maxRetries ?? 5;
     const sleep = this.opts.sleep ?? ((ms: number) => defaultSleep(ms, o.signal));
     let refreshedAuth = false;
     for (let attempt = 0; ; attempt++) {
@@ -232,11 +234,19 @@ export class ClaresiaClient {
   }
 
   /**
-   * Exchanges the client credentials now, in one attempt, so that a refused pair is known
-   * before any request of a resource is made (Terraform shows it once, on the provider). Does
-   * nothing for a token. Throws what the exchange throws; a failure is not kept.
+   * Proves the credentials now, in one attempt, so that refused ones are known before any
+   * request of a resource is made (Terraform shows it once, on the provider): exchanges the
+   * client credentials, or sends the token to ME_PATH. Throws what that request throws (a 401
+   * for a refused or expired token); a failure is not kept.
    */
-  async signIn(): Promise<void> {
+  async signIn(signal?: AbortSignal): Promise<void> {
+    if (this.opts.token) {
+      // Every valid token passes authentication there: a tenant's is answered 200 and the
+      // operator's 403 (the route is a tenant's), both after the token was accepted, so one
+      // request serves either kind and only a 401 means the token itself was refused.
+      await this.request('GET', ME_PATH, { accept: [403], maxRetries: 0, signal });
+      return;
+    }
     if (!this.usesExchange() || (this.accessToken && this.accessToken.expiresAt > Date.now())) return;
     await this.exchange(undefined, 0);
   }

@@ -5,6 +5,8 @@
  */
 /** Where client credentials are exchanged for a tenant JWT. */
 export const TOKEN_PATH = '/api/v1/auth/token';
+/** The caller's own identity: the cheapest request that proves a token. */
+export const ME_PATH = '/api/v1/me';
 
 export class ClaresiaApiError extends Error {
   override readonly name = 'ClaresiaApiError';

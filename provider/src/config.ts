@@ -2,7 +2,7 @@
 import type { ClientOptions } from '@claresia/client';
 import { UNKNOWN, type ObjectValue } from './values/cty.js';
 import { parseDuration } from './duration.js';
-import { error, type Diagnostic } from './diagnostics.js';
+import { error, warning, type Diagnostic } from './diagnostics.js';
 
 export type Source = 'block' | 'environment';
 
@@ -12,6 +12,7 @@ export interface ResolvedConfig {
   options?: ClientOptions;
   /** Where each value in options came from, to tell the user which one to fix. */
   sources?: { endpoint?: Source; clientId?: Source; clientSecret?: Source; token?: Source };
+  /** Errors (then there are no options) and warnings (with options). */
   diagnostics: Diagnostic[];
 }
 
@@ -20,6 +21,40 @@ const ENV = { endpoint: 'CLARESIA_ENDPOINT', token: 'CLARESIA_TOKEN', client_id:
 /** Where a value of the provider is set, in the words of a diagnostic. */
 export function describeSource(attribute: keyof typeof ENV, source: Source | undefined): string {
   return source === 'environment' ? ENV[attribute] : `${attribute} in the provider block`;
+}
+
+/**
+ * A token and client credentials given at the same level, both in the block or both in the
+ * environment with none in the block: the token is used and the others ignored, which nothing
+ * in the configuration shows. Credentials in the block overriding the environment are not
+ * warned about: that is how an aliased provider signs in as a tenant beside an operator's
+ * CLARESIA_TOKEN.
+ */
+function ignoredCredentials(config: ObjectValue, environ: NodeJS.ProcessEnv): Diagnostic[] {
+  const inBlock = (k: 'token' | 'client_id' | 'client_secret') => typeof config[k] === 'string' && config[k] !== '';
+  const blockClient = (['client_id', 'client_secret'] as const).filter(inBlock);
+  if (inBlock('token') && blockClient.length) {
+    const ignored = blockClient.join(' and ');
+    return [
+      warning(
+        `token is used; ${ignored} ${blockClient.length > 1 ? 'are' : 'is'} ignored`,
+        `The provider block sets both token and ${ignored}. The provider signs in with token and ignores ${ignored}; remove the one you do not mean.`,
+        ['token'],
+      ),
+    ];
+  }
+  const set = (v: unknown) => v !== null && v !== undefined;
+  if (set(config.token) || set(config.client_id) || set(config.client_secret) || !environ[ENV.token]) return [];
+  const envClient = [ENV.client_id, ENV.client_secret].filter((k) => environ[k]);
+  if (!envClient.length) return [];
+  const ignored = envClient.join(' and ');
+  return [
+    warning(
+      `${ENV.token} is used; ${ignored} ${envClient.length > 1 ? 'are' : 'is'} ignored`,
+      `${ENV.token} and ${ignored} are ${envClient.length > 1 ? 'all' : 'both'} set, and the provider block sets no credentials: the provider signs in with ${ENV.token} and ignores ${ignored}. ` +
+        `Unset ${ENV.token} to sign in with the client credentials, or write the credentials you mean in the provider block: there, they take nothing of the other kind from the environment.`,
+    ),
+  ];
 }
 
 interface Picked {
@@ -133,7 +168,7 @@ export function resolveConfig(config: ObjectValue, environ: NodeJS.ProcessEnv = 
   const timeoutMs = typeof config.request_timeout === 'string' ? parseDuration(config.request_timeout) : undefined;
   return {
     known: true,
-    diagnostics,
+    diagnostics: ignoredCredentials(config, environ),
     sources: token ? { endpoint: endpointPick.source, token: tokenPick.source } : { endpoint: endpointPick.source, clientId: idPick.source, clientSecret: secretPick.source },
     options: {
       endpoint: endpoint as string,

@@ -7,7 +7,7 @@ import { ClaresiaApiError, ClaresiaClient } from '@claresia/client';
 import { decodeDynamic, dynamic, fromJsonValue, ValueError } from './values/codec.js';
 import type { ObjectValue } from './values/cty.js';
 import { providerSchema, providerType, resourceSchema } from './schema.js';
-import { credentialsRejected, error, fromError, attributePath, type Diagnostic } from './diagnostics.js';
+import { credentialsRejected, error, fromError, attributePath, tokenRejected, type Diagnostic } from './diagnostics.js';
 import { describeSource, providerBlockDiagnostics, resolveConfig } from './config.js';
 import { GenericResource } from './resource/generic.js';
 import { GenericDataSource } from './resource/data-source.js';
@@ -81,21 +81,25 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       const config = decodeDynamic(providerType, req.config) as ObjectValue;
       const resolved = resolveConfig(config, process.env, PROVIDER_VERSION);
       unknownConfig = !resolved.known;
-      if (resolved.options) client = new ClaresiaClient(resolved.options);
+      client = resolved.options ? new ClaresiaClient(resolved.options) : undefined;
       log('debug', 'configured', { endpoint: resolved.options?.endpoint, terraform: req.terraform_version, auth: resolved.options?.token ? 'token' : 'client_credentials' });
-      if (client && resolved.diagnostics.length === 0) {
+      if (client) {
         // Signing in here, not at the first request, makes refused credentials one error on
-        // the provider block instead of one per resource.
+        // the provider block instead of one per resource and data source.
+        const s = resolved.sources ?? {};
         try {
-          await client.signIn();
+          await client.signIn(stop.signal);
         } catch (err) {
           if (err instanceof ClaresiaApiError && err.rejectsCredentials) {
             client = undefined;
-            const s = resolved.sources ?? {};
             const where = `${describeSource('client_id', s.clientId)} and ${describeSource('client_secret', s.clientSecret)}`;
             const named = err.field === 'client_id' ? 'client_id' : 'client_secret';
             const source = named === 'client_id' ? s.clientId : s.clientSecret;
-            return { diagnostics: [credentialsRejected(err, where, source === 'block' ? [named] : undefined)] };
+            return { diagnostics: [credentialsRejected(err, where, source === 'block' ? [named] : undefined), ...resolved.diagnostics] };
+          }
+          if (err instanceof ClaresiaApiError && err.status === 401 && resolved.options?.token) {
+            client = undefined;
+            return { diagnostics: [tokenRejected(err, describeSource('token', s.token), s.token === 'block' ? ['token'] : undefined), ...resolved.diagnostics] };
           }
           // Not answered now (down, busy): each request retries and reports it where it happens.
           log('debug', 'sign-in at configure did not complete', { error: (err as Error).message });

@@ -412,7 +412,7 @@ describe('provider stop', () => {
     // The PATCH answers with no object, so the provider reads it back; that read never answers.
     const server = http.createServer((req, res) => {
       req.resume();
-      if (req.method === 'PATCH') req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+      if (req.method === 'PATCH' || req.url === '/api/v1/me') req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
       else getArrived();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -436,7 +436,8 @@ describe('provider stop', () => {
   });
 
   it('StopProvider cancels a read waiting on the API, which fails with a diagnostic instead of hanging', async () => {
-    const server = http.createServer(() => {}); // accepts and never answers
+    // Answers the token check at configure, then accepts and never answers.
+    const server = http.createServer((req, res) => void (req.url === '/api/v1/me' && res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const p = createProvider();
