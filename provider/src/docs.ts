@@ -185,6 +185,84 @@ function dataSourceDoc(def: DataSourceDef): string {
   ].join('\n');
 }
 
+/** Where a newcomer's `terraform init` finds the provider: it is on no registry. */
+function installSection(): string {
+  // The same CLI configuration `npm run mirror` prints (scripts/mirror.mjs); a test holds the two together.
+  const mirror = '/home/you/claresia-mirror';
+  return [
+    '## Installing the provider\n',
+    'The provider is on no registry: `terraform init` cannot download `claresia/claresia` and answers "provider not found" (or fails to reach registry.terraform.io). ' +
+      'It is a Node.js program (Node 20.19 or later) built from a checkout of the Claresia repository, and Terraform finds it through its CLI configuration. Build it and lay out a filesystem mirror:\n',
+    '```shell',
+    'npm ci',
+    'npm run build -w @claresia/terraform-provider',
+    `npm run mirror -w @claresia/terraform-provider -- ${mirror}`,
+    '```\n',
+    'The last command prints the CLI configuration that uses the mirror. Put it in a file and point `TF_CLI_CONFIG_FILE` at it (or put it in `~/.terraformrc`); `terraform init` then installs `claresia/claresia` from the mirror and every other provider from the registry as usual:\n',
+    '```hcl',
+    `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["registry.terraform.io/claresia/claresia"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/claresia/claresia"]\n  }\n}`,
+    '```\n',
+    "The mirror's executable runs the checkout's build with the `node` that made it: a new build is picked up by the next run, and moving or deleting the checkout breaks it.\n",
+    'To work on the provider itself, `dev_overrides` runs the build with no `terraform init` for it (Terraform warns about the override on every run):\n',
+    '```hcl',
+    'provider_installation {\n  dev_overrides {\n    "claresia/claresia" = "/path/to/claresia/provider/bin"\n  }\n  direct {}\n}',
+    '```\n',
+  ].join('\n');
+}
+
+/** Which credentials the provider signs in with, and when it checks them (provider/src/config.ts, provider.ts). */
+function credentialsSection(): string {
+  return [
+    '## Credentials\n',
+    '`endpoint`, `token`, `client_id` and `client_secret` can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
+      '`request_timeout` and `max_retries` are set in the provider block only. When several credentials are set, the provider signs in with one of them:\n',
+    [
+      '1. Credentials written in the provider block win over the environment. A `token` there takes no credential from the environment; a `client_id` or `client_secret` there never picks up `CLARESIA_TOKEN`, and the other half of the pair may come from `CLARESIA_CLIENT_ID` or `CLARESIA_CLIENT_SECRET` (after `terraform import` of a tenant, its secret, shown once at creation, is not in state).',
+      '2. A `token` and a `client_id` or `client_secret` both written in the block: the token is used, and a warning says the others are ignored.',
+      '3. Nothing in the block: `CLARESIA_TOKEN` is used before `CLARESIA_CLIENT_ID` and `CLARESIA_CLIENT_SECRET`, and a warning says so when both kinds are set.',
+    ].join('\n') + '\n',
+    'The provider checks its credentials when Terraform configures it, with one request (the client credentials exchanged for a token, or the token sent to `GET /api/v1/me`): ' +
+      'refused ones are one error on the provider block, naming where they came from, instead of one per resource and data source. A control plane that does not answer then is no error yet: each request retries and reports it. ' +
+      'A tenant token (a JWT from `POST /api/v1/auth/token`) expires, after an hour by default: for runs that may outlast it, and in CI, give a tenant\'s provider `client_id` and `client_secret`, which it exchanges for a new token whenever one expires.\n',
+  ].join('\n');
+}
+
+/** Which resources take `timeouts`, from the catalog, and how it is written. */
+function timeoutsIndexSection(): string {
+  const waiting = resources.filter(hasTimeouts);
+  if (!waiting.length) return '';
+  const links = waiting.map((r) => `[claresia_${r.name}](resources/${r.name}.md#${nestedAnchor(TIMEOUTS_ATTRIBUTE)})`).join(', ');
+  return [
+    '## Timeouts\n',
+    `The resources whose creation finishes in the background wait for it during apply, and take \`${TIMEOUTS_ATTRIBUTE}\` (\`create\`, \`update\`, \`delete\`, each a duration such as \`30m\`, 20 minutes by default): ${links}. ` +
+      `\`${TIMEOUTS_ATTRIBUTE}\` is an attribute, set with \`=\`, not a block as in many providers (Terraform answers a block with "Unsupported block type"):\n`,
+    '```terraform',
+    `resource "claresia_${waiting[0]!.name}" "example" {\n  # ...\n\n  ${TIMEOUTS_ATTRIBUTE} = {\n    create = "30m"\n  }\n}`,
+    '```\n',
+    "The other resources are done when the API answers; `request_timeout` bounds each request's attempts.\n",
+  ].join('\n');
+}
+
+/** How resources import, and what an import cannot bring back, from the catalog. */
+function importIndexSection(): string {
+  const byOther = resources.filter((r) => r.importId.format !== '{id}');
+  const attrs = (pick: (a: Attribute) => boolean | undefined) =>
+    resources.flatMap((r) => Object.entries(r.attributes).filter(([, a]) => pick(a)).map(([n]) => `\`claresia_${r.name}.${n}\``));
+  const terraformOnly = [...new Set(resources.flatMap((r) => [...writeOnlyVersions(r).map((v) => v.version), ...(hasTimeouts(r) ? [TIMEOUTS_ATTRIBUTE] : []), ...(r.async?.waitArgument ? [r.async.waitArgument.name] : [])]))];
+  return [
+    '## Import\n',
+    "Every resource can be imported, with an `import` block (Terraform 1.5+) or `terraform import`; each resource's page gives its import ID format and an example. " +
+      (byOther.length ? `Each imports by its id, except ${byOther.map((r) => `\`claresia_${r.name}\` by its ${r.importId.format.replace(/[{}]/g, '')} (\`${r.importId.format}\`)`).join(' and ')}.` : 'Each imports by its id.') +
+      '\n',
+    'An import reads the API, so it cannot bring back what the API never returns:\n',
+    [
+      `- write-only values (${attrs((a) => a.writeOnly).join(', ')}), never in state anyway;`,
+      `- values returned once, at creation (${attrs((a) => a.returnedOnce).join(', ')}): null after an import;`,
+      `- arguments that live only in Terraform (${terraformOnly.map((n) => `\`${n}\``).join(', ')}): when the configuration sets them, the first plan after the import shows them being set.`,
+    ].join('\n') + '\n',
+  ].join('\n');
+}
+
 function indexDoc(): string {
   const list = (items: readonly { name: string }[], kind: string) =>
     items.length ? items.map((r) => `- [claresia_${r.name}](${kind}/${r.name}.md)`).join('\n') : '- (none yet)';
@@ -193,6 +271,7 @@ function indexDoc(): string {
     '# Claresia Provider\n',
     'Manages Claresia tenants and their onboarding (identity, LLM connectors, the Hub, ...) through the control-plane API. ' +
       'An operator token creates tenants; a tenant service account (client_id and client_secret, returned when the tenant is created) manages what lives inside it.\n',
+    installSection(),
     '## Example Usage\n',
     '```terraform',
     'terraform {\n  required_providers {\n    claresia = {\n      source  = "claresia/claresia"\n      version = "~> 0.1"\n    }\n  }\n}\n',
@@ -202,12 +281,14 @@ function indexDoc(): string {
     "# The tenant's own service account manages what lives inside it.",
     'provider "claresia" {\n  alias         = "acme"\n  client_id     = claresia_tenant.acme.client_id\n  client_secret = claresia_tenant.acme.client_secret\n}',
     '```\n',
-    'Every argument can come from the environment instead: `CLARESIA_ENDPOINT`, `CLARESIA_TOKEN`, `CLARESIA_CLIENT_ID`, `CLARESIA_CLIENT_SECRET`. ' +
-      'A `token` written in the provider block takes no credential from the environment, and a `client_id` or `client_secret` written there never picks up `CLARESIA_TOKEN`; the other half of the pair may come from `CLARESIA_CLIENT_ID` or `CLARESIA_CLIENT_SECRET` (after `terraform import` of a tenant, its secret, shown once at creation, is not in state). Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects: a retry whose first answer was lost gets that answer again, secrets included (the control plane keeps it for the caller for 24 h, an answer holding a secret for 1 h).\n',
+    'Requests are retried on 429 and 5xx with backoff (honouring `Retry-After`), and creates carry an idempotency key, so a retried create never makes two objects: a retry whose first answer was lost gets that answer again, secrets included (the control plane keeps it for the caller for 24 h, an answer holding a secret for 1 h).\n',
     'Terraform 1.11 or later: credentials and secrets you send (LLM credentials, OIDC client secrets) are write-only attributes and never reach the state file. ' +
       'Change the matching `<name>_wo_version` to send a new value.\n',
     'When a provider block takes its credentials from a tenant created in the same run, Terraform cannot read data sources through it while planning: ' +
       'give such a data source `depends_on` on the resources it reports on, and it is read during apply.\n',
+    credentialsSection(),
+    timeoutsIndexSection(),
+    importIndexSection(),
     '## Schema\n',
     schemaSections(providerAttributes),
     '## Resources\n',
