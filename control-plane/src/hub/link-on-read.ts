@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import type { HubRow } from './hub-store.js';
-import { capWaits, isWaitCut } from './bounded-wait.js';
+import { capWaits, isWaitCut, withConnectionBy } from './bounded-wait.js';
 import { DeadlineSlots } from './link-slots.js';
 import { claimHub, probeClaimed, recordLinkCheck, unleasedHubs } from './link-monitor.js';
 import { HUBS } from './hub-store.js';
@@ -13,10 +13,11 @@ import type { ProvisionerSettings } from './settings.js';
  */
 export const READ_CHECK_FLOOR_MS = 30_000;
 /**
- * The longest a read waits for that check, queueing and database waits included (a result found
- * at its very end gets SAVE_MIN_MS more to be saved). Terraform refreshes resources ten at a
- * time; with this bound each read of a Hub whose endpoint does not answer, or whose row another
- * request holds locked, costs about two seconds, however many are read, and the answer then is
+ * The longest a read waits for that check, queueing and database waits included, a free pooled
+ * connection among them (a result found at its very end gets SAVE_MIN_MS more to be saved).
+ * Terraform refreshes resources ten at a time; with this bound each read of a Hub whose endpoint
+ * does not answer, whose row another request holds locked, or while other requests hold every
+ * connection of the pool, costs about two seconds, however many are read, and the answer then is
  * the last check's.
  */
 export const READ_CHECK_BUDGET_MS = 2_000;
@@ -59,17 +60,19 @@ function worthChecking(hub: LinkFacts, now: number): boolean {
  * verdict on the endpoint) and keeps the Hub leased for the floor, so the reads after it do not
  * each wait again; the monitor's next full check speaks for it.
  *
- * The database work is bounded too (capWaits): the claim by the deadline, saving a result by the
- * deadline or SAVE_MIN_MS, whichever is later. A wait cut short (the Hub's row locked by a PATCH
- * or DELETE, a table lock) is no verdict either: nothing is recorded, the claim's lease stands
- * (the row it would shorten is the one locked), and the read answers the last check.
+ * The database work is bounded too, the wait for a pooled connection (withConnectionBy) and for
+ * locks and statements (capWaits): the claim by the deadline, saving a result by the deadline or
+ * SAVE_MIN_MS, whichever is later. A wait cut short (the Hub's row locked by a PATCH or DELETE, a
+ * table lock, every connection of the pool taken by other requests) is no verdict either: nothing
+ * is recorded, the claim's lease stands (the row it would shorten may be the one locked), and the
+ * read answers the last check.
  */
 async function checkNow(app: AppContext, s: ProvisionerSettings, hubId: string, deadline: number): Promise<boolean> {
   try {
     return await claimProbeRecord(app, s, hubId, deadline);
   } catch (err) {
     if (!isWaitCut(err)) throw err;
-    app.logger.info({ hub_id: hubId }, 'hub link check on read: the database did not answer within the read\'s budget (the Hub locked by another request?); answered the last check');
+    app.logger.info({ hub_id: hubId }, 'hub link check on read: the database did not answer within the read\'s budget (the Hub locked by another request, or no pooled connection free?); answered the last check');
     return false;
   }
 }
@@ -80,19 +83,20 @@ async function claimProbeRecord(app: AppContext, s: ProvisionerSettings, hubId: 
     .where({ id: hubId })
     .whereNotNull('link_error')
     .where((q) => q.whereNull('link_checked_at').orWhere('link_checked_at', '<=', staleBefore(now.getTime())));
-  const claimed = await claimHub(app, s, candidates, now, deadline);
+  const claimed = await claimHub(withConnectionBy(app, deadline), s, candidates, now, deadline);
   if (!claimed) return false;
   const timeoutMs = deadline - Date.now();
   const result = timeoutMs >= MIN_PROBE_MS ? await probeClaimed(app, claimed, timeoutMs) : undefined;
   const saveBy = Math.max(deadline, Date.now() + SAVE_MIN_MS);
+  const saving = withConnectionBy(app, saveBy);
   if (!result || (!result.ok && result.timedOut)) {
-    await app.db.transaction(async (trx) => {
+    await saving.db.transaction(async (trx) => {
       await capWaits(trx, saveBy);
       await trx(HUBS).where({ id: claimed.id, lease_until: claimed.lease_until }).update({ lease_until: new Date(Date.now() + READ_CHECK_FLOOR_MS) });
     });
     return false;
   }
-  await recordLinkCheck(app, claimed, result, new Date(), 'read', saveBy);
+  await recordLinkCheck(saving, claimed, result, new Date(), 'read', saveBy);
   return true;
 }
 
