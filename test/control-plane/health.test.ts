@@ -64,6 +64,11 @@ for (const kind of dbKinds()) {
       await cp.request('POST', '/api/v1/skill-entitlement/coworks/back-office/apply', { token: t.token });
       assert.match((await check('skills')).reason, /not published/);
       assert.match((await check('distribution')).reason, /no LLM platform/);
+      // The publishes queued by the changes so far must have run before a connector exists: one
+      // still queued would wait for the connector's automatic test and fail with it, leaving a
+      // failed request that keeps distribution red after the :test below, until that test's own
+      // publish has completed.
+      await until('the publishes of the changes so far done', async () => (await cp.count('jobs', { tenant_id: t.id })) === 0);
       // A key the platform does not know yet: the connector's automatic test fails it, so none is
       // connected until the key works and is tested again.
       const later = `claude-later-${Math.random().toString(36).slice(2)}`;
