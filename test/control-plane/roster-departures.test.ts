@@ -4,7 +4,7 @@ import { startControlPlane, type TenantFixture, type TestControlPlane } from '..
 import { makeDirectory, PATCH_OP, scim, user, type Directory } from './scim/helpers.js';
 import { computeGrants } from '../../control-plane/src/distribution/grants.js';
 import { TenantScope } from '../../control-plane/src/db/tenant-scope.js';
-import { departures } from '../../control-plane/src/roster/holders.js';
+import { departures, PROBED } from '../../control-plane/src/roster/holders.js';
 
 /**
  * What roster/holders.ts departures() answers, pinned on one tenant that has every case its
@@ -211,9 +211,30 @@ for (const kind of dbKinds()) {
       assert.deepEqual(await answer(new Set()), { deprovisioned: {}, live: {} });
     });
 
+    const GRANTED = [A('ben'), A('ben.upn'), A('carl'), A('dana'), A('eve'), A('eve.upn'), A('hal'), A('lee'), A('pia'), A('robert'), A('zoe'), A('zoe.upn')].sort();
+    const granted = async () => [...new Set((await computeGrants(cp.db, t.id)).map((g) => g.email))].sort();
+
     it("a publish's grants, which read it, are unchanged", async () => {
-      const emails = [...new Set((await computeGrants(cp.db, t.id)).map((g) => g.email))].sort();
-      assert.deepEqual(emails, [A('ben'), A('ben.upn'), A('carl'), A('dana'), A('eve'), A('eve.upn'), A('hal'), A('lee'), A('pia'), A('robert'), A('zoe'), A('zoe.upn')].sort());
+      assert.deepEqual(await granted(), GRANTED);
+    });
+
+    it('gives the same answers once the tenant has more departed users than it probes one by one (holders.ts PROBED)', async () => {
+      // Provisioned inactive, each at a login and a work email of its own.
+      const extra: Record<string, string> = {};
+      for (let i = 0; i <= PROBED; i++) {
+        const res = await scim(cp, okta)('POST', '/Users', user(A(`left${i}.upn`), { active: false, emails: [{ primary: true, value: A(`left${i}`), type: 'work' }] }));
+        assert.equal(res.status, 201, res.text);
+        ids.set(res.body.id, `left${i}`);
+        extra[A(`left${i}`)] = `left${i}`;
+        extra[A(`left${i}.upn`)] = `left${i}`;
+      }
+      const whole = await answer();
+      assert.deepEqual(whole.live, EXPECTED.live);
+      assert.deepEqual(whole.deprovisioned, { ...EXPECTED.deprovisioned, ...extra });
+      const only = new Set([A('ana'), A('bob'), A('robert'), A('carl'), A('eve.upn'), A('lee'), A('left0'), A('left1.upn'), A('nobody')]);
+      const pick = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).filter(([a]) => only.has(a)));
+      assert.deepEqual(await answer(only), { deprovisioned: pick({ ...EXPECTED.deprovisioned, ...extra }), live: pick(EXPECTED.live) });
+      assert.deepEqual(await granted(), GRANTED);
     });
   });
 }
