@@ -220,7 +220,7 @@ async function applySpool(file: string, rows: number, scope: TenantScope, audit:
   // Read under the roster lock, so no other import or sync changes them until this one commits.
   await lockRoster(scope);
   const before = replace ? await activeCsvMembers(scope) : 0;
-  // Read once for the whole file (one pass over the tenant's SCIM users), not once a batch.
+  // Read once for the whole file (the departed users and those sharing an address with them), not once a batch.
   const gone = await departures(scope);
   const listed = new Set<string>();
   let batch: Spooled[] = [];
