@@ -27,6 +27,8 @@ export * from './ca-bundle.js';
 export * from './signing-certificates.js';
 export * from './pem.js';
 export * from './async-wait.js';
+export * from './rotation.js';
+export * from './existing-object.js';
 export * from './schema-messages.js';
 export { buildOpenApi, type ExtraOperation } from './openapi.js';
 export { ARCHETYPES, SKILL_ID_PATTERN } from './resources/skill_entitlement.js';

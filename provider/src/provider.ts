@@ -139,9 +139,9 @@ export function createProvider(defs: readonly ResourceDef[] = resources, dataDef
       if (state === null) return { new_state: dynamic(r.type, null) };
       if (unknownConfig || !client) return { new_state: dynamic(r.type, state), private: req.private };
       try {
-        const next = await r.read(client, state, stop.signal);
+        const { value: next, diagnostics } = await r.read(client, state, stop.signal);
         if (next === null) log('info', 'resource no longer exists; removing it from state', { type: r.typeName, id: state[r.def.idAttribute] });
-        return { new_state: dynamic(r.type, next), private: req.private };
+        return { new_state: dynamic(r.type, next), private: req.private, diagnostics };
       } catch (err) {
         return { new_state: dynamic(r.type, state), private: req.private, diagnostics: [fromError(err, `Reading ${r.typeName}`, r.def.attributes)] };
       }

@@ -20,7 +20,10 @@ export const groupMapping: ResourceDef = {
     'or member), optionally with an archetype grant: members of the group receive that archetype\'s skills on top of their ' +
     "roster archetype. A user's role is the highest role of their groups, read on every API call. Every tenant starts with " +
     'claresia-admins → tenant_admin, claresia-auditors → auditor, claresia-users → member and claresia-eng-pilot → member ' +
-    'with the eng grant; they can be changed or deleted like any mapping. Once a tenant\'s directory has any `claresia-*` ' +
+    'with the eng grant; they can be changed or deleted like any mapping. To manage one of them (or any mapping made outside ' +
+    'Terraform or Pulumi), import it by its id (GET /api/v1/identity/group-mappings lists them): a create for a group that is mapped ' +
+    'already is refused, naming the existing mapping, and the error gives the import block (Terraform) or the `import` resource ' +
+    'option (Pulumi) to adopt it instead. Once a tenant\'s directory has any `claresia-*` ' +
     'group, a user in none of the mapped groups has no access (sessions revoked, no skills published); a tenant without ' +
     '`claresia-*` groups keeps roster-based access (every active user is a member). A group that the IdP has not pushed yet may be mapped.',
   auth: 'tenant',

@@ -110,9 +110,18 @@ export const llmConnector: ResourceDef = {
       mode: 'computed',
       sensitive: true,
       returnedOnce: true,
+      rotation: {
+        rotatedAt: 'ingest_credential_rotated_at',
+        path: '/api/v1/llm/connectors/{id}/ingest-credential:rotate',
+        replacing: "the new connector has a new id, and deleting this one withdraws its skills from the platform until the new one is tested and publishes",
+      },
       description:
         'The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. ' +
-        'Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.',
+        'Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed. Terraform and Pulumi never rotate it. ' +
+        'A rotation outside them shows the new credential to its caller only, and the old one stops working at once: the next refresh sees ' +
+        'ingest_credential_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of ' +
+        'keeping a dead credential. The working credential is the one that rotation returned; Terraform or Pulumi hold one again only by creating the ' +
+        'connector again (replace), which gives it a new id and withdraws its skills from the platform until the new connector is tested and publishes.',
     },
     ingest_credential_rotated_at: {
       type: 'string',

@@ -51,7 +51,19 @@ export const scimDirectory: ResourceDef = {
       mode: 'computed',
       sensitive: true,
       returnedOnce: true,
-      description: 'The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed.',
+      rotation: {
+        rotatedAt: 'token_rotated_at',
+        previousExpiresAt: 'previous_token_expires_at',
+        path: '/api/v1/identity/scim/directories/{id}/token:rotate',
+        replacing: 'the new directory has a new endpoint URL to give the IdP, and deleting this one de-provisions every user it provisioned',
+      },
+      description:
+        'The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed. Terraform and Pulumi never rotate it. ' +
+        'A rotation outside them (POST /api/v1/identity/scim/directories/{id}/token:rotate) shows the new token to its caller only: the next refresh ' +
+        'sees token_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of keeping a ' +
+        'dead token (one replaced with token_overlap_seconds works until previous_token_expires_at). The working token is the one that rotation ' +
+        'returned; Terraform or Pulumi hold a token again only by creating the directory again (replace), which gives a new endpoint_url and ' +
+        'de-provisions every user the old directory provisioned.',
     },
     token_rotated_at: { type: 'string', mode: 'computed', format: 'date-time', description: 'When the current token was issued.' },
     previous_token_expires_at: {

@@ -12,6 +12,8 @@ import { error, fromError, warning, type Diagnostic, type PathStep } from '../di
 import { conflictOverReadBack, ruleDiagnostics, unsafeNumberProblem, validateConfig } from '../validate.js';
 import { parseDuration } from '../duration.js';
 import { keepPlannedComputed, requestBody, semanticallyEqual, stateFromApi } from './state.js';
+import { dropRotated } from './rotated.js';
+import { createFailure } from './adopt.js';
 import { quirksFor, type ResourceQuirks } from '../resources/index.js';
 import { log } from '../plugin/log.js';
 
@@ -208,12 +210,14 @@ export class GenericResource {
     return changed;
   }
 
-  async read(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<ObjectValue | null> {
+  /** A refresh: the object as it is now, null when it is gone, and what Terraform should say about it. */
+  async read(client: ClaresiaClient, state: ObjectValue, signal?: AbortSignal): Promise<Result<ObjectValue | null>> {
     const id = state[this.def.idAttribute];
-    if (typeof id !== 'string' || id === '') return null;
+    if (typeof id !== 'string' || id === '') return { value: null, diagnostics: [] };
     const api = await this.fetch(client, state, signal, true);
-    if (!api || !isManaged(this.def, api)) return null;
-    return stateFromApi(this.def, api, state);
+    if (!api || !isManaged(this.def, api)) return { value: null, diagnostics: [] };
+    const next = stateFromApi(this.def, api, state);
+    return { value: next, diagnostics: dropRotated(this.def, this.typeName, api, state, next) };
   }
 
   /**
@@ -249,7 +253,13 @@ export class GenericResource {
     // records (orphaned, or duplicated by the next apply). The request is already bounded by
     // request_timeout and max_retries; a stop cancels only the wait that follows, which hands
     // the object back tainted.
-    const res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, idempotencyKey: randomUUID() });
+    let res;
+    try {
+      res = await client.request(op.method, expand(op.path, pathValues(this.def, planned)), { body, idempotencyKey: randomUUID() });
+    } catch (err) {
+      // As any failed create, no state; with how to adopt the object a refusal names, if any.
+      return { value: null, diagnostics: [createFailure(this.def, this.typeName, err)] };
+    }
     let api = res.body as Record<string, unknown>;
     let state = keepPlannedComputed(this.def, stateFromApi(this.def, api, planned), planned);
     if (this.def.async && this.waits(planned)) {

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { inconclusiveReason, isManaged, reasonInput, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
+import { existingObjectId, inconclusiveReason, isManaged, reasonInput, rotatedOutside, updateWaits, type Attribute, type ResourceDef } from '@claresia/catalog';
 import { BatchReader, ClaresiaApiError, type ClaresiaClient } from '@claresia/client';
 import { attributesNamed, camel, isInput, isSecret } from '../names.js';
 import { fromApiValue, toApiValue } from './convert.js';
@@ -148,7 +148,9 @@ export class GenericResource {
 
   async create(client: ClaresiaClient, inputs: Props, timeoutMs?: number, warn: Warn = () => {}): Promise<{ id: string; outs: Props }> {
     const op = this.def.api.create;
-    const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() });
+    const res = await client.request<Props>(op.method, this.expand(op.path, undefined, inputs), { body: this.body(inputs), idempotencyKey: crypto.randomUUID() }).catch((err: unknown) => {
+      throw this.adoptable(err);
+    });
     const id = String(res.body[this.def.idAttribute]);
     // The create answer is the only one with values shown once (a connector's ingest credential):
     // the outputs of a wait's last poll keep them from it.
@@ -169,11 +171,45 @@ export class GenericResource {
     }
   }
 
+  /**
+   * A create refused because the object exists already, naming it (a group that one of the
+   * default mappings maps): the API's "change that mapping instead" means, in Pulumi, adopting it.
+   */
+  private adoptable(err: unknown): unknown {
+    const id = err instanceof ClaresiaApiError ? existingObjectId(this.def, err.status, err.apiMessage) : undefined;
+    if (!id || !(err instanceof ClaresiaApiError)) return err;
+    const hint =
+      `To manage ${id} with Pulumi instead of creating another, import it: give this resource the option \`import: "${id}"\` ` +
+      `(its inputs must then match the object's; change them in a later update), or run \`pulumi import claresia:index:${this.def.title} <name> ${id}\``;
+    return new ClaresiaApiError(err.status, err.code, `${err.apiMessage}. ${hint}`, err.field, err.method, err.path, err.requestId);
+  }
+
+  /**
+   * Each value returned once that `api` shows was rotated outside Pulumi since `props` got it
+   * leaves `outs`, with a warning: the one held no longer works, and Pulumi cannot read the new
+   * one, so a dependent sees the value go rather than keep a dead credential.
+   */
+  private dropRotated(id: string, api: Props, props: Props, outs: Props, warn: Warn): void {
+    for (const r of rotatedOutside(this.def, (name) => reveal(props[camel(name)]), api)) {
+      const prop = camel(r.attribute);
+      delete outs[prop];
+      const works = r.previousWorksUntil ? `the value the stack held stops working at ${r.previousWorksUntil}` : 'the value the stack held no longer works';
+      warn(
+        `${this.def.title} ${id}: ${prop} was rotated outside Pulumi at ${r.rotatedAt} (${camel(r.rotatedAtAttribute)}): ${works}. ` +
+          `It is removed from the stack's outputs, so whatever the program passes it to changes at its next update. ` +
+          `Pulumi cannot read it back: only the answer to POST ${r.rotatePath} shows a new one, once, to its caller. ` +
+          `Give that value (or a new rotation's) to what needs it; Pulumi holds a working ${prop} again only by creating the object again ` +
+          `(pulumi up --replace <urn>): ${r.replacing}.`,
+      );
+    }
+  }
+
   /** Refresh and import. Undefined when the object is gone. */
-  async read(client: ClaresiaClient, id: string, props: Props, inputs: Props): Promise<{ outs: Props; inputs: Props } | undefined> {
+  async read(client: ClaresiaClient, id: string, props: Props, inputs: Props, warn: Warn = () => {}): Promise<{ outs: Props; inputs: Props } | undefined> {
     const api = await this.fetch(client, id, props);
     if (!api || !isManaged(this.def, api)) return undefined;
     const outs = this.outputs(api, props, inputs);
+    this.dropRotated(id, api, props, outs, warn);
     const importing = Object.keys(inputs).length === 0;
     const nextInputs: Props = {};
     for (const [name, attr] of Object.entries(this.def.attributes)) {
