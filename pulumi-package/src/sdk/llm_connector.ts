@@ -58,7 +58,7 @@ export class LlmConnector extends pulumi.CustomResource {
    */
   declare public readonly lastPublishErrorAt: pulumi.Output<string | undefined>;
   /**
-   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
+   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed. Terraform and Pulumi never rotate it. A rotation outside them shows the new credential to its caller only, and the old one stops working at once: the next refresh sees ingest_credential_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of keeping a dead credential. The working credential is the one that rotation returned; Terraform or Pulumi hold one again only by creating the connector again (replace), which gives it a new id and withdraws its skills from the platform until the new connector is tested and publishes.
    */
   declare public readonly ingestCredential: pulumi.Output<string | undefined>;
   /**
@@ -172,7 +172,7 @@ export interface LlmConnectorState {
    */
   lastPublishErrorAt?: pulumi.Input<string>;
   /**
-   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed.
+   * The secret the platform sends skill invocations with (Authorization: Bearer on POST /api/v1/telemetry/events); it speaks for this connector only. Returned at creation and at POST /api/v1/llm/connectors/{id}/ingest-credential:rotate only, stored hashed. Terraform and Pulumi never rotate it. A rotation outside them shows the new credential to its caller only, and the old one stops working at once: the next refresh sees ingest_credential_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of keeping a dead credential. The working credential is the one that rotation returned; Terraform or Pulumi hold one again only by creating the connector again (replace), which gives it a new id and withdraws its skills from the platform until the new connector is tested and publishes.
    */
   ingestCredential?: pulumi.Input<string>;
   /**

@@ -38,7 +38,7 @@ export class ScimDirectory extends pulumi.CustomResource {
    */
   declare public readonly endpointUrl: pulumi.Output<string | undefined>;
   /**
-   * The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed.
+   * The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed. Terraform and Pulumi never rotate it. A rotation outside them (POST /api/v1/identity/scim/directories/{id}/token:rotate) shows the new token to its caller only: the next refresh sees token_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of keeping a dead token (one replaced with token_overlap_seconds works until previous_token_expires_at). The working token is the one that rotation returned; Terraform or Pulumi hold a token again only by creating the directory again (replace), which gives a new endpoint_url and de-provisions every user the old directory provisioned.
    */
   declare public readonly bearerToken: pulumi.Output<string | undefined>;
   /**
@@ -117,7 +117,7 @@ export interface ScimDirectoryState {
    */
   endpointUrl?: pulumi.Input<string>;
   /**
-   * The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed.
+   * The bearer token the IdP authenticates with; returned at creation and rotation only, stored hashed. Terraform and Pulumi never rotate it. A rotation outside them (POST /api/v1/identity/scim/directories/{id}/token:rotate) shows the new token to its caller only: the next refresh sees token_rotated_at move, sets this to null and warns, so that whatever the configuration passes it to plans a change instead of keeping a dead token (one replaced with token_overlap_seconds works until previous_token_expires_at). The working token is the one that rotation returned; Terraform or Pulumi hold a token again only by creating the directory again (replace), which gives a new endpoint_url and de-provisions every user the old directory provisioned.
    */
   bearerToken?: pulumi.Input<string>;
   /**

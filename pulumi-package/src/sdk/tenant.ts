@@ -58,7 +58,7 @@ export class Tenant extends pulumi.CustomResource {
    */
   declare public readonly clientId: pulumi.Output<string | undefined>;
   /**
-   * Client secret of the tenant's first service account; returned only at creation.
+   * Client secret of the tenant's first service account; returned only at creation. Terraform and Pulumi never rotate it, and cannot tell when it was rotated outside them (POST /api/v1/tenants/{id}/client-secret:rotate, or the service account's own secret:rotate): the tenant's API answer has no rotation time, so state keeps the old secret, with no diff and no warning. It signs in until that rotation's overlap ends (secret_overlap_seconds, 24 h by default; at once with 0) and is refused from then on, also where the configuration passes it on (a provider block for the tenant's objects). After such a rotation, pass those the secret it returned, from where you keep it (a variable, a secret store), instead of this attribute. Replacing the tenant is no way to a new one: deleting it offboards the tenant.
    */
   declare public readonly clientSecret: pulumi.Output<string | undefined>;
 
@@ -169,7 +169,7 @@ export interface TenantState {
    */
   clientId?: pulumi.Input<string>;
   /**
-   * Client secret of the tenant's first service account; returned only at creation.
+   * Client secret of the tenant's first service account; returned only at creation. Terraform and Pulumi never rotate it, and cannot tell when it was rotated outside them (POST /api/v1/tenants/{id}/client-secret:rotate, or the service account's own secret:rotate): the tenant's API answer has no rotation time, so state keeps the old secret, with no diff and no warning. It signs in until that rotation's overlap ends (secret_overlap_seconds, 24 h by default; at once with 0) and is refused from then on, also where the configuration passes it on (a provider block for the tenant's objects). After such a rotation, pass those the secret it returned, from where you keep it (a variable, a secret store), instead of this attribute. Replacing the tenant is no way to a new one: deleting it offboards the tenant.
    */
   clientSecret?: pulumi.Input<string>;
 }
