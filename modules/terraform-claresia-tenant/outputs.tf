@@ -40,7 +40,7 @@ output "scim_endpoint_url" {
 }
 
 output "scim_bearer_token" {
-  description = "The bearer token the IdP authenticates to the SCIM endpoint with (returned once, at creation; null after an import)."
+  description = "The bearer token the IdP authenticates to the SCIM endpoint with (returned once, at creation; null after an import, and after a rotation outside Terraform, which the refresh warns about)."
   value       = one(claresia_scim_directory.this[*].bearer_token)
   sensitive   = true
 }
@@ -56,7 +56,7 @@ output "llm_connectors" {
 }
 
 output "llm_ingest_credentials" {
-  description = "Each LLM connector's ingest credential by its key in `llm_connectors`: the secret its platform sends skill invocations to POST /api/v1/telemetry/events with (returned once, at creation; null after an import)."
+  description = "Each LLM connector's ingest credential by its key in `llm_connectors`: the secret its platform sends skill invocations to POST /api/v1/telemetry/events with (returned once, at creation; null after an import, and after a rotation outside Terraform, which the refresh warns about)."
   value       = { for k, c in claresia_llm_connector.this : k => c.ingest_credential }
   sensitive   = true
 }
