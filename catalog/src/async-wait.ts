@@ -17,13 +17,21 @@ export function updateWaits(def: ResourceDef, changed: Iterable<string>): boolea
   return false;
 }
 
+/** The catalog's inconclusiveReasons entry a reason begins with, if any. */
+function inconclusiveEntry(def: ResourceDef, reason: string): { prefix: string; input: string } | undefined {
+  return def.async?.inconclusiveReasons?.find((r) => reason.startsWith(r.prefix));
+}
+
 /**
- * The input a failure reason is about: the catalog's `reasonInputs` by the reason's leading
- * code, else an input the reason names (longest names first, so that a name inside another one
- * cannot win). Undefined when it names none.
+ * The input a failure reason is about: the input of the catalog's `inconclusiveReasons` entry
+ * it begins with, else `reasonInputs` by the reason's leading code, else an input the reason
+ * names (longest names first, so that a name inside another one cannot win). Undefined when it
+ * names none.
  */
 export function reasonInput(def: ResourceDef, reason: string | undefined): string | undefined {
   if (!reason) return undefined;
+  const entry = inconclusiveEntry(def, reason);
+  if (entry) return entry.input;
   const code = /^([a-z][a-z0-9_]*):/.exec(reason)?.[1];
   const byCode = code ? def.async?.reasonInputs?.[code] : undefined;
   if (byCode) return byCode;
@@ -36,11 +44,14 @@ export function reasonInput(def: ResourceDef, reason: string | undefined): strin
 
 /**
  * The reason a pending object gives for being held up by something no wait can hurry (see
- * AsyncStatus.inconclusiveReasonPrefix), or undefined when a wait should go on.
+ * AsyncStatus.inconclusiveReasonPrefix and inconclusiveReasons), or undefined when a wait
+ * should go on.
  */
 export function inconclusiveReason(def: ResourceDef, api: Record<string, unknown>): string | undefined {
   const a = def.async;
-  if (!a?.inconclusiveReasonPrefix || !a.reasonAttribute || !a.pending.includes(String(api[a.attribute]))) return undefined;
+  if (!a?.reasonAttribute || !a.pending.includes(String(api[a.attribute]))) return undefined;
   const reason = api[a.reasonAttribute];
-  return typeof reason === 'string' && reason.startsWith(a.inconclusiveReasonPrefix) ? reason : undefined;
+  if (typeof reason !== 'string') return undefined;
+  if (a.inconclusiveReasonPrefix && reason.startsWith(a.inconclusiveReasonPrefix)) return reason;
+  return inconclusiveEntry(def, reason) ? reason : undefined;
 }

@@ -1,6 +1,17 @@
 import type { ResourceDef } from '../types.js';
 import { tenant } from './tenant.js';
 
+/**
+ * Mode C reasons (control-plane/src/hub/mtls-probe.ts) that say the endpoint cannot be reached
+ * at all: the address is unusable, or nothing answers there. Not a reset connection: a server
+ * that does not trust the client certificate may drop the handshake that way, and that is what
+ * the wait is for.
+ */
+const UNREACHABLE_REASONS = [
+  'waiting: mtls_endpoint_url ',
+  ...['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT'].map((code) => `waiting: the endpoint could not be reached (${code})`),
+].map((prefix) => ({ prefix, input: 'mtls_endpoint_url' }));
+
 export const hub: ResourceDef = {
   name: 'hub',
   title: 'Hub',
@@ -30,11 +41,19 @@ export const hub: ResourceDef = {
     failed: ['failed'],
     reasonAttribute: 'status_reason',
     reasonContext: ['control_plane_client_certificate_sha256'],
+    inconclusiveReasons: UNREACHABLE_REASONS,
     waitArgument: {
       name: 'wait_for_ready',
       description:
-        'Whether create and update wait until status is ready (the default). Set false in Mode C when the endpoint\'s trust store ' +
-        'is managed in the same configuration: create then returns as soon as the control plane has issued ' +
+        'Whether create and update wait until status is ready (the default). In Mode C the wait goes on while the endpoint does not ' +
+        'trust control_plane_client_certificate yet (status_reason "waiting: the endpoint must trust control_plane_client_certificate", ' +
+        '"waiting: the endpoint refused the control plane\'s client certificate ..."), so it can be installed meanwhile; it ends at the ' +
+        'first poll whose status_reason says the endpoint cannot be reached at all ("waiting: mtls_endpoint_url does not resolve", ' +
+        '"waiting: the endpoint could not be reached (ECONNREFUSED)", also EHOSTUNREACH, ENETUNREACH, ETIMEDOUT), with a warning at ' +
+        'mtls_endpoint_url quoting it: the Hub stays in state, untainted, with status provisioning, and the control plane keeps ' +
+        'trying (for CLARESIA_HUB_LINK_DEADLINE_SECONDS, a day by default, then status failed), so it turns ready by itself once the ' +
+        'endpoint is fixed (a refresh or claresia_hub_ready shows it). Set false in Mode C ' +
+        "when the endpoint's trust store is managed in the same configuration: create then returns as soon as the control plane has issued " +
         'control_plane_client_certificate (status provisioning), so the certificate can be installed downstream, and the Hub turns ' +
         'ready by itself once the endpoint trusts it. Never sent to the API; changing it changes nothing in place.',
     },
