@@ -33,6 +33,8 @@ export interface Attribute {
   writeOnly?: boolean;
   /** Returned once (at create or rotation) and never again; clients keep the first value. */
   returnedOnce?: boolean;
+  /** For a returnedOnce value the API can replace: how clients tell that it was (see rotation.ts). */
+  rotation?: Rotation;
   /** Cannot change after creation: the API rejects a change, IaC tools replace the resource. */
   forceNew?: boolean;
   enum?: readonly string[];
@@ -66,6 +68,21 @@ export interface Attribute {
   derivedFrom?: readonly string[];
   /** Shown in docs and used by generated examples. */
   example?: unknown;
+}
+
+/**
+ * How a value returned once is replaced outside the IaC tools, which never rotate it: the value
+ * they hold is dead (or dying) once `rotatedAt` differs from what it was when they got the value.
+ */
+export interface Rotation {
+  /** The computed attribute holding when the current value was issued. */
+  rotatedAt: string;
+  /** The computed attribute holding when a replaced value stops working, where the API keeps one for a while. */
+  previousExpiresAt?: string;
+  /** The POST path that rotates it (`{id}` is the resource id), the only place a new value is shown. */
+  path: string;
+  /** What creating the object again (the only way an IaC tool gets a new value) costs, beyond a new id. */
+  replacing: string;
 }
 
 /**
