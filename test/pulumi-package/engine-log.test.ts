@@ -75,7 +75,7 @@ describe('pulumi plugin: the engine log client', function () {
     try {
       const provider = new ClaresiaProvider([def], [], {}, log);
       // Nothing listens at the endpoint: a delete with no API operation must not call it.
-      provider.configure({ endpoint: 'http://127.0.0.1:1', token: 'not-used' });
+      await provider.configure({ endpoint: 'http://127.0.0.1:1', token: 'not-used' });
       const urn = 'urn:pulumi:dev::p::claresia:index:Probe::x';
       await provider.delete('p_1', urn, {});
       assert.deepEqual(engine.logs, [{ severity: Severity.WARNING, urn, message: 'Probe p_1 has no delete operation: it was removed from the stack only, and still exists in Claresia.' }]);

@@ -13,7 +13,7 @@ import { camel, functionToken, titleFromUrn } from '../names.js';
 import { schemaJson } from '../codegen/generate.js';
 import { VERSION } from '../version.js';
 import { checkInputs, secretInputs, type Failure } from './check.js';
-import { resolveConfig, secretSettings, type ResolvedConfig } from './config.js';
+import { resolveConfig, secretSettings, signedInClient, type ResolvedConfig } from './config.js';
 import { diffResource, type Change } from './diff.js';
 import { EngineLog } from './engine-log.js';
 import { GenericResource, type Warn } from './resource.js';
@@ -109,11 +109,11 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
     return PROVIDER_CONFIG.map((c) => c.name).filter((k) => !isDeepStrictEqual(reveal(olds[k]) ?? null, reveal(news[k]) ?? null));
   }
 
-  configure(props: Props): void {
+  async configure(props: Props): Promise<void> {
     const cfg = resolveConfig(props, this.env, VERSION);
     if (cfg.failures.length) throw new Error(`claresia provider: ${cfg.failures.map((f) => f.reason).join('; ')}`);
+    this.apiClient = await signedInClient(cfg);
     this.config = cfg;
-    this.apiClient = cfg.options ? new ClaresiaClient(cfg.options) : undefined;
   }
 
   private client(): ClaresiaClient {

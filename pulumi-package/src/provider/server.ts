@@ -114,9 +114,9 @@ export function serviceImplementation(provider: ClaresiaProvider): grpc.UntypedS
       res.setDiffsList(changed);
       return res;
     }),
-    configure: unary((req: InstanceType<typeof pb.ConfigureRequest>) => {
+    configure: unary(async (req: InstanceType<typeof pb.ConfigureRequest>) => {
       const args = req.hasArgs() ? toJs(req.getArgs()) : undefined;
-      provider.configure(args ?? variables(req));
+      await provider.configure(args ?? variables(req));
       const res = new pb.ConfigureResponse();
       res.setAcceptsecrets(true);
       res.setSupportspreview(true);
