@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startControlPlane, type TestControlPlane } from '../support/control-plane.js';
-import { generateServerCertificate } from '../../provider/src/plugin/certificate.js';
+import { startMtlsEndpoint, type MtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { buildProvider, providerBlock, workspace } from './support/terraform.js';
 
 function stateFile(resources: unknown[]) {
@@ -19,16 +19,23 @@ function stateFile(resources: unknown[]) {
 describe('provider lifecycle with terraform', function () {
   this.timeout(120_000);
   let cp: TestControlPlane;
+  // A Mode C endpoint that answers but never trusts the Hub's certificate, so the Hub stays
+  // provisioning; one that cannot be reached at all would end the wait with a warning instead.
+  let stranger: MtlsEndpoint;
 
   before(async () => {
+    stranger = await startMtlsEndpoint();
     await buildProvider();
     // The Hub provisioner reads its pace from the environment when the control plane starts.
     const pace = process.env.CLARESIA_HUB_POLL_MS;
     process.env.CLARESIA_HUB_POLL_MS ??= '200';
-    cp = await startControlPlane();
+    cp = await startControlPlane({ config: { allowPrivateUrls: true } });
     if (pace === undefined) delete process.env.CLARESIA_HUB_POLL_MS;
   });
-  after(async () => cp?.close());
+  after(async () => {
+    await cp?.close();
+    await stranger?.close();
+  });
 
   const env = () => ({ CLARESIA_ENDPOINT: cp.url, CLARESIA_TOKEN: cp.operatorToken });
 
@@ -108,12 +115,12 @@ describe('provider lifecycle with terraform', function () {
 
   it('stops at once when terraform is interrupted, keeping what was created in state', async () => {
     const t = await cp.createTenant({ deployment_mode: 'C' });
-    const ca = generateServerCertificate().certPem;
+    const ca = stranger.ca.pem;
     const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_CLIENT_ID: t.clientId, CLARESIA_CLIENT_SECRET: t.clientSecret } });
     try {
       ws.write(
         'main.tf',
-        `${providerBlock}resource "claresia_hub" "c" {\n  mode = "C"\n  mtls_endpoint_url = "https://hub.byoc.example:8443/claresia"\n  customer_ca_certificate = <<-PEM\n${ca.trim()}\n  PEM\n  timeouts = { create = "30m" }\n}\n`,
+        `${providerBlock}resource "claresia_hub" "c" {\n  mode = "C"\n  mtls_endpoint_url = "${stranger.url}"\n  customer_ca_certificate = <<-PEM\n${ca.trim()}\n  PEM\n  timeouts = { create = "30m" }\n}\n`,
       );
       const tf = spawn('terraform', ['apply', '-auto-approve', '-no-color'], { cwd: ws.dir, env: ws.env });
       let out = '';
@@ -157,13 +164,13 @@ describe('provider lifecycle with terraform', function () {
 
   it('stops waiting for an asynchronous resource at its configured timeout and keeps it in state, tainted', async () => {
     const t = await cp.createTenant({ deployment_mode: 'C' });
-    const ca = generateServerCertificate().certPem;
+    const ca = stranger.ca.pem;
     const ws = workspace({ env: { CLARESIA_ENDPOINT: cp.url, CLARESIA_CLIENT_ID: t.clientId, CLARESIA_CLIENT_SECRET: t.clientSecret } });
     try {
       // Mode C waits for the customer's endpoint to trust the control plane: it stays provisioning.
       ws.write(
         'main.tf',
-        `${providerBlock}resource "claresia_hub" "c" {\n  mode = "C"\n  mtls_endpoint_url = "https://hub.byoc.example:8443/claresia"\n  customer_ca_certificate = <<-PEM\n${ca.trim()}\n  PEM\n  timeouts = { create = "3s" }\n}\n`,
+        `${providerBlock}resource "claresia_hub" "c" {\n  mode = "C"\n  mtls_endpoint_url = "${stranger.url}"\n  customer_ca_certificate = <<-PEM\n${ca.trim()}\n  PEM\n  timeouts = { create = "3s" }\n}\n`,
       );
       const started = Date.now();
       const r = await ws.tf('apply', '-auto-approve');

@@ -8,7 +8,7 @@ import statusPb from '@pulumi/pulumi/proto/status_pb.js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import { dbKinds } from '../support/db.js';
 import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { selfSigned } from '../support/platforms/certs.js';
+import { startMtlsEndpoint } from '../support/platforms/mtls-server.js';
 import { isSecret, js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
 
 const FAST_WORKER = {
@@ -99,11 +99,13 @@ for (const kind of dbKinds()) {
     });
 
     it('Mode C that never links: a create timeout, a cancelled run, then a failed status, each reported with the Hub id so it is not leaked', async () => {
-      const ca = await selfSigned('Acme Hub CA');
+      // An endpoint that answers but never trusts the Hub's certificate: the wait goes on (one that
+      // cannot be reached at all ends it with a warning instead, hub-unreachable-wait.test.ts).
+      const stranger = await startMtlsEndpoint();
       const t = await cp.createTenant({ deployment_mode: 'C' });
       let p = await tenantPlugin(t);
       try {
-        const inputs = { mode: 'C', mtlsEndpointUrl: 'https://127.0.0.1:9/claresia', customerCaCertificate: ca.pem };
+        const inputs = { mode: 'C', mtlsEndpointUrl: stranger.url, customerCaCertificate: stranger.ca.pem };
         const started = Date.now();
         let err: any;
         await p.call('create', req.create(H('c'), inputs, false, 0.5)).catch((e) => (err = e));
@@ -162,6 +164,7 @@ for (const kind of dbKinds()) {
         await p.call('delete', req.delete(H('c2'), second!.getId(), js(second!.getProperties())));
       } finally {
         await p.stop();
+        await stranger.close();
       }
     });
   });
