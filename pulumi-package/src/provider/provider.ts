@@ -163,7 +163,7 @@ export class ClaresiaProvider implements pulumiProvider.Provider {
       if ('problem' in parsed) throw new Error(`${r.def.title} ${parsed.problem}`);
     }
     try {
-      const found = await r.read(this.client(), id, props, o.inputs ?? {});
+      const found = await this.warning(urn, [props, o.inputs], (warn) => r.read(this.client(), id, props, o.inputs ?? {}, warn));
       // An empty id tells the engine the object is gone (deleted outside Pulumi).
       return found ? { id, props: found.outs, inputs: found.inputs } : { id: '', props: {}, inputs: {} };
     } catch (err) {
