@@ -1,4 +1,4 @@
-import type { Facts } from './facts.js';
+import type { Facts, PublishRequestFact } from './facts.js';
 
 /**
  * The seven Command Center checks, as pure functions of the facts so every red and green is
@@ -65,8 +65,8 @@ const publishedSince = (f: Facts): Date | null => f.publishing?.last_change_at ?
 /**
  * Red when any platform does not have the current grants, naming each one and why: a connector
  * that is not connected gets no publish at all (so every later change misses it, whatever the
- * others show); a publish that failed (and was not repaired by a later one) or has been waiting
- * longer than the SLA; or a connector whose last publish predates the last change.
+ * others show); a publish that failed (and was not repaired or superseded by a later request: a
+ * newer pending one reads green, a publish under way) or has been waiting longer than the SLA; or a connector whose last publish predates the last change.
  */
 export function distributionCheck(f: Facts): Check {
   if (!f.connectors) return red('distribution', 'cannot be verified: the table llm_connectors does not exist on this control plane', 'deploy a control plane version with LLM connectors, then run migrations');
@@ -87,10 +87,7 @@ export function distributionCheck(f: Facts): Check {
     return red(
       'distribution',
       `the publish of request ${p.failed.id}${p.failed.reason ? ` (${p.failed.reason})` : ''} failed${p.failed.completed_at ? ` ${ago(f.now, p.failed.completed_at)}` : ''}: ${p.failed.last_error ?? 'no platform answer recorded'}`,
-      // Every connector is connected here, so the control plane is retrying it on the slow
-      // schedule (distribution/publisher.ts giveUp); no time in the text: the tenant module
-      // outputs this line, and a time would change it at every attempt.
-      `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected, and gives the connector up after CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS (72 h by default) without a success; to retry now: POST /api/v1/skill-entitlement/distribution:republish`,
+      failedPublishAction(f, p.failed),
     );
   }
   if (p?.open && f.now.getTime() - p.open.requested_at.getTime() > PUBLISH_SLA_MS) {
@@ -111,8 +108,34 @@ export function distributionCheck(f: Facts): Check {
       'republish: POST /api/v1/skill-entitlement/distribution:republish, then check the connector status',
     );
   }
+  if (p?.open && p.superseded) {
+    // The failure stays out of the verdict (the newer request carries the full set again) but is
+    // named, so whoever saw it red knows which publish now stands for it.
+    return green('distribution', `${connected.length} platform(s) connected; a publish is under way: request ${p.open.id}${p.open.reason ? ` (${p.open.reason})` : ''}, made ${ago(f.now, p.open.requested_at)}, is being published (within 60 s) after request ${p.superseded.id} failed`);
+  }
   if (stale.length || p?.open) return green('distribution', `${connected.length} platform(s) connected; the change made ${ago(f.now, p?.open?.requested_at ?? change)} is being published (within 60 s)`);
   return green('distribution', `${connected.length} platform(s) connected and up to date with the last change`);
+}
+
+/** The text publisher.ts and connector-test.ts give a request failed because no connector was connected to take it. */
+const NO_CONNECTOR = 'no connector is connected';
+
+/**
+ * What to do about a failed publish. One that found no connector connected sent nothing: no
+ * platform answered and nothing retries it, so the way out is the connector it names, fixed and
+ * tested (a pass republishes). Otherwise every connector is connected here and the control plane
+ * retries on the slow schedule (distribution/publisher.ts giveUp); no time in the text: the tenant
+ * module outputs this line, and a time would change it at every attempt.
+ */
+function failedPublishAction(f: Facts, failed: PublishRequestFact): string {
+  if (failed.last_error?.startsWith(NO_CONNECTOR)) {
+    const listed = (f.connectors ?? []).filter((c) => failed.last_error!.includes(c.id));
+    const which = listed.length ? listed : f.connectors ?? [];
+    const tests = which.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ');
+    const who = listed.length ? `${listed.map((c) => `${c.platform} connector ${c.id}`).join(', ')}, which the publish found not connected,` : 'the connector';
+    return `nothing was sent to any platform: fix ${who} (its credential, with PATCH /api/v1/llm/connectors/{id}, or its base_url), then test it${tests ? `: ${tests}` : ''}; a passing test publishes the current grants`;
+  }
+  return `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected, and gives the connector up after CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS (72 h by default) without a success; to retry now: POST /api/v1/skill-entitlement/distribution:republish`;
 }
 
 export function hubCheck(f: Facts): Check {

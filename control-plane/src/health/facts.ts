@@ -30,11 +30,13 @@ export interface Facts {
   /**
    * Publish requests: every change to who gets which skill (entitlements, packs, archetype
    * assignments, de-provisioning, RBAC groups and mappings) asks for one. `open`: the oldest not
-   * yet completed; `failed`: the latest failure not followed by a completed request (a later
-   * success publishes the full set, so it repairs it); `last_change_at`: when the latest request
-   * was made, on the database's clock (the only time comparable with last_publish_at).
+   * yet completed; `failed`: the latest failure, unless a completed request followed it (a later
+   * success publishes the full set, so it repairs it) or a request made after it is pending or
+   * completed (its publish carries the full set again); `superseded`: that failure when a newer
+   * request is what stands now; `last_change_at`: when the latest request was made, on the
+   * database's clock (the only time comparable with last_publish_at).
    */
-  publishing?: { open: PublishRequestFact | null; failed: PublishRequestFact | null; last_change_at: Date | null };
+  publishing?: { open: PublishRequestFact | null; failed: PublishRequestFact | null; superseded?: PublishRequestFact | null; last_change_at: Date | null };
   telemetry: { events: number; first_at: Date | null };
   events: { login: boolean; config_changed: boolean; live: boolean; scim_sync_at: Date | null };
   /** The governance chain, verified from where the last verification stopped (audit/verification.ts). */
@@ -97,12 +99,39 @@ async function publishFacts(scope: TenantScope): Promise<NonNullable<Facts['publ
   let failed = scope.table('distribution_requests').where('status', 'failed');
   if (done?.at) failed = failed.where('completed_at', '>', done.at);
   const lastFailed = await failed.orderBy([{ column: 'completed_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(cols);
+  const newer = lastFailed ? await newerThan(scope, String(lastFailed.id)) : null;
   // changed_at only: it is on the database's clock, as last_publish_at is, and requested_at is on
   // the clock of whichever replica made the request; one a few ms ahead read every change as
   // made after the publish that carried it. requested_at stands in only for rows from before
   // changed_at existed.
   const last = await scope.table('distribution_requests').max({ changed: 'changed_at', requested: 'requested_at' }).first();
-  return { open: fact(open), failed: fact(lastFailed), last_change_at: d(last?.changed) ?? d(last?.requested) };
+  return {
+    open: fact(open),
+    failed: newer ? null : fact(lastFailed),
+    superseded: newer ? fact(lastFailed) : null,
+    last_change_at: d(last?.changed) ?? d(last?.requested),
+  };
+}
+
+/** A slow retry's own request (publisher.ts openRecoveryRequest): it retries the failure, it does not replace it. */
+const RECOVERY_REQUESTER = 'claresia:distribution';
+
+/**
+ * A request made after the failed one that is pending or completed: a connector fixed and tested
+ * (or any change) asks for a publish of the full set, so the failure is history and that request's
+ * state is what the tenant has now. Made-times compare on the database's clock (changed_at), in
+ * SQL so that no precision is lost on the way; requested_at only for rows from before changed_at.
+ * A slow retry's request does not count: until it completes, the failure it retries still stands.
+ */
+async function newerThan(scope: TenantScope, failedId: string): Promise<boolean> {
+  const made = 'COALESCE(changed_at, requested_at)';
+  const row = await scope
+    .table('distribution_requests')
+    .whereIn('status', ['pending', 'completed'])
+    .whereNot('requested_by', RECOVERY_REQUESTER)
+    .whereRaw(`${made} > (SELECT ${made} FROM distribution_requests WHERE id = ?)`, [failedId])
+    .first('id');
+  return Boolean(row);
 }
 
 /**
