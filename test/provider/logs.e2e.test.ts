@@ -17,7 +17,8 @@ describe("the provider's logs in terraform's log", function () {
     const logFile = path.join(ws.dir, 'tf.log');
     Object.assign(ws.env, { TF_LOG_PROVIDER: 'DEBUG', TF_LOG_PATH: logFile });
     try {
-      // No state, so plan makes no request; configure logs where it points.
+      // No state, so plan reads nothing; configure's token check finds nothing listening at port 1,
+      // which fails nothing (each request would retry), and configure logs where it points.
       ws.write('main.tf', `${providerBlock}provider "claresia" {\n  endpoint    = "http://127.0.0.1:1"\n  token       = "op_logs"\n}\nresource "claresia_group_mapping" "a" {\n  group = "claresia-logs"\n  role  = "member"\n}\n`);
       await ws.ok(['plan']);
       const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('provider.terraform-provider-claresia:'));
