@@ -44,10 +44,12 @@ for (const kind of dbKinds()) {
       const refused = await ws.tf('apply', '-auto-approve');
       assert.equal(refused.code, 1, refused.stdout);
       const text = refused.stdout + refused.stderr;
-      assert.ok(text.includes(`Error: Creating claresia_group_mapping: group "claresia-users" is already mapped by ${existing.id}; change that mapping instead`), text);
-      assert.ok(text.includes(`To manage ${existing.id} with Terraform instead of creating another, import it: add`), text);
+      // Terraform wraps a diagnostic's text to its width; the HCL block's lines are kept.
+      const flat = text.replace(/\s+/g, ' ');
+      assert.ok(flat.includes(`Error: Creating claresia_group_mapping: group "claresia-users" is already mapped by ${existing.id}; change that mapping instead`), text);
+      assert.ok(flat.includes(`To manage ${existing.id} with Terraform instead of creating another, import it: add`), text);
       assert.ok(text.includes(`import {\n  to = claresia_group_mapping.<this resource's name>\n  id = "${existing.id}"\n}`), text);
-      assert.ok(text.includes(`terraform import claresia_group_mapping.<this resource's name> ${existing.id}`), text);
+      assert.ok(flat.includes(`terraform import claresia_group_mapping.<this resource's name> ${existing.id}`), text);
       assert.deepEqual(await mappings(), before, 'nothing created or changed');
       assert.equal(ws.state()?.resources?.length ?? 0, 0);
 

@@ -15,8 +15,9 @@ import { buildProvider, providerBlock, workspace, type Workspace } from './suppo
 
 const PLATFORM_KEY = 'sk-ant-admin01-ROTATED-OUTSIDE-5e8a21c7';
 
-// The terraform_data inputs stand for what the usual configuration feeds these values to: an
-// IdP provider's SCIM settings, a platform's telemetry settings.
+// The outputs stand for what the usual configuration feeds these values to (an IdP provider's
+// SCIM settings, a platform's telemetry settings). Not terraform_data: Terraform prints its
+// output attribute's prior value in clear in a plan, whatever the input's sensitivity.
 const config = (baseUrl: string) => `${providerBlock}
 variable "anthropic_key" {
   type      = string
@@ -35,12 +36,14 @@ resource "claresia_llm_connector" "claude" {
   base_url   = ${JSON.stringify(baseUrl)}
 }
 
-resource "terraform_data" "idp" {
-  input = claresia_scim_directory.okta.bearer_token
+output "idp_token" {
+  value     = claresia_scim_directory.okta.bearer_token
+  sensitive = true
 }
 
-resource "terraform_data" "platform" {
-  input = claresia_llm_connector.claude.ingest_credential
+output "platform_credential" {
+  value     = claresia_llm_connector.claude.ingest_credential
+  sensitive = true
 }
 `;
 
@@ -84,9 +87,10 @@ for (const kind of dbKinds()) {
       const plan = await ws.ok(['plan', '-detailed-exitcode'], 2);
       // Terraform wraps a diagnostic's text to its width.
       const out = (plan.stdout + plan.stderr).replace(/\s+/g, ' ');
-      assert.match(out, /terraform_data\.idp will be updated in-place/);
-      assert.match(out, /terraform_data\.platform will be updated in-place/);
-      assert.match(out, /2 to change/);
+      assert.match(out, /Changes to Outputs: - idp_token = \(sensitive value\) -> null - platform_credential = \(sensitive value\) -> null/);
+      assert.match(out, /# claresia_scim_directory\.okta has changed ~ resource "claresia_scim_directory" "okta" \{ - bearer_token = \(sensitive value\) -> null/);
+      assert.match(out, /# claresia_llm_connector\.claude has changed .{0,120}- ingest_credential = \(sensitive value\) -> null/);
+      assert.doesNotMatch(out, /will be (updated|created|destroyed|replaced)/, 'the objects themselves plan nothing');
 
       assert.match(out, /Warning: bearer_token was rotated outside Terraform/);
       assert.match(out, /Warning: bearer_token was rotated outside Terraform with claresia_scim_directory\.okta,/);
@@ -105,17 +109,19 @@ for (const kind of dbKinds()) {
         assert.ok(!out.includes(s), 'no secret in the plan output');
       }
 
-      await ws.ok(['apply', '-refresh-only', '-auto-approve']);
+      const applied = await ws.ok(['apply', '-auto-approve']);
+      assert.match(applied.stdout, /rotated outside Terraform/);
       assert.equal(attrs('claresia_scim_directory').bearer_token, null);
       assert.equal(attrs('claresia_scim_directory').token_rotated_at, scimRot.body.token_rotated_at);
       assert.equal(attrs('claresia_llm_connector').ingest_credential, null);
+      assert.equal(ws.state().outputs?.idp_token?.value ?? null, null, 'a null output leaves state');
+      assert.equal(ws.state().outputs?.platform_credential?.value ?? null, null);
       const state = readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8');
       for (const s of [scimRot.body.bearer_token, ingestRot.body.ingest_credential]) assert.ok(!state.includes(s), 'the new values never reach state');
 
-      // Said once: the refresh after that has nothing new to say, and what was fed the values still plans its change.
-      const again = await ws.ok(['plan', '-detailed-exitcode'], 2);
+      // Said once: the plan after that is empty and says nothing more.
+      const again = await ws.ok(['plan', '-detailed-exitcode'], 0);
       assert.doesNotMatch(again.stdout + again.stderr, /rotated outside Terraform/);
-      assert.match(again.stdout, /2 to change/);
     });
   });
 }
