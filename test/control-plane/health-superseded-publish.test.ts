@@ -180,7 +180,7 @@ describe('health: what to do about a publish that found no connector connected',
     const c = distributionCheck(facts({ open: null, failed: request({ last_error: 'no connector is connected: claude llm_c failed its test: invalid_credential: the claude API answered HTTP 401' }), last_change_at: sec(300) }));
     assert.equal(c.status, 'red', c.reason);
     assert.match(c.action!, /claude connector llm_c/);
-    assert.match(c.action!, /its credential/);
+    assert.match(c.action!, /its credential, with PATCH \/api\/v1\/llm\/connectors\/llm_c,/);
     assert.match(c.action!, /POST \/api\/v1\/llm\/connectors\/llm_c:test/);
     assert.doesNotMatch(c.action!, /llm_g/);
     assert.doesNotMatch(c.action!, /platform answered|retries it by itself/);

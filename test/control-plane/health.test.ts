@@ -64,10 +64,10 @@ for (const kind of dbKinds()) {
       await cp.request('POST', '/api/v1/skill-entitlement/coworks/back-office/apply', { token: t.token });
       assert.match((await check('skills')).reason, /not published/);
       assert.match((await check('distribution')).reason, /no LLM platform/);
-      // The publishes queued by the changes so far must have run before a connector exists: one
-      // still queued would wait for the connector's automatic test and fail with it, leaving a
-      // failed request that keeps distribution red after the :test below, until that test's own
-      // publish has completed.
+      // The publishes queued by the changes so far run before a connector exists, so that this
+      // test reads the plain path: one still queued would wait for the connector's automatic test
+      // and fail with it, and after the :test below the line would name that failure beside the
+      // publish under way (health-superseded-publish.test.ts holds that path on purpose).
       await until('the publishes of the changes so far done', async () => (await cp.count('jobs', { tenant_id: t.id })) === 0);
       // A key the platform does not know yet: the connector's automatic test fails it, so none is
       // connected until the key works and is tested again.

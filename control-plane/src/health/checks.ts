@@ -132,8 +132,9 @@ function failedPublishAction(f: Facts, failed: PublishRequestFact): string {
     const listed = (f.connectors ?? []).filter((c) => failed.last_error!.includes(c.id));
     const which = listed.length ? listed : f.connectors ?? [];
     const tests = which.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ');
-    const who = listed.length ? `${listed.map((c) => `${c.platform} connector ${c.id}`).join(', ')}, which the publish found not connected,` : 'the connector';
-    return `nothing was sent to any platform: fix ${who} (its credential, with PATCH /api/v1/llm/connectors/{id}, or its base_url), then test it${tests ? `: ${tests}` : ''}; a passing test publishes the current grants`;
+    const who = listed.length ? listed.map((c) => `${c.platform} connector ${c.id}`).join(', ') : 'the connector';
+    const patch = `PATCH /api/v1/llm/connectors/${which.length === 1 ? which[0]!.id : '{id}'}`;
+    return `nothing was sent to any platform, as the publish found no connector connected: fix ${who} (its credential, with ${patch}, or its base_url), then test it${tests ? `: ${tests}` : ''}; a passing test publishes the current grants`;
   }
   return `fix what the platform answered (GET /api/v1/llm/connectors/{id} shows last_publish_error); the control plane retries it by itself every CLARESIA_PUBLISH_RECOVERY_MS (30 min by default) while a connector is connected, and gives the connector up after CLARESIA_PUBLISH_RECOVERY_GIVE_UP_HOURS (72 h by default) without a success; to retry now: POST /api/v1/skill-entitlement/distribution:republish`;
 }
