@@ -14,10 +14,11 @@ import type { ResourceDef } from '@claresia/catalog';
 import { EngineLog, engineAddress } from '../../pulumi-package/src/provider/engine-log.js';
 import { ClaresiaProvider } from '../../pulumi-package/src/provider/provider.js';
 import { dbKinds } from '../support/db.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
+import type { TenantFixture, TestControlPlane } from '../support/control-plane.js';
+import type { PlatformServer } from '../support/platforms/platform-server.js';
 import { isSecret, js, launchPlugin, req, secret, urnOf, type Plugin } from './support/engine.js';
 import { closedPort, Severity, startSilentEngine, startTestEngine, type TestEngine } from './support/test-engine.js';
+import { pluginWithEngine, type PluginWithEngine } from './support/plugin-with-engine.js';
 
 const GOOD_KEY = 'sk-ant-admin01-PULUMI-englog-good-71c4e0';
 
@@ -95,21 +96,12 @@ for (const kind of dbKinds()) {
     let engine: TestEngine;
     let p: Plugin;
 
+    let set: PluginWithEngine | undefined;
     before(async () => {
-      platforms = await startPlatformServer();
-      platforms.addAccount('claude', { credential: GOOD_KEY, scopes: ['skills'] });
-      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
-      t = await cp.createTenant({ deployment_mode: 'A' });
-      engine = await startTestEngine();
-      p = await launchPlugin({}, engine.address);
-      await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
+      set = await pluginWithEngine(kind, GOOD_KEY);
+      ({ cp, platforms, t, engine, p } = set);
     });
-    after(async () => {
-      await p?.stop();
-      await engine?.close();
-      await cp?.close();
-      await platforms?.close();
-    });
+    after(async () => set?.close());
     beforeEach(() => void engine.logs.splice(0));
 
     const checked = async (urn: string, inputs: Record<string, unknown>) => js((await p.call<any>('check', req.check(urn, inputs))).getInputs());

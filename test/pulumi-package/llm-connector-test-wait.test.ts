@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import statusPb from '@pulumi/pulumi/proto/status_pb.js';
 import { dbKinds } from '../support/db.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
-import { isSecret, js, launchPlugin, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
-import { Severity, startTestEngine, type TestEngine } from './support/test-engine.js';
+import type { TenantFixture, TestControlPlane } from '../support/control-plane.js';
+import type { PlatformServer } from '../support/platforms/platform-server.js';
+import { isSecret, js, pb, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { Severity, type TestEngine } from './support/test-engine.js';
+import { pluginWithEngine, type PluginWithEngine } from './support/plugin-with-engine.js';
 
 const GOOD_KEY = 'sk-ant-admin01-PULUMI-wait-good-5c7e19';
 const REFUSED_KEY = 'sk-ant-admin01-PULUMI-wait-refused-a04d';
@@ -36,21 +37,12 @@ for (const kind of dbKinds()) {
     let engine: TestEngine;
     const U = urnOf('LlmConnector', 'claude');
 
+    let set: PluginWithEngine | undefined;
     before(async () => {
-      platforms = await startPlatformServer();
-      platforms.addAccount('claude', { credential: GOOD_KEY, scopes: ['skills'] });
-      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
-      t = await cp.createTenant({ deployment_mode: 'A' });
-      engine = await startTestEngine();
-      p = await launchPlugin({}, engine.address);
-      await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
+      set = await pluginWithEngine(kind, GOOD_KEY);
+      ({ cp, platforms, t, engine, p } = set);
     });
-    after(async () => {
-      await p?.stop();
-      await engine?.close();
-      await cp?.close();
-      await platforms?.close();
-    });
+    after(async () => set?.close());
 
     const inputsWith = (credential: string, name = 'Claude') => ({ platform: 'claude', name, credential: secret(credential), baseUrl: platforms.baseUrl('claude') });
     const checked = async (inputs: Record<string, unknown>) => js((await p.call<any>('check', req.check(U, inputs))).getInputs());

@@ -10,10 +10,11 @@
  */
 import assert from 'node:assert/strict';
 import { dbKinds } from '../support/db.js';
-import { startControlPlane, type TenantFixture, type TestControlPlane } from '../support/control-plane.js';
-import { startPlatformServer, type PlatformServer } from '../support/platforms/platform-server.js';
-import { isSecret, js, launchPlugin, req, secret, urnOf, type Plugin } from './support/engine.js';
-import { Severity, startTestEngine, type TestEngine } from './support/test-engine.js';
+import type { TenantFixture, TestControlPlane } from '../support/control-plane.js';
+import type { PlatformServer } from '../support/platforms/platform-server.js';
+import { isSecret, js, req, secret, urnOf, type Plugin } from './support/engine.js';
+import { Severity, type TestEngine } from './support/test-engine.js';
+import { pluginWithEngine, type PluginWithEngine } from './support/plugin-with-engine.js';
 
 const PLATFORM_KEY = 'sk-ant-admin01-PULUMI-rotated-4c19e7d2';
 const reveal = (v: any) => (isSecret(v) ? v.value : v);
@@ -27,21 +28,12 @@ for (const kind of dbKinds()) {
     let engine: TestEngine;
     let p: Plugin;
 
+    let set: PluginWithEngine | undefined;
     before(async () => {
-      platforms = await startPlatformServer();
-      platforms.addAccount('claude', { credential: PLATFORM_KEY, scopes: ['skills'] });
-      cp = await startControlPlane({ db: kind, config: { allowPrivateUrls: true } });
-      t = await cp.createTenant({ deployment_mode: 'A' });
-      engine = await startTestEngine();
-      p = await launchPlugin({}, engine.address);
-      await p.call('configure', req.configure({ endpoint: cp.url, token: secret(t.token) }));
+      set = await pluginWithEngine(kind, PLATFORM_KEY);
+      ({ cp, platforms, t, engine, p } = set);
     });
-    after(async () => {
-      await p?.stop();
-      await engine?.close();
-      await cp?.close();
-      await platforms?.close();
-    });
+    after(async () => set?.close());
     beforeEach(() => void engine.logs.splice(0));
 
     const checked = async (urn: string, inputs: Record<string, unknown>) => js((await p.call<any>('check', req.check(urn, inputs))).getInputs());
