@@ -112,6 +112,9 @@ function timeoutsSection(def: ResourceDef): string {
       (a.inconclusiveReasonPrefix && a.reasonAttribute
         ? ` While it is ${states(a.pending, ' or ')}, a \`${a.reasonAttribute}\` that begins with \`${a.inconclusiveReasonPrefix.trim()}\` (held up by what no wait can hurry, such as a platform out of reach, which the control plane retries) ends the wait with a warning.`
         : '') +
+      (a.inconclusiveReasons?.length && a.reasonAttribute
+        ? ` While it is ${states(a.pending, ' or ')}, a \`${a.reasonAttribute}\` that begins with ${a.inconclusiveReasons.map((r) => `\`${r.prefix.trim()}\``).join(', ')} (what only a fix of ${[...new Set(a.inconclusiveReasons.map((r) => `\`${r.input}\``))].join(' or ')} can end; the control plane keeps trying) ends the wait with a warning there, the resource kept in state, untainted.`
+        : '') +
       '\n',
     // Peer providers take a `timeouts { ... }` block; Terraform refuses that here with "Unsupported block type".
     `\`${TIMEOUTS_ATTRIBUTE}\` is an attribute, so it is set with \`=\`, not written as a block:\n`,
