@@ -5,7 +5,9 @@ import { isPublishCall, startPlatformServer, type Account, type PlatformServer }
 import { until, withEnv } from '../support/until.js';
 import { makeDirectory } from './scim/helpers.js';
 import { provision } from './rbac-support.js';
-import { publishGiveUpMs } from '../../control-plane/src/distribution/settings.js';
+import { jobSettings } from '../../control-plane/src/jobs/settings.js';
+
+const publishGiveUpMs = (env: NodeJS.ProcessEnv) => jobSettings(env).publishGiveUpMs;
 
 // Three quick attempts, then the slow schedule: 300 ms stands for the 30 min of production. The
 // give-up period keeps its default (72 h): the tests move the connector's failing-since back in

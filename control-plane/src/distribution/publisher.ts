@@ -13,7 +13,8 @@ import { adapterFor } from '../llm/platforms/index.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import { computeGrants } from './grants.js';
 import { PUBLISH_QUEUE, queueRecovery, type PublishPayload } from './queue.js';
-import { describePeriod } from './settings.js';
+import { describePeriod } from '../jobs/settings-give-up.js';
+import { NO_CONNECTOR_CONNECTED } from './no-connector.js';
 
 const ACTOR = 'claresia:distribution';
 
@@ -199,7 +200,7 @@ async function publish(app: AppContext, job: Job<PublishPayload>, s: JobSettings
       failures.push(describe(f.connector, g ? `${f.failure.message}; no publish succeeded for ${describePeriod(giveUpMs)} (since ${g.since.toISOString()}), so it is no longer retried` : f.failure.message));
     }
     if (orphaned) failures.push('nothing was published: no LLM connector is left (deleted while the publish was retried); add one and it publishes when its test passes');
-    else if (nowhere) failures.push(`no connector is connected: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
+    else if (nowhere) failures.push(`${NO_CONNECTOR_CONNECTED}: ${down.map((c) => `${c.platform} ${c.id} is ${c.status}`).join(', ')}`);
     const error = failures.join('; ').slice(0, 1000);
     const demoted: Array<{ connector: ConnectorRow; reason: string }> = given.map((g) => ({ connector: g.connector, reason: g.reason }));
     for (const { connector, failure } of rejected) {

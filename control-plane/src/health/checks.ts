@@ -1,3 +1,4 @@
+import { NO_CONNECTOR_CONNECTED } from '../distribution/no-connector.js';
 import type { Facts, PublishRequestFact } from './facts.js';
 
 /**
@@ -117,9 +118,6 @@ export function distributionCheck(f: Facts): Check {
   return green('distribution', `${connected.length} platform(s) connected and up to date with the last change`);
 }
 
-/** The text publisher.ts and connector-test.ts give a request failed because no connector was connected to take it. */
-const NO_CONNECTOR = 'no connector is connected';
-
 /**
  * What to do about a failed publish. One that found no connector connected sent nothing: no
  * platform answered and nothing retries it, so the way out is the connector it names, fixed and
@@ -128,7 +126,7 @@ const NO_CONNECTOR = 'no connector is connected';
  * module outputs this line, and a time would change it at every attempt.
  */
 function failedPublishAction(f: Facts, failed: PublishRequestFact): string {
-  if (failed.last_error?.startsWith(NO_CONNECTOR)) {
+  if (failed.last_error?.startsWith(NO_CONNECTOR_CONNECTED)) {
     const listed = (f.connectors ?? []).filter((c) => failed.last_error!.includes(c.id));
     const which = listed.length ? listed : f.connectors ?? [];
     const tests = which.map((c) => `POST /api/v1/llm/connectors/${c.id}:test`).join(', ');

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Reply, RequestContext } from '../http/router.js';
 import { conflict } from '../http/errors.js';
+import { NO_CONNECTOR_CONNECTED } from '../distribution/no-connector.js';
 import { fetchWithPolicy } from '../net/guarded-fetch.js';
 import type { CheckFailure, CheckResult } from './adapter.js';
 import { adapterFor } from './platforms/index.js';
@@ -50,7 +51,7 @@ export async function recordTest(scope: TenantScope, audit: Audit, tested: Conne
     .table('llm_connectors')
     .where({ id: tested.id })
     .update({ status: result.ok || kept ? 'connected' : 'failed', status_reason: reason?.slice(0, 500) ?? null, last_tested_at: now, updated_at: now });
-  const stranded = result.ok || kept ? null : await failStrandedRequests(scope, `no connector is connected: ${tested.platform} ${tested.id} failed its test: ${reason}`);
+  const stranded = result.ok || kept ? null : await failStrandedRequests(scope, `${NO_CONNECTOR_CONNECTED}: ${tested.platform} ${tested.id} failed its test: ${reason}`);
   await audit({
     type: 'connector.tested',
     subject: tested.id,
