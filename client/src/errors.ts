@@ -7,6 +7,13 @@
 export const TOKEN_PATH = '/api/v1/auth/token';
 /** The caller's own identity: the cheapest request that proves a token. */
 export const ME_PATH = '/api/v1/me';
+/**
+ * Why a token the control plane refused at ME_PATH (401) may have stopped working, for the
+ * providers' configure errors (each then says, in its own settings, what to use instead).
+ */
+export const TOKEN_REFUSAL_CAUSES =
+  'A tenant token (a JWT from POST /api/v1/auth/token) expires, after an hour unless the control plane sets CLARESIA_TOKEN_TTL_SECONDS otherwise, and stops working when it is revoked; ' +
+  "an operator token must be the control plane's CLARESIA_OPERATOR_TOKEN. ";
 
 export class ClaresiaApiError extends Error {
   override readonly name = 'ClaresiaApiError';

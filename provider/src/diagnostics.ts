@@ -1,4 +1,4 @@
-import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError } from '@claresia/client';
+import { ClaresiaApiError, ClaresiaConfigError, ClaresiaNetworkError, TOKEN_REFUSAL_CAUSES } from '@claresia/client';
 import { Severity } from './proto/tfplugin6.js';
 
 /**
@@ -69,8 +69,7 @@ export function tokenRejected(err: ClaresiaApiError, where: string, path?: PathS
   return error(
     'Provider credentials rejected',
     `The control plane refused the provider's token (from ${where}): ${err.apiMessage} (${err.status} from ${err.method} ${err.path}). ` +
-      'A tenant token (a JWT from POST /api/v1/auth/token) expires, after an hour unless the control plane sets CLARESIA_TOKEN_TTL_SECONDS otherwise, and stops working when it is revoked; ' +
-      "an operator token must be the control plane's CLARESIA_OPERATOR_TOKEN. " +
+      TOKEN_REFUSAL_CAUSES +
       "To manage a tenant's objects, give the provider client_id and client_secret (CLARESIA_CLIENT_ID and CLARESIA_CLIENT_SECRET) instead of a token: it signs in with them, and again whenever its token expires.",
     path,
   );

@@ -2,7 +2,7 @@
  * Provider configuration: `claresia:*` stack config or explicit Provider arguments, falling
  * back to the CLARESIA_* environment variables (the same ones the Terraform provider reads).
  */
-import { ClaresiaApiError, ClaresiaClient, type ClientOptions } from '@claresia/client';
+import { ClaresiaApiError, ClaresiaClient, TOKEN_REFUSAL_CAUSES, type ClientOptions } from '@claresia/client';
 import { PROVIDER_CONFIG, type ConfigKey } from '../provider-config.js';
 import type { Failure } from './check.js';
 import { hasUnknown, reveal, secret, type Props } from './values.js';
@@ -88,8 +88,7 @@ export async function signedInClient(cfg: ResolvedConfig): Promise<ClaresiaClien
     if (cfg.options.token && err.status === 401) {
       throw new Error(
         `claresia provider: the control plane refused the token (from ${named('token', cfg)}): ${err.apiMessage} (${err.status} from ${err.method} ${err.path}). ` +
-          'A tenant token (a JWT from POST /api/v1/auth/token) expires, after an hour unless the control plane sets CLARESIA_TOKEN_TTL_SECONDS otherwise, and stops working when it is revoked; ' +
-          "an operator token must be the control plane's CLARESIA_OPERATOR_TOKEN. " +
+          TOKEN_REFUSAL_CAUSES +
           "To manage a tenant's objects, set claresia:clientId and claresia:clientSecret (CLARESIA_CLIENT_ID and CLARESIA_CLIENT_SECRET) instead of a token: the provider signs in with them, and again whenever its token expires.",
       );
     }
