@@ -162,8 +162,7 @@ export class GenericResource {
       // A wait that ran out judged nothing: the object may be fine and the control plane goes on
       // with it, so it is created as it stands (status still pending); a refresh records the
       // verdict. Only a failed status is an error of this create.
-      const a = this.def.async;
-      if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
+      if (this.keptPending(err)) {
         warn(this.keptPendingWarning(id, err, inputs, timeoutMs, 'create'));
         return { id, outs: this.outputs(err.last, answered, inputs) };
       }
@@ -276,8 +275,7 @@ export class GenericResource {
       } catch (err) {
         // As for create: the update is made and nothing judged it, so it succeeds with the new
         // outputs (status still pending) and a warning; only a failed status is an error.
-        const a = this.def.async;
-        if (a.fixableInPlace && err instanceof WaitError && err.last && a.pending.includes(String(err.last[a.attribute]))) {
+        if (this.keptPending(err)) {
           warn(this.keptPendingWarning(id, err, news, timeoutMs, 'update'));
           return this.outputs(err.last, olds, news);
         }
@@ -366,6 +364,15 @@ export class GenericResource {
       `${this.def.title} ${id} is still ${String(api[this.def.async!.attribute])}: ${reason}${about ? ` (property ${camel(about)})` : ''}. ` +
       `The control plane goes on by itself; ${this.whereOutcomeShows(id, props)}.`
     );
+  }
+
+  /**
+   * Whether a create's or update's wait that ended with `err` left an object to keep, untainted:
+   * one fixed in place by a new input, still pending, judged by nothing (no failed status).
+   */
+  private keptPending(err: unknown): err is WaitError & { last: Props } {
+    const a = this.def.async;
+    return !!a?.fixableInPlace && err instanceof WaitError && err.last !== undefined && a.pending.includes(String(err.last[a.attribute]));
   }
 
   /**
